@@ -1,0 +1,29 @@
+export { API_VERSION, DnsLabel, Duration, durationToMs, GroupRef, Identifier, Metadata, SemverRange, SemverVersion } from './common.js';
+export {
+  AgentManifest,
+  AgentSpec,
+  ApprovalPolicyText,
+  Budgets,
+  BusinessCase,
+  DataHandling,
+  Escalation,
+  Kpi,
+  ModelSpec,
+  Rollout,
+  RolloutAnalysis,
+  RolloutStage,
+  Slos,
+  ToolGrant,
+} from './agent.js';
+export type { AgentManifestInput } from './agent.js';
+export { DetectorConfig, GuardrailAction, GuardrailHook, GuardrailPolicy, GuardrailPolicySpec } from './guardrail-policy.js';
+export type { GuardrailPolicyInput } from './guardrail-policy.js';
+export { compileApprovalPolicy, parseApprovalPolicy, requiresApproval } from './approval.js';
+export type { ApprovalCondition, ApprovalOperator, ApprovalPolicy } from './approval.js';
+export { isKind, kinds } from './kinds.js';
+export type { Kind, KindValues } from './kinds.js';
+export { loadDocuments, loadManifest, loadPolicy } from './loader.js';
+export type { LoadedDocument, LoadInput, LoadOptions, LoadResult, SpecIssue, SpecIssueCode } from './loader.js';
+export { jsonSchemas } from './json-schema.js';
+export { SpecError, SpecErrorCode } from './errors.js';
+export { didYouMean } from './suggest.js';

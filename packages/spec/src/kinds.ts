@@ -1,0 +1,20 @@
+import type { z } from 'zod';
+import { AgentManifest } from './agent.js';
+import { GuardrailPolicy } from './guardrail-policy.js';
+
+/** Every document kind `@charter/spec` validates, by `kind`. */
+export const kinds = {
+  Agent: AgentManifest,
+  GuardrailPolicy,
+} as const satisfies Record<string, z.ZodType>;
+
+export type Kind = keyof typeof kinds;
+/** The validated value of each kind. */
+export interface KindValues {
+  Agent: z.infer<typeof AgentManifest>;
+  GuardrailPolicy: z.infer<typeof GuardrailPolicy>;
+}
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === 'string' && Object.hasOwn(kinds, value);
+}

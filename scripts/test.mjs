@@ -1,0 +1,29 @@
+// `npm test`: build, typecheck and lint every package through turbo, then run every vitest project
+// once, and close with the one summary line CI reads: `N passed, N failed`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
+
+const staticChecks = run('npx', ['turbo', 'run', 'build', 'typecheck', 'lint', '--output-logs=errors-only']);
+if (staticChecks !== 0) {
+  console.error('build, typecheck or lint failed: see above');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const results = '.vitest-results.json';
+rmSync(results, { force: true });
+const testsStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)]);
+if (!existsSync(results)) {
+  console.error('vitest wrote no results file');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const report = JSON.parse(readFileSync(results, 'utf8'));
+const passed = report.numPassedTests ?? 0;
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(testsStatus === 0 && failed === 0 && passed > 0 ? 0 : 1);
