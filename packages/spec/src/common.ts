@@ -31,13 +31,13 @@ export const SemverVersion = z
   .refine((value) => semver.valid(value) !== null, { error: 'must be a semver version such as "1.0.0"' });
 
 /** A duration such as `30s`, `5m`, `24h`, `7d`. */
-export const Duration = z.string().regex(/^\d{1,6}(?:ms|s|m|h|d)$/, { error: 'must be a duration such as "30s", "5m", "24h" or "7d"' });
+export const Duration = z.string().regex(/^\d{1,6}(?:ms|[smhd])$/, { error: 'must be a duration such as "30s", "5m", "24h" or "7d"' });
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Converts a `Duration` string to milliseconds. */
 export function durationToMs(duration: string): number {
-  const match = /^(\d{1,6})(ms|s|m|h|d)$/.exec(duration);
+  const match = /^(\d{1,6})(ms|[smhd])$/.exec(duration);
   if (!match) throw new RangeError(`not a duration: ${duration}`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }

@@ -16,8 +16,30 @@ export {
   ToolGrant,
 } from './agent.js';
 export type { AgentManifestInput } from './agent.js';
-export { DetectorConfig, GuardrailAction, GuardrailHook, GuardrailPolicy, GuardrailPolicySpec } from './guardrail-policy.js';
-export type { GuardrailPolicyInput } from './guardrail-policy.js';
+export {
+  ArgumentConstraint,
+  CanaryDetectorConfig,
+  ClassifierDetectorConfig,
+  CustomPattern,
+  DetectorConfig,
+  Dictionary,
+  GuardrailAction,
+  GuardrailHook,
+  GuardrailPack,
+  GuardrailPolicy,
+  GuardrailPolicySpec,
+  InjectionDetectorConfig,
+  KeywordList,
+  KeywordsDetectorConfig,
+  LengthDetectorConfig,
+  PiiDetectorConfig,
+  PiiEntity,
+  RedactionMode,
+  SecretsDetectorConfig,
+  ToolPolicy,
+  ToolRule,
+} from './guardrail-policy.js';
+export type { DetectorConfigInput, GuardrailPolicyInput, GuardrailPolicySpecInput } from './guardrail-policy.js';
 export { compileApprovalPolicy, parseApprovalPolicy, requiresApproval } from './approval.js';
 export type { ApprovalCondition, ApprovalOperator, ApprovalPolicy } from './approval.js';
 export { isKind, kinds } from './kinds.js';
@@ -25,5 +47,24 @@ export type { Kind, KindValues } from './kinds.js';
 export { loadDocuments, loadManifest, loadPolicy } from './loader.js';
 export type { LoadedDocument, LoadInput, LoadOptions, LoadResult, SpecIssue, SpecIssueCode } from './loader.js';
 export { jsonSchemas } from './json-schema.js';
+export {
+  Communication,
+  DiagnosisStep,
+  loadPlaybook,
+  Mitigation,
+  Playbook,
+  PLAYBOOK_ACTIONS,
+  PlaybookAction,
+  PlaybookActionType,
+  PlaybookMetadata,
+  PlaybookSpec,
+  PlaybookTriggers,
+  PostmortemThreshold,
+  ROLLOUT_CHECKS,
+  VerificationCheck,
+} from './playbook.js';
+export type { PlaybookInput } from './playbook.js';
 export { SpecError, SpecErrorCode } from './errors.js';
 export { didYouMean } from './suggest.js';
+export { locatePointer } from './locate.js';
+export type { SourcePosition } from './locate.js';

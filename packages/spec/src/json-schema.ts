@@ -4,6 +4,7 @@ import { kinds, type Kind } from './kinds.js';
 const FILE_NAMES: Record<Kind, string> = {
   Agent: 'agent.schema.json',
   GuardrailPolicy: 'guardrail-policy.schema.json',
+  Playbook: 'playbook.schema.json',
 };
 
 /**

@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import { AgentManifest } from './agent.js';
 import { GuardrailPolicy } from './guardrail-policy.js';
+import { Playbook } from './playbook.js';
 
 /** Every document kind `@charter/spec` validates, by `kind`. */
 export const kinds = {
   Agent: AgentManifest,
   GuardrailPolicy,
+  Playbook,
 } as const satisfies Record<string, z.ZodType>;
 
 export type Kind = keyof typeof kinds;
@@ -13,6 +15,7 @@ export type Kind = keyof typeof kinds;
 export interface KindValues {
   Agent: z.infer<typeof AgentManifest>;
   GuardrailPolicy: z.infer<typeof GuardrailPolicy>;
+  Playbook: z.infer<typeof Playbook>;
 }
 
 export function isKind(value: unknown): value is Kind {

@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { diffToolSchemas, parseToolSchemaExport, ToolError, type ToolSchemaExport } from '@charter/tools';
+import { type Command, ExitCode, type Io } from '../command.js';
+
+const USAGE = `Usage: charter tools diff <old.json> <new.json> [--json]
+
+Compares two exports of one tool (exportToolSchema(tool) written as JSON), classifies every schema
+change as breaking or compatible, and fails (exit 1) when the version bump does not cover them.`;
+
+const MAX_BYTES = 4 * 1024 * 1024;
+
+async function readExport(io: Io, file: string): Promise<ToolSchemaExport> {
+  const path = resolve(io.cwd, file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ToolError('TOOL_SCHEMA', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (text.length > MAX_BYTES) throw new ToolError('TOOL_SCHEMA', `${file} is larger than ${MAX_BYTES} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ToolError('TOOL_SCHEMA', `${file} is not JSON: ${(error as Error).message}`);
+  }
+  return parseToolSchemaExport(json, file);
+}
+
+/** `charter tools diff <old> <new>`: the schema-diff classifier and version-bump check. */
+export const toolsCommand: Command = {
+  name: 'tools',
+  summary: 'Compare two versions of a tool contract and check the version bump',
+  usage: USAGE,
+  async run(args, io) {
+    const json = args.includes('--json');
+    const positional = args.filter((arg) => arg !== '--json');
+    if (positional[0] === '--help' || positional[0] === '-h') {
+      io.stdout(`${USAGE}\n`);
+      return ExitCode.Ok;
+    }
+    const [sub, oldFile, newFile, ...rest] = positional;
+    if (sub !== 'diff' || oldFile === undefined || newFile === undefined || rest.length > 0 || positional.some((arg) => arg.startsWith('-'))) {
+      io.stderr(`${USAGE}\n`);
+      return ExitCode.Usage;
+    }
+    try {
+      const diff = diffToolSchemas(await readExport(io, oldFile), await readExport(io, newFile));
+      if (json) {
+        io.stdout(`${JSON.stringify(diff, null, 2)}\n`);
+      } else {
+        for (const change of diff.changes) io.stdout(`${change.breaking ? 'BREAKING  ' : 'compatible'}  ${change.kind.padEnd(28)} ${change.message}\n`);
+        if (diff.changes.length === 0) io.stdout('no schema changes\n');
+        io.stdout(`${diff.ok ? 'ok' : 'FAIL'}: ${diff.message}\n`);
+      }
+      return diff.ok ? ExitCode.Ok : ExitCode.Failed;
+    } catch (error) {
+      if (!ToolError.isInstance(error)) throw error;
+      io.stderr(`${error.code}: ${error.message}\n`);
+      return ExitCode.Failed;
+    }
+  },
+};

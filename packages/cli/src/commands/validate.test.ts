@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.js';
+import { ValidateReport } from '../report.js';
+import { captureIo } from '../testing.js';
+
+const cliRoot = join(import.meta.dirname, '..', '..');
+const specFixtures = join(cliRoot, '..', 'spec', 'src', '__fixtures__');
+const repoFixture = join(import.meta.dirname, '..', '__fixtures__', 'repo');
+
+describe('charter validate', () => {
+  it('reports all three mistakes with line:column, a quoted line and a caret; exit 1', async () => {
+    const io = captureIo(specFixtures);
+    const code = await main(['validate', 'invalid/three-mistakes.yaml'], io);
+    expect(code).toBe(1);
+    const out = io.out();
+    expect(out).toContain('invalid/three-mistakes.yaml:6:1: error: missing required field "data" in spec');
+    expect(out).toContain('invalid/three-mistakes.yaml:17:15: error: spec.budgets.maxSteps must be a number, got "twelve" [invalid-type]');
+    expect(out).toContain('invalid/three-mistakes.yaml:22:3: error: unknown key "escalaton" in spec: did you mean "escalation"? [unknown-key]');
+    expect(out).toContain(' 17 |     maxSteps: twelve\n    |               ^^^^^^\n');
+    expect(out).toContain('✖ 3 problems in 1 of 1 file');
+    expect(out).not.toContain('\u001b['); // no colour when not a TTY
+  });
+
+  it('prints a --json report that matches the documented shape', async () => {
+    const io = captureIo(specFixtures);
+    const code = await main(['validate', '--json', 'invalid/three-mistakes.yaml', 'released'], io);
+    expect(code).toBe(1);
+    const report = ValidateReport.parse(JSON.parse(io.out()));
+    expect(report.ok).toBe(false);
+    expect(report.summary).toMatchObject({ errors: 3, filesWithErrors: 1 });
+    expect(report.summary.documents.Agent).toBeGreaterThanOrEqual(4);
+    const issues = report.files.flatMap((file) => file.issues);
+    expect(issues.map((issue) => [issue.code, issue.line, issue.column, issue.pointer])).toEqual([
+      ['required', 6, 1, '/spec'],
+      ['invalid-type', 17, 15, '/spec/budgets/maxSteps'],
+      ['unknown-key', 22, 3, '/spec/escalaton'],
+    ]);
+  });
+
+  it('discovers documents in a directory, skipping fixtures, and checks policy references', async () => {
+    const io = captureIo(repoFixture);
+    const code = await main(['validate', 'agents'], io);
+    expect(code).toBe(1);
+    expect(io.out()).toContain('agents/bad/agent.yaml:16:11: error: spec.policy names ./missing-policy.yaml, which does not exist next to the manifest');
+    const good = captureIo(repoFixture);
+    expect(await main(['validate', 'agents/good'], good)).toBe(0);
+    expect(good.out()).toContain('✔ 2 files valid: 1 Agent, 1 GuardrailPolicy');
+  });
+
+  it('reports an invalid policy file referenced by a manifest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    cpSync(join(repoFixture, 'agents', 'good'), dir, { recursive: true });
+    writeFileSync(join(dir, 'policy.yaml'), readFileSync(join(dir, 'policy.yaml'), 'utf8').replace('mode: enforce', 'mode: enforcing'));
+    const io = captureIo(dir);
+    expect(await main(['validate', 'agent.yaml'], io)).toBe(1);
+    expect(io.out()).toMatch(/policy\.yaml:\d+:\d+: error: spec\.mode is "enforcing"/);
+  });
+
+  it('treats usage mistakes as exit 2 with a message on stderr', async () => {
+    const io = captureIo(repoFixture);
+    expect(await main(['validate', '--jsn'], io)).toBe(2);
+    expect(io.err()).toContain('unknown option --jsn (options: --json)');
+    const unknown = captureIo(repoFixture);
+    expect(await main(['valdate'], unknown)).toBe(2);
+    expect(unknown.err()).toContain('unknown command "valdate"');
+  });
+
+  it('reports a missing file as a problem (exit 1), not a crash', async () => {
+    const io = captureIo(repoFixture);
+    expect(await main(['validate', 'nope.yaml'], io)).toBe(1);
+    expect(io.out()).toContain('nope.yaml:1:1: error: no file at');
+  });
+
+  it('runs as a process with the same exit codes', () => {
+    const tsx = join(cliRoot, '..', '..', 'node_modules', '.bin', 'tsx');
+    const run = (...args: string[]) => spawnSync(tsx, ['--conditions=@charter/source', join(cliRoot, 'src', 'bin.ts'), ...args], { cwd: specFixtures, encoding: 'utf8' });
+    expect(run('validate', 'released').status).toBe(0);
+    expect(run('validate', 'invalid').status).toBe(1);
+    expect(run('validate', '--bogus').status).toBe(2);
+    expect(run('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { ExitCode, type Command, type Io } from './command.js';
+import { alertsCommand } from './commands/alerts.js';
+import { toolsCommand } from './commands/tools.js';
+import { validateCommand } from './commands/validate.js';
+import { CliError, CliErrorCode } from './errors.js';
+
+/** Every sub-command, in the order `charter --help` lists them. */
+export const commands: readonly Command[] = [validateCommand, toolsCommand, alertsCommand];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return `Usage: charter <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Run "charter <command> --help" for a command's options.
+Exit codes: 0 success, 1 check failed, 2 usage error, 70 internal error.
+`;
+}
+
+/**
+ * Runs the CLI and returns its exit code. This is the one place errors become exit codes:
+ * usage and I/O errors → 2 with the message, anything unexpected → 70 with the stack.
+ */
+export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      io.stdout(help());
+      return name === undefined ? ExitCode.Usage : ExitCode.Ok;
+    }
+    if (name === '--version' || name === '-v') {
+      io.stdout(`${version()}\n`);
+      return ExitCode.Ok;
+    }
+    const command = commands.find((candidate) => candidate.name === name);
+    if (!command) throw new CliError(CliErrorCode.Usage, `unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(`${command.usage}\n`);
+      return ExitCode.Ok;
+    }
+    return await command.run(rest, io);
+  } catch (error) {
+    if (CliError.isInstance(error)) {
+      io.stderr(`charter: ${error.message}\n`);
+      if (error.code === CliErrorCode.Usage) io.stderr(`Run "charter ${name ?? ''} --help" for usage.\n`);
+      return ExitCode.Usage;
+    }
+    io.stderr(`charter: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return ExitCode.Internal;
+  }
+}
+
+/** The `Io` of the running process. */
+export function processIo(): Io {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    isTTY: process.stdout.isTTY,
+    env: process.env,
+  };
+}

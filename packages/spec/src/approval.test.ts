@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { compileApprovalPolicy, parseApprovalPolicy, requiresApproval } from './approval.js';
+import { SpecError } from './errors.js';
+
+describe('approval policies', () => {
+  it('parses never, always and comparisons', () => {
+    expect(compileApprovalPolicy('never')).toEqual({ kind: 'never' });
+    expect(compileApprovalPolicy(' always ')).toEqual({ kind: 'always' });
+    expect(compileApprovalPolicy('when amount > 100')).toEqual({
+      kind: 'when',
+      join: 'and',
+      conditions: [{ field: 'amount', op: '>', value: 100 }],
+    });
+    expect(compileApprovalPolicy('when refund.amount >= 50.5 or currency != "USD"')).toEqual({
+      kind: 'when',
+      join: 'or',
+      conditions: [
+        { field: 'refund.amount', op: '>=', value: 50.5 },
+        { field: 'currency', op: '!=', value: 'USD' },
+      ],
+    });
+  });
+
+  it('decides per call', () => {
+    const policy = compileApprovalPolicy('when amount > 100');
+    expect(requiresApproval(policy, { amount: 100 })).toBe(false);
+    expect(requiresApproval(policy, { amount: 100.01 })).toBe(true);
+    expect(requiresApproval(policy, { amount: '500' })).toBe(false);
+    expect(requiresApproval(compileApprovalPolicy('when a > 1 and b == true'), { a: 2, b: true })).toBe(true);
+    expect(requiresApproval(compileApprovalPolicy('when a > 1 and b == true'), { a: 2, b: false })).toBe(false);
+    expect(requiresApproval(compileApprovalPolicy('when a > 1 or b == true'), { a: 0, b: true })).toBe(true);
+    expect(requiresApproval(compileApprovalPolicy('when x.y < 0'), { x: { y: -1 } })).toBe(true);
+    expect(requiresApproval(compileApprovalPolicy('always'), {})).toBe(true);
+    expect(requiresApproval(compileApprovalPolicy('never'), { amount: 1e9 })).toBe(false);
+  });
+
+  it('explains what is wrong instead of guessing', () => {
+    expect(parseApprovalPolicy('sometimes')).toEqual({ error: expect.stringContaining('must be "never", "always"') as unknown });
+    expect(parseApprovalPolicy('when amount >> 100')).toEqual({ error: expect.stringContaining('cannot read condition') as unknown });
+    expect(parseApprovalPolicy('when a > 1 and b > 2 or c > 3')).toEqual({ error: expect.stringContaining('mixes') as unknown });
+    expect(parseApprovalPolicy(`when ${'a'.repeat(300)} > 1`)).toEqual({ error: expect.stringContaining('longer than') as unknown });
+    expect(() => compileApprovalPolicy('maybe')).toThrow(SpecError);
+    try {
+      compileApprovalPolicy('maybe');
+    } catch (error) {
+      expect(SpecError.isInstance(error) && error.code).toBe('SPEC_BAD_APPROVAL_POLICY');
+    }
+  });
+});
