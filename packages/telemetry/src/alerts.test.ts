@@ -90,11 +90,13 @@ describe('generateAlertRules', () => {
   });
 
   it('measures latency against the smallest bucket at or above latencyP95Ms, accepting "10" and "10.0"', () => {
-    const slow = recordsOf(reference()).find((rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h');
+    const slow = recordsOf(withSlos({ latencyP95Ms: 9000 })).find((rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h');
     expect(slow?.expr).toContain('le=~"10(?:[.]0)?"');
-    const exact = recordsOf(withSlos({ latencyP95Ms: 2500 })).find((rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h');
-    expect(exact?.expr).toContain('le="2.5"');
-    expect(find(alertsOf(reference()), 'CharterAgentLatencyBudgetBurn', 'page').annotations.description).toContain('the smallest bucket at or above the 8 s target');
+    const exact = recordsOf(reference()).find((rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h');
+    expect(exact?.expr).toContain('le=~"8(?:[.]0)?"');
+    const fractional = recordsOf(withSlos({ latencyP95Ms: 250 })).find((rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h');
+    expect(fractional?.expr).toContain('le="0.25"');
+    expect(find(alertsOf(withSlos({ latencyP95Ms: 9000 })), 'CharterAgentLatencyBudgetBurn', 'page').annotations.description).toContain('the smallest bucket at or above the 9 s target');
   });
 
   it('labels every alert with severity and agent and links the playbook of ALERTS', () => {

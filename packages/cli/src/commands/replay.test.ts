@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRecorder, stringifyRecording } from '@charter/telemetry';
+import type { Recording, ReplaySession } from '@charter/telemetry';
+import { describe, expect, it } from 'vitest';
+import { captureIo } from '../testing.js';
+import { createReplayCommand, replayCommand } from './replay.js';
+
+function record(status: string, refund: number): Recording {
+  const recorder = createRecorder({ agent: 'customer-support', runId: `run-${status}`, input: { text: 'refund A-1' }, clock: () => 0 });
+  recorder.modelResponse(0, { toolCalls: [{ callId: 'c1', name: 'lookup_order', args: { orderId: 'A-1' } }], finishReason: 'tool-calls' });
+  recorder.toolResult(0, { callId: 'c1', name: 'lookup_order', args: { orderId: 'A-1' }, outcome: 'ok', value: { status } });
+  recorder.decision(1, { hook: 'tool-call', action: refund > 100 ? 'needs-approval' : 'allow', ruleIds: [] });
+  recorder.modelResponse(1, { text: `Refunded ${refund}`, toolCalls: [], finishReason: 'stop' });
+  return recorder.finish({ text: `Refunded ${refund}` }, 'completed');
+}
+
+function files(entries: Record<string, Recording | string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'charter-cli-replay-'));
+  for (const [name, value] of Object.entries(entries)) writeFileSync(join(dir, name), typeof value === 'string' ? value : stringifyRecording(value));
+  return dir;
+}
+
+describe('charter replay', () => {
+  it('exits 0 when the recordings match', async () => {
+    const dir = files({ 'a.json': record('delivered', 50), 'b.json': record('delivered', 50) });
+    const io = captureIo(dir);
+    expect(await replayCommand.run(['a.json', '--against', 'b.json'], io)).toBe(0);
+    expect(io.out()).toContain('✔ a.json: replay matches (2 model responses, 1 tool results, 1 decisions');
+  });
+
+  it('names each difference by section, step and path; exits 1', async () => {
+    const dir = files({ 'a.json': record('delivered', 50), 'b.json': record('lost', 150) });
+    const io = captureIo(dir);
+    expect(await replayCommand.run(['a.json', '--against', 'b.json'], io)).toBe(1);
+    const out = io.out();
+    expect(out).toContain('✖ a.json: 4 difference(s)');
+    expect(out).toContain('  model response at step 1: /modelResponses/1/text expected "Refunded 50", got "Refunded 150"');
+    expect(out).toContain('  tool result at step 0: /toolResults/0/value/status expected "delivered", got "lost"');
+    expect(out).toContain('  guardrail decision at step 1: /decisions/0/action expected "allow", got "needs-approval"');
+    expect(out).toContain('  output: /output/text expected "Refunded 50", got "Refunded 150"');
+    const json = captureIo(dir);
+    expect(await replayCommand.run(['a.json', '--against', 'b.json', '--json'], json)).toBe(1);
+    const report = JSON.parse(json.out()) as { ok: boolean; differences: { section: string; step?: number; path: string }[] };
+    expect(report.ok).toBe(false);
+    expect(report.differences.map((d) => d.section)).toEqual(['model', 'tool', 'decision', 'output']);
+  });
+
+  it('exits 1 with the validation issues for an invalid recording', async () => {
+    const dir = files({ 'a.json': record('delivered', 50), 'bad.json': '{"format":"charter.recording","v":9}' });
+    const io = captureIo(dir);
+    expect(await replayCommand.run(['bad.json', '--against', 'a.json'], io)).toBe(1);
+    expect(io.out()).toContain('bad.json is not a valid charter recording');
+    expect(io.out()).toContain('/v:');
+  });
+
+  it('uses an injected re-run (how @charter/agent wires re-execution) and reports divergence', async () => {
+    const dir = files({ 'a.json': record('delivered', 50) });
+    const faithful = async (session: ReplaySession) => {
+      const recorder = createRecorder({ agent: 'customer-support', runId: 'rerun', input: session.input, clock: () => 0 });
+      const first = session.model.next();
+      const { step: _s, ...firstRest } = first;
+      recorder.modelResponse(0, firstRest);
+      const call = first.toolCalls[0]!;
+      const result = session.tools.call(call.name, call.args);
+      recorder.toolResult(0, { callId: call.callId, name: call.name, args: call.args, outcome: result.outcome, ...(result.value === undefined ? {} : { value: result.value }) });
+      recorder.decision(1, { hook: 'tool-call', action: 'allow', ruleIds: [] });
+      const { step: _t, ...second } = session.model.next();
+      recorder.modelResponse(1, second);
+      return Promise.resolve(recorder.finish({ text: second.text ?? '' }, 'completed'));
+    };
+    const ok = captureIo(dir);
+    expect(await createReplayCommand({ rerun: faithful }).run(['a.json'], ok)).toBe(0);
+    const diverging = (session: ReplaySession) => {
+      session.model.next();
+      session.tools.call('lookup_order', { orderId: 'B-2' });
+      return Promise.reject(new Error('unreachable'));
+    };
+    const io = captureIo(dir);
+    expect(await createReplayCommand({ rerun: diverging }).run(['a.json'], io)).toBe(1);
+    expect(io.out()).toContain('replay diverged at step 0: lookup_order was called with different arguments (/args/orderId)');
+  });
+
+  it.each([
+    [[], 'missing <recording>'],
+    [['a.json'], 'nothing to compare with: pass --against'],
+    [['a.json', 'b.json'], 'unexpected argument "b.json"'],
+    [['a.json', '--against'], '--against needs a value'],
+  ])('usage error for %j: usage on stderr, exit 2', async (args, message) => {
+    const io = captureIo(tmpdir());
+    expect(await replayCommand.run(args, io)).toBe(2);
+    expect(io.err()).toContain(message);
+    expect(io.err()).toContain('Usage: charter replay <recording> --against <recording>');
+  });
+});

@@ -1,0 +1,98 @@
+import { resolve } from 'node:path';
+import { createReplay, diffRecordings, formatRecordingDiff, readRecording, TelemetryError } from '@charter/telemetry';
+import type { Recording, ReplaySession } from '@charter/telemetry';
+import { parseArgs } from '../args.js';
+import { ExitCode, type Command, type Io } from '../command.js';
+import { CliError } from '../errors.js';
+import { createStyle } from '../format.js';
+
+const USAGE = `Usage: charter replay <recording> --against <recording> [--json]
+
+Compares a recorded run with another recording of the same input and names
+every differing guardrail decision, tool result, model response and output by
+step and JSON pointer.
+
+Re-executing a recording against the current agent (replay model and tools
+serving the recorded responses) is wired in by @charter/agent (issue 6); until
+then pass the re-run's recording with --against.
+
+Options:
+  --against <file>  the recording to compare with (the re-run)
+  --json            print the differences as JSON
+  --help            show this help
+
+Exit codes: 0 identical, 1 different or invalid recording, 2 usage error.`;
+
+/** Re-executes a recorded run against replay sources and returns its recording (provided by @charter/agent). */
+export type Rerun = (session: ReplaySession, io: Io) => Promise<Recording>;
+
+function usage(io: Io, message: string): ExitCode {
+  io.stderr(`charter replay: ${message}\n\n${USAGE}\n`);
+  return ExitCode.Usage;
+}
+
+/** Builds `charter replay`; `rerun` lets the agent package re-execute the recording instead of `--against`. */
+export function createReplayCommand(options: { rerun?: Rerun } = {}): Command {
+  return {
+    name: 'replay',
+    summary: 'Replay a recorded run and report differences in decisions, tool results and output',
+    usage: USAGE,
+    run: (args, io) => runReplay(args, io, options.rerun),
+  };
+}
+
+/** `charter replay <file> --against <file>` (re-execution arrives with @charter/agent). */
+export const replayCommand: Command = createReplayCommand();
+
+async function runReplay(args: readonly string[], io: Io, rerun: Rerun | undefined): Promise<ExitCode> {
+  let parsed;
+  try {
+    parsed = parseArgs(args, { boolean: ['json', 'help'], valued: ['against'], aliases: { '-h': 'help' } });
+  } catch (error) {
+    if (CliError.isInstance(error)) return usage(io, error.message);
+    throw error;
+  }
+  if (parsed.flags.has('help')) {
+    io.stdout(`${USAGE}\n`);
+    return ExitCode.Ok;
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (file === undefined) return usage(io, 'missing <recording>');
+  if (extra.length > 0) return usage(io, `unexpected argument "${extra[0] ?? ''}"`);
+  const against = parsed.flags.get('against');
+  if (against === undefined && rerun === undefined) {
+    return usage(io, 'nothing to compare with: pass --against <recording> (re-executing against the agent arrives with @charter/agent, issue 6)');
+  }
+  const style = createStyle(io.isTTY && io.env.NO_COLOR === undefined);
+  let expected: Recording;
+  let actual: Recording;
+  try {
+    expected = readRecording(resolve(io.cwd, file));
+    if (typeof against === 'string') {
+      actual = readRecording(resolve(io.cwd, against));
+    } else if (rerun) {
+      const session = createReplay(expected);
+      actual = await rerun(session, io);
+      session.assertDrained();
+    } else {
+      return usage(io, '--against needs a file');
+    }
+  } catch (error) {
+    if (!TelemetryError.isInstance(error)) throw error;
+    if (parsed.flags.has('json')) io.stdout(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message } })}\n`);
+    else io.stdout(`${style.red('✖')} ${error.message}\n`);
+    return ExitCode.Failed;
+  }
+  const differences = diffRecordings(expected, actual);
+  if (parsed.flags.has('json')) {
+    io.stdout(`${JSON.stringify({ ok: differences.length === 0, differences })}\n`);
+  } else if (differences.length === 0) {
+    io.stdout(
+      `${style.green('✔')} ${file}: replay matches (${expected.modelResponses.length} model responses, ${expected.toolResults.length} tool results, ${expected.decisions.length} decisions, output and status)\n`,
+    );
+  } else {
+    io.stdout(`${style.red('✖')} ${file}: ${differences.length} difference(s)\n`);
+    io.stdout(`${formatRecordingDiff(differences).replace(/^/gm, '  ')}\n`);
+  }
+  return differences.length === 0 ? ExitCode.Ok : ExitCode.Failed;
+}
