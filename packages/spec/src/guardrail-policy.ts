@@ -169,13 +169,13 @@ export const ArgumentConstraint = z
     if (constraint.min !== undefined && constraint.max !== undefined && constraint.min > constraint.max) {
       ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${constraint.min} is greater than max ${constraint.max}` });
     }
-    if (constraint.recipients && constraint.recipients.domains.length === 0 && constraint.recipients.context.length === 0) {
+    if (constraint.recipients?.domains.length === 0 && constraint.recipients.context.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['recipients'], message: 'recipients allows nobody: list domains, context facts, or both' });
     }
   });
 export type ArgumentConstraint = z.infer<typeof ArgumentConstraint>;
 
-const ArgumentPath = z.string().regex(/^[A-Za-z_][\w-]{0,63}(?:\.[A-Za-z_][\w-]{0,63}){0,7}$/, {
+const ArgumentPath = z.string().regex(/^[a-z_][\w-]{0,63}(?:\.[a-z_][\w-]{0,63}){0,7}$/i, {
   error: 'an argument path is a dotted name such as "amount" or "refund.amount"',
 });
 

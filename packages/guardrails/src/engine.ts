@@ -1,0 +1,622 @@
+import {
+  GuardrailHook as GuardrailHookSchema,
+  GuardrailPolicy as GuardrailPolicySchema,
+  GuardrailPolicySpec as GuardrailPolicySpecSchema,
+  compileApprovalPolicy,
+  requiresApproval,
+  type ApprovalPolicy,
+  type ArgumentConstraint,
+  type DetectorConfig,
+  type GuardrailPolicy,
+  type GuardrailPolicySpec,
+  type GuardrailPolicySpecInput,
+  type GuardrailPolicyInput,
+  type ToolPolicy,
+} from '@charter/spec';
+import { TextView, type Detector, type Hit } from './detectors/common.js';
+import { compileInjection } from './detectors/injection.js';
+import { compileCanary, compileKeywords, compileLength } from './detectors/lists.js';
+import { compilePii } from './detectors/pii.js';
+import { compileSecrets } from './detectors/secrets.js';
+import { GuardrailError, GuardrailErrorCode } from './errors.js';
+import { packs } from './packs.js';
+import { PlaceholderState, redactText, type RedactionSpan } from './redact.js';
+import type { Classifier, Decision, DetectorName, Finding, GuardrailAction, GuardrailHook, GuardrailRequest, Severity, ToolCall } from './types.js';
+
+/** Default input cap: 256 KiB of UTF-16 code units per evaluation (content or all argument strings). */
+export const DEFAULT_MAX_INPUT_CHARS = 262_144;
+const MAX_DEPTH = 32;
+const MAX_LEAVES = 10_000;
+
+export interface CompileOptions {
+  /** Secret for `hash` redaction (HMAC key). Required when any detector redacts with `hash`. */
+  readonly salt?: string;
+  /** Async classifiers referenced by `detector: classifier` entries, by name. */
+  readonly classifiers?: Readonly<Record<string, Classifier>>;
+  /** Input above this many characters is not scanned: the decision carries `engine.input-too-large`. */
+  readonly maxInputChars?: number;
+  /** Action for input above the cap (default `deny`: fail closed). */
+  readonly oversize?: 'deny' | 'needs-approval';
+  /** Canary tokens planted in the system prompt, checked by every `canary` detector. */
+  readonly canaries?: readonly string[];
+}
+
+export interface RunOptions {
+  /** Facts tool rules may refer to, e.g. `{ customerEmail: 'ana@example.com', customerId: 'C-1' }`. */
+  readonly context?: Readonly<Record<string, unknown>>;
+  /** Canary tokens of this run's system prompt. */
+  readonly canaries?: readonly string[];
+}
+
+/** Per-run state: placeholder numbering, tool-call counts, context facts. Cheap to create. */
+export interface GuardrailRun {
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly canaries: readonly string[];
+  /** Tool calls counted so far (those not denied), for one tool or all. */
+  toolCalls(name?: string): number;
+}
+
+class Run implements GuardrailRun {
+  readonly placeholders = new PlaceholderState();
+  private readonly calls = new Map<string, number>();
+  private total = 0;
+  constructor(
+    readonly context: Readonly<Record<string, unknown>>,
+    readonly canaries: readonly string[],
+  ) {}
+  toolCalls(name?: string): number {
+    return name === undefined ? this.total : (this.calls.get(name) ?? 0);
+  }
+  record(name: string): void {
+    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+    this.total++;
+  }
+}
+
+/** A compiled policy. `evaluate` is synchronous and never throws for a policy outcome. */
+export interface GuardrailEngine {
+  readonly name: string;
+  readonly version: string;
+  readonly mode: 'enforce' | 'monitor';
+  /** True when some hook has an async classifier: use `evaluateAsync` for that hook. */
+  readonly hasAsync: boolean;
+  /** Which detectors run at a hook, in order. */
+  detectors(hook: GuardrailHook): readonly { readonly detector: string; readonly action: GuardrailAction }[];
+  createRun(options?: RunOptions): GuardrailRun;
+  evaluate(request: GuardrailRequest, run?: GuardrailRun): Decision;
+  evaluateAsync(request: GuardrailRequest, run?: GuardrailRun): Promise<Decision>;
+  /** Replaces every PII and secret span (all hooks' PII/secrets detectors) regardless of action. */
+  redact(text: string, run?: GuardrailRun): string;
+}
+
+const RANK: Readonly<Record<GuardrailAction, number>> = { allow: 0, redact: 1, 'needs-approval': 2, deny: 3 };
+const EMPTY: readonly Finding[] = Object.freeze([]);
+
+interface CompiledClassifier {
+  readonly name: string;
+  readonly classify: Classifier;
+  readonly action: GuardrailAction;
+  readonly threshold: number;
+  readonly prefix: string;
+}
+
+interface Plan {
+  readonly detectors: readonly Detector[];
+  readonly classifiers: readonly CompiledClassifier[];
+  readonly summary: readonly { readonly detector: string; readonly action: GuardrailAction }[];
+}
+
+interface CompiledConstraint {
+  readonly path: string;
+  readonly pointer: string;
+  readonly segments: readonly string[];
+  readonly constraint: ArgumentConstraint;
+}
+
+interface CompiledToolRule {
+  readonly maxCallsPerRun: number | undefined;
+  readonly onViolation: 'deny' | 'needs-approval';
+  readonly approval: ApprovalPolicy | undefined;
+  readonly constraints: readonly CompiledConstraint[];
+}
+
+type Push = (finding: Finding) => void;
+
+function isPolicyDocument(value: unknown): value is GuardrailPolicyInput {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'GuardrailPolicy';
+}
+
+function detectorKey(config: DetectorConfig): string {
+  const id = config.id ?? '';
+  if (config.detector === 'classifier') return `classifier:${id}:${config.options.name}`;
+  return `${config.detector}:${id}`;
+}
+
+function mergeHooks(spec: GuardrailPolicySpec): Record<GuardrailHook, DetectorConfig[]> {
+  const merged = { input: [], output: [], 'tool-call': [], 'tool-result': [] } as Record<GuardrailHook, DetectorConfig[]>;
+  const layers = [...spec.extends.map((name) => packs[name].hooks), spec.hooks];
+  for (const layer of layers) {
+    for (const hook of GuardrailHookSchema.options) {
+      for (const config of layer[hook] ?? []) {
+        const list = merged[hook];
+        const at = list.findIndex((existing) => detectorKey(existing) === detectorKey(config));
+        if (at === -1) list.push(config);
+        else list[at] = config;
+      }
+    }
+  }
+  return merged;
+}
+
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** JSON pointer segment escaping (RFC 6901). */
+function pointerSegment(key: string | number): string {
+  return typeof key === 'number' ? String(key) : key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function readPath(value: unknown, segments: readonly string[]): unknown {
+  let current = value;
+  for (const segment of segments) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    if (!Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+function hostAllowed(host: string, domains: readonly string[]): boolean {
+  const lower = host.toLowerCase();
+  for (const domain of domains) {
+    if (domain.startsWith('*.')) {
+      if (lower.endsWith(domain.slice(1)) && lower.length > domain.length - 1) return true;
+    } else if (lower === domain) return true;
+  }
+  return false;
+}
+
+function contextValues(context: Readonly<Record<string, unknown>>, names: readonly string[]): string[] {
+  const values: string[] = [];
+  for (const name of names) {
+    const value = context[name];
+    if (typeof value === 'string') values.push(value.toLowerCase());
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') values.push(item.toLowerCase());
+  }
+  return values;
+}
+
+const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
+
+/**
+ * Compiles a GuardrailPolicy document (or just its `spec`) into an engine. Packs named in `extends`
+ * come first; the policy's own detectors replace a pack's detector of the same kind (and `id`).
+ * Throws `GuardrailError` (`GUARDRAILS_INVALID_POLICY`, `GUARDRAILS_UNSAFE_PATTERN`,
+ * `GUARDRAILS_UNKNOWN_CLASSIFIER`, `GUARDRAILS_MISSING_SALT`, `GUARDRAILS_UNKNOWN_RULE`).
+ */
+export function compilePolicy(policy: GuardrailPolicy | GuardrailPolicyInput | GuardrailPolicySpec | GuardrailPolicySpecInput, options: CompileOptions = {}): GuardrailEngine {
+  let spec: GuardrailPolicySpec;
+  let name: string;
+  if (isPolicyDocument(policy)) {
+    const parsed = GuardrailPolicySchema.safeParse(policy);
+    if (!parsed.success) throw new GuardrailError(GuardrailErrorCode.InvalidPolicy, `invalid GuardrailPolicy: ${describeIssues(parsed.error.issues)}`, { cause: parsed.error });
+    spec = parsed.data.spec;
+    name = parsed.data.metadata.name;
+  } else {
+    const parsed = GuardrailPolicySpecSchema.safeParse(policy);
+    if (!parsed.success) throw new GuardrailError(GuardrailErrorCode.InvalidPolicy, `invalid GuardrailPolicy spec: ${describeIssues(parsed.error.issues)}`, { cause: parsed.error });
+    spec = parsed.data;
+    name = 'inline';
+  }
+  return new Engine(name, spec, options);
+}
+
+class Engine implements GuardrailEngine {
+  readonly name: string;
+  readonly version: string;
+  readonly mode: 'enforce' | 'monitor';
+  readonly hasAsync: boolean;
+  private readonly plans: Record<GuardrailHook, Plan>;
+  private readonly allowDecisions: Record<GuardrailHook, Decision>;
+  private readonly redactors: readonly Detector[];
+  private readonly salt: string | undefined;
+  private readonly maxInputChars: number;
+  private readonly oversize: 'deny' | 'needs-approval';
+  private readonly tools: ToolPolicy | undefined;
+  private readonly toolAllow: ReadonlySet<string> | undefined;
+  private readonly toolDeny: ReadonlySet<string>;
+  private readonly toolRules = new Map<string, CompiledToolRule>();
+
+  constructor(name: string, spec: GuardrailPolicySpec, options: CompileOptions) {
+    this.name = name;
+    this.version = spec.version;
+    this.mode = spec.mode;
+    this.salt = options.salt;
+    this.maxInputChars = options.maxInputChars ?? DEFAULT_MAX_INPUT_CHARS;
+    this.oversize = options.oversize ?? 'deny';
+    const merged = mergeHooks(spec);
+    const plans = {} as Record<GuardrailHook, Plan>;
+    const allow = {} as Record<GuardrailHook, Decision>;
+    const redactors: Detector[] = [];
+    let hasAsync = false;
+    for (const hook of GuardrailHookSchema.options) {
+      const detectors: Detector[] = [];
+      const classifiers: CompiledClassifier[] = [];
+      for (const config of merged[hook]) {
+        if (config.detector === 'classifier') {
+          const classify = options.classifiers?.[config.options.name];
+          if (!classify) {
+            throw new GuardrailError(GuardrailErrorCode.UnknownClassifier, `hook ${hook} uses classifier "${config.options.name}", which was not registered: pass { classifiers: { "${config.options.name}": fn } } to compilePolicy`);
+          }
+          classifiers.push({ name: config.options.name, classify, action: config.action, threshold: config.threshold, prefix: config.id ?? 'classifier' });
+          hasAsync = true;
+          continue;
+        }
+        const detector = this.compileDetector(config, options);
+        detectors.push(detector);
+        if (detector.name === 'pii' || detector.name === 'secrets') redactors.push(detector);
+      }
+      plans[hook] = { detectors, classifiers, summary: merged[hook].map((config) => ({ detector: config.detector, action: config.action })) };
+      allow[hook] = Object.freeze({ hook, action: 'allow', wouldBe: 'allow', enforced: this.mode === 'enforce', ruleId: undefined, findings: EMPTY });
+    }
+    this.plans = plans;
+    this.allowDecisions = allow;
+    this.redactors = redactors;
+    this.hasAsync = hasAsync;
+    this.tools = spec.tools;
+    this.toolAllow = spec.tools?.allow ? new Set(spec.tools.allow) : undefined;
+    this.toolDeny = new Set(spec.tools?.deny ?? []);
+    for (const rule of spec.tools?.rules ?? []) {
+      this.toolRules.set(rule.tool, {
+        maxCallsPerRun: rule.maxCallsPerRun,
+        onViolation: rule.onViolation,
+        approval: rule.approval === undefined ? undefined : compileApprovalPolicy(rule.approval),
+        constraints: Object.entries(rule.args).map(([path, constraint]) => ({ path, pointer: `/${path.split('.').map(pointerSegment).join('/')}`, segments: path.split('.'), constraint })),
+      });
+    }
+  }
+
+  private compileDetector(config: Exclude<DetectorConfig, { detector: 'classifier' }>, options: CompileOptions): Detector {
+    switch (config.detector) {
+      case 'pii':
+        if (config.options.redaction === 'hash' && !options.salt) throw new GuardrailError(GuardrailErrorCode.MissingSalt, 'the pii detector redacts with "hash": pass { salt } to compilePolicy');
+        return compilePii({ action: config.action, entities: config.options.entities, redaction: config.options.redaction, patterns: config.options.patterns, dictionaries: config.options.dictionaries, id: config.id });
+      case 'secrets':
+        if (config.options.redaction === 'hash' && !options.salt) throw new GuardrailError(GuardrailErrorCode.MissingSalt, 'the secrets detector redacts with "hash": pass { salt } to compilePolicy');
+        return compileSecrets({ action: config.action, rules: config.options.rules, exclude: config.options.exclude, redaction: config.options.redaction, minEntropy: config.options.minEntropy, id: config.id });
+      case 'injection':
+        return compileInjection({ action: config.action, threshold: config.threshold, decode: config.options.decode, id: config.id });
+      case 'keywords':
+        return compileKeywords({ action: config.action, lists: config.options.lists, id: config.id });
+      case 'canary':
+        return compileCanary({ action: config.action, tokens: [...config.options.tokens, ...(options.canaries ?? [])], id: config.id });
+      case 'length':
+        return compileLength({ action: config.action, maxChars: config.options.maxChars, id: config.id });
+    }
+  }
+
+  detectors(hook: GuardrailHook): readonly { readonly detector: string; readonly action: GuardrailAction }[] {
+    return this.plan(hook).summary;
+  }
+
+  createRun(options: RunOptions = {}): GuardrailRun {
+    return new Run(options.context ?? {}, options.canaries ?? []);
+  }
+
+  private plan(hook: GuardrailHook): Plan {
+    const plan = typeof hook === 'string' && Object.hasOwn(this.plans, hook) ? this.plans[hook] : undefined;
+    if (!plan) throw new GuardrailError(GuardrailErrorCode.UnknownHook, `unknown hook ${JSON.stringify(hook)}: use one of ${GuardrailHookSchema.options.join(', ')}`);
+    return plan;
+  }
+
+  evaluate(request: GuardrailRequest, run?: GuardrailRun): Decision {
+    const plan = this.plan(request.hook);
+    if (plan.classifiers.length > 0) {
+      throw new GuardrailError(GuardrailErrorCode.AsyncRequired, `hook ${request.hook} has async classifiers (${plan.classifiers.map((c) => c.name).join(', ')}): call evaluateAsync`);
+    }
+    const findings = this.collect(request, plan, run as Run | undefined);
+    return this.decide(request, findings, run as Run | undefined);
+  }
+
+  async evaluateAsync(request: GuardrailRequest, run?: GuardrailRun): Promise<Decision> {
+    const plan = this.plan(request.hook);
+    const findings = this.collect(request, plan, run as Run | undefined);
+    if (plan.classifiers.length > 0) {
+      const target = request.hook === 'tool-call' ? request.toolCall?.args : request.content;
+      const texts: string[] = [];
+      collectStrings(target, texts, 0);
+      const text = texts.join('\n').slice(0, this.maxInputChars);
+      const list = findings ?? [];
+      for (const classifier of plan.classifiers) {
+        const ruleId = `${classifier.prefix}.${classifier.name}`;
+        try {
+          const result = await classifier.classify(text, { hook: request.hook });
+          if (typeof result.score !== 'number' || !(result.score >= 0 && result.score <= 1)) {
+            throw new GuardrailError(GuardrailErrorCode.ClassifierFailed, `classifier "${classifier.name}" returned score ${String(result.score)}, outside 0-1`);
+          }
+          if (result.score >= classifier.threshold) {
+            const spans = result.spans && result.spans.length > 0 ? result.spans : [{ start: 0, end: text.length }];
+            for (const span of spans) {
+              list.push({ ruleId, detector: 'classifier', severity: result.score >= 0.8 ? 'critical' : 'high', action: classifier.action, start: span.start, end: span.end, path: '', message: `classifier "${classifier.name}" scored ${result.score}${result.label ? ` (${result.label})` : ''}`, score: result.score, redaction: 'remove' });
+            }
+          }
+        } catch (error) {
+          // No silent fallback: a failing classifier yields a finding with the detector's action.
+          list.push({ ruleId: `${ruleId}.error`, detector: 'classifier', severity: 'high', action: classifier.action, start: 0, end: 0, path: '', message: `classifier "${classifier.name}" failed: ${error instanceof Error ? error.message : String(error)}` });
+        }
+      }
+      return this.decide(request, list.length > 0 ? list : undefined, run as Run | undefined);
+    }
+    return this.decide(request, findings, run as Run | undefined);
+  }
+
+  redact(text: string, run?: GuardrailRun): string {
+    const state = (run as Run | undefined)?.placeholders ?? new PlaceholderState();
+    const view = new TextView(text.length > this.maxInputChars ? text.slice(0, this.maxInputChars) : text);
+    const spans: RedactionSpan[] = [];
+    for (const detector of this.redactors) detector.scan(view, (hit) => spans.push(hit));
+    const redacted = redactText(view.text, spans, state, this.salt);
+    return text.length > this.maxInputChars ? `${redacted}[TRUNCATED]` : redacted;
+  }
+
+  private collect(request: GuardrailRequest, plan: Plan, run: Run | undefined): Finding[] | undefined {
+    let findings: Finding[] | undefined;
+    const push: Push = (finding) => {
+      (findings ??= []).push(finding);
+    };
+    const hook = request.hook;
+    if (hook === 'tool-call') this.checkTool(request.toolCall, run, push);
+    const target = hook === 'tool-call' ? request.toolCall?.args : request.content;
+    if (plan.detectors.length > 0 && target !== undefined && target !== null) this.scanValue(target, plan.detectors, push, run);
+    return findings;
+  }
+
+  private scanValue(target: unknown, detectors: readonly Detector[], push: Push, run: Run | undefined): void {
+    const extra = run && run.canaries.length > 0 ? { canaries: run.canaries } : undefined;
+    const scanString = (text: string, path: string): void => {
+      const view = new TextView(text);
+      for (const detector of detectors) {
+        detector.scan(
+          view,
+          (hit: Hit) => {
+            push(toFinding(hit, detector.name, detector.action, path));
+          },
+          extra,
+        );
+      }
+    };
+    if (typeof target === 'string') {
+      if (target.length > this.maxInputChars) {
+        push(this.oversizeFinding(target.length, ''));
+        return;
+      }
+      scanString(target, '');
+      return;
+    }
+    if (typeof target !== 'object') return;
+    // Walk string leaves with bounded depth, count and size; over a bound → a finding, never a silent skip.
+    const leaves: { text: string; path: string }[] = [];
+    const state = { total: 0, tooComplex: false };
+    const walk = (value: unknown, path: string, depth: number): void => {
+      if (state.tooComplex) return;
+      if (typeof value === 'string') {
+        leaves.push({ text: value, path });
+        state.total += value.length;
+        if (leaves.length > MAX_LEAVES) state.tooComplex = true;
+        return;
+      }
+      if (typeof value !== 'object' || value === null) return;
+      if (depth >= MAX_DEPTH) {
+        state.tooComplex = true;
+        return;
+      }
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) walk(value[i], `${path}/${i}`, depth + 1);
+        return;
+      }
+      for (const key of Object.keys(value)) walk((value as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1);
+    };
+    walk(target, '', 0);
+    if (state.tooComplex) {
+      push({ ruleId: 'engine.input-too-complex', detector: 'engine', severity: 'high', action: this.oversize, start: 0, end: 0, path: '', message: `content nests deeper than ${MAX_DEPTH} levels or holds more than ${MAX_LEAVES} strings: it was not scanned` });
+      return;
+    }
+    if (state.total > this.maxInputChars) {
+      push(this.oversizeFinding(state.total, ''));
+      return;
+    }
+    for (const leaf of leaves) scanString(leaf.text, leaf.path);
+  }
+
+  private oversizeFinding(length: number, path: string): Finding {
+    return {
+      ruleId: 'engine.input-too-large',
+      detector: 'engine',
+      severity: 'high',
+      action: this.oversize,
+      start: 0,
+      end: length,
+      path,
+      message: `input of ${length} characters is above the ${this.maxInputChars}-character cap and was not scanned: split it or raise maxInputChars`,
+    };
+  }
+
+  private checkTool(call: ToolCall | undefined, run: Run | undefined, push: Push): void {
+    if (typeof call !== 'object' || typeof call.name !== 'string') {
+      push({ ruleId: 'tool.invalid-call', detector: 'tool', severity: 'high', action: 'deny', start: 0, end: 0, path: '', message: 'a tool-call request needs toolCall: { name, args }' });
+      return;
+    }
+    const name = call.name;
+    const fail = (ruleId: string, action: GuardrailAction, severity: Severity, message: string, path = ''): void => {
+      push({ ruleId, detector: 'tool', severity, action, start: 0, end: 0, path, message });
+    };
+    if (this.toolDeny.has(name)) {
+      fail('tool.denied', 'deny', 'high', `tool "${name}" is on the deny-list`);
+      return;
+    }
+    if (this.toolAllow && !this.toolAllow.has(name)) {
+      fail('tool.not-allowed', 'deny', 'high', `tool "${name}" is not on the allow-list (${[...this.toolAllow].join(', ')})`);
+      return;
+    }
+    const maxTotal = this.tools?.maxCallsPerRun;
+    if (run && maxTotal !== undefined && run.toolCalls() >= maxTotal) {
+      fail('tool.max-calls-total', 'deny', 'high', `this run already made ${run.toolCalls()} tool calls, the limit is ${maxTotal}`);
+    }
+    const rule = this.toolRules.get(name);
+    if (!rule) return;
+    const violation = rule.onViolation;
+    if (run && rule.maxCallsPerRun !== undefined && run.toolCalls(name) >= rule.maxCallsPerRun) {
+      fail('tool.max-calls', violation, 'high', `"${name}" was already called ${run.toolCalls(name)} times in this run, the limit is ${rule.maxCallsPerRun}`);
+    }
+    const args = call.args;
+    if (rule.constraints.length > 0 || rule.approval) {
+      const context = call.context ? { ...run?.context, ...call.context } : (run?.context ?? {});
+      for (const c of rule.constraints) checkConstraint(name, c, readPath(args, c.segments), context, violation, fail);
+      if (rule.approval && requiresApproval(rule.approval, args)) {
+        fail('tool.approval', 'needs-approval', 'medium', `"${name}" with these arguments needs a human's approval under the policy`);
+      }
+    }
+  }
+
+  private decide(request: GuardrailRequest, findings: Finding[] | undefined, run: Run | undefined): Decision {
+    const hook = request.hook;
+    if (!findings || findings.length === 0) {
+      if (hook === 'tool-call' && run && typeof request.toolCall?.name === 'string') run.record(request.toolCall.name);
+      return this.allowDecisions[hook];
+    }
+    let wouldBe: GuardrailAction = 'allow';
+    let ruleId: string | undefined;
+    let score: number | undefined;
+    for (const finding of findings) {
+      if (ruleId === undefined || RANK[finding.action] > RANK[wouldBe]) {
+        wouldBe = finding.action;
+        ruleId = finding.ruleId;
+      }
+      if (finding.score !== undefined) score = Math.max(score ?? 0, finding.score);
+    }
+    const enforced = this.mode === 'enforce';
+    const action = enforced ? wouldBe : 'allow';
+    if (hook === 'tool-call' && run && typeof request.toolCall?.name === 'string' && action !== 'deny') run.record(request.toolCall.name);
+    const decision: { -readonly [K in keyof Decision]: Decision[K] } = { hook, action, wouldBe, enforced, ruleId, findings };
+    if (score !== undefined) decision.score = score;
+    if (wouldBe === 'redact') {
+      const state = run?.placeholders ?? new PlaceholderState();
+      const redactable = findings.filter((finding) => finding.action === 'redact');
+      if (hook === 'tool-call') decision.args = redactValue(request.toolCall?.args, redactable, state, this.salt);
+      else decision.content = redactValue(request.content, redactable, state, this.salt);
+    }
+    return decision;
+  }
+}
+
+function toFinding(hit: Hit, detector: DetectorName, action: GuardrailAction, path: string): Finding {
+  const finding: { -readonly [K in keyof Finding]: Finding[K] } = { ruleId: hit.ruleId, detector, severity: hit.severity, action, start: hit.start, end: hit.end, path, message: hit.message };
+  if (hit.entity !== undefined) finding.entity = hit.entity;
+  if (hit.score !== undefined) finding.score = hit.score;
+  if (hit.redaction !== undefined) finding.redaction = hit.redaction;
+  return finding;
+}
+
+function collectStrings(value: unknown, out: string[], depth: number): void {
+  if (typeof value === 'string') out.push(value);
+  else if (typeof value === 'object' && value !== null && depth < MAX_DEPTH && out.length < MAX_LEAVES) {
+    for (const item of Array.isArray(value) ? value : Object.values(value)) collectStrings(item, out, depth + 1);
+  }
+}
+
+/** Returns a copy of `value` with the findings' spans replaced in the strings they point at. */
+function redactValue(value: unknown, findings: readonly Finding[], state: PlaceholderState, salt: string | undefined): unknown {
+  const byPath = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    if (finding.end <= finding.start) continue;
+    const list = byPath.get(finding.path) ?? [];
+    list.push(finding);
+    byPath.set(finding.path, list);
+  }
+  const visit = (current: unknown, path: string, depth: number): unknown => {
+    if (typeof current === 'string') {
+      const spans = byPath.get(path);
+      return spans ? redactText(current, spans, state, salt) : current;
+    }
+    if (typeof current !== 'object' || current === null || depth >= MAX_DEPTH) return current;
+    if (Array.isArray(current)) return current.map((item, index) => visit(item, `${path}/${index}`, depth + 1));
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(current)) copy[key] = visit((current as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1);
+    return copy;
+  };
+  return visit(value, '', 0);
+}
+
+function checkConstraint(
+  tool: string,
+  c: CompiledConstraint,
+  value: unknown,
+  context: Readonly<Record<string, unknown>>,
+  action: 'deny' | 'needs-approval',
+  fail: (ruleId: string, action: GuardrailAction, severity: Severity, message: string, path?: string) => void,
+): void {
+  const { constraint, path, pointer } = c;
+  const where = `"${tool}" argument ${path}`;
+  if (value === undefined || value === null) {
+    if (constraint.required || constraint.equalsContext !== undefined) fail('tool.arg.required', action, 'medium', `${where} is required`, pointer);
+    return;
+  }
+  if (constraint.min !== undefined || constraint.max !== undefined) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      fail('tool.arg.type', action, 'medium', `${where} must be a number`, pointer);
+      return;
+    }
+    if (constraint.max !== undefined && value > constraint.max) fail('tool.arg.max', action, 'high', `${where} is ${value}, above the maximum ${constraint.max}`, pointer);
+    if (constraint.min !== undefined && value < constraint.min) fail('tool.arg.min', action, 'high', `${where} is ${value}, below the minimum ${constraint.min}`, pointer);
+  }
+  if (constraint.enum && !constraint.enum.includes(value as string | number | boolean)) {
+    fail('tool.arg.enum', action, 'medium', `${where} must be one of ${constraint.enum.map((v) => JSON.stringify(v)).join(', ')}`, pointer);
+  }
+  if (constraint.maxLength !== undefined && typeof value === 'string' && value.length > constraint.maxLength) {
+    fail('tool.arg.max-length', action, 'medium', `${where} is ${value.length} characters, above the maximum ${constraint.maxLength}`, pointer);
+  }
+  if (constraint.maxItems !== undefined && Array.isArray(value) && value.length > constraint.maxItems) {
+    fail('tool.arg.max-items', action, 'medium', `${where} has ${value.length} items, above the maximum ${constraint.maxItems}`, pointer);
+  }
+  if (constraint.recipients) {
+    const list = typeof value === 'string' ? value.split(/[\s,;]{1,16}/).filter((item) => item.length > 0) : Array.isArray(value) ? value : [value];
+    const allowedAddresses = contextValues(context, constraint.recipients.context);
+    for (const item of list) {
+      if (typeof item !== 'string' || !EMAIL_SHAPE.test(item.trim())) {
+        fail('tool.arg.recipient', action, 'high', `${where} holds ${JSON.stringify(item)}, which is not an e-mail address`, pointer);
+        continue;
+      }
+      const address = item.trim().toLowerCase();
+      const domain = address.slice(address.lastIndexOf('@') + 1);
+      if (!allowedAddresses.includes(address) && !hostAllowed(domain, constraint.recipients.domains)) {
+        fail('tool.arg.recipient', action, 'high', `${where}: recipient ${address} is neither the run's ${constraint.recipients.context.join('/') || 'known'} address nor in the allowed domains (${constraint.recipients.domains.join(', ') || 'none'})`, pointer);
+      }
+    }
+  }
+  if (constraint.urlDomains) {
+    const list = Array.isArray(value) ? value : [value];
+    for (const item of list) {
+      let host: string | undefined;
+      if (typeof item === 'string') {
+        try {
+          const url = new URL(item);
+          if (url.protocol === 'https:' || url.protocol === 'http:') host = url.hostname;
+        } catch {
+          host = undefined;
+        }
+      }
+      if (host === undefined || !hostAllowed(host, constraint.urlDomains)) {
+        fail('tool.arg.url-domain', action, 'high', `${where}: ${JSON.stringify(item)} is not an http(s) URL on ${constraint.urlDomains.join(', ')}`, pointer);
+      }
+    }
+  }
+  if (constraint.equalsContext !== undefined) {
+    const expected = context[constraint.equalsContext];
+    if (expected === undefined) fail('tool.arg.context', action, 'high', `${where} must equal the run's "${constraint.equalsContext}", which the run does not provide`, pointer);
+    else if (expected !== value) fail('tool.arg.context', action, 'high', `${where} does not match the run's "${constraint.equalsContext}"`, pointer);
+  }
+}

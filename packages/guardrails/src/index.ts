@@ -1,0 +1,25 @@
+export { compilePolicy, DEFAULT_MAX_INPUT_CHARS } from './engine.js';
+export type { CompileOptions, GuardrailEngine, GuardrailRun, RunOptions } from './engine.js';
+export { packs, recommended, strict } from './packs.js';
+export type { GuardrailPackDefinition } from './packs.js';
+export { secretRules } from './detectors/secrets.js';
+export type { SecretRule } from './detectors/secrets.js';
+export { injectionRules } from './detectors/injection.js';
+export type { InjectionRule, InjectionSignal } from './detectors/injection.js';
+export { PII_ENTITIES } from './detectors/pii.js';
+export { createRedactor } from './redactor.js';
+export type { RedactorOptions } from './redactor.js';
+export { GuardrailBlockedError, GuardrailError, GuardrailErrorCode } from './errors.js';
+export type {
+  Classifier,
+  ClassifierResult,
+  Decision,
+  DetectorName,
+  Finding,
+  GuardrailAction,
+  GuardrailHook,
+  GuardrailRequest,
+  RedactionMode,
+  Severity,
+  ToolCall,
+} from './types.js';
