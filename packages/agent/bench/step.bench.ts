@@ -1,0 +1,198 @@
+// `npm run bench -w @charter/agent`: the same 10-tool-call conversation with an instant mock model,
+// run in one process by @charter/agent (recommended guardrail policy, telemetry on with an in-memory
+// sink), by the AI SDK's generateText tool loop, and by @openai/agents' run(). Prints the median
+// per-step overhead (run time / model calls; the model and the tool are instant, so all of it is
+// framework), the ratios, and the import time of @charter/agent over bare node. Ends with one JSON line.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { Agent as OpenAIAgent, run as openaiRun, setTracingDisabled, tool as openaiTool, Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
+import { loadPolicy } from '@charter/spec';
+import { createMemorySink, createTelemetry } from '@charter/telemetry';
+import { defineTool, MemoryLedger } from '@charter/tools';
+import { generateText, stepCountIs, tool as aiTool } from 'ai';
+import { z } from 'zod';
+import { shopManifest } from '../src/__fixtures__/shop.js';
+// The built package (dist), as users run it: `npm run bench` compiles it first; build the workspace
+// dependencies with `npx turbo run build --filter=@charter/agent...`.
+import { createAgent, MemoryStore, memoryEscalation } from '@charter/agent';
+
+const TOOL_CALLS = 10;
+const STEPS = TOOL_CALLS + 1;
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..', '..');
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** µs per step of one sample of `iterations` runs. */
+async function sample(once: () => Promise<void>, iterations: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) await once();
+  return Number(process.hrtime.bigint() - start) / 1000 / iterations / STEPS;
+}
+
+/**
+ * Warms every contender up, then takes `samples` rounds in which each contender runs one sample in
+ * turn (interleaved, so background load hits all of them alike); reports the median of each.
+ */
+async function measureAll(contenders: readonly { name: string; once: () => Promise<void>; iterations: number }[], samples = 11): Promise<number[]> {
+  for (const c of contenders) for (let i = 0; i < c.iterations; i++) await c.once();
+  const results: number[][] = contenders.map(() => []);
+  for (let s = 0; s < samples; s++) {
+    for (const [i, c] of contenders.entries()) results[i]?.push(await sample(c.once, c.iterations));
+  }
+  return contenders.map((c, i) => {
+    const values = results[i] ?? [];
+    const m = median(values);
+    process.stdout.write(`${c.name.padEnd(42)} ${m.toFixed(2).padStart(9)} µs/step  (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)})\n`);
+    return m;
+  });
+}
+
+// --- the instant mock model: turn n (= assistant messages so far) calls the tool, turn 10 answers.
+// Fixed usage, no token counting: it costs next to nothing, so what is measured is the framework.
+const usage = { inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 5, text: 5, reasoning: 0 } };
+const mockModel: LanguageModelV3 = {
+  specificationVersion: 'v3',
+  provider: 'mock',
+  modelId: 'instant',
+  supportedUrls: {},
+  doGenerate({ prompt }) {
+    let turn = 0;
+    for (const message of prompt) if (message.role === 'assistant') turn++;
+    if (turn < TOOL_CALLS) {
+      return Promise.resolve({ content: [{ type: 'tool-call', toolCallId: `c${turn}`, toolName: 'lookup_order', input: `{"orderId":"A-${turn + 1}"}` }], finishReason: { unified: 'tool-calls', raw: undefined }, usage, warnings: [] });
+    }
+    return Promise.resolve({ content: [{ type: 'text', text: 'All ten orders are delivered.' }], finishReason: { unified: 'stop', raw: undefined }, usage, warnings: [] });
+  },
+  doStream() {
+    return Promise.reject(new Error('not used'));
+  },
+};
+const lookup = (orderId: string): { orderId: string; status: string } => ({ orderId, status: 'delivered' });
+const Input = z.object({ orderId: z.string().regex(/^A-\d{1,6}$/) });
+
+// --- @charter/agent ---
+const base = shopManifest();
+const manifest = { ...base, spec: { ...base.spec, budgets: { ...base.spec.budgets, maxSteps: 50 } } };
+const policyDoc = loadPolicy(`apiVersion: charter.dev/v1alpha1
+kind: GuardrailPolicy
+metadata: { name: default, owner: "group:default/platform" }
+spec: { version: 1.0.0, extends: [recommended] }
+`);
+if (policyDoc.value === undefined) throw new Error(JSON.stringify(policyDoc.issues));
+const charterTools = [
+  defineTool({ name: 'lookup_order', version: '1.0.0', description: 'Look up an order', input: Input, output: z.object({ orderId: z.string(), status: z.string() }), sideEffects: 'none', scopes: ['orders:read'], execute: ({ orderId }) => lookup(orderId) }),
+  defineTool({ name: 'refund_order', version: '1.0.0', description: 'unused', input: z.object({}), output: z.object({}), sideEffects: 'irreversible', scopes: ['payments:refund'], execute: () => ({}) }),
+  defineTool({ name: 'send_email', version: '1.0.0', description: 'unused', input: z.object({}), output: z.object({}), sideEffects: 'irreversible', scopes: ['email:send'], execute: () => ({}) }),
+  defineTool({ name: 'escalate_to_human', version: '1.0.0', description: 'unused', input: z.object({}), output: z.object({}), sideEffects: 'reversible', scopes: ['tickets:write'], execute: () => ({}) }),
+];
+// Telemetry on: every event goes through createTelemetry to an in-memory sink (cleared per run).
+const sink = createMemorySink();
+const charter = createAgent({
+  manifest,
+  model: mockModel,
+  policy: policyDoc.value,
+  tools: charterTools,
+  telemetry: createTelemetry({ agent: manifest.metadata.name, sinks: [sink] }),
+  escalation: memoryEscalation(),
+  store: new MemoryStore(),
+  ledger: new MemoryLedger(),
+});
+// The same loop with guardrails off and no telemetry: what the loop itself costs.
+const bareLoop = createAgent({
+  manifest,
+  model: mockModel,
+  governance: 'off',
+  tools: charterTools,
+  escalation: memoryEscalation(),
+  store: new MemoryStore(),
+  ledger: new MemoryLedger(),
+});
+let n = 0;
+async function bareOnce(): Promise<void> {
+  const result = await bareLoop.run('Check my ten orders please.', { runId: `x${n++}` });
+  if (result.status !== 'completed') throw new Error(`bare run ended ${result.status}`);
+}
+async function charterOnce(): Promise<void> {
+  const result = await charter.run('Check my ten orders please.', { runId: `b${n++}` });
+  if (result.status !== 'completed' || result.steps !== STEPS) throw new Error(`charter run ended ${result.status} after ${result.steps} steps`);
+  sink.clear();
+}
+
+// --- AI SDK generateText ---
+const aiTools = { lookup_order: aiTool({ description: 'Look up an order', inputSchema: Input, execute: ({ orderId }) => Promise.resolve(lookup(orderId)) }) };
+async function aiOnce(): Promise<void> {
+  const result = await generateText({ model: mockModel, prompt: 'Check my ten orders please.', tools: aiTools, stopWhen: stepCountIs(STEPS) });
+  if (result.steps.length !== STEPS) throw new Error(`AI SDK ran ${result.steps.length} steps`);
+}
+
+// --- OpenAI Agents run() with a mock Model ---
+setTracingDisabled(true);
+class MockModel implements Model {
+  getResponse(request: ModelRequest): Promise<ModelResponse> {
+    const items = Array.isArray(request.input) ? request.input : [];
+    let turn = 0;
+    for (const item of items) if ((item as { type?: string }).type === 'function_call_result') turn++;
+    const usage = new Usage({ requests: 1, inputTokens: 10, outputTokens: 5, totalTokens: 15 });
+    if (turn < TOOL_CALLS) {
+      return Promise.resolve({ usage, output: [{ type: 'function_call', callId: `c${turn}`, name: 'lookup_order', arguments: `{"orderId":"A-${turn + 1}"}`, status: 'completed' }] });
+    }
+    return Promise.resolve({ usage, output: [{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'All ten orders are delivered.' }] }] });
+  }
+  getStreamedResponse(): AsyncIterable<never> {
+    throw new Error('not used');
+  }
+}
+const openaiAgent = new OpenAIAgent({
+  name: 'bench',
+  instructions: 'Help.',
+  model: new MockModel(),
+  tools: [openaiTool({ name: 'lookup_order', description: 'Look up an order', parameters: Input, execute: ({ orderId }) => lookup(orderId) })],
+});
+async function openaiOnce(): Promise<void> {
+  const result = await openaiRun(openaiAgent, 'Check my ten orders please.', { maxTurns: STEPS + 2 });
+  if (result.finalOutput !== 'All ten orders are delivered.') throw new Error('OpenAI Agents run did not finish');
+}
+
+// --- import time of the built @charter/agent over bare node ---
+function importMs(code: string, runs = 9): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: repo, encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`import failed: ${out.stderr}`);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(times);
+}
+
+process.stdout.write(`Node ${process.version}, ${TOOL_CALLS} tool calls, ${STEPS} model calls per run\n`);
+const [charterUs = 0, bareUs = 0, aiUs = 0, openaiUs = 0] = await measureAll([
+  { name: '@charter/agent (governed)', once: charterOnce, iterations: 200 },
+  { name: '@charter/agent (no guardrails/telemetry)', once: bareOnce, iterations: 200 },
+  { name: 'ai generateText', once: aiOnce, iterations: 50 },
+  { name: '@openai/agents run()', once: openaiOnce, iterations: 20 },
+]);
+const bare = importMs('');
+const withAgent = importMs("await import('@charter/agent')");
+const importOverMs = withAgent - bare;
+process.stdout.write(`import @charter/agent (dist): ${withAgent.toFixed(1)} ms, bare node ${bare.toFixed(1)} ms, over bare ${importOverMs.toFixed(1)} ms\n`);
+process.stdout.write(`ratios: AI SDK / charter ${(aiUs / charterUs).toFixed(1)}x, OpenAI Agents / charter ${(openaiUs / charterUs).toFixed(1)}x\n`);
+await charter.close();
+process.stdout.write(
+  `${JSON.stringify({
+    charterStepUs: Number(charterUs.toFixed(2)),
+    charterBareLoopStepUs: Number(bareUs.toFixed(2)),
+    aiSdkStepUs: Number(aiUs.toFixed(2)),
+    openaiAgentsStepUs: Number(openaiUs.toFixed(2)),
+    vsAiSdk: Number((aiUs / charterUs).toFixed(1)),
+    vsOpenaiAgents: Number((openaiUs / charterUs).toFixed(1)),
+    importOverNodeMs: Number(importOverMs.toFixed(1)),
+  })}\n`,
+);

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { LanguageModelV3FunctionTool } from '@ai-sdk/provider';
+import { compileApprovalPolicy } from '@charter/spec';
+import { type AnyTool, createExecutor, createRegistry } from '@charter/tools';
+import { z } from 'zod';
+import { denyPending } from './act.js';
+import { AgentError, AgentErrorCode } from './errors.js';
+import { escalationFromManifest } from './escalation.js';
+import { createGovernance } from './governance.js';
+import { Observer } from './observe.js';
+import { normaliseInput, perceive } from './perceive.js';
+import { drive, escalate, finish, result } from './run.js';
+import type { Runtime } from './runtime.js';
+import { type RunState, STATE_VERSION } from './state.js';
+import { FileStore } from './store.js';
+import type { Agent, AgentOptions, ApprovalDecision, RunOptions, RunResult } from './types.js';
+
+const RUN_ID = /^[\w.-]{1,200}$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function buildRuntime(options: AgentOptions): Runtime {
+  const { manifest, model, tools } = options;
+  // Checked at run time too: JavaScript callers and YAML-loaded values bypass the types.
+  const given: { manifest: unknown; model: unknown; tools: unknown; governance: unknown } = { manifest, model, tools, governance: options.governance };
+  if (typeof given.manifest !== 'object' || given.manifest === null || (given.manifest as { kind?: unknown }).kind !== 'Agent') {
+    throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `manifest`: the value of loadManifest(...) with no error issues');
+  }
+  if (typeof given.model !== 'object' || given.model === null || (given.model as { specificationVersion?: unknown }).specificationVersion !== 'v3') {
+    throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `model`: an AI SDK LanguageModelV3 (specificationVersion "v3")');
+  }
+  if (!Array.isArray(given.tools)) throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `tools`: the defineTool(...) implementations of the manifest\'s tools');
+  let toolset;
+  try {
+    toolset = createRegistry(tools).resolve(manifest);
+  } catch (error) {
+    throw new AgentError(AgentErrorCode.BadOptions, `the tools do not match the manifest: ${(error as Error).message}`, { cause: error });
+  }
+  const executor = createExecutor(toolset, {
+    ...(options.ledger === undefined ? {} : { ledger: options.ledger }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  });
+  const resolved = new Map<string, { tool: AnyTool; approval: ReturnType<typeof compileApprovalPolicy>; approvalText: string }>();
+  const modelTools: LanguageModelV3FunctionTool[] = [];
+  for (const grant of manifest.spec.tools) {
+    const entry = toolset.tools.get(grant.name);
+    if (entry === undefined) continue;
+    resolved.set(grant.name, { tool: entry.tool, approval: compileApprovalPolicy(grant.approval), approvalText: grant.approval });
+    modelTools.push({ type: 'function', name: grant.name, description: grant.description ?? entry.tool.description, inputSchema: z.toJSONSchema(entry.tool.input, { io: 'input' }) as never });
+  }
+  const handoffTool = options.handoffTool;
+  if (handoffTool !== undefined && !resolved.has(handoffTool)) throw new AgentError(AgentErrorCode.BadOptions, `handoffTool "${handoffTool}" is not a tool of the manifest`);
+  if (given.governance !== undefined && given.governance !== 'enforce' && given.governance !== 'off') {
+    throw new AgentError(AgentErrorCode.BadOptions, `governance must be "enforce" or "off", got ${JSON.stringify(given.governance)}`);
+  }
+  const governance = options.governance ?? 'enforce';
+  return {
+    name: manifest.metadata.name,
+    manifest,
+    model,
+    executor,
+    tools: resolved,
+    modelTools,
+    guard: createGovernance(options.policy, governance, options.canaries ?? []),
+    governed: governance === 'enforce',
+    observer: new Observer(options.telemetry),
+    escalation: options.escalation ?? escalationFromManifest(manifest.spec.escalation),
+    store: options.store ?? new FileStore(join(process.cwd(), '.charter', 'runs')),
+    pricing: options.pricing ?? { inputPerMTokUsd: 0, outputPerMTokUsd: 0 },
+    instructions: options.instructions ?? '',
+    handoffTool,
+    maxInputChars: options.maxInputChars ?? 20_000,
+    clock: options.clock ?? Date.now,
+  };
+}
+
+function newState(rt: Runtime, runId: string, options: RunOptions): RunState {
+  return {
+    v: STATE_VERSION,
+    runId,
+    agent: rt.name,
+    tenant: options.tenant,
+    user: options.user,
+    context: { ...options.context, ...(options.tenant === undefined ? {} : { tenant: options.tenant }), ...(options.user === undefined ? {} : { user: options.user }) },
+    status: 'running',
+    messages: [],
+    step: 0,
+    usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    startedAt: rt.clock(),
+    elapsedMs: 0,
+    repairs: 0,
+    actions: [],
+    decisions: [],
+    signatures: {},
+    queue: [],
+    turnResults: [],
+    pending: undefined,
+    approved: {},
+    output: undefined,
+    reason: undefined,
+    owner: undefined,
+  };
+}
+
+/**
+ * Creates a governed agent from its manifest: `run` goes perceive → decide → act → reflect until
+ * the model answers, a guardrail denies, a budget runs out, or a call needs approval (`paused`).
+ * Throws `AGENT_BAD_OPTIONS` when the options cannot work.
+ */
+export function createAgent(options: AgentOptions): Agent {
+  const rt = buildRuntime(options);
+
+  async function run(input: string | { readonly text: string }, runOptions: RunOptions = {}): Promise<RunResult> {
+    const text = normaliseInput(input, rt.maxInputChars);
+    const runId = runOptions.runId ?? randomUUID();
+    if (!RUN_ID.test(runId)) throw new AgentError(AgentErrorCode.BadInput, `runId "${runId.slice(0, 80)}" must be 1-200 letters, digits, ".", "_" or "-"`);
+    const start = rt.clock();
+    const state = newState(rt, runId, runOptions);
+    rt.observer.runStarted(runId, { provider: rt.model.provider, id: rt.model.modelId }, text);
+    rt.observer.step(runId, 0, 'perceive');
+    const seen = await perceive(rt, state, text);
+    if (seen.kind === 'denied') return finish(rt, state, 'denied', 'I cannot help with that request.', start);
+    if (seen.kind === 'review') return escalate(rt, state, 'review_required', start, `the input needs a human (${seen.ruleIds.join(', ')})`);
+    return drive(rt, state, runOptions.signal, start);
+  }
+
+  async function resume(runId: string, decision: ApprovalDecision, resumeOptions: { readonly signal?: AbortSignal } = {}): Promise<RunResult> {
+    const parsed = Decision.safeParse(decision);
+    if (!parsed.success) throw new AgentError(AgentErrorCode.BadDecision, `resume needs { approved: boolean, approver: string, reason?: string }: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (!(await rt.store.claim(runId))) throw new AgentError(AgentErrorCode.NotPaused, `run ${runId} is being resumed by another caller`);
+    try {
+      const state = await rt.store.load(runId);
+      if (state === undefined) throw new AgentError(AgentErrorCode.RunNotFound, `no checkpoint of run ${runId} in the store: was it started with the same store?`);
+      // A run whose resuming process died mid-way (status `running`, owner gone) is taken over: the
+      // idempotency ledger keeps its side effects at most once.
+      const takeover = state.status === 'running' && state.owner !== undefined && state.owner !== process.pid && !processAlive(state.owner);
+      if (!takeover && (state.status !== 'paused' || state.pending === undefined)) {
+        throw new AgentError(AgentErrorCode.NotPaused, `run ${runId} is ${state.status}, not waiting for an approval`);
+      }
+      const start = rt.clock();
+      const pending = state.pending;
+      state.status = 'running';
+      state.owner = process.pid;
+      if (pending !== undefined && parsed.data.approved) state.approved[pending.callId] = parsed.data.approver;
+      // Checkpoint the hand-over first: a second resume now sees `running`, never `paused`.
+      await rt.store.save(state);
+      let out: RunResult;
+      if (takeover || pending === undefined) {
+        out = await drive(rt, state, resumeOptions.signal, start);
+      } else if (parsed.data.approved) {
+        rt.observer.approvalGranted(runId, pending.approvalId, parsed.data.approver);
+        out = await drive(rt, state, resumeOptions.signal, start);
+      } else {
+        rt.observer.approvalDenied(runId, pending.approvalId, parsed.data.approver, parsed.data.reason);
+        denyPending(state, parsed.data.approver, parsed.data.reason);
+        out = await escalate(rt, state, 'approval_denied', start, `${parsed.data.approver} denied ${pending.tool}${parsed.data.reason === undefined ? '' : `: ${parsed.data.reason}`}`);
+      }
+      if (out.status !== 'paused') {
+        state.owner = undefined;
+        await rt.store.save(state);
+      }
+      return out.status === 'paused' ? out : { ...result(rt, state, start, { escalation: out.escalation, escalationError: out.escalationError }), reason: out.reason };
+    } finally {
+      await rt.store.release(runId);
+    }
+  }
+
+  return {
+    name: rt.name,
+    run,
+    resume,
+    async close() {
+      await rt.observer.flush();
+      await rt.executor.close();
+    },
+  };
+}
+
+const Decision = z.strictObject({
+  approved: z.boolean(),
+  approver: z.string().min(1).max(200),
+  reason: z.string().max(500).optional(),
+});

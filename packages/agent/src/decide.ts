@@ -1,0 +1,112 @@
+import type { LanguageModelV3Content, LanguageModelV3Message } from '@ai-sdk/provider';
+import type { ZodType } from 'zod';
+import type { Runtime } from './runtime.js';
+import type { PlannedCall, RunState } from './state.js';
+
+/** What one model call produced. */
+export type Decision =
+  | { readonly kind: 'answer'; readonly text: string }
+  | { readonly kind: 'calls'; readonly text: string; readonly calls: readonly PlannedCall[] }
+  | { readonly kind: 'malformed'; readonly problem: string; readonly raw: string }
+  | { readonly kind: 'error'; readonly message: string };
+
+const MAX_RAW = 2000;
+
+/**
+ * Decide: one `doGenerate` call of the language model with the granted tools as function tools;
+ * every tool call is parsed and validated against the tool's input contract. Usage and cost are
+ * added to the run state.
+ */
+export async function decide(rt: Runtime, state: RunState, signal: AbortSignal): Promise<Decision> {
+  const step = state.step++;
+  const callId = `${state.runId}:m${step}`;
+  const { model, observer } = rt;
+  observer.step(state.runId, step, 'decide');
+  observer.modelRequest(state.runId, callId, model.provider, model.modelId, step, () => state.messages);
+  const started = rt.clock();
+  const params = rt.manifest.spec.model.params;
+  let content: LanguageModelV3Content[];
+  let finish: string;
+  let inputTokens: number;
+  let outputTokens: number;
+  try {
+    const result = await model.doGenerate({
+      prompt: state.messages,
+      tools: rt.modelTools as never,
+      toolChoice: { type: 'auto' },
+      abortSignal: signal,
+      ...(params.temperature === undefined ? {} : { temperature: params.temperature }),
+      ...(params.maxOutputTokens === undefined ? {} : { maxOutputTokens: params.maxOutputTokens }),
+      ...(params.seed === undefined ? {} : { seed: params.seed }),
+    });
+    content = result.content;
+    finish = result.finishReason.unified;
+    inputTokens = result.usage.inputTokens.total ?? 0;
+    outputTokens = result.usage.outputTokens.total ?? 0;
+  } catch (error) {
+    observer.modelResponse(state.runId, callId, model.provider, model.modelId, { inputTokens: 0, outputTokens: 0, costUsd: 0 }, rt.clock() - started, 'error', () => null);
+    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+  }
+  const costUsd = (inputTokens * rt.pricing.inputPerMTokUsd + outputTokens * rt.pricing.outputPerMTokUsd) / 1e6;
+  state.usage.inputTokens += inputTokens;
+  state.usage.outputTokens += outputTokens;
+  state.usage.costUsd += costUsd;
+  observer.modelResponse(state.runId, callId, model.provider, model.modelId, { inputTokens, outputTokens, costUsd }, rt.clock() - started, finish, () => content);
+
+  let text = '';
+  const calls: PlannedCall[] = [];
+  const problems: string[] = [];
+  for (const part of content) {
+    if (part.type === 'text') text += part.text;
+    else if (part.type === 'tool-call' && part.providerExecuted !== true) {
+      const entry = rt.tools.get(part.toolName);
+      if (entry === undefined) {
+        problems.push(`there is no tool "${part.toolName}" (tools: ${[...rt.tools.keys()].join(', ')})`);
+        continue;
+      }
+      let args: unknown;
+      try {
+        args = part.input === '' ? {} : JSON.parse(part.input);
+      } catch {
+        problems.push(`the arguments of ${part.toolName} are not valid JSON: ${part.input.slice(0, 200)}`);
+        continue;
+      }
+      const parsed = (entry.tool.input as ZodType).safeParse(args);
+      if (!parsed.success) {
+        const detail = parsed.error.issues.map((issue: { path: readonly PropertyKey[]; message: string }) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`).join('; ');
+        problems.push(`the arguments of ${part.toolName} do not match its schema: ${detail}`);
+        continue;
+      }
+      calls.push({ callId: part.toolCallId, tool: part.toolName, args });
+    }
+  }
+  if (problems.length > 0) return { kind: 'malformed', problem: problems.join('; '), raw: rawOf(content) };
+  if (calls.length > 0) return { kind: 'calls', text, calls };
+  return { kind: 'answer', text };
+}
+
+function rawOf(content: readonly LanguageModelV3Content[]): string {
+  return content
+    .map((part) => (part.type === 'text' ? part.text : part.type === 'tool-call' ? `${part.toolName}(${part.input})` : ''))
+    .join('\n')
+    .slice(0, MAX_RAW);
+}
+
+/** The assistant message for a turn of valid tool calls. */
+export function assistantMessage(text: string, calls: readonly PlannedCall[]): LanguageModelV3Message {
+  return {
+    role: 'assistant',
+    content: [
+      ...(text === '' ? [] : [{ type: 'text' as const, text }]),
+      ...calls.map((call) => ({ type: 'tool-call' as const, toolCallId: call.callId, toolName: call.tool, input: call.args })),
+    ],
+  };
+}
+
+/** The bounded repair: the bad output and the validation error go back to the model once. */
+export function repairMessages(raw: string, problem: string): LanguageModelV3Message[] {
+  return [
+    { role: 'assistant', content: [{ type: 'text', text: `[unusable output] ${raw}` }] },
+    { role: 'user', content: [{ type: 'text', text: `Your last reply could not be used: ${problem}. Answer again: call a listed tool with arguments that match its schema, or reply with text.` }] },
+  ];
+}

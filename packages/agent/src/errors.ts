@@ -1,0 +1,43 @@
+/** Stable codes of every error `@charter/agent` throws. Run outcomes are never thrown: they are results. */
+export const AgentErrorCode = {
+  /** `createAgent` was given options it cannot run with (missing manifest, tool not granted, …). */
+  BadOptions: 'AGENT_BAD_OPTIONS',
+  /** `run` was given input that is not a non-empty string or `{ text }` within the length cap. */
+  BadInput: 'AGENT_BAD_INPUT',
+  /** `resume` named a run the store does not hold. */
+  RunNotFound: 'AGENT_RUN_NOT_FOUND',
+  /** `resume` named a run that is not waiting for an approval (it finished or was resumed already). */
+  NotPaused: 'AGENT_NOT_PAUSED',
+  /** `resume` was given a decision that is not `{ approved, approver }`. */
+  BadDecision: 'AGENT_BAD_DECISION',
+  /** A run store could not read or write a checkpoint. */
+  Store: 'AGENT_STORE',
+  /** A checkpoint is not a valid run state (corrupt file or another version). */
+  BadState: 'AGENT_BAD_STATE',
+  /** An escalation sink could not deliver a context packet. */
+  Escalation: 'AGENT_ESCALATION',
+  /** A scripted model scenario is invalid. */
+  BadScript: 'AGENT_BAD_SCRIPT',
+  /** A real model provider is not configured (environment variables missing) or its package is absent. */
+  ModelConfig: 'AGENT_MODEL_CONFIG',
+} as const;
+export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
+
+const marker = Symbol.for('charter.agent.error');
+
+/** Base class of every error thrown by `@charter/agent`. */
+export class AgentError extends Error {
+  readonly [marker] = true;
+  override readonly name: string = 'AgentError';
+  readonly code: AgentErrorCode;
+
+  constructor(code: AgentErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /** True for an AgentError from any copy of this package. */
+  static isInstance(value: unknown): value is AgentError {
+    return typeof value === 'object' && value !== null && marker in value;
+  }
+}

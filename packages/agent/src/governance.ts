@@ -1,0 +1,122 @@
+// The only module that talks to @charter/guardrails: an API change there touches this file alone.
+import { compilePolicy, type GuardrailEngine as Engine, type GuardrailRun } from '@charter/guardrails';
+import type { GuardrailPolicy } from '@charter/spec';
+import { AgentError, AgentErrorCode } from './errors.js';
+import type { RunState } from './state.js';
+
+export type Hook = 'input' | 'output' | 'tool-call' | 'tool-result';
+export type Action = 'allow' | 'redact' | 'needs-approval' | 'deny';
+
+/** What the loop asks guardrails. */
+export interface GuardRequest {
+  readonly hook: Hook;
+  readonly content?: unknown;
+  readonly toolCall?: { readonly name: string; readonly args?: unknown };
+}
+
+/** The part of a guardrail decision the loop reads. */
+export interface GuardDecision {
+  readonly action: Action;
+  /** What enforce mode decides (differs from `action` in monitor mode). */
+  readonly wouldBe: Action;
+  readonly enforced: boolean;
+  readonly ruleIds: readonly string[];
+  readonly content?: unknown;
+  readonly args?: unknown;
+}
+
+/** The guardrails of one run. */
+export interface GuardSession {
+  evaluate(request: GuardRequest): GuardDecision | Promise<GuardDecision>;
+}
+
+/** The loop's view of a compiled policy. */
+export interface Governor {
+  /** `GuardrailPolicy.spec.version`, or `off`. */
+  readonly policyVersion: string;
+  readonly enabled: boolean;
+  /** The session of a run (created on first use; restored from the run state after a resume). */
+  session(state: RunState): GuardSession;
+  /** PII and secrets replaced (for escalation packets and telemetry content). */
+  redact(text: string): string;
+}
+
+/** The compiled engine type of `@charter/guardrails`, accepted as `policy`. */
+export type GuardrailEngine = Engine;
+
+const ALLOW: GuardDecision = Object.freeze({ action: 'allow', wouldBe: 'allow', enforced: true, ruleIds: Object.freeze([]) });
+const offSession: GuardSession = { evaluate: () => ALLOW };
+
+/** Guardrails switched off (test only): every check allows. */
+const OFF: Governor = { policyVersion: 'off', enabled: false, session: () => offSession, redact: (text) => text };
+
+function isEngine(value: unknown): value is Engine {
+  return typeof value === 'object' && value !== null && typeof (value as { evaluate?: unknown }).evaluate === 'function' && typeof (value as { createRun?: unknown }).createRun === 'function';
+}
+
+/** Builds the governor from a policy document, a compiled engine, or `off`. */
+export function createGovernance(policy: GuardrailPolicy | Engine | undefined, mode: 'enforce' | 'off', canaries: readonly string[]): Governor {
+  if (mode === 'off') return OFF;
+  if (policy === undefined) throw new AgentError(AgentErrorCode.BadOptions, "createAgent needs `policy`: pass loadPolicy(...).value for the manifest's spec.policy, or a compilePolicy(...) engine");
+  let engine: Engine;
+  if (isEngine(policy)) engine = policy;
+  else {
+    try {
+      engine = compilePolicy(policy, { canaries });
+    } catch (error) {
+      throw new AgentError(AgentErrorCode.BadOptions, `the guardrail policy does not compile: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const sessions = new WeakMap<RunState, GuardSession>();
+  return {
+    policyVersion: engine.version,
+    enabled: true,
+    redact: (text) => engine.redact(text),
+    session(state) {
+      let session = sessions.get(state);
+      if (session === undefined) {
+        session = open(engine, state, canaries);
+        sessions.set(state, session);
+      }
+      return session;
+    },
+  };
+}
+
+function toDecision(decision: ReturnType<Engine['evaluate']>): GuardDecision {
+  if (decision.wouldBe === 'allow') return ALLOW;
+  const ids: string[] = [];
+  for (const finding of decision.findings) if (finding.action !== 'allow' && !ids.includes(finding.ruleId)) ids.push(finding.ruleId);
+  if (ids.length === 0 && decision.ruleId !== undefined) ids.push(decision.ruleId);
+  return {
+    action: decision.action,
+    wouldBe: decision.wouldBe,
+    enforced: decision.enforced,
+    ruleIds: ids,
+    ...(decision.content === undefined ? {} : { content: decision.content }),
+    ...(decision.args === undefined ? {} : { args: decision.args }),
+  };
+}
+
+function open(engine: Engine, state: RunState, canaries: readonly string[]): GuardSession {
+  const run: GuardrailRun = engine.createRun({ context: state.context, canaries });
+  // A resumed run gets a fresh engine run: replay the tool calls it already made so per-run limits
+  // (maxCallsPerRun) count them again.
+  const refused = new Set(state.actions.filter((a) => a.outcome === 'refused').map((a) => a.callId));
+  for (const message of state.messages) {
+    if (message.role !== 'assistant') continue;
+    for (const part of message.content) {
+      if (part.type === 'tool-call' && !refused.has(part.toolCallId) && state.actions.some((a) => a.callId === part.toolCallId)) {
+        engine.evaluate({ hook: 'tool-call', toolCall: { name: part.toolName, args: part.input } }, run);
+      }
+    }
+  }
+  const asyncEngine = engine.hasAsync;
+  return {
+    evaluate(request) {
+      const req = request.toolCall === undefined ? { hook: request.hook, content: request.content } : { hook: request.hook, content: request.content, toolCall: { name: request.toolCall.name, args: request.toolCall.args } };
+      if (asyncEngine) return engine.evaluateAsync(req, run).then(toDecision);
+      return toDecision(engine.evaluate(req, run));
+    },
+  };
+}

@@ -1,0 +1,12 @@
+export { createAgent } from './agent.js';
+export type { Agent, AgentOptions, ApprovalDecision, Pricing, RunOptions, RunResult } from './types.js';
+export { AgentError, AgentErrorCode } from './errors.js';
+export { FileStore, MemoryStore } from './store.js';
+export type { RunStore } from './store.js';
+export { parseState, serializeState, STATE_VERSION } from './state.js';
+export type { ActionRecord, DecisionRecord, EscalationReason, PendingApproval, PlannedCall, RunState, RunStatus, Usage } from './state.js';
+export { consoleEscalation, escalationFromManifest, jsonlEscalation, memoryEscalation, webhookEscalation } from './escalation.js';
+export type { ContextPacket, EscalationSink, MemoryEscalation, WebhookEscalationOptions } from './escalation.js';
+export type { GuardDecision, GuardRequest } from './governance.js';
+export { LOOP_LIMIT } from './reflect.js';
+export { MAX_REPAIRS } from './run.js';

@@ -1,0 +1,104 @@
+// The only module that talks to @charter/telemetry: an API change there touches this file alone.
+import { hashArguments, type JsonValue, type Telemetry } from '@charter/telemetry';
+import type { Action, Hook } from './governance.js';
+
+type SideEffects = 'none' | 'reversible' | 'irreversible';
+type Json = JsonValue;
+
+/** Emits the loop's events; every method is a no-op without telemetry. */
+export class Observer {
+  readonly #t: Telemetry | undefined;
+  readonly content: boolean;
+
+  constructor(telemetry: Telemetry | undefined) {
+    this.#t = telemetry;
+    this.content = telemetry?.captureContent ?? false;
+  }
+
+  get enabled(): boolean {
+    return this.#t !== undefined;
+  }
+
+  /** SHA-256 of the canonical arguments: what the audit log and approvals identify a call by. */
+  hash(args: unknown): string {
+    return hashArguments(args);
+  }
+
+  runStarted(runId: string, model: { provider: string; id: string }, input: string): void {
+    this.#t?.emit({ type: 'run.started', runId, model, ...(this.content ? { input } : {}) });
+  }
+
+  step(runId: string, step: number, phase: 'perceive' | 'decide' | 'act' | 'reflect'): void {
+    this.#t?.emit({ type: 'step', runId, step, phase });
+  }
+
+  modelRequest(runId: string, callId: string, provider: string, model: string, step: number, messages: () => unknown): void {
+    this.#t?.emit({ type: 'model.request', runId, callId, provider, model, step, ...(this.content ? { messages: messages() as Json } : {}) });
+  }
+
+  modelResponse(runId: string, callId: string, provider: string, model: string, usage: { inputTokens: number; outputTokens: number; costUsd: number }, latencyMs: number, finishReason: string, output: () => unknown): void {
+    this.#t?.emit({ type: 'model.response', runId, callId, provider, model, ...usage, latencyMs, finishReason, ...(this.content ? { output: output() as Json } : {}) });
+  }
+
+  toolCall(runId: string, callId: string, name: string, version: string, sideEffects: SideEffects, args: unknown): void {
+    if (this.#t === undefined) return;
+    this.#t.emit({ type: 'tool.call', runId, callId, name, version, sideEffects, argsHash: this.hash(args), ...(this.content ? { args: args as Json } : {}) });
+  }
+
+  toolResult(runId: string, callId: string, name: string, version: string, durationMs: number, ok: boolean, retries: number, errorCode: string | undefined, result: unknown): void {
+    this.#t?.emit({
+      type: 'tool.result',
+      runId,
+      callId,
+      name,
+      version: version === '' ? '0.0.0' : version,
+      durationMs,
+      outcome: ok ? 'ok' : 'error',
+      retries,
+      ...(errorCode === undefined ? {} : { errorCode }),
+      ...(this.content && result !== undefined ? { result: result as Json } : {}),
+    });
+  }
+
+  guardrail(runId: string, hook: Hook, action: Action, ruleIds: readonly string[], enforced: boolean, callId?: string): void {
+    this.#t?.emit({ type: 'guardrail.decision', runId, hook, action, ruleIds: ruleIds.slice(0, 64), mode: enforced ? 'enforce' : 'monitor', ...(callId === undefined ? {} : { callId }) });
+  }
+
+  approvalRequested(runId: string, approvalId: string, tool: string, toolVersion: string, sideEffects: SideEffects, callId: string, args: unknown, reason: string): void {
+    if (this.#t === undefined) return;
+    this.#t.emit({ type: 'approval.requested', runId, approvalId, tool, toolVersion, sideEffects, callId, argsHash: this.hash(args), reason: reason.slice(0, 500) });
+  }
+
+  approvalGranted(runId: string, approvalId: string, approver: string): void {
+    this.#t?.emit({ type: 'approval.granted', runId, approvalId, approver });
+  }
+
+  approvalDenied(runId: string, approvalId: string, approver: string, reason: string | undefined): void {
+    this.#t?.emit({ type: 'approval.denied', runId, approvalId, approver, ...(reason === undefined ? {} : { reason: reason.slice(0, 500) }) });
+  }
+
+  budgetExceeded(runId: string, budget: 'steps' | 'tokens' | 'cost' | 'time', limit: number, used: number): void {
+    this.#t?.emit({ type: 'budget.exceeded', runId, budget, limit, used });
+  }
+
+  escalation(runId: string, reason: string, channel: string | undefined): void {
+    this.#t?.emit({ type: 'escalation', runId, reason, ...(channel === undefined ? {} : { channel }) });
+  }
+
+  completed(runId: string, status: 'completed' | 'denied', durationMs: number, steps: number, costUsd: number, output: string | undefined): void {
+    this.#t?.emit({ type: 'run.completed', runId, status, durationMs, steps, costUsd, ...(this.content && output !== undefined ? { output } : {}) });
+  }
+
+  escalated(runId: string, durationMs: number, reason: string): void {
+    this.#t?.emit({ type: 'run.escalated', runId, durationMs, reason });
+  }
+
+  failed(runId: string, durationMs: number, errorCode: string, message: string): void {
+    this.#t?.emit({ type: 'run.failed', runId, durationMs, errorCode, message: message.slice(0, 2000) });
+  }
+
+  /** Telemetry must never break a run: errors from sinks surface through `onSinkError` of the telemetry. */
+  flush(): Promise<void> {
+    return this.#t?.flush() ?? Promise.resolve();
+  }
+}

@@ -1,0 +1,28 @@
+import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
+import type { AgentManifest, ApprovalPolicy } from '@charter/spec';
+import type { AnyTool, Executor } from '@charter/tools';
+import type { EscalationSink } from './escalation.js';
+import type { Governor } from './governance.js';
+import type { Observer } from './observe.js';
+import type { Pricing } from './types.js';
+import type { RunStore } from './store.js';
+
+/** What the phases share: built once per agent by `createAgent`. */
+export interface Runtime {
+  readonly name: string;
+  readonly manifest: AgentManifest;
+  readonly model: LanguageModelV3;
+  readonly executor: Executor;
+  readonly tools: ReadonlyMap<string, { readonly tool: AnyTool; readonly approval: ApprovalPolicy; readonly approvalText: string }>;
+  readonly modelTools: readonly LanguageModelV3FunctionTool[];
+  readonly guard: Governor;
+  readonly governed: boolean;
+  readonly observer: Observer;
+  readonly escalation: EscalationSink;
+  readonly store: RunStore;
+  readonly pricing: Pricing;
+  readonly instructions: string;
+  readonly handoffTool: string | undefined;
+  readonly maxInputChars: number;
+  readonly clock: () => number;
+}

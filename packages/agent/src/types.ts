@@ -1,0 +1,103 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { AgentManifest } from '@charter/spec';
+import type { GuardrailPolicy } from '@charter/spec';
+import type { Telemetry } from '@charter/telemetry';
+import type { AnyTool, CredentialProvider, IdempotencyLedger } from '@charter/tools';
+import type { ContextPacket, EscalationSink } from './escalation.js';
+import type { GuardrailEngine } from './governance.js';
+import type { ActionRecord, DecisionRecord, PendingApproval, RunStatus } from './state.js';
+import type { RunStore } from './store.js';
+
+/** Model prices used to turn token usage into `costUsd`. */
+export interface Pricing {
+  readonly inputPerMTokUsd: number;
+  readonly outputPerMTokUsd: number;
+}
+
+export interface AgentOptions {
+  /** The validated manifest (`loadManifest(...).value`): budgets, tools, approvals, escalation, playbooks. */
+  readonly manifest: AgentManifest;
+  /** Any AI SDK provider's language model (`LanguageModelV3`), or an offline one from `@charter/agent/models`. */
+  readonly model: LanguageModelV3;
+  /** The tool implementations (`defineTool`); every tool the manifest grants must be among them. */
+  readonly tools: readonly AnyTool[];
+  /** The guardrail policy (`loadPolicy(...).value`) or an already compiled engine. Required unless governance is off. */
+  readonly policy?: GuardrailPolicy | GuardrailEngine;
+  /** From `createTelemetry`; without it no events are emitted. */
+  readonly telemetry?: Telemetry;
+  /** Where context packets go; default: the manifest's `spec.escalation` channel. */
+  readonly escalation?: EscalationSink;
+  /** Where paused runs are checkpointed; default `FileStore('<cwd>/.charter/runs')`. */
+  readonly store?: RunStore;
+  /** The tools' idempotency ledger; default the tools package's `FileLedger` at `<cwd>/.charter/idempotency.jsonl`. */
+  readonly ledger?: IdempotencyLedger;
+  readonly credentials?: CredentialProvider;
+  /**
+   * Canary tokens planted in `instructions`: a policy's output `canary` detector denies any answer
+   * that leaks one (system-prompt extraction).
+   */
+  readonly canaries?: readonly string[];
+  /** The system prompt. */
+  readonly instructions?: string;
+  /** Default: 0 (offline models cost nothing). */
+  readonly pricing?: Pricing;
+  /** A tool whose successful call hands the run to a human (ends it `escalated`, reason `handoff`). */
+  readonly handoffTool?: string;
+  /** Longest accepted input in characters; default 20 000. */
+  readonly maxInputChars?: number;
+  /** Epoch-millisecond clock (tests). */
+  readonly clock?: () => number;
+  /**
+   * TEST ONLY: `off` runs without any guardrail (manifest approvals still apply), to prove that the
+   * guardrails — not the model — stop attacks. Never use it in production.
+   */
+  readonly governance?: 'enforce' | 'off';
+}
+
+export interface RunOptions {
+  readonly tenant?: string;
+  readonly user?: string;
+  readonly signal?: AbortSignal;
+  /** Default: a random id. */
+  readonly runId?: string;
+  /** Facts guardrail argument rules compare against (e.g. `customerEmail`, `customerId`). */
+  readonly context?: Readonly<Record<string, string>>;
+}
+
+/** A human's answer to a pending approval. */
+export interface ApprovalDecision {
+  readonly approved: boolean;
+  readonly approver: string;
+  readonly reason?: string | undefined;
+}
+
+export interface RunResult {
+  /** `paused`: waiting for `agent.resume(runId, decision)`; see `approval`. */
+  readonly status: RunStatus;
+  readonly runId: string;
+  /** The answer to the user (completed), the refusal (denied), or undefined. */
+  readonly output: string | undefined;
+  /** Model calls made. */
+  readonly steps: number;
+  readonly usage: { readonly tokens: number; readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number };
+  /** The escalation reason (`EscalationReason`) of an escalated run, or the error code of a failed run. */
+  readonly reason: string | undefined;
+  readonly actions: readonly ActionRecord[];
+  readonly decisions: readonly DecisionRecord[];
+  /** The approval a paused run waits for. */
+  readonly approval: PendingApproval | undefined;
+  /** The context packet handed to the escalation sink. */
+  readonly escalation: ContextPacket | undefined;
+  /** Set when the escalation sink failed to take the packet (the run is escalated all the same). */
+  readonly escalationError: string | undefined;
+  readonly durationMs: number;
+}
+
+export interface Agent {
+  readonly name: string;
+  run(input: string | { readonly text: string }, options?: RunOptions): Promise<RunResult>;
+  /** Continues a paused run, in this process or another one sharing the store and ledger. */
+  resume(runId: string, decision: ApprovalDecision, options?: { readonly signal?: AbortSignal }): Promise<RunResult>;
+  /** Flushes telemetry and closes the tool ledger. */
+  close(): Promise<void>;
+}

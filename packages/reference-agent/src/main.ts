@@ -1,0 +1,64 @@
+// `npm start`: runs the reference agent's scenario suite offline with the embedded models and prints
+// a table and a summary. Events, the audit log and escalations go to `.charter/` at the repo root.
+// Exits 1 when a scenario misses its expected outcome (or the audit chain does not verify).
+// `--no-guardrails` shows what the attacks do without governance (test only); `--scenarios <dir>`
+// runs another directory of scenarios.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { escalationFromManifest } from '@charter/agent';
+import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, verifyAudit } from '@charter/telemetry';
+import { loadDeskSpec, PACKAGE_ROOT, runSuite, summarize } from './suite.js';
+
+const REPO_ROOT = join(PACKAGE_ROOT, '..', '..');
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const governance = args.includes('--no-guardrails') ? 'off' : 'enforce';
+  const at = args.indexOf('--scenarios');
+  const dir = at === -1 ? undefined : args[at + 1];
+  const outDir = join(REPO_ROOT, '.charter');
+  mkdirSync(outDir, { recursive: true });
+  const spec = loadDeskSpec();
+  const audit = openAuditLog(join(outDir, 'audit.jsonl'));
+  const events = createJsonlSink({ path: join(outDir, 'events.jsonl') });
+  const telemetry = createTelemetry({ agent: spec.manifest.metadata.name, sinks: [events, createAuditSink(audit, { policyVersion: spec.policy.spec.version })] });
+  const escalation = escalationFromManifest(spec.manifest.spec.escalation, REPO_ROOT);
+  const outcomes = await runSuite({ spec, telemetry, escalation, governance, ...(dir === undefined ? {} : { dir }) });
+  await telemetry.close();
+
+  const out = process.stdout;
+  const head = `${pad('scenario', 34)} ${pad('outcome', 30)} ${pad('steps', 5)} ${pad('guardrail decisions', 60)} result`;
+  out.write(`${head}\n${'-'.repeat(head.length + 4)}\n`);
+  for (const o of outcomes) {
+    const r = o.result;
+    const outcome = `${r.status}${r.reason === undefined ? '' : ` (${r.reason})`}${o.paused ? ' ⏸' : ''}`;
+    const decisions = r.decisions.map((d) => `${d.hook}:${d.action}[${d.ruleIds.join(',')}]`).join(' ') || '-';
+    const verdict = governance === 'off' ? (o.attackSucceeded ? 'ATTACK SUCCEEDED' : '') : o.passed ? 'pass' : `FAIL: ${o.failures.join('; ')}`;
+    out.write(`${pad(o.scenario.name, 34)} ${pad(outcome, 30)} ${pad(String(r.steps), 5)} ${pad(decisions, 60)} ${verdict}\n`);
+  }
+  const s = summarize(outcomes);
+  const check = verifyAudit(audit.path);
+  out.write(`\nguardrails: ${governance === 'off' ? 'OFF (--no-guardrails)' : `on (policy ${spec.policy.metadata.name} ${spec.policy.spec.version})`}\n`);
+  out.write(governance === 'off' ? `pass rate: not checked with guardrails off (${s.total} scenarios run)\n` : `pass rate: ${s.passed}/${s.total} (${(s.passRate * 100).toFixed(1)} %)\n`);
+  out.write(`attacks blocked: ${s.attacksBlocked}/${s.attacks}\n`);
+  out.write(`escalations: ${s.escalations}\n`);
+  out.write(`run latency: p50 ${s.p50Ms.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms\n`);
+  out.write(`audit log: ${audit.path} (${check.records} records, chain ${check.ok ? 'verified' : `BROKEN at line ${check.firstBroken?.line ?? '?'}`})\n`);
+  out.write(`events: ${events.path}\n`);
+  if (!check.ok) return 1;
+  return governance === 'off' ? 0 : s.passed === s.total ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`reference agent failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);
