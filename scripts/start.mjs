@@ -1,11 +1,20 @@
-// `npm start`: build the CLI (and what it depends on) and validate every Charter document in the repo.
+// `npm start`: build the reference agent (and the packages it uses), validate every Charter document
+// in the repository, then run the reference agent's scenario suite offline with the embedded models.
+// No API key, no server. Events, the audit log and escalations are written under .charter/.
 import { spawnSync } from 'node:child_process';
 
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
-const build = spawnSync('npx', ['turbo', 'run', 'build', '--filter=@charter/cli...', '--output-logs=errors-only'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-if (build.status !== 0) {
-  console.error('npm start: the build failed (run `npx turbo run build` to see why)');
-  process.exit(build.status ?? 1);
-}
-const validate = spawnSync(process.execPath, ['packages/cli/dist/bin.js', 'validate', ...process.argv.slice(2)], { stdio: 'inherit', env });
-process.exit(validate.status ?? 1);
+const step = (label, command, args, stdio = 'inherit') => {
+  const result = spawnSync(command, args, { stdio, env });
+  if (result.status !== 0) {
+    console.error(`npm start: ${label} failed (exit ${result.status ?? 'signal'})`);
+    process.exit(result.status ?? 1);
+  }
+};
+
+console.log('Building the CLI and the reference agent…');
+step('the build', 'npx', ['turbo', 'run', 'build', '--filter=@charter/cli...', '--filter=@charter/reference-agent...', '--output-logs=errors-only'], ['ignore', 'ignore', 'inherit']);
+console.log('\n$ charter validate');
+step('charter validate', process.execPath, ['packages/cli/dist/bin.js', 'validate']);
+console.log('\n$ reference agent: scenario suite (offline models)');
+step('the scenario suite', process.execPath, ['packages/reference-agent/dist/main.js', ...process.argv.slice(2)]);

@@ -2,7 +2,9 @@
 // process (String.prototype.includes and JSON.stringify over the same input) and ends with one JSON line.
 import { join } from 'node:path';
 import { loadPolicy } from '@charter/spec';
-import { compilePolicy, type GuardrailRequest } from '../src/index.js';
+import { escapeRegExp } from '../src/detectors/common.js';
+import { builtinKeywords } from '../src/detectors/prefilter.js';
+import { compilePolicy, injectionRules, secretRules, type GuardrailRequest } from '../src/index.js';
 
 const WORDS = 'the order was shipped on monday and the customer asked about the refund status please check the tracking number delivery address invoice payment warehouse courier parcel arrived damaged replacement'.split(' ');
 
@@ -107,6 +109,24 @@ log(`4 KB message, recommended output (pii+secrets):      ${round(recOut)} µs  
 log(`4 KB message, strict input (pii+secrets+injection):  ${round(strictIn)} µs  (x${round(strictIn / json4k, 1)} JSON.stringify)`);
 log(`anchors: includes ${round(anchor4k, 3)} µs, JSON.stringify ${round(json4k)} µs`);
 
+// The keyword prefilter alone: the one shared scanner (secret + injection keywords) against the two
+// alternation regexes (longest keyword first) that the detectors ran before it, on the same text.
+const lower4k = message4k.toLowerCase();
+const alternation = (keywords: readonly string[]): RegExp =>
+  new RegExp([...new Set(keywords)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(escapeRegExp).join('|'), 'g');
+const oldPrefilters = [alternation(secretRules.flatMap((r) => r.keywords)), alternation(injectionRules.flatMap((r) => r.keywords))];
+const scanner = builtinKeywords();
+const scan4k = measure(() => scanner.find(lower4k), 5_000);
+const regex4k = measure(() => {
+  let count = 0;
+  for (const regex of oldPrefilters) {
+    regex.lastIndex = 0;
+    while (regex.exec(lower4k) !== null) count++;
+  }
+  return count;
+}, 2_000);
+log(`keyword prefilter, 4 KB: shared scanner ${round(scan4k)} µs vs ${round(regex4k)} µs for the two alternation regexes it replaced (x${round(regex4k / scan4k, 1)})`);
+
 const json64k = measure(() => JSON.stringify(mixed64k), 500);
 const strict64 = measure(() => strict.evaluate({ hook: 'input', content: mixed64k }), 100);
 const mbPerS = 65_536 / 1_048_576 / (strict64 / 1e6);
@@ -135,6 +155,8 @@ console.log(
     recommended4kOutputMedianUs: round(recOut),
     strict4kInputMedianUs: round(strictIn),
     strict4kVsJsonStringify: round(strictIn / json4k, 1),
+    keywordScan4kUs: round(scan4k),
+    keywordScanVsAlternation: round(regex4k / scan4k, 1),
     mixed64kMBPerS: round(mbPerS, 1),
     adversarial64kWorstMs: round(worst / 1000, 3),
     toolCallMedianUs: round(toolUs, 3),

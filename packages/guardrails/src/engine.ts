@@ -13,7 +13,7 @@ import {
   type GuardrailPolicyInput,
   type ToolPolicy,
 } from '@charter/spec';
-import { TextView, type Detector, type Hit } from './detectors/common.js';
+import { TextView, type Detector, type Hit, type ScanExtra } from './detectors/common.js';
 import { compileInjection } from './detectors/injection.js';
 import { compileCanary, compileKeywords, compileLength } from './detectors/lists.js';
 import { compilePii } from './detectors/pii.js';
@@ -120,7 +120,6 @@ interface CompiledToolRule {
   readonly constraints: readonly CompiledConstraint[];
 }
 
-type Push = (finding: Finding) => void;
 
 function isPolicyDocument(value: unknown): value is GuardrailPolicyInput {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'GuardrailPolicy';
@@ -157,7 +156,8 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
 
 /** JSON pointer segment escaping (RFC 6901). */
 function pointerSegment(key: string | number): string {
-  return typeof key === 'number' ? String(key) : key.replaceAll('~', '~0').replaceAll('/', '~1');
+  if (typeof key === 'number') return String(key);
+  return key.includes('~') || key.includes('/') ? key.replaceAll('~', '~0').replaceAll('/', '~1') : key;
 }
 
 function readPath(value: unknown, segments: readonly string[]): unknown {
@@ -364,72 +364,37 @@ class Engine implements GuardrailEngine {
   }
 
   private collect(request: GuardrailRequest, plan: Plan, run: Run | undefined): Finding[] | undefined {
-    let findings: Finding[] | undefined;
-    const push: Push = (finding) => {
-      (findings ??= []).push(finding);
-    };
+    const findings: Finding[] = [];
     const hook = request.hook;
-    if (hook === 'tool-call') this.checkTool(request.toolCall, run, push);
+    if (hook === 'tool-call') this.checkTool(request.toolCall, run, findings);
     const target = hook === 'tool-call' ? request.toolCall?.args : request.content;
-    if (plan.detectors.length > 0 && target !== undefined && target !== null) this.scanValue(target, plan.detectors, push, run);
-    return findings;
+    if (plan.detectors.length > 0 && target !== undefined && target !== null) this.scanValue(target, plan.detectors, findings, run);
+    return findings.length > 0 ? findings : undefined;
   }
 
-  private scanValue(target: unknown, detectors: readonly Detector[], push: Push, run: Run | undefined): void {
+  private scanValue(target: unknown, detectors: readonly Detector[], findings: Finding[], run: Run | undefined): void {
     const extra = run && run.canaries.length > 0 ? { canaries: run.canaries } : undefined;
-    const scanString = (text: string, path: string): void => {
-      const view = new TextView(text);
-      for (const detector of detectors) {
-        detector.scan(
-          view,
-          (hit: Hit) => {
-            push(toFinding(hit, detector.name, detector.action, path));
-          },
-          extra,
-        );
-      }
-    };
     if (typeof target === 'string') {
       if (target.length > this.maxInputChars) {
-        push(this.oversizeFinding(target.length, ''));
+        findings.push(this.oversizeFinding(target.length, ''));
         return;
       }
-      scanString(target, '');
+      scanString(target, '', detectors, findings, extra);
       return;
     }
     if (typeof target !== 'object') return;
     // Walk string leaves with bounded depth, count and size; over a bound → a finding, never a silent skip.
-    const leaves: { text: string; path: string }[] = [];
-    const state = { total: 0, tooComplex: false };
-    const walk = (value: unknown, path: string, depth: number): void => {
-      if (state.tooComplex) return;
-      if (typeof value === 'string') {
-        leaves.push({ text: value, path });
-        state.total += value.length;
-        if (leaves.length > MAX_LEAVES) state.tooComplex = true;
-        return;
-      }
-      if (typeof value !== 'object' || value === null) return;
-      if (depth >= MAX_DEPTH) {
-        state.tooComplex = true;
-        return;
-      }
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) walk(value[i], `${path}/${i}`, depth + 1);
-        return;
-      }
-      for (const key of Object.keys(value)) walk((value as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1);
-    };
-    walk(target, '', 0);
-    if (state.tooComplex) {
-      push({ ruleId: 'engine.input-too-complex', detector: 'engine', severity: 'high', action: this.oversize, start: 0, end: 0, path: '', message: `content nests deeper than ${MAX_DEPTH} levels or holds more than ${MAX_LEAVES} strings: it was not scanned` });
+    const walk: LeafWalk = { leaves: [], total: 0, tooComplex: false };
+    collectLeaves(target, '', 0, walk);
+    if (walk.tooComplex) {
+      findings.push({ ruleId: 'engine.input-too-complex', detector: 'engine', severity: 'high', action: this.oversize, start: 0, end: 0, path: '', message: `content nests deeper than ${MAX_DEPTH} levels or holds more than ${MAX_LEAVES} strings: it was not scanned` });
       return;
     }
-    if (state.total > this.maxInputChars) {
-      push(this.oversizeFinding(state.total, ''));
+    if (walk.total > this.maxInputChars) {
+      findings.push(this.oversizeFinding(walk.total, ''));
       return;
     }
-    for (const leaf of leaves) scanString(leaf.text, leaf.path);
+    for (const leaf of walk.leaves) scanString(leaf.text, leaf.path, detectors, findings, extra);
   }
 
   private oversizeFinding(length: number, path: string): Finding {
@@ -445,39 +410,36 @@ class Engine implements GuardrailEngine {
     };
   }
 
-  private checkTool(call: ToolCall | undefined, run: Run | undefined, push: Push): void {
+  private checkTool(call: ToolCall | undefined, run: Run | undefined, findings: Finding[]): void {
     if (typeof call !== 'object' || typeof call.name !== 'string') {
-      push({ ruleId: 'tool.invalid-call', detector: 'tool', severity: 'high', action: 'deny', start: 0, end: 0, path: '', message: 'a tool-call request needs toolCall: { name, args }' });
+      findings.push({ ruleId: 'tool.invalid-call', detector: 'tool', severity: 'high', action: 'deny', start: 0, end: 0, path: '', message: 'a tool-call request needs toolCall: { name, args }' });
       return;
     }
     const name = call.name;
-    const fail = (ruleId: string, action: GuardrailAction, severity: Severity, message: string, path = ''): void => {
-      push({ ruleId, detector: 'tool', severity, action, start: 0, end: 0, path, message });
-    };
     if (this.toolDeny.has(name)) {
-      fail('tool.denied', 'deny', 'high', `tool "${name}" is on the deny-list`);
+      fail(findings, 'tool.denied', 'deny', 'high', `tool "${name}" is on the deny-list`);
       return;
     }
     if (this.toolAllow && !this.toolAllow.has(name)) {
-      fail('tool.not-allowed', 'deny', 'high', `tool "${name}" is not on the allow-list (${[...this.toolAllow].join(', ')})`);
+      fail(findings, 'tool.not-allowed', 'deny', 'high', `tool "${name}" is not on the allow-list (${[...this.toolAllow].join(', ')})`);
       return;
     }
     const maxTotal = this.tools?.maxCallsPerRun;
     if (run && maxTotal !== undefined && run.toolCalls() >= maxTotal) {
-      fail('tool.max-calls-total', 'deny', 'high', `this run already made ${run.toolCalls()} tool calls, the limit is ${maxTotal}`);
+      fail(findings, 'tool.max-calls-total', 'deny', 'high', `this run already made ${run.toolCalls()} tool calls, the limit is ${maxTotal}`);
     }
     const rule = this.toolRules.get(name);
     if (!rule) return;
     const violation = rule.onViolation;
     if (run && rule.maxCallsPerRun !== undefined && run.toolCalls(name) >= rule.maxCallsPerRun) {
-      fail('tool.max-calls', violation, 'high', `"${name}" was already called ${run.toolCalls(name)} times in this run, the limit is ${rule.maxCallsPerRun}`);
+      fail(findings, 'tool.max-calls', violation, 'high', `"${name}" was already called ${run.toolCalls(name)} times in this run, the limit is ${rule.maxCallsPerRun}`);
     }
     const args = call.args;
     if (rule.constraints.length > 0 || rule.approval) {
       const context = call.context ? { ...run?.context, ...call.context } : (run?.context ?? {});
-      for (const c of rule.constraints) checkConstraint(name, c, readPath(args, c.segments), context, violation, fail);
+      for (const c of rule.constraints) checkConstraint(name, c, readPath(args, c.segments), context, violation, findings);
       if (rule.approval && requiresApproval(rule.approval, args)) {
-        fail('tool.approval', 'needs-approval', 'medium', `"${name}" with these arguments needs a human's approval under the policy`);
+        fail(findings, 'tool.approval', 'needs-approval', 'medium', `"${name}" with these arguments needs a human's approval under the policy`);
       }
     }
   }
@@ -511,6 +473,52 @@ class Engine implements GuardrailEngine {
     }
     return decision;
   }
+}
+
+/** A tool-rule finding. */
+function fail(findings: Finding[], ruleId: string, action: GuardrailAction, severity: Severity, message: string, path = ''): void {
+  findings.push({ ruleId, detector: 'tool', severity, action, start: 0, end: 0, path, message });
+}
+
+/** Runs every detector over one string (one shared view, so keyword scans and lower-casing happen once). */
+function scanString(text: string, path: string, detectors: readonly Detector[], findings: Finding[], extra: ScanExtra | undefined): void {
+  const view = new TextView(text);
+  for (const detector of detectors) {
+    detector.scan(
+      view,
+      (hit: Hit) => {
+        findings.push(toFinding(hit, detector.name, detector.action, path));
+      },
+      extra,
+    );
+  }
+}
+
+interface LeafWalk {
+  readonly leaves: { readonly text: string; readonly path: string }[];
+  total: number;
+  tooComplex: boolean;
+}
+
+/** Collects the string leaves of a JSON-like value with their JSON pointers, up to the depth and count bounds. */
+function collectLeaves(value: unknown, path: string, depth: number, walk: LeafWalk): void {
+  if (walk.tooComplex) return;
+  if (typeof value === 'string') {
+    walk.leaves.push({ text: value, path });
+    walk.total += value.length;
+    if (walk.leaves.length > MAX_LEAVES) walk.tooComplex = true;
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  if (depth >= MAX_DEPTH) {
+    walk.tooComplex = true;
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) collectLeaves(value[i], `${path}/${i}`, depth + 1, walk);
+    return;
+  }
+  for (const key of Object.keys(value)) collectLeaves((value as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1, walk);
 }
 
 function toFinding(hit: Hit, detector: DetectorName, action: GuardrailAction, path: string): Finding {
@@ -557,43 +565,43 @@ function checkConstraint(
   value: unknown,
   context: Readonly<Record<string, unknown>>,
   action: 'deny' | 'needs-approval',
-  fail: (ruleId: string, action: GuardrailAction, severity: Severity, message: string, path?: string) => void,
+  findings: Finding[],
 ): void {
   const { constraint, path, pointer } = c;
   const where = `"${tool}" argument ${path}`;
   if (value === undefined || value === null) {
-    if (constraint.required || constraint.equalsContext !== undefined) fail('tool.arg.required', action, 'medium', `${where} is required`, pointer);
+    if (constraint.required || constraint.equalsContext !== undefined) fail(findings, 'tool.arg.required', action, 'medium', `${where} is required`, pointer);
     return;
   }
   if (constraint.min !== undefined || constraint.max !== undefined) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      fail('tool.arg.type', action, 'medium', `${where} must be a number`, pointer);
+      fail(findings, 'tool.arg.type', action, 'medium', `${where} must be a number`, pointer);
       return;
     }
-    if (constraint.max !== undefined && value > constraint.max) fail('tool.arg.max', action, 'high', `${where} is ${value}, above the maximum ${constraint.max}`, pointer);
-    if (constraint.min !== undefined && value < constraint.min) fail('tool.arg.min', action, 'high', `${where} is ${value}, below the minimum ${constraint.min}`, pointer);
+    if (constraint.max !== undefined && value > constraint.max) fail(findings, 'tool.arg.max', action, 'high', `${where} is ${value}, above the maximum ${constraint.max}`, pointer);
+    if (constraint.min !== undefined && value < constraint.min) fail(findings, 'tool.arg.min', action, 'high', `${where} is ${value}, below the minimum ${constraint.min}`, pointer);
   }
   if (constraint.enum && !constraint.enum.includes(value as string | number | boolean)) {
-    fail('tool.arg.enum', action, 'medium', `${where} must be one of ${constraint.enum.map((v) => JSON.stringify(v)).join(', ')}`, pointer);
+    fail(findings, 'tool.arg.enum', action, 'medium', `${where} must be one of ${constraint.enum.map((v) => JSON.stringify(v)).join(', ')}`, pointer);
   }
   if (constraint.maxLength !== undefined && typeof value === 'string' && value.length > constraint.maxLength) {
-    fail('tool.arg.max-length', action, 'medium', `${where} is ${value.length} characters, above the maximum ${constraint.maxLength}`, pointer);
+    fail(findings, 'tool.arg.max-length', action, 'medium', `${where} is ${value.length} characters, above the maximum ${constraint.maxLength}`, pointer);
   }
   if (constraint.maxItems !== undefined && Array.isArray(value) && value.length > constraint.maxItems) {
-    fail('tool.arg.max-items', action, 'medium', `${where} has ${value.length} items, above the maximum ${constraint.maxItems}`, pointer);
+    fail(findings, 'tool.arg.max-items', action, 'medium', `${where} has ${value.length} items, above the maximum ${constraint.maxItems}`, pointer);
   }
   if (constraint.recipients) {
     const list = typeof value === 'string' ? value.split(/[\s,;]{1,16}/).filter((item) => item.length > 0) : Array.isArray(value) ? value : [value];
     const allowedAddresses = contextValues(context, constraint.recipients.context);
     for (const item of list) {
       if (typeof item !== 'string' || !EMAIL_SHAPE.test(item.trim())) {
-        fail('tool.arg.recipient', action, 'high', `${where} holds ${JSON.stringify(item)}, which is not an e-mail address`, pointer);
+        fail(findings, 'tool.arg.recipient', action, 'high', `${where} holds ${JSON.stringify(item)}, which is not an e-mail address`, pointer);
         continue;
       }
       const address = item.trim().toLowerCase();
       const domain = address.slice(address.lastIndexOf('@') + 1);
       if (!allowedAddresses.includes(address) && !hostAllowed(domain, constraint.recipients.domains)) {
-        fail('tool.arg.recipient', action, 'high', `${where}: recipient ${address} is neither the run's ${constraint.recipients.context.join('/') || 'known'} address nor in the allowed domains (${constraint.recipients.domains.join(', ') || 'none'})`, pointer);
+        fail(findings, 'tool.arg.recipient', action, 'high', `${where}: recipient ${address} is neither the run's ${constraint.recipients.context.join('/') || 'known'} address nor in the allowed domains (${constraint.recipients.domains.join(', ') || 'none'})`, pointer);
       }
     }
   }
@@ -610,13 +618,13 @@ function checkConstraint(
         }
       }
       if (host === undefined || !hostAllowed(host, constraint.urlDomains)) {
-        fail('tool.arg.url-domain', action, 'high', `${where}: ${JSON.stringify(item)} is not an http(s) URL on ${constraint.urlDomains.join(', ')}`, pointer);
+        fail(findings, 'tool.arg.url-domain', action, 'high', `${where}: ${JSON.stringify(item)} is not an http(s) URL on ${constraint.urlDomains.join(', ')}`, pointer);
       }
     }
   }
   if (constraint.equalsContext !== undefined) {
     const expected = context[constraint.equalsContext];
-    if (expected === undefined) fail('tool.arg.context', action, 'high', `${where} must equal the run's "${constraint.equalsContext}", which the run does not provide`, pointer);
-    else if (expected !== value) fail('tool.arg.context', action, 'high', `${where} does not match the run's "${constraint.equalsContext}"`, pointer);
+    if (expected === undefined) fail(findings, 'tool.arg.context', action, 'high', `${where} must equal the run's "${constraint.equalsContext}", which the run does not provide`, pointer);
+    else if (expected !== value) fail(findings, 'tool.arg.context', action, 'high', `${where} does not match the run's "${constraint.equalsContext}"`, pointer);
   }
 }

@@ -47,3 +47,12 @@ describe('approval policies', () => {
     }
   });
 });
+
+describe('approval conditions on list arguments', () => {
+  it('reads the length of a list through ".length"', () => {
+    const policy = compileApprovalPolicy('when to.length > 1');
+    expect(requiresApproval(policy, { to: ['a@example.org'] })).toBe(false);
+    expect(requiresApproval(policy, { to: ['a@example.org', 'b@example.org'] })).toBe(true);
+    expect(requiresApproval(policy, {})).toBe(false);
+  });
+});

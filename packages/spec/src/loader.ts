@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import jsyaml from 'js-yaml';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { API_VERSION } from './common.js';
 import { isKind, type Kind, type KindValues, kinds } from './kinds.js';
 import { knownKeysAt } from './schema-walk.js';
 import { didYouMean } from './suggest.js';
+import { yamlCst } from './yaml-lazy.js';
 
 /** What went wrong, as a stable code. */
 export type SpecIssueCode =
@@ -187,6 +187,7 @@ function startOfContent(text: string): number {
 }
 
 function loadText(source: Source, documents: LoadedDocument[], issues: SpecIssue[], lineOffset = 0): void {
+  const { LineCounter, parseAllDocuments } = yamlCst();
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   const yamlDocuments = Array.isArray(parsed) ? parsed : [];
@@ -414,11 +415,11 @@ function rangeOf(node: unknown): Range {
 }
 
 function child(node: unknown, segment: PropertyKey): unknown {
-  if (isMap(node)) {
-    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+  if (yamlCst().isMap(node)) {
+    const pair = node.items.find((item) => yamlCst().isScalar(item.key) && String(item.key.value) === String(segment));
     return pair?.value ?? undefined;
   }
-  if (isSeq(node) && typeof segment === 'number') return node.items[segment];
+  if (yamlCst().isSeq(node) && typeof segment === 'number') return node.items[segment];
   return undefined;
 }
 
@@ -439,8 +440,8 @@ function nodeRange(root: unknown, path: readonly PropertyKey[]): Range | undefin
 /** Range of the key `key` within the mapping at `path`. */
 function keyRange(root: unknown, path: readonly PropertyKey[], key: string): Range | undefined {
   const map = nodeAt(root, path);
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key);
+  if (!yamlCst().isMap(map)) return undefined;
+  const pair = map.items.find((item) => yamlCst().isPair(item) && yamlCst().isScalar(item.key) && String(item.key.value) === key);
   return pair?.key ? rangeOf(pair.key) : undefined;
 }
 

@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { yamlCst } from './yaml-lazy.js';
 
 /** A 1-based source position range. */
 export interface SourcePosition {
@@ -13,6 +13,7 @@ export interface SourcePosition {
  * (e.g. a manifest's `spec.policy` naming a file that does not exist). Undefined when absent.
  */
 export function locatePointer(text: string, pointer: string, documentIndex = 0): SourcePosition | undefined {
+  const { LineCounter, parseAllDocuments } = yamlCst();
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter });
   if (!Array.isArray(documents)) return undefined;

@@ -12,7 +12,7 @@ const USAGE = `Usage: charter validate [paths...] [--json]
 Validates Charter documents: Agent manifests, GuardrailPolicy files (YAML with
 apiVersion charter.dev/*) and playbooks (Markdown with Playbook front matter).
 A path may be a file or a directory; with no path, the whole repository is
-searched (node_modules, dist and __fixtures__ folders are skipped).
+searched (node_modules, dist, __fixtures__ and fixtures folders are skipped).
 Each Agent's spec.policy file and spec.playbooks ids are checked to exist.
 
 Options:
@@ -21,7 +21,7 @@ Options:
 
 Exit codes: 0 all valid, 1 problems found, 2 usage error.`;
 
-const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.turbo', 'coverage', '__fixtures__', '.charter', 'site']);
+const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.turbo', 'coverage', '__fixtures__', 'fixtures', '.charter', 'site']);
 const CHARTER_YAML = /^apiVersion:[ \t]{0,8}["']?charter\.dev\//m;
 
 /** Files under `dir` that hold Charter documents, in a stable order. */

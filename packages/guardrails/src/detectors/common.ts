@@ -1,4 +1,5 @@
 import type { GuardrailAction, RedactionMode, Severity } from '../types.js';
+import type { KeywordHits, KeywordScanner } from './keyword-scanner.js';
 
 /** What a detector reports for one span; the engine adds detector, action and path. */
 export interface Hit {
@@ -17,11 +18,25 @@ export type Sink = (hit: Hit) => void;
 /** A string being scanned, with its lower-case form computed at most once (for keyword prefilters only). */
 export class TextView {
   private lowered: string | undefined;
+  private hitsOf: KeywordScanner | undefined;
+  private hits: KeywordHits | undefined;
   constructor(readonly text: string) {}
   /** Lower-case copy for keyword presence tests. Never use its offsets: lower-casing may change length. */
   get lower(): string {
     this.lowered ??= this.text.toLowerCase();
     return this.lowered;
+  }
+  /**
+   * Which payloads of `scanner` have a keyword in the lower-case text (test with `hasPayload`), or
+   * undefined when none has. Computed once per view for the last scanner asked, so detectors sharing a
+   * scanner share one pass over the text.
+   */
+  keywordHits(scanner: KeywordScanner): KeywordHits | undefined {
+    if (this.hitsOf !== scanner) {
+      this.hits = scanner.find(this.lower);
+      this.hitsOf = scanner;
+    }
+    return this.hits;
   }
 }
 
@@ -56,53 +71,4 @@ export function shannonEntropy(text: string): number {
     entropy -= p * Math.log2(p);
   }
   return entropy;
-}
-
-/**
- * A prefilter over lower-case keywords: one alternation regex (longest first), and for each keyword
- * the payload of every keyword it contains, so a longer match never hides a shorter one.
- */
-export class KeywordIndex<T> {
-  private readonly regex: RegExp | undefined;
-  private readonly payloads = new Map<string, T[]>();
-  /** How far to move after a match: the first offset inside it where another keyword could begin. */
-  private readonly advance = new Map<string, number>();
-
-  constructor(entries: readonly (readonly [keyword: string, payload: T])[]) {
-    const byKeyword = new Map<string, T[]>();
-    for (const [keyword, payload] of entries) {
-      const list = byKeyword.get(keyword) ?? [];
-      list.push(payload);
-      byKeyword.set(keyword, list);
-    }
-    const keywords = [...byKeyword.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-    for (const keyword of keywords) {
-      const closure: T[] = [];
-      for (const other of keywords) if (keyword.includes(other)) closure.push(...(byKeyword.get(other) ?? []));
-      this.payloads.set(keyword, closure);
-      let step = keyword.length;
-      for (let d = 1; d < keyword.length && step === keyword.length; d++) {
-        const tail = keyword.slice(d);
-        if (keywords.some((other) => other !== keyword && other.length > tail.length && other.startsWith(tail))) step = d;
-      }
-      this.advance.set(keyword, step);
-    }
-    // Alternation of escaped literals: linear (each attempt compares bounded literals).
-    this.regex = keywords.length > 0 ? new RegExp(keywords.map(escapeRegExp).join('|'), 'g') : undefined;
-  }
-
-  /** Calls `found` with the payloads of every keyword present in `lower` (may repeat payloads); true when any was. */
-  scan(lower: string, found: (payload: T) => void): boolean {
-    const regex = this.regex;
-    if (!regex) return false;
-    regex.lastIndex = 0;
-    let any = false;
-    let match: RegExpExecArray | null;
-    while ((match = regex.exec(lower)) !== null) {
-      for (const payload of this.payloads.get(match[0]) ?? []) found(payload);
-      any = true;
-      regex.lastIndex = match.index + (this.advance.get(match[0]) ?? 1);
-    }
-    return any;
-  }
 }

@@ -1,0 +1,110 @@
+// Recognises `defineTool(...)` from @charter/tools through types (an import alias or a namespace import
+// still counts; a local function of the same name does not) and reads its definition.
+import { AST_NODE_TYPES, type ParserServicesWithTypeInformation, type TSESTree } from '@typescript-eslint/utils';
+import type { Scope } from '@typescript-eslint/utils/ts-eslint';
+import ts from 'typescript';
+import { findProperty, objectLiteralOf, staticValue } from './ast.js';
+import { callIdentity, TOOLS_PKG } from './symbols.js';
+
+export type SideEffectsValue = 'none' | 'reversible' | 'irreversible';
+
+/** One `defineTool` call and what can be known statically about its definition. */
+export interface ToolDefinitionSite {
+  readonly call: TSESTree.CallExpression;
+  /** The definition argument. */
+  readonly argument: TSESTree.Node | undefined;
+  /** The definition as an object literal (written inline or in a `const`), when it is one. */
+  readonly object: TSESTree.ObjectExpression | undefined;
+  /** The property written in the literal, if any. */
+  property(name: string): TSESTree.Property | undefined;
+  /** Whether the definition certainly has the property (through its type: spreads and variables count). */
+  declares(name: string): boolean;
+  /** The tool's name when statically known. */
+  name(): string | undefined;
+  /** The possible `sideEffects` values (from literal types), or undefined when unknown. */
+  sideEffects(): ReadonlySet<SideEffectsValue> | undefined;
+  /** Where to report something about the whole definition. */
+  readonly reportNode: TSESTree.Node;
+}
+
+const DEFINE_TOOL: ReadonlySet<string> = new Set(['defineTool']);
+
+/** Whether the call is `defineTool` of @charter/tools (checked through types). */
+export function isDefineToolCall(services: ParserServicesWithTypeInformation, node: TSESTree.CallExpression): boolean {
+  const id = callIdentity(services, node, DEFINE_TOOL);
+  return id?.pkg === TOOLS_PKG && id.name === 'defineTool';
+}
+
+export function toolDefinitionSite(services: ParserServicesWithTypeInformation, scope: Scope.Scope, node: TSESTree.CallExpression): ToolDefinitionSite | undefined {
+  if (!isDefineToolCall(services, node)) return undefined;
+  const argument = node.arguments[0];
+  const object = objectLiteralOf(argument, scope);
+  const property = (name: string): TSESTree.Property | undefined => (object === undefined ? undefined : findProperty(object, name));
+  // Types are asked only when syntax cannot tell (spreads, a definition held in a variable): asking
+  // for the type of the whole definition makes the checker infer defineTool's generics (slow).
+  const typeOfWritten = (name: string): ts.Type | undefined => {
+    const written = property(name);
+    return written === undefined ? undefined : services.getTypeAtLocation(written.value);
+  };
+  const typeOf = (name: string): ts.Type | undefined => {
+    const written = typeOfWritten(name);
+    if (written !== undefined) return written;
+    const holders = object === undefined ? (argument === undefined ? [] : [argument]) : object.properties.flatMap((p) => (p.type === AST_NODE_TYPES.SpreadElement ? [p.argument] : []));
+    const checker = services.program.getTypeChecker();
+    let found: ts.Type | undefined;
+    for (const holder of holders) {
+      const tsNode = services.esTreeNodeToTSNodeMap.get(holder);
+      const symbol = checker.getTypeAtLocation(tsNode).getProperty(name);
+      if (symbol === undefined) continue;
+      if ((symbol.flags & ts.SymbolFlags.Optional) !== 0) return undefined;
+      found = checker.getTypeOfSymbolAtLocation(symbol, tsNode);
+    }
+    return found;
+  };
+  return {
+    call: node,
+    argument,
+    object,
+    reportNode: argument ?? node,
+    property,
+    declares(name) {
+      if (property(name) !== undefined) return true;
+      const type = typeOf(name);
+      return type !== undefined && (type.flags & ts.TypeFlags.Undefined) === 0;
+    },
+    name() {
+      const written = property('name');
+      if (written !== undefined) {
+        const value = staticValue(written.value, scope);
+        if (typeof value?.value === 'string') return value.value;
+      }
+      const type = typeOf('name');
+      return type?.isStringLiteral() === true ? type.value : undefined;
+    },
+    sideEffects() {
+      const written = property('sideEffects');
+      if (written !== undefined) {
+        const value = staticValue(written.value, scope);
+        if (value?.value === 'none' || value?.value === 'reversible' || value?.value === 'irreversible') return new Set([value.value]);
+      }
+      const type = typeOf('sideEffects');
+      if (type === undefined) return undefined;
+      const parts = type.isUnion() ? type.types : [type];
+      const values = new Set<SideEffectsValue>();
+      for (const part of parts) {
+        if (!part.isStringLiteral()) return undefined;
+        if (part.value === 'none' || part.value === 'reversible' || part.value === 'irreversible') values.add(part.value);
+      }
+      return values.size === 0 ? undefined : values;
+    },
+  };
+}
+
+/** The node to point at for a property: its value when written, else the definition. */
+export function propertyOrDefinition(site: ToolDefinitionSite, name: string): TSESTree.Node {
+  return site.property(name)?.value ?? site.reportNode;
+}
+
+export function isIdentifierOrMember(node: TSESTree.Node): boolean {
+  return node.type === AST_NODE_TYPES.Identifier || node.type === AST_NODE_TYPES.MemberExpression;
+}
