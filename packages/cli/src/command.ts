@@ -20,6 +20,10 @@ export interface Command {
   readonly summary: string;
   /** Usage text for `charter <name> --help`. */
   readonly usage: string;
-  /** Runs the command; throws `CliError` for usage errors; returns the exit code otherwise. */
+  /**
+   * Runs the command (`args` are the words after its name). Parses flags with `parseArgs` and throws
+   * `CliError` for usage and I/O errors, never catching it: `main` maps it to exit 2 and handles
+   * `--help`. Returns the exit code otherwise (0 success, 1 check failed).
+   */
   run(args: readonly string[], io: Io): Promise<ExitCode>;
 }

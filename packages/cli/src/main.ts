@@ -28,12 +28,24 @@ Exit codes: 0 success, 1 check failed, 2 usage error, 70 internal error.
 `;
 }
 
+/** True when `args` ask for help (`--help` or `-h` before any `--`, after which everything is a positional). */
+function wantsHelp(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
+
 /**
- * Runs the CLI and returns its exit code. This is the one place errors become exit codes:
- * usage and I/O errors → 2 with the message, anything unexpected → 70 with the stack.
+ * Runs the CLI and returns its exit code. This is the one place errors become exit codes and the one
+ * place `--help` is handled: `charter <command> --help` (or `-h`) prints the command's `usage`, exit 0;
+ * a usage error → 2 with the message and a hint to run `--help`; an I/O error → 2 with the message;
+ * anything unexpected → 70 with the stack. Commands never catch `CliError` themselves.
  */
 export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   const [name, ...rest] = argv;
+  let command: Command | undefined;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       io.stdout(help());
@@ -43,17 +55,18 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       io.stdout(`${version()}\n`);
       return ExitCode.Ok;
     }
-    const command = commands.find((candidate) => candidate.name === name);
+    command = commands.find((candidate) => candidate.name === name);
     if (!command) throw new CliError(CliErrorCode.Usage, `unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}`);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    if (wantsHelp(rest)) {
       io.stdout(`${command.usage}\n`);
       return ExitCode.Ok;
     }
     return await command.run(rest, io);
   } catch (error) {
     if (CliError.isInstance(error)) {
-      io.stderr(`charter: ${error.message}\n`);
-      if (error.code === CliErrorCode.Usage) io.stderr(`Run "charter ${name ?? ''} --help" for usage.\n`);
+      const prefix = command ? `charter ${command.name}` : 'charter';
+      io.stderr(`${prefix}: ${error.message}\n`);
+      if (error.code === CliErrorCode.Usage) io.stderr(`Run "${prefix} --help" for usage.\n`);
       return ExitCode.Usage;
     }
     io.stderr(`charter: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alertsCommand } from './alerts.js';
+import { main } from '../main.js';
 import { captureIo } from '../testing.js';
+import { alertsCommand } from './alerts.js';
 
 const packages = join(import.meta.dirname, '..', '..', '..');
 const referenceAgent = join(packages, 'reference-agent');
@@ -53,14 +54,43 @@ describe('charter alerts', () => {
     [['a.yaml', 'b.yaml'], /expected one manifest, got 2/],
     [['agent.yaml', '--nope'], /unknown option --nope/],
     [['agent.yaml', '-o'], /--output needs a value/],
+    [['agent.yaml', '--runbook-url'], /--runbook-url needs a value/],
     [['agent.yaml', '--min-runs-per-hour', 'lots'], /--min-runs-per-hour must be a positive number/],
-    [['agent.yaml', '--runbook-url', 'https://docs.acme.dev/playbooks/'], /runbookUrl must contain "\{id\}"/],
-    [['no-such-agent.yaml'], /no file at/],
-  ])('usage error %j → exit 2, message and usage on stderr', async (args, message) => {
+    [['agent.yaml', '--runbook-url', 'https://docs.acme.dev/playbooks/'], /--runbook-url: runbookUrl must contain "\{id\}"/],
+  ])('usage error %j → exit 2, message and the --help hint on stderr (via main)', async (args, message) => {
     const io = captureIo(referenceAgent);
-    expect(await alertsCommand.run(args, io)).toBe(2);
+    expect(await main(['alerts', ...args], io)).toBe(2);
     expect(io.err()).toMatch(message);
+    expect(io.err()).toMatch(/^charter alerts: /);
+    expect(io.err()).toContain('Run "charter alerts --help" for usage.');
     expect(io.out()).toBe('');
-    if (!args.includes('no-such-agent.yaml') && !args.some((arg) => arg.startsWith('https://'))) expect(io.err()).toContain('Usage: charter alerts <manifest>');
+  });
+
+  it('a missing manifest is an I/O error: exit 2 with the path, no --help hint', async () => {
+    const io = captureIo(referenceAgent);
+    expect(await main(['alerts', 'no-such-agent.yaml'], io)).toBe(2);
+    expect(io.err()).toBe('charter alerts: no file at no-such-agent.yaml: name an existing Agent manifest\n');
+    expect(io.out()).toBe('');
+    await expect(alertsCommand.run(['no-such-agent.yaml'], captureIo(referenceAgent))).rejects.toMatchObject({ code: 'CLI_IO' });
+  });
+
+  it('an unknown flag is a usage error naming the flag, and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-alerts-'));
+    const target = join(dir, 'rules.yaml');
+    const io = captureIo(referenceAgent);
+    expect(await main(['alerts', 'agent.yaml', '-o', target, '--min-runs=5'], io)).toBe(2);
+    expect(io.err()).toContain('unknown option --min-runs (options: --output, --runbook-url, --min-runs-per-hour)');
+    expect(io.err()).toContain('Run "charter alerts --help"');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('charter alerts --help (or -h) prints the usage, exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['agent.yaml', '--help']]) {
+      const io = captureIo(referenceAgent);
+      expect(await main(['alerts', ...args], io)).toBe(0);
+      expect(io.out()).toBe(`${alertsCommand.usage}\n`);
+      expect(io.out()).toContain('Usage: charter alerts <manifest>');
+      expect(io.err()).toBe('');
+    }
   });
 });

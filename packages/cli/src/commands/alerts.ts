@@ -2,9 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { loadManifest } from '@charter/spec';
 import { alertRulesToYaml, generateAlertRules, TelemetryError, type AlertRuleOptions } from '@charter/telemetry';
-import { parseArgs, type ParsedArgs } from '../args.js';
+import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
-import { CliError } from '../errors.js';
+import { CliError, CliErrorCode, usageError } from '../errors.js';
 import { codeFrame, createStyle } from '../format.js';
 
 const USAGE = `Usage: charter alerts <manifest> [-o <file>] [--runbook-url <template>] [--min-runs-per-hour <n>]
@@ -23,39 +23,30 @@ Options:
 
 Exit codes: 0 rules written, 1 the manifest is invalid, 2 usage error.`;
 
-function usage(io: Io, message: string): ExitCode {
-  io.stderr(`charter alerts: ${message}\n\n${USAGE}\n`);
-  return ExitCode.Usage;
-}
-
 export const alertsCommand: Command = {
   name: 'alerts',
   summary: 'Generate Prometheus SLO burn-rate alerts from an Agent manifest',
   usage: USAGE,
   // eslint-disable-next-line @typescript-eslint/require-await -- the Command interface is async
   async run(args: readonly string[], io: Io): Promise<ExitCode> {
-    let parsed: ParsedArgs;
-    try {
-      parsed = parseArgs(args, { valued: ['output', 'runbook-url', 'min-runs-per-hour'], aliases: { '-o': 'output' } });
-    } catch (error) {
-      if (CliError.isInstance(error)) return usage(io, error.message);
-      throw error;
-    }
-    const { positionals, flags } = parsed;
-    if (positionals.length !== 1) return usage(io, positionals.length === 0 ? 'name the Agent manifest to generate alerts for' : `expected one manifest, got ${positionals.length}`);
+    const { positionals, flags } = parseArgs(args, { valued: ['output', 'runbook-url', 'min-runs-per-hour'], aliases: { '-o': 'output' } });
+    if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'name the Agent manifest to generate alerts for' : `expected one manifest, got ${positionals.length}`);
     const options: { -readonly [K in keyof AlertRuleOptions]: AlertRuleOptions[K] } = {};
     const runbookUrl = flags.get('runbook-url');
     if (typeof runbookUrl === 'string') options.runbookUrl = runbookUrl;
     const minRuns = flags.get('min-runs-per-hour');
     if (typeof minRuns === 'string') {
       const value = Number(minRuns);
-      if (!Number.isFinite(value) || value <= 0) return usage(io, `--min-runs-per-hour must be a positive number, got "${minRuns}"`);
+      if (!Number.isFinite(value) || value <= 0) throw usageError(`--min-runs-per-hour must be a positive number, got "${minRuns}"`);
       options.minRunsPerHour = value;
     }
 
     const path = resolve(io.cwd, positionals[0] ?? '');
     const { value: manifest, issues } = loadManifest({ path });
     if (!manifest) {
+      if (issues.some((issue) => issue.code === 'file-not-found')) {
+        throw new CliError(CliErrorCode.Io, `no file at ${relative(io.cwd, path) || path}: name an existing Agent manifest`);
+      }
       const style = createStyle(false);
       for (const issue of issues) {
         const shown = relative(io.cwd, issue.file) || issue.file;
@@ -65,7 +56,7 @@ export const alertsCommand: Command = {
           if (frame) io.stderr(`${frame}\n`);
         }
       }
-      return issues.some((issue) => issue.code === 'file-not-found') ? ExitCode.Usage : ExitCode.Failed;
+      return ExitCode.Failed;
     }
 
     let yaml: string;
@@ -76,9 +67,10 @@ export const alertsCommand: Command = {
       yaml = alertRulesToYaml(rules);
     } catch (error) {
       if (!TelemetryError.isInstance(error)) throw error;
-      io.stderr(`charter alerts: ${error.message} [${error.code}]\n`);
       // Options come from the command line; anything else the generator rejects comes from the manifest.
-      return runbookUrl !== undefined && error.message.includes('runbookUrl') ? ExitCode.Usage : ExitCode.Failed;
+      if (runbookUrl !== undefined && error.message.includes('runbookUrl')) throw new CliError(CliErrorCode.Usage, `--runbook-url: ${error.message} [${error.code}]`, { cause: error });
+      io.stderr(`charter alerts: ${error.message} [${error.code}]\n`);
+      return ExitCode.Failed;
     }
 
     const output = flags.get('output');

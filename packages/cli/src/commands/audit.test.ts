@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_HMAC_KEY_ENV, hashArguments, openAuditLog } from '@charter/telemetry';
 import { describe, expect, it } from 'vitest';
+import { main } from '../main.js';
 import { captureIo } from '../testing.js';
 import { auditCommand } from './audit.js';
 
@@ -74,18 +75,42 @@ describe('charter audit verify', () => {
     [['verify', 'a', 'b'], 'unexpected argument "b"'],
     [['verify', 'a', '--checkpoint-every', 'zero'], '--checkpoint-every needs a positive integer'],
     [['verify', 'a', '--colour'], 'unknown option --colour'],
-  ])('usage error for %j: usage on stderr, exit 2', async (args, message) => {
+  ])('usage error for %j: message and the --help hint on stderr, exit 2 (via main)', async (args, message) => {
     const io = captureIo(tmpdir());
-    expect(await auditCommand.run(args, io)).toBe(2);
-    expect(io.err()).toContain(message);
-    expect(io.err()).toContain('Usage: charter audit verify <file>');
+    expect(await main(['audit', ...args], io)).toBe(2);
+    expect(io.err()).toContain(`charter audit: ${message}`);
+    expect(io.err()).toContain('Run "charter audit --help" for usage.');
     expect(io.out()).toBe('');
+  });
+
+  it('throws the usage error instead of handling it itself (main maps it)', async () => {
+    await expect(auditCommand.run(['verify'], captureIo(tmpdir()))).rejects.toMatchObject({ code: 'CLI_USAGE', message: 'missing <file>' });
+  });
+
+  it('an unknown flag is a usage error naming the flag, even with a valid log', async () => {
+    const dir = writeLog(2);
+    const io = captureIo(dir);
+    expect(await main(['audit', 'verify', 'audit.jsonl', '--jsonn'], io)).toBe(2);
+    expect(io.err()).toContain('unknown option --jsonn (options: --json, --checkpoint-every)');
+    expect(io.err()).toContain('Run "charter audit --help"');
+    expect(io.out()).toBe('');
+  });
+
+  it('charter audit --help (or -h, anywhere before --) prints the usage, exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['verify', 'audit.jsonl', '--help']]) {
+      const io = captureIo(tmpdir());
+      expect(await main(['audit', ...args], io)).toBe(0);
+      expect(io.out()).toBe(`${auditCommand.usage}\n`);
+      expect(io.out()).toContain('Usage: charter audit verify <file>');
+      expect(io.err()).toBe('');
+    }
   });
 
   it('a too-short key is a usage error naming the fix', async () => {
     const dir = writeLog(1);
     const io = captureIo(dir, { [AUDIT_HMAC_KEY_ENV]: 'short' });
-    expect(await auditCommand.run(['verify', 'audit.jsonl'], io)).toBe(2);
+    expect(await main(['audit', 'verify', 'audit.jsonl'], io)).toBe(2);
     expect(io.err()).toContain('at least 16');
+    expect(io.err()).toContain('Run "charter audit --help"');
   });
 });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { AUDIT_HMAC_KEY_ENV, TelemetryError, verifyAudit } from '@charter/telemetry';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
-import { CliError } from '../errors.js';
+import { CliError, CliErrorCode, usageError } from '../errors.js';
 import { createStyle } from '../format.js';
 
 const USAGE = `Usage: charter audit verify <file> [--checkpoint-every N] [--json]
@@ -19,49 +19,36 @@ Options:
 
 Exit codes: 0 intact, 1 broken or unreadable, 2 usage error.`;
 
-function usage(io: Io, message: string): ExitCode {
-  io.stderr(`charter audit: ${message}\n\n${USAGE}\n`);
-  return ExitCode.Usage;
-}
-
 /** `charter audit verify <file>`: checks an audit log's hash chain and HMAC checkpoints. */
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'Verify a tamper-evident audit log and name the first broken record',
   usage: USAGE,
-  run(args, io) {
-    return Promise.resolve(runAudit(args, io));
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so a thrown CliError rejects the promise
+  async run(args, io) {
+    return runAudit(args, io);
   },
 };
 
 function runAudit(args: readonly string[], io: Io): ExitCode {
-  let parsed;
-  try {
-    parsed = parseArgs(args, { boolean: ['json', 'help'], valued: ['checkpoint-every'], aliases: { '-h': 'help' } });
-  } catch (error) {
-    if (CliError.isInstance(error)) return usage(io, error.message);
-    throw error;
-  }
-  if (parsed.flags.has('help')) {
-    io.stdout(`${USAGE}\n`);
-    return ExitCode.Ok;
-  }
+  const parsed = parseArgs(args, { boolean: ['json'], valued: ['checkpoint-every'] });
   const [sub, file, ...extra] = parsed.positionals;
-  if (sub !== 'verify') return usage(io, sub === undefined ? 'missing sub-command "verify"' : `unknown sub-command "${sub}" (expected "verify")`);
-  if (file === undefined) return usage(io, 'missing <file>');
-  if (extra.length > 0) return usage(io, `unexpected argument "${extra[0] ?? ''}"`);
+  if (sub !== 'verify') throw usageError(sub === undefined ? 'missing sub-command "verify"' : `unknown sub-command "${sub}" (expected "verify")`);
+  if (file === undefined) throw usageError('missing <file>');
+  if (extra.length > 0) throw usageError(`unexpected argument "${extra[0] ?? ''}"`);
   const every = parsed.flags.get('checkpoint-every');
   let checkpointEvery: number | undefined;
   if (every !== undefined) {
     checkpointEvery = Number(every);
-    if (every === true || !Number.isInteger(checkpointEvery) || checkpointEvery < 1) return usage(io, `--checkpoint-every needs a positive integer, got "${String(every)}"`);
+    if (every === true || !Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw usageError(`--checkpoint-every needs a positive integer, got "${String(every)}"`);
   }
   const path = resolve(io.cwd, file);
   let result;
   try {
     result = verifyAudit(path, { env: io.env, ...(checkpointEvery === undefined ? {} : { checkpointEvery }) });
   } catch (error) {
-    if (TelemetryError.isInstance(error)) return usage(io, error.message);
+    // The only options verifyAudit rejects come from this command line and its environment (the HMAC key).
+    if (TelemetryError.isInstance(error)) throw new CliError(CliErrorCode.Usage, error.message, { cause: error });
     throw error;
   }
   if (parsed.flags.has('json')) {

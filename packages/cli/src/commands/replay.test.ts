@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRecorder, stringifyRecording } from '@charter/telemetry';
 import type { Recording, ReplaySession } from '@charter/telemetry';
 import { describe, expect, it } from 'vitest';
+import { main } from '../main.js';
 import { captureIo } from '../testing.js';
 import { createReplayCommand, replayCommand } from './replay.js';
 
@@ -87,10 +88,35 @@ describe('charter replay', () => {
     [['a.json'], 'nothing to compare with: pass --against'],
     [['a.json', 'b.json'], 'unexpected argument "b.json"'],
     [['a.json', '--against'], '--against needs a value'],
-  ])('usage error for %j: usage on stderr, exit 2', async (args, message) => {
+  ])('usage error for %j: message and the --help hint on stderr, exit 2 (via main)', async (args, message) => {
     const io = captureIo(tmpdir());
-    expect(await replayCommand.run(args, io)).toBe(2);
-    expect(io.err()).toContain(message);
-    expect(io.err()).toContain('Usage: charter replay <recording> --against <recording>');
+    expect(await main(['replay', ...args], io)).toBe(2);
+    expect(io.err()).toContain(`charter replay: ${message}`);
+    expect(io.err()).toContain('Run "charter replay --help" for usage.');
+    expect(io.out()).toBe('');
+  });
+
+  it('an unknown flag is a usage error naming the flag, even with matching recordings', async () => {
+    const dir = files({ 'a.json': record('delivered', 50), 'b.json': record('delivered', 50) });
+    const io = captureIo(dir);
+    expect(await main(['replay', 'a.json', '--against', 'b.json', '--jsonn'], io)).toBe(2);
+    expect(io.err()).toContain('unknown option --jsonn (options: --json, --against)');
+    expect(io.err()).toContain('Run "charter replay --help"');
+    expect(io.out()).toBe('');
+  });
+
+  it('charter replay --help (or -h) prints the usage, exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['a.json', '--against', 'b.json', '--help']]) {
+      const io = captureIo(tmpdir());
+      expect(await main(['replay', ...args], io)).toBe(0);
+      expect(io.out()).toBe(`${replayCommand.usage}\n`);
+      expect(io.out()).toContain('Usage: charter replay <recording> --against <recording>');
+      expect(io.err()).toBe('');
+    }
+  });
+
+  it('a command built with a re-run still throws usage errors for main to map', async () => {
+    const rerun = () => Promise.reject(new Error('not called'));
+    await expect(createReplayCommand({ rerun }).run(['a.json', '--nope'], captureIo(tmpdir()))).rejects.toMatchObject({ code: 'CLI_USAGE', message: expect.stringContaining('unknown option --nope') as unknown });
   });
 });

@@ -3,7 +3,7 @@ import { createReplay, diffRecordings, formatRecordingDiff, readRecording, Telem
 import type { Recording, ReplaySession } from '@charter/telemetry';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
-import { CliError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { createStyle } from '../format.js';
 
 const USAGE = `Usage: charter replay <recording> --against <recording> [--json]
@@ -26,11 +26,6 @@ Exit codes: 0 identical, 1 different or invalid recording, 2 usage error.`;
 /** Re-executes a recorded run against replay sources and returns its recording (provided by @charter/agent). */
 export type Rerun = (session: ReplaySession, io: Io) => Promise<Recording>;
 
-function usage(io: Io, message: string): ExitCode {
-  io.stderr(`charter replay: ${message}\n\n${USAGE}\n`);
-  return ExitCode.Usage;
-}
-
 /** Builds `charter replay`; `rerun` lets the agent package re-execute the recording instead of `--against`. */
 export function createReplayCommand(options: { rerun?: Rerun } = {}): Command {
   return {
@@ -44,38 +39,28 @@ export function createReplayCommand(options: { rerun?: Rerun } = {}): Command {
 /** `charter replay <file> --against <file>` (re-execution arrives with @charter/agent). */
 export const replayCommand: Command = createReplayCommand();
 
+function nothingToCompare(): never {
+  throw usageError('nothing to compare with: pass --against <recording> (re-executing against the agent arrives with @charter/agent, issue 6)');
+}
+
 async function runReplay(args: readonly string[], io: Io, rerun: Rerun | undefined): Promise<ExitCode> {
-  let parsed;
-  try {
-    parsed = parseArgs(args, { boolean: ['json', 'help'], valued: ['against'], aliases: { '-h': 'help' } });
-  } catch (error) {
-    if (CliError.isInstance(error)) return usage(io, error.message);
-    throw error;
-  }
-  if (parsed.flags.has('help')) {
-    io.stdout(`${USAGE}\n`);
-    return ExitCode.Ok;
-  }
+  const parsed = parseArgs(args, { boolean: ['json'], valued: ['against'] });
   const [file, ...extra] = parsed.positionals;
-  if (file === undefined) return usage(io, 'missing <recording>');
-  if (extra.length > 0) return usage(io, `unexpected argument "${extra[0] ?? ''}"`);
+  if (file === undefined) throw usageError('missing <recording>');
+  if (extra.length > 0) throw usageError(`unexpected argument "${extra[0] ?? ''}"`);
   const against = parsed.flags.get('against');
-  if (against === undefined && rerun === undefined) {
-    return usage(io, 'nothing to compare with: pass --against <recording> (re-executing against the agent arrives with @charter/agent, issue 6)');
-  }
+  const source: { file: string } | { rerun: Rerun } = typeof against === 'string' ? { file: against } : rerun ? { rerun } : nothingToCompare();
   const style = createStyle(io.isTTY && io.env.NO_COLOR === undefined);
   let expected: Recording;
   let actual: Recording;
   try {
     expected = readRecording(resolve(io.cwd, file));
-    if (typeof against === 'string') {
-      actual = readRecording(resolve(io.cwd, against));
-    } else if (rerun) {
-      const session = createReplay(expected);
-      actual = await rerun(session, io);
-      session.assertDrained();
+    if ('file' in source) {
+      actual = readRecording(resolve(io.cwd, source.file));
     } else {
-      return usage(io, '--against needs a file');
+      const session = createReplay(expected);
+      actual = await source.rerun(session, io);
+      session.assertDrained();
     }
   } catch (error) {
     if (!TelemetryError.isInstance(error)) throw error;

@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { defineTool, exportToolSchema } from '@charter/tools';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Io } from '../command.js';
+import { main } from '../main.js';
+import { captureIo } from '../testing.js';
 import { toolsCommand } from './tools.js';
-
-function io(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: Io = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd, isTTY: false, env: {} };
-  return { value, out, err };
-}
 
 function write(dir: string, file: string, version: string, input: z.ZodType): void {
   const tool = defineTool({ name: 'refund_order', version, description: 'Refunds.', input, output: z.object({ id: z.string() }), sideEffects: 'irreversible', execute: () => ({ id: 'x' }) });
@@ -29,35 +23,66 @@ describe('charter tools diff', () => {
   writeFileSync(join(dir, 'broken.json'), '{"name": ');
 
   it('fails with exit 1 when a breaking change ships as a minor bump', async () => {
-    const { value, out } = io(dir);
-    expect(await toolsCommand.run(['diff', 'v1.json', 'v1.1-breaking.json'], value)).toBe(1);
-    expect(out.join('')).toMatch(/BREAKING\s+required-property-added\s+input\.amount/);
-    expect(out.join('')).toContain('FAIL: refund_order 1.0.0 → 1.1.0');
+    const io = captureIo(dir);
+    expect(await toolsCommand.run(['diff', 'v1.json', 'v1.1-breaking.json'], io)).toBe(1);
+    expect(io.out()).toMatch(/BREAKING\s+required-property-added\s+input\.amount/);
+    expect(io.out()).toContain('FAIL: refund_order 1.0.0 → 1.1.0');
   });
 
   it('passes a major bump for a breaking change and a minor bump for a compatible one', async () => {
-    expect(await toolsCommand.run(['diff', 'v1.json', 'v2-breaking.json'], io(dir).value)).toBe(0);
-    const { value, out } = io(dir);
-    expect(await toolsCommand.run(['diff', 'v1.json', 'v1.1-compatible.json'], value)).toBe(0);
-    expect(out.join('')).toMatch(/compatible\s+property-added/);
+    expect(await toolsCommand.run(['diff', 'v1.json', 'v2-breaking.json'], captureIo(dir))).toBe(0);
+    const io = captureIo(dir);
+    expect(await toolsCommand.run(['diff', 'v1.json', 'v1.1-compatible.json'], io)).toBe(0);
+    expect(io.out()).toMatch(/compatible\s+property-added/);
   });
 
-  it('prints the diff as JSON with --json', async () => {
-    const { value, out } = io(dir);
-    await toolsCommand.run(['diff', 'v1.json', 'v1.1-breaking.json', '--json'], value);
-    expect(JSON.parse(out.join(''))).toMatchObject({ ok: false, requiredBump: 'major', actualBump: 'minor', breaking: true });
+  it('prints the diff as JSON with --json, wherever the flag stands', async () => {
+    for (const args of [['diff', 'v1.json', 'v1.1-breaking.json', '--json'], ['--json', 'diff', 'v1.json', 'v1.1-breaking.json']]) {
+      const io = captureIo(dir);
+      expect(await main(['tools', ...args], io)).toBe(1);
+      expect(JSON.parse(io.out())).toMatchObject({ ok: false, requiredBump: 'major', actualBump: 'minor', breaking: true });
+    }
   });
 
-  it('exits 1 with a coded message for unreadable or invalid files, 2 for bad usage', async () => {
-    const missing = io(dir);
-    expect(await toolsCommand.run(['diff', 'v1.json', 'nope.json'], missing.value)).toBe(1);
-    expect(missing.err.join('')).toContain('TOOL_SCHEMA: cannot read nope.json: ENOENT');
-    const broken = io(dir);
-    expect(await toolsCommand.run(['diff', 'v1.json', 'broken.json'], broken.value)).toBe(1);
-    expect(broken.err.join('')).toContain('broken.json is not JSON');
-    const usage = io(dir);
-    expect(await toolsCommand.run(['diff', 'v1.json'], usage.value)).toBe(2);
-    expect(usage.err.join('')).toContain('Usage: charter tools diff');
-    expect(await toolsCommand.run(['compare', 'a', 'b'], io(dir).value)).toBe(2);
+  it('exits 1 with a coded message for unreadable or invalid files', async () => {
+    const missing = captureIo(dir);
+    expect(await main(['tools', 'diff', 'v1.json', 'nope.json'], missing)).toBe(1);
+    expect(missing.err()).toContain('TOOL_SCHEMA: cannot read nope.json: ENOENT');
+    const broken = captureIo(dir);
+    expect(await main(['tools', 'diff', 'v1.json', 'broken.json'], broken)).toBe(1);
+    expect(broken.err()).toContain('broken.json is not JSON');
+  });
+
+  it.each([
+    [[], 'missing sub-command "diff"'],
+    [['compare', 'a', 'b'], 'unknown sub-command "compare" (expected "diff")'],
+    [['diff'], 'missing <old.json> and <new.json>'],
+    [['diff', 'v1.json'], 'missing <new.json>'],
+    [['diff', 'v1.json', 'v2-breaking.json', 'extra.json'], 'unexpected argument "extra.json"'],
+  ])('usage error for %j: message and the --help hint on stderr, exit 2 (via main)', async (args, message) => {
+    const io = captureIo(dir);
+    expect(await main(['tools', ...args], io)).toBe(2);
+    expect(io.err()).toContain(`charter tools: ${message}`);
+    expect(io.err()).toContain('Run "charter tools --help" for usage.');
+    expect(io.out()).toBe('');
+  });
+
+  it('an unknown flag is a usage error naming the flag, not a positional', async () => {
+    const io = captureIo(dir);
+    expect(await main(['tools', 'diff', 'v1.json', 'v2-breaking.json', '--jsonn'], io)).toBe(2);
+    expect(io.err()).toContain('unknown option --jsonn (options: --json)');
+    expect(io.err()).toContain('Run "charter tools --help"');
+    expect(io.out()).toBe('');
+    await expect(toolsCommand.run(['diff', 'v1.json', 'v2-breaking.json', '--json=yes'], captureIo(dir))).rejects.toMatchObject({ code: 'CLI_USAGE', message: '--json takes no value' });
+  });
+
+  it('charter tools --help (or -h) prints the usage, exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['diff', 'v1.json', '--help']]) {
+      const io = captureIo(dir);
+      expect(await main(['tools', ...args], io)).toBe(0);
+      expect(io.out()).toBe(`${toolsCommand.usage}\n`);
+      expect(io.out()).toContain('Usage: charter tools diff <old.json> <new.json> [--json]');
+      expect(io.err()).toBe('');
+    }
   });
 });

@@ -1,12 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { diffToolSchemas, parseToolSchemaExport, ToolError, type ToolSchemaExport } from '@charter/tools';
+import { parseArgs } from '../args.js';
 import { type Command, ExitCode, type Io } from '../command.js';
+import { usageError } from '../errors.js';
 
 const USAGE = `Usage: charter tools diff <old.json> <new.json> [--json]
 
 Compares two exports of one tool (exportToolSchema(tool) written as JSON), classifies every schema
-change as breaking or compatible, and fails (exit 1) when the version bump does not cover them.`;
+change as breaking or compatible, and fails (exit 1) when the version bump does not cover them.
+
+Options:
+  --json   print the diff as JSON
+  --help   show this help
+
+Exit codes: 0 the bump covers the changes, 1 it does not or a file is unreadable, 2 usage error.`;
 
 const MAX_BYTES = 4 * 1024 * 1024;
 
@@ -34,17 +42,12 @@ export const toolsCommand: Command = {
   summary: 'Compare two versions of a tool contract and check the version bump',
   usage: USAGE,
   async run(args, io) {
-    const json = args.includes('--json');
-    const positional = args.filter((arg) => arg !== '--json');
-    if (positional[0] === '--help' || positional[0] === '-h') {
-      io.stdout(`${USAGE}\n`);
-      return ExitCode.Ok;
-    }
-    const [sub, oldFile, newFile, ...rest] = positional;
-    if (sub !== 'diff' || oldFile === undefined || newFile === undefined || rest.length > 0 || positional.some((arg) => arg.startsWith('-'))) {
-      io.stderr(`${USAGE}\n`);
-      return ExitCode.Usage;
-    }
+    const { positionals, flags } = parseArgs(args, { boolean: ['json'] });
+    const json = flags.has('json');
+    const [sub, oldFile, newFile, ...rest] = positionals;
+    if (sub !== 'diff') throw usageError(sub === undefined ? 'missing sub-command "diff"' : `unknown sub-command "${sub}" (expected "diff")`);
+    if (oldFile === undefined || newFile === undefined) throw usageError(`missing ${oldFile === undefined ? '<old.json> and <new.json>' : '<new.json>'}`);
+    if (rest.length > 0) throw usageError(`unexpected argument "${rest[0] ?? ''}"`);
     try {
       const diff = diffToolSchemas(await readExport(io, oldFile), await readExport(io, newFile));
       if (json) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { ValidateReport } from '../report.js';
 import { captureIo } from '../testing.js';
+import { validateCommand } from './validate.js';
 
 const cliRoot = join(import.meta.dirname, '..', '..');
 const specFixtures = join(cliRoot, '..', 'spec', 'src', '__fixtures__');
@@ -63,10 +64,24 @@ describe('charter validate', () => {
   it('treats usage mistakes as exit 2 with a message on stderr', async () => {
     const io = captureIo(repoFixture);
     expect(await main(['validate', '--jsn'], io)).toBe(2);
-    expect(io.err()).toContain('unknown option --jsn (options: --json)');
+    expect(io.err()).toBe('charter validate: unknown option --jsn (options: --json)\nRun "charter validate --help" for usage.\n');
+    expect(io.out()).toBe('');
     const unknown = captureIo(repoFixture);
     expect(await main(['valdate'], unknown)).toBe(2);
-    expect(unknown.err()).toContain('unknown command "valdate"');
+    expect(unknown.err()).toContain('charter: unknown command "valdate"');
+    expect(unknown.err()).toContain('Run "charter --help" for usage.');
+  });
+
+  it('charter validate --help (or -h) prints the usage, exit 0; after -- it is a path', async () => {
+    for (const args of [['--help'], ['-h'], ['agents', '--json', '--help']]) {
+      const io = captureIo(repoFixture);
+      expect(await main(['validate', ...args], io)).toBe(0);
+      expect(io.out()).toBe(`${validateCommand.usage}\n`);
+      expect(io.err()).toBe('');
+    }
+    const io = captureIo(repoFixture);
+    expect(await main(['validate', '--', '--help'], io)).toBe(1);
+    expect(io.out()).toContain('--help:1:1: error: no file at');
   });
 
   it('reports a missing file as a problem (exit 1), not a crash', async () => {
