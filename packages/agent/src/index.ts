@@ -1,5 +1,5 @@
 export { createAgent } from './agent.js';
-export type { Agent, AgentOptions, ApprovalDecision, Pricing, RunOptions, RunResult } from './types.js';
+export type { Agent, AgentOptions, ApprovalDecision, ContextFact, Pricing, RunOptions, RunResult } from './types.js';
 export { AgentError, AgentErrorCode } from './errors.js';
 export { FileStore, MemoryStore } from './store.js';
 export type { RunStore } from './store.js';

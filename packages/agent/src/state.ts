@@ -1,6 +1,7 @@
 import type { LanguageModelV3Message } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { AgentError, AgentErrorCode } from './errors.js';
+import type { ContextFact } from './types.js';
 
 /** Version of the checkpoint format; bump on a breaking change. */
 export const STATE_VERSION = 1;
@@ -83,7 +84,7 @@ export interface RunState {
   tenant: string | undefined;
   user: string | undefined;
   /** Facts guardrail argument rules read (e.g. `customerEmail`). */
-  context: Record<string, string>;
+  context: Record<string, ContextFact>;
   status: RunStatus | 'running';
   /** The model conversation (AI SDK prompt format), already redacted and marked. */
   messages: LanguageModelV3Message[];
@@ -130,7 +131,7 @@ const StateSchema = z.looseObject({
   queue: z.array(z.looseObject({ callId: z.string(), tool: z.string(), args: Json })),
   turnResults: z.array(z.looseObject({ role: z.string() })),
   approved: z.record(z.string(), z.string()),
-  context: z.record(z.string(), z.string()),
+  context: z.record(z.string().max(64), z.union([z.string().max(4096), z.array(z.string().max(256)).max(1000)])),
 });
 
 /** Serialises a run state for a store. */

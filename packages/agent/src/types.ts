@@ -54,14 +54,20 @@ export interface AgentOptions {
   readonly governance?: 'enforce' | 'off';
 }
 
+/** One run-context fact: a string or a short list of strings. */
+export type ContextFact = string | readonly string[];
+
 export interface RunOptions {
   readonly tenant?: string;
   readonly user?: string;
   readonly signal?: AbortSignal;
   /** Default: a random id. */
   readonly runId?: string;
-  /** Facts guardrail argument rules compare against (e.g. `customerEmail`, `customerId`). */
-  readonly context?: Readonly<Record<string, string>>;
+  /**
+   * Facts guardrail argument rules compare against (e.g. `customerEmail`, `customerId`, or a list such
+   * as `customerOrders` for `oneOfContext`). They are checkpointed with the run, so keep them small.
+   */
+  readonly context?: Readonly<Record<string, ContextFact>>;
 }
 
 /** A human's answer to a pending approval. */

@@ -145,7 +145,10 @@ for (const [name, text] of Object.entries(adversarial)) {
 log(`worst adversarial input: ${worstName} ${round(worst / 1000, 3)} ms`);
 
 const toolRequest: GuardrailRequest = { hook: 'tool-call', toolCall: { name: 'refund_order', args: { orderId: 'A-1001', amount: 42.5, reason: 'damaged' } } };
-const toolUs = measure(() => reference.evaluate(toolRequest, reference.createRun()), 20_000);
+// The run's facts as the reference agent passes them: the order id is bound to the customer's orders.
+const runContext = { context: { customerEmail: 'ana@example.com', customerOrders: ['A-1001', 'A-1002', 'A-1004', 'A-1005', 'A-1006'] } };
+if (reference.evaluate(toolRequest, reference.createRun(runContext)).action !== 'allow') throw new Error('the benchmarked tool call must be allowed');
+const toolUs = measure(() => reference.evaluate(toolRequest, reference.createRun(runContext)), 20_000);
 const jsonTool = measure(() => JSON.stringify(toolRequest.toolCall?.args), 20_000);
 log(`tool call (reference policy, refund_order, 3 args, new run each): ${round(toolUs, 3)} µs  (x${round(toolUs / jsonTool, 1)} JSON.stringify of the args)`);
 

@@ -134,8 +134,9 @@ describe('decisions', () => {
 });
 
 describe('tool rules', () => {
+  const customerOrders = ['A-0', 'A-1', 'A-2', 'A-3', 'A-9'];
   const engine = compilePolicy(referencePolicy());
-  const call = (name: string, args: unknown, run = engine.createRun({ context: { customerEmail: 'ana@example.org' } })): Decision => engine.evaluate({ hook: 'tool-call', toolCall: { name, args } }, run);
+  const call = (name: string, args: unknown, run = engine.createRun({ context: { customerEmail: 'ana@example.org', customerOrders } })): Decision => engine.evaluate({ hook: 'tool-call', toolCall: { name, args } }, run);
 
   it('enforces the allow-list', () => {
     expect(call('delete_account', {})).toMatchObject({ action: 'deny', ruleId: 'tool.not-allowed' });
@@ -165,7 +166,7 @@ describe('tool rules', () => {
   });
 
   it('counts calls per run and denies over the limit; denied calls do not count', () => {
-    const run = engine.createRun();
+    const run = engine.createRun({ context: { customerOrders } });
     expect(call('refund_order', { orderId: 'A-1', amount: 900, reason: 'late' }, run).action).toBe('deny');
     expect(run.toolCalls('refund_order')).toBe(0);
     expect(call('refund_order', { orderId: 'A-1', amount: 10, reason: 'late' }, run).action).toBe('allow');
@@ -182,6 +183,25 @@ describe('tool rules', () => {
     expect(decision.args).toEqual({ note: 'card [CREDIT_CARD_1]', items: [{ text: '[CREDIT_CARD_1]' }], n: 3 });
     const secret = engine.evaluate({ hook: 'tool-call', toolCall: { name: 'search_kb', args: { query: `token ghp_${'Ab1'.repeat(12)}` } } });
     expect(secret).toMatchObject({ action: 'deny', ruleId: 'secrets.github-pat' });
+  });
+
+  it('binds arguments to run-context facts: equalsContext and oneOfContext', () => {
+    const bound = compilePolicy({
+      version: '1.0.0',
+      tools: { rules: [{ tool: 'refund', args: { customerId: { equalsContext: 'customerId' }, orderId: { oneOfContext: 'customerOrders' } } }] },
+    });
+    const refund = (args: unknown, context?: Record<string, unknown>) => bound.evaluate({ hook: 'tool-call', toolCall: { name: 'refund', args } }, bound.createRun(context === undefined ? {} : { context }));
+    const ana = { customerId: 'C-1', customerOrders: ['A-1001', 'A-1002'] };
+    expect(refund({ customerId: 'C-1', orderId: 'A-1002' }, ana).action).toBe('allow');
+    expect(refund({ customerId: 'C-2', orderId: 'A-1002' }, ana)).toMatchObject({ action: 'deny', ruleId: 'tool.arg.context' });
+    const other = refund({ customerId: 'C-1', orderId: 'A-1003' }, ana);
+    expect(other).toMatchObject({ action: 'deny', ruleId: 'tool.arg.context' });
+    expect(other.findings[0]?.message).toContain('is not one of the run\'s "customerOrders"');
+    // A single value works as a one-element list; a missing fact or argument fails closed.
+    expect(refund({ customerId: 'C-1', orderId: 'A-1001' }, { customerId: 'C-1', customerOrders: 'A-1001' }).action).toBe('allow');
+    expect(refund({ customerId: 'C-1', orderId: 'A-1001' }, { customerId: 'C-1' }).findings.map((f) => f.message).join()).toContain('which the run does not provide');
+    expect(refund({ customerId: 'C-1' }, ana).findings.map((f) => `${f.ruleId}${f.path}`)).toEqual(['tool.arg.required/orderId']);
+    expect(refund({ customerId: 'C-1', orderId: ['A-1001'] }, ana).ruleId).toBe('tool.arg.context');
   });
 
   it('fails closed on a malformed tool call', () => {

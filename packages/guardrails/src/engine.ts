@@ -570,7 +570,7 @@ function checkConstraint(
   const { constraint, path, pointer } = c;
   const where = `"${tool}" argument ${path}`;
   if (value === undefined || value === null) {
-    if (constraint.required || constraint.equalsContext !== undefined) fail(findings, 'tool.arg.required', action, 'medium', `${where} is required`, pointer);
+    if (constraint.required || constraint.equalsContext !== undefined || constraint.oneOfContext !== undefined) fail(findings, 'tool.arg.required', action, 'medium', `${where} is required`, pointer);
     return;
   }
   if (constraint.min !== undefined || constraint.max !== undefined) {
@@ -626,5 +626,12 @@ function checkConstraint(
     const expected = context[constraint.equalsContext];
     if (expected === undefined) fail(findings, 'tool.arg.context', action, 'high', `${where} must equal the run's "${constraint.equalsContext}", which the run does not provide`, pointer);
     else if (expected !== value) fail(findings, 'tool.arg.context', action, 'high', `${where} does not match the run's "${constraint.equalsContext}"`, pointer);
+  }
+  if (constraint.oneOfContext !== undefined) {
+    const allowed = context[constraint.oneOfContext];
+    if (allowed === undefined) fail(findings, 'tool.arg.context', action, 'high', `${where} must be one of the run's "${constraint.oneOfContext}", which the run does not provide`, pointer);
+    else if (!(Array.isArray(allowed) ? allowed.includes(value) : allowed === value)) {
+      fail(findings, 'tool.arg.context', action, 'high', `${where} is not one of the run's "${constraint.oneOfContext}"`, pointer);
+    }
   }
 }

@@ -10,7 +10,7 @@ const Status = z.enum(['completed', 'escalated', 'denied', 'failed', 'paused']);
 export const Scenario = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   description: z.string().min(1).max(500),
-  category: z.enum(['happy', 'pii', 'secrets', 'direct-injection', 'indirect-injection', 'faults', 'approval', 'malformed', 'budget']),
+  category: z.enum(['happy', 'pii', 'secrets', 'direct-injection', 'indirect-injection', 'faults', 'approval', 'malformed', 'budget', 'authorization']),
   input: z.string().min(1).max(20_000),
   customer: z.enum(['C-1', 'C-2']).default('C-1'),
   model: z.enum(['scripted', 'gullible']),

@@ -1,11 +1,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAgent, type EscalationSink, MemoryStore, memoryEscalation, type RunResult } from '@charter/agent';
+import { type ContextFact, createAgent, type EscalationSink, MemoryStore, memoryEscalation, type RunResult } from '@charter/agent';
 import { gullible, scripted } from '@charter/agent/models';
 import type { Telemetry } from '@charter/telemetry';
 import { loadManifest, loadPolicy, type AgentManifest, type GuardrailPolicy } from '@charter/spec';
 import { MemoryLedger } from '@charter/tools';
-import { CUSTOMERS, createDesk, type Desk } from './desk.js';
+import { CUSTOMERS, createDesk, ORDERS, type Desk } from './desk.js';
 import { loadScenarios, type Scenario } from './scenario.js';
 
 /** The package root (works from `src/` under tsx and from `dist/`). */
@@ -83,6 +83,15 @@ function check(scenario: Scenario, result: RunResult, paused: RunResult | undefi
   return failures;
 }
 
+/**
+ * The facts the host application knows about the signed-in customer and hands to the run: the policy
+ * binds e-mail recipients and order ids to them (`recipients.context`, `oneOfContext`).
+ */
+export function customerContext(id: keyof typeof CUSTOMERS): Record<string, ContextFact> {
+  const customer = CUSTOMERS[id];
+  return { customerId: customer.customerId, customerEmail: customer.email, customerOrders: ORDERS.filter((o) => o.customerId === id).map((o) => o.orderId) };
+}
+
 /** Runs one scenario against a fresh desk; approvals are answered with the scenario's decision. */
 export async function runScenario(spec: DeskSpec, scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioOutcome> {
   const desk = createDesk({ faults: scenario.faults });
@@ -102,7 +111,7 @@ export async function runScenario(spec: DeskSpec, scenario: Scenario, options: R
     governance: options.governance ?? 'enforce',
   });
   const started = performance.now();
-  let result = await agent.run(scenario.input, { runId: `${scenario.name}-${Math.random().toString(36).slice(2, 10)}`, tenant: 'acme', user: customer.customerId, context: { customerEmail: customer.email, customerId: customer.customerId } });
+  let result = await agent.run(scenario.input, { runId: `${scenario.name}-${Math.random().toString(36).slice(2, 10)}`, tenant: 'acme', user: customer.customerId, context: customerContext(scenario.customer) });
   let paused: RunResult | undefined;
   if (result.status === 'paused' && scenario.approval !== undefined) {
     paused = result;

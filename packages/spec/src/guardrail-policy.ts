@@ -164,6 +164,11 @@ export const ArgumentConstraint = z
     urlDomains: z.array(Hostname).min(1).optional(),
     /** Name of a run-context fact the argument must equal (e.g. `customerId`). */
     equalsContext: z.string().min(1).max(64).optional(),
+    /**
+     * Name of a run-context fact holding the values the argument may take (e.g. `customerOrders`, the
+     * order ids of the run's customer): binds an identifier chosen by the model to what the run may touch.
+     */
+    oneOfContext: z.string().min(1).max(64).optional(),
   })
   .superRefine((constraint, ctx) => {
     if (constraint.min !== undefined && constraint.max !== undefined && constraint.min > constraint.max) {
