@@ -1,5 +1,8 @@
 // Charter's lint configuration: typescript-eslint strict and type-aware for every package, plus the
-// regexp plugin's linear-time rules (guardrail patterns run on every message; backtracking is a bug).
+// regexp plugin's linear-time rules (guardrail patterns run on every message; backtracking is a bug),
+// and Charter's own plugin (built first: turbo's `lint` depends on @charter/eslint-plugin#build) on the
+// code agents are made of: the reference agent and the templates' skeletons.
+import charter from '@charter/eslint-plugin';
 import js from '@eslint/js';
 import regexp from 'eslint-plugin-regexp';
 import tseslint from 'typescript-eslint';
@@ -26,6 +29,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    files: ['packages/reference-agent/**/*.ts', 'templates/**/*.ts'],
+    ...charter.configs.recommended,
   },
   {
     files: ['**/*.test.ts', '**/bench/**', '**/eval/**', '**/scripts/**'],

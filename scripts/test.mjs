@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 
-const staticChecks = run('npx', ['turbo', 'run', 'build', 'typecheck', 'lint', '--output-logs=errors-only']);
+const staticChecks = run('npx', ['turbo', 'run', 'build', 'typecheck', 'lint', 'lint:templates', '--output-logs=errors-only']);
 if (staticChecks !== 0) {
   console.error('build, typecheck or lint failed: see above');
   console.log('0 passed, 1 failed');

@@ -1,5 +1,6 @@
 // The support desk's tools: real `defineTool` contracts over an in-memory order DB, knowledge base,
 // outbox and ticket queue. Some KB articles and order notes carry injected instructions on purpose.
+import { createHash } from 'node:crypto';
 import { defineTool, type AnyTool, TransientToolError } from '@charter/tools';
 import { z } from 'zod';
 
@@ -102,6 +103,11 @@ export interface DeskOptions {
   readonly timeoutMs?: number;
 }
 
+/** A short digest naming content in an idempotency key (keys stay bounded whatever the body's size). */
+function digest(...parts: readonly string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
+}
+
 const OrderId = z.string().regex(/^A-\d{4}$/, { error: 'an order id reads like "A-1001"' });
 
 /** Creates a fresh desk (own data, own effect log). */
@@ -202,6 +208,9 @@ export function createDesk(options: DeskOptions = {}): Desk {
       timeoutMs,
       retry,
       breaker: false,
+      // The same message to the same recipients is one effect: a retry or a replayed run returns the
+      // first send's result instead of mailing the customer twice.
+      idempotencyKey: ({ to, subject, body }) => `email:${digest([...to].map((a) => a.toLowerCase()).sort().join(','), subject, body)}`,
       async execute(input, ctx) {
         await hazard('send_email', ctx.signal);
         outbox.push({ to: [...input.to], subject: input.subject, body: input.body });
@@ -220,6 +229,8 @@ export function createDesk(options: DeskOptions = {}): Desk {
       timeoutMs,
       retry,
       breaker: false,
+      // One ticket per hand-off summary: a retried call must not open a second ticket.
+      idempotencyKey: ({ summary, priority }) => `ticket:${digest(summary, priority)}`,
       async execute({ summary, priority }, ctx) {
         await hazard('escalate_to_human', ctx.signal);
         tickets.push({ summary, priority });
