@@ -13,8 +13,9 @@ every differing guardrail decision, tool result, model response and output by
 step and JSON pointer.
 
 Re-executing a recording against the current agent (replay model and tools
-serving the recorded responses) is wired in by @charter/agent (issue 6); until
-then pass the re-run's recording with --against.
+serving the recorded responses) needs a host that can build that agent: it
+passes a re-run function to createReplayCommand. Without one, pass the
+re-run's recording with --against.
 
 Options:
   --against <file>  the recording to compare with (the re-run)
@@ -36,11 +37,11 @@ export function createReplayCommand(options: { rerun?: Rerun } = {}): Command {
   };
 }
 
-/** `charter replay <file> --against <file>` (re-execution arrives with @charter/agent). */
+/** `charter replay <file> --against <file>` (re-execution needs a host-provided `rerun`). */
 export const replayCommand: Command = createReplayCommand();
 
 function nothingToCompare(): never {
-  throw usageError('nothing to compare with: pass --against <recording> (re-executing against the agent arrives with @charter/agent, issue 6)');
+  throw usageError('nothing to compare with: pass --against <recording> (this build has no re-run hook)');
 }
 
 async function runReplay(args: readonly string[], io: Io, rerun: Rerun | undefined): Promise<ExitCode> {
