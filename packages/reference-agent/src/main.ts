@@ -2,12 +2,15 @@
 // a table and a summary. Events, the audit log and escalations go to `.charter/` at the repo root.
 // Exits 1 when a scenario misses its expected outcome (or the audit chain does not verify).
 // `--no-guardrails` shows what the attacks do without governance (test only); `--scenarios <dir>`
-// runs another directory of scenarios.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// runs another directory of scenarios. `--record <dir>` writes one replayable recording per scenario
+// (`<dir>/<scenario>.json`; `charter replay <file> --agent src/replay.ts` re-executes it).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { escalationFromManifest } from '@charter/agent';
-import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, verifyAudit } from '@charter/telemetry';
-import { loadDeskSpec, PACKAGE_ROOT, runSuite, summarize } from './suite.js';
+import { createRecordingTap, type RecordingTap } from '@charter/agent/replay';
+import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, stringifyRecording, verifyAudit } from '@charter/telemetry';
+import { createDesk, CUSTOMERS } from './desk.js';
+import { customerContext, loadDeskSpec, PACKAGE_ROOT, runSuite, type ScenarioOutcome, summarize } from './suite.js';
 
 const REPO_ROOT = join(PACKAGE_ROOT, '..', '..');
 
@@ -20,6 +23,10 @@ async function main(): Promise<number> {
   const governance = args.includes('--no-guardrails') ? 'off' : 'enforce';
   const at = args.indexOf('--scenarios');
   const dir = at === -1 ? undefined : args[at + 1];
+  const recordAt = args.indexOf('--record');
+  const recordDir = recordAt === -1 ? undefined : args[recordAt + 1];
+  if (recordAt !== -1 && (recordDir === undefined || recordDir.startsWith('--'))) throw new Error('--record needs a directory: --record <dir>');
+  if (recordDir !== undefined && governance === 'off') throw new Error('--record records governed runs: drop --no-guardrails');
   const outDir = join(REPO_ROOT, '.charter');
   mkdirSync(outDir, { recursive: true });
   const spec = loadDeskSpec();
@@ -27,8 +34,11 @@ async function main(): Promise<number> {
   const events = createJsonlSink({ path: join(outDir, 'events.jsonl') });
   const telemetry = createTelemetry({ agent: spec.manifest.metadata.name, sinks: [events, createAuditSink(audit, { policyVersion: spec.policy.spec.version })] });
   const escalation = escalationFromManifest(spec.manifest.spec.escalation, REPO_ROOT);
-  const outcomes = await runSuite({ spec, telemetry, escalation, governance, ...(dir === undefined ? {} : { dir }) });
+  // The tap sees every event first (with content) and passes it on to the telemetry above unchanged.
+  const tap = recordDir === undefined ? undefined : createRecordingTap({ agent: spec.manifest.metadata.name, tools: createDesk().tools, telemetry });
+  const outcomes = await runSuite({ spec, telemetry: tap?.telemetry ?? telemetry, escalation, governance, ...(dir === undefined ? {} : { dir }) });
   await telemetry.close();
+  const recorded = tap === undefined || recordDir === undefined ? undefined : writeRecordings(tap, outcomes, resolve(recordDir));
 
   const out = process.stdout;
   const head = `${pad('scenario', 34)} ${pad('outcome', 30)} ${pad('steps', 5)} ${pad('guardrail decisions', 60)} result`;
@@ -49,8 +59,26 @@ async function main(): Promise<number> {
   out.write(`run latency: p50 ${s.p50Ms.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms\n`);
   out.write(`audit log: ${audit.path} (${check.records} records, chain ${check.ok ? 'verified' : `BROKEN at line ${check.firstBroken?.line ?? '?'}`})\n`);
   out.write(`events: ${events.path}\n`);
+  if (recorded !== undefined) out.write(`recordings: ${recorded.count} in ${recorded.dir}\n`);
   if (!check.ok) return 1;
   return governance === 'off' ? 0 : s.passed === s.total ? 0 : 1;
+}
+
+/** One recording per scenario, named after it; the input holds what `runScenario` gave the run. */
+function writeRecordings(tap: RecordingTap, outcomes: readonly ScenarioOutcome[], dir: string): { count: number; dir: string } {
+  mkdirSync(dir, { recursive: true });
+  for (const { scenario, result, paused } of outcomes) {
+    const approvals = paused !== undefined && scenario.approval !== undefined ? [scenario.approval] : [];
+    const recording = tap.take(result, {
+      text: scenario.input,
+      tenant: 'acme',
+      user: CUSTOMERS[scenario.customer].customerId,
+      context: customerContext(scenario.customer),
+      ...(approvals.length === 0 ? {} : { approvals }),
+    });
+    writeFileSync(join(dir, `${scenario.name}.json`), stringifyRecording(recording));
+  }
+  return { count: outcomes.length, dir };
 }
 
 main().then(
