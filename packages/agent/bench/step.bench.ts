@@ -2,7 +2,8 @@
 // run in one process by @charter/agent (recommended guardrail policy, telemetry on with an in-memory
 // sink), by the AI SDK's generateText tool loop, and by @openai/agents' run(). Prints the median
 // per-step overhead (run time / model calls; the model and the tool are instant, so all of it is
-// framework), the ratios, and the import time of @charter/agent over bare node. Ends with one JSON line.
+// framework), the ratios, and the import time of @charter/agent over bare node and over node + zod.
+// Ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,16 +161,21 @@ async function openaiOnce(): Promise<void> {
   if (result.finalOutput !== 'All ten orders are delivered.') throw new Error('OpenAI Agents run did not finish');
 }
 
-// --- import time of the built @charter/agent over bare node ---
-function importMs(code: string, runs = 9): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: repo, encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`import failed: ${out.stderr}`);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+// --- import time of the built @charter/agent over bare node and over `import('zod')` ---
+// Fresh child processes, round-robin (bare node, zod, @charter/agent), one warm-up round, median of
+// `runs` each. "Over zod" is Charter's own share: every Charter package imports zod, the schema
+// library of the manifest. `npx tsx bench/import.bench.ts` prints the same for every package.
+function importMedians(codes: readonly string[], runs = 11): number[] {
+  const times: number[][] = codes.map(() => []);
+  for (let round = -1; round < runs; round++) {
+    for (const [i, code] of codes.entries()) {
+      const start = process.hrtime.bigint();
+      const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: repo, encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`import failed: ${out.stderr}`);
+      if (round >= 0) times[i]?.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
   }
-  return median(times);
+  return times.map(median);
 }
 
 process.stdout.write(`Node ${process.version}, ${TOOL_CALLS} tool calls, ${STEPS} model calls per run\n`);
@@ -179,10 +185,10 @@ const [charterUs = 0, bareUs = 0, aiUs = 0, openaiUs = 0] = await measureAll([
   { name: 'ai generateText', once: aiOnce, iterations: 50 },
   { name: '@openai/agents run()', once: openaiOnce, iterations: 20 },
 ]);
-const bare = importMs('');
-const withAgent = importMs("await import('@charter/agent')");
+const [bare = 0, withZod = 0, withAgent = 0] = importMedians(['', "await import('zod')", "await import('@charter/agent')"]);
 const importOverMs = withAgent - bare;
-process.stdout.write(`import @charter/agent (dist): ${withAgent.toFixed(1)} ms, bare node ${bare.toFixed(1)} ms, over bare ${importOverMs.toFixed(1)} ms\n`);
+const importOverZodMs = withAgent - withZod;
+process.stdout.write(`import @charter/agent (dist): ${withAgent.toFixed(1)} ms, bare node ${bare.toFixed(1)} ms, zod alone ${(withZod - bare).toFixed(1)} ms over bare; @charter/agent ${importOverMs.toFixed(1)} ms over bare node, ${importOverZodMs.toFixed(1)} ms over node + zod\n`);
 process.stdout.write(`ratios: AI SDK / charter ${(aiUs / charterUs).toFixed(1)}x, OpenAI Agents / charter ${(openaiUs / charterUs).toFixed(1)}x\n`);
 await charter.close();
 process.stdout.write(
@@ -194,5 +200,6 @@ process.stdout.write(
     vsAiSdk: Number((aiUs / charterUs).toFixed(1)),
     vsOpenaiAgents: Number((openaiUs / charterUs).toFixed(1)),
     importOverNodeMs: Number(importOverMs.toFixed(1)),
+    importOverZodMs: Number(importOverZodMs.toFixed(1)),
   })}\n`,
 );

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import { compileApprovalPolicy } from '@charter/spec';
@@ -13,7 +12,7 @@ import { normaliseInput, perceive } from './perceive.js';
 import { drive, escalate, finish, result } from './run.js';
 import type { Runtime } from './runtime.js';
 import { type RunState, STATE_VERSION } from './state.js';
-import { FileStore } from './store.js';
+import { FileStore, nodeCrypto } from './store.js';
 import type { Agent, AgentOptions, ApprovalDecision, RunOptions, RunResult } from './types.js';
 
 const RUN_ID = /^[\w.-]{1,200}$/;
@@ -120,8 +119,10 @@ export function createAgent(options: AgentOptions): Agent {
 
   async function run(input: string | { readonly text: string }, runOptions: RunOptions = {}): Promise<RunResult> {
     const text = normaliseInput(input, rt.maxInputChars);
-    const runId = runOptions.runId ?? randomUUID();
+    const runId = runOptions.runId ?? nodeCrypto().randomUUID();
     if (!RUN_ID.test(runId)) throw new AgentError(AgentErrorCode.BadInput, `runId "${runId.slice(0, 80)}" must be 1-200 letters, digits, ".", "_" or "-"`);
+    const loading = rt.observer.ready();
+    if (loading !== undefined) await loading;
     const start = rt.clock();
     const state = newState(rt, runId, runOptions);
     rt.observer.runStarted(runId, { provider: rt.model.provider, id: rt.model.modelId }, text);
@@ -133,8 +134,10 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   async function resume(runId: string, decision: ApprovalDecision, resumeOptions: { readonly signal?: AbortSignal } = {}): Promise<RunResult> {
-    const parsed = Decision.safeParse(decision);
+    const parsed = (decisionSchema ??= buildDecision()).safeParse(decision);
     if (!parsed.success) throw new AgentError(AgentErrorCode.BadDecision, `resume needs { approved: boolean, approver: string, reason?: string }: ${parsed.error.issues[0]?.message ?? ''}`);
+    const loading = rt.observer.ready();
+    if (loading !== undefined) await loading;
     if (!(await rt.store.claim(runId))) throw new AgentError(AgentErrorCode.NotPaused, `run ${runId} is being resumed by another caller`);
     try {
       const state = await rt.store.load(runId);
@@ -184,8 +187,12 @@ export function createAgent(options: AgentOptions): Agent {
   };
 }
 
-const Decision = z.strictObject({
-  approved: z.boolean(),
-  approver: z.string().min(1).max(200),
-  reason: z.string().max(500).optional(),
-});
+// Built by the first `resume`, not at import.
+function buildDecision() {
+  return z.strictObject({
+    approved: z.boolean(),
+    approver: z.string().min(1).max(200),
+    reason: z.string().max(500).optional(),
+  });
+}
+let decisionSchema: ReturnType<typeof buildDecision> | undefined;

@@ -1,6 +1,14 @@
 // The only module that talks to @charter/telemetry: an API change there touches this file alone.
-import { hashArguments, type JsonValue, type Telemetry } from '@charter/telemetry';
+import type { JsonValue, Telemetry } from '@charter/telemetry';
+import { AgentError, AgentErrorCode } from './errors.js';
 import type { Action, Hook } from './governance.js';
+
+// @charter/telemetry is optional (`AgentOptions.telemetry`) and the loop needs one function of it,
+// `hashArguments`, only when a telemetry is given: it is imported by the first run or resume of an
+// agent with telemetry, not by `import '@charter/agent'` (its 15 modules cost ≈ 30 ms there). Whoever
+// passes a telemetry has imported @charter/telemetry to create it, so this import finds it loaded.
+let hashArguments: ((args: unknown) => string) | undefined;
+let loading: Promise<void> | undefined;
 
 type SideEffects = 'none' | 'reversible' | 'irreversible';
 type Json = JsonValue;
@@ -19,8 +27,22 @@ export class Observer {
     return this.#t !== undefined;
   }
 
+  /**
+   * Settles once what the events need is loaded; `undefined` when there is nothing to wait for
+   * (no telemetry, or loaded already), so the hot path does not await. `run` and `resume` call it
+   * before the first event.
+   */
+  ready(): Promise<void> | undefined {
+    if (this.#t === undefined || hashArguments !== undefined) return undefined;
+    loading ??= import('@charter/telemetry').then((telemetry) => {
+      hashArguments = telemetry.hashArguments;
+    });
+    return loading;
+  }
+
   /** SHA-256 of the canonical arguments: what the audit log and approvals identify a call by. */
   hash(args: unknown): string {
+    if (hashArguments === undefined) throw new AgentError(AgentErrorCode.BadOptions, 'internal: an event was emitted before `await observer.ready()` loaded @charter/telemetry');
     return hashArguments(args);
   }
 

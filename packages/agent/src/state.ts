@@ -113,26 +113,30 @@ export interface RunState {
   owner: number | undefined;
 }
 
-const Json = z.json();
-const StateSchema = z.looseObject({
-  v: z.literal(STATE_VERSION),
-  runId: z.string().min(1).max(200),
-  agent: z.string().min(1),
-  status: z.enum(['completed', 'escalated', 'denied', 'failed', 'paused', 'running']),
-  messages: z.array(z.looseObject({ role: z.enum(['system', 'user', 'assistant', 'tool']) })),
-  step: z.int().nonnegative(),
-  usage: z.strictObject({ inputTokens: z.number().nonnegative(), outputTokens: z.number().nonnegative(), costUsd: z.number().nonnegative() }),
-  startedAt: z.number(),
-  elapsedMs: z.number().nonnegative(),
-  repairs: z.int().nonnegative(),
-  actions: z.array(z.looseObject({ callId: z.string(), tool: z.string(), outcome: z.string() })),
-  decisions: z.array(z.looseObject({ hook: z.string(), action: z.string() })),
-  signatures: z.record(z.string(), z.number()),
-  queue: z.array(z.looseObject({ callId: z.string(), tool: z.string(), args: Json })),
-  turnResults: z.array(z.looseObject({ role: z.string() })),
-  approved: z.record(z.string(), z.string()),
-  context: z.record(z.string().max(64), z.union([z.string().max(4096), z.array(z.string().max(256)).max(1000)])),
-});
+// The checkpoint schema is built by the first `parseState`, not when @charter/agent is imported.
+function buildStateSchema() {
+  const Json = z.json();
+  return z.looseObject({
+    v: z.literal(STATE_VERSION),
+    runId: z.string().min(1).max(200),
+    agent: z.string().min(1),
+    status: z.enum(['completed', 'escalated', 'denied', 'failed', 'paused', 'running']),
+    messages: z.array(z.looseObject({ role: z.enum(['system', 'user', 'assistant', 'tool']) })),
+    step: z.int().nonnegative(),
+    usage: z.strictObject({ inputTokens: z.number().nonnegative(), outputTokens: z.number().nonnegative(), costUsd: z.number().nonnegative() }),
+    startedAt: z.number(),
+    elapsedMs: z.number().nonnegative(),
+    repairs: z.int().nonnegative(),
+    actions: z.array(z.looseObject({ callId: z.string(), tool: z.string(), outcome: z.string() })),
+    decisions: z.array(z.looseObject({ hook: z.string(), action: z.string() })),
+    signatures: z.record(z.string(), z.number()),
+    queue: z.array(z.looseObject({ callId: z.string(), tool: z.string(), args: Json })),
+    turnResults: z.array(z.looseObject({ role: z.string() })),
+    approved: z.record(z.string(), z.string()),
+    context: z.record(z.string().max(64), z.union([z.string().max(4096), z.array(z.string().max(256)).max(1000)])),
+  });
+}
+let stateSchema: ReturnType<typeof buildStateSchema> | undefined;
 
 /** Serialises a run state for a store. */
 export function serializeState(state: RunState): string {
@@ -147,7 +151,7 @@ export function parseState(text: string, where: string): RunState {
   } catch (error) {
     throw new AgentError(AgentErrorCode.BadState, `checkpoint ${where} is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = StateSchema.safeParse(raw);
+  const parsed = (stateSchema ??= buildStateSchema()).safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new AgentError(AgentErrorCode.BadState, `checkpoint ${where} is not a run state (${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}); it may be from another version`);

@@ -1,5 +1,5 @@
-import semver from 'semver';
 import { z } from 'zod';
+import { isSemverRange, isSemverVersion } from './semver-lazy.js';
 
 /** The one apiVersion of every Charter document in this release. */
 export const API_VERSION = 'charter.dev/v1alpha1';
@@ -22,13 +22,13 @@ export const GroupRef = z.string().regex(/^group:(?:[a-z0-9][-a-z0-9_.]{0,62}\/)
 export const SemverRange = z
   .string()
   .max(64)
-  .refine((value) => semver.validRange(value) !== null, { error: 'must be a semver range such as "^1.0.0"' });
+  .refine(isSemverRange, { error: 'must be a semver range such as "^1.0.0"' });
 
 /** A semver version such as `1.4.2`. */
 export const SemverVersion = z
   .string()
   .max(64)
-  .refine((value) => semver.valid(value) !== null, { error: 'must be a semver version such as "1.0.0"' });
+  .refine(isSemverVersion, { error: 'must be a semver version such as "1.0.0"' });
 
 /** A duration such as `30s`, `5m`, `24h`, `7d`. */
 export const Duration = z.string().regex(/^\d{1,6}(?:ms|[smhd])$/, { error: 'must be a duration such as "30s", "5m", "24h" or "7d"' });

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import jsyaml from 'js-yaml';
 import type { z } from 'zod';
 import { API_VERSION } from './common.js';
 import { isKind, type Kind, type KindValues, kinds } from './kinds.js';
 import { knownKeysAt } from './schema-walk.js';
 import { didYouMean } from './suggest.js';
-import { yamlCst } from './yaml-lazy.js';
+import { jsYaml, yamlCst } from './yaml-lazy.js';
 
 /** What went wrong, as a stable code. */
 export type SpecIssueCode =
@@ -156,6 +155,7 @@ export function loadEmbeddedDocuments(source: EmbeddedSource): LoadResult<Loaded
 function loadFast(source: Source, documents: LoadedDocument[]): boolean {
   const { text } = source;
   if (text.includes('&') || /^(?:---|\.\.\.)/m.test(text.slice(startOfContent(text) + 3))) return false;
+  const jsyaml = jsYaml();
   let data: unknown;
   try {
     data = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false });

@@ -1,7 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { canonicalJson, sha256Hex } from './canonical.js';
+import { canonicalJson, nodeCrypto, sha256Hex } from './canonical.js';
 import { TelemetryError, TelemetryErrorCode } from './errors.js';
 import type { TelemetryEvent } from './events.js';
 import type { Sink } from './telemetry.js';
@@ -94,7 +93,7 @@ export function auditRecordHash(record: Omit<AuditRecord, 'hash' | 'hmac'>): str
 }
 
 function hmacOf(key: string, hash: string): string {
-  return createHmac('sha256', key).update(hash, 'utf8').digest('hex');
+  return nodeCrypto().createHmac('sha256', key).update(hash, 'utf8').digest('hex');
 }
 
 /** Opens (or creates) an audit log and continues its chain from the last record. */
@@ -233,7 +232,7 @@ export function verifyAuditBytes(bytes: Uint8Array, options: VerifyAuditOptions 
     if (auditRecordHash(body) !== hash) return broken('hash does not match the record content (the record was altered)');
     if (hmac !== undefined) {
       if (key === undefined) unverified++;
-      else if (!timingSafeEqual(Buffer.from(hmacOf(key, hash), 'hex'), Buffer.from(hmac, 'hex'))) return broken('HMAC checkpoint does not verify (wrong key, or the chain was rewritten)');
+      else if (!nodeCrypto().timingSafeEqual(Buffer.from(hmacOf(key, hash), 'hex'), Buffer.from(hmac, 'hex'))) return broken('HMAC checkpoint does not verify (wrong key, or the chain was rewritten)');
       else checkpoints++;
     } else if (every !== undefined && (record.seq + 1) % every === 0) {
       return broken(`missing HMAC checkpoint (expected one every ${every} records)`);

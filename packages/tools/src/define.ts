@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { semver } from './semver-lazy.js';
 import { z } from 'zod';
 import type { Credentials } from './credentials.js';
 import { ToolDefinitionError } from './errors.js';
@@ -99,44 +99,49 @@ export const DEFAULT_BREAKER: BreakerOptions = { windowSize: 20, minimumCalls: 1
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_CONCURRENT = 16;
 
-const ToolName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: 'use a-z, 0-9, "_" and "-", starting with a letter, at most 64 characters' });
-const Scope = z.string().regex(/^[a-z][a-z0-9_-]{0,31}(?::[a-z][a-z0-9_-]{0,31}){0,3}$/, { error: 'a scope reads like "orders:read"' });
-const PositiveMs = z.int().min(1).max(3_600_000);
+// The definition schema is built by the first `defineTool`, not at import: constructing zod schemas
+// is the main top-level work of this package's import.
+function buildDefinitionShape() {
+  const ToolName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: 'use a-z, 0-9, "_" and "-", starting with a letter, at most 64 characters' });
+  const Scope = z.string().regex(/^[a-z][a-z0-9_-]{0,31}(?::[a-z][a-z0-9_-]{0,31}){0,3}$/, { error: 'a scope reads like "orders:read"' });
+  const PositiveMs = z.int().min(1).max(3_600_000);
 
-const DefinitionShape = z.object({
-  name: ToolName,
-  version: z
-    .string()
-    .max(64)
-    .refine((v) => semver.valid(v) !== null, { error: 'must be a semver version such as "1.0.0"' }),
-  description: z.string().min(1).max(2000),
-  sideEffects: z.enum(['none', 'reversible', 'irreversible']),
-  scopes: z.array(Scope).max(32).optional(),
-  timeoutMs: PositiveMs.optional(),
-  retry: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        attempts: z.int().min(1).max(20).optional(),
-        baseDelayMs: z.int().min(0).max(600_000).optional(),
-        maxDelayMs: z.int().min(0).max(600_000).optional(),
-        maxTotalMs: PositiveMs.optional(),
-      }),
-    ])
-    .optional(),
-  maxConcurrent: z.int().min(1).max(100_000).optional(),
-  breaker: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        windowSize: z.int().min(1).max(10_000).optional(),
-        minimumCalls: z.int().min(1).max(10_000).optional(),
-        failureRateThreshold: z.number().gt(0).max(1).optional(),
-        openMs: PositiveMs.optional(),
-      }),
-    ])
-    .optional(),
-});
+  return z.object({
+    name: ToolName,
+    version: z
+      .string()
+      .max(64)
+      .refine((v) => semver.valid(v) !== null, { error: 'must be a semver version such as "1.0.0"' }),
+    description: z.string().min(1).max(2000),
+    sideEffects: z.enum(['none', 'reversible', 'irreversible']),
+    scopes: z.array(Scope).max(32).optional(),
+    timeoutMs: PositiveMs.optional(),
+    retry: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          attempts: z.int().min(1).max(20).optional(),
+          baseDelayMs: z.int().min(0).max(600_000).optional(),
+          maxDelayMs: z.int().min(0).max(600_000).optional(),
+          maxTotalMs: PositiveMs.optional(),
+        }),
+      ])
+      .optional(),
+    maxConcurrent: z.int().min(1).max(100_000).optional(),
+    breaker: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          windowSize: z.int().min(1).max(10_000).optional(),
+          minimumCalls: z.int().min(1).max(10_000).optional(),
+          failureRateThreshold: z.number().gt(0).max(1).optional(),
+          openMs: PositiveMs.optional(),
+        }),
+      ])
+      .optional(),
+  });
+}
+let definitionShape: ReturnType<typeof buildDefinitionShape> | undefined;
 
 function isSchema(value: unknown): value is z.ZodType {
   return typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
@@ -148,7 +153,7 @@ function isSchema(value: unknown): value is z.ZodType {
  */
 export function defineTool<I extends z.ZodType, O extends z.ZodType>(definition: ToolDefinition<I, O>): Tool<I, O> {
   const problems: string[] = [];
-  const parsed = DefinitionShape.safeParse(definition);
+  const parsed = (definitionShape ??= buildDefinitionShape()).safeParse(definition);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(definition)'}: ${issue.message}`);
   }

@@ -1,5 +1,5 @@
 import type { AgentManifest, ToolGrant } from '@charter/spec';
-import semver from 'semver';
+import { semver } from './semver-lazy.js';
 import type { AnyTool } from './define.js';
 import { type ResolveProblem, ToolError, ToolErrorCode, ToolResolveError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { semver } from './semver-lazy.js';
 import { z } from 'zod';
 import { toJson } from './classify.js';
 import type { AnyTool, SideEffects } from './define.js';
@@ -19,17 +19,21 @@ export interface ToolSchemaExport {
   readonly output: JsonSchema;
 }
 
-const ExportShape = z.object({
-  name: z.string().min(1).max(64),
-  version: z
-    .string()
-    .max(64)
-    .refine((v) => semver.valid(v) !== null, { error: 'must be a semver version' }),
-  description: z.string().max(2000).default(''),
-  sideEffects: z.enum(['none', 'reversible', 'irreversible']),
-  input: z.record(z.string(), z.unknown()),
-  output: z.record(z.string(), z.unknown()),
-});
+// Built on first parse, not at import (see define.ts).
+function buildExportShape() {
+  return z.object({
+    name: z.string().min(1).max(64),
+    version: z
+      .string()
+      .max(64)
+      .refine((v) => semver.valid(v) !== null, { error: 'must be a semver version' }),
+    description: z.string().max(2000).default(''),
+    sideEffects: z.enum(['none', 'reversible', 'irreversible']),
+    input: z.record(z.string(), z.unknown()),
+    output: z.record(z.string(), z.unknown()),
+  });
+}
+let exportShape: ReturnType<typeof buildExportShape> | undefined;
 
 /** Exports a tool's contract: input schema as accepted, output schema as produced. */
 export function exportToolSchema(tool: AnyTool): ToolSchemaExport {
@@ -45,7 +49,7 @@ export function exportToolSchema(tool: AnyTool): ToolSchemaExport {
 
 /** Validates parsed JSON as a `ToolSchemaExport`; throws `ToolError` (`TOOL_SCHEMA`) listing every problem. */
 export function parseToolSchemaExport(value: unknown, source = '<input>'): ToolSchemaExport {
-  const parsed = ExportShape.safeParse(value);
+  const parsed = (exportShape ??= buildExportShape()).safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new ToolError(ToolErrorCode.Schema, `${source} is not a tool schema export (${problems}): produce it with exportToolSchema(tool)`);

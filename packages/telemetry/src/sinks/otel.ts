@@ -1,5 +1,6 @@
-import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Counter, Histogram, Meter, MeterProvider, Span, Tracer, TracerProvider } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type * as OtelApi from '@opentelemetry/api';
+import type { Attributes, Context, Counter, Histogram, Meter, MeterProvider, Span, SpanKind, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { EventOf, TelemetryEvent } from '../events.js';
 import { METRICS } from '../metric-names.js';
 import type { MetricKey } from '../metric-names.js';
@@ -71,14 +72,26 @@ interface RunSpans {
 
 const SCOPE = '@charter/telemetry';
 
+// `@opentelemetry/api` (≈ 10 ms, CommonJS) is needed by this sink alone, so it is loaded when the
+// first sink is created, not when @charter/telemetry is imported. Node resolves the package to the
+// same CommonJS build for `import` and `require` (and the API keeps its registered providers on a
+// global), so this is the copy an application's own `import '@opentelemetry/api'` sees.
+const require = createRequire(import.meta.url);
+let api: typeof OtelApi | undefined;
+function otelApi(): typeof OtelApi {
+  api ??= require('@opentelemetry/api') as typeof OtelApi;
+  return api;
+}
+
 /**
  * Maps events to OpenTelemetry GenAI spans (`invoke_agent <agent>`, `chat <model>`, `execute_tool
  * <tool>`, decisions as span events) and to the `METRICS` instruments, through `@opentelemetry/api`
  * only: without a registered SDK every call is the API's no-op.
  */
 export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
-  const tracer: Tracer | undefined = options.traces === false ? undefined : (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
-  const meter: Meter | undefined = options.metrics === false ? undefined : (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
+  const otel = otelApi();
+  const tracer: Tracer | undefined = options.traces === false ? undefined : (options.tracerProvider ?? otel.trace.getTracerProvider()).getTracer(SCOPE);
+  const meter: Meter | undefined = options.metrics === false ? undefined : (options.meterProvider ?? otel.metrics.getMeterProvider()).getMeter(SCOPE);
   const instruments = meter ? createInstruments(meter) : undefined;
   const runs = new Map<string, RunSpans>();
 
@@ -92,7 +105,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
   }
 
   function parentOf(runId: string): Context {
-    return runs.get(runId)?.ctx ?? context.active();
+    return runs.get(runId)?.ctx ?? otel.context.active();
   }
 
   function spanFor(event: { runId: string; callId?: string | undefined }): Span | undefined {
@@ -106,7 +119,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
     const run = runs.get(event.runId);
     const span = tracer.startSpan(name, { kind, startTime: event.ts, attributes }, parentOf(event.runId));
     if (run) run.open.set(event.callId, span);
-    else runs.set(event.runId, { span, ctx: trace.setSpan(context.active(), span), provider: undefined, conversationId: undefined, open: new Map([[event.callId, span]]) });
+    else runs.set(event.runId, { span, ctx: otel.trace.setSpan(otel.context.active(), span), provider: undefined, conversationId: undefined, open: new Map([[event.callId, span]]) });
   }
 
   function closeChild(event: EventOf<'model.response'> | EventOf<'tool.result'>): Span | undefined {
@@ -134,8 +147,8 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         if (event.conversationId !== undefined) attributes[GenAiAttributes.conversationId] = event.conversationId;
         if (event.agentVersion !== undefined) attributes[GenAiAttributes.agentVersion] = event.agentVersion;
         if (event.input !== undefined) attributes[GenAiAttributes.inputMessages] = JSON.stringify(event.input);
-        const span = tracer.startSpan(`invoke_agent ${event.agent}`, { kind: SpanKind.INTERNAL, startTime: event.ts, attributes }, context.active());
-        runs.set(event.runId, { span, ctx: trace.setSpan(context.active(), span), provider: event.model?.provider, conversationId: event.conversationId, open: new Map() });
+        const span = tracer.startSpan(`invoke_agent ${event.agent}`, { kind: otel.SpanKind.INTERNAL, startTime: event.ts, attributes }, otel.context.active());
+        runs.set(event.runId, { span, ctx: otel.trace.setSpan(otel.context.active(), span), provider: event.model?.provider, conversationId: event.conversationId, open: new Map() });
         return;
       }
       case 'model.request': {
@@ -148,7 +161,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         };
         if (run?.conversationId !== undefined) attributes[GenAiAttributes.conversationId] = run.conversationId;
         if (event.messages !== undefined) attributes[GenAiAttributes.inputMessages] = JSON.stringify(event.messages);
-        openChild(event, `chat ${event.model}`, SpanKind.CLIENT, attributes);
+        openChild(event, `chat ${event.model}`, otel.SpanKind.CLIENT, attributes);
         return;
       }
       case 'model.response': {
@@ -164,7 +177,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         if (event.output !== undefined) span.setAttribute(GenAiAttributes.outputMessages, JSON.stringify(event.output));
         if (event.finishReason === 'error') {
           span.setAttribute(GenAiAttributes.errorType, 'model_error');
-          span.setStatus({ code: SpanStatusCode.ERROR, message: 'the model call finished with an error' });
+          span.setStatus({ code: otel.SpanStatusCode.ERROR, message: 'the model call finished with an error' });
         }
         span.end(event.ts);
         return;
@@ -181,7 +194,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
           'charter.tool.args_hash': event.argsHash,
         };
         if (event.args !== undefined) attributes[GenAiAttributes.toolCallArguments] = JSON.stringify(event.args);
-        openChild(event, `execute_tool ${event.name}`, SpanKind.INTERNAL, attributes);
+        openChild(event, `execute_tool ${event.name}`, otel.SpanKind.INTERNAL, attributes);
         return;
       }
       case 'tool.result': {
@@ -192,7 +205,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         if (event.result !== undefined) span.setAttribute(GenAiAttributes.toolCallResult, JSON.stringify(event.result));
         if (event.outcome === 'error') {
           span.setAttribute(GenAiAttributes.errorType, event.errorCode ?? '_OTHER');
-          span.setStatus({ code: SpanStatusCode.ERROR, message: event.errorCode ?? 'tool error' });
+          span.setStatus({ code: otel.SpanStatusCode.ERROR, message: event.errorCode ?? 'tool error' });
         }
         span.end(event.ts);
         return;
@@ -239,7 +252,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         if (event.type === 'run.completed' && event.output !== undefined) run.span.setAttribute(GenAiAttributes.outputMessages, JSON.stringify(event.output));
         if (event.type === 'run.failed') {
           run.span.setAttribute(GenAiAttributes.errorType, event.errorCode);
-          run.span.setStatus({ code: SpanStatusCode.ERROR, message: event.message });
+          run.span.setStatus({ code: otel.SpanStatusCode.ERROR, message: event.message });
         }
         run.span.end(event.ts);
         return;
@@ -257,7 +270,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
     contextFor(runId, callId) {
       const run = runs.get(runId);
       const span = callId === undefined ? undefined : run?.open.get(callId);
-      return span ? trace.setSpan(run?.ctx ?? context.active(), span) : parentOf(runId);
+      return span ? otel.trace.setSpan(run?.ctx ?? otel.context.active(), span) : parentOf(runId);
     },
   };
 }
