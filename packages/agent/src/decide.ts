@@ -77,12 +77,39 @@ export async function decide(rt: Runtime, state: RunState, signal: AbortSignal):
         problems.push(`the arguments of ${part.toolName} do not match its schema: ${detail}`);
         continue;
       }
-      calls.push({ callId: part.toolCallId, tool: part.toolName, args });
+      calls.push({ callId: uniqueCallId(state, part.toolCallId, calls, step), tool: part.toolName, args });
     }
   }
   if (problems.length > 0) return { kind: 'malformed', problem: problems.join('; '), raw: rawOf(content) };
   if (calls.length > 0) return { kind: 'calls', text, calls };
   return { kind: 'answer', text };
+}
+
+const MAX_CALL_ID = 120;
+
+/**
+ * The call's id within the run. Approvals (`state.approved`), ledger keys and the transcript are keyed
+ * by it, so it must never repeat: a model (or provider) that reuses a tool-call id — or sends none —
+ * would otherwise inherit an earlier call's approval or replay its recorded result. The model's id is
+ * kept when it is new; a repeat gets a suffix from the step and position, which is deterministic, so a
+ * resumed run derives the same id.
+ */
+function uniqueCallId(state: RunState, proposed: string, pending: readonly PlannedCall[], step: number): string {
+  const base = proposed.slice(0, MAX_CALL_ID);
+  const taken = (id: string): boolean => pending.some((c) => c.callId === id) || state.queue.some((c) => c.callId === id) || usedInTranscript(state, id);
+  if (base !== '' && !taken(base)) return base;
+  let candidate = `${base}~${step}.${pending.length}`;
+  for (let n = 1; taken(candidate); n++) candidate = `${base}~${step}.${pending.length}.${n}`;
+  return candidate;
+}
+
+function usedInTranscript(state: RunState, id: string): boolean {
+  if (Object.hasOwn(state.approved, id)) return true;
+  for (const message of state.messages) {
+    if (message.role !== 'assistant' && message.role !== 'tool') continue;
+    for (const part of message.content) if ((part.type === 'tool-call' || part.type === 'tool-result') && part.toolCallId === id) return true;
+  }
+  return false;
 }
 
 function rawOf(content: readonly LanguageModelV3Content[]): string {
