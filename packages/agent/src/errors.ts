@@ -20,6 +20,8 @@ export const AgentErrorCode = {
   BadScript: 'AGENT_BAD_SCRIPT',
   /** A real model provider is not configured (environment variables missing) or its package is absent. */
   ModelConfig: 'AGENT_MODEL_CONFIG',
+  /** A replayed run reached something the recording holds as a failure (a model call that failed). */
+  Replay: 'AGENT_REPLAY',
 } as const;
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
 

@@ -187,6 +187,28 @@ describe('rerun', () => {
     await expectReplayToMatch(approved.recording, (session) => rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })));
   });
 
+  it('a recorded model failure is raised again (AGENT_REPLAY) so the re-run takes the same path', async () => {
+    const failing = { ...scripted(SCRIPT), doGenerate: () => Promise.reject(new Error('provider returned 503')) };
+    const { result, recording } = await recordRun({ ...options(), model: failing }, INPUT, { context, runId: 'rec-fail' });
+    expect(result.status).not.toBe('completed');
+    expect(recording.modelResponses.map((m) => m.finishReason)).toContain('error');
+    const seen: string[] = [];
+    const again = await rerun(recording, (session) => {
+      const model = replayModel(session);
+      const doGenerate = async (call: Parameters<typeof model.doGenerate>[0]) => {
+        try {
+          return await model.doGenerate(call);
+        } catch (error) {
+          seen.push((error as { code?: string }).code ?? '');
+          throw error;
+        }
+      };
+      return { ...faithful(session), model: { ...model, doGenerate } };
+    });
+    expect(seen).toContain('AGENT_REPLAY');
+    expect(diffRecordings(recording, again)).toEqual([]);
+  });
+
   it('rejects a recording whose input the agent did not write, with AGENT_BAD_INPUT', async () => {
     const recording = await recorded();
     await expect(rerun({ ...recording, input: 42 }, faithful)).rejects.toMatchObject({ code: 'AGENT_BAD_INPUT' });

@@ -274,7 +274,7 @@ export function replayModel(session: ReplaySession, options: { readonly provider
     if (call.abortSignal?.aborted === true) throw call.abortSignal.reason ?? new Error('aborted');
     const recorded = served(session, () => session.model.next());
     if (recorded.finishReason === 'error' && recorded.text === undefined && recorded.toolCalls.length === 0) {
-      throw new AgentError(AgentErrorCode.BadState, `replayed model failure: model call #${recorded.step} failed when the run was recorded`);
+      throw new AgentError(AgentErrorCode.Replay, `replayed model failure: model call #${recorded.step} failed when the run was recorded`);
     }
     const content: LanguageModelV3Content[] = [
       ...(recorded.text === undefined ? [] : [{ type: 'text' as const, text: recorded.text }]),

@@ -169,6 +169,12 @@ export function createDesk(options: DeskOptions = {}): Desk {
       retry,
       breaker: false,
       idempotencyKey: ({ orderId }) => `refund:${orderId}`,
+      // Asked when the ledger holds a refund that started and was never acknowledged (a crash or a
+      // timeout mid-call): the payments side is the truth, so look there before refunding again.
+      reconcile({ orderId }) {
+        const done = refunds.find((r) => r.orderId === orderId);
+        return done === undefined ? { done: false } : { done: true, value: { refundId: `R-${orderId}`, orderId, amount: done.amount } };
+      },
       async execute({ orderId, amount, reason }, ctx) {
         await hazard('refund_order', ctx.signal);
         const order = ORDERS.find((o) => o.orderId === orderId);
