@@ -1,7 +1,10 @@
 // Executor overhead per successful call over a bare `safeParse` + function call.
 // Run: npm run bench -w @charter/tools   (tsx, sources via the @charter/source condition)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { createExecutor, defineTool, MemoryLedger } from '../src/index.js';
+import { createExecutor, defineTool, FileLedger, MemoryLedger } from '../src/index.js';
 
 const ITERATIONS = 20_000;
 const SAMPLES = 9;
@@ -95,6 +98,41 @@ for (let s = 0; s < SAMPLES; s += 1) {
   for (const [name, run] of cases) samples.get(name)?.push(await measure(run));
 }
 const medians = new Map([...samples].map(([name, values]) => [name, median(values)]));
+
+// A keyed call through a FileLedger: per-key lock file + refresh + two fsynced appends. Far slower
+// (fsync-bound), so it runs apart with fewer calls; the lock alone is measured too.
+const FILE_CALLS = 200;
+const dir = mkdtempSync(join(tmpdir(), 'charter-bench-ledger-'));
+const fileLedger = new FileLedger(join(dir, 'ledger.jsonl'));
+const fileLedgered = createExecutor([keyed], { ledger: fileLedger });
+let fileKey = 0;
+async function timePerCall(run: () => Promise<void>, calls: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < calls; i += 1) await run();
+  return Number(process.hrtime.bigint() - start) / 1000 / calls;
+}
+const viaFileLedger = async (): Promise<void> => {
+  fileKey += 1;
+  const result = await fileLedgered.execute('reserve_stock', args, { runId: 'bench', idempotencyKey: `f${String(fileKey)}` });
+  if (result.ok) sink += 1;
+};
+const lockOnly = async (): Promise<void> => {
+  fileKey += 1;
+  const release = await fileLedger.lock(`l${String(fileKey)}`);
+  await release();
+};
+await timePerCall(viaFileLedger, 20);
+await timePerCall(lockOnly, 20);
+const fileSamples: number[] = [];
+const lockSamples: number[] = [];
+for (let s = 0; s < 5; s += 1) {
+  fileSamples.push(await timePerCall(viaFileLedger, FILE_CALLS));
+  lockSamples.push(await timePerCall(lockOnly, FILE_CALLS));
+}
+await fileLedgered.close();
+rmSync(dir, { recursive: true, force: true });
+medians.set('executor.execute + idempotency (FileLedger, lock)', median(fileSamples));
+medians.set('FileLedger lock + release (uncontended)', median(lockSamples));
 const anchor = medians.get('bare safeParse + call (sync)') ?? Number.NaN;
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -113,6 +151,8 @@ console.log(
     asyncToolOverheadMedianUs: round((medians.get('executor.execute, async tool (timeout timer)') ?? Number.NaN) - (medians.get('bare safeParse + async tool (awaited)') ?? Number.NaN)),
     hooksMedianUs: round(medians.get('executor.execute + before/after hooks') ?? Number.NaN),
     ledgerMedianUs: round(medians.get('executor.execute + idempotency (memory ledger)') ?? Number.NaN),
+    fileLedgerKeyedMedianUs: round(medians.get('executor.execute + idempotency (FileLedger, lock)') ?? Number.NaN),
+    fileLedgerLockMedianUs: round(medians.get('FileLedger lock + release (uncontended)') ?? Number.NaN),
     vsBare: round(exec / anchor),
   }),
 );

@@ -263,9 +263,38 @@ class ToolExecutor implements Executor {
     return this.#end(entry, meta, started, call, result);
   }
 
+  /**
+   * A keyed call. With a ledger that can lock, "read the latest record → decide → append `started`"
+   * runs under `lock(key)`, so of several processes only one claims the key; the lock is released
+   * as soon as `started` is durable (or the call ends without an attempt), never held while the tool
+   * runs: the `started` record is what sends later callers to reconcile or TOOL_IN_DOUBT.
+   */
   async #keyed(entry: Entry, value: unknown, key: string, context: ExecuteContext, callId: string, meta: CallMeta, started: number, call: ToolCall | undefined): Promise<ToolResult> {
-    const tool = entry.tool;
     const ledger = this.#getLedger();
+    if (ledger.lock === undefined) return this.#decide(entry, ledger, value, key, context, callId, meta, started, call, undefined);
+    const release = await ledger.lock(key);
+    let released: Promise<void> | undefined;
+    const unlock = (): Promise<void> => (released ??= release().catch(() => undefined));
+    try {
+      return await this.#decide(entry, ledger, value, key, context, callId, meta, started, call, unlock);
+    } finally {
+      await unlock();
+    }
+  }
+
+  async #decide(
+    entry: Entry,
+    ledger: IdempotencyLedger,
+    value: unknown,
+    key: string,
+    context: ExecuteContext,
+    callId: string,
+    meta: CallMeta,
+    started: number,
+    call: ToolCall | undefined,
+    unlock: (() => Promise<void>) | undefined,
+  ): Promise<ToolResult> {
+    const tool = entry.tool;
     const record = await ledger.get(key);
     if (record?.state === 'completed') {
       meta.replayed = true;
@@ -297,7 +326,7 @@ class ToolExecutor implements Executor {
         return result;
       }
     }
-    return this.#attempts(entry, value, context, callId, meta, started, call, key, false);
+    return this.#attempts(entry, value, context, callId, meta, started, call, key, false, unlock);
   }
 
   async #attempts(
@@ -310,6 +339,7 @@ class ToolExecutor implements Executor {
     call: ToolCall | undefined,
     key: string | undefined,
     simulate: boolean,
+    unlock?: () => Promise<void>,
   ): Promise<ToolResult> {
     const tool = entry.tool;
     if (entry.active >= tool.maxConcurrent) {
@@ -341,6 +371,8 @@ class ToolExecutor implements Executor {
             throw error;
           }
           recordedStart = true;
+          // The claim is durable: other processes now see `started`; the tool runs without the lock.
+          if (unlock !== undefined) await unlock();
         }
         meta.attempts = attempt;
         const ctx = new AttemptContext(context.runId, callId, attempt, key, credentials, simulate ? 'simulate' : (context.mode ?? 'live'));

@@ -20,7 +20,7 @@ export type { BreakerState } from './breaker.js';
 export { envCredentials, envName } from './credentials.js';
 export type { CredentialProvider, Credentials } from './credentials.js';
 export { FileLedger, LedgerError, MemoryLedger } from './ledger.js';
-export type { IdempotencyLedger, LedgerRecord } from './ledger.js';
+export type { FileLedgerOptions, IdempotencyLedger, LedgerRecord } from './ledger.js';
 export { createRegistry, toolsetOf } from './registry.js';
 export type { ResolvedTool, ResolvedToolset, ToolGrantLike, ToolRegistry } from './registry.js';
 export {
