@@ -96,7 +96,9 @@ const MAX_CALL_ID = 120;
  */
 function uniqueCallId(state: RunState, proposed: string, pending: readonly PlannedCall[], step: number): string {
   const base = proposed.slice(0, MAX_CALL_ID);
-  const taken = (id: string): boolean => pending.some((c) => c.callId === id) || state.queue.some((c) => c.callId === id) || usedInTranscript(state, id);
+  // Every earlier call of the run (queued, approved, answered) is in the transcript: run.ts appends
+  // the assistant message before queueing its calls.
+  const taken = (id: string): boolean => pending.some((c) => c.callId === id) || usedInTranscript(state, id);
   if (base !== '' && !taken(base)) return base;
   let candidate = `${base}~${step}.${pending.length}`;
   for (let n = 1; taken(candidate); n++) candidate = `${base}~${step}.${pending.length}.${n}`;
@@ -104,10 +106,9 @@ function uniqueCallId(state: RunState, proposed: string, pending: readonly Plann
 }
 
 function usedInTranscript(state: RunState, id: string): boolean {
-  if (Object.hasOwn(state.approved, id)) return true;
   for (const message of state.messages) {
-    if (message.role !== 'assistant' && message.role !== 'tool') continue;
-    for (const part of message.content) if ((part.type === 'tool-call' || part.type === 'tool-result') && part.toolCallId === id) return true;
+    if (message.role !== 'assistant') continue;
+    for (const part of message.content) if (part.type === 'tool-call' && part.toolCallId === id) return true;
   }
   return false;
 }
