@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { escalationFromManifest } from '@charter/agent';
 import { createRecordingTap, type RecordingTap } from '@charter/agent/replay';
 import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, stringifyRecording, verifyAudit } from '@charter/telemetry';
-import { createDesk, CUSTOMERS } from './desk.js';
-import { customerContext, loadDeskSpec, PACKAGE_ROOT, runSuite, type ScenarioOutcome, summarize } from './suite.js';
+import { createDesk } from './desk.js';
+import { loadDeskSpec, PACKAGE_ROOT, runSuite, type ScenarioOutcome, scenarioRunOptions, summarize } from './suite.js';
 
 const REPO_ROOT = join(PACKAGE_ROOT, '..', '..');
 
@@ -71,9 +71,7 @@ function writeRecordings(tap: RecordingTap, outcomes: readonly ScenarioOutcome[]
     const approvals = paused !== undefined && scenario.approval !== undefined ? [scenario.approval] : [];
     const recording = tap.take(result, {
       text: scenario.input,
-      tenant: 'acme',
-      user: CUSTOMERS[scenario.customer].customerId,
-      context: customerContext(scenario.customer),
+      ...scenarioRunOptions(scenario),
       ...(approvals.length === 0 ? {} : { approvals }),
     });
     writeFileSync(join(dir, `${scenario.name}.json`), stringifyRecording(recording));

@@ -5,7 +5,7 @@
 import { replayModel, replayTools, rerun as rerunRecording } from '@charter/agent/replay';
 import type { Recording, ReplaySession } from '@charter/telemetry';
 import { createDesk } from './desk.js';
-import { CANARY, INSTRUCTIONS, loadDeskSpec } from './suite.js';
+import { DESK_AGENT, loadDeskSpec } from './suite.js';
 
 /**
  * Re-runs a recorded desk run (compatible with `@charter/cli`'s `Rerun`) and returns its recording,
@@ -19,9 +19,8 @@ export async function rerunDesk(session: ReplaySession): Promise<Recording> {
     policy: spec.policy,
     model: replayModel(s),
     tools: replayTools(s, createDesk().tools),
-    instructions: INSTRUCTIONS,
-    canaries: [CANARY],
-    handoffTool: 'escalate_to_human',
+    ...DESK_AGENT,
+    canaries: [...DESK_AGENT.canaries],
   }));
 }
 

@@ -92,10 +92,17 @@ export function customerContext(id: keyof typeof CUSTOMERS): Record<string, Cont
   return { customerId: customer.customerId, customerEmail: customer.email, customerOrders: ORDERS.filter((o) => o.customerId === id).map((o) => o.orderId) };
 }
 
+/** What the host application gives a scenario's run: the tenant, the signed-in customer and their facts. */
+export function scenarioRunOptions(scenario: Scenario): { tenant: string; user: string; context: Record<string, ContextFact> } {
+  return { tenant: 'acme', user: CUSTOMERS[scenario.customer].customerId, context: customerContext(scenario.customer) };
+}
+
+/** The desk agent's options besides manifest, policy, model and tools: shared by the suite and the replay. */
+export const DESK_AGENT = { instructions: INSTRUCTIONS, canaries: [CANARY], handoffTool: 'escalate_to_human' } as const;
+
 /** Runs one scenario against a fresh desk; approvals are answered with the scenario's decision. */
 export async function runScenario(spec: DeskSpec, scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioOutcome> {
   const desk = createDesk({ faults: scenario.faults });
-  const customer = CUSTOMERS[scenario.customer];
   const agent = createAgent({
     manifest: spec.manifest,
     model: scenario.model === 'gullible' ? gullible() : scripted(scenario.script ?? { turns: [{ text: '' }] }),
@@ -105,13 +112,12 @@ export async function runScenario(spec: DeskSpec, scenario: Scenario, options: R
     escalation: options.escalation ?? memoryEscalation(),
     store: new MemoryStore(),
     ledger: new MemoryLedger(),
-    instructions: INSTRUCTIONS,
-    canaries: [CANARY],
-    handoffTool: 'escalate_to_human',
+    ...DESK_AGENT,
+    canaries: [...DESK_AGENT.canaries],
     governance: options.governance ?? 'enforce',
   });
   const started = performance.now();
-  let result = await agent.run(scenario.input, { runId: `${scenario.name}-${Math.random().toString(36).slice(2, 10)}`, tenant: 'acme', user: customer.customerId, context: customerContext(scenario.customer) });
+  let result = await agent.run(scenario.input, { runId: `${scenario.name}-${Math.random().toString(36).slice(2, 10)}`, ...scenarioRunOptions(scenario) });
   let paused: RunResult | undefined;
   if (result.status === 'paused' && scenario.approval !== undefined) {
     paused = result;
