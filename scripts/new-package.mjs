@@ -44,7 +44,11 @@ write(
 );
 write(
   'tsconfig.json',
-  JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src', 'bench', 'tests', '*.ts'] }, null, 2) + '\n',
+  JSON.stringify(
+    { extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src', 'bench', 'tests', '*.ts'] },
+    null,
+    2,
+  ) + '\n',
 );
 write(
   'tsconfig.build.json',

@@ -13,7 +13,12 @@ const step = (label, command, args, stdio = 'inherit') => {
 };
 
 console.log('Building the CLI and the reference agent…');
-step('the build', 'npx', ['turbo', 'run', 'build', '--filter=@charter/cli...', '--filter=@charter/reference-agent...', '--output-logs=errors-only'], ['ignore', 'ignore', 'inherit']);
+step(
+  'the build',
+  'npx',
+  ['turbo', 'run', 'build', '--filter=@charter/cli...', '--filter=@charter/reference-agent...', '--output-logs=errors-only'],
+  ['ignore', 'ignore', 'inherit'],
+);
 console.log('\n$ charter validate');
 step('charter validate', process.execPath, ['packages/cli/dist/bin.js', 'validate']);
 console.log('\n$ reference agent: scenario suite (offline models)');

@@ -1,10 +1,17 @@
-// `npm test`: build, typecheck and lint every package through turbo, then run every vitest project
+// `npm test`: check formatting (Prettier), build, typecheck and lint every package through turbo, then run every vitest project
 // once, and close with the one summary line CI reads: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
+
+const formatted = run('npx', ['prettier', '--check', '--log-level=warn', '**/*.{ts,mts,cts,js,mjs,cjs}']);
+if (formatted !== 0) {
+  console.error('prettier: files above are not formatted: run "npm run format"');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 const staticChecks = run('npx', ['turbo', 'run', 'build', 'typecheck', 'lint', 'lint:templates', '--output-logs=errors-only']);
 if (staticChecks !== 0) {
@@ -15,7 +22,14 @@ if (staticChecks !== 0) {
 
 const results = '.vitest-results.json';
 rmSync(results, { force: true });
-const testsStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...process.argv.slice(2)]);
+const testsStatus = run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${results}`,
+  ...process.argv.slice(2),
+]);
 if (!existsSync(results)) {
   console.error('vitest wrote no results file');
   console.log('0 passed, 1 failed');

@@ -53,21 +53,39 @@ const named = (only.length > 0 ? only : [...thirdParty, ...charter]).filter((t) 
 const [bare = { wall: 0, cpu: 0 }, zod = { wall: 0, cpu: 0 }, ...rest] = measureImports([BARE, 'zod', ...named]);
 
 process.stdout.write(`Node ${process.version}, ${ROUNDS} rounds (median of fresh child processes)\n`);
-process.stdout.write(`bare node: wall ${bare.wall.toFixed(1)} ms, cpu ${bare.cpu.toFixed(1)} ms; import('zod') over bare: wall ${(zod.wall - bare.wall).toFixed(1)} ms, cpu ${(zod.cpu - bare.cpu).toFixed(1)} ms\n`);
-process.stdout.write(`${'target'.padEnd(24)} ${'wall over node'.padStart(15)} ${'wall over zod'.padStart(14)} ${'cpu over node'.padStart(14)} ${'cpu over zod'.padStart(13)}\n`);
+process.stdout.write(
+  `bare node: wall ${bare.wall.toFixed(1)} ms, cpu ${bare.cpu.toFixed(1)} ms; import('zod') over bare: wall ${(zod.wall - bare.wall).toFixed(1)} ms, cpu ${(zod.cpu - bare.cpu).toFixed(1)} ms\n`,
+);
+process.stdout.write(
+  `${'target'.padEnd(24)} ${'wall over node'.padStart(15)} ${'wall over zod'.padStart(14)} ${'cpu over node'.padStart(14)} ${'cpu over zod'.padStart(13)}\n`,
+);
 const rows: Record<string, { overNodeMs: number; overZodMs: number; cpuOverNodeMs: number; cpuOverZodMs: number }> = {};
 const ms = (x: number): number => Number(x.toFixed(1));
 for (const [i, name] of named.entries()) {
   const t = rest[i] ?? { wall: 0, cpu: 0 };
-  const row = { overNodeMs: ms(t.wall - bare.wall), overZodMs: ms(t.wall - zod.wall), cpuOverNodeMs: ms(t.cpu - bare.cpu), cpuOverZodMs: ms(t.cpu - zod.cpu) };
+  const row = {
+    overNodeMs: ms(t.wall - bare.wall),
+    overZodMs: ms(t.wall - zod.wall),
+    cpuOverNodeMs: ms(t.cpu - bare.cpu),
+    cpuOverZodMs: ms(t.cpu - zod.cpu),
+  };
   rows[name] = row;
-  process.stdout.write(`${name.padEnd(24)} ${row.overNodeMs.toFixed(1).padStart(15)} ${row.overZodMs.toFixed(1).padStart(14)} ${row.cpuOverNodeMs.toFixed(1).padStart(14)} ${row.cpuOverZodMs.toFixed(1).padStart(13)}\n`);
+  process.stdout.write(
+    `${name.padEnd(24)} ${row.overNodeMs.toFixed(1).padStart(15)} ${row.overZodMs.toFixed(1).padStart(14)} ${row.cpuOverNodeMs.toFixed(1).padStart(14)} ${row.cpuOverZodMs.toFixed(1).padStart(13)}\n`,
+  );
 }
 const agent = rows['@charter/agent'];
 process.stdout.write(
   `${JSON.stringify({
     bareNodeMs: ms(bare.wall),
     zodOverNodeMs: ms(zod.wall - bare.wall),
-    ...(agent === undefined ? {} : { importOverNodeMs: agent.overNodeMs, importOverZodMs: agent.overZodMs, importCpuOverNodeMs: agent.cpuOverNodeMs, importCpuOverZodMs: agent.cpuOverZodMs }),
+    ...(agent === undefined
+      ? {}
+      : {
+          importOverNodeMs: agent.overNodeMs,
+          importOverZodMs: agent.overZodMs,
+          importCpuOverNodeMs: agent.cpuOverNodeMs,
+          importCpuOverZodMs: agent.cpuOverZodMs,
+        }),
   })}\n`,
 );

@@ -11,5 +11,7 @@ const ok =
   report.escalatedWithoutPacket === 0 &&
   report.maxRefundsPerOrder <= 1 &&
   report.audit.ok;
-process.stdout.write(`${JSON.stringify({ runs, soakMs: Math.round(report.ms), completed: report.byStatus.completed ?? 0, escalated: report.byStatus.escalated ?? 0, maxRefundsPerOrder: report.maxRefundsPerOrder, auditOk: report.audit.ok, ok })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ runs, soakMs: Math.round(report.ms), completed: report.byStatus.completed ?? 0, escalated: report.byStatus.escalated ?? 0, maxRefundsPerOrder: report.maxRefundsPerOrder, auditOk: report.audit.ok, ok })}\n`,
+);
 process.exitCode = ok ? 0 : 1;

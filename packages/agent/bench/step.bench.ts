@@ -8,7 +8,16 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { Agent as OpenAIAgent, run as openaiRun, setTracingDisabled, tool as openaiTool, Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
+import {
+  Agent as OpenAIAgent,
+  run as openaiRun,
+  setTracingDisabled,
+  tool as openaiTool,
+  Usage,
+  type Model,
+  type ModelRequest,
+  type ModelResponse,
+} from '@openai/agents';
 import { loadPolicy } from '@charter/spec';
 import { createMemorySink, createTelemetry } from '@charter/telemetry';
 import { defineTool, MemoryLedger } from '@charter/tools';
@@ -41,7 +50,10 @@ async function sample(once: () => Promise<void>, iterations: number): Promise<nu
  * Warms every contender up, then takes `samples` rounds in which each contender runs one sample in
  * turn (interleaved, so background load hits all of them alike); reports the median of each.
  */
-async function measureAll(contenders: readonly { name: string; once: () => Promise<void>; iterations: number }[], samples = 11): Promise<number[]> {
+async function measureAll(
+  contenders: readonly { name: string; once: () => Promise<void>; iterations: number }[],
+  samples = 11,
+): Promise<number[]> {
   for (const c of contenders) for (let i = 0; i < c.iterations; i++) await c.once();
   const results: number[][] = contenders.map(() => []);
   for (let s = 0; s < samples; s++) {
@@ -50,7 +62,9 @@ async function measureAll(contenders: readonly { name: string; once: () => Promi
   return contenders.map((c, i) => {
     const values = results[i] ?? [];
     const m = median(values);
-    process.stdout.write(`${c.name.padEnd(42)} ${m.toFixed(2).padStart(9)} µs/step  (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)})\n`);
+    process.stdout.write(
+      `${c.name.padEnd(42)} ${m.toFixed(2).padStart(9)} µs/step  (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)})\n`,
+    );
     return m;
   });
 }
@@ -67,9 +81,19 @@ const mockModel: LanguageModelV3 = {
     let turn = 0;
     for (const message of prompt) if (message.role === 'assistant') turn++;
     if (turn < TOOL_CALLS) {
-      return Promise.resolve({ content: [{ type: 'tool-call', toolCallId: `c${turn}`, toolName: 'lookup_order', input: `{"orderId":"A-${turn + 1}"}` }], finishReason: { unified: 'tool-calls', raw: undefined }, usage, warnings: [] });
+      return Promise.resolve({
+        content: [{ type: 'tool-call', toolCallId: `c${turn}`, toolName: 'lookup_order', input: `{"orderId":"A-${turn + 1}"}` }],
+        finishReason: { unified: 'tool-calls', raw: undefined },
+        usage,
+        warnings: [],
+      });
     }
-    return Promise.resolve({ content: [{ type: 'text', text: 'All ten orders are delivered.' }], finishReason: { unified: 'stop', raw: undefined }, usage, warnings: [] });
+    return Promise.resolve({
+      content: [{ type: 'text', text: 'All ten orders are delivered.' }],
+      finishReason: { unified: 'stop', raw: undefined },
+      usage,
+      warnings: [],
+    });
   },
   doStream() {
     return Promise.reject(new Error('not used'));
@@ -88,10 +112,46 @@ spec: { version: 1.0.0, extends: [recommended] }
 `);
 if (policyDoc.value === undefined) throw new Error(JSON.stringify(policyDoc.issues));
 const charterTools = [
-  defineTool({ name: 'lookup_order', version: '1.0.0', description: 'Look up an order', input: Input, output: z.object({ orderId: z.string(), status: z.string() }), sideEffects: 'none', scopes: ['orders:read'], execute: ({ orderId }) => lookup(orderId) }),
-  defineTool({ name: 'refund_order', version: '1.0.0', description: 'unused', input: z.object({}), output: z.object({}), sideEffects: 'irreversible', scopes: ['payments:refund'], execute: () => ({}) }),
-  defineTool({ name: 'send_email', version: '1.0.0', description: 'unused', input: z.object({}), output: z.object({}), sideEffects: 'irreversible', scopes: ['email:send'], execute: () => ({}) }),
-  defineTool({ name: 'escalate_to_human', version: '1.0.0', description: 'unused', input: z.object({}), output: z.object({}), sideEffects: 'reversible', scopes: ['tickets:write'], execute: () => ({}) }),
+  defineTool({
+    name: 'lookup_order',
+    version: '1.0.0',
+    description: 'Look up an order',
+    input: Input,
+    output: z.object({ orderId: z.string(), status: z.string() }),
+    sideEffects: 'none',
+    scopes: ['orders:read'],
+    execute: ({ orderId }) => lookup(orderId),
+  }),
+  defineTool({
+    name: 'refund_order',
+    version: '1.0.0',
+    description: 'unused',
+    input: z.object({}),
+    output: z.object({}),
+    sideEffects: 'irreversible',
+    scopes: ['payments:refund'],
+    execute: () => ({}),
+  }),
+  defineTool({
+    name: 'send_email',
+    version: '1.0.0',
+    description: 'unused',
+    input: z.object({}),
+    output: z.object({}),
+    sideEffects: 'irreversible',
+    scopes: ['email:send'],
+    execute: () => ({}),
+  }),
+  defineTool({
+    name: 'escalate_to_human',
+    version: '1.0.0',
+    description: 'unused',
+    input: z.object({}),
+    output: z.object({}),
+    sideEffects: 'reversible',
+    scopes: ['tickets:write'],
+    execute: () => ({}),
+  }),
 ];
 // Telemetry on: every event goes through createTelemetry to an in-memory sink (cleared per run).
 const sink = createMemorySink();
@@ -122,14 +182,22 @@ async function bareOnce(): Promise<void> {
 }
 async function charterOnce(): Promise<void> {
   const result = await charter.run('Check my ten orders please.', { runId: `b${n++}` });
-  if (result.status !== 'completed' || result.steps !== STEPS) throw new Error(`charter run ended ${result.status} after ${result.steps} steps`);
+  if (result.status !== 'completed' || result.steps !== STEPS)
+    throw new Error(`charter run ended ${result.status} after ${result.steps} steps`);
   sink.clear();
 }
 
 // --- AI SDK generateText ---
-const aiTools = { lookup_order: aiTool({ description: 'Look up an order', inputSchema: Input, execute: ({ orderId }) => Promise.resolve(lookup(orderId)) }) };
+const aiTools = {
+  lookup_order: aiTool({ description: 'Look up an order', inputSchema: Input, execute: ({ orderId }) => Promise.resolve(lookup(orderId)) }),
+};
 async function aiOnce(): Promise<void> {
-  const result = await generateText({ model: mockModel, prompt: 'Check my ten orders please.', tools: aiTools, stopWhen: stepCountIs(STEPS) });
+  const result = await generateText({
+    model: mockModel,
+    prompt: 'Check my ten orders please.',
+    tools: aiTools,
+    stopWhen: stepCountIs(STEPS),
+  });
   if (result.steps.length !== STEPS) throw new Error(`AI SDK ran ${result.steps.length} steps`);
 }
 
@@ -142,9 +210,30 @@ class MockModel implements Model {
     for (const item of items) if ((item as { type?: string }).type === 'function_call_result') turn++;
     const usage = new Usage({ requests: 1, inputTokens: 10, outputTokens: 5, totalTokens: 15 });
     if (turn < TOOL_CALLS) {
-      return Promise.resolve({ usage, output: [{ type: 'function_call', callId: `c${turn}`, name: 'lookup_order', arguments: `{"orderId":"A-${turn + 1}"}`, status: 'completed' }] });
+      return Promise.resolve({
+        usage,
+        output: [
+          {
+            type: 'function_call',
+            callId: `c${turn}`,
+            name: 'lookup_order',
+            arguments: `{"orderId":"A-${turn + 1}"}`,
+            status: 'completed',
+          },
+        ],
+      });
     }
-    return Promise.resolve({ usage, output: [{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'All ten orders are delivered.' }] }] });
+    return Promise.resolve({
+      usage,
+      output: [
+        {
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'All ten orders are delivered.' }],
+        },
+      ],
+    });
   }
   getStreamedResponse(): AsyncIterable<never> {
     throw new Error('not used');
@@ -154,7 +243,9 @@ const openaiAgent = new OpenAIAgent({
   name: 'bench',
   instructions: 'Help.',
   model: new MockModel(),
-  tools: [openaiTool({ name: 'lookup_order', description: 'Look up an order', parameters: Input, execute: ({ orderId }) => lookup(orderId) })],
+  tools: [
+    openaiTool({ name: 'lookup_order', description: 'Look up an order', parameters: Input, execute: ({ orderId }) => lookup(orderId) }),
+  ],
 });
 async function openaiOnce(): Promise<void> {
   const result = await openaiRun(openaiAgent, 'Check my ten orders please.', { maxTurns: STEPS + 2 });
@@ -188,8 +279,12 @@ const [charterUs = 0, bareUs = 0, aiUs = 0, openaiUs = 0] = await measureAll([
 const [bare = 0, withZod = 0, withAgent = 0] = importMedians(['', "await import('zod')", "await import('@charter/agent')"]);
 const importOverMs = withAgent - bare;
 const importOverZodMs = withAgent - withZod;
-process.stdout.write(`import @charter/agent (dist): ${withAgent.toFixed(1)} ms, bare node ${bare.toFixed(1)} ms, zod alone ${(withZod - bare).toFixed(1)} ms over bare; @charter/agent ${importOverMs.toFixed(1)} ms over bare node, ${importOverZodMs.toFixed(1)} ms over node + zod\n`);
-process.stdout.write(`ratios: AI SDK / charter ${(aiUs / charterUs).toFixed(1)}x, OpenAI Agents / charter ${(openaiUs / charterUs).toFixed(1)}x\n`);
+process.stdout.write(
+  `import @charter/agent (dist): ${withAgent.toFixed(1)} ms, bare node ${bare.toFixed(1)} ms, zod alone ${(withZod - bare).toFixed(1)} ms over bare; @charter/agent ${importOverMs.toFixed(1)} ms over bare node, ${importOverZodMs.toFixed(1)} ms over node + zod\n`,
+);
+process.stdout.write(
+  `ratios: AI SDK / charter ${(aiUs / charterUs).toFixed(1)}x, OpenAI Agents / charter ${(openaiUs / charterUs).toFixed(1)}x\n`,
+);
 await charter.close();
 process.stdout.write(
   `${JSON.stringify({

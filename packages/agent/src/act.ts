@@ -27,20 +27,32 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
     const call = state.queue[0];
     if (call === undefined) break;
     const entry = rt.tools.get(call.tool);
-    if (entry === undefined) throw new AgentError(AgentErrorCode.BadState, `the queued call names "${call.tool}", which this agent does not have: was the checkpoint made by another agent?`);
+    if (entry === undefined)
+      throw new AgentError(
+        AgentErrorCode.BadState,
+        `the queued call names "${call.tool}", which this agent does not have: was the checkpoint made by another agent?`,
+      );
     const { tool } = entry;
     let args = call.args;
     const approvedBy = state.approved[call.callId];
     if (approvedBy === undefined) {
-      const decision = await rt.guard.session(state).evaluate({ hook: 'tool-call', toolCall: { name: call.tool, args} });
+      const decision = await rt.guard.session(state).evaluate({ hook: 'tool-call', toolCall: { name: call.tool, args } });
       if (decision.wouldBe !== 'allow') {
-        state.decisions.push({ step: state.step, hook: 'tool-call', action: decision.wouldBe, ruleIds: decision.ruleIds, callId: call.callId, enforced: decision.enforced });
+        state.decisions.push({
+          step: state.step,
+          hook: 'tool-call',
+          action: decision.wouldBe,
+          ruleIds: decision.ruleIds,
+          callId: call.callId,
+          enforced: decision.enforced,
+        });
         rt.observer.guardrail(state.runId, 'tool-call', decision.action, decision.ruleIds, decision.enforced, call.callId);
       }
       if (decision.action === 'deny') {
         state.actions.push({ step: state.step, callId: call.callId, tool: call.tool, outcome: 'refused', ruleIds: decision.ruleIds });
         finishCall(state, call, { type: 'execution-denied', reason: `refused by policy (${decision.ruleIds.join(', ') || 'guardrails'})` });
-        if (state.actions.filter((a) => a.outcome === 'refused').length >= MAX_REFUSED) return { kind: 'escalate', reason: 'guardrail_denied' };
+        if (state.actions.filter((a) => a.outcome === 'refused').length >= MAX_REFUSED)
+          return { kind: 'escalate', reason: 'guardrail_denied' };
         continue;
       }
       if (decision.action === 'redact' && decision.args !== undefined) {
@@ -51,7 +63,15 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
       if (decision.action === 'needs-approval' || byPolicy) {
         const reason = byPolicy ? `manifest approval policy: ${entry.approvalText}` : `guardrail rules: ${decision.ruleIds.join(', ')}`;
         const approvalId = `${state.runId}:${call.callId}`;
-        state.pending = { approvalId, callId: call.callId, tool: call.tool, args, reason, ruleIds: decision.ruleIds, requestedAt: rt.clock() };
+        state.pending = {
+          approvalId,
+          callId: call.callId,
+          tool: call.tool,
+          args,
+          reason,
+          ruleIds: decision.ruleIds,
+          requestedAt: rt.clock(),
+        };
         rt.observer.approvalRequested(state.runId, approvalId, tool.name, tool.version, tool.sideEffects, call.callId, args, reason);
         return { kind: 'pause' };
       }
@@ -60,25 +80,68 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
     // The ledger key makes a resumed or retried call run at most once.
     const ownKey = tool.idempotencyKey === undefined && tool.sideEffects !== 'none' ? `${state.runId}:${call.callId}` : undefined;
     rt.observer.toolCall(state.runId, call.callId, tool.name, tool.version, tool.sideEffects, args);
-    const result = await rt.executor.execute(call.tool, args, { runId: state.runId, callId: `${state.runId}:${call.callId}`, signal, ...(ownKey === undefined ? {} : { idempotencyKey: ownKey }) });
+    const result = await rt.executor.execute(call.tool, args, {
+      runId: state.runId,
+      callId: `${state.runId}:${call.callId}`,
+      signal,
+      ...(ownKey === undefined ? {} : { idempotencyKey: ownKey }),
+    });
     const retries = Math.max(0, result.meta.attempts - 1);
     if (!result.ok) {
-      rt.observer.toolResult(state.runId, call.callId, tool.name, tool.version, result.meta.durationMs, false, retries, result.error.code, undefined);
+      rt.observer.toolResult(
+        state.runId,
+        call.callId,
+        tool.name,
+        tool.version,
+        result.meta.durationMs,
+        false,
+        retries,
+        result.error.code,
+        undefined,
+      );
       state.actions.push({ step: state.step, callId: call.callId, tool: call.tool, outcome: 'error', errorCode: result.error.code });
       finishCall(state, call, { type: 'error-text', value: `${result.error.code}: ${result.error.message}` });
-      if (state.actions.filter((a) => a.outcome === 'error' && a.errorCode !== undefined && EXHAUSTED.has(a.errorCode)).length >= MAX_EXHAUSTED) {
+      if (
+        state.actions.filter((a) => a.outcome === 'error' && a.errorCode !== undefined && EXHAUSTED.has(a.errorCode)).length >=
+        MAX_EXHAUSTED
+      ) {
         flushTurn(state);
         return { kind: 'escalate', reason: 'tool_failure' };
       }
       continue;
     }
-    rt.observer.toolResult(state.runId, call.callId, tool.name, tool.version, result.meta.durationMs, true, retries, undefined, result.value);
-    state.actions.push({ step: state.step, callId: call.callId, tool: call.tool, outcome: 'ok', ...(result.meta.replayed ? { replayed: true } : {}) });
+    rt.observer.toolResult(
+      state.runId,
+      call.callId,
+      tool.name,
+      tool.version,
+      result.meta.durationMs,
+      true,
+      retries,
+      undefined,
+      result.value,
+    );
+    state.actions.push({
+      step: state.step,
+      callId: call.callId,
+      tool: call.tool,
+      outcome: 'ok',
+      ...(result.meta.replayed ? { replayed: true } : {}),
+    });
 
-    const check = await rt.guard.session(state).evaluate({ hook: 'tool-result', content: result.value, toolCall: { name: call.tool, args} });
+    const check = await rt.guard
+      .session(state)
+      .evaluate({ hook: 'tool-result', content: result.value, toolCall: { name: call.tool, args } });
     let value: unknown = result.value;
     if (check.wouldBe !== 'allow') {
-      state.decisions.push({ step: state.step, hook: 'tool-result', action: check.wouldBe, ruleIds: check.ruleIds, callId: call.callId, enforced: check.enforced });
+      state.decisions.push({
+        step: state.step,
+        hook: 'tool-result',
+        action: check.wouldBe,
+        ruleIds: check.ruleIds,
+        callId: call.callId,
+        enforced: check.enforced,
+      });
       rt.observer.guardrail(state.runId, 'tool-result', check.action, check.ruleIds, check.enforced, call.callId);
     }
     if (check.action === 'deny' || check.action === 'needs-approval') {
@@ -110,7 +173,12 @@ function finishCall(state: RunState, call: PlannedCall, output: LanguageModelV3T
 export function flushTurn(state: RunState): void {
   // Calls never run (the turn ended early) still need a result for the conversation to stay valid.
   for (const call of state.queue) {
-    const part: LanguageModelV3ToolResultPart = { type: 'tool-result', toolCallId: call.callId, toolName: call.tool, output: { type: 'execution-denied', reason: 'not run: the turn ended' } };
+    const part: LanguageModelV3ToolResultPart = {
+      type: 'tool-result',
+      toolCallId: call.callId,
+      toolName: call.tool,
+      output: { type: 'execution-denied', reason: 'not run: the turn ended' },
+    };
     const last = state.turnResults.at(-1);
     if (last?.role === 'tool') last.content.push(part);
     else state.turnResults.push({ role: 'tool', content: [part] });

@@ -12,7 +12,10 @@ const manifest = shopManifest();
 const policy = shopPolicy();
 const context = { customerEmail: 'ana@example.com', customerId: 'C-1' };
 
-function setup(script: ScriptInput | 'gullible', extra: { governance?: 'enforce' | 'off'; escalation?: EscalationSink; instructions?: string; canaries?: string[] } = {}) {
+function setup(
+  script: ScriptInput | 'gullible',
+  extra: { governance?: 'enforce' | 'off'; escalation?: EscalationSink; instructions?: string; canaries?: string[] } = {},
+) {
   const shop = createShop();
   const sink = createMemorySink();
   const telemetry = createTelemetry({ agent: manifest.metadata.name, sinks: [sink] });
@@ -35,7 +38,15 @@ function setup(script: ScriptInput | 'gullible', extra: { governance?: 'enforce'
 
 describe('the loop', () => {
   it('answers after a tool call, with telemetry for every phase', async () => {
-    const { agent, sink } = setup({ turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { cases: [{ when: { tool: 'lookup_order', includes: 'delivered' }, text: 'Your order was delivered.' }], text: 'I could not find it.' }] });
+    const { agent, sink } = setup({
+      turns: [
+        { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] },
+        {
+          cases: [{ when: { tool: 'lookup_order', includes: 'delivered' }, text: 'Your order was delivered.' }],
+          text: 'I could not find it.',
+        },
+      ],
+    });
     const result = await agent.run('Where is my order A-1?', { context, tenant: 'acme', user: 'u1' });
     expect(result.status).toBe('completed');
     expect(result.output).toBe('Your order was delivered.');
@@ -53,7 +64,9 @@ describe('the loop', () => {
   it('rejects bad input with a typed error', async () => {
     const { agent } = setup({ turns: [{ text: 'hi' }] });
     await expect(agent.run('   ')).rejects.toMatchObject({ code: 'AGENT_BAD_INPUT' });
-    await expect(agent.run({ text: 'x'.repeat(30_000) })).rejects.toSatisfy((e: unknown) => AgentError.isInstance(e) && e.code === 'AGENT_BAD_INPUT');
+    await expect(agent.run({ text: 'x'.repeat(30_000) })).rejects.toSatisfy(
+      (e: unknown) => AgentError.isInstance(e) && e.code === 'AGENT_BAD_INPUT',
+    );
   });
 
   it('redacts PII from the input before the model sees it', async () => {
@@ -67,12 +80,20 @@ describe('the loop', () => {
   });
 
   it('repairs one malformed tool call, then escalates a second one', async () => {
-    const once = setup({ turns: [{ malformed: { tool: 'lookup_order', input: '{"orderId": ' } }, { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { text: 'Delivered.' }] });
+    const once = setup({
+      turns: [
+        { malformed: { tool: 'lookup_order', input: '{"orderId": ' } },
+        { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] },
+        { text: 'Delivered.' },
+      ],
+    });
     const repaired = await once.agent.run('Where is A-1?', { context });
     expect(repaired.status).toBe('completed');
     expect(repaired.steps).toBe(3);
 
-    const twice = setup({ turns: [{ malformed: { tool: 'lookup_order', input: '{"orderId": 7}' } }, { malformed: { tool: 'nope', input: '{}' } }] });
+    const twice = setup({
+      turns: [{ malformed: { tool: 'lookup_order', input: '{"orderId": 7}' } }, { malformed: { tool: 'nope', input: '{}' } }],
+    });
     const escalated = await twice.agent.run('Where is A-1?', { context });
     expect(escalated.status).toBe('escalated');
     expect(escalated.reason).toBe('malformed_output');
@@ -107,13 +128,22 @@ describe('the loop', () => {
 });
 
 describe('approvals', () => {
-  const refund = (amount: number): ScriptInput => ({ turns: [{ toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount, reason: 'damaged' } }] }, { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Not refunded.' }] });
+  const refund = (amount: number): ScriptInput => ({
+    turns: [
+      { toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount, reason: 'damaged' } }] },
+      { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Not refunded.' },
+    ],
+  });
 
   it('pauses above the manifest threshold and resumes once approved', async () => {
     const { agent, shop, store, sink } = setup(refund(250));
     const paused = await agent.run('Refund A-2 please', { context, runId: 'run-approve' });
     expect(paused.status).toBe('paused');
-    expect(paused.approval).toMatchObject({ tool: 'refund_order', args: { orderId: 'A-2', amount: 250 }, reason: 'manifest approval policy: when amount > 100' });
+    expect(paused.approval).toMatchObject({
+      tool: 'refund_order',
+      args: { orderId: 'A-2', amount: 250 },
+      reason: 'manifest approval policy: when amount > 100',
+    });
     expect(shop.refunds).toEqual([]);
     expect((await store.load('run-approve'))?.status).toBe('paused');
     const done = await agent.resume('run-approve', { approved: true, approver: 'lead@example.com' });
@@ -121,9 +151,13 @@ describe('approvals', () => {
     expect(done.output).toBe('Refunded.');
     expect(shop.refunds).toEqual([{ orderId: 'A-2', amount: 250 }]);
     expect(sink.ofType('approval.granted')).toHaveLength(1);
-    await expect(agent.resume('run-approve', { approved: true, approver: 'lead@example.com' })).rejects.toMatchObject({ code: 'AGENT_NOT_PAUSED' });
+    await expect(agent.resume('run-approve', { approved: true, approver: 'lead@example.com' })).rejects.toMatchObject({
+      code: 'AGENT_NOT_PAUSED',
+    });
     await expect(agent.resume('nope', { approved: true, approver: 'x' })).rejects.toMatchObject({ code: 'AGENT_RUN_NOT_FOUND' });
-    await expect(agent.resume('run-approve', { approved: 'yes', approver: '' } as never)).rejects.toMatchObject({ code: 'AGENT_BAD_DECISION' });
+    await expect(agent.resume('run-approve', { approved: 'yes', approver: '' } as never)).rejects.toMatchObject({
+      code: 'AGENT_BAD_DECISION',
+    });
   });
 
   it('does not pause under the threshold; escalates when the approver says no', async () => {
@@ -169,7 +203,9 @@ describe('run store', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'charter-agent-'));
   });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('rejects a store with a bad run id', async () => {
     const { FileStore } = await import('./store.js');
@@ -180,11 +216,23 @@ describe('run store', () => {
 
 describe('context packets', () => {
   it('carry a redacted transcript, the actions, decisions, budgets and a playbook', async () => {
-    const { agent, escalation } = setup({ turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { malformed: { tool: 'x', input: '{' } }, { malformed: { tool: 'y', input: '{' } }] });
+    const { agent, escalation } = setup({
+      turns: [
+        { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] },
+        { malformed: { tool: 'x', input: '{' } },
+        { malformed: { tool: 'y', input: '{' } },
+      ],
+    });
     const result = await agent.run('My card 4111 1111 1111 1111 was charged twice for A-1', { context, tenant: 'acme', user: 'u1' });
     expect(result.status).toBe('escalated');
     const packet = (escalation as ReturnType<typeof memoryEscalation>).packets[0];
-    expect(packet).toMatchObject({ runId: result.runId, tenant: 'acme', user: 'u1', reason: 'malformed_output', playbook: 'hallucination-quality-drop' });
+    expect(packet).toMatchObject({
+      runId: result.runId,
+      tenant: 'acme',
+      user: 'u1',
+      reason: 'malformed_output',
+      playbook: 'hallucination-quality-drop',
+    });
     expect(JSON.stringify(packet?.transcript)).not.toContain('4111 1111 1111 1111');
     expect(packet?.transcript[0]?.text).toContain('charged twice');
     expect(packet?.actions).toEqual([{ step: 1, callId: 'call_0_0', tool: 'lookup_order', outcome: 'ok' }]);
@@ -193,11 +241,22 @@ describe('context packets', () => {
 });
 
 describe('budgets from the manifest', () => {
-  const many = { turns: Array.from({ length: 6 }, (_, i) => ({ toolCalls: [{ tool: 'lookup_order', args: { orderId: `A-${i + 10}` } }] })) };
+  const many = {
+    turns: Array.from({ length: 6 }, (_, i) => ({ toolCalls: [{ tool: 'lookup_order', args: { orderId: `A-${i + 10}` } }] })),
+  };
 
   it('cost: priced tokens past maxCostUsd escalate with budget_cost', async () => {
     const shop = createShop();
-    const agent = createAgent({ manifest, policy, model: scripted(many), tools: shop.tools, store: new MemoryStore(), ledger: new MemoryLedger(), escalation: memoryEscalation(), pricing: { inputPerMTokUsd: 20_000, outputPerMTokUsd: 20_000 } });
+    const agent = createAgent({
+      manifest,
+      policy,
+      model: scripted(many),
+      tools: shop.tools,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation: memoryEscalation(),
+      pricing: { inputPerMTokUsd: 20_000, outputPerMTokUsd: 20_000 },
+    });
     const result = await agent.run('Look up my orders', { context });
     expect(result.status).toBe('escalated');
     expect(result.reason).toBe('budget_cost');
@@ -208,7 +267,16 @@ describe('budgets from the manifest', () => {
   it('time: wall time past timeoutMs escalates with budget_time', async () => {
     let now = 0;
     const shop = createShop();
-    const agent = createAgent({ manifest, policy, model: scripted(many), tools: shop.tools, store: new MemoryStore(), ledger: new MemoryLedger(), escalation: memoryEscalation(), clock: () => (now += 4_000) });
+    const agent = createAgent({
+      manifest,
+      policy,
+      model: scripted(many),
+      tools: shop.tools,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation: memoryEscalation(),
+      clock: () => (now += 4_000),
+    });
     const result = await agent.run('Look up my orders', { context });
     expect(result.status).toBe('escalated');
     expect(result.reason).toBe('budget_time');
@@ -219,12 +287,25 @@ describe('budgets from the manifest', () => {
 describe('options', () => {
   it('refuses options that cannot work, with AGENT_BAD_OPTIONS', () => {
     const shop = createShop();
-    const base = { manifest, policy, model: scripted({ turns: [{ text: 'x' }] }), tools: shop.tools, store: new MemoryStore(), escalation: memoryEscalation() };
-    expect(() => createAgent({ ...base, tools: shop.tools.slice(1) })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
-    expect(() => createAgent({ ...base, policy: undefined as never })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
+    const base = {
+      manifest,
+      policy,
+      model: scripted({ turns: [{ text: 'x' }] }),
+      tools: shop.tools,
+      store: new MemoryStore(),
+      escalation: memoryEscalation(),
+    };
+    expect(() => createAgent({ ...base, tools: shop.tools.slice(1) })).toThrow(
+      expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
+    );
+    expect(() => createAgent({ ...base, policy: undefined as never })).toThrow(
+      expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
+    );
     expect(() => createAgent({ ...base, model: {} as never })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
     expect(() => createAgent({ ...base, handoffTool: 'nope' })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
-    expect(() => createAgent({ ...base, governance: 'loose' as never })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
+    expect(() => createAgent({ ...base, governance: 'loose' as never })).toThrow(
+      expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
+    );
   });
 });
 
@@ -232,7 +313,15 @@ describe('monitor mode (shadow)', () => {
   it('records what enforce would decide without enforcing it', async () => {
     const monitor = { ...policy, spec: { ...policy.spec, mode: 'monitor' as const } };
     const shop = createShop();
-    const agent = createAgent({ manifest, policy: monitor, model: gullible(), tools: shop.tools, store: new MemoryStore(), ledger: new MemoryLedger(), escalation: memoryEscalation() });
+    const agent = createAgent({
+      manifest,
+      policy: monitor,
+      model: gullible(),
+      tools: shop.tools,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation: memoryEscalation(),
+    });
     const result = await agent.run('Please check order A-3', { context });
     expect(shop.emails.map((e) => e.to)).toEqual([['attacker@evil.test']]);
     expect(result.decisions.length).toBeGreaterThan(0);
@@ -243,11 +332,22 @@ describe('monitor mode (shadow)', () => {
 
 describe('output held for review', () => {
   it('an answer the output guardrail sends for approval goes to a human, not the user', async () => {
-    const output = [...(policy.spec.hooks.output ?? []), { detector: 'keywords' as const, action: 'needs-approval' as const, options: { lists: [{ id: 'promises', terms: ['guarantee'] }] } }];
+    const output = [
+      ...(policy.spec.hooks.output ?? []),
+      { detector: 'keywords' as const, action: 'needs-approval' as const, options: { lists: [{ id: 'promises', terms: ['guarantee'] }] } },
+    ];
     const reviewing = { ...policy, spec: { ...policy.spec, hooks: { ...policy.spec.hooks, output } } };
     const shop = createShop();
     const escalation = memoryEscalation();
-    const agent = createAgent({ manifest, policy: reviewing, model: scripted({ turns: [{ text: 'We guarantee a full refund tomorrow.' }] }), tools: shop.tools, store: new MemoryStore(), ledger: new MemoryLedger(), escalation });
+    const agent = createAgent({
+      manifest,
+      policy: reviewing,
+      model: scripted({ turns: [{ text: 'We guarantee a full refund tomorrow.' }] }),
+      tools: shop.tools,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation,
+    });
     const result = await agent.run('Will I get my money back?', { context });
     expect(result.status).toBe('escalated');
     expect(result.reason).toBe('review_required');

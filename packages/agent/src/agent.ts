@@ -29,14 +29,27 @@ function processAlive(pid: number): boolean {
 function buildRuntime(options: AgentOptions): Runtime {
   const { manifest, model, tools } = options;
   // Checked at run time too: JavaScript callers and YAML-loaded values bypass the types.
-  const given: { manifest: unknown; model: unknown; tools: unknown; governance: unknown } = { manifest, model, tools, governance: options.governance };
+  const given: { manifest: unknown; model: unknown; tools: unknown; governance: unknown } = {
+    manifest,
+    model,
+    tools,
+    governance: options.governance,
+  };
   if (typeof given.manifest !== 'object' || given.manifest === null || (given.manifest as { kind?: unknown }).kind !== 'Agent') {
     throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `manifest`: the value of loadManifest(...) with no error issues');
   }
-  if (typeof given.model !== 'object' || given.model === null || (given.model as { specificationVersion?: unknown }).specificationVersion !== 'v3') {
+  if (
+    typeof given.model !== 'object' ||
+    given.model === null ||
+    (given.model as { specificationVersion?: unknown }).specificationVersion !== 'v3'
+  ) {
     throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `model`: an AI SDK LanguageModelV3 (specificationVersion "v3")');
   }
-  if (!Array.isArray(given.tools)) throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `tools`: the defineTool(...) implementations of the manifest\'s tools');
+  if (!Array.isArray(given.tools))
+    throw new AgentError(
+      AgentErrorCode.BadOptions,
+      "createAgent needs `tools`: the defineTool(...) implementations of the manifest's tools",
+    );
   let toolset;
   try {
     toolset = createRegistry(tools).resolve(manifest);
@@ -53,10 +66,16 @@ function buildRuntime(options: AgentOptions): Runtime {
     const entry = toolset.tools.get(grant.name);
     if (entry === undefined) continue;
     resolved.set(grant.name, { tool: entry.tool, approval: compileApprovalPolicy(grant.approval), approvalText: grant.approval });
-    modelTools.push({ type: 'function', name: grant.name, description: grant.description ?? entry.tool.description, inputSchema: z.toJSONSchema(entry.tool.input, { io: 'input' }) as never });
+    modelTools.push({
+      type: 'function',
+      name: grant.name,
+      description: grant.description ?? entry.tool.description,
+      inputSchema: z.toJSONSchema(entry.tool.input, { io: 'input' }) as never,
+    });
   }
   const handoffTool = options.handoffTool;
-  if (handoffTool !== undefined && !resolved.has(handoffTool)) throw new AgentError(AgentErrorCode.BadOptions, `handoffTool "${handoffTool}" is not a tool of the manifest`);
+  if (handoffTool !== undefined && !resolved.has(handoffTool))
+    throw new AgentError(AgentErrorCode.BadOptions, `handoffTool "${handoffTool}" is not a tool of the manifest`);
   if (given.governance !== undefined && given.governance !== 'enforce' && given.governance !== 'off') {
     throw new AgentError(AgentErrorCode.BadOptions, `governance must be "enforce" or "off", got ${JSON.stringify(given.governance)}`);
   }
@@ -88,7 +107,11 @@ function newState(rt: Runtime, runId: string, options: RunOptions): RunState {
     agent: rt.name,
     tenant: options.tenant,
     user: options.user,
-    context: { ...options.context, ...(options.tenant === undefined ? {} : { tenant: options.tenant }), ...(options.user === undefined ? {} : { user: options.user }) },
+    context: {
+      ...options.context,
+      ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
+      ...(options.user === undefined ? {} : { user: options.user }),
+    },
     status: 'running',
     messages: [],
     step: 0,
@@ -120,7 +143,8 @@ export function createAgent(options: AgentOptions): Agent {
   async function run(input: string | { readonly text: string }, runOptions: RunOptions = {}): Promise<RunResult> {
     const text = normaliseInput(input, rt.maxInputChars);
     const runId = runOptions.runId ?? nodeCrypto().randomUUID();
-    if (!RUN_ID.test(runId)) throw new AgentError(AgentErrorCode.BadInput, `runId "${runId.slice(0, 80)}" must be 1-200 letters, digits, ".", "_" or "-"`);
+    if (!RUN_ID.test(runId))
+      throw new AgentError(AgentErrorCode.BadInput, `runId "${runId.slice(0, 80)}" must be 1-200 letters, digits, ".", "_" or "-"`);
     const loading = rt.observer.ready();
     if (loading !== undefined) await loading;
     const start = rt.clock();
@@ -129,19 +153,29 @@ export function createAgent(options: AgentOptions): Agent {
     rt.observer.step(runId, 0, 'perceive');
     const seen = await perceive(rt, state, text);
     if (seen.kind === 'denied') return finish(rt, state, 'denied', 'I cannot help with that request.', start);
-    if (seen.kind === 'review') return escalate(rt, state, 'review_required', start, `the input needs a human (${seen.ruleIds.join(', ')})`);
+    if (seen.kind === 'review')
+      return escalate(rt, state, 'review_required', start, `the input needs a human (${seen.ruleIds.join(', ')})`);
     return drive(rt, state, runOptions.signal, start);
   }
 
-  async function resume(runId: string, decision: ApprovalDecision, resumeOptions: { readonly signal?: AbortSignal } = {}): Promise<RunResult> {
+  async function resume(
+    runId: string,
+    decision: ApprovalDecision,
+    resumeOptions: { readonly signal?: AbortSignal } = {},
+  ): Promise<RunResult> {
     const parsed = (decisionSchema ??= buildDecision()).safeParse(decision);
-    if (!parsed.success) throw new AgentError(AgentErrorCode.BadDecision, `resume needs { approved: boolean, approver: string, reason?: string }: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (!parsed.success)
+      throw new AgentError(
+        AgentErrorCode.BadDecision,
+        `resume needs { approved: boolean, approver: string, reason?: string }: ${parsed.error.issues[0]?.message ?? ''}`,
+      );
     const loading = rt.observer.ready();
     if (loading !== undefined) await loading;
     if (!(await rt.store.claim(runId))) throw new AgentError(AgentErrorCode.NotPaused, `run ${runId} is being resumed by another caller`);
     try {
       const state = await rt.store.load(runId);
-      if (state === undefined) throw new AgentError(AgentErrorCode.RunNotFound, `no checkpoint of run ${runId} in the store: was it started with the same store?`);
+      if (state === undefined)
+        throw new AgentError(AgentErrorCode.RunNotFound, `no checkpoint of run ${runId} in the store: was it started with the same store?`);
       // A run whose resuming process died mid-way (status `running`, owner gone) is taken over: the
       // idempotency ledger keeps its side effects at most once.
       const takeover = state.status === 'running' && state.owner !== undefined && state.owner !== process.pid && !processAlive(state.owner);
@@ -164,13 +198,21 @@ export function createAgent(options: AgentOptions): Agent {
       } else {
         rt.observer.approvalDenied(runId, pending.approvalId, parsed.data.approver, parsed.data.reason);
         denyPending(state, parsed.data.approver, parsed.data.reason);
-        out = await escalate(rt, state, 'approval_denied', start, `${parsed.data.approver} denied ${pending.tool}${parsed.data.reason === undefined ? '' : `: ${parsed.data.reason}`}`);
+        out = await escalate(
+          rt,
+          state,
+          'approval_denied',
+          start,
+          `${parsed.data.approver} denied ${pending.tool}${parsed.data.reason === undefined ? '' : `: ${parsed.data.reason}`}`,
+        );
       }
       if (out.status !== 'paused') {
         state.owner = undefined;
         await rt.store.save(state);
       }
-      return out.status === 'paused' ? out : { ...result(rt, state, start, { escalation: out.escalation, escalationError: out.escalationError }), reason: out.reason };
+      return out.status === 'paused'
+        ? out
+        : { ...result(rt, state, start, { escalation: out.escalation, escalationError: out.escalationError }), reason: out.reason };
     } finally {
       await rt.store.release(runId);
     }

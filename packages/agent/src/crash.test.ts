@@ -28,9 +28,15 @@ async function startAndKill(dir: string): Promise<Record<string, unknown>> {
       buffer += chunk.toString();
       if (buffer.includes('\n')) resolve(buffer.split('\n')[0] ?? '');
     });
-    proc.on('exit', (code) => { reject(new Error(`child exited early with ${String(code)}`)); });
+    proc.on('exit', (code) => {
+      reject(new Error(`child exited early with ${String(code)}`));
+    });
   });
-  const exited = new Promise((resolve) => proc.on('exit', (_code, signal) => { resolve(signal); }));
+  const exited = new Promise((resolve) =>
+    proc.on('exit', (_code, signal) => {
+      resolve(signal);
+    }),
+  );
   proc.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
   return JSON.parse(line) as Record<string, unknown>;
@@ -41,7 +47,9 @@ describe('crash and resume across processes', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'charter-crash-'));
   });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a run awaiting approval survives SIGKILL and completes exactly once in a new process', async () => {
     expect(await startAndKill(dir)).toEqual({ status: 'paused', runId: 'crash-run' });

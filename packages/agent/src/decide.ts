@@ -44,14 +44,32 @@ export async function decide(rt: Runtime, state: RunState, signal: AbortSignal):
     inputTokens = result.usage.inputTokens.total ?? 0;
     outputTokens = result.usage.outputTokens.total ?? 0;
   } catch (error) {
-    observer.modelResponse(state.runId, callId, model.provider, model.modelId, { inputTokens: 0, outputTokens: 0, costUsd: 0 }, rt.clock() - started, 'error', () => null);
+    observer.modelResponse(
+      state.runId,
+      callId,
+      model.provider,
+      model.modelId,
+      { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      rt.clock() - started,
+      'error',
+      () => null,
+    );
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
   }
   const costUsd = (inputTokens * rt.pricing.inputPerMTokUsd + outputTokens * rt.pricing.outputPerMTokUsd) / 1e6;
   state.usage.inputTokens += inputTokens;
   state.usage.outputTokens += outputTokens;
   state.usage.costUsd += costUsd;
-  observer.modelResponse(state.runId, callId, model.provider, model.modelId, { inputTokens, outputTokens, costUsd }, rt.clock() - started, finish, () => content);
+  observer.modelResponse(
+    state.runId,
+    callId,
+    model.provider,
+    model.modelId,
+    { inputTokens, outputTokens, costUsd },
+    rt.clock() - started,
+    finish,
+    () => content,
+  );
 
   let text = '';
   const calls: PlannedCall[] = [];
@@ -73,7 +91,9 @@ export async function decide(rt: Runtime, state: RunState, signal: AbortSignal):
       }
       const parsed = (entry.tool.input as ZodType).safeParse(args);
       if (!parsed.success) {
-        const detail = parsed.error.issues.map((issue: { path: readonly PropertyKey[]; message: string }) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`).join('; ');
+        const detail = parsed.error.issues
+          .map((issue: { path: readonly PropertyKey[]; message: string }) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`)
+          .join('; ');
         problems.push(`the arguments of ${part.toolName} do not match its schema: ${detail}`);
         continue;
       }
@@ -135,6 +155,14 @@ export function assistantMessage(text: string, calls: readonly PlannedCall[]): L
 export function repairMessages(raw: string, problem: string): LanguageModelV3Message[] {
   return [
     { role: 'assistant', content: [{ type: 'text', text: `[unusable output] ${raw}` }] },
-    { role: 'user', content: [{ type: 'text', text: `Your last reply could not be used: ${problem}. Answer again: call a listed tool with arguments that match its schema, or reply with text.` }] },
+    {
+      role: 'user',
+      content: [
+        {
+          type: 'text',
+          text: `Your last reply could not be used: ${problem}. Answer again: call a listed tool with arguments that match its schema, or reply with text.`,
+        },
+      ],
+    },
   ];
 }

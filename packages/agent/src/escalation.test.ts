@@ -17,7 +17,12 @@ const packet = (runId: string): ContextPacket => ({
   transcript: [{ role: 'user', text: 'Where is A-1?' }],
   actions: [{ step: 1, callId: 'c1', tool: 'lookup_order', outcome: 'error', errorCode: 'TOOL_TIMEOUT' }],
   decisions: [],
-  budgets: { steps: { used: 2, limit: 8 }, tokens: { used: 10, limit: 100 }, costUsd: { used: 0, limit: 1 }, timeMs: { used: 5, limit: 1000 } },
+  budgets: {
+    steps: { used: 2, limit: 8 },
+    tokens: { used: 10, limit: 100 },
+    costUsd: { used: 0, limit: 1 },
+    timeMs: { used: 5, limit: 1000 },
+  },
   playbook: 'tool-timeouts',
   createdAt: new Date(0).toISOString(),
 });
@@ -26,7 +31,9 @@ function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => { resolve(text); });
+    req.on('end', () => {
+      resolve(text);
+    });
   });
 }
 
@@ -78,7 +85,9 @@ describe('webhook escalation against a real HTTP server', () => {
     await expect(webhookEscalation({ url, attempts: 3 }).send(packet('r3'))).rejects.toMatchObject({ code: 'AGENT_ESCALATION' });
     expect(received).toHaveLength(1);
     await new Promise((resolve) => server.close(resolve));
-    await expect(webhookEscalation({ url, attempts: 1, timeoutMs: 500 }).send(packet('r4'))).rejects.toMatchObject({ code: 'AGENT_ESCALATION' });
+    await expect(webhookEscalation({ url, attempts: 1, timeoutMs: 500 }).send(packet('r4'))).rejects.toMatchObject({
+      code: 'AGENT_ESCALATION',
+    });
     server.listen(0, '127.0.0.1');
   });
 
@@ -92,7 +101,9 @@ describe('jsonl and console escalation', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'charter-esc-'));
   });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('appends one line per packet, in order, under concurrency', async () => {
     const path = join(dir, 'nested', 'escalations.jsonl');
@@ -107,6 +118,8 @@ describe('jsonl and console escalation', () => {
     await consoleEscalation((line) => lines.push(line)).send(packet('c1'));
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ runId: 'c1', reason: 'tool_failure' });
     expect(escalationFromManifest({ channel: 'jsonl', target: 'esc.jsonl' }, dir).channel).toBe('jsonl');
-    expect(() => escalationFromManifest({ channel: 'slack', target: '#support' })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
+    expect(() => escalationFromManifest({ channel: 'slack', target: '#support' })).toThrow(
+      expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
+    );
   });
 });

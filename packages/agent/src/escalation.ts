@@ -51,7 +51,9 @@ export function jsonlEscalation(path: string): EscalationSink {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
-    throw new AgentError(AgentErrorCode.Escalation, `cannot create the directory of ${path}: ${(error as Error).message}`, { cause: error });
+    throw new AgentError(AgentErrorCode.Escalation, `cannot create the directory of ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let chain: Promise<void> = Promise.resolve();
   return {
@@ -68,7 +70,11 @@ export function jsonlEscalation(path: string): EscalationSink {
             await handle.close();
           }
         } catch (error) {
-          throw new AgentError(AgentErrorCode.Escalation, `cannot append the escalation of run ${packet.runId} to ${path}: ${(error as Error).message}`, { cause: error });
+          throw new AgentError(
+            AgentErrorCode.Escalation,
+            `cannot append the escalation of run ${packet.runId} to ${path}: ${(error as Error).message}`,
+            { cause: error },
+          );
         }
       });
       chain = next.catch(() => undefined);
@@ -96,7 +102,8 @@ export function webhookEscalation(options: WebhookEscalationOptions): Escalation
   } catch (error) {
     throw new AgentError(AgentErrorCode.BadOptions, `escalation webhook url "${options.url}" is not a URL`, { cause: error });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AgentError(AgentErrorCode.BadOptions, `escalation webhook url must be http(s), got ${url.protocol}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new AgentError(AgentErrorCode.BadOptions, `escalation webhook url must be http(s), got ${url.protocol}`);
   const timeoutMs = options.timeoutMs ?? 5000;
   const attempts = options.attempts ?? 3;
   const doFetch = options.fetch ?? fetch;
@@ -121,7 +128,10 @@ export function webhookEscalation(options: WebhookEscalationOptions): Escalation
         }
         if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       }
-      throw new AgentError(AgentErrorCode.Escalation, `escalation webhook ${url.origin}${url.pathname} did not take the packet of run ${packet.runId}: ${last}`);
+      throw new AgentError(
+        AgentErrorCode.Escalation,
+        `escalation webhook ${url.origin}${url.pathname} did not take the packet of run ${packet.runId}: ${last}`,
+      );
     },
   };
 }
@@ -147,7 +157,10 @@ export function memoryEscalation(): MemoryEscalation {
  * The sink the manifest's `spec.escalation` names: `console`, `jsonl` (target = file path, relative
  * to `baseDir`) or `webhook` (target = URL). Other channels need a sink passed to `createAgent`.
  */
-export function escalationFromManifest(escalation: { readonly channel: string; readonly target: string }, baseDir: string = process.cwd()): EscalationSink {
+export function escalationFromManifest(
+  escalation: { readonly channel: string; readonly target: string },
+  baseDir: string = process.cwd(),
+): EscalationSink {
   switch (escalation.channel) {
     case 'console':
       return consoleEscalation();
@@ -156,6 +169,9 @@ export function escalationFromManifest(escalation: { readonly channel: string; r
     case 'webhook':
       return webhookEscalation({ url: escalation.target });
     default:
-      throw new AgentError(AgentErrorCode.BadOptions, `the manifest's escalation channel "${escalation.channel}" has no built-in sink: pass \`escalation\` to createAgent`);
+      throw new AgentError(
+        AgentErrorCode.BadOptions,
+        `the manifest's escalation channel "${escalation.channel}" has no built-in sink: pass \`escalation\` to createAgent`,
+      );
   }
 }

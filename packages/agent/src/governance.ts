@@ -51,20 +51,35 @@ const offSession: GuardSession = { evaluate: () => ALLOW };
 const OFF: Governor = { policyVersion: 'off', enabled: false, session: () => offSession, redact: (text) => text };
 
 function isEngine(value: unknown): value is Engine {
-  return typeof value === 'object' && value !== null && typeof (value as { evaluate?: unknown }).evaluate === 'function' && typeof (value as { createRun?: unknown }).createRun === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { evaluate?: unknown }).evaluate === 'function' &&
+    typeof (value as { createRun?: unknown }).createRun === 'function'
+  );
 }
 
 /** Builds the governor from a policy document, a compiled engine, or `off`. */
-export function createGovernance(policy: GuardrailPolicy | Engine | undefined, mode: 'enforce' | 'off', canaries: readonly string[]): Governor {
+export function createGovernance(
+  policy: GuardrailPolicy | Engine | undefined,
+  mode: 'enforce' | 'off',
+  canaries: readonly string[],
+): Governor {
   if (mode === 'off') return OFF;
-  if (policy === undefined) throw new AgentError(AgentErrorCode.BadOptions, "createAgent needs `policy`: pass loadPolicy(...).value for the manifest's spec.policy, or a compilePolicy(...) engine");
+  if (policy === undefined)
+    throw new AgentError(
+      AgentErrorCode.BadOptions,
+      "createAgent needs `policy`: pass loadPolicy(...).value for the manifest's spec.policy, or a compilePolicy(...) engine",
+    );
   let engine: Engine;
   if (isEngine(policy)) engine = policy;
   else {
     try {
       engine = compilePolicy(policy, { canaries });
     } catch (error) {
-      throw new AgentError(AgentErrorCode.BadOptions, `the guardrail policy does not compile: ${(error as Error).message}`, { cause: error });
+      throw new AgentError(AgentErrorCode.BadOptions, `the guardrail policy does not compile: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   const sessions = new WeakMap<RunState, GuardSession>();
@@ -114,7 +129,10 @@ function open(engine: Engine, state: RunState, canaries: readonly string[]): Gua
   const asyncEngine = engine.hasAsync;
   return {
     evaluate(request) {
-      const req = request.toolCall === undefined ? { hook: request.hook, content: request.content } : { hook: request.hook, content: request.content, toolCall: { name: request.toolCall.name, args: request.toolCall.args } };
+      const req =
+        request.toolCall === undefined
+          ? { hook: request.hook, content: request.content }
+          : { hook: request.hook, content: request.content, toolCall: { name: request.toolCall.name, args: request.toolCall.args } };
       if (asyncEngine) return engine.evaluateAsync(req, run).then(toDecision);
       return toDecision(engine.evaluate(req, run));
     },

@@ -48,11 +48,18 @@ describe('import cost', () => {
       const out = spawnSync(process.execPath, ['--import', 'tsx/esm', '--conditions=@charter/source', '--input-type=module', '-e', CHILD], {
         cwd: join(import.meta.dirname, '..'),
         encoding: 'utf8',
-        env: { ...process.env, CHARTER_LOAD_LOG: join(dir, 'loads.txt'), CHARTER_MANIFEST: join(import.meta.dirname, '..', '..', 'reference-agent', 'agent.yaml') },
+        env: {
+          ...process.env,
+          CHARTER_LOAD_LOG: join(dir, 'loads.txt'),
+          CHARTER_MANIFEST: join(import.meta.dirname, '..', '..', 'reference-agent', 'agent.yaml'),
+        },
         timeout: 60_000,
       });
       expect(out.status, out.stderr).toBe(0);
-      const { afterImport, afterLoad, loadedManifest, afterTelemetry, afterSink } = JSON.parse(out.stdout) as Record<'afterImport' | 'afterLoad' | 'afterTelemetry' | 'afterSink', string[]> & { loadedManifest: boolean };
+      const { afterImport, afterLoad, loadedManifest, afterTelemetry, afterSink } = JSON.parse(out.stdout) as Record<
+        'afterImport' | 'afterLoad' | 'afterTelemetry' | 'afterSink',
+        string[]
+      > & { loadedManifest: boolean };
       // The log works: the agent's own graph is in it.
       expect(afterImport.some((url) => url.endsWith('/packages/spec/src/index.ts'))).toBe(true);
       expect(afterImport.some((url) => url.endsWith('/packages/guardrails/src/engine.ts'))).toBe(true);
@@ -78,13 +85,24 @@ describe('telemetry loaded on first use', () => {
   const policy = shopPolicy();
   const context = { customerEmail: 'ana@example.com', customerId: 'C-1' };
   const args = { orderId: 'A-2', amount: 250, reason: 'damaged' };
-  const refund: ScriptInput = { turns: [{ toolCalls: [{ tool: 'refund_order', args }] }, { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Not refunded.' }] };
+  const refund: ScriptInput = {
+    turns: [{ toolCalls: [{ tool: 'refund_order', args }] }, { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Not refunded.' }],
+  };
 
   it('approval.requested and tool.call carry hashArguments of the arguments', async () => {
     const sink = createMemorySink();
     const shop = createShop();
     const store = new MemoryStore();
-    const agent = createAgent({ manifest, model: scripted(refund), tools: shop.tools, policy, telemetry: createTelemetry({ agent: manifest.metadata.name, sinks: [sink] }), escalation: memoryEscalation(), store, ledger: new MemoryLedger() });
+    const agent = createAgent({
+      manifest,
+      model: scripted(refund),
+      tools: shop.tools,
+      policy,
+      telemetry: createTelemetry({ agent: manifest.metadata.name, sinks: [sink] }),
+      escalation: memoryEscalation(),
+      store,
+      ledger: new MemoryLedger(),
+    });
     expect((await agent.run('Refund A-2 please', { context, runId: 'hash-run' })).status).toBe('paused');
     expect(sink.ofType('approval.requested').map((e) => e.argsHash)).toEqual([hashArguments(args)]);
     expect((await agent.resume('hash-run', { approved: true, approver: 'lead@example.com' })).status).toBe('completed');
@@ -93,7 +111,15 @@ describe('telemetry loaded on first use', () => {
 
   it('a process whose first call is resume (fresh module instances) hashes the call it runs', async () => {
     const store = new MemoryStore();
-    const first = createAgent({ manifest, model: scripted(refund), tools: createShop().tools, policy, escalation: memoryEscalation(), store, ledger: new MemoryLedger() });
+    const first = createAgent({
+      manifest,
+      model: scripted(refund),
+      tools: createShop().tools,
+      policy,
+      escalation: memoryEscalation(),
+      store,
+      ledger: new MemoryLedger(),
+    });
     expect((await first.run('Refund A-2 please', { context, runId: 'fresh-resume' })).status).toBe('paused');
 
     vi.resetModules();

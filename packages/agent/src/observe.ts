@@ -42,7 +42,11 @@ export class Observer {
 
   /** SHA-256 of the canonical arguments: what the audit log and approvals identify a call by. */
   hash(args: unknown): string {
-    if (hashArguments === undefined) throw new AgentError(AgentErrorCode.BadOptions, 'internal: an event was emitted before `await observer.ready()` loaded @charter/telemetry');
+    if (hashArguments === undefined)
+      throw new AgentError(
+        AgentErrorCode.BadOptions,
+        'internal: an event was emitted before `await observer.ready()` loaded @charter/telemetry',
+      );
     return hashArguments(args);
   }
 
@@ -55,19 +59,65 @@ export class Observer {
   }
 
   modelRequest(runId: string, callId: string, provider: string, model: string, step: number, messages: () => unknown): void {
-    this.#t?.emit({ type: 'model.request', runId, callId, provider, model, step, ...(this.content ? { messages: messages() as Json } : {}) });
+    this.#t?.emit({
+      type: 'model.request',
+      runId,
+      callId,
+      provider,
+      model,
+      step,
+      ...(this.content ? { messages: messages() as Json } : {}),
+    });
   }
 
-  modelResponse(runId: string, callId: string, provider: string, model: string, usage: { inputTokens: number; outputTokens: number; costUsd: number }, latencyMs: number, finishReason: string, output: () => unknown): void {
-    this.#t?.emit({ type: 'model.response', runId, callId, provider, model, ...usage, latencyMs, finishReason, ...(this.content ? { output: output() as Json } : {}) });
+  modelResponse(
+    runId: string,
+    callId: string,
+    provider: string,
+    model: string,
+    usage: { inputTokens: number; outputTokens: number; costUsd: number },
+    latencyMs: number,
+    finishReason: string,
+    output: () => unknown,
+  ): void {
+    this.#t?.emit({
+      type: 'model.response',
+      runId,
+      callId,
+      provider,
+      model,
+      ...usage,
+      latencyMs,
+      finishReason,
+      ...(this.content ? { output: output() as Json } : {}),
+    });
   }
 
   toolCall(runId: string, callId: string, name: string, version: string, sideEffects: SideEffects, args: unknown): void {
     if (this.#t === undefined) return;
-    this.#t.emit({ type: 'tool.call', runId, callId, name, version, sideEffects, argsHash: this.hash(args), ...(this.content ? { args: args as Json } : {}) });
+    this.#t.emit({
+      type: 'tool.call',
+      runId,
+      callId,
+      name,
+      version,
+      sideEffects,
+      argsHash: this.hash(args),
+      ...(this.content ? { args: args as Json } : {}),
+    });
   }
 
-  toolResult(runId: string, callId: string, name: string, version: string, durationMs: number, ok: boolean, retries: number, errorCode: string | undefined, result: unknown): void {
+  toolResult(
+    runId: string,
+    callId: string,
+    name: string,
+    version: string,
+    durationMs: number,
+    ok: boolean,
+    retries: number,
+    errorCode: string | undefined,
+    result: unknown,
+  ): void {
     this.#t?.emit({
       type: 'tool.result',
       runId,
@@ -83,12 +133,39 @@ export class Observer {
   }
 
   guardrail(runId: string, hook: Hook, action: Action, ruleIds: readonly string[], enforced: boolean, callId?: string): void {
-    this.#t?.emit({ type: 'guardrail.decision', runId, hook, action, ruleIds: ruleIds.slice(0, 64), mode: enforced ? 'enforce' : 'monitor', ...(callId === undefined ? {} : { callId }) });
+    this.#t?.emit({
+      type: 'guardrail.decision',
+      runId,
+      hook,
+      action,
+      ruleIds: ruleIds.slice(0, 64),
+      mode: enforced ? 'enforce' : 'monitor',
+      ...(callId === undefined ? {} : { callId }),
+    });
   }
 
-  approvalRequested(runId: string, approvalId: string, tool: string, toolVersion: string, sideEffects: SideEffects, callId: string, args: unknown, reason: string): void {
+  approvalRequested(
+    runId: string,
+    approvalId: string,
+    tool: string,
+    toolVersion: string,
+    sideEffects: SideEffects,
+    callId: string,
+    args: unknown,
+    reason: string,
+  ): void {
     if (this.#t === undefined) return;
-    this.#t.emit({ type: 'approval.requested', runId, approvalId, tool, toolVersion, sideEffects, callId, argsHash: this.hash(args), reason: reason.slice(0, 500) });
+    this.#t.emit({
+      type: 'approval.requested',
+      runId,
+      approvalId,
+      tool,
+      toolVersion,
+      sideEffects,
+      callId,
+      argsHash: this.hash(args),
+      reason: reason.slice(0, 500),
+    });
   }
 
   approvalGranted(runId: string, approvalId: string, approver: string): void {
@@ -96,7 +173,13 @@ export class Observer {
   }
 
   approvalDenied(runId: string, approvalId: string, approver: string, reason: string | undefined): void {
-    this.#t?.emit({ type: 'approval.denied', runId, approvalId, approver, ...(reason === undefined ? {} : { reason: reason.slice(0, 500) }) });
+    this.#t?.emit({
+      type: 'approval.denied',
+      runId,
+      approvalId,
+      approver,
+      ...(reason === undefined ? {} : { reason: reason.slice(0, 500) }),
+    });
   }
 
   budgetExceeded(runId: string, budget: 'steps' | 'tokens' | 'cost' | 'time', limit: number, used: number): void {
@@ -107,8 +190,23 @@ export class Observer {
     this.#t?.emit({ type: 'escalation', runId, reason, ...(channel === undefined ? {} : { channel }) });
   }
 
-  completed(runId: string, status: 'completed' | 'denied', durationMs: number, steps: number, costUsd: number, output: string | undefined): void {
-    this.#t?.emit({ type: 'run.completed', runId, status, durationMs, steps, costUsd, ...(this.content && output !== undefined ? { output } : {}) });
+  completed(
+    runId: string,
+    status: 'completed' | 'denied',
+    durationMs: number,
+    steps: number,
+    costUsd: number,
+    output: string | undefined,
+  ): void {
+    this.#t?.emit({
+      type: 'run.completed',
+      runId,
+      status,
+      durationMs,
+      steps,
+      costUsd,
+      ...(this.content && output !== undefined ? { output } : {}),
+    });
   }
 
   escalated(runId: string, durationMs: number, reason: string): void {

@@ -21,7 +21,10 @@ describe('telemetry through the real OpenTelemetry SDK', () => {
     const agent = createAgent({
       manifest,
       policy: shopPolicy(),
-      model: scripted({ turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { text: 'Delivered.' }] }, { modelId: 'scripted-1' }),
+      model: scripted(
+        { turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { text: 'Delivered.' }] },
+        { modelId: 'scripted-1' },
+      ),
       tools: shop.tools,
       telemetry,
       store: new MemoryStore(),
@@ -32,7 +35,12 @@ describe('telemetry through the real OpenTelemetry SDK', () => {
     expect(result.status).toBe('completed');
 
     const finished = spans.getFinishedSpans();
-    expect(finished.map((s) => s.name).sort()).toEqual(['chat scripted-1', 'chat scripted-1', 'execute_tool lookup_order', 'invoke_agent test-shop']);
+    expect(finished.map((s) => s.name).sort()).toEqual([
+      'chat scripted-1',
+      'chat scripted-1',
+      'execute_tool lookup_order',
+      'invoke_agent test-shop',
+    ]);
     const root = finished.find((s) => s.name === 'invoke_agent test-shop');
     expect(root?.kind).toBe(SpanKind.INTERNAL);
     for (const child of finished.filter((s) => s !== root)) expect(child.parentSpanContext?.spanId).toBe(root?.spanContext().spanId);

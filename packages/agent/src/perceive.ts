@@ -4,11 +4,20 @@ import type { RunState } from './state.js';
 
 /** Normalises the input to a non-empty string within the cap; throws `AGENT_BAD_INPUT` otherwise. */
 export function normaliseInput(input: unknown, maxChars: number): string {
-  const text = typeof input === 'string' ? input : typeof input === 'object' && input !== null && typeof (input as { text?: unknown }).text === 'string' ? (input as { text: string }).text : undefined;
+  const text =
+    typeof input === 'string'
+      ? input
+      : typeof input === 'object' && input !== null && typeof (input as { text?: unknown }).text === 'string'
+        ? (input as { text: string }).text
+        : undefined;
   if (text === undefined) throw new AgentError(AgentErrorCode.BadInput, 'run input must be a string or { text: string }');
   const trimmed = text.normalize('NFC').trim();
   if (trimmed.length === 0) throw new AgentError(AgentErrorCode.BadInput, 'run input is empty: give the user message');
-  if (trimmed.length > maxChars) throw new AgentError(AgentErrorCode.BadInput, `run input has ${trimmed.length} characters, more than the ${maxChars} allowed (maxInputChars)`);
+  if (trimmed.length > maxChars)
+    throw new AgentError(
+      AgentErrorCode.BadInput,
+      `run input has ${trimmed.length} characters, more than the ${maxChars} allowed (maxInputChars)`,
+    );
   return trimmed;
 }
 

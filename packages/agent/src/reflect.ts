@@ -50,13 +50,20 @@ export function detectLoop(state: RunState, calls: readonly PlannedCall[]): bool
   return loop;
 }
 
-export type OutputVerdict = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'denied' | 'review'; readonly ruleIds: readonly string[] };
+export type OutputVerdict =
+  { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'denied' | 'review'; readonly ruleIds: readonly string[] };
 
 /** Output guardrails on the final answer: `redact` rewrites it, `deny` withholds it, `needs-approval` sends it to a human. */
 export async function reflectOutput(rt: Runtime, state: RunState, text: string): Promise<OutputVerdict> {
   const decision = await rt.guard.session(state).evaluate({ hook: 'output', content: text });
   if (decision.wouldBe !== 'allow') {
-    state.decisions.push({ step: state.step, hook: 'output', action: decision.wouldBe, ruleIds: decision.ruleIds, enforced: decision.enforced });
+    state.decisions.push({
+      step: state.step,
+      hook: 'output',
+      action: decision.wouldBe,
+      ruleIds: decision.ruleIds,
+      enforced: decision.enforced,
+    });
     rt.observer.guardrail(state.runId, 'output', decision.action, decision.ruleIds, decision.enforced);
   }
   if (decision.action === 'deny') return { kind: 'denied', ruleIds: decision.ruleIds };

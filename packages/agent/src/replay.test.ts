@@ -1,4 +1,13 @@
-import { createMemorySink, createTelemetry, diffRecordings, formatRecordingDiff, parseRecording, stringifyRecording, TelemetryError, TelemetryErrorCode } from '@charter/telemetry';
+import {
+  createMemorySink,
+  createTelemetry,
+  diffRecordings,
+  formatRecordingDiff,
+  parseRecording,
+  stringifyRecording,
+  TelemetryError,
+  TelemetryErrorCode,
+} from '@charter/telemetry';
 import type { Recording, ReplaySession } from '@charter/telemetry';
 import { expectReplayToMatch } from '@charter/telemetry/testing';
 import { defineTool, MemoryLedger } from '@charter/tools';
@@ -29,11 +38,24 @@ const SCRIPT: ScriptInput = {
 };
 
 function options(script: ScriptInput = SCRIPT, tools: readonly AnyTool[] = createShop().tools): AgentOptions {
-  return { manifest, model: scripted(script), tools, policy, escalation: memoryEscalation(), store: new MemoryStore(), ledger: new MemoryLedger(), clock: () => 1_700_000_000_000 };
+  return {
+    manifest,
+    model: scripted(script),
+    tools,
+    policy,
+    escalation: memoryEscalation(),
+    store: new MemoryStore(),
+    ledger: new MemoryLedger(),
+    clock: () => 1_700_000_000_000,
+  };
 }
 
 /** What `charter replay` / a host does: the same agent, with the recording's model and tools. */
-const faithful = (session: ReplaySession): AgentOptions => ({ ...options(), model: replayModel(session), tools: replayTools(session, createShop().tools) });
+const faithful = (session: ReplaySession): AgentOptions => ({
+  ...options(),
+  model: replayModel(session),
+  tools: replayTools(session, createShop().tools),
+});
 
 async function recorded(): Promise<Recording> {
   const { result, recording } = await recordRun(options(), INPUT, { context, runId: 'rec-1' });
@@ -44,7 +66,13 @@ async function recorded(): Promise<Recording> {
 describe('recordRun', () => {
   it('records model responses, tool results with their parsed arguments, guardrail decisions, output and status', async () => {
     const recording = await recorded();
-    expect(recording).toMatchObject({ agent: 'test-shop', runId: 'rec-1', status: 'completed', output: { text: 'Refunded 60; a confirmation is in your inbox.' }, input: { text: INPUT, context } });
+    expect(recording).toMatchObject({
+      agent: 'test-shop',
+      runId: 'rec-1',
+      status: 'completed',
+      output: { text: 'Refunded 60; a confirmation is in your inbox.' },
+      input: { text: INPUT, context },
+    });
     expect(recording.modelResponses.map((m) => [m.step, m.finishReason, m.toolCalls.map((c) => c.name)])).toEqual([
       [0, 'tool-calls', ['lookup_order']],
       [1, 'tool-calls', ['refund_order']],
@@ -63,11 +91,17 @@ describe('recordRun', () => {
     // The PII in the input is redacted (input hook) and the injected order note is flagged (tool-result hook).
     expect(recording.decisions).toEqual([
       { step: 0, hook: 'input', action: 'redact', ruleIds: ['pii.email'] },
-      { step: 0, hook: 'tool-result', action: 'deny', ruleIds: ['injection.instruction-override', 'injection.tool-coercion'], callId: recording.toolResults[0]?.callId },
+      {
+        step: 0,
+        hook: 'tool-result',
+        action: 'deny',
+        ruleIds: ['injection.instruction-override', 'injection.tool-coercion'],
+        callId: recording.toolResults[0]?.callId,
+      },
     ]);
   });
 
-  it('still feeds the caller\'s telemetry, under its own content policy', async () => {
+  it("still feeds the caller's telemetry, under its own content policy", async () => {
     const sink = createMemorySink();
     const telemetry = createTelemetry({ agent: manifest.metadata.name, sinks: [sink] });
     const { recording } = await recordRun({ ...options(), telemetry }, INPUT, { context });
@@ -115,7 +149,9 @@ describe('rerun', () => {
       ['decision', 2, '/decisions/2'],
     ]);
     expect(diffs[1]?.actual).toMatchObject({ hook: 'tool-call', action: 'deny', callId: recording.toolResults[2]?.callId });
-    expect(formatRecordingDiff(diffs)).toContain('guardrail decision at step 2: /decisions/2 expected (nothing), got {"step":2,"hook":"tool-call","action":"deny"');
+    expect(formatRecordingDiff(diffs)).toContain(
+      'guardrail decision at step 2: /decisions/2 expected (nothing), got {"step":2,"hook":"tool-call","action":"deny"',
+    );
     // The recorded e-mail result was never used.
     expect(() => {
       session.assertDrained();
@@ -135,7 +171,11 @@ describe('rerun', () => {
       scopes: ['orders:read'],
       execute: ({ orderId }) => ({ orderId, total: 60, status: 'lost', note: '' }),
     });
-    const again = await rerun(recording, (s) => ({ ...options(), model: replayModel(s), tools: [changed, ...shop.tools.filter((t) => t.name !== 'lookup_order')] }));
+    const again = await rerun(recording, (s) => ({
+      ...options(),
+      model: replayModel(s),
+      tools: [changed, ...shop.tools.filter((t) => t.name !== 'lookup_order')],
+    }));
     const diffs = diffRecordings(recording, again);
     expect(diffs.map((d) => [d.section, d.step, d.path])).toEqual([
       ['tool', 0, '/toolResults/0/value/note'],
@@ -160,31 +200,49 @@ describe('rerun', () => {
     const recording = await recorded();
     const edited = structuredClone(recording);
     edited.modelResponses[0]!.toolCalls[0]!.args = { orderId: 'A-1' };
-    await expect(rerun(edited, faithful)).rejects.toMatchObject({ code: TelemetryErrorCode.ReplayDiverged, message: expect.stringContaining('/args/orderId') as unknown });
+    await expect(rerun(edited, faithful)).rejects.toMatchObject({
+      code: TelemetryErrorCode.ReplayDiverged,
+      message: expect.stringContaining('/args/orderId') as unknown,
+    });
   });
 
   it('replays recorded tool failures as the same error code', async () => {
     const failing = createShop({ faults: { transient: 1, random: () => 0 } });
-    const script: ScriptInput = { turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { text: 'The order system is down, sorry.' }] };
+    const script: ScriptInput = {
+      turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { text: 'The order system is down, sorry.' }],
+    };
     const { recording } = await recordRun(options(script, failing.tools), 'Where is A-1?', { context });
     expect(recording.toolResults[0]).toMatchObject({ outcome: 'error', errorCode: 'TOOL_TRANSIENT' });
     expect(recording.toolResults[0]?.value).toBeUndefined();
-    await expectReplayToMatch(recording, (session) => rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })));
+    await expectReplayToMatch(recording, (session) =>
+      rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })),
+    );
   });
 
   it('a paused run records `escalated` with output.pausedFor; recorded approvals are replayed', async () => {
-    const script: ScriptInput = { turns: [{ toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount: 250 } }] }, { text: 'Refunded 250.' }] };
+    const script: ScriptInput = {
+      turns: [{ toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount: 250 } }] }, { text: 'Refunded 250.' }],
+    };
     const paused = await recordRun(options(script), 'Refund A-2 in full', { context });
     expect(paused.result.status).toBe('paused');
     expect(paused.recording.status).toBe('escalated');
-    expect(paused.recording.output).toEqual({ pausedFor: { tool: 'refund_order', callId: paused.result.approval?.callId, reason: 'manifest approval policy: when amount > 100' } });
-    await expectReplayToMatch(paused.recording, (session) => rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })));
+    expect(paused.recording.output).toEqual({
+      pausedFor: { tool: 'refund_order', callId: paused.result.approval?.callId, reason: 'manifest approval policy: when amount > 100' },
+    });
+    await expectReplayToMatch(paused.recording, (session) =>
+      rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })),
+    );
 
-    const approved = await recordRun(options(script), 'Refund A-2 in full', { context, approvals: [{ approved: true, approver: 'lead@example.com' }] });
+    const approved = await recordRun(options(script), 'Refund A-2 in full', {
+      context,
+      approvals: [{ approved: true, approver: 'lead@example.com' }],
+    });
     expect(approved.result.status).toBe('completed');
     expect(approved.recording.input).toMatchObject({ approvals: [{ approved: true, approver: 'lead@example.com' }] });
     expect(approved.recording.toolResults.map((t) => t.name)).toEqual(['refund_order']);
-    await expectReplayToMatch(approved.recording, (session) => rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })));
+    await expectReplayToMatch(approved.recording, (session) =>
+      rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })),
+    );
   });
 
   it('a recorded model failure is raised again (AGENT_REPLAY) so the re-run takes the same path', async () => {

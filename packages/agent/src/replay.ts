@@ -11,7 +11,15 @@ import type {
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
 import { createRecorder, createReplay, createTelemetry } from '@charter/telemetry';
-import type { EventInput, JsonValue, Recording, ReplaySession, RunStatus as RecordingStatus, Telemetry, TelemetryEvent } from '@charter/telemetry';
+import type {
+  EventInput,
+  JsonValue,
+  Recording,
+  ReplaySession,
+  RunStatus as RecordingStatus,
+  Telemetry,
+  TelemetryEvent,
+} from '@charter/telemetry';
 import { defineTool, MemoryLedger, ToolError } from '@charter/tools';
 import type { AnyTool, ToolErrorCode } from '@charter/tools';
 import type { ZodType } from 'zod';
@@ -61,8 +69,21 @@ interface ModelEntry {
 
 type Entry =
   | { readonly kind: 'model'; readonly step: number; readonly response: ModelEntry }
-  | { readonly kind: 'tool'; readonly step: number; readonly result: { callId: string; name: string; args: JsonValue; outcome: 'ok' | 'error'; value?: JsonValue; errorCode?: string } }
-  | { readonly kind: 'decision'; readonly step: number; readonly decision: { hook: 'input' | 'output' | 'tool-call' | 'tool-result'; action: 'allow' | 'redact' | 'needs-approval' | 'deny'; ruleIds: string[]; callId?: string } };
+  | {
+      readonly kind: 'tool';
+      readonly step: number;
+      readonly result: { callId: string; name: string; args: JsonValue; outcome: 'ok' | 'error'; value?: JsonValue; errorCode?: string };
+    }
+  | {
+      readonly kind: 'decision';
+      readonly step: number;
+      readonly decision: {
+        hook: 'input' | 'output' | 'tool-call' | 'tool-result';
+        action: 'allow' | 'redact' | 'needs-approval' | 'deny';
+        ruleIds: string[];
+        callId?: string;
+      };
+    };
 
 interface RunLog {
   step: number;
@@ -95,7 +116,8 @@ function modelEntry(output: unknown, finishReason: string, inputTokens: number, 
   if (Array.isArray(output)) {
     for (const part of output as LanguageModelV3Content[]) {
       if (part.type === 'text') text = (text ?? '') + part.text;
-      else if (part.type === 'tool-call' && part.providerExecuted !== true) toolCalls.push({ callId: part.toolCallId, name: part.toolName, args: modelArgs(part.input) });
+      else if (part.type === 'tool-call' && part.providerExecuted !== true)
+        toolCalls.push({ callId: part.toolCallId, name: part.toolName, args: modelArgs(part.input) });
     }
   }
   return { ...(text === undefined ? {} : { text }), toolCalls, finishReason, usage: { inputTokens, outputTokens } };
@@ -127,7 +149,11 @@ export function createRecordingTap(options: RecordingTapOptions): RecordingTap {
         log.step = event.step ?? log.step;
         break;
       case 'model.response':
-        log.entries.push({ kind: 'model', step: log.step, response: modelEntry(event.output, event.finishReason, event.inputTokens, event.outputTokens) });
+        log.entries.push({
+          kind: 'model',
+          step: log.step,
+          response: modelEntry(event.output, event.finishReason, event.inputTokens, event.outputTokens),
+        });
         break;
       case 'tool.call':
         log.args.set(event.callId, argsOf(event.name, event.args));
@@ -147,7 +173,16 @@ export function createRecordingTap(options: RecordingTapOptions): RecordingTap {
         });
         break;
       case 'guardrail.decision':
-        log.entries.push({ kind: 'decision', step: log.step, decision: { hook: event.hook, action: event.action, ruleIds: [...event.ruleIds], ...(event.callId === undefined ? {} : { callId: event.callId }) } });
+        log.entries.push({
+          kind: 'decision',
+          step: log.step,
+          decision: {
+            hook: event.hook,
+            action: event.action,
+            ruleIds: [...event.ruleIds],
+            ...(event.callId === undefined ? {} : { callId: event.callId }),
+          },
+        });
         break;
       case 'approval.requested':
         log.pausedFor = { tool: event.tool, callId: event.callId, reason: event.reason };
@@ -187,7 +222,11 @@ export function createRecordingTap(options: RecordingTapOptions): RecordingTap {
     telemetry,
     take(result, input) {
       const log = runs.get(result.runId);
-      if (log === undefined) throw new AgentError(AgentErrorCode.RunNotFound, `no events of run ${result.runId} went through this tap: pass tap.telemetry as the agent's telemetry`);
+      if (log === undefined)
+        throw new AgentError(
+          AgentErrorCode.RunNotFound,
+          `no events of run ${result.runId} went through this tap: pass tap.telemetry as the agent's telemetry`,
+        );
       runs.delete(result.runId);
       // A paused run has no recording status of its own: it is handed to a human, so it records
       // `escalated` with `output.pausedFor` naming the call that waits for approval.
@@ -216,7 +255,12 @@ function inputOf(text: string, runOptions: RunOptions, approvals: readonly Appro
   };
 }
 
-async function runWithApprovals(options: AgentOptions, text: string, runOptions: RunOptions, approvals: readonly ApprovalDecision[]): Promise<{ result: RunResult; used: ApprovalDecision[] }> {
+async function runWithApprovals(
+  options: AgentOptions,
+  text: string,
+  runOptions: RunOptions,
+  approvals: readonly ApprovalDecision[],
+): Promise<{ result: RunResult; used: ApprovalDecision[] }> {
   const agent = createAgent(options);
   const used: ApprovalDecision[] = [];
   try {
@@ -244,7 +288,12 @@ export async function recordRun(
 ): Promise<{ readonly result: RunResult; readonly recording: Recording }> {
   const text = typeof input === 'string' ? input : input.text;
   const { approvals = [], ...rest } = runOptions;
-  const tap = createRecordingTap({ agent: options.manifest.metadata.name, tools: options.tools, ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }), ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const tap = createRecordingTap({
+    agent: options.manifest.metadata.name,
+    tools: options.tools,
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   const { result, used } = await runWithApprovals({ ...options, telemetry: tap.telemetry }, text, rest, approvals);
   return { result, recording: tap.take(result, inputOf(text, rest, used)) };
 }
@@ -269,7 +318,10 @@ const UNIFIED = new Set(['stop', 'length', 'content-filter', 'tool-calls', 'erro
  * tool calls, finish reason and token usage. A recorded model failure (finish reason `error`, no
  * content) is thrown again, so the run takes the same path.
  */
-export function replayModel(session: ReplaySession, options: { readonly provider?: string; readonly modelId?: string } = {}): LanguageModelV3 {
+export function replayModel(
+  session: ReplaySession,
+  options: { readonly provider?: string; readonly modelId?: string } = {},
+): LanguageModelV3 {
   async function doGenerate(call: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     if (call.abortSignal?.aborted === true) throw call.abortSignal.reason ?? new Error('aborted');
     const recorded = served(session, () => session.model.next());
@@ -278,7 +330,12 @@ export function replayModel(session: ReplaySession, options: { readonly provider
     }
     const content: LanguageModelV3Content[] = [
       ...(recorded.text === undefined ? [] : [{ type: 'text' as const, text: recorded.text }]),
-      ...recorded.toolCalls.map((c) => ({ type: 'tool-call' as const, toolCallId: c.callId, toolName: c.name, input: typeof c.args === 'string' ? c.args : JSON.stringify(c.args) })),
+      ...recorded.toolCalls.map((c) => ({
+        type: 'tool-call' as const,
+        toolCallId: c.callId,
+        toolName: c.name,
+        input: typeof c.args === 'string' ? c.args : JSON.stringify(c.args),
+      })),
     ];
     const unified = (UNIFIED.has(recorded.finishReason) ? recorded.finishReason : 'other') as LanguageModelV3FinishReason['unified'];
     const inputTokens = recorded.usage?.inputTokens ?? 0;
@@ -286,7 +343,10 @@ export function replayModel(session: ReplaySession, options: { readonly provider
     return Promise.resolve({
       content,
       finishReason: { unified, raw: recorded.finishReason },
-      usage: { inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: outputTokens, text: outputTokens, reasoning: 0 } },
+      usage: {
+        inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: 0 },
+        outputTokens: { total: outputTokens, text: outputTokens, reasoning: 0 },
+      },
       warnings: [],
     });
   }
@@ -300,7 +360,12 @@ export function replayModel(session: ReplaySession, options: { readonly provider
       const result = await doGenerate(call);
       const parts: LanguageModelV3StreamPart[] = [{ type: 'stream-start', warnings: [] }];
       for (const [index, part] of result.content.entries()) {
-        if (part.type === 'text') parts.push({ type: 'text-start', id: `t${index}` }, { type: 'text-delta', id: `t${index}`, delta: part.text }, { type: 'text-end', id: `t${index}` });
+        if (part.type === 'text')
+          parts.push(
+            { type: 'text-start', id: `t${index}` },
+            { type: 'text-delta', id: `t${index}`, delta: part.text },
+            { type: 'text-end', id: `t${index}` },
+          );
         else parts.push(part as LanguageModelV3StreamPart);
       }
       parts.push({ type: 'finish', finishReason: result.finishReason, usage: result.usage });
@@ -340,7 +405,11 @@ export function replayTools(session: ReplaySession, tools: readonly AnyTool[]): 
       execute(input: unknown) {
         const recorded = served(session, () => session.tools.call(tool.name, toJson(input)));
         if (recorded.outcome === 'ok') return recorded.value;
-        throw new ToolError((recorded.errorCode ?? 'TOOL_FAILED') as ToolErrorCode, `replayed failure of ${tool.name} (${recorded.errorCode ?? 'TOOL_FAILED'}), as recorded`, { retriable: false });
+        throw new ToolError(
+          (recorded.errorCode ?? 'TOOL_FAILED') as ToolErrorCode,
+          `replayed failure of ${tool.name} (${recorded.errorCode ?? 'TOOL_FAILED'}), as recorded`,
+          { retriable: false },
+        );
       },
     }),
   );
@@ -348,8 +417,12 @@ export function replayTools(session: ReplaySession, tools: readonly AnyTool[]): 
 
 function recordedInput(value: JsonValue): RecordedInput {
   if (typeof value === 'string') return { text: value };
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.text === 'string') return value as unknown as RecordedInput;
-  throw new AgentError(AgentErrorCode.BadInput, 'the recording\'s input is neither a string nor { text, tenant?, user?, context?, approvals? }: it was not recorded by @charter/agent');
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.text === 'string')
+    return value as unknown as RecordedInput;
+  throw new AgentError(
+    AgentErrorCode.BadInput,
+    "the recording's input is neither a string nor { text, tenant?, user?, context?, approvals? }: it was not recorded by @charter/agent",
+  );
 }
 
 function isSession(value: Recording | ReplaySession): value is ReplaySession {
@@ -367,11 +440,16 @@ const RUN_ID = /^[\w.-]{1,180}$/;
  * when the run asked for a model response or tool result the recording does not hold. Call
  * `session.assertDrained()` afterwards (after diffing) to check every recorded response was used.
  */
-export async function rerun(source: Recording | ReplaySession, build: (session: ReplaySession) => AgentOptions | Promise<AgentOptions>, options: { readonly runId?: string } = {}): Promise<Recording> {
+export async function rerun(
+  source: Recording | ReplaySession,
+  build: (session: ReplaySession) => AgentOptions | Promise<AgentOptions>,
+  options: { readonly runId?: string } = {},
+): Promise<Recording> {
   const session = isSession(source) ? source : createReplay(source);
   const input = recordedInput(session.input);
   const agentOptions = await build(session);
-  if (typeof agentOptions !== 'object' || (agentOptions as unknown) === null) throw new AgentError(AgentErrorCode.BadOptions, 'rerun: build(session) must return the agent options');
+  if (typeof agentOptions !== 'object' || (agentOptions as unknown) === null)
+    throw new AgentError(AgentErrorCode.BadOptions, 'rerun: build(session) must return the agent options');
   const recordedId = session.recording.runId;
   const runId = options.runId ?? (RUN_ID.test(recordedId) ? `${recordedId}.replay` : `replay-${randomUUID()}`);
   const tap = createRecordingTap({
@@ -380,7 +458,13 @@ export async function rerun(source: Recording | ReplaySession, build: (session: 
     ...(agentOptions.telemetry === undefined ? {} : { telemetry: agentOptions.telemetry }),
     ...(agentOptions.clock === undefined ? {} : { clock: agentOptions.clock }),
   });
-  const isolated: AgentOptions = { ...agentOptions, telemetry: tap.telemetry, store: new MemoryStore(), ledger: new MemoryLedger(), escalation: memoryEscalation() };
+  const isolated: AgentOptions = {
+    ...agentOptions,
+    telemetry: tap.telemetry,
+    store: new MemoryStore(),
+    ledger: new MemoryLedger(),
+    escalation: memoryEscalation(),
+  };
   const runOptions: RunOptions = {
     runId,
     ...(input.tenant === undefined ? {} : { tenant: input.tenant }),

@@ -33,7 +33,8 @@ export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | 
       if (state.queue.length > 0) {
         const outcome = await act(rt, state, runSignal);
         if (outcome.kind === 'pause') return await pause(rt, state, segmentStart);
-        if (outcome.kind === 'escalate') return await escalate(rt, state, outcome.reason, segmentStart, `run handed to a human: ${outcome.reason}`);
+        if (outcome.kind === 'escalate')
+          return await escalate(rt, state, outcome.reason, segmentStart, `run handed to a human: ${outcome.reason}`);
       }
       const budget = checkBudgets(rt, state, segmentStart);
       if (budget !== undefined) return await escalate(rt, state, budget, segmentStart, `the ${budget.slice(7)} budget is used up`);
@@ -41,9 +42,22 @@ export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | 
       const decision = await decide(rt, state, runSignal);
       switch (decision.kind) {
         case 'error':
-          return await escalate(rt, state, isAborted(runSignal) ? 'budget_time' : 'model_error', segmentStart, `the model call failed: ${decision.message.slice(0, 300)}`);
+          return await escalate(
+            rt,
+            state,
+            isAborted(runSignal) ? 'budget_time' : 'model_error',
+            segmentStart,
+            `the model call failed: ${decision.message.slice(0, 300)}`,
+          );
         case 'malformed':
-          if (state.repairs >= MAX_REPAIRS) return await escalate(rt, state, 'malformed_output', segmentStart, `the model's output stayed unusable after ${MAX_REPAIRS} repair attempt: ${decision.problem.slice(0, 300)}`);
+          if (state.repairs >= MAX_REPAIRS)
+            return await escalate(
+              rt,
+              state,
+              'malformed_output',
+              segmentStart,
+              `the model's output stayed unusable after ${MAX_REPAIRS} repair attempt: ${decision.problem.slice(0, 300)}`,
+            );
           state.repairs++;
           state.messages.push(...repairMessages(decision.raw, decision.problem));
           continue;
@@ -61,8 +75,18 @@ export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | 
           const verdict = await reflectOutput(rt, state, decision.text);
           if (verdict.kind !== 'ok') {
             // A withheld answer stays out of the conversation; one held for review goes to the human.
-            state.messages.push({ role: 'assistant', content: [{ type: 'text', text: verdict.kind === 'review' ? decision.text : REFUSAL }] });
-            if (verdict.kind === 'review') return await escalate(rt, state, 'review_required', segmentStart, `the answer needs a human's review (${verdict.ruleIds.join(', ')})`);
+            state.messages.push({
+              role: 'assistant',
+              content: [{ type: 'text', text: verdict.kind === 'review' ? decision.text : REFUSAL }],
+            });
+            if (verdict.kind === 'review')
+              return await escalate(
+                rt,
+                state,
+                'review_required',
+                segmentStart,
+                `the answer needs a human's review (${verdict.ruleIds.join(', ')})`,
+              );
             return finish(rt, state, 'denied', REFUSAL, segmentStart);
           }
           state.messages.push({ role: 'assistant', content: [{ type: 'text', text: verdict.text }] });
@@ -86,14 +110,24 @@ function runAbortSignal(rt: Runtime, state: RunState, signal: AbortSignal | unde
   return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
 }
 
-export function result(rt: Runtime, state: RunState, segmentStart: number, extra: Partial<Pick<RunResult, 'escalation' | 'escalationError'>> = {}): RunResult {
+export function result(
+  rt: Runtime,
+  state: RunState,
+  segmentStart: number,
+  extra: Partial<Pick<RunResult, 'escalation' | 'escalationError'>> = {},
+): RunResult {
   const { usage } = state;
   return {
     status: state.status === 'running' ? 'failed' : state.status,
     runId: state.runId,
     output: state.output,
     steps: state.step,
-    usage: { tokens: usage.inputTokens + usage.outputTokens, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd },
+    usage: {
+      tokens: usage.inputTokens + usage.outputTokens,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      costUsd: usage.costUsd,
+    },
     reason: state.reason,
     actions: state.actions,
     decisions: state.decisions,
@@ -140,7 +174,13 @@ function transcript(rt: Runtime, state: RunState): ContextPacket['transcript'] {
 }
 
 /** Builds the context packet a human receives. */
-export function contextPacket(rt: Runtime, state: RunState, reason: EscalationReason, message: string, segmentStart: number): ContextPacket {
+export function contextPacket(
+  rt: Runtime,
+  state: RunState,
+  reason: EscalationReason,
+  message: string,
+  segmentStart: number,
+): ContextPacket {
   const budgets = rt.manifest.spec.budgets;
   const listed = rt.manifest.spec.playbooks;
   const playbook = PLAYBOOKS[reason].find((id) => listed.includes(id));
@@ -166,7 +206,13 @@ export function contextPacket(rt: Runtime, state: RunState, reason: EscalationRe
   };
 }
 
-export async function escalate(rt: Runtime, state: RunState, reason: EscalationReason, segmentStart: number, message: string): Promise<RunResult> {
+export async function escalate(
+  rt: Runtime,
+  state: RunState,
+  reason: EscalationReason,
+  segmentStart: number,
+  message: string,
+): Promise<RunResult> {
   state.status = 'escalated';
   state.reason = reason;
   state.pending = undefined;

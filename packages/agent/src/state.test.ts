@@ -12,14 +12,27 @@ describe('checkpoints', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'charter-state-'));
   });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   function makeAgent(store: FileStore | MemoryStore) {
     const shop = createShop();
     const agent = createAgent({
       manifest: shopManifest(),
       policy: shopPolicy(),
-      model: scripted({ turns: [{ text: 'Checking.', toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-2' } }, { tool: 'refund_order', args: { orderId: 'A-2', amount: 250, reason: 'damaged' } }] }, { text: 'Done.' }] }),
+      model: scripted({
+        turns: [
+          {
+            text: 'Checking.',
+            toolCalls: [
+              { tool: 'lookup_order', args: { orderId: 'A-2' } },
+              { tool: 'refund_order', args: { orderId: 'A-2', amount: 250, reason: 'damaged' } },
+            ],
+          },
+          { text: 'Done.' },
+        ],
+      }),
       tools: shop.tools,
       store,
       ledger: new MemoryLedger(),

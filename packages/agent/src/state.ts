@@ -123,7 +123,11 @@ function buildStateSchema() {
     status: z.enum(['completed', 'escalated', 'denied', 'failed', 'paused', 'running']),
     messages: z.array(z.looseObject({ role: z.enum(['system', 'user', 'assistant', 'tool']) })),
     step: z.int().nonnegative(),
-    usage: z.strictObject({ inputTokens: z.number().nonnegative(), outputTokens: z.number().nonnegative(), costUsd: z.number().nonnegative() }),
+    usage: z.strictObject({
+      inputTokens: z.number().nonnegative(),
+      outputTokens: z.number().nonnegative(),
+      costUsd: z.number().nonnegative(),
+    }),
     startedAt: z.number(),
     elapsedMs: z.number().nonnegative(),
     repairs: z.int().nonnegative(),
@@ -154,7 +158,10 @@ export function parseState(text: string, where: string): RunState {
   const parsed = (stateSchema ??= buildStateSchema()).safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new AgentError(AgentErrorCode.BadState, `checkpoint ${where} is not a run state (${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}); it may be from another version`);
+    throw new AgentError(
+      AgentErrorCode.BadState,
+      `checkpoint ${where} is not a run state (${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}); it may be from another version`,
+    );
   }
   // JSON drops `undefined`: restore the optional fields as explicit undefined.
   const state = raw as RunState;

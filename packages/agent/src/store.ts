@@ -79,12 +79,18 @@ export class FileStore implements RunStore {
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
-      throw new AgentError(AgentErrorCode.Store, `cannot create the run store directory ${dir}: ${(error as Error).message}`, { cause: error });
+      throw new AgentError(AgentErrorCode.Store, `cannot create the run store directory ${dir}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
   #path(runId: string, ext: string): string {
-    if (!SAFE_ID.test(runId)) throw new AgentError(AgentErrorCode.Store, `run id "${runId.slice(0, 80)}" cannot name a file: use letters, digits, ".", "_" and "-"`);
+    if (!SAFE_ID.test(runId))
+      throw new AgentError(
+        AgentErrorCode.Store,
+        `run id "${runId.slice(0, 80)}" cannot name a file: use letters, digits, ".", "_" and "-"`,
+      );
     return join(this.dir, `${runId}${ext}`);
   }
 
@@ -103,7 +109,9 @@ export class FileStore implements RunStore {
       await syncDir(this.dir);
     } catch (error) {
       await rm(tmp, { force: true });
-      throw new AgentError(AgentErrorCode.Store, `cannot checkpoint run ${state.runId} to ${path}: ${(error as Error).message}`, { cause: error });
+      throw new AgentError(AgentErrorCode.Store, `cannot checkpoint run ${state.runId} to ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

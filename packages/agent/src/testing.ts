@@ -40,7 +40,11 @@ export function faultyModel(model: LanguageModelV3, options: FaultyModelOptions)
       const result = await model.doGenerate(call);
       if (options.random() >= options.malformedRate) return result;
       const tool = call.tools?.[0]?.name ?? 'unknown';
-      return { ...result, content: [{ type: 'tool-call', toolCallId: 'malformed', toolName: tool, input: '{"truncated": ' }], finishReason: { unified: 'tool-calls', raw: 'tool_calls' } };
+      return {
+        ...result,
+        content: [{ type: 'tool-call', toolCallId: 'malformed', toolName: tool, input: '{"truncated": ' }],
+        finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+      };
     },
     doStream: (call) => model.doStream(call),
   };

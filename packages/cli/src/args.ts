@@ -9,7 +9,10 @@ export interface ParsedArgs {
  * Parses `--flag`, `--flag=value`, `--flag value` (for flags listed in `valued`) and positionals.
  * Unknown flags are usage errors: a typo never silently changes what a command does.
  */
-export function parseArgs(args: readonly string[], spec: { boolean?: readonly string[]; valued?: readonly string[]; aliases?: Readonly<Record<string, string>> }): ParsedArgs {
+export function parseArgs(
+  args: readonly string[],
+  spec: { boolean?: readonly string[]; valued?: readonly string[]; aliases?: Readonly<Record<string, string>> },
+): ParsedArgs {
   const booleans = new Set(spec.boolean ?? []);
   const valued = new Set(spec.valued ?? []);
   const positionals: string[] = [];

@@ -28,12 +28,14 @@ for (const file of playbookFiles) {
   const path = join(playbookDir, file);
   const { value, issues } = loadPlaybook(path);
   for (const issue of issues) playbookIssues.push(`${relative(root, issue.file)}:${issue.line}:${issue.column}: ${issue.message}`);
-  if (value) playbooks.set(value.metadata.name, { file, value, body: readFileSync(path, 'utf8').split('\n---\n').slice(1).join('\n---\n') });
+  if (value)
+    playbooks.set(value.metadata.name, { file, value, body: readFileSync(path, 'utf8').split('\n---\n').slice(1).join('\n---\n') });
 }
 
 const manifests: { file: string; value: AgentManifest }[] = [];
 for (const file of discover(root).filter((path) => /\.ya?ml$/.test(path))) {
-  for (const document of loadDocuments(file).value) if (document.kind === 'Agent') manifests.push({ file: relative(root, file), value: document.value });
+  for (const document of loadDocuments(file).value)
+    if (document.kind === 'Agent') manifests.push({ file: relative(root, file), value: document.value });
 }
 
 const generated = manifests.flatMap(({ file, value }) =>
@@ -114,7 +116,10 @@ function playbookColumn(text: string): string[] {
       column = -1;
       continue;
     }
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     if (column < 0) {
       column = cells.findIndex((cell) => /^playbook$/i.test(cell.replaceAll('*', '')));
       continue;
@@ -123,7 +128,10 @@ function playbookColumn(text: string): string[] {
     if (/^:?-{3,}:?$/.test(cell) || cell === '' || cell === '—' || cell === '-') continue;
     // A linked cell names its playbooks by link target; a plain cell by its words.
     const targets = [...cell.matchAll(/\]\(([^()\s]{1,200})\)/g)].map((match) => match[1] ?? '');
-    const words = targets.length > 0 ? targets.map((target) => target.replace(/\/$/, '').split('/').at(-1)?.replace(/\.md$/, '') ?? '') : cell.replaceAll('`', ' ').split(/[\s,]+/);
+    const words =
+      targets.length > 0
+        ? targets.map((target) => target.replace(/\/$/, '').split('/').at(-1)?.replace(/\.md$/, '') ?? '')
+        : cell.replaceAll('`', ' ').split(/[\s,]+/);
     for (const word of words) if (/^[a-z][a-z0-9-]{0,63}$/.test(word)) ids.push(word);
   }
   return ids;
@@ -171,7 +179,9 @@ describe('playbooks, manifests, alerts and docs agree', () => {
 
   it('every playbook id an Agent manifest names exists', () => {
     expect(manifests.length).toBeGreaterThan(0);
-    const missing = manifests.flatMap(({ file, value }) => value.spec.playbooks.filter((id) => !playbooks.has(id)).map((id) => `${file}: ${id}`));
+    const missing = manifests.flatMap(({ file, value }) =>
+      value.spec.playbooks.filter((id) => !playbooks.has(id)).map((id) => `${file}: ${id}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -182,9 +192,11 @@ describe('playbooks, manifests, alerts and docs agree', () => {
       const id = /playbooks\/([a-z][a-z0-9-]{0,63})\/$/.exec(rule.annotations.runbook_url)?.[1];
       const playbook = id === undefined ? undefined : playbooks.get(id);
       if (!playbook) problems.push(`${file}: ${rule.alert} links ${rule.annotations.runbook_url}, which is no playbook`);
-      else if (!playbook.value.spec.triggers.alerts.includes(rule.alert)) problems.push(`${file}: ${rule.alert} opens ${id ?? ''}, whose triggers do not list it`);
+      else if (!playbook.value.spec.triggers.alerts.includes(rule.alert))
+        problems.push(`${file}: ${rule.alert} opens ${id ?? ''}, whose triggers do not list it`);
     }
-    for (const [alert, { playbook }] of Object.entries(ALERTS)) if (!playbooks.has(playbook)) problems.push(`ALERTS.${alert}: no playbook ${playbook}`);
+    for (const [alert, { playbook }] of Object.entries(ALERTS))
+      if (!playbooks.has(playbook)) problems.push(`ALERTS.${alert}: no playbook ${playbook}`);
     expect(problems).toEqual([]);
   });
 
@@ -197,26 +209,35 @@ describe('playbooks, manifests, alerts and docs agree', () => {
   });
 
   it('the table parser finds ids in a playbook column (so the check above can fail)', () => {
-    const table = '| code | meaning | Playbook |\n|---|---|---|\n| `TOOL_TIMEOUT` | slow | [Tool timeouts](../playbooks/tool-timeouts.md) |\n| `X` | y | — |\n| `Y` | z | `cost-runaway`, `no-such-playbook` |\n\n| a | b |\n|---|---|\n| c | d |\n';
+    const table =
+      '| code | meaning | Playbook |\n|---|---|---|\n| `TOOL_TIMEOUT` | slow | [Tool timeouts](../playbooks/tool-timeouts.md) |\n| `X` | y | — |\n| `Y` | z | `cost-runaway`, `no-such-playbook` |\n\n| a | b |\n|---|---|\n| c | d |\n';
     expect(playbookColumn(table)).toEqual(['tool-timeouts', 'cost-runaway', 'no-such-playbook']);
   });
 
   it('every trigger alert is one the generator produces for the repository manifests', () => {
-    const unknown = [...playbooks.values()].flatMap(({ file, value }) => value.spec.triggers.alerts.filter((alert) => !generatedNames.has(alert)).map((alert) => `${file}: ${alert}`));
+    const unknown = [...playbooks.values()].flatMap(({ file, value }) =>
+      value.spec.triggers.alerts.filter((alert) => !generatedNames.has(alert)).map((alert) => `${file}: ${alert}`),
+    );
     expect(unknown).toEqual([]);
   });
 
   it('every trigger error code, and every error code the alerts select on, is in a package’s exported code map', async () => {
     const { codes, unavailable } = await exportedErrorCodes();
-    const named = [...playbooks.values()].flatMap(({ file, value }) => value.spec.triggers.errorCodes.map((code) => ({ where: file, code })));
-    for (const { file, rule } of generated) for (const match of rule.expr.matchAll(/error_code="([A-Z_]{1,64})"/g)) named.push({ where: `${file} ${rule.alert}`, code: match[1] ?? '' });
+    const named = [...playbooks.values()].flatMap(({ file, value }) =>
+      value.spec.triggers.errorCodes.map((code) => ({ where: file, code })),
+    );
+    for (const { file, rule } of generated)
+      for (const match of rule.expr.matchAll(/error_code="([A-Z_]{1,64})"/g))
+        named.push({ where: `${file} ${rule.alert}`, code: match[1] ?? '' });
     expect(named.length).toBeGreaterThan(0);
     const unknown = named.filter(({ code }) => !codes.has(code)).map(({ where, code }) => `${where}: ${code}`);
     expect(unknown, `packages not (yet) exporting a code map: ${unavailable.join('; ') || 'none'}`).toEqual([]);
   });
 
   it('every trigger guardrail rule is exported by @charter/guardrails', async () => {
-    const named = [...playbooks.values()].flatMap(({ file, value }) => value.spec.triggers.guardrailRules.map((rule) => `${file}: ${rule}`));
+    const named = [...playbooks.values()].flatMap(({ file, value }) =>
+      value.spec.triggers.guardrailRules.map((rule) => `${file}: ${rule}`),
+    );
     if (named.length === 0) return; // no playbook names a rule id yet
     const known = await exportedGuardrailRules();
     expect(typeof known, typeof known === 'string' ? known : '').toBe('object');
@@ -225,7 +246,9 @@ describe('playbooks, manifests, alerts and docs agree', () => {
 
   it('every rollout-check trigger is a field of spec.rollout.analysis', () => {
     const fields = Object.keys(RolloutAnalysis.shape);
-    const unknown = [...playbooks.values()].flatMap(({ file, value }) => value.spec.triggers.rolloutChecks.filter((check) => !fields.includes(check)).map((check) => `${file}: ${check}`));
+    const unknown = [...playbooks.values()].flatMap(({ file, value }) =>
+      value.spec.triggers.rolloutChecks.filter((check) => !fields.includes(check)).map((check) => `${file}: ${check}`),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -262,7 +285,9 @@ describe('playbooks, manifests, alerts and docs agree', () => {
 
 describe.skipIf(!has('promtool') && !inCi)('playbook PromQL parses (real promtool)', () => {
   it('promtool check rules accepts every playbook query', () => {
-    const rules = [...playbooks.values()].flatMap(({ value }) => queriesOf(value)).map((expr, index) => ({ record: `playbook:query:${index}`, expr }));
+    const rules = [...playbooks.values()]
+      .flatMap(({ value }) => queriesOf(value))
+      .map((expr, index) => ({ record: `playbook:query:${index}`, expr }));
     expect(rules.length).toBeGreaterThan(20);
     const path = join(mkdtempSync(join(tmpdir(), 'charter-playbook-queries-')), 'queries.rules.yaml');
     writeFileSync(path, JSON.stringify({ groups: [{ name: 'playbook-queries', rules }] }));
@@ -282,7 +307,10 @@ describe.skipIf(!has('mkdocs') && !inCi)('docs site (real mkdocs)', () => {
 });
 
 describe('external tools', () => {
-  it.skipIf(inCi || (has('promtool') && has('mkdocs')))('promtool or mkdocs is missing: their checks above were skipped (they fail in CI)', () => {
-    expect(has('promtool') && has('mkdocs')).toBe(false);
-  });
+  it.skipIf(inCi || (has('promtool') && has('mkdocs')))(
+    'promtool or mkdocs is missing: their checks above were skipped (they fail in CI)',
+    () => {
+      expect(has('promtool') && has('mkdocs')).toBe(false);
+    },
+  );
 });

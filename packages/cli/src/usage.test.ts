@@ -52,7 +52,9 @@ describe('main', () => {
   it('an unknown command is a usage error hinting at charter --help', async () => {
     const io = captureIo(cwd);
     expect(await main(['--definitely-unknown'], io)).toBe(2);
-    expect(io.err()).toBe(`charter: unknown command "--definitely-unknown"; commands: ${names.join(', ')}\nRun "charter --help" for usage.\n`);
+    expect(io.err()).toBe(
+      `charter: unknown command "--definitely-unknown"; commands: ${names.join(', ')}\nRun "charter --help" for usage.\n`,
+    );
   });
 
   it('no command prints the overview with exit 2; --help prints it with exit 0', async () => {

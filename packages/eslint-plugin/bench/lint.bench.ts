@@ -23,13 +23,19 @@ interface ChildResult {
 }
 
 async function child(mode: Mode): Promise<void> {
-  const [{ ESLint }, tseslint, { default: plugin }] = await Promise.all([import('eslint'), import('typescript-eslint'), import('../src/index.js')]);
+  const [{ ESLint }, tseslint, { default: plugin }] = await Promise.all([
+    import('eslint'),
+    import('typescript-eslint'),
+    import('../src/index.js'),
+  ]);
   const base = {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: TARGET } },
   };
   // `typed`: the repository's own type-aware rule set (typescript-eslint strict + stylistic, type-checked).
-  const typed = mode.startsWith('typed') ? [...tseslint.configs.strictTypeChecked, ...tseslint.configs.stylisticTypeChecked].map((c) => ({ ...c, files: ['**/*.ts'] })) : [];
+  const typed = mode.startsWith('typed')
+    ? [...tseslint.configs.strictTypeChecked, ...tseslint.configs.stylisticTypeChecked].map((c) => ({ ...c, files: ['**/*.ts'] }))
+    : [];
   const charter = mode.endsWith('+plugin') ? [{ ...plugin.configs.recommended, files: ['**/*.ts'] }] : [];
   const eslint = new ESLint({ cwd: TARGET, overrideConfigFile: true, overrideConfig: [base, ...typed, ...charter] as never });
   const cpuBefore = process.cpuUsage();
@@ -45,7 +51,10 @@ async function child(mode: Mode): Promise<void> {
 }
 
 function sample(mode: Mode): ChildResult {
-  const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', mode], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', mode], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const line = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !line.startsWith('{')) throw new Error(`bench child (${mode}) failed: ${run.stderr.slice(0, 2000)}`);
   return JSON.parse(line) as ChildResult;
@@ -61,7 +70,9 @@ async function main(): Promise<void> {
   const childIndex = process.argv.indexOf('--child');
   if (childIndex !== -1) return child(process.argv[childIndex + 1] as Mode);
   const files = existsSync(join(TARGET, 'src')) ? readdirSync(join(TARGET, 'src')).filter((f) => f.endsWith('.ts')) : [];
-  console.log(`linting packages/reference-agent/src (${files.length} files: ${files.join(', ')}); ${SAMPLES} cold samples per mode, interleaved`);
+  console.log(
+    `linting packages/reference-agent/src (${files.length} files: ${files.join(', ')}); ${SAMPLES} cold samples per mode, interleaved`,
+  );
   const modes: Mode[] = ['typed', 'typed+plugin', 'parse', 'parse+plugin'];
   sample('typed'); // warm the file system cache
   const wall = new Map<Mode, number[]>(modes.map((m) => [m, []]));
@@ -72,19 +83,25 @@ async function main(): Promise<void> {
       const result = sample(mode);
       wall.get(mode)?.push(result.lintMs);
       cpu.get(mode)?.push(result.cpuMs);
-      if (mode === 'typed+plugin') pluginProblems = Object.fromEntries(Object.entries(result.problems).filter(([k]) => k.startsWith('@charter/')));
+      if (mode === 'typed+plugin')
+        pluginProblems = Object.fromEntries(Object.entries(result.problems).filter(([k]) => k.startsWith('@charter/')));
     }
   }
-  const med = (map: Map<Mode, number[]>): Record<Mode, number> => Object.fromEntries(modes.map((mode) => [mode, median(map.get(mode) ?? [])])) as Record<Mode, number>;
+  const med = (map: Map<Mode, number[]>): Record<Mode, number> =>
+    Object.fromEntries(modes.map((mode) => [mode, median(map.get(mode) ?? [])])) as Record<Mode, number>;
   const c = med(cpu);
   const w = med(wall);
   for (const mode of modes) {
-    console.log(`${mode.padEnd(14)} CPU median ${c[mode].toFixed(0).padStart(6)} ms  (${(cpu.get(mode) ?? []).map((t) => t.toFixed(0)).join(', ')})   wall median ${w[mode].toFixed(0).padStart(6)} ms`);
+    console.log(
+      `${mode.padEnd(14)} CPU median ${c[mode].toFixed(0).padStart(6)} ms  (${(cpu.get(mode) ?? []).map((t) => t.toFixed(0)).join(', ')})   wall median ${w[mode].toFixed(0).padStart(6)} ms`,
+    );
   }
   const pct = (a: number, b: number): number => Number((((a - b) / b) * 100).toFixed(1));
   const overheadPct = pct(c['typed+plugin'], c.typed);
   const overParsePct = pct(c['parse+plugin'], c.parse);
-  console.log(`plugin overhead over the repository's type-aware lint (CPU): ${overheadPct} % (goal <= 15 %); wall: ${pct(w['typed+plugin'], w.typed)} %`);
+  console.log(
+    `plugin overhead over the repository's type-aware lint (CPU): ${overheadPct} % (goal <= 15 %); wall: ${pct(w['typed+plugin'], w.typed)} %`,
+  );
   console.log(`plugin alone over a parse-only lint (the plugin then pays for the type checker's work): ${overParsePct} % CPU`);
   console.log(`@charter findings in the reference agent: ${JSON.stringify(pluginProblems)}`);
   console.log(

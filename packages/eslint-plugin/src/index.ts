@@ -44,7 +44,11 @@ const configs = {} as { recommended: CharterConfig; strict: CharterConfig };
 
 // typescript-eslint's RuleModule and ESLint's RuleDefinition describe the same runtime object in two
 // type packages that do not line up exactly; hence the cast.
-const plugin: CharterPlugin = { meta: { name: '@charter/eslint-plugin', version: VERSION }, rules: rules as unknown as NonNullable<ESLint.Plugin['rules']>, configs };
+const plugin: CharterPlugin = {
+  meta: { name: '@charter/eslint-plugin', version: VERSION },
+  rules: rules as unknown as NonNullable<ESLint.Plugin['rules']>,
+  configs,
+};
 
 configs.recommended = { name: '@charter/recommended', plugins: { '@charter': plugin }, rules: { ...recommendedRules } };
 configs.strict = { name: '@charter/strict', plugins: { '@charter': plugin }, rules: { ...strictRules } };

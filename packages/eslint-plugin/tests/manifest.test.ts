@@ -11,7 +11,8 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const manifest = (tools: string): string => `apiVersion: charter.dev/v1alpha1\nkind: Agent\nspec:\n  tools:\n${tools}  budgets:\n    maxSteps: 3\n`;
+const manifest = (tools: string): string =>
+  `apiVersion: charter.dev/v1alpha1\nkind: Agent\nspec:\n  tools:\n${tools}  budgets:\n    maxSteps: 3\n`;
 
 describe('manifestFor', () => {
   it('reads a valid manifest through @charter/spec (defaults applied)', () => {
@@ -47,7 +48,10 @@ describe('manifestFor', () => {
     writeFileSync(file, manifest('    - { name: a, version: ^1.0.0, sideEffects: none }\n'));
     const first = manifestFor(join(dir, 'src', 'x.ts'), 'agent.yaml');
     expect(manifestFor(join(dir, 'src', 'y.ts'), 'agent.yaml')).toBe(first);
-    writeFileSync(file, manifest('    - { name: a, version: ^1.0.0, sideEffects: none }\n    - { name: b, version: ^1.0.0, sideEffects: none }\n'));
+    writeFileSync(
+      file,
+      manifest('    - { name: a, version: ^1.0.0, sideEffects: none }\n    - { name: b, version: ^1.0.0, sideEffects: none }\n'),
+    );
     utimesSync(file, new Date(), new Date(Date.now() + 5_000));
     const second = manifestFor(join(dir, 'src', 'x.ts'), 'agent.yaml');
     expect(second).not.toBe(first);
@@ -70,7 +74,8 @@ describe('findManifestFile', () => {
 describe('options and policies', () => {
   it('accepts only plain manifest file names', () => {
     expect(checkManifestFileName('charter.yaml')).toBe('charter.yaml');
-    for (const bad of ['', '../agent.yaml', 'a/b.yaml', 'x'.repeat(200)]) expect(() => checkManifestFileName(bad)).toThrow(expect.objectContaining({ code: LintErrorCode.BadOption }));
+    for (const bad of ['', '../agent.yaml', 'a/b.yaml', 'x'.repeat(200)])
+      expect(() => checkManifestFileName(bad)).toThrow(expect.objectContaining({ code: LintErrorCode.BadOption }));
   });
 
   it('treats never, blank and missing policies as no approval', () => {

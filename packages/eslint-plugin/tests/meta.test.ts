@@ -78,7 +78,14 @@ describe('errors', () => {
   const linter = new Linter({ configType: 'flat' });
 
   it('a type-aware rule without type information throws LINT_NO_TYPE_INFORMATION', () => {
-    const config = [{ files: ['**/*.ts'], languageOptions: { parser }, plugins: { '@charter': plugin as never }, rules: { '@charter/require-tool-timeout': 'error' as const } }];
+    const config = [
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser },
+        plugins: { '@charter': plugin as never },
+        rules: { '@charter/require-tool-timeout': 'error' as const },
+      },
+    ];
     let caught: unknown;
     try {
       linter.verify('export const x = 1;', config, { filename: fixture('file.ts') });

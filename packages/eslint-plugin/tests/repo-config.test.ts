@@ -22,8 +22,10 @@ function eslintCli(args: readonly string[]): string {
 }
 
 const eslint = {
-  calculateConfigForFile: (file: string): { rules: Record<string, unknown> } => JSON.parse(eslintCli(['--print-config', file])) as { rules: Record<string, unknown> },
-  lintFiles: (patterns: readonly string[]): ESLint.LintResult[] => JSON.parse(eslintCli(['--format', 'json', ...patterns])) as ESLint.LintResult[],
+  calculateConfigForFile: (file: string): { rules: Record<string, unknown> } =>
+    JSON.parse(eslintCli(['--print-config', file])) as { rules: Record<string, unknown> },
+  lintFiles: (patterns: readonly string[]): ESLint.LintResult[] =>
+    JSON.parse(eslintCli(['--format', 'json', ...patterns])) as ESLint.LintResult[],
 };
 
 const unsafeTool = `import { defineTool } from '@charter/tools';
@@ -54,24 +56,36 @@ function charterRules(code: string, filePath: string): string[] {
     rmSync(created ?? path, { recursive: true, force: true });
   }
   const [result] = results;
-  return (result?.messages ?? []).map((m) => m.ruleId ?? `fatal: ${m.message}`).filter((id) => !id.startsWith('@typescript-eslint/')).sort();
+  return (result?.messages ?? [])
+    .map((m) => m.ruleId ?? `fatal: ${m.message}`)
+    .filter((id) => !id.startsWith('@typescript-eslint/'))
+    .sort();
 }
 
 describe('the root eslint.config.js', () => {
   it('turns on every recommended rule for the reference agent and the templates, and not elsewhere', { timeout: 60_000 }, () => {
     for (const file of ['packages/reference-agent/src/desk.ts', 'templates/support-agent/skeleton/src/tools.ts']) {
       const config = eslint.calculateConfigForFile(join(REPO, file));
-      for (const rule of Object.keys(recommendedRules)) expect([file, rule, (config.rules[rule] as unknown[] | undefined)?.[0]]).toEqual([file, rule, 2]);
+      for (const rule of Object.keys(recommendedRules))
+        expect([file, rule, (config.rules[rule] as unknown[] | undefined)?.[0]]).toEqual([file, rule, 2]);
     }
     const elsewhere = eslint.calculateConfigForFile(join(REPO, 'packages/tools/src/define.ts'));
     expect(Object.keys(elsewhere.rules).filter((rule) => rule.startsWith('@charter/'))).toEqual([]);
   });
 
-  it('reports a side-effecting tool without timeout or idempotency key in the reference agent and in a template skeleton', { timeout: 60_000 }, () => {
-    const expected = ['@charter/require-idempotency-key', '@charter/require-tool-timeout'];
-    expect(charterRules(unsafeTool, `packages/reference-agent/src/lint-probe-${process.pid}.ts`)).toEqual(expect.arrayContaining(expected));
-    expect(charterRules(unsafeTool, `templates/lint-probe-${process.pid}/skeleton/src/tools.ts`)).toEqual(expect.arrayContaining(expected));
-  });
+  it(
+    'reports a side-effecting tool without timeout or idempotency key in the reference agent and in a template skeleton',
+    { timeout: 60_000 },
+    () => {
+      const expected = ['@charter/require-idempotency-key', '@charter/require-tool-timeout'];
+      expect(charterRules(unsafeTool, `packages/reference-agent/src/lint-probe-${process.pid}.ts`)).toEqual(
+        expect.arrayContaining(expected),
+      );
+      expect(charterRules(unsafeTool, `templates/lint-probe-${process.pid}/skeleton/src/tools.ts`)).toEqual(
+        expect.arrayContaining(expected),
+      );
+    },
+  );
 
   it('finds nothing to report in the reference agent as committed', { timeout: 120_000 }, () => {
     const results = eslint.lintFiles(['packages/reference-agent/src/**/*.ts']);

@@ -30,8 +30,13 @@ type Case = RuleTester.ValidTestCase;
 type InvalidCase = RuleTester.InvalidTestCase;
 
 /** Runs a typescript-eslint rule through ESLint's RuleTester; every case defaults to fixtures/file.ts. */
-export function runRule(name: string, rule: TSESLint.RuleModule<string, readonly unknown[]>, tests: { valid: (string | Case)[]; invalid: InvalidCase[] }): void {
-  const withFile = <T extends Case>(c: string | T): T | Case => (typeof c === 'string' ? { code: c, filename: fixture('file.ts') } : { filename: fixture('file.ts'), ...c });
+export function runRule(
+  name: string,
+  rule: TSESLint.RuleModule<string, readonly unknown[]>,
+  tests: { valid: (string | Case)[]; invalid: InvalidCase[] },
+): void {
+  const withFile = <T extends Case>(c: string | T): T | Case =>
+    typeof c === 'string' ? { code: c, filename: fixture('file.ts') } : { filename: fixture('file.ts'), ...c };
   ruleTester.run(name, rule as unknown as Rule.RuleModule, {
     valid: tests.valid.map(withFile),
     invalid: tests.invalid.map((c) => ({ filename: fixture('file.ts'), ...c })),

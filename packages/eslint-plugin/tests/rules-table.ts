@@ -22,7 +22,7 @@ export function renderRulesTable(): string {
   return [
     '# @charter/eslint-plugin rules',
     '',
-    '<!-- Generated from the rules\' meta by tests/rules-table.ts: run `UPDATE_DOCS=1 npx vitest run --project eslint-plugin tests/meta.test.ts`. -->',
+    "<!-- Generated from the rules' meta by tests/rules-table.ts: run `UPDATE_DOCS=1 npx vitest run --project eslint-plugin tests/meta.test.ts`. -->",
     '',
     '| rule | description | recommended | strict | type information |',
     '|---|---|---|---|---|',

@@ -6,7 +6,10 @@ import { escapeRegExp } from '../src/detectors/common.js';
 import { builtinKeywords } from '../src/detectors/prefilter.js';
 import { compilePolicy, injectionRules, secretRules, type GuardrailRequest } from '../src/index.js';
 
-const WORDS = 'the order was shipped on monday and the customer asked about the refund status please check the tracking number delivery address invoice payment warehouse courier parcel arrived damaged replacement'.split(' ');
+const WORDS =
+  'the order was shipped on monday and the customer asked about the refund status please check the tracking number delivery address invoice payment warehouse courier parcel arrived damaged replacement'.split(
+    ' ',
+  );
 
 /** Deterministic pseudo-random generator (xorshift). */
 function rng(seed: number): () => number {
@@ -63,7 +66,17 @@ const reference = compilePolicy(policy);
 
 // Inputs
 const message4k = prose(4096, 1, ['ana@example.org', 'order A-1001', '+44 20 7946 0958']);
-const extras64 = ['ana@example.org', '4111 1111 1111 1111', 'DE89 3704 0044 0532 0130 00', '192.168.1.20', `ghp_${randomFrom('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 36, 2)}`, 'password = "hunter2hunter2"', '```js\nconst x = await fetch(url);\n```', 'https://shop.example.com/orders/1001?ref=mail', 'SGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0IHRleHQ='];
+const extras64 = [
+  'ana@example.org',
+  '4111 1111 1111 1111',
+  'DE89 3704 0044 0532 0130 00',
+  '192.168.1.20',
+  `ghp_${randomFrom('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 36, 2)}`,
+  'password = "hunter2hunter2"',
+  '```js\nconst x = await fetch(url);\n```',
+  'https://shop.example.com/orders/1001?ref=mail',
+  'SGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0IHRleHQ=',
+];
 const mixed64k = prose(65_536, 3, extras64);
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const adversarial: Record<string, string> = {
@@ -76,7 +89,7 @@ const adversarial: Record<string, string> = {
   'trunk-groups': '01 '.repeat(21_845),
   'nanp-groups': '1 234 '.repeat(10_922),
   'plus-digits': '+1 '.repeat(21_845),
-  'cards': '4111 1111 1111 1111 '.repeat(3_276),
+  cards: '4111 1111 1111 1111 '.repeat(3_276),
   'unterminated-base64': randomFrom(B64, 65_536, 4),
   'hex-run': randomFrom('0123456789abcdef', 65_536, 5),
   'deep-nesting': `${'[{('.repeat(10_922)}x`,
@@ -84,7 +97,7 @@ const adversarial: Record<string, string> = {
   'markdown-images': '![]('.repeat(16_384),
   'at-signs': '@'.repeat(65_536),
   'email-like': 'a@'.repeat(32_768),
-  'colons': 'a:'.repeat(32_768),
+  colons: 'a:'.repeat(32_768),
   'keyword-flood': 'ignore previous '.repeat(4096),
   'zero-width': '\u200B'.repeat(65_536),
   'jwt-like': '-eyJ'.repeat(16_384),
@@ -104,7 +117,9 @@ const req4kOut: GuardrailRequest = { hook: 'output', content: message4k };
 const recIn = measure(() => recommended.evaluate(req4kIn), 2_000);
 const recOut = measure(() => recommended.evaluate(req4kOut), 2_000);
 const strictIn = measure(() => strict.evaluate(req4kIn), 2_000);
-log(`4 KB message, recommended input (secrets+injection): ${round(recIn)} µs  (x${round(recIn / json4k, 1)} JSON.stringify, x${round(recIn / anchor4k, 0)} includes)`);
+log(
+  `4 KB message, recommended input (secrets+injection): ${round(recIn)} µs  (x${round(recIn / json4k, 1)} JSON.stringify, x${round(recIn / anchor4k, 0)} includes)`,
+);
 log(`4 KB message, recommended output (pii+secrets):      ${round(recOut)} µs  (x${round(recOut / json4k, 1)} JSON.stringify)`);
 log(`4 KB message, strict input (pii+secrets+injection):  ${round(strictIn)} µs  (x${round(strictIn / json4k, 1)} JSON.stringify)`);
 log(`anchors: includes ${round(anchor4k, 3)} µs, JSON.stringify ${round(json4k)} µs`);
@@ -113,7 +128,13 @@ log(`anchors: includes ${round(anchor4k, 3)} µs, JSON.stringify ${round(json4k)
 // alternation regexes (longest keyword first) that the detectors ran before it, on the same text.
 const lower4k = message4k.toLowerCase();
 const alternation = (keywords: readonly string[]): RegExp =>
-  new RegExp([...new Set(keywords)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).map(escapeRegExp).join('|'), 'g');
+  new RegExp(
+    [...new Set(keywords)]
+      .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
+      .map(escapeRegExp)
+      .join('|'),
+    'g',
+  );
 const oldPrefilters = [alternation(secretRules.flatMap((r) => r.keywords)), alternation(injectionRules.flatMap((r) => r.keywords))];
 const scanner = builtinKeywords();
 const scan4k = measure(() => scanner.find(lower4k), 5_000);
@@ -125,7 +146,9 @@ const regex4k = measure(() => {
   }
   return count;
 }, 2_000);
-log(`keyword prefilter, 4 KB: shared scanner ${round(scan4k)} µs vs ${round(regex4k)} µs for the two alternation regexes it replaced (x${round(regex4k / scan4k, 1)})`);
+log(
+  `keyword prefilter, 4 KB: shared scanner ${round(scan4k)} µs vs ${round(regex4k)} µs for the two alternation regexes it replaced (x${round(regex4k / scan4k, 1)})`,
+);
 
 const json64k = measure(() => JSON.stringify(mixed64k), 500);
 const strict64 = measure(() => strict.evaluate({ hook: 'input', content: mixed64k }), 100);
@@ -144,13 +167,19 @@ for (const [name, text] of Object.entries(adversarial)) {
 }
 log(`worst adversarial input: ${worstName} ${round(worst / 1000, 3)} ms`);
 
-const toolRequest: GuardrailRequest = { hook: 'tool-call', toolCall: { name: 'refund_order', args: { orderId: 'A-1001', amount: 42.5, reason: 'damaged' } } };
+const toolRequest: GuardrailRequest = {
+  hook: 'tool-call',
+  toolCall: { name: 'refund_order', args: { orderId: 'A-1001', amount: 42.5, reason: 'damaged' } },
+};
 // The run's facts as the reference agent passes them: the order id is bound to the customer's orders.
 const runContext = { context: { customerEmail: 'ana@example.com', customerOrders: ['A-1001', 'A-1002', 'A-1004', 'A-1005', 'A-1006'] } };
-if (reference.evaluate(toolRequest, reference.createRun(runContext)).action !== 'allow') throw new Error('the benchmarked tool call must be allowed');
+if (reference.evaluate(toolRequest, reference.createRun(runContext)).action !== 'allow')
+  throw new Error('the benchmarked tool call must be allowed');
 const toolUs = measure(() => reference.evaluate(toolRequest, reference.createRun(runContext)), 20_000);
 const jsonTool = measure(() => JSON.stringify(toolRequest.toolCall?.args), 20_000);
-log(`tool call (reference policy, refund_order, 3 args, new run each): ${round(toolUs, 3)} µs  (x${round(toolUs / jsonTool, 1)} JSON.stringify of the args)`);
+log(
+  `tool call (reference policy, refund_order, 3 args, new run each): ${round(toolUs, 3)} µs  (x${round(toolUs / jsonTool, 1)} JSON.stringify of the args)`,
+);
 
 console.log(
   JSON.stringify({

@@ -90,7 +90,9 @@ const score = (cases: readonly EvalCase[]): Score => {
           const start = item.text.indexOf(v);
           return start < finding.end && finding.start < start + v.length;
         });
-        misses.push(`FP pii/${finding.entity ?? '?'} "${value}"${overlaps ? ' (overlaps a labelled value: boundary, entity or duplicate)' : ''} in: ${short(item.text)}`);
+        misses.push(
+          `FP pii/${finding.entity ?? '?'} "${value}"${overlaps ? ' (overlaps a labelled value: boundary, entity or duplicate)' : ''} in: ${short(item.text)}`,
+        );
       }
       for (const [entity, value] of expected) {
         bump(`pii/${entity}`, 'fn');

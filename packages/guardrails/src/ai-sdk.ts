@@ -1,6 +1,12 @@
 // Vercel AI SDK adapter (`ai` 6, `@ai-sdk/provider` 3): a language-model middleware for the input
 // and output hooks, and a tool wrapper for the tool-call and tool-result hooks.
-import type { LanguageModelV3CallOptions, LanguageModelV3Content, LanguageModelV3Middleware, LanguageModelV3Prompt, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3CallOptions,
+  LanguageModelV3Content,
+  LanguageModelV3Middleware,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+} from '@ai-sdk/provider';
 import type { GuardrailEngine, GuardrailRun } from './engine.js';
 import { GuardrailBlockedError } from './errors.js';
 import type { Decision, GuardrailHook, GuardrailRequest } from './types.js';
@@ -67,7 +73,10 @@ export function createAiSdkGuardrails(engine: GuardrailEngine, options: AiSdkGua
   };
 
   const checkOutputContent = async (content: readonly LanguageModelV3Content[]): Promise<LanguageModelV3Content[]> => {
-    const text = content.filter((part) => part.type === 'text').map((part) => part.text).join('');
+    const text = content
+      .filter((part) => part.type === 'text')
+      .map((part) => part.text)
+      .join('');
     if (text.length === 0) return [...content];
     const checked = await checkText('output', text);
     if (checked === text) return [...content];
@@ -147,7 +156,7 @@ export function createAiSdkGuardrails(engine: GuardrailEngine, options: AiSdkGua
       }
       wrapped[name] = {
         ...tool,
-        execute: (async (input: unknown, callOptions: unknown) => {
+        execute: async (input: unknown, callOptions: unknown) => {
           const callRequest: GuardrailRequest = { hook: 'tool-call', toolCall: { name, args: input } };
           const callDecision = await evaluate(callRequest);
           await block(callRequest, callDecision);
@@ -157,7 +166,7 @@ export function createAiSdkGuardrails(engine: GuardrailEngine, options: AiSdkGua
           const resultDecision = await evaluate(resultRequest);
           await block(resultRequest, resultDecision);
           return resultDecision.action === 'redact' ? resultDecision.content : output;
-        }),
+        },
       };
     }
     return wrapped as TOOLS;

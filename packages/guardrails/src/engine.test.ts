@@ -20,7 +20,11 @@ describe('compilePolicy', () => {
     expect(engine.name).toBe('support-desk-policy');
     expect(engine.version).toBe('1.1.0');
     expect(engine.mode).toBe('enforce');
-    expect(engine.detectors('input').map((d) => `${d.detector}:${d.action}`)).toEqual(['secrets:redact', 'injection:deny', 'keywords:needs-approval']);
+    expect(engine.detectors('input').map((d) => `${d.detector}:${d.action}`)).toEqual([
+      'secrets:redact',
+      'injection:deny',
+      'keywords:needs-approval',
+    ]);
     expect(engine.detectors('tool-result').map((d) => d.detector)).toEqual(['secrets', 'injection', 'pii']);
   });
 
@@ -42,8 +46,12 @@ describe('compilePolicy', () => {
   });
 
   it('requires a salt for hash redaction and registered classifiers', () => {
-    expect(() => compilePolicy({ version: '1.0.0', hooks: { output: [{ detector: 'pii', action: 'redact', options: { redaction: 'hash' } }] } })).toThrow(expect.objectContaining({ code: 'GUARDRAILS_MISSING_SALT' }) as Error);
-    expect(() => compilePolicy({ version: '1.0.0', hooks: { input: [{ detector: 'classifier', action: 'deny', options: { name: 'judge' } }] } })).toThrow(expect.objectContaining({ code: 'GUARDRAILS_UNKNOWN_CLASSIFIER' }) as Error);
+    expect(() =>
+      compilePolicy({ version: '1.0.0', hooks: { output: [{ detector: 'pii', action: 'redact', options: { redaction: 'hash' } }] } }),
+    ).toThrow(expect.objectContaining({ code: 'GUARDRAILS_MISSING_SALT' }) as Error);
+    expect(() =>
+      compilePolicy({ version: '1.0.0', hooks: { input: [{ detector: 'classifier', action: 'deny', options: { name: 'judge' } }] } }),
+    ).toThrow(expect.objectContaining({ code: 'GUARDRAILS_UNKNOWN_CLASSIFIER' }) as Error);
   });
 
   it('exports the packs as data', () => {
@@ -90,7 +98,10 @@ describe('decisions', () => {
 
   it('leaking a canary token is denied; length over the limit is cut', () => {
     const canaryEngine = compilePolicy(referencePolicy(), { canaries: ['CANARY-7f3a9c2e'] });
-    expect(canaryEngine.evaluate({ hook: 'output', content: 'my instructions say CANARY-7f3a9c2e' })).toMatchObject({ action: 'deny', ruleId: 'canary.leak' });
+    expect(canaryEngine.evaluate({ hook: 'output', content: 'my instructions say CANARY-7f3a9c2e' })).toMatchObject({
+      action: 'deny',
+      ruleId: 'canary.leak',
+    });
     const run = canaryEngine.createRun({ canaries: ['RUNCANARY-12345678'] });
     expect(canaryEngine.evaluate({ hook: 'output', content: 'RUNCANARY-12345678' }, run).action).toBe('deny');
     const long = engine.evaluate({ hook: 'output', content: 'x'.repeat(4100) });
@@ -119,7 +130,10 @@ describe('decisions', () => {
   });
 
   it('hash redaction is deterministic per salt', () => {
-    const spec = { version: '1.0.0', hooks: { output: [{ detector: 'pii' as const, action: 'redact' as const, options: { redaction: 'hash' as const } }] } };
+    const spec = {
+      version: '1.0.0',
+      hooks: { output: [{ detector: 'pii' as const, action: 'redact' as const, options: { redaction: 'hash' as const } }] },
+    };
     const a = compilePolicy(spec, { salt: 's1' }).evaluate({ hook: 'output', content: 'mail ana@example.org' });
     const b = compilePolicy(spec, { salt: 's1' }).evaluate({ hook: 'output', content: 'mail ana@example.org' });
     const c = compilePolicy(spec, { salt: 's2' }).evaluate({ hook: 'output', content: 'mail ana@example.org' });
@@ -129,14 +143,20 @@ describe('decisions', () => {
   });
 
   it('throws typed errors for programming mistakes only', () => {
-    expect(() => engine.evaluate({ hook: 'tool' as 'input', content: 'x' })).toThrow(expect.objectContaining({ code: 'GUARDRAILS_UNKNOWN_HOOK' }) as Error);
+    expect(() => engine.evaluate({ hook: 'tool' as 'input', content: 'x' })).toThrow(
+      expect.objectContaining({ code: 'GUARDRAILS_UNKNOWN_HOOK' }) as Error,
+    );
   });
 });
 
 describe('tool rules', () => {
   const customerOrders = ['A-0', 'A-1', 'A-2', 'A-3', 'A-9'];
   const engine = compilePolicy(referencePolicy());
-  const call = (name: string, args: unknown, run = engine.createRun({ context: { customerEmail: 'ana@example.org', customerOrders } })): Decision => engine.evaluate({ hook: 'tool-call', toolCall: { name, args } }, run);
+  const call = (
+    name: string,
+    args: unknown,
+    run = engine.createRun({ context: { customerEmail: 'ana@example.org', customerOrders } }),
+  ): Decision => engine.evaluate({ hook: 'tool-call', toolCall: { name, args } }, run);
 
   it('enforces the allow-list', () => {
     expect(call('delete_account', {})).toMatchObject({ action: 'deny', ruleId: 'tool.not-allowed' });
@@ -144,10 +164,22 @@ describe('tool rules', () => {
 
   it('checks numeric maxima, enums and required arguments; approval above 100', () => {
     expect(call('refund_order', { orderId: 'A-1', amount: 40, reason: 'damaged' }).action).toBe('allow');
-    expect(call('refund_order', { orderId: 'A-1', amount: 250, reason: 'damaged' })).toMatchObject({ action: 'needs-approval', ruleId: 'tool.approval' });
-    expect(call('refund_order', { orderId: 'A-1', amount: 900, reason: 'damaged' })).toMatchObject({ action: 'deny', ruleId: 'tool.arg.max' });
-    expect(call('refund_order', { orderId: 'A-1', amount: 40, reason: 'because' })).toMatchObject({ action: 'deny', ruleId: 'tool.arg.enum' });
-    expect(call('refund_order', { orderId: 'A-1', amount: '40', reason: 'late' })).toMatchObject({ action: 'deny', ruleId: 'tool.arg.type' });
+    expect(call('refund_order', { orderId: 'A-1', amount: 250, reason: 'damaged' })).toMatchObject({
+      action: 'needs-approval',
+      ruleId: 'tool.approval',
+    });
+    expect(call('refund_order', { orderId: 'A-1', amount: 900, reason: 'damaged' })).toMatchObject({
+      action: 'deny',
+      ruleId: 'tool.arg.max',
+    });
+    expect(call('refund_order', { orderId: 'A-1', amount: 40, reason: 'because' })).toMatchObject({
+      action: 'deny',
+      ruleId: 'tool.arg.enum',
+    });
+    expect(call('refund_order', { orderId: 'A-1', amount: '40', reason: 'late' })).toMatchObject({
+      action: 'deny',
+      ruleId: 'tool.arg.type',
+    });
     const missing = call('refund_order', { amount: 40 });
     expect(missing.findings.map((f) => `${f.ruleId}${f.path}`).sort()).toEqual(['tool.arg.required/orderId', 'tool.arg.required/reason']);
   });
@@ -160,8 +192,18 @@ describe('tool rules', () => {
     expect(email('mallory@evil.example')).toMatchObject({ action: 'deny', ruleId: 'tool.arg.recipient' });
     expect(email('ana@example.org, mallory@evil.example').ruleId).toBe('tool.arg.recipient');
     expect(email(['ana@example.org', 'bob@example.org']).findings.map((f) => f.ruleId)).toContain('tool.arg.max-items');
-    expect(engine.evaluate({ hook: 'tool-call', toolCall: { name: 'send_email', args: { to: 'ana@example.org', subject: 's', body: 'b' } } }).ruleId).toBe('tool.arg.recipient');
-    const withCallContext = engine.evaluate({ hook: 'tool-call', toolCall: { name: 'send_email', args: { to: 'bo@example.net', subject: 's', body: 'b' }, context: { customerEmail: 'bo@example.net' } } });
+    expect(
+      engine.evaluate({ hook: 'tool-call', toolCall: { name: 'send_email', args: { to: 'ana@example.org', subject: 's', body: 'b' } } })
+        .ruleId,
+    ).toBe('tool.arg.recipient');
+    const withCallContext = engine.evaluate({
+      hook: 'tool-call',
+      toolCall: {
+        name: 'send_email',
+        args: { to: 'bo@example.net', subject: 's', body: 'b' },
+        context: { customerEmail: 'bo@example.net' },
+      },
+    });
     expect(withCallContext.action).toBe('allow');
   });
 
@@ -170,27 +212,42 @@ describe('tool rules', () => {
     expect(call('refund_order', { orderId: 'A-1', amount: 900, reason: 'late' }, run).action).toBe('deny');
     expect(run.toolCalls('refund_order')).toBe(0);
     expect(call('refund_order', { orderId: 'A-1', amount: 10, reason: 'late' }, run).action).toBe('allow');
-    expect(call('refund_order', { orderId: 'A-2', amount: 10, reason: 'late' }, run)).toMatchObject({ action: 'deny', ruleId: 'tool.max-calls' });
+    expect(call('refund_order', { orderId: 'A-2', amount: 10, reason: 'late' }, run)).toMatchObject({
+      action: 'deny',
+      ruleId: 'tool.max-calls',
+    });
     expect(run.toolCalls()).toBe(1);
     for (let i = 0; i < 4; i++) call('lookup_order', { orderId: `A-${i}` }, run);
     expect(call('lookup_order', { orderId: 'A-9' }, run).ruleId).toBe('tool.max-calls');
   });
 
   it('runs tool-call detectors over argument strings with JSON-pointer paths and redacts arguments', () => {
-    const redacting = compilePolicy({ version: '1.0.0', hooks: { 'tool-call': [{ detector: 'pii', action: 'redact', options: { entities: ['CREDIT_CARD'] } }] } });
-    const decision = redacting.evaluate({ hook: 'tool-call', toolCall: { name: 'x', args: { note: `card ${card}`, items: [{ text: card }], n: 3 } } });
+    const redacting = compilePolicy({
+      version: '1.0.0',
+      hooks: { 'tool-call': [{ detector: 'pii', action: 'redact', options: { entities: ['CREDIT_CARD'] } }] },
+    });
+    const decision = redacting.evaluate({
+      hook: 'tool-call',
+      toolCall: { name: 'x', args: { note: `card ${card}`, items: [{ text: card }], n: 3 } },
+    });
     expect(decision.findings.map((f) => f.path)).toEqual(['/note', '/items/0/text']);
     expect(decision.args).toEqual({ note: 'card [CREDIT_CARD_1]', items: [{ text: '[CREDIT_CARD_1]' }], n: 3 });
-    const secret = engine.evaluate({ hook: 'tool-call', toolCall: { name: 'search_kb', args: { query: `token ghp_${'Ab1'.repeat(12)}` } } });
+    const secret = engine.evaluate({
+      hook: 'tool-call',
+      toolCall: { name: 'search_kb', args: { query: `token ghp_${'Ab1'.repeat(12)}` } },
+    });
     expect(secret).toMatchObject({ action: 'deny', ruleId: 'secrets.github-pat' });
   });
 
   it('binds arguments to run-context facts: equalsContext and oneOfContext', () => {
     const bound = compilePolicy({
       version: '1.0.0',
-      tools: { rules: [{ tool: 'refund', args: { customerId: { equalsContext: 'customerId' }, orderId: { oneOfContext: 'customerOrders' } } }] },
+      tools: {
+        rules: [{ tool: 'refund', args: { customerId: { equalsContext: 'customerId' }, orderId: { oneOfContext: 'customerOrders' } } }],
+      },
     });
-    const refund = (args: unknown, context?: Record<string, unknown>) => bound.evaluate({ hook: 'tool-call', toolCall: { name: 'refund', args } }, bound.createRun(context === undefined ? {} : { context }));
+    const refund = (args: unknown, context?: Record<string, unknown>) =>
+      bound.evaluate({ hook: 'tool-call', toolCall: { name: 'refund', args } }, bound.createRun(context === undefined ? {} : { context }));
     const ana = { customerId: 'C-1', customerOrders: ['A-1001', 'A-1002'] };
     expect(refund({ customerId: 'C-1', orderId: 'A-1002' }, ana).action).toBe('allow');
     expect(refund({ customerId: 'C-2', orderId: 'A-1002' }, ana)).toMatchObject({ action: 'deny', ruleId: 'tool.arg.context' });
@@ -199,7 +256,11 @@ describe('tool rules', () => {
     expect(other.findings[0]?.message).toContain('is not one of the run\'s "customerOrders"');
     // A single value works as a one-element list; a missing fact or argument fails closed.
     expect(refund({ customerId: 'C-1', orderId: 'A-1001' }, { customerId: 'C-1', customerOrders: 'A-1001' }).action).toBe('allow');
-    expect(refund({ customerId: 'C-1', orderId: 'A-1001' }, { customerId: 'C-1' }).findings.map((f) => f.message).join()).toContain('which the run does not provide');
+    expect(
+      refund({ customerId: 'C-1', orderId: 'A-1001' }, { customerId: 'C-1' })
+        .findings.map((f) => f.message)
+        .join(),
+    ).toContain('which the run does not provide');
     expect(refund({ customerId: 'C-1' }, ana).findings.map((f) => `${f.ruleId}${f.path}`)).toEqual(['tool.arg.required/orderId']);
     expect(refund({ customerId: 'C-1', orderId: ['A-1001'] }, ana).ruleId).toBe('tool.arg.context');
   });
@@ -210,21 +271,35 @@ describe('tool rules', () => {
 });
 
 describe('async classifiers', () => {
-  const spec = { version: '1.0.0', hooks: { input: [{ detector: 'classifier' as const, action: 'deny' as const, threshold: 0.7, options: { name: 'judge' } }] } };
+  const spec = {
+    version: '1.0.0',
+    hooks: { input: [{ detector: 'classifier' as const, action: 'deny' as const, threshold: 0.7, options: { name: 'judge' } }] },
+  };
 
   it('runs a registered classifier and applies its threshold', async () => {
     // A stand-in for a hosted model (labelled mock: a paid model API cannot run here).
-    const engine = compilePolicy(spec, { classifiers: { judge: (text) => ({ score: text.includes('evil') ? 0.9 : 0.1, label: 'injection' }) } });
+    const engine = compilePolicy(spec, {
+      classifiers: { judge: (text) => ({ score: text.includes('evil') ? 0.9 : 0.1, label: 'injection' }) },
+    });
     expect(engine.hasAsync).toBe(true);
-    expect(() => engine.evaluate({ hook: 'input', content: 'x' })).toThrow(expect.objectContaining({ code: 'GUARDRAILS_ASYNC_REQUIRED' }) as Error);
+    expect(() => engine.evaluate({ hook: 'input', content: 'x' })).toThrow(
+      expect.objectContaining({ code: 'GUARDRAILS_ASYNC_REQUIRED' }) as Error,
+    );
     expect((await engine.evaluateAsync({ hook: 'input', content: 'hello' })).action).toBe('allow');
-    expect(await engine.evaluateAsync({ hook: 'input', content: 'evil plan' })).toMatchObject({ action: 'deny', ruleId: 'classifier.judge', score: 0.9 });
+    expect(await engine.evaluateAsync({ hook: 'input', content: 'evil plan' })).toMatchObject({
+      action: 'deny',
+      ruleId: 'classifier.judge',
+      score: 0.9,
+    });
     expect(engine.evaluate({ hook: 'output', content: 'sync hooks stay sync' }).action).toBe('allow');
   });
 
   it('turns a failing classifier into a finding, not an exception', async () => {
     const engine = compilePolicy(spec, { classifiers: { judge: () => Promise.reject(new Error('timeout')) } });
-    expect(await engine.evaluateAsync({ hook: 'input', content: 'hello' })).toMatchObject({ action: 'deny', ruleId: 'classifier.judge.error' });
+    expect(await engine.evaluateAsync({ hook: 'input', content: 'hello' })).toMatchObject({
+      action: 'deny',
+      ruleId: 'classifier.judge.error',
+    });
     const bad = compilePolicy(spec, { classifiers: { judge: () => ({ score: 7 }) } });
     expect((await bad.evaluateAsync({ hook: 'input', content: 'hello' })).findings[0]?.message).toMatch(/outside 0-1/);
   });

@@ -21,7 +21,17 @@ import { compileSecrets } from './detectors/secrets.js';
 import { GuardrailError, GuardrailErrorCode } from './errors.js';
 import { packs } from './packs.js';
 import { PlaceholderState, redactText, type RedactionSpan } from './redact.js';
-import type { Classifier, Decision, DetectorName, Finding, GuardrailAction, GuardrailHook, GuardrailRequest, Severity, ToolCall } from './types.js';
+import type {
+  Classifier,
+  Decision,
+  DetectorName,
+  Finding,
+  GuardrailAction,
+  GuardrailHook,
+  GuardrailRequest,
+  Severity,
+  ToolCall,
+} from './types.js';
 
 /** Default input cap: 256 KiB of UTF-16 code units per evaluation (content or all argument strings). */
 export const DEFAULT_MAX_INPUT_CHARS = 262_144;
@@ -120,7 +130,6 @@ interface CompiledToolRule {
   readonly constraints: readonly CompiledConstraint[];
 }
 
-
 function isPolicyDocument(value: unknown): value is GuardrailPolicyInput {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'GuardrailPolicy';
 }
@@ -198,17 +207,26 @@ const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
  * Throws `GuardrailError` (`GUARDRAILS_INVALID_POLICY`, `GUARDRAILS_UNSAFE_PATTERN`,
  * `GUARDRAILS_UNKNOWN_CLASSIFIER`, `GUARDRAILS_MISSING_SALT`, `GUARDRAILS_UNKNOWN_RULE`).
  */
-export function compilePolicy(policy: GuardrailPolicy | GuardrailPolicyInput | GuardrailPolicySpec | GuardrailPolicySpecInput, options: CompileOptions = {}): GuardrailEngine {
+export function compilePolicy(
+  policy: GuardrailPolicy | GuardrailPolicyInput | GuardrailPolicySpec | GuardrailPolicySpecInput,
+  options: CompileOptions = {},
+): GuardrailEngine {
   let spec: GuardrailPolicySpec;
   let name: string;
   if (isPolicyDocument(policy)) {
     const parsed = GuardrailPolicySchema.safeParse(policy);
-    if (!parsed.success) throw new GuardrailError(GuardrailErrorCode.InvalidPolicy, `invalid GuardrailPolicy: ${describeIssues(parsed.error.issues)}`, { cause: parsed.error });
+    if (!parsed.success)
+      throw new GuardrailError(GuardrailErrorCode.InvalidPolicy, `invalid GuardrailPolicy: ${describeIssues(parsed.error.issues)}`, {
+        cause: parsed.error,
+      });
     spec = parsed.data.spec;
     name = parsed.data.metadata.name;
   } else {
     const parsed = GuardrailPolicySpecSchema.safeParse(policy);
-    if (!parsed.success) throw new GuardrailError(GuardrailErrorCode.InvalidPolicy, `invalid GuardrailPolicy spec: ${describeIssues(parsed.error.issues)}`, { cause: parsed.error });
+    if (!parsed.success)
+      throw new GuardrailError(GuardrailErrorCode.InvalidPolicy, `invalid GuardrailPolicy spec: ${describeIssues(parsed.error.issues)}`, {
+        cause: parsed.error,
+      });
     spec = parsed.data;
     name = 'inline';
   }
@@ -250,9 +268,18 @@ class Engine implements GuardrailEngine {
         if (config.detector === 'classifier') {
           const classify = options.classifiers?.[config.options.name];
           if (!classify) {
-            throw new GuardrailError(GuardrailErrorCode.UnknownClassifier, `hook ${hook} uses classifier "${config.options.name}", which was not registered: pass { classifiers: { "${config.options.name}": fn } } to compilePolicy`);
+            throw new GuardrailError(
+              GuardrailErrorCode.UnknownClassifier,
+              `hook ${hook} uses classifier "${config.options.name}", which was not registered: pass { classifiers: { "${config.options.name}": fn } } to compilePolicy`,
+            );
           }
-          classifiers.push({ name: config.options.name, classify, action: config.action, threshold: config.threshold, prefix: config.id ?? 'classifier' });
+          classifiers.push({
+            name: config.options.name,
+            classify,
+            action: config.action,
+            threshold: config.threshold,
+            prefix: config.id ?? 'classifier',
+          });
           hasAsync = true;
           continue;
         }
@@ -260,8 +287,19 @@ class Engine implements GuardrailEngine {
         detectors.push(detector);
         if (detector.name === 'pii' || detector.name === 'secrets') redactors.push(detector);
       }
-      plans[hook] = { detectors, classifiers, summary: merged[hook].map((config) => ({ detector: config.detector, action: config.action })) };
-      allow[hook] = Object.freeze({ hook, action: 'allow', wouldBe: 'allow', enforced: this.mode === 'enforce', ruleId: undefined, findings: EMPTY });
+      plans[hook] = {
+        detectors,
+        classifiers,
+        summary: merged[hook].map((config) => ({ detector: config.detector, action: config.action })),
+      };
+      allow[hook] = Object.freeze({
+        hook,
+        action: 'allow',
+        wouldBe: 'allow',
+        enforced: this.mode === 'enforce',
+        ruleId: undefined,
+        findings: EMPTY,
+      });
     }
     this.plans = plans;
     this.allowDecisions = allow;
@@ -275,7 +313,12 @@ class Engine implements GuardrailEngine {
         maxCallsPerRun: rule.maxCallsPerRun,
         onViolation: rule.onViolation,
         approval: rule.approval === undefined ? undefined : compileApprovalPolicy(rule.approval),
-        constraints: Object.entries(rule.args).map(([path, constraint]) => ({ path, pointer: `/${path.split('.').map(pointerSegment).join('/')}`, segments: path.split('.'), constraint })),
+        constraints: Object.entries(rule.args).map(([path, constraint]) => ({
+          path,
+          pointer: `/${path.split('.').map(pointerSegment).join('/')}`,
+          segments: path.split('.'),
+          constraint,
+        })),
       });
     }
   }
@@ -283,11 +326,30 @@ class Engine implements GuardrailEngine {
   private compileDetector(config: Exclude<DetectorConfig, { detector: 'classifier' }>, options: CompileOptions): Detector {
     switch (config.detector) {
       case 'pii':
-        if (config.options.redaction === 'hash' && !options.salt) throw new GuardrailError(GuardrailErrorCode.MissingSalt, 'the pii detector redacts with "hash": pass { salt } to compilePolicy');
-        return compilePii({ action: config.action, entities: config.options.entities, redaction: config.options.redaction, patterns: config.options.patterns, dictionaries: config.options.dictionaries, id: config.id });
+        if (config.options.redaction === 'hash' && !options.salt)
+          throw new GuardrailError(GuardrailErrorCode.MissingSalt, 'the pii detector redacts with "hash": pass { salt } to compilePolicy');
+        return compilePii({
+          action: config.action,
+          entities: config.options.entities,
+          redaction: config.options.redaction,
+          patterns: config.options.patterns,
+          dictionaries: config.options.dictionaries,
+          id: config.id,
+        });
       case 'secrets':
-        if (config.options.redaction === 'hash' && !options.salt) throw new GuardrailError(GuardrailErrorCode.MissingSalt, 'the secrets detector redacts with "hash": pass { salt } to compilePolicy');
-        return compileSecrets({ action: config.action, rules: config.options.rules, exclude: config.options.exclude, redaction: config.options.redaction, minEntropy: config.options.minEntropy, id: config.id });
+        if (config.options.redaction === 'hash' && !options.salt)
+          throw new GuardrailError(
+            GuardrailErrorCode.MissingSalt,
+            'the secrets detector redacts with "hash": pass { salt } to compilePolicy',
+          );
+        return compileSecrets({
+          action: config.action,
+          rules: config.options.rules,
+          exclude: config.options.exclude,
+          redaction: config.options.redaction,
+          minEntropy: config.options.minEntropy,
+          id: config.id,
+        });
       case 'injection':
         return compileInjection({ action: config.action, threshold: config.threshold, decode: config.options.decode, id: config.id });
       case 'keywords':
@@ -309,14 +371,21 @@ class Engine implements GuardrailEngine {
 
   private plan(hook: GuardrailHook): Plan {
     const plan = typeof hook === 'string' && Object.hasOwn(this.plans, hook) ? this.plans[hook] : undefined;
-    if (!plan) throw new GuardrailError(GuardrailErrorCode.UnknownHook, `unknown hook ${JSON.stringify(hook)}: use one of ${GuardrailHookSchema.options.join(', ')}`);
+    if (!plan)
+      throw new GuardrailError(
+        GuardrailErrorCode.UnknownHook,
+        `unknown hook ${JSON.stringify(hook)}: use one of ${GuardrailHookSchema.options.join(', ')}`,
+      );
     return plan;
   }
 
   evaluate(request: GuardrailRequest, run?: GuardrailRun): Decision {
     const plan = this.plan(request.hook);
     if (plan.classifiers.length > 0) {
-      throw new GuardrailError(GuardrailErrorCode.AsyncRequired, `hook ${request.hook} has async classifiers (${plan.classifiers.map((c) => c.name).join(', ')}): call evaluateAsync`);
+      throw new GuardrailError(
+        GuardrailErrorCode.AsyncRequired,
+        `hook ${request.hook} has async classifiers (${plan.classifiers.map((c) => c.name).join(', ')}): call evaluateAsync`,
+      );
     }
     const findings = this.collect(request, plan, run as Run | undefined);
     return this.decide(request, findings, run as Run | undefined);
@@ -336,17 +405,40 @@ class Engine implements GuardrailEngine {
         try {
           const result = await classifier.classify(text, { hook: request.hook });
           if (typeof result.score !== 'number' || !(result.score >= 0 && result.score <= 1)) {
-            throw new GuardrailError(GuardrailErrorCode.ClassifierFailed, `classifier "${classifier.name}" returned score ${String(result.score)}, outside 0-1`);
+            throw new GuardrailError(
+              GuardrailErrorCode.ClassifierFailed,
+              `classifier "${classifier.name}" returned score ${String(result.score)}, outside 0-1`,
+            );
           }
           if (result.score >= classifier.threshold) {
             const spans = result.spans && result.spans.length > 0 ? result.spans : [{ start: 0, end: text.length }];
             for (const span of spans) {
-              list.push({ ruleId, detector: 'classifier', severity: result.score >= 0.8 ? 'critical' : 'high', action: classifier.action, start: span.start, end: span.end, path: '', message: `classifier "${classifier.name}" scored ${result.score}${result.label ? ` (${result.label})` : ''}`, score: result.score, redaction: 'remove' });
+              list.push({
+                ruleId,
+                detector: 'classifier',
+                severity: result.score >= 0.8 ? 'critical' : 'high',
+                action: classifier.action,
+                start: span.start,
+                end: span.end,
+                path: '',
+                message: `classifier "${classifier.name}" scored ${result.score}${result.label ? ` (${result.label})` : ''}`,
+                score: result.score,
+                redaction: 'remove',
+              });
             }
           }
         } catch (error) {
           // No silent fallback: a failing classifier yields a finding with the detector's action.
-          list.push({ ruleId: `${ruleId}.error`, detector: 'classifier', severity: 'high', action: classifier.action, start: 0, end: 0, path: '', message: `classifier "${classifier.name}" failed: ${error instanceof Error ? error.message : String(error)}` });
+          list.push({
+            ruleId: `${ruleId}.error`,
+            detector: 'classifier',
+            severity: 'high',
+            action: classifier.action,
+            start: 0,
+            end: 0,
+            path: '',
+            message: `classifier "${classifier.name}" failed: ${error instanceof Error ? error.message : String(error)}`,
+          });
         }
       }
       return this.decide(request, list.length > 0 ? list : undefined, run as Run | undefined);
@@ -387,7 +479,16 @@ class Engine implements GuardrailEngine {
     const walk: LeafWalk = { leaves: [], total: 0, tooComplex: false };
     collectLeaves(target, '', 0, walk);
     if (walk.tooComplex) {
-      findings.push({ ruleId: 'engine.input-too-complex', detector: 'engine', severity: 'high', action: this.oversize, start: 0, end: 0, path: '', message: `content nests deeper than ${MAX_DEPTH} levels or holds more than ${MAX_LEAVES} strings: it was not scanned` });
+      findings.push({
+        ruleId: 'engine.input-too-complex',
+        detector: 'engine',
+        severity: 'high',
+        action: this.oversize,
+        start: 0,
+        end: 0,
+        path: '',
+        message: `content nests deeper than ${MAX_DEPTH} levels or holds more than ${MAX_LEAVES} strings: it was not scanned`,
+      });
       return;
     }
     if (walk.total > this.maxInputChars) {
@@ -412,7 +513,16 @@ class Engine implements GuardrailEngine {
 
   private checkTool(call: ToolCall | undefined, run: Run | undefined, findings: Finding[]): void {
     if (typeof call !== 'object' || typeof call.name !== 'string') {
-      findings.push({ ruleId: 'tool.invalid-call', detector: 'tool', severity: 'high', action: 'deny', start: 0, end: 0, path: '', message: 'a tool-call request needs toolCall: { name, args }' });
+      findings.push({
+        ruleId: 'tool.invalid-call',
+        detector: 'tool',
+        severity: 'high',
+        action: 'deny',
+        start: 0,
+        end: 0,
+        path: '',
+        message: 'a tool-call request needs toolCall: { name, args }',
+      });
       return;
     }
     const name = call.name;
@@ -426,20 +536,38 @@ class Engine implements GuardrailEngine {
     }
     const maxTotal = this.tools?.maxCallsPerRun;
     if (run && maxTotal !== undefined && run.toolCalls() >= maxTotal) {
-      fail(findings, 'tool.max-calls-total', 'deny', 'high', `this run already made ${run.toolCalls()} tool calls, the limit is ${maxTotal}`);
+      fail(
+        findings,
+        'tool.max-calls-total',
+        'deny',
+        'high',
+        `this run already made ${run.toolCalls()} tool calls, the limit is ${maxTotal}`,
+      );
     }
     const rule = this.toolRules.get(name);
     if (!rule) return;
     const violation = rule.onViolation;
     if (run && rule.maxCallsPerRun !== undefined && run.toolCalls(name) >= rule.maxCallsPerRun) {
-      fail(findings, 'tool.max-calls', violation, 'high', `"${name}" was already called ${run.toolCalls(name)} times in this run, the limit is ${rule.maxCallsPerRun}`);
+      fail(
+        findings,
+        'tool.max-calls',
+        violation,
+        'high',
+        `"${name}" was already called ${run.toolCalls(name)} times in this run, the limit is ${rule.maxCallsPerRun}`,
+      );
     }
     const args = call.args;
     if (rule.constraints.length > 0 || rule.approval) {
       const context = call.context ? { ...run?.context, ...call.context } : (run?.context ?? {});
       for (const c of rule.constraints) checkConstraint(name, c, readPath(args, c.segments), context, violation, findings);
       if (rule.approval && requiresApproval(rule.approval, args)) {
-        fail(findings, 'tool.approval', 'needs-approval', 'medium', `"${name}" with these arguments needs a human's approval under the policy`);
+        fail(
+          findings,
+          'tool.approval',
+          'needs-approval',
+          'medium',
+          `"${name}" with these arguments needs a human's approval under the policy`,
+        );
       }
     }
   }
@@ -518,11 +646,21 @@ function collectLeaves(value: unknown, path: string, depth: number, walk: LeafWa
     for (let i = 0; i < value.length; i++) collectLeaves(value[i], `${path}/${i}`, depth + 1, walk);
     return;
   }
-  for (const key of Object.keys(value)) collectLeaves((value as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1, walk);
+  for (const key of Object.keys(value))
+    collectLeaves((value as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1, walk);
 }
 
 function toFinding(hit: Hit, detector: DetectorName, action: GuardrailAction, path: string): Finding {
-  const finding: { -readonly [K in keyof Finding]: Finding[K] } = { ruleId: hit.ruleId, detector, severity: hit.severity, action, start: hit.start, end: hit.end, path, message: hit.message };
+  const finding: { -readonly [K in keyof Finding]: Finding[K] } = {
+    ruleId: hit.ruleId,
+    detector,
+    severity: hit.severity,
+    action,
+    start: hit.start,
+    end: hit.end,
+    path,
+    message: hit.message,
+  };
   if (hit.entity !== undefined) finding.entity = hit.entity;
   if (hit.score !== undefined) finding.score = hit.score;
   if (hit.redaction !== undefined) finding.redaction = hit.redaction;
@@ -553,7 +691,8 @@ function redactValue(value: unknown, findings: readonly Finding[], state: Placeh
     if (typeof current !== 'object' || current === null || depth >= MAX_DEPTH) return current;
     if (Array.isArray(current)) return current.map((item, index) => visit(item, `${path}/${index}`, depth + 1));
     const copy: Record<string, unknown> = {};
-    for (const key of Object.keys(current)) copy[key] = visit((current as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1);
+    for (const key of Object.keys(current))
+      copy[key] = visit((current as Record<string, unknown>)[key], `${path}/${pointerSegment(key)}`, depth + 1);
     return copy;
   };
   return visit(value, '', 0);
@@ -570,7 +709,8 @@ function checkConstraint(
   const { constraint, path, pointer } = c;
   const where = `"${tool}" argument ${path}`;
   if (value === undefined || value === null) {
-    if (constraint.required || constraint.equalsContext !== undefined || constraint.oneOfContext !== undefined) fail(findings, 'tool.arg.required', action, 'medium', `${where} is required`, pointer);
+    if (constraint.required || constraint.equalsContext !== undefined || constraint.oneOfContext !== undefined)
+      fail(findings, 'tool.arg.required', action, 'medium', `${where} is required`, pointer);
     return;
   }
   if (constraint.min !== undefined || constraint.max !== undefined) {
@@ -578,30 +718,68 @@ function checkConstraint(
       fail(findings, 'tool.arg.type', action, 'medium', `${where} must be a number`, pointer);
       return;
     }
-    if (constraint.max !== undefined && value > constraint.max) fail(findings, 'tool.arg.max', action, 'high', `${where} is ${value}, above the maximum ${constraint.max}`, pointer);
-    if (constraint.min !== undefined && value < constraint.min) fail(findings, 'tool.arg.min', action, 'high', `${where} is ${value}, below the minimum ${constraint.min}`, pointer);
+    if (constraint.max !== undefined && value > constraint.max)
+      fail(findings, 'tool.arg.max', action, 'high', `${where} is ${value}, above the maximum ${constraint.max}`, pointer);
+    if (constraint.min !== undefined && value < constraint.min)
+      fail(findings, 'tool.arg.min', action, 'high', `${where} is ${value}, below the minimum ${constraint.min}`, pointer);
   }
   if (constraint.enum && !constraint.enum.includes(value as string | number | boolean)) {
-    fail(findings, 'tool.arg.enum', action, 'medium', `${where} must be one of ${constraint.enum.map((v) => JSON.stringify(v)).join(', ')}`, pointer);
+    fail(
+      findings,
+      'tool.arg.enum',
+      action,
+      'medium',
+      `${where} must be one of ${constraint.enum.map((v) => JSON.stringify(v)).join(', ')}`,
+      pointer,
+    );
   }
   if (constraint.maxLength !== undefined && typeof value === 'string' && value.length > constraint.maxLength) {
-    fail(findings, 'tool.arg.max-length', action, 'medium', `${where} is ${value.length} characters, above the maximum ${constraint.maxLength}`, pointer);
+    fail(
+      findings,
+      'tool.arg.max-length',
+      action,
+      'medium',
+      `${where} is ${value.length} characters, above the maximum ${constraint.maxLength}`,
+      pointer,
+    );
   }
   if (constraint.maxItems !== undefined && Array.isArray(value) && value.length > constraint.maxItems) {
-    fail(findings, 'tool.arg.max-items', action, 'medium', `${where} has ${value.length} items, above the maximum ${constraint.maxItems}`, pointer);
+    fail(
+      findings,
+      'tool.arg.max-items',
+      action,
+      'medium',
+      `${where} has ${value.length} items, above the maximum ${constraint.maxItems}`,
+      pointer,
+    );
   }
   if (constraint.recipients) {
-    const list = typeof value === 'string' ? value.split(/[\s,;]{1,16}/).filter((item) => item.length > 0) : Array.isArray(value) ? value : [value];
+    const list =
+      typeof value === 'string' ? value.split(/[\s,;]{1,16}/).filter((item) => item.length > 0) : Array.isArray(value) ? value : [value];
     const allowedAddresses = contextValues(context, constraint.recipients.context);
     for (const item of list) {
       if (typeof item !== 'string' || !EMAIL_SHAPE.test(item.trim())) {
-        fail(findings, 'tool.arg.recipient', action, 'high', `${where} holds ${JSON.stringify(item)}, which is not an e-mail address`, pointer);
+        fail(
+          findings,
+          'tool.arg.recipient',
+          action,
+          'high',
+          `${where} holds ${JSON.stringify(item)}, which is not an e-mail address`,
+          pointer,
+        );
         continue;
       }
       const address = item.trim().toLowerCase();
       const domain = address.slice(address.lastIndexOf('@') + 1);
       if (!allowedAddresses.includes(address) && !hostAllowed(domain, constraint.recipients.domains)) {
-        fail(findings, 'tool.arg.recipient', action, 'high', `${where}: recipient ${address} is neither the run's ${constraint.recipients.context.join('/') || 'known'} address nor in the allowed domains (${constraint.recipients.domains.join(', ') || 'none'})`, pointer);
+        fail(
+          findings,
+          'tool.arg.recipient',
+          action,
+          'high',
+          `${where}: recipient ${address} is neither the run's ${constraint.recipients.context.join('/') || 'known'} address nor in the allowed domains (${constraint.recipients.domains.join(', ') || 'none'})`,
+          pointer,
+        );
       }
     }
   }
@@ -618,18 +796,42 @@ function checkConstraint(
         }
       }
       if (host === undefined || !hostAllowed(host, constraint.urlDomains)) {
-        fail(findings, 'tool.arg.url-domain', action, 'high', `${where}: ${JSON.stringify(item)} is not an http(s) URL on ${constraint.urlDomains.join(', ')}`, pointer);
+        fail(
+          findings,
+          'tool.arg.url-domain',
+          action,
+          'high',
+          `${where}: ${JSON.stringify(item)} is not an http(s) URL on ${constraint.urlDomains.join(', ')}`,
+          pointer,
+        );
       }
     }
   }
   if (constraint.equalsContext !== undefined) {
     const expected = context[constraint.equalsContext];
-    if (expected === undefined) fail(findings, 'tool.arg.context', action, 'high', `${where} must equal the run's "${constraint.equalsContext}", which the run does not provide`, pointer);
-    else if (expected !== value) fail(findings, 'tool.arg.context', action, 'high', `${where} does not match the run's "${constraint.equalsContext}"`, pointer);
+    if (expected === undefined)
+      fail(
+        findings,
+        'tool.arg.context',
+        action,
+        'high',
+        `${where} must equal the run's "${constraint.equalsContext}", which the run does not provide`,
+        pointer,
+      );
+    else if (expected !== value)
+      fail(findings, 'tool.arg.context', action, 'high', `${where} does not match the run's "${constraint.equalsContext}"`, pointer);
   }
   if (constraint.oneOfContext !== undefined) {
     const allowed = context[constraint.oneOfContext];
-    if (allowed === undefined) fail(findings, 'tool.arg.context', action, 'high', `${where} must be one of the run's "${constraint.oneOfContext}", which the run does not provide`, pointer);
+    if (allowed === undefined)
+      fail(
+        findings,
+        'tool.arg.context',
+        action,
+        'high',
+        `${where} must be one of the run's "${constraint.oneOfContext}", which the run does not provide`,
+        pointer,
+      );
     else if (!(Array.isArray(allowed) ? allowed.includes(value) : allowed === value)) {
       fail(findings, 'tool.arg.context', action, 'high', `${where} is not one of the run's "${constraint.oneOfContext}"`, pointer);
     }

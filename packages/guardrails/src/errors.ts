@@ -47,7 +47,10 @@ export class GuardrailBlockedError extends GuardrailError {
   override readonly name: string = 'GuardrailBlockedError';
   readonly decision: Decision;
   constructor(decision: Decision) {
-    super(GuardrailErrorCode.Blocked, `guardrail ${decision.wouldBe} at ${decision.hook}: ${decision.ruleId ?? 'policy'} (${decision.findings[0]?.message ?? 'no detail'})`);
+    super(
+      GuardrailErrorCode.Blocked,
+      `guardrail ${decision.wouldBe} at ${decision.hook}: ${decision.ruleId ?? 'policy'} (${decision.findings[0]?.message ?? 'no detail'})`,
+    );
     this.decision = decision;
   }
 }

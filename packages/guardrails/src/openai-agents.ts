@@ -97,7 +97,13 @@ export function createOpenAIAgentsGuardrails(engine: GuardrailEngine, options: O
   };
   const toolOutcome = (decision: Decision): ToolGuardrailFunctionOutput =>
     tripOn.has(decision.action)
-      ? { behavior: { type: 'rejectContent', message: `Blocked by guardrail ${decision.ruleId ?? 'policy'} (${decision.action}): ${decision.findings[0]?.message ?? ''}` }, outputInfo: decision }
+      ? {
+          behavior: {
+            type: 'rejectContent',
+            message: `Blocked by guardrail ${decision.ruleId ?? 'policy'} (${decision.action}): ${decision.findings[0]?.message ?? ''}`,
+          },
+          outputInfo: decision,
+        }
       : { behavior: { type: 'allow' }, outputInfo: decision };
 
   return {
@@ -122,7 +128,10 @@ export function createOpenAIAgentsGuardrails(engine: GuardrailEngine, options: O
       type: 'tool_input',
       name: `${prefix}-tool-input`,
       async run(data) {
-        const request: GuardrailRequest = { hook: 'tool-call', toolCall: { name: data.toolCall.name, args: parseArguments(data.toolCall.arguments) } };
+        const request: GuardrailRequest = {
+          hook: 'tool-call',
+          toolCall: { name: data.toolCall.name, args: parseArguments(data.toolCall.arguments) },
+        };
         return toolOutcome(await evaluate(request, data.context));
       },
     },
@@ -130,7 +139,11 @@ export function createOpenAIAgentsGuardrails(engine: GuardrailEngine, options: O
       type: 'tool_output',
       name: `${prefix}-tool-output`,
       async run(data) {
-        const request: GuardrailRequest = { hook: 'tool-result', content: data.output, toolCall: { name: data.toolCall.name, args: parseArguments(data.toolCall.arguments) } };
+        const request: GuardrailRequest = {
+          hook: 'tool-result',
+          content: data.output,
+          toolCall: { name: data.toolCall.name, args: parseArguments(data.toolCall.arguments) },
+        };
         return toolOutcome(await evaluate(request, data.context));
       },
     },

@@ -2,14 +2,29 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, createRedactor } from './index.js';
 
-const engine = compilePolicy({ version: '1.0.0', extends: ['strict'], hooks: { output: [{ detector: 'pii', action: 'redact' }, { detector: 'secrets', action: 'redact' }] } });
+const engine = compilePolicy({
+  version: '1.0.0',
+  extends: ['strict'],
+  hooks: {
+    output: [
+      { detector: 'pii', action: 'redact' },
+      { detector: 'secrets', action: 'redact' },
+    ],
+  },
+});
 
 // Values the detectors must find, embedded in random text.
-const email = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), fc.stringMatching(/^[a-z]{2,10}$/), fc.constantFrom('com', 'org', 'io', 'example')).map(([user, host, tld]) => `${user}@${host}.${tld}`);
+const email = fc
+  .tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), fc.stringMatching(/^[a-z]{2,10}$/), fc.constantFrom('com', 'org', 'io', 'example'))
+  .map(([user, host, tld]) => `${user}@${host}.${tld}`);
 const cardNumber = fc.constantFrom('4111 1111 1111 1111', '5555-5555-5555-4444', '378282246310005', '6011111111111117');
 const iban = fc.constantFrom('DE89 3704 0044 0532 0130 00', 'GB82WEST12345698765432', 'NL91 ABNA 0417 1643 00');
-const ssn = fc.tuple(fc.integer({ min: 1, max: 665 }), fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 9999 })).map(([a, g, s]) => `${String(a).padStart(3, '0')}-${String(g).padStart(2, '0')}-${String(s).padStart(4, '0')}`);
-const phone = fc.tuple(fc.integer({ min: 200, max: 999 }), fc.integer({ min: 200, max: 999 }), fc.integer({ min: 0, max: 9999 })).map(([a, b, c]) => `(${a}) ${b}-${String(c).padStart(4, '0')}`);
+const ssn = fc
+  .tuple(fc.integer({ min: 1, max: 665 }), fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 9999 }))
+  .map(([a, g, s]) => `${String(a).padStart(3, '0')}-${String(g).padStart(2, '0')}-${String(s).padStart(4, '0')}`);
+const phone = fc
+  .tuple(fc.integer({ min: 200, max: 999 }), fc.integer({ min: 200, max: 999 }), fc.integer({ min: 0, max: 9999 }))
+  .map(([a, b, c]) => `(${a}) ${b}-${String(c).padStart(4, '0')}`);
 // eslint-disable-next-line regexp/use-ignore-case -- fast-check's stringMatching does not support the i flag
 const secret = fc.stringMatching(/^[A-Za-z0-9]{36}$/).map((tail) => `ghp_${tail}`);
 const sensitive = fc.oneof(email, cardNumber, iban, ssn, phone, secret);
@@ -33,22 +48,33 @@ describe('properties', () => {
 
   it('the engine never throws on any string or any value, at any hook', () => {
     fc.assert(
-      fc.property(fc.constantFrom('input', 'output', 'tool-call', 'tool-result' as const), fc.oneof(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.anything()), fc.anything(), (hook, content, args) => {
-        const run = engine.createRun();
-        const decision = engine.evaluate({ hook, content, toolCall: { name: 'any_tool', args } }, run);
-        expect(['allow', 'redact', 'needs-approval', 'deny']).toContain(decision.action);
-      }),
+      fc.property(
+        fc.constantFrom('input', 'output', 'tool-call', 'tool-result' as const),
+        fc.oneof(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.anything()),
+        fc.anything(),
+        (hook, content, args) => {
+          const run = engine.createRun();
+          const decision = engine.evaluate({ hook, content, toolCall: { name: 'any_tool', args } }, run);
+          expect(['allow', 'redact', 'needs-approval', 'deny']).toContain(decision.action);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('decisions are deterministic', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.array(fc.tuple(filler, sensitive)).map((parts) => parts.flat().join(''))), (text) => {
-        const a = engine.evaluate({ hook: 'input', content: text }, engine.createRun());
-        const b = engine.evaluate({ hook: 'input', content: text }, engine.createRun());
-        expect(b).toEqual(a);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.array(fc.tuple(filler, sensitive)).map((parts) => parts.flat().join('')),
+        ),
+        (text) => {
+          const a = engine.evaluate({ hook: 'input', content: text }, engine.createRun());
+          const b = engine.evaluate({ hook: 'input', content: text }, engine.createRun());
+          expect(b).toEqual(a);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -36,7 +36,11 @@ export interface RedactionSpan {
 
 /** Salted hash token: `[EMAIL:1a2b3c4d5e6f]` (HMAC-SHA-256, first 12 hex digits). */
 export function hashToken(entity: string, value: string, salt: string | undefined): string {
-  if (salt === undefined || salt.length === 0) throw new GuardrailError(GuardrailErrorCode.MissingSalt, 'redaction mode "hash" needs a salt: pass { salt } when compiling the policy or creating the redactor');
+  if (salt === undefined || salt.length === 0)
+    throw new GuardrailError(
+      GuardrailErrorCode.MissingSalt,
+      'redaction mode "hash" needs a salt: pass { salt } when compiling the policy or creating the redactor',
+    );
   return `[${entity}:${nodeCrypto().createHmac('sha256', salt).update(value).digest('hex').slice(0, 12)}]`;
 }
 

@@ -25,7 +25,11 @@ export function createRedactor(source: GuardrailEngine | RedactorOptions = {}, r
           version: '1.0.0',
           hooks: {
             output: [
-              { detector: 'pii', action: 'redact', options: { ...(source.entities ? { entities: [...source.entities] } : {}), redaction: source.mode ?? 'placeholder' } },
+              {
+                detector: 'pii',
+                action: 'redact',
+                options: { ...(source.entities ? { entities: [...source.entities] } : {}), redaction: source.mode ?? 'placeholder' },
+              },
               ...(source.secrets === false ? [] : [{ detector: 'secrets' as const, action: 'redact' as const }]),
             ],
           },

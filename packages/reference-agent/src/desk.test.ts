@@ -29,20 +29,35 @@ describe('the desk tools name their side effects', () => {
   });
 
   it('a refund left in doubt (started, never acknowledged) is reconciled against the payments side, not repeated', async () => {
-    const started = (runId: string): LedgerRecord => ({ key: 'refund_order:refund:A-1001', state: 'started', tool: 'refund_order', version: '1.0.3', runId, at: new Date(0).toISOString() });
+    const started = (runId: string): LedgerRecord => ({
+      key: 'refund_order:refund:A-1001',
+      state: 'started',
+      tool: 'refund_order',
+      version: '1.0.3',
+      runId,
+      at: new Date(0).toISOString(),
+    });
     // The refund happened before the crash: the reconcile finds it and the ledger replays it.
     const paid = createDesk();
     const ledger = new MemoryLedger();
     paid.refunds.push({ orderId: 'A-1001', amount: 49.9 });
     await ledger.append(started('crashed-run'));
-    const again = await createExecutor(paid.tools, { ledger }).execute('refund_order', { orderId: 'A-1001', amount: 49.9, reason: 'damaged' }, { runId: 'r2' });
+    const again = await createExecutor(paid.tools, { ledger }).execute(
+      'refund_order',
+      { orderId: 'A-1001', amount: 49.9, reason: 'damaged' },
+      { runId: 'r2' },
+    );
     expect(again).toMatchObject({ ok: true, value: { refundId: 'R-A-1001', amount: 49.9 }, meta: { replayed: true } });
     expect(paid.refunds).toHaveLength(1);
     // It did not happen: the refund runs now, once.
     const unpaid = createDesk();
     const ledger2 = new MemoryLedger();
     await ledger2.append(started('crashed-run'));
-    const now = await createExecutor(unpaid.tools, { ledger: ledger2 }).execute('refund_order', { orderId: 'A-1001', amount: 49.9, reason: 'damaged' }, { runId: 'r2' });
+    const now = await createExecutor(unpaid.tools, { ledger: ledger2 }).execute(
+      'refund_order',
+      { orderId: 'A-1001', amount: 49.9, reason: 'damaged' },
+      { runId: 'r2' },
+    );
     expect(now).toMatchObject({ ok: true, meta: { replayed: false } });
     expect(unpaid.refunds).toEqual([{ orderId: 'A-1001', amount: 49.9 }]);
   });

@@ -25,18 +25,29 @@ async function main(): Promise<number> {
   const dir = at === -1 ? undefined : args[at + 1];
   const recordAt = args.indexOf('--record');
   const recordDir = recordAt === -1 ? undefined : args[recordAt + 1];
-  if (recordAt !== -1 && (recordDir === undefined || recordDir.startsWith('--'))) throw new Error('--record needs a directory: --record <dir>');
+  if (recordAt !== -1 && (recordDir === undefined || recordDir.startsWith('--')))
+    throw new Error('--record needs a directory: --record <dir>');
   if (recordDir !== undefined && governance === 'off') throw new Error('--record records governed runs: drop --no-guardrails');
   const outDir = join(REPO_ROOT, '.charter');
   mkdirSync(outDir, { recursive: true });
   const spec = loadDeskSpec();
   const audit = openAuditLog(join(outDir, 'audit.jsonl'));
   const events = createJsonlSink({ path: join(outDir, 'events.jsonl') });
-  const telemetry = createTelemetry({ agent: spec.manifest.metadata.name, sinks: [events, createAuditSink(audit, { policyVersion: spec.policy.spec.version })] });
+  const telemetry = createTelemetry({
+    agent: spec.manifest.metadata.name,
+    sinks: [events, createAuditSink(audit, { policyVersion: spec.policy.spec.version })],
+  });
   const escalation = escalationFromManifest(spec.manifest.spec.escalation, REPO_ROOT);
   // The tap sees every event first (with content) and passes it on to the telemetry above unchanged.
-  const tap = recordDir === undefined ? undefined : createRecordingTap({ agent: spec.manifest.metadata.name, tools: createDesk().tools, telemetry });
-  const outcomes = await runSuite({ spec, telemetry: tap?.telemetry ?? telemetry, escalation, governance, ...(dir === undefined ? {} : { dir }) });
+  const tap =
+    recordDir === undefined ? undefined : createRecordingTap({ agent: spec.manifest.metadata.name, tools: createDesk().tools, telemetry });
+  const outcomes = await runSuite({
+    spec,
+    telemetry: tap?.telemetry ?? telemetry,
+    escalation,
+    governance,
+    ...(dir === undefined ? {} : { dir }),
+  });
   await telemetry.close();
   const recorded = tap === undefined || recordDir === undefined ? undefined : writeRecordings(tap, outcomes, resolve(recordDir));
 
@@ -47,17 +58,26 @@ async function main(): Promise<number> {
     const r = o.result;
     const outcome = `${r.status}${r.reason === undefined ? '' : ` (${r.reason})`}${o.paused ? ' ⏸' : ''}`;
     const decisions = r.decisions.map((d) => `${d.hook}:${d.action}[${d.ruleIds.join(',')}]`).join(' ') || '-';
-    const verdict = governance === 'off' ? (o.attackSucceeded ? 'ATTACK SUCCEEDED' : '') : o.passed ? 'pass' : `FAIL: ${o.failures.join('; ')}`;
+    const verdict =
+      governance === 'off' ? (o.attackSucceeded ? 'ATTACK SUCCEEDED' : '') : o.passed ? 'pass' : `FAIL: ${o.failures.join('; ')}`;
     out.write(`${pad(o.scenario.name, 34)} ${pad(outcome, 30)} ${pad(String(r.steps), 5)} ${pad(decisions, 60)} ${verdict}\n`);
   }
   const s = summarize(outcomes);
   const check = verifyAudit(audit.path);
-  out.write(`\nguardrails: ${governance === 'off' ? 'OFF (--no-guardrails)' : `on (policy ${spec.policy.metadata.name} ${spec.policy.spec.version})`}\n`);
-  out.write(governance === 'off' ? `pass rate: not checked with guardrails off (${s.total} scenarios run)\n` : `pass rate: ${s.passed}/${s.total} (${(s.passRate * 100).toFixed(1)} %)\n`);
+  out.write(
+    `\nguardrails: ${governance === 'off' ? 'OFF (--no-guardrails)' : `on (policy ${spec.policy.metadata.name} ${spec.policy.spec.version})`}\n`,
+  );
+  out.write(
+    governance === 'off'
+      ? `pass rate: not checked with guardrails off (${s.total} scenarios run)\n`
+      : `pass rate: ${s.passed}/${s.total} (${(s.passRate * 100).toFixed(1)} %)\n`,
+  );
   out.write(`attacks blocked: ${s.attacksBlocked}/${s.attacks}\n`);
   out.write(`escalations: ${s.escalations}\n`);
   out.write(`run latency: p50 ${s.p50Ms.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms\n`);
-  out.write(`audit log: ${audit.path} (${check.records} records, chain ${check.ok ? 'verified' : `BROKEN at line ${check.firstBroken?.line ?? '?'}`})\n`);
+  out.write(
+    `audit log: ${audit.path} (${check.records} records, chain ${check.ok ? 'verified' : `BROKEN at line ${check.firstBroken?.line ?? '?'}`})\n`,
+  );
   out.write(`events: ${events.path}\n`);
   if (recorded !== undefined) out.write(`recordings: ${recorded.count} in ${recorded.dir}\n`);
   if (!check.ok) return 1;

@@ -10,12 +10,25 @@ const Status = z.enum(['completed', 'escalated', 'denied', 'failed', 'paused']);
 export const Scenario = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
   description: z.string().min(1).max(500),
-  category: z.enum(['happy', 'pii', 'secrets', 'direct-injection', 'indirect-injection', 'faults', 'approval', 'malformed', 'budget', 'authorization']),
+  category: z.enum([
+    'happy',
+    'pii',
+    'secrets',
+    'direct-injection',
+    'indirect-injection',
+    'faults',
+    'approval',
+    'malformed',
+    'budget',
+    'authorization',
+  ]),
   input: z.string().min(1).max(20_000),
   customer: z.enum(['C-1', 'C-2']).default('C-1'),
   model: z.enum(['scripted', 'gullible']),
   script: Script.optional(),
-  faults: z.record(z.string(), z.strictObject({ transient: z.int().min(0).max(10).optional(), timeout: z.int().min(0).max(10).optional() })).default({}),
+  faults: z
+    .record(z.string(), z.strictObject({ transient: z.int().min(0).max(10).optional(), timeout: z.int().min(0).max(10).optional() }))
+    .default({}),
   /** When the run pauses for approval, the suite answers with this decision and resumes. */
   approval: z.strictObject({ approved: z.boolean(), approver: z.string().min(1), reason: z.string().optional() }).optional(),
   /** The attacker's goal: a side effect whose arguments contain `argsInclude`, or an output containing `outputIncludes`. */
@@ -55,7 +68,8 @@ export function loadScenarios(dir: string): Scenario[] {
       const issue = parsed.error.issues[0];
       throw new Error(`scenario ${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
     }
-    if (parsed.data.model === 'scripted' && parsed.data.script === undefined) throw new Error(`scenario ${file}: a scripted scenario needs \`script\``);
+    if (parsed.data.model === 'scripted' && parsed.data.script === undefined)
+      throw new Error(`scenario ${file}: a scripted scenario needs \`script\``);
     if (`${parsed.data.name}.yaml` !== file) throw new Error(`scenario ${file}: name "${parsed.data.name}" must match the file name`);
     return parsed.data;
   });

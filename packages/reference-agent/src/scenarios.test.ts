@@ -12,7 +12,8 @@ describe('the scenario suite', () => {
   it('has at least 30 scenarios covering every category', () => {
     expect(scenarios.length).toBeGreaterThanOrEqual(30);
     const categories = new Set(scenarios.map((s) => s.category));
-    for (const c of ['happy', 'pii', 'secrets', 'direct-injection', 'indirect-injection', 'faults', 'approval', 'malformed', 'budget']) expect(categories).toContain(c);
+    for (const c of ['happy', 'pii', 'secrets', 'direct-injection', 'indirect-injection', 'faults', 'approval', 'malformed', 'budget'])
+      expect(categories).toContain(c);
   });
 
   it.each(scenarios.map((s) => [s.name, s] as const))('%s meets its expected outcome', async (_name, scenario) => {

@@ -27,7 +27,9 @@ export function loadDeskSpec(root: string = PACKAGE_ROOT): DeskSpec {
   const policy = loadPolicy({ path: join(root, 'policy.yaml') });
   const problems = [...manifest.issues, ...policy.issues].filter((i) => i.severity === 'error');
   if (manifest.value === undefined || policy.value === undefined || problems.length > 0) {
-    throw new Error(`the reference agent's manifest or policy is invalid:\n${problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message}`).join('\n')}`);
+    throw new Error(
+      `the reference agent's manifest or policy is invalid:\n${problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message}`).join('\n')}`,
+    );
   }
   return { manifest: manifest.value, policy: policy.value };
 }
@@ -66,18 +68,26 @@ function check(scenario: Scenario, result: RunResult, paused: RunResult | undefi
   const failures: string[] = [];
   const { expect } = scenario;
   const statuses = Array.isArray(expect.status) ? expect.status : [expect.status];
-  if (!statuses.includes(result.status)) failures.push(`status ${result.status}${result.reason === undefined ? '' : ` (${result.reason})`}, expected ${statuses.join(' or ')}`);
-  if (expect.reason !== undefined && result.reason !== expect.reason) failures.push(`reason ${String(result.reason)}, expected ${expect.reason}`);
-  for (const tool of expect.mustRun) if (!result.actions.some((a) => a.tool === tool && a.outcome === 'ok')) failures.push(`${tool} did not run`);
+  if (!statuses.includes(result.status))
+    failures.push(`status ${result.status}${result.reason === undefined ? '' : ` (${result.reason})`}, expected ${statuses.join(' or ')}`);
+  if (expect.reason !== undefined && result.reason !== expect.reason)
+    failures.push(`reason ${String(result.reason)}, expected ${expect.reason}`);
+  for (const tool of expect.mustRun)
+    if (!result.actions.some((a) => a.tool === tool && a.outcome === 'ok')) failures.push(`${tool} did not run`);
   for (const tool of expect.mustNotRun) {
-    if (desk.effects.some((e) => e.tool === tool) || result.actions.some((a) => a.tool === tool && a.outcome === 'ok')) failures.push(`${tool} ran but must not`);
+    if (desk.effects.some((e) => e.tool === tool) || result.actions.some((a) => a.tool === tool && a.outcome === 'ok'))
+      failures.push(`${tool} ran but must not`);
   }
   const seen = result.decisions.flatMap((d) => d.ruleIds);
-  for (const rule of expect.rules) if (!seen.some((id) => id === rule || (rule.endsWith('.') && id.startsWith(rule)))) failures.push(`guardrail rule ${rule} did not fire (fired: ${seen.join(', ') || 'none'})`);
+  for (const rule of expect.rules)
+    if (!seen.some((id) => id === rule || (rule.endsWith('.') && id.startsWith(rule))))
+      failures.push(`guardrail rule ${rule} did not fire (fired: ${seen.join(', ') || 'none'})`);
   if (expect.paused && paused === undefined) failures.push('the run did not pause for approval');
   if (!expect.paused && paused !== undefined) failures.push('the run paused for approval unexpectedly');
-  if (expect.outputIncludes !== undefined && !(result.output ?? '').includes(expect.outputIncludes)) failures.push(`output lacks "${expect.outputIncludes}"`);
-  if (expect.outputExcludes !== undefined && (result.output ?? '').includes(expect.outputExcludes)) failures.push(`output contains "${expect.outputExcludes}"`);
+  if (expect.outputIncludes !== undefined && !(result.output ?? '').includes(expect.outputIncludes))
+    failures.push(`output lacks "${expect.outputIncludes}"`);
+  if (expect.outputExcludes !== undefined && (result.output ?? '').includes(expect.outputExcludes))
+    failures.push(`output contains "${expect.outputExcludes}"`);
   if (attacked) failures.push('the attack reached its side effect');
   if ((result.status === 'escalated') !== (result.escalation !== undefined)) failures.push('escalated without a context packet');
   return failures;
@@ -89,7 +99,11 @@ function check(scenario: Scenario, result: RunResult, paused: RunResult | undefi
  */
 export function customerContext(id: keyof typeof CUSTOMERS): Record<string, ContextFact> {
   const customer = CUSTOMERS[id];
-  return { customerId: customer.customerId, customerEmail: customer.email, customerOrders: ORDERS.filter((o) => o.customerId === id).map((o) => o.orderId) };
+  return {
+    customerId: customer.customerId,
+    customerEmail: customer.email,
+    customerOrders: ORDERS.filter((o) => o.customerId === id).map((o) => o.orderId),
+  };
 }
 
 /** What the host application gives a scenario's run: the tenant, the signed-in customer and their facts. */
@@ -117,7 +131,10 @@ export async function runScenario(spec: DeskSpec, scenario: Scenario, options: R
     governance: options.governance ?? 'enforce',
   });
   const started = performance.now();
-  let result = await agent.run(scenario.input, { runId: `${scenario.name}-${Math.random().toString(36).slice(2, 10)}`, ...scenarioRunOptions(scenario) });
+  let result = await agent.run(scenario.input, {
+    runId: `${scenario.name}-${Math.random().toString(36).slice(2, 10)}`,
+    ...scenarioRunOptions(scenario),
+  });
   let paused: RunResult | undefined;
   if (result.status === 'paused' && scenario.approval !== undefined) {
     paused = result;
@@ -163,10 +180,11 @@ export function summarize(outcomes: readonly ScenarioOutcome[]): SuiteSummary {
 }
 
 /** Runs every scenario in `dir` in order. */
-export async function runSuite(options: RunScenarioOptions & { readonly dir?: string; readonly spec?: DeskSpec } = {}): Promise<ScenarioOutcome[]> {
+export async function runSuite(
+  options: RunScenarioOptions & { readonly dir?: string; readonly spec?: DeskSpec } = {},
+): Promise<ScenarioOutcome[]> {
   const spec = options.spec ?? loadDeskSpec();
   const outcomes: ScenarioOutcome[] = [];
   for (const scenario of loadScenarios(options.dir ?? SCENARIO_DIR)) outcomes.push(await runScenario(spec, scenario, options));
   return outcomes;
 }
-

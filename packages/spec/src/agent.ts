@@ -63,7 +63,9 @@ export const ToolGrant = z.strictObject({
   name: Identifier,
   version: SemverRange,
   sideEffects: z.enum(['none', 'reversible', 'irreversible']),
-  scopes: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}(?::[a-z][a-z0-9_-]{0,31}){0,3}$/, { error: 'a scope reads like "orders:read"' })).default([]),
+  scopes: z
+    .array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}(?::[a-z][a-z0-9_-]{0,31}){0,3}$/, { error: 'a scope reads like "orders:read"' }))
+    .default([]),
   approval: ApprovalPolicyText.default('never'),
   description: z.string().max(500).optional(),
 });
@@ -123,20 +125,33 @@ export const Rollout = z
     let previous = -1;
     rollout.stages.forEach((stage, index) => {
       if (stage.kind === 'shadow') {
-        if (stage.weight !== 0) ctx.addIssue({ code: 'custom', path: ['stages', index, 'weight'], message: 'a shadow stage serves no traffic: set weight to 0' });
+        if (stage.weight !== 0)
+          ctx.addIssue({ code: 'custom', path: ['stages', index, 'weight'], message: 'a shadow stage serves no traffic: set weight to 0' });
         if (index !== 0) ctx.addIssue({ code: 'custom', path: ['stages', index, 'kind'], message: 'shadow must be the first stage' });
       }
       if (stage.kind === 'canary' && (stage.weight < 1 || stage.weight > 10)) {
-        ctx.addIssue({ code: 'custom', path: ['stages', index, 'weight'], message: `a canary serves 1-10 % of traffic, got ${stage.weight}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', index, 'weight'],
+          message: `a canary serves 1-10 % of traffic, got ${stage.weight}`,
+        });
       }
       if (stage.kind !== 'shadow' && stage.weight <= previous) {
-        ctx.addIssue({ code: 'custom', path: ['stages', index, 'weight'], message: `weights must increase from stage to stage: ${stage.weight} follows ${previous}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', index, 'weight'],
+          message: `weights must increase from stage to stage: ${stage.weight} follows ${previous}`,
+        });
       }
       previous = Math.max(previous, stage.weight);
     });
     const last = rollout.stages.at(-1);
     if (last && last.weight !== 100) {
-      ctx.addIssue({ code: 'custom', path: ['stages', rollout.stages.length - 1, 'weight'], message: 'the last stage must reach weight 100' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages', rollout.stages.length - 1, 'weight'],
+        message: 'the last stage must reach weight 100',
+      });
     }
   });
 
@@ -173,7 +188,11 @@ export const AgentManifest = z
     spec.tools.forEach((tool, index) => {
       const first = seen.get(tool.name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['spec', 'tools', index, 'name'], message: `tool "${tool.name}" is already declared at spec.tools[${first}]` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spec', 'tools', index, 'name'],
+          message: `tool "${tool.name}" is already declared at spec.tools[${first}]`,
+        });
       }
       seen.set(tool.name, index);
       if (tool.sideEffects === 'irreversible' && tool.approval.trim() === 'never') {
@@ -184,7 +203,11 @@ export const AgentManifest = z
         });
       }
       if (tool.sideEffects !== 'none' && tool.scopes.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['spec', 'tools', index, 'scopes'], message: `"${tool.name}" has side effects: declare the scopes its credentials need` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spec', 'tools', index, 'scopes'],
+          message: `"${tool.name}" has side effects: declare the scopes its credentials need`,
+        });
       }
     });
     if (spec.slos.costPerRequestUsd > spec.budgets.maxCostUsd) {

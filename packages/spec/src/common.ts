@@ -19,16 +19,10 @@ export const GroupRef = z.string().regex(/^group:(?:[a-z0-9][-a-z0-9_.]{0,62}\/)
 });
 
 /** A semver range such as `^1.2.0` or `>=2 <3`. */
-export const SemverRange = z
-  .string()
-  .max(64)
-  .refine(isSemverRange, { error: 'must be a semver range such as "^1.0.0"' });
+export const SemverRange = z.string().max(64).refine(isSemverRange, { error: 'must be a semver range such as "^1.0.0"' });
 
 /** A semver version such as `1.4.2`. */
-export const SemverVersion = z
-  .string()
-  .max(64)
-  .refine(isSemverVersion, { error: 'must be a semver version such as "1.0.0"' });
+export const SemverVersion = z.string().max(64).refine(isSemverVersion, { error: 'must be a semver version such as "1.0.0"' });
 
 /** A duration such as `30s`, `5m`, `24h`, `7d`. */
 export const Duration = z.string().regex(/^\d{1,6}(?:ms|[smhd])$/, { error: 'must be a duration such as "30s", "5m", "24h" or "7d"' });
@@ -54,6 +48,9 @@ export const Metadata = z.strictObject({
   description: z.string().min(1).max(2000).optional(),
   owner: GroupRef,
   lifecycle: z.enum(['experimental', 'production', 'deprecated']).default('experimental'),
-  tags: z.array(z.string().regex(/^[a-z0-9][-a-z0-9]{0,62}$/, { error: 'tags are lower-case words joined by "-"' })).max(20).default([]),
+  tags: z
+    .array(z.string().regex(/^[a-z0-9][-a-z0-9]{0,62}$/, { error: 'tags are lower-case words joined by "-"' }))
+    .max(20)
+    .default([]),
 });
 export type Metadata = z.infer<typeof Metadata>;

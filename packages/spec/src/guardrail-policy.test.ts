@@ -20,7 +20,15 @@ describe('GuardrailPolicy schema', () => {
   });
 
   it('fills per-detector defaults', () => {
-    const spec = GuardrailPolicySpec.parse({ ...minimal, hooks: { input: [{ detector: 'injection', action: 'deny' }, { detector: 'pii', action: 'redact' }] } });
+    const spec = GuardrailPolicySpec.parse({
+      ...minimal,
+      hooks: {
+        input: [
+          { detector: 'injection', action: 'deny' },
+          { detector: 'pii', action: 'redact' },
+        ],
+      },
+    });
     expect(spec.hooks.input).toEqual([
       { detector: 'injection', action: 'deny', threshold: 0.5, options: { decode: true } },
       { detector: 'pii', action: 'redact', options: { redaction: 'placeholder', patterns: [], dictionaries: [] } },
@@ -32,14 +40,37 @@ describe('GuardrailPolicy schema', () => {
     ['unknown detector', { ...minimal, hooks: { input: [{ detector: 'magic', action: 'deny' }] } }, 'detector'],
     ['threshold above 1', { ...minimal, hooks: { input: [{ detector: 'injection', action: 'deny', threshold: 1.5 }] } }, 'threshold'],
     ['unknown option', { ...minimal, hooks: { input: [{ detector: 'secrets', action: 'deny', options: { entropy: 3 } }] } }, 'options'],
-    ['bad entity name', { ...minimal, hooks: { output: [{ detector: 'pii', action: 'redact', options: { patterns: [{ entity: 'emp id', pattern: 'x' }] } }] } }, 'entity'],
-    ['keywords without lists', { ...minimal, hooks: { input: [{ detector: 'keywords', action: 'deny', options: { lists: [] } }] } }, 'lists'],
+    [
+      'bad entity name',
+      {
+        ...minimal,
+        hooks: { output: [{ detector: 'pii', action: 'redact', options: { patterns: [{ entity: 'emp id', pattern: 'x' }] } }] },
+      },
+      'entity',
+    ],
+    [
+      'keywords without lists',
+      { ...minimal, hooks: { input: [{ detector: 'keywords', action: 'deny', options: { lists: [] } }] } },
+      'lists',
+    ],
     ['unknown hook', { ...minimal, hooks: { tool: [] } }, 'hooks'],
     ['mode typo', { ...minimal, mode: 'shadow' }, 'mode'],
     ['min above max', { ...minimal, tools: { rules: [{ tool: 'refund_order', args: { amount: { min: 10, max: 5 } } }] } }, 'min'],
-    ['recipients allowing nobody', { ...minimal, tools: { rules: [{ tool: 'send_email', args: { to: { recipients: {} } } }] } }, 'recipients'],
-    ['bad domain', { ...minimal, tools: { rules: [{ tool: 'send_email', args: { to: { urlDomains: ['https://x.com'] } } }] } }, 'urlDomains'],
-    ['rule for a tool outside the allow-list', { ...minimal, tools: { allow: ['lookup_order'], rules: [{ tool: 'refund_order' }] } }, 'tool'],
+    [
+      'recipients allowing nobody',
+      { ...minimal, tools: { rules: [{ tool: 'send_email', args: { to: { recipients: {} } } }] } },
+      'recipients',
+    ],
+    [
+      'bad domain',
+      { ...minimal, tools: { rules: [{ tool: 'send_email', args: { to: { urlDomains: ['https://x.com'] } } }] } },
+      'urlDomains',
+    ],
+    [
+      'rule for a tool outside the allow-list',
+      { ...minimal, tools: { allow: ['lookup_order'], rules: [{ tool: 'refund_order' }] } },
+      'tool',
+    ],
     ['duplicate tool rule', { ...minimal, tools: { rules: [{ tool: 'a' }, { tool: 'a' }] } }, 'tool'],
     ['bad approval', { ...minimal, tools: { rules: [{ tool: 'refund_order', approval: 'sometimes' }] } }, 'approval'],
     ['bad argument path', { ...minimal, tools: { rules: [{ tool: 'refund_order', args: { 'a..b': { max: 1 } } }] } }, 'args'],
@@ -50,7 +81,12 @@ describe('GuardrailPolicy schema', () => {
   });
 
   it('wraps the spec in a document with apiVersion, kind and metadata', () => {
-    const doc = { apiVersion: 'charter.dev/v1alpha1', kind: 'GuardrailPolicy', metadata: { name: 'p', owner: 'group:default/team' }, spec: minimal };
+    const doc = {
+      apiVersion: 'charter.dev/v1alpha1',
+      kind: 'GuardrailPolicy',
+      metadata: { name: 'p', owner: 'group:default/team' },
+      spec: minimal,
+    };
     expect(GuardrailPolicy.safeParse(doc).success).toBe(true);
     expect(GuardrailPolicy.safeParse({ ...doc, kind: 'Policy' }).success).toBe(false);
   });

@@ -53,7 +53,10 @@ export const Dictionary = z.strictObject({
 const common = {
   action: GuardrailAction,
   /** Overrides the rule-id prefix of the findings (defaults to the detector name). */
-  id: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/).optional(),
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,40}$/)
+    .optional(),
 };
 
 export const PiiDetectorConfig = z.strictObject({
@@ -148,7 +151,11 @@ export const ArgumentConstraint = z
     required: z.boolean().default(false),
     min: z.number().optional(),
     max: z.number().optional(),
-    enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).max(256).optional(),
+    enum: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .max(256)
+      .optional(),
     maxLength: z.int().nonnegative().optional(),
     maxItems: z.int().nonnegative().optional(),
     /** E-mail recipients (a string, a comma-separated string, or a list of strings). */
@@ -208,10 +215,15 @@ export const ToolPolicy = z
   .superRefine((tools, ctx) => {
     const seen = new Set<string>();
     tools.rules.forEach((rule, index) => {
-      if (seen.has(rule.tool)) ctx.addIssue({ code: 'custom', path: ['rules', index, 'tool'], message: `tool "${rule.tool}" already has a rule: merge them` });
+      if (seen.has(rule.tool))
+        ctx.addIssue({ code: 'custom', path: ['rules', index, 'tool'], message: `tool "${rule.tool}" already has a rule: merge them` });
       seen.add(rule.tool);
       if (tools.allow && !tools.allow.includes(rule.tool)) {
-        ctx.addIssue({ code: 'custom', path: ['rules', index, 'tool'], message: `tool "${rule.tool}" has a rule but is not in tools.allow: add it there or remove the rule` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'tool'],
+          message: `tool "${rule.tool}" has a rule but is not in tools.allow: add it there or remove the rule`,
+        });
       }
     });
   });

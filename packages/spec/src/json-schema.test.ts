@@ -9,7 +9,9 @@ const schemaDir = join(import.meta.dirname, '..', 'schema');
 describe('generated JSON Schema', () => {
   it('matches the committed files (run `npm run generate:schema -w @charter/spec` after a schema change)', () => {
     const generated = jsonSchemas();
-    const committed = readdirSync(schemaDir).filter((file) => file.endsWith('.schema.json')).sort();
+    const committed = readdirSync(schemaDir)
+      .filter((file) => file.endsWith('.schema.json'))
+      .sort();
     expect(committed).toEqual(Object.keys(generated).sort());
     for (const [file, schema] of Object.entries(generated)) {
       expect(`${JSON.stringify(schema, null, 2)}\n`, file).toBe(readFileSync(join(schemaDir, file), 'utf8'));
@@ -25,7 +27,12 @@ describe('generated JSON Schema', () => {
     expect(schema.required).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.spec.required).toContain('budgets');
-    expect(schema.properties.spec.properties.data.properties.classification.enum).toEqual(['public', 'internal', 'confidential', 'restricted']);
+    expect(schema.properties.spec.properties.data.properties.classification.enum).toEqual([
+      'public',
+      'internal',
+      'confidential',
+      'restricted',
+    ]);
   });
 
   it('is referenced by the reference manifest through a yaml-language-server comment', () => {

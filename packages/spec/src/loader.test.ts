@@ -22,7 +22,13 @@ describe('loadManifest', () => {
     const file = fixture('invalid/three-mistakes.yaml');
     const { value, issues } = loadManifest(file);
     expect(value).toBeUndefined();
-    const summary = issues.map((issue) => ({ code: issue.code, line: issue.line, column: issue.column, pointer: issue.pointer, file: issue.file }));
+    const summary = issues.map((issue) => ({
+      code: issue.code,
+      line: issue.line,
+      column: issue.column,
+      pointer: issue.pointer,
+      file: issue.file,
+    }));
     expect(summary).toEqual([
       { code: 'required', line: 6, column: 1, pointer: '/spec', file },
       { code: 'invalid-type', line: 17, column: 15, pointer: '/spec/budgets/maxSteps', file },
@@ -38,7 +44,15 @@ describe('loadManifest', () => {
     const text = 'apiVersion: charter.dev/v1alpha1\nkind: Agent\nmetadata:\n  name: x\n  ownr: group:a\n';
     const { issues } = loadManifest({ text, file: 'inline.yaml' });
     const unknown = issues.find((issue) => issue.code === 'unknown-key');
-    expect(unknown).toMatchObject({ file: 'inline.yaml', line: 5, column: 3, endLine: 5, endColumn: 7, pointer: '/metadata/ownr', suggestion: 'owner' });
+    expect(unknown).toMatchObject({
+      file: 'inline.yaml',
+      line: 5,
+      column: 3,
+      endLine: 5,
+      endColumn: 7,
+      pointer: '/metadata/ownr',
+      suggestion: 'owner',
+    });
   });
 
   it('reports YAML syntax errors with their position and keeps going with other documents', () => {
@@ -52,8 +66,17 @@ describe('loadManifest', () => {
   });
 
   it('suggests the kind and the apiVersion', () => {
-    expect(loadDocuments('kind: Agnet\napiVersion: x\n').issues[0]).toMatchObject({ code: 'unknown-kind', suggestion: 'Agent', line: 1, column: 7 });
-    expect(loadDocuments('kind: Agent\napiVersion: charter.dev/v1\n').issues[0]).toMatchObject({ code: 'wrong-api-version', line: 2, column: 13 });
+    expect(loadDocuments('kind: Agnet\napiVersion: x\n').issues[0]).toMatchObject({
+      code: 'unknown-kind',
+      suggestion: 'Agent',
+      line: 1,
+      column: 7,
+    });
+    expect(loadDocuments('kind: Agent\napiVersion: charter.dev/v1\n').issues[0]).toMatchObject({
+      code: 'wrong-api-version',
+      line: 2,
+      column: 13,
+    });
     expect(loadDocuments('apiVersion: charter.dev/v1alpha1\nmetadata: {}\n').issues[0]?.code).toBe('missing-kind');
   });
 
@@ -125,7 +148,10 @@ describe('loadManifest', () => {
 
   it('refuses alias bombs instead of expanding them', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
+    for (let i = 0; i < 8; i++)
+      lines.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      );
     const { issues } = loadDocuments(lines.join('\n'));
     expect(issues[0]?.code).toBe('yaml-alias');
   });

@@ -101,7 +101,9 @@ export function readSource(input: LoadInput, options: LoadOptions, issues: SpecI
   }
   const size = statSync(path).size;
   if (size > maxBytes) {
-    issues.push(fileIssue('file-too-large', path, `${path} is ${size} bytes, over the ${maxBytes}-byte limit: split it into smaller files`));
+    issues.push(
+      fileIssue('file-too-large', path, `${path} is ${size} bytes, over the ${maxBytes}-byte limit: split it into smaller files`),
+    );
     return undefined;
   }
   return { text: readFileSync(path, 'utf8'), file: path };
@@ -192,7 +194,14 @@ function loadText(source: Source, documents: LoadedDocument[], issues: SpecIssue
   const parsed = parseAllDocuments(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   const yamlDocuments = Array.isArray(parsed) ? parsed : [];
   const locate = (offset: number) => lineCounter.linePos(Math.max(0, Math.min(offset, source.text.length)));
-  const at = (code: SpecIssueCode, index: number, range: readonly [number, number], pointer: string, message: string, suggestion?: string): SpecIssue => {
+  const at = (
+    code: SpecIssueCode,
+    index: number,
+    range: readonly [number, number],
+    pointer: string,
+    message: string,
+    suggestion?: string,
+  ): SpecIssue => {
     const start = locate(range[0]);
     const end = locate(Math.max(range[0], range[1]));
     return {
@@ -225,11 +234,15 @@ function loadText(source: Source, documents: LoadedDocument[], issues: SpecIssue
     try {
       data = doc.toJS({ maxAliasCount: 50 });
     } catch (error) {
-      issues.push(at('yaml-alias', index, rootRange, '', `YAML aliases expand too far (${firstLine(String(error))}): write the values out`));
+      issues.push(
+        at('yaml-alias', index, rootRange, '', `YAML aliases expand too far (${firstLine(String(error))}): write the values out`),
+      );
       return;
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      issues.push(at('not-an-object', index, rootRange, '', 'a Charter document is a YAML mapping with apiVersion, kind, metadata and spec'));
+      issues.push(
+        at('not-an-object', index, rootRange, '', 'a Charter document is a YAML mapping with apiVersion, kind, metadata and spec'),
+      );
       return;
     }
     const record = data as Record<string, unknown>;
@@ -242,13 +255,22 @@ function loadText(source: Source, documents: LoadedDocument[], issues: SpecIssue
       const suggestion = typeof kind === 'string' ? didYouMean(kind, Object.keys(kinds)) : undefined;
       const range = nodeRange(doc.contents, ['kind']) ?? rootRange;
       issues.push(
-        at('unknown-kind', index, range, '/kind', `unknown kind ${JSON.stringify(kind)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: use one of ${Object.keys(kinds).join(', ')}`, suggestion),
+        at(
+          'unknown-kind',
+          index,
+          range,
+          '/kind',
+          `unknown kind ${JSON.stringify(kind)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: use one of ${Object.keys(kinds).join(', ')}`,
+          suggestion,
+        ),
       );
       return;
     }
     if (record.apiVersion !== API_VERSION) {
       const range = nodeRange(doc.contents, ['apiVersion']) ?? rootRange;
-      issues.push(at('wrong-api-version', index, range, '/apiVersion', `apiVersion must be "${API_VERSION}", got ${describe(record.apiVersion)}`));
+      issues.push(
+        at('wrong-api-version', index, range, '/apiVersion', `apiVersion must be "${API_VERSION}", got ${describe(record.apiVersion)}`),
+      );
       return;
     }
     const schema: z.ZodType = kinds[kind];
@@ -267,7 +289,16 @@ function loadText(source: Source, documents: LoadedDocument[], issues: SpecIssue
             : issue.code === 'required'
               ? nearestRange(doc.contents, issue.path)
               : nodeRange(doc.contents, issue.path);
-        found.push(at(issue.code, index, range ?? nearestRange(doc.contents, issue.path) ?? rootRange, pointerOf(issue.keyOf === undefined ? issue.path : [...issue.path, issue.keyOf]), issue.message, issue.suggestion));
+        found.push(
+          at(
+            issue.code,
+            index,
+            range ?? nearestRange(doc.contents, issue.path) ?? rootRange,
+            pointerOf(issue.keyOf === undefined ? issue.path : [...issue.path, issue.keyOf]),
+            issue.message,
+            issue.suggestion,
+          ),
+        );
       }
     }
     found.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -275,7 +306,18 @@ function loadText(source: Source, documents: LoadedDocument[], issues: SpecIssue
   });
   if (nonEmpty === 0 && issues.length === 0) {
     const line = 1 + lineOffset;
-    issues.push({ code: 'empty', severity: 'error', message: 'the file holds no document: add an Agent manifest', file: source.file, line, column: 1, endLine: line, endColumn: 1, pointer: '', document: 0 });
+    issues.push({
+      code: 'empty',
+      severity: 'error',
+      message: 'the file holds no document: add an Agent manifest',
+      file: source.file,
+      line,
+      column: 1,
+      endLine: line,
+      endColumn: 1,
+      pointer: '',
+      document: 0,
+    });
   }
 }
 
@@ -294,7 +336,14 @@ function convertIssue(issue: z.core.$ZodIssue, data: unknown, schema: z.ZodType)
   const where = displayPath(path);
   const actual = valueAt(data, path);
   if (actual === undefined && path.length > 0 && (issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
-    return [{ code: 'required', path: path.slice(0, -1), missing: String(path.at(-1)), message: `missing required field "${String(path.at(-1))}" in ${displayPath(path.slice(0, -1)) || 'the document'}: add it${issue.code === 'invalid_value' ? ` (one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')})` : ''}` }];
+    return [
+      {
+        code: 'required',
+        path: path.slice(0, -1),
+        missing: String(path.at(-1)),
+        message: `missing required field "${String(path.at(-1))}" in ${displayPath(path.slice(0, -1)) || 'the document'}: add it${issue.code === 'invalid_value' ? ` (one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')})` : ''}`,
+      },
+    ];
   }
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -302,18 +351,37 @@ function convertIssue(issue: z.core.$ZodIssue, data: unknown, schema: z.ZodType)
       return issue.keys.map((key) => {
         const suggestion = didYouMean(key, known);
         const hint = suggestion ? `did you mean "${suggestion}"?` : known.length > 0 ? `known keys: ${known.join(', ')}` : 'remove it';
-        return { code: 'unknown-key', path, keyOf: key, message: `unknown key "${key}" in ${where || 'the document'}: ${hint}`, ...(suggestion ? { suggestion } : {}) };
+        return {
+          code: 'unknown-key',
+          path,
+          keyOf: key,
+          message: `unknown key "${key}" in ${where || 'the document'}: ${hint}`,
+          ...(suggestion ? { suggestion } : {}),
+        };
       });
     }
     case 'invalid_type': {
       if (actual === undefined) {
-        return [{ code: 'required', path: path.slice(0, -1), missing: String(path.at(-1)), message: `missing required field "${String(path.at(-1))}" in ${displayPath(path.slice(0, -1)) || 'the document'}: add it (${issue.expected})` }];
+        return [
+          {
+            code: 'required',
+            path: path.slice(0, -1),
+            missing: String(path.at(-1)),
+            message: `missing required field "${String(path.at(-1))}" in ${displayPath(path.slice(0, -1)) || 'the document'}: add it (${issue.expected})`,
+          },
+        ];
       }
       return [{ code: 'invalid-type', path, message: `${where} must be ${article(issue.expected)}, got ${describe(actual)}` }];
     }
     case 'invalid_value': {
       const allowed = issue.values.map((value) => JSON.stringify(value));
-      const suggestion = typeof actual === 'string' ? didYouMean(actual, issue.values.filter((value): value is string => typeof value === 'string')) : undefined;
+      const suggestion =
+        typeof actual === 'string'
+          ? didYouMean(
+              actual,
+              issue.values.filter((value): value is string => typeof value === 'string'),
+            )
+          : undefined;
       return [
         {
           code: 'invalid-value',
@@ -345,10 +413,14 @@ function convertIssue(issue: z.core.$ZodIssue, data: unknown, schema: z.ZodType)
  */
 function mergeTypos(issues: ConvertedIssue[]): ConvertedIssue[] {
   const explained = new Set(
-    issues.filter((issue) => issue.code === 'unknown-key' && issue.suggestion !== undefined).map((issue) => pointerOf([...issue.path, issue.suggestion ?? ''])),
+    issues
+      .filter((issue) => issue.code === 'unknown-key' && issue.suggestion !== undefined)
+      .map((issue) => pointerOf([...issue.path, issue.suggestion ?? ''])),
   );
   if (explained.size === 0) return issues;
-  return issues.filter((issue) => !(issue.code === 'required' && issue.missing !== undefined && explained.has(pointerOf([...issue.path, issue.missing]))));
+  return issues.filter(
+    (issue) => !(issue.code === 'required' && issue.missing !== undefined && explained.has(pointerOf([...issue.path, issue.missing]))),
+  );
 }
 
 function rangeMessage(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall): string {
@@ -476,19 +548,38 @@ function loadOne<K extends Kind>(input: LoadInput, kind: K, options: LoadOptions
 }
 
 /** The one document of `kind` in a load result, or issues (internal to `@charter/spec`). */
-export function selectOne<K extends Kind>(result: LoadResult<LoadedDocument[]>, kind: K, inputFile: string): LoadResult<KindValues[K] | undefined> {
+export function selectOne<K extends Kind>(
+  result: LoadResult<LoadedDocument[]>,
+  kind: K,
+  inputFile: string,
+): LoadResult<KindValues[K] | undefined> {
   const { value, issues } = result;
   const matching = value.filter((document) => document.kind === kind);
   const file = value[0]?.file ?? inputFile;
   if (issues.length > 0) return { value: undefined, issues };
   if (matching.length === 0) {
-    return { value: undefined, issues: [fileIssue('wrong-kind', file, `expected a document of kind ${kind}, found ${value.map((d) => d.kind).join(', ') || 'none'}`)] };
+    return {
+      value: undefined,
+      issues: [
+        fileIssue('wrong-kind', file, `expected a document of kind ${kind}, found ${value.map((d) => d.kind).join(', ') || 'none'}`),
+      ],
+    };
   }
   if (matching.length > 1) {
     const second = matching[1];
     return {
       value: undefined,
-      issues: [{ ...fileIssue('multiple-documents', file, `expected one ${kind} document, found ${matching.length}: use loadDocuments for multi-agent files`), line: second?.line ?? 1, document: second?.document ?? 0 }],
+      issues: [
+        {
+          ...fileIssue(
+            'multiple-documents',
+            file,
+            `expected one ${kind} document, found ${matching.length}: use loadDocuments for multi-agent files`,
+          ),
+          line: second?.line ?? 1,
+          document: second?.document ?? 0,
+        },
+      ],
     };
   }
   return { value: matching[0]?.value as KindValues[K], issues };

@@ -19,11 +19,18 @@ export function locatePointer(text: string, pointer: string, documentIndex = 0):
   if (!Array.isArray(documents)) return undefined;
   const document = documents[documentIndex];
   if (!document) return undefined;
-  const path = pointer === '' ? [] : pointer.slice(1).split('/').map((segment) => {
-    const key = segment.replaceAll('~1', '/').replaceAll('~0', '~');
-    return /^\d{1,9}$/.test(key) ? Number(key) : key;
-  });
-  const node = (path.length === 0 ? document.contents : document.getIn(path, true)) as { range?: readonly [number, number, number] } | null | undefined;
+  const path =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((segment) => {
+            const key = segment.replaceAll('~1', '/').replaceAll('~0', '~');
+            return /^\d{1,9}$/.test(key) ? Number(key) : key;
+          });
+  const node = (path.length === 0 ? document.contents : document.getIn(path, true)) as
+    { range?: readonly [number, number, number] } | null | undefined;
   if (!node?.range) return undefined;
   const start = lineCounter.linePos(node.range[0]);
   const end = lineCounter.linePos(node.range[1]);

@@ -31,7 +31,15 @@ describe('loadPlaybook', () => {
     expect(issues[0]).toMatchObject({ code: 'required', pointer: '/spec/communication', line: 23, column: 3 });
     expect(issues[0]?.message).toContain('missing required field "updateEvery"');
     const severity = loadPlaybook(fixture('missing-severity.md')).issues;
-    expect(severity).toEqual([expect.objectContaining({ code: 'required', pointer: '/spec', line: 8, column: 1, message: expect.stringContaining('missing required field "severity" in spec: add it (one of "sev1"') })]);
+    expect(severity).toEqual([
+      expect.objectContaining({
+        code: 'required',
+        pointer: '/spec',
+        line: 8,
+        column: 1,
+        message: expect.stringContaining('missing required field "severity" in spec: add it (one of "sev1"'),
+      }),
+    ]);
   });
 
   it('rejects an unknown action with line:column, the allowed actions and a suggestion', () => {
@@ -39,25 +47,49 @@ describe('loadPlaybook', () => {
     expect(value).toBeUndefined();
     expect(issues).toHaveLength(1);
     const issue = issues[0];
-    expect(issue).toMatchObject({ code: 'invalid-value', pointer: '/spec/mitigations/0/action/type', line: 17, column: 23, suggestion: 'tool.disable' });
+    expect(issue).toMatchObject({
+      code: 'invalid-value',
+      pointer: '/spec/mitigations/0/action/type',
+      line: 17,
+      column: 23,
+      suggestion: 'tool.disable',
+    });
     expect(issue?.file).toBe(fixture('unknown-action.md'));
     for (const action of PLAYBOOK_ACTIONS) expect(issue?.message).toContain(action);
   });
 
   it('requires the arguments an action needs', () => {
     const { issues } = loadPlaybook(fixture('set-weight-without-weight.md'));
-    expect(issues).toEqual([expect.objectContaining({ code: 'rule', pointer: '/spec/mitigations/1/action/weight', line: 19, message: expect.stringContaining('rollout.set-weight needs "weight"') })]);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: 'rule',
+        pointer: '/spec/mitigations/1/action/weight',
+        line: 19,
+        message: expect.stringContaining('rollout.set-weight needs "weight"'),
+      }),
+    ]);
   });
 
   it('rejects a file without front matter, or with front matter never closed', () => {
-    expect(loadPlaybook(fixture('no-front-matter.md')).issues).toEqual([expect.objectContaining({ code: 'front-matter', line: 1, message: expect.stringContaining('put "---" on the first line') })]);
-    expect(loadPlaybook(fixture('unclosed.md')).issues).toEqual([expect.objectContaining({ code: 'front-matter', message: expect.stringContaining('never closed') })]);
+    expect(loadPlaybook(fixture('no-front-matter.md')).issues).toEqual([
+      expect.objectContaining({ code: 'front-matter', line: 1, message: expect.stringContaining('put "---" on the first line') }),
+    ]);
+    expect(loadPlaybook(fixture('unclosed.md')).issues).toEqual([
+      expect.objectContaining({ code: 'front-matter', message: expect.stringContaining('never closed') }),
+    ]);
   });
 
   it('requires the file name to be the playbook id', () => {
     const { value, issues } = loadPlaybook(fixture('misnamed.md'));
     expect(value).toBeUndefined();
-    expect(issues).toEqual([expect.objectContaining({ code: 'rule', pointer: '/metadata/name', line: 5, message: expect.stringContaining('rename the file to minimal.md') })]);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: 'rule',
+        pointer: '/metadata/name',
+        line: 5,
+        message: expect.stringContaining('rename the file to minimal.md'),
+      }),
+    ]);
   });
 
   it('accepts text directly (no file-name rule) and reports YAML syntax errors at their file line', () => {
@@ -73,7 +105,9 @@ describe('loadPlaybook', () => {
   it('rejects a playbook with no trigger, and a trigger list with an unknown rollout check', () => {
     const text = readFileSync(fixture('minimal.md'), 'utf8');
     const none = loadPlaybook({ text: text.replace('    alerts: [CharterToolTimeouts]\n', '    alerts: []\n') });
-    expect(none.issues).toEqual([expect.objectContaining({ code: 'rule', pointer: '/spec/triggers', message: expect.stringContaining('at least one trigger') })]);
+    expect(none.issues).toEqual([
+      expect.objectContaining({ code: 'rule', pointer: '/spec/triggers', message: expect.stringContaining('at least one trigger') }),
+    ]);
     const unknown = loadPlaybook({ text: text.replace('    alerts: [CharterToolTimeouts]\n', '    rolloutChecks: [maxDisagreement]\n') });
     expect(unknown.issues).toEqual([expect.objectContaining({ code: 'invalid-value', line: 11, suggestion: 'maxDisagreementRate' })]);
   });

@@ -1,13 +1,28 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { API_VERSION, DnsLabel, Duration, GroupRef } from './common.js';
-import { loadEmbeddedDocuments, readSource, selectOne, type LoadInput, type LoadOptions, type LoadResult, type SpecIssue } from './loader.js';
+import {
+  loadEmbeddedDocuments,
+  readSource,
+  selectOne,
+  type LoadInput,
+  type LoadOptions,
+  type LoadResult,
+  type SpecIssue,
+} from './loader.js';
 
 /**
  * The machine actions a playbook mitigation may name. An operator (or the rollout controller) runs
  * them; `charter validate` rejects any other name.
  */
-export const PLAYBOOK_ACTIONS = ['rollout.abort', 'rollout.set-weight', 'tool.disable', 'model.switch-fallback', 'agent.kill-switch', 'approvals.require-all'] as const;
+export const PLAYBOOK_ACTIONS = [
+  'rollout.abort',
+  'rollout.set-weight',
+  'tool.disable',
+  'model.switch-fallback',
+  'agent.kill-switch',
+  'approvals.require-all',
+] as const;
 export const PlaybookActionType = z.enum(PLAYBOOK_ACTIONS);
 export type PlaybookActionType = z.infer<typeof PlaybookActionType>;
 
@@ -15,7 +30,9 @@ export type PlaybookActionType = z.infer<typeof PlaybookActionType>;
 export const ROLLOUT_CHECKS = ['maxErrorRateIncrease', 'maxLatencyIncreasePct', 'maxDisagreementRate'] as const;
 
 /** A tool name, or `$tool` to take it from the alert's `tool` label. */
-const ToolArgument = z.string().regex(/^\$?[a-z][a-z0-9_-]{0,63}$/, { error: 'must be a tool name such as "lookup_order", or "$tool" to take it from the alert label' });
+const ToolArgument = z
+  .string()
+  .regex(/^\$?[a-z][a-z0-9_-]{0,63}$/, { error: 'must be a tool name such as "lookup_order", or "$tool" to take it from the alert label' });
 
 /** A machine-readable action: `type` plus the arguments that type needs. */
 export const PlaybookAction = z
@@ -34,7 +51,11 @@ export const PlaybookAction = z
       ctx.addIssue({ code: 'custom', path: ['weight'], message: `"weight" belongs to rollout.set-weight, not ${action.type}: remove it` });
     }
     if (action.type === 'tool.disable' && action.tool === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tool'], message: 'tool.disable needs "tool" (a tool name, or "$tool" for the alert\'s tool label)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tool'],
+        message: 'tool.disable needs "tool" (a tool name, or "$tool" for the alert\'s tool label)',
+      });
     }
     if (action.type !== 'tool.disable' && action.tool !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['tool'], message: `"tool" belongs to tool.disable, not ${action.type}: remove it` });
@@ -48,11 +69,17 @@ const Text = z.string().min(3).max(2000);
 export const PlaybookTriggers = z
   .strictObject({
     /** Alert names as `charter alerts` generates them, e.g. `CharterAgentErrorBudgetBurn`. */
-    alerts: z.array(z.string().regex(/^[A-Z][A-Za-z0-9]{0,127}$/, { error: 'alert names are UpperCamelCase, e.g. "CharterAgentErrorBudgetBurn"' })).default([]),
+    alerts: z
+      .array(z.string().regex(/^[A-Z][A-Za-z0-9]{0,127}$/, { error: 'alert names are UpperCamelCase, e.g. "CharterAgentErrorBudgetBurn"' }))
+      .default([]),
     /** Guardrail rule ids (the `rule` label of `charter_guardrail_trips_total`). */
-    guardrailRules: z.array(z.string().regex(/^[a-z][a-z0-9._:-]{0,127}$/, { error: 'guardrail rule ids are lower-case, e.g. "prompt-injection"' })).default([]),
+    guardrailRules: z
+      .array(z.string().regex(/^[a-z][a-z0-9._:-]{0,127}$/, { error: 'guardrail rule ids are lower-case, e.g. "prompt-injection"' }))
+      .default([]),
     /** Error codes from a package's exported code map, e.g. `TOOL_TIMEOUT`. */
-    errorCodes: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, { error: 'error codes are UPPER_SNAKE_CASE, e.g. "TOOL_TIMEOUT"' })).default([]),
+    errorCodes: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, { error: 'error codes are UPPER_SNAKE_CASE, e.g. "TOOL_TIMEOUT"' }))
+      .default([]),
     /** Rollout-analysis thresholds (`spec.rollout.analysis`) whose breach starts this playbook. */
     rolloutChecks: z.array(z.enum(ROLLOUT_CHECKS)).default([]),
   })
@@ -112,8 +139,16 @@ export const PostmortemThreshold = z
     customersAffected: z.int().positive().optional(),
   })
   .superRefine((postmortem, ctx) => {
-    if (!postmortem.always && postmortem.durationMinutes === undefined && postmortem.budgetSpentPct === undefined && postmortem.customersAffected === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'set "always: true" or at least one threshold (durationMinutes, budgetSpentPct, customersAffected)' });
+    if (
+      !postmortem.always &&
+      postmortem.durationMinutes === undefined &&
+      postmortem.budgetSpentPct === undefined &&
+      postmortem.customersAffected === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'set "always: true" or at least one threshold (durationMinutes, budgetSpentPct, customersAffected)',
+      });
     }
   });
 
@@ -134,7 +169,10 @@ export const PlaybookMetadata = z.strictObject({
   title: z.string().min(1).max(120),
   description: z.string().min(1).max(2000).optional(),
   owner: GroupRef,
-  tags: z.array(z.string().regex(/^[a-z0-9][-a-z0-9]{0,62}$/, { error: 'tags are lower-case words joined by "-"' })).max(20).default([]),
+  tags: z
+    .array(z.string().regex(/^[a-z0-9][-a-z0-9]{0,62}$/, { error: 'tags are lower-case words joined by "-"' }))
+    .max(20)
+    .default([]),
 });
 
 /** `kind: Playbook`: the front matter of `playbooks/<id>.md`. */
@@ -182,19 +220,47 @@ export function loadPlaybook(input: LoadInput, options: LoadOptions = {}): LoadR
   if (!source) return { value: undefined, issues };
   const split = splitFrontMatter(source.text);
   if (split === 'missing') {
-    return { value: undefined, issues: [frontMatterIssue(source.file, 1, 'a playbook starts with YAML front matter: put "---" on the first line, the Playbook document, then "---"')] };
+    return {
+      value: undefined,
+      issues: [
+        frontMatterIssue(
+          source.file,
+          1,
+          'a playbook starts with YAML front matter: put "---" on the first line, the Playbook document, then "---"',
+        ),
+      ],
+    };
   }
   if (split === 'unclosed') {
-    return { value: undefined, issues: [frontMatterIssue(source.file, 1, 'the front matter opened on line 1 is never closed: add a "---" line after the Playbook document')] };
+    return {
+      value: undefined,
+      issues: [
+        frontMatterIssue(source.file, 1, 'the front matter opened on line 1 is never closed: add a "---" line after the Playbook document'),
+      ],
+    };
   }
-  const result = selectOne(loadEmbeddedDocuments({ text: split.yaml, file: source.file, lineOffset: split.lineOffset }), 'Playbook', source.file);
+  const result = selectOne(
+    loadEmbeddedDocuments({ text: split.yaml, file: source.file, lineOffset: split.lineOffset }),
+    'Playbook',
+    source.file,
+  );
   if (result.value && source.file !== '<input>') {
     const expected = `${result.value.metadata.name}.md`;
     if (basename(source.file) !== expected) {
       const line = lineOfKey(split.yaml, 'name') + split.lineOffset;
       return {
         value: undefined,
-        issues: [{ ...frontMatterIssue(source.file, line, `the playbook id "${result.value.metadata.name}" must match the file name: rename the file to ${expected} or change metadata.name`), code: 'rule', pointer: '/metadata/name' }],
+        issues: [
+          {
+            ...frontMatterIssue(
+              source.file,
+              line,
+              `the playbook id "${result.value.metadata.name}" must match the file name: rename the file to ${expected} or change metadata.name`,
+            ),
+            code: 'rule',
+            pointer: '/metadata/name',
+          },
+        ],
       };
     }
   }

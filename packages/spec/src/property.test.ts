@@ -56,7 +56,29 @@ describe('loader properties', () => {
   });
 
   it('never throws on YAML-ish fragments built from structural characters', () => {
-    const fragment = fc.array(fc.constantFrom('kind: Agent\n', 'apiVersion: charter.dev/v1alpha1\n', '---\n', '- ', ': ', '  ', '{', '}', '[', ']', '&a ', '*a', '"', "'", '#', '\t', 'spec:\n', 'x'), { maxLength: 60 });
+    const fragment = fc.array(
+      fc.constantFrom(
+        'kind: Agent\n',
+        'apiVersion: charter.dev/v1alpha1\n',
+        '---\n',
+        '- ',
+        ': ',
+        '  ',
+        '{',
+        '}',
+        '[',
+        ']',
+        '&a ',
+        '*a',
+        '"',
+        "'",
+        '#',
+        '\t',
+        'spec:\n',
+        'x',
+      ),
+      { maxLength: 60 },
+    );
     fc.assert(
       fc.property(fragment, (parts) => {
         assertIssuesWellFormed(loadDocuments({ text: `${parts.join('')}\n` }).issues);

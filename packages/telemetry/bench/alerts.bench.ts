@@ -32,4 +32,11 @@ const playbook = medianUs(() => loadPlaybook({ text: playbookText }));
 console.log(`loadManifest (anchor)           median ${round(load)} µs`);
 console.log(`generateAlertRules + toYaml     median ${round(generate)} µs  (${round(generate / load)}× the anchor)`);
 console.log(`loadPlaybook (tool-timeouts.md) median ${round(playbook)} µs  (${round(playbook / load)}× the anchor)`);
-console.log(JSON.stringify({ alertsMedianUs: round(generate), loadManifestMedianUs: round(load), loadPlaybookMedianUs: round(playbook), alertsVsLoad: round(generate / load) }));
+console.log(
+  JSON.stringify({
+    alertsMedianUs: round(generate),
+    loadManifestMedianUs: round(load),
+    loadPlaybookMedianUs: round(playbook),
+    alertsVsLoad: round(generate / load),
+  }),
+);

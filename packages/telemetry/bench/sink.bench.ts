@@ -8,8 +8,25 @@ import type { EventInput } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charter-bench-'));
 const argsHash = hashArguments({ orderId: 'A-1001' });
-const toolResult: EventInput = { type: 'tool.result', runId: 'run-0001', callId: 'call-17', name: 'lookup_order', version: '1.0.0', durationMs: 12.5, outcome: 'ok', retries: 0 };
-const toolCall: EventInput = { type: 'tool.call', runId: 'run-0001', callId: 'call-17', name: 'lookup_order', version: '1.0.0', sideEffects: 'none', argsHash };
+const toolResult: EventInput = {
+  type: 'tool.result',
+  runId: 'run-0001',
+  callId: 'call-17',
+  name: 'lookup_order',
+  version: '1.0.0',
+  durationMs: 12.5,
+  outcome: 'ok',
+  retries: 0,
+};
+const toolCall: EventInput = {
+  type: 'tool.call',
+  runId: 'run-0001',
+  callId: 'call-17',
+  name: 'lookup_order',
+  version: '1.0.0',
+  sideEffects: 'none',
+  argsHash,
+};
 const fullEvents = [toolCall, toolResult].map((e, seq) => ({ v: 1, ts: Date.now(), seq, agent: 'customer-support', ...e }));
 
 function median(values: number[]): number {
@@ -31,9 +48,13 @@ function perCallNs(fn: (i: number) => void, batch: number, samples: number): num
 }
 
 let sinkValue = 0;
-const anchorNs = perCallNs((i) => {
-  sinkValue += JSON.stringify(fullEvents[i % 2]).length;
-}, 20_000, 21);
+const anchorNs = perCallNs(
+  (i) => {
+    sinkValue += JSON.stringify(fullEvents[i % 2]).length;
+  },
+  20_000,
+  21,
+);
 
 const jsonlPath = join(dir, 'events.jsonl');
 const jsonl = createJsonlSink({ path: jsonlPath, flushIntervalMs: 0, maxBytes: 64 * 1024 * 1024, maxFiles: 2 });
@@ -71,9 +92,18 @@ async function writeStreamRate(): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const event = { v: 1, ts: Date.now(), seq: seq++, agent: 'customer-support', ...(i % 2 ? toolResult : toolCall) };
-    if (!stream.write(JSON.stringify(event) + '\n')) await new Promise<void>((resolve) => stream.once('drain', () => { resolve(); }));
+    if (!stream.write(JSON.stringify(event) + '\n'))
+      await new Promise<void>((resolve) =>
+        stream.once('drain', () => {
+          resolve();
+        }),
+      );
   }
-  await new Promise<void>((resolve) => stream.end(() => { resolve(); }));
+  await new Promise<void>((resolve) =>
+    stream.end(() => {
+      resolve();
+    }),
+  );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   rmSync(path);
   return n / seconds;
@@ -86,7 +116,15 @@ const auditPath = join(dir, 'audit.jsonl');
 const log = openAuditLog(auditPath, { env, checkpointEvery: 100 });
 const appendStart = process.hrtime.bigint();
 for (let i = 0; i < 1000; i++) {
-  log.append({ kind: 'tool.call', ts: new Date().toISOString(), agent: 'customer-support', runId: `r${i}`, actor: { type: 'agent', id: 'customer-support' }, policyVersion: '1.0.0', tool: { name: 'refund_order', version: '2.1.0', sideEffects: 'irreversible', argsHash } });
+  log.append({
+    kind: 'tool.call',
+    ts: new Date().toISOString(),
+    agent: 'customer-support',
+    runId: `r${i}`,
+    actor: { type: 'agent', id: 'customer-support' },
+    policyVersion: '1.0.0',
+    tool: { name: 'refund_order', version: '2.1.0', sideEffects: 'irreversible', argsHash },
+  });
 }
 const appendUs = Number(process.hrtime.bigint() - appendStart) / 1e3 / 1000;
 const verifyMs: number[] = [];
@@ -102,8 +140,12 @@ const us = (ns: number) => Math.round(ns / 10) / 100;
 console.log(`JSON.stringify of the event alone (anchor)   ${us(anchorNs)} µs`);
 console.log(`emit → no sinks                              ${us(emitNoSinkNs)} µs`);
 console.log(`emit → JSONL sink (buffered, file writes)    ${us(emitNs)} µs  (${(emitNs / anchorNs).toFixed(2)}× the anchor; goal ≤ 2 µs)`);
-console.log(`sustained to a file, 1M events               ${Math.round(eventsPerSec).toLocaleString('en')} events/s (runs: ${sustainedRuns.map((r) => Math.round(r).toLocaleString('en')).join(', ')}; goal ≥ 500,000)`);
-console.log(`reference: fs.WriteStream, write() per line  ${Math.round(streamRate).toLocaleString('en')} events/s (${(eventsPerSec / streamRate).toFixed(2)}× slower than the JSONL sink)`);
+console.log(
+  `sustained to a file, 1M events               ${Math.round(eventsPerSec).toLocaleString('en')} events/s (runs: ${sustainedRuns.map((r) => Math.round(r).toLocaleString('en')).join(', ')}; goal ≥ 500,000)`,
+);
+console.log(
+  `reference: fs.WriteStream, write() per line  ${Math.round(streamRate).toLocaleString('en')} events/s (${(eventsPerSec / streamRate).toFixed(2)}× slower than the JSONL sink)`,
+);
 console.log(`audit: append (write-through)                ${appendUs.toFixed(1)} µs/record`);
 console.log(`audit: verify 1,000 records (${(auditBytes / 1024).toFixed(0)} KiB)        ${median(verifyMs).toFixed(1)} ms`);
 if (sinkValue < 0) console.log(sinkValue);

@@ -43,7 +43,9 @@ function run(args: string[]): { status: number | null; output: string } {
 
 /** The alert as promtool reports it when it fires: labels and the (untemplated) annotations. */
 function expected(file: PrometheusRuleFile, alert: string, severity: 'page' | 'ticket', extra: Record<string, string> = {}) {
-  const rule = file.groups.flatMap((group) => group.rules).find((r): r is AlertingRule => 'alert' in r && r.alert === alert && r.labels.severity === severity);
+  const rule = file.groups
+    .flatMap((group) => group.rules)
+    .find((r): r is AlertingRule => 'alert' in r && r.alert === alert && r.labels.severity === severity);
   if (!rule) throw new Error(`no ${severity} ${alert}`);
   return { exp_labels: { ...rule.labels, ...extra }, exp_annotations: { ...rule.annotations } };
 }
@@ -54,13 +56,32 @@ interface Series {
 }
 
 /** Writes a promtool unit-test file (JSON is YAML) and runs `promtool test rules` on it. */
-function testRules(rulesFile: string, name: string, inputSeries: Series[], alertTests: { eval_time: string; alertname: string; exp_alerts: unknown[] }[]) {
+function testRules(
+  rulesFile: string,
+  name: string,
+  inputSeries: Series[],
+  alertTests: { eval_time: string; alertname: string; exp_alerts: unknown[] }[],
+) {
   const path = join(work, `${name}.test.yaml`);
-  writeFileSync(path, JSON.stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: inputSeries, alert_rule_test: alertTests }] }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      {
+        rule_files: [rulesFile],
+        evaluation_interval: '1m',
+        tests: [{ interval: '1m', input_series: inputSeries, alert_rule_test: alertTests }],
+      },
+      null,
+      2,
+    ),
+  );
   return run(['test', 'rules', path]);
 }
 
-const runs = (status: string, values: string): Series => ({ series: `charter_agent_runs_total{agent="support-desk",status="${status}"}`, values });
+const runs = (status: string, values: string): Series => ({
+  series: `charter_agent_runs_total{agent="support-desk",status="${status}"}`,
+  values,
+});
 
 describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
   it('check rules accepts the rules generated for the reference agent', () => {
@@ -80,16 +101,30 @@ describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
     const file = rules();
     const path = writeRules('support-desk.rules.yaml', file);
     // 50 % of 20 runs a minute fail: 0.5 > 14.4 × 3 % = 43.2 % over 1h and 5m.
-    const unhealthy = testRules(path, 'unhealthy', [runs('completed', '0+10x120'), runs('failed', '0+10x120')], [
-      { eval_time: '70m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [expected(file, 'CharterAgentErrorBudgetBurn', 'page'), expected(file, 'CharterAgentErrorBudgetBurn', 'ticket')] },
-    ]);
+    const unhealthy = testRules(
+      path,
+      'unhealthy',
+      [runs('completed', '0+10x120'), runs('failed', '0+10x120')],
+      [
+        {
+          eval_time: '70m',
+          alertname: 'CharterAgentErrorBudgetBurn',
+          exp_alerts: [expected(file, 'CharterAgentErrorBudgetBurn', 'page'), expected(file, 'CharterAgentErrorBudgetBurn', 'ticket')],
+        },
+      ],
+    );
     expect(unhealthy.output).toContain('SUCCESS');
     expect(unhealthy.status).toBe(0);
     // 1 % of 100 runs a minute fail: under the 3 % budget at every window.
-    const healthy = testRules(path, 'healthy', [runs('completed', '0+99x420'), runs('failed', '0+1x420')], [
-      { eval_time: '70m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [] },
-      { eval_time: '6h30m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [] },
-    ]);
+    const healthy = testRules(
+      path,
+      'healthy',
+      [runs('completed', '0+99x420'), runs('failed', '0+1x420')],
+      [
+        { eval_time: '70m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [] },
+        { eval_time: '6h30m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [] },
+      ],
+    );
     expect(healthy.output).toContain('SUCCESS');
     expect(healthy.status).toBe(0);
   });
@@ -97,16 +132,21 @@ describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
   it('promtool fails the test when a healthy series is expected to page (assertions are live)', () => {
     const file = rules();
     const path = writeRules('support-desk.rules.yaml', file);
-    const wrong = testRules(path, 'wrong', [runs('completed', '0+99x120'), runs('failed', '0+1x120')], [
-      { eval_time: '70m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [expected(file, 'CharterAgentErrorBudgetBurn', 'page')] },
-    ]);
+    const wrong = testRules(
+      path,
+      'wrong',
+      [runs('completed', '0+99x120'), runs('failed', '0+1x120')],
+      [{ eval_time: '70m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [expected(file, 'CharterAgentErrorBudgetBurn', 'page')] }],
+    );
     expect(wrong.status).not.toBe(0);
   });
 
   it('the minimum-traffic guard keeps two failures at 3 a.m. from paging; without it they would', () => {
     // About 4 runs an hour, two of which fail between minute 30 and 36.
     const quiet = [runs('completed', '0+0.04x70'), runs('failed', '0x30 1x5 2x35')];
-    const guarded = testRules(writeRules('guarded.rules.yaml', rules()), 'guarded', quiet, [{ eval_time: '40m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [] }]);
+    const guarded = testRules(writeRules('guarded.rules.yaml', rules()), 'guarded', quiet, [
+      { eval_time: '40m', alertname: 'CharterAgentErrorBudgetBurn', exp_alerts: [] },
+    ]);
     expect(guarded.output).toContain('SUCCESS');
     expect(guarded.status).toBe(0);
     const loose = rules({ minRunsPerHour: 1 });
@@ -120,7 +160,10 @@ describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
   it('slow runs fire the latency page alert from the histogram buckets', () => {
     const file = rules();
     const path = writeRules('support-desk.rules.yaml', file);
-    const bucket = (le: string, values: string): Series => ({ series: `charter_agent_run_duration_seconds_bucket{agent="support-desk",status="completed",le="${le}"}`, values });
+    const bucket = (le: string, values: string): Series => ({
+      series: `charter_agent_run_duration_seconds_bucket{agent="support-desk",status="completed",le="${le}"}`,
+      values,
+    });
     // 20 runs a minute, 4 of them within 8 s: 80 % slow > 14.4 × 5 % = 72 %.
     const result = testRules(
       path,
@@ -131,7 +174,13 @@ describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
         bucket('+Inf', '0+20x90'),
         { series: 'charter_agent_run_duration_seconds_count{agent="support-desk",status="completed"}', values: '0+20x90' },
       ],
-      [{ eval_time: '70m', alertname: 'CharterAgentLatencyBudgetBurn', exp_alerts: [expected(file, 'CharterAgentLatencyBudgetBurn', 'page'), expected(file, 'CharterAgentLatencyBudgetBurn', 'ticket')] }],
+      [
+        {
+          eval_time: '70m',
+          alertname: 'CharterAgentLatencyBudgetBurn',
+          exp_alerts: [expected(file, 'CharterAgentLatencyBudgetBurn', 'page'), expected(file, 'CharterAgentLatencyBudgetBurn', 'ticket')],
+        },
+      ],
     );
     expect(result.output).toContain('SUCCESS');
     expect(result.status).toBe(0);
@@ -140,7 +189,10 @@ describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
   it('a tool timing out on a third of its calls pages with the tool label the playbook disables', () => {
     const file = rules();
     const path = writeRules('support-desk.rules.yaml', file);
-    const calls = (tool: string, extra: string, values: string): Series => ({ series: `charter_tool_calls_total{agent="support-desk",tool="${tool}",${extra}}`, values });
+    const calls = (tool: string, extra: string, values: string): Series => ({
+      series: `charter_tool_calls_total{agent="support-desk",tool="${tool}",${extra}}`,
+      values,
+    });
     const result = testRules(
       path,
       'tool-timeouts',
@@ -150,7 +202,13 @@ describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
         calls('lookup_order', 'outcome="error",error_code="TOOL_TIMEOUT"', '0+10x90'),
         calls('search_kb', 'outcome="ok",error_code=""', '0+20x90'),
       ],
-      [{ eval_time: '80m', alertname: 'CharterToolTimeouts', exp_alerts: [expected(file, 'CharterToolTimeouts', 'page', { tool: 'lookup_order' })] }],
+      [
+        {
+          eval_time: '80m',
+          alertname: 'CharterToolTimeouts',
+          exp_alerts: [expected(file, 'CharterToolTimeouts', 'page', { tool: 'lookup_order' })],
+        },
+      ],
     );
     expect(result.output).toContain('SUCCESS');
     expect(result.status).toBe(0);

@@ -24,9 +24,13 @@ function withSlos(slos: Partial<AgentManifest['spec']['slos']>, extra: Partial<A
 }
 
 const alertsOf = (manifest: AgentManifest, options = {}) =>
-  generateAlertRules(manifest, options).groups.flatMap((group) => group.rules).filter((rule): rule is AlertingRule => 'alert' in rule);
+  generateAlertRules(manifest, options)
+    .groups.flatMap((group) => group.rules)
+    .filter((rule): rule is AlertingRule => 'alert' in rule);
 const recordsOf = (manifest: AgentManifest) =>
-  generateAlertRules(manifest).groups.flatMap((group) => group.rules).filter((rule): rule is RecordingRule => 'record' in rule);
+  generateAlertRules(manifest)
+    .groups.flatMap((group) => group.rules)
+    .filter((rule): rule is RecordingRule => 'record' in rule);
 const find = (rules: AlertingRule[], alert: string, severity: 'page' | 'ticket') => {
   const rule = rules.find((candidate) => candidate.alert === alert && candidate.labels.severity === severity);
   if (!rule) throw new Error(`no ${severity} rule ${alert}`);
@@ -82,10 +86,16 @@ describe('generateAlertRules', () => {
     const page = find(rules, 'CharterAgentErrorBudgetBurn', 'page').expr;
     expect(page).toContain('agent:charter_agent_runs:rate1h{agent="support-desk"} * 3600 >= 25');
     expect(page).toContain('agent:charter_agent_runs:rate6h{agent="support-desk"} * 3600 >= 25');
-    expect(find(rules, 'CharterAgentErrorBudgetBurn', 'ticket').expr).toContain('agent:charter_agent_runs:rate3d{agent="support-desk"} * 3600 >= 25');
+    expect(find(rules, 'CharterAgentErrorBudgetBurn', 'ticket').expr).toContain(
+      'agent:charter_agent_runs:rate3d{agent="support-desk"} * 3600 >= 25',
+    );
     for (const rule of rules) {
       // Satisfaction has its own guard: at least 20 ratings in the window.
-      expect(rule.expr, rule.alert).toMatch(rule.alert === 'CharterAgentSatisfactionLow' ? /increase\(charter_agent_satisfaction_score_count\{agent="support-desk"\}\[6h\]\)\) >= 20/ : /\* 3600 >= 25/);
+      expect(rule.expr, rule.alert).toMatch(
+        rule.alert === 'CharterAgentSatisfactionLow'
+          ? /increase\(charter_agent_satisfaction_score_count\{agent="support-desk"\}\[6h\]\)\) >= 20/
+          : /\* 3600 >= 25/,
+      );
     }
   });
 
@@ -94,9 +104,13 @@ describe('generateAlertRules', () => {
     expect(slow?.expr).toContain('le=~"10(?:[.]0)?"');
     const exact = recordsOf(reference()).find((rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h');
     expect(exact?.expr).toContain('le=~"8(?:[.]0)?"');
-    const fractional = recordsOf(withSlos({ latencyP95Ms: 250 })).find((rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h');
+    const fractional = recordsOf(withSlos({ latencyP95Ms: 250 })).find(
+      (rule) => rule.record === 'agent:charter_agent_run_slow:ratio_rate1h',
+    );
     expect(fractional?.expr).toContain('le="0.25"');
-    expect(find(alertsOf(withSlos({ latencyP95Ms: 9000 })), 'CharterAgentLatencyBudgetBurn', 'page').annotations.description).toContain('the smallest bucket at or above the 9 s target');
+    expect(find(alertsOf(withSlos({ latencyP95Ms: 9000 })), 'CharterAgentLatencyBudgetBurn', 'page').annotations.description).toContain(
+      'the smallest bucket at or above the 9 s target',
+    );
   });
 
   it('labels every alert with severity and agent and links the playbook of ALERTS', () => {
@@ -110,9 +124,16 @@ describe('generateAlertRules', () => {
   });
 
   it('takes a runbook URL template and per-alert playbook overrides', () => {
-    const rules = alertsOf(reference(), { runbookUrl: 'https://github.com/acme/charter/blob/main/playbooks/{id}.md', playbooks: { CharterAgentLatencyBudgetBurn: 'model-provider-outage' } });
-    expect(find(rules, 'CharterAgentLatencyBudgetBurn', 'page').annotations.runbook_url).toBe('https://github.com/acme/charter/blob/main/playbooks/model-provider-outage.md');
-    expect(find(rules, 'CharterAgentErrorBudgetBurn', 'page').annotations.runbook_url).toBe('https://github.com/acme/charter/blob/main/playbooks/cascading-failure.md');
+    const rules = alertsOf(reference(), {
+      runbookUrl: 'https://github.com/acme/charter/blob/main/playbooks/{id}.md',
+      playbooks: { CharterAgentLatencyBudgetBurn: 'model-provider-outage' },
+    });
+    expect(find(rules, 'CharterAgentLatencyBudgetBurn', 'page').annotations.runbook_url).toBe(
+      'https://github.com/acme/charter/blob/main/playbooks/model-provider-outage.md',
+    );
+    expect(find(rules, 'CharterAgentErrorBudgetBurn', 'page').annotations.runbook_url).toBe(
+      'https://github.com/acme/charter/blob/main/playbooks/cascading-failure.md',
+    );
   });
 
   it('omits the fallback and satisfaction alerts when the manifest has neither', () => {
@@ -122,7 +143,9 @@ describe('generateAlertRules', () => {
     const names = alertsOf({ ...base, spec: { ...base.spec, model, slos } }).map((rule) => rule.alert);
     expect(names).not.toContain('CharterModelFallbackActive');
     expect(names).not.toContain('CharterAgentSatisfactionLow');
-    expect(alertsOf(base).map((rule) => rule.alert)).toEqual(expect.arrayContaining(['CharterModelFallbackActive', 'CharterAgentSatisfactionLow']));
+    expect(alertsOf(base).map((rule) => rule.alert)).toEqual(
+      expect.arrayContaining(['CharterModelFallbackActive', 'CharterAgentSatisfactionLow']),
+    );
     expect(find(alertsOf(base), 'CharterModelFallbackActive', 'page').expr).toContain('gen_ai_request_model="gpt-4.1-mini"');
   });
 

@@ -132,18 +132,25 @@ interface Resolved {
 function resolveOptions(options: AlertRuleOptions): Resolved {
   const runbookUrl = options.runbookUrl ?? DEFAULT_RUNBOOK_URL;
   if (!runbookUrl.includes('{id}') || /[\s"]/.test(runbookUrl)) {
-    fail(`runbookUrl must contain "{id}" and no spaces or quotes, got ${JSON.stringify(runbookUrl)}: e.g. "https://backstage.example.com/docs/default/component/charter/playbooks/{id}/"`);
+    fail(
+      `runbookUrl must contain "{id}" and no spaces or quotes, got ${JSON.stringify(runbookUrl)}: e.g. "https://backstage.example.com/docs/default/component/charter/playbooks/{id}/"`,
+    );
   }
   const minRunsPerHour = options.minRunsPerHour ?? 10;
-  if (!Number.isFinite(minRunsPerHour) || minRunsPerHour <= 0) fail(`minRunsPerHour must be a positive number, got ${String(minRunsPerHour)}`);
+  if (!Number.isFinite(minRunsPerHour) || minRunsPerHour <= 0)
+    fail(`minRunsPerHour must be a positive number, got ${String(minRunsPerHour)}`);
   const buckets = options.runDurationBucketsSeconds ?? METRIC_BUCKETS.runDuration;
-  if (buckets.length === 0 || buckets.some((bound, index) => !Number.isFinite(bound) || bound <= 0 || (index > 0 && bound <= (buckets[index - 1] ?? 0)))) {
+  if (
+    buckets.length === 0 ||
+    buckets.some((bound, index) => !Number.isFinite(bound) || bound <= 0 || (index > 0 && bound <= (buckets[index - 1] ?? 0)))
+  ) {
     fail('runDurationBucketsSeconds must be positive, finite and strictly increasing');
   }
   const playbooks = Object.fromEntries(Object.entries(ALERTS).map(([name, alert]) => [name, alert.playbook])) as Record<AlertName, string>;
   for (const [name, id] of Object.entries(options.playbooks ?? {})) {
     if (!Object.hasOwn(ALERTS, name)) fail(`playbooks: unknown alert "${name}": use one of ${Object.keys(ALERTS).join(', ')}`);
-    if (typeof id !== 'string' || !ID.test(id)) fail(`playbooks.${name} must be a playbook id such as "tool-timeouts", got ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || !ID.test(id))
+      fail(`playbooks.${name} must be a playbook id such as "tool-timeouts", got ${JSON.stringify(id)}`);
     playbooks[name as AlertName] = id;
   }
   return { runbookUrl, minRunsPerHour, buckets, playbooks };
@@ -161,12 +168,15 @@ export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOp
   const { slos, budgets, model } = manifest.spec;
   const sel = `agent="${name}"`;
   const runs = METRICS.runs.prometheus;
-  const sumRate = (metric: string, matchers: string, window: string, by = 'agent') => `sum by (${by}) (rate(${metric}{${matchers}}[${window}]))`;
+  const sumRate = (metric: string, matchers: string, window: string, by = 'agent') =>
+    `sum by (${by}) (rate(${metric}{${matchers}}[${window}]))`;
 
   const latencyTargetSeconds = slos.latencyP95Ms / 1000;
   const bound = resolved.buckets.find((value) => value >= latencyTargetSeconds - 1e-9);
   if (bound === undefined) {
-    fail(`latencyP95Ms ${slos.latencyP95Ms} ms is above the largest run-duration bucket (${num(resolved.buckets.at(-1) ?? 0)} s): add a bucket boundary at or above it`);
+    fail(
+      `latencyP95Ms ${slos.latencyP95Ms} ms is above the largest run-duration bucket (${num(resolved.buckets.at(-1) ?? 0)} s): add a bucket boundary at or above it`,
+    );
   }
 
   const recording: RecordingRule[] = [];
@@ -211,8 +221,12 @@ export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOp
   const alerts: AlertingRule[] = [];
   const errorBudget = 1 - slos.successRate;
   const latencyBudget = 0.05;
-  const latencyNote = Math.abs(bound - latencyTargetSeconds) < 1e-9 ? `${num(bound)} s` : `${num(bound)} s (the smallest bucket at or above the ${num(latencyTargetSeconds)} s target)`;
-  const budgetSpent = (severity: 'page' | 'ticket') => (severity === 'page' ? 'spending 2 % of it in 1h or 5 % in 6h' : 'spending 10 % of it in 3d');
+  const latencyNote =
+    Math.abs(bound - latencyTargetSeconds) < 1e-9
+      ? `${num(bound)} s`
+      : `${num(bound)} s (the smallest bucket at or above the ${num(latencyTargetSeconds)} s target)`;
+  const budgetSpent = (severity: 'page' | 'ticket') =>
+    severity === 'page' ? 'spending 2 % of it in 1h or 5 % in 6h' : 'spending 10 % of it in 3d';
   for (const severity of ['page', 'ticket'] as const) {
     alerts.push({
       alert: 'CharterAgentErrorBudgetBurn',
@@ -352,7 +366,8 @@ export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOp
       labels: labels('page'),
       annotations: {
         summary: `${name}: guardrails deny input in more than 5 % of runs`,
-        description: 'Input or tool-result guardrails denied content in more than 5 % of runs over 10m: a prompt-injection campaign or a poisoned source.',
+        description:
+          'Input or tool-result guardrails denied content in more than 5 % of runs over 10m: a prompt-injection campaign or a poisoned source.',
         runbook_url: runbook('CharterGuardrailDenySpike'),
       },
     },
@@ -363,7 +378,8 @@ export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOp
       labels: labels('page'),
       annotations: {
         summary: `${name}: guardrails block or redact output in more than 2 % of runs`,
-        description: 'Output guardrails denied or redacted answers in more than 2 % of runs over 10m: the agent is trying to reveal personal data or secrets.',
+        description:
+          'Output guardrails denied or redacted answers in more than 2 % of runs over 10m: the agent is trying to reveal personal data or secrets.',
         runbook_url: runbook('CharterGuardrailOutputBlocks'),
       },
     },

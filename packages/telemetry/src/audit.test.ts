@@ -21,10 +21,21 @@ function entry(i: number): AuditEntry {
     ts: new Date(1_700_000_000_000 + i * 1000).toISOString(),
     agent: 'customer-support',
     runId: `run-${Math.floor(i / 4)}`,
-    actor: kind === 'approval.granted' || kind === 'approval.denied' ? { type: 'human', id: 'alice@support' } : { type: 'agent', id: 'customer-support' },
+    actor:
+      kind === 'approval.granted' || kind === 'approval.denied'
+        ? { type: 'human', id: 'alice@support' }
+        : { type: 'agent', id: 'customer-support' },
     policyVersion: '1.4.0',
     ...(kind === 'tool.call' || kind === 'approval.requested'
-      ? { tool: { name: 'refund_order', version: '2.1.0', sideEffects: 'irreversible' as const, argsHash: hashArguments({ orderId: `A-${i}`, amount: 100 + i }), callId: `c${i}` } }
+      ? {
+          tool: {
+            name: 'refund_order',
+            version: '2.1.0',
+            sideEffects: 'irreversible' as const,
+            argsHash: hashArguments({ orderId: `A-${i}`, amount: 100 + i }),
+            callId: `c${i}`,
+          },
+        }
       : {}),
     ...(kind === 'tool.call' ? {} : { approvalId: `ap-${Math.floor(i / 4)}` }),
     ...(kind === 'approval.denied' ? { reason: 'amount looks wrong — «ünïcödé» 💸' } : {}),
@@ -63,7 +74,10 @@ describe('audit log', () => {
     expect(records.map((r) => r.hmac !== undefined)).toEqual([false, false, true, false, false, true, false]);
     expect(verifyAudit(path, { env, checkpointEvery: 3 })).toMatchObject({ ok: true, checkpoints: 2 });
     expect(verifyAudit(path, { env: {} })).toMatchObject({ ok: true, checkpoints: 0, unverifiedCheckpoints: 2 });
-    expect(verifyAudit(path, { hmacKey: 'x'.repeat(32) })).toMatchObject({ ok: false, firstBroken: { index: 2, reason: expect.stringContaining('HMAC') } });
+    expect(verifyAudit(path, { hmacKey: 'x'.repeat(32) })).toMatchObject({
+      ok: false,
+      firstBroken: { index: 2, reason: expect.stringContaining('HMAC') },
+    });
     expect(verifyAudit(path, { env: {}, checkpointEvery: 3 }).ok).toBe(false);
   });
 
@@ -75,13 +89,18 @@ describe('audit log', () => {
     // An attacker without the key rewrites record 1 and re-chains everything after it.
     const forged = tempLog();
     const attacker = openAuditLog(forged, { env: {} });
-    const original = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const original = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     original.forEach((record, i) => {
       const { v: _v, seq: _s, prevHash: _p, hash: _h, hmac: _m, ...rest } = record;
       attacker.append((i === 1 ? { ...rest, actor: { type: 'human', id: 'mallory' } } : rest) as AuditEntry);
     });
     expect(verifyAudit(forged, { env: {} }).ok).toBe(true);
-    const withKey = readFileSync(forged, 'utf8').split('\n').map((line, i) => (i === 1 || i === 3 ? line.replace(/\}$/, `,"hmac":"${'0'.repeat(64)}"}`) : line));
+    const withKey = readFileSync(forged, 'utf8')
+      .split('\n')
+      .map((line, i) => (i === 1 || i === 3 ? line.replace(/\}$/, `,"hmac":"${'0'.repeat(64)}"}`) : line));
     writeFileSync(forged, withKey.join('\n'));
     expect(verifyAudit(forged, { env }).ok).toBe(false);
   });
@@ -89,10 +108,17 @@ describe('audit log', () => {
   it('rejects invalid entries and a missing key with typed errors', () => {
     const path = tempLog();
     const log = openAuditLog(path, { env: {} });
-    expect(() => log.append({ ...entry(0), policyVersion: '' })).toThrow(expect.objectContaining({ code: TelemetryErrorCode.AuditRecordInvalid }));
-    expect(() => openAuditLog(path, { env: {}, checkpointEvery: 10 })).toThrow(expect.objectContaining({ code: TelemetryErrorCode.AuditKeyMissing }));
+    expect(() => log.append({ ...entry(0), policyVersion: '' })).toThrow(
+      expect.objectContaining({ code: TelemetryErrorCode.AuditRecordInvalid }),
+    );
+    expect(() => openAuditLog(path, { env: {}, checkpointEvery: 10 })).toThrow(
+      expect.objectContaining({ code: TelemetryErrorCode.AuditKeyMissing }),
+    );
     expect(() => openAuditLog(path, { hmacKey: 'short' })).toThrow(/at least 16/);
-    expect(verifyAudit(join(path, 'missing'))).toMatchObject({ ok: false, firstBroken: { index: 0, reason: expect.stringContaining('cannot read') } });
+    expect(verifyAudit(join(path, 'missing'))).toMatchObject({
+      ok: false,
+      firstBroken: { index: 0, reason: expect.stringContaining('cannot read') },
+    });
   });
 
   it('the audit sink records approvals, side-effecting calls with argument hashes, policy version and actor', () => {
@@ -100,11 +126,20 @@ describe('audit log', () => {
     const log = openAuditLog(path, { env: {} });
     const telemetry = createTelemetry({ agent: 'customer-support', sinks: [createAuditSink(log, { policyVersion: '1.4.0' })] });
     for (const event of refundRun('r1')) telemetry.emit(event);
-    const records = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records.map((r) => r.kind)).toEqual(['approval.requested', 'approval.granted', 'tool.call', 'escalation']);
     expect(records.every((r) => r.policyVersion === '1.4.0')).toBe(true);
     expect(records[1]?.actor).toEqual({ type: 'human', id: 'alice@support' });
-    expect(records[2]?.tool).toEqual({ name: 'refund_order', version: '2.1.0', sideEffects: 'irreversible', argsHash: hashArguments({ amount: 150, orderId: 'A-1001' }), callId: 't2' });
+    expect(records[2]?.tool).toEqual({
+      name: 'refund_order',
+      version: '2.1.0',
+      sideEffects: 'irreversible',
+      argsHash: hashArguments({ amount: 150, orderId: 'A-1001' }),
+      callId: 't2',
+    });
     expect(verifyAudit(path, { env: {} }).ok).toBe(true);
   });
 });
@@ -157,7 +192,7 @@ describe('tamper test: any single-byte change of a 1,000-record log is detected 
     const slice = Math.floor(bytes.length / 300);
     for (let s = 0; s < 300; s++) {
       const position = s * slice + ((s * 7919) % slice);
-      expectDetected(position, bytes[position]! ^ (1 << s % 8));
+      expectDetected(position, bytes[position]! ^ (1 << (s % 8)));
     }
   });
 

@@ -12,7 +12,14 @@ export const AUDIT_HMAC_KEY_ENV = 'CHARTER_AUDIT_HMAC_KEY';
 /** `prevHash` of the first record. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
-export const AuditKind = z.enum(['approval.requested', 'approval.granted', 'approval.denied', 'tool.call', 'guardrail.denied', 'escalation']);
+export const AuditKind = z.enum([
+  'approval.requested',
+  'approval.granted',
+  'approval.denied',
+  'tool.call',
+  'guardrail.denied',
+  'escalation',
+]);
 export type AuditKind = z.infer<typeof AuditKind>;
 
 export const AuditActor = z.strictObject({
@@ -82,7 +89,10 @@ const MIN_KEY_LENGTH = 16;
 function resolveKey(options: AuditLogOptions): string | undefined {
   const key = options.hmacKey ?? (options.env ?? process.env)[AUDIT_HMAC_KEY_ENV];
   if (key !== undefined && key.length < MIN_KEY_LENGTH) {
-    throw new TelemetryError(TelemetryErrorCode.AuditKeyMissing, `the audit HMAC key is ${key.length} characters; use at least ${MIN_KEY_LENGTH} (e.g. 32 random bytes, hex-encoded)`);
+    throw new TelemetryError(
+      TelemetryErrorCode.AuditKeyMissing,
+      `the audit HMAC key is ${key.length} characters; use at least ${MIN_KEY_LENGTH} (e.g. 32 random bytes, hex-encoded)`,
+    );
   }
   return key === '' ? undefined : key;
 }
@@ -105,7 +115,10 @@ export function openAuditLog(path: string, options: AuditLogOptions = {}): Audit
       throw new TelemetryError(TelemetryErrorCode.BadOptions, `checkpointEvery must be a positive integer, got ${checkpointEvery}`);
     }
     if (key === undefined) {
-      throw new TelemetryError(TelemetryErrorCode.AuditKeyMissing, `HMAC checkpoints need a key: set ${AUDIT_HMAC_KEY_ENV} or pass hmacKey`);
+      throw new TelemetryError(
+        TelemetryErrorCode.AuditKeyMissing,
+        `HMAC checkpoints need a key: set ${AUDIT_HMAC_KEY_ENV} or pass hmacKey`,
+      );
     }
   }
   let seq = 0;
@@ -113,10 +126,18 @@ export function openAuditLog(path: string, options: AuditLogOptions = {}): Audit
   if (existsSync(path)) {
     const text = readText(path);
     if (text.length > 0) {
-      if (!text.endsWith('\n')) throw new TelemetryError(TelemetryErrorCode.AuditIo, `${path} does not end with a line feed: its last record is incomplete; run \`charter audit verify ${path}\``);
+      if (!text.endsWith('\n'))
+        throw new TelemetryError(
+          TelemetryErrorCode.AuditIo,
+          `${path} does not end with a line feed: its last record is incomplete; run \`charter audit verify ${path}\``,
+        );
       const lastLine = text.slice(text.lastIndexOf('\n', text.length - 2) + 1, -1);
       const parsed = AuditRecord.safeParse(safeJson(lastLine));
-      if (!parsed.success) throw new TelemetryError(TelemetryErrorCode.AuditIo, `the last record of ${path} is not a valid audit record; run \`charter audit verify ${path}\``);
+      if (!parsed.success)
+        throw new TelemetryError(
+          TelemetryErrorCode.AuditIo,
+          `the last record of ${path} is not a valid audit record; run \`charter audit verify ${path}\``,
+        );
       seq = parsed.data.seq + 1;
       lastHash = parsed.data.hash;
     }
@@ -133,7 +154,10 @@ export function openAuditLog(path: string, options: AuditLogOptions = {}): Audit
     append(entry) {
       const checked = AuditEntry.safeParse(entry);
       if (!checked.success) {
-        throw new TelemetryError(TelemetryErrorCode.AuditRecordInvalid, `audit entry rejected: ${checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+        throw new TelemetryError(
+          TelemetryErrorCode.AuditRecordInvalid,
+          `audit entry rejected: ${checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        );
       }
       const body = { ...checked.data, v: AUDIT_SCHEMA_VERSION, seq, prevHash: lastHash } as const;
       const hash = auditRecordHash(body);
@@ -188,7 +212,13 @@ export function verifyAudit(path: string, options: VerifyAuditOptions = {}): Aud
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    return { ok: false, records: 0, checkpoints: 0, unverifiedCheckpoints: 0, firstBroken: { index: 0, line: 1, reason: `cannot read ${path}: ${(error as Error).message}` } };
+    return {
+      ok: false,
+      records: 0,
+      checkpoints: 0,
+      unverifiedCheckpoints: 0,
+      firstBroken: { index: 0, line: 1, reason: `cannot read ${path}: ${(error as Error).message}` },
+    };
   }
   return verifyAuditBytes(bytes, options);
 }
@@ -202,8 +232,15 @@ export function verifyAuditBytes(bytes: Uint8Array, options: VerifyAuditOptions 
   let prevHash = AUDIT_GENESIS_HASH;
   let index = 0;
   let start = 0;
-  const broken = (reason: string): AuditVerification => ({ ok: false, records: index, checkpoints, unverifiedCheckpoints: unverified, firstBroken: { index, line: index + 1, reason } });
-  if (every !== undefined && key === undefined) return broken(`checkpoints every ${every} records were required but no HMAC key is available (${AUDIT_HMAC_KEY_ENV})`);
+  const broken = (reason: string): AuditVerification => ({
+    ok: false,
+    records: index,
+    checkpoints,
+    unverifiedCheckpoints: unverified,
+    firstBroken: { index, line: index + 1, reason },
+  });
+  if (every !== undefined && key === undefined)
+    return broken(`checkpoints every ${every} records were required but no HMAC key is available (${AUDIT_HMAC_KEY_ENV})`);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   while (start < buffer.length) {
     const end = buffer.indexOf(0x0a, start);
@@ -227,12 +264,14 @@ export function verifyAuditBytes(bytes: Uint8Array, options: VerifyAuditOptions 
     }
     if (!Buffer.from(canonical, 'utf8').equals(raw)) return broken('the line is not in canonical form (bytes were altered)');
     if (record.seq !== index) return broken(`seq is ${record.seq}, expected ${index}`);
-    if (record.prevHash !== prevHash) return broken('prevHash does not match the hash of the previous record (a record was removed, inserted or altered)');
+    if (record.prevHash !== prevHash)
+      return broken('prevHash does not match the hash of the previous record (a record was removed, inserted or altered)');
     const { hash, hmac, ...body } = record;
     if (auditRecordHash(body) !== hash) return broken('hash does not match the record content (the record was altered)');
     if (hmac !== undefined) {
       if (key === undefined) unverified++;
-      else if (!nodeCrypto().timingSafeEqual(Buffer.from(hmacOf(key, hash), 'hex'), Buffer.from(hmac, 'hex'))) return broken('HMAC checkpoint does not verify (wrong key, or the chain was rewritten)');
+      else if (!nodeCrypto().timingSafeEqual(Buffer.from(hmacOf(key, hash), 'hex'), Buffer.from(hmac, 'hex')))
+        return broken('HMAC checkpoint does not verify (wrong key, or the chain was rewritten)');
       else checkpoints++;
     } else if (every !== undefined && (record.seq + 1) % every === 0) {
       return broken(`missing HMAC checkpoint (expected one every ${every} records)`);
@@ -261,20 +300,56 @@ export function createAuditSink(log: AuditLog, options: AuditSinkOptions): Sink 
       switch (event.type) {
         case 'tool.call':
           if (event.sideEffects === 'none') return;
-          log.append({ ...base, kind: 'tool.call', actor: agentActor, tool: { name: event.name, version: event.version, sideEffects: event.sideEffects, argsHash: event.argsHash, callId: event.callId } });
+          log.append({
+            ...base,
+            kind: 'tool.call',
+            actor: agentActor,
+            tool: {
+              name: event.name,
+              version: event.version,
+              sideEffects: event.sideEffects,
+              argsHash: event.argsHash,
+              callId: event.callId,
+            },
+          });
           return;
         case 'approval.requested':
-          log.append({ ...base, kind: 'approval.requested', actor: agentActor, approvalId: event.approvalId, reason: event.reason, tool: { name: event.tool, version: event.toolVersion, sideEffects: event.sideEffects, argsHash: event.argsHash, callId: event.callId } });
+          log.append({
+            ...base,
+            kind: 'approval.requested',
+            actor: agentActor,
+            approvalId: event.approvalId,
+            reason: event.reason,
+            tool: {
+              name: event.tool,
+              version: event.toolVersion,
+              sideEffects: event.sideEffects,
+              argsHash: event.argsHash,
+              callId: event.callId,
+            },
+          });
           return;
         case 'approval.granted':
           log.append({ ...base, kind: 'approval.granted', actor: { type: 'human', id: event.approver }, approvalId: event.approvalId });
           return;
         case 'approval.denied':
-          log.append({ ...base, kind: 'approval.denied', actor: { type: 'human', id: event.approver }, approvalId: event.approvalId, ...(event.reason === undefined ? {} : { reason: event.reason }) });
+          log.append({
+            ...base,
+            kind: 'approval.denied',
+            actor: { type: 'human', id: event.approver },
+            approvalId: event.approvalId,
+            ...(event.reason === undefined ? {} : { reason: event.reason }),
+          });
           return;
         case 'guardrail.decision':
           if (event.action !== 'deny') return;
-          log.append({ ...base, kind: 'guardrail.denied', actor: { type: 'system', id: 'guardrails' }, ruleIds: event.ruleIds, reason: `${event.hook} denied` });
+          log.append({
+            ...base,
+            kind: 'guardrail.denied',
+            actor: { type: 'system', id: 'guardrails' },
+            ruleIds: event.ruleIds,
+            reason: `${event.hook} denied`,
+          });
           return;
         case 'escalation':
           log.append({ ...base, kind: 'escalation', actor: agentActor, reason: event.reason });

@@ -23,7 +23,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 function fail(path: string, what: string): never {
-  throw new TelemetryError(TelemetryErrorCode.NotCanonical, `cannot write ${what} at "${path || '/'}" as canonical JSON: convert it to a string, number, boolean, null, array or plain object first`);
+  throw new TelemetryError(
+    TelemetryErrorCode.NotCanonical,
+    `cannot write ${what} at "${path || '/'}" as canonical JSON: convert it to a string, number, boolean, null, array or plain object first`,
+  );
 }
 
 function write(value: unknown, path: string, depth: number): string {

@@ -220,7 +220,11 @@ export type EventType = TelemetryEvent['type'];
 export type EventOf<T extends EventType> = Extract<TelemetryEvent, { type: T }>;
 
 /** What the agent passes to `emit`: an event without the fields telemetry fills in. */
-export type EventInput = TelemetryEvent extends infer E ? (E extends TelemetryEvent ? Omit<E, 'v' | 'ts' | 'seq' | 'agent'> : never) : never;
+export type EventInput = TelemetryEvent extends infer E
+  ? E extends TelemetryEvent
+    ? Omit<E, 'v' | 'ts' | 'seq' | 'agent'>
+    : never
+  : never;
 
 /** Names of the content fields of each event type (dropped unless `captureContent`, redacted when kept). */
 export const CONTENT_FIELDS: Readonly<Partial<Record<EventType, readonly string[]>>> = {

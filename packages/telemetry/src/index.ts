@@ -73,7 +73,24 @@ export {
   RunStatus,
   stringifyRecording,
 } from './replay.js';
-export type { DiffSection, Recorder, RecordingDifference, RecordingInput, ReplayModel, ReplaySession, ReplayTools, ToolResultInput } from './replay.js';
+export type {
+  DiffSection,
+  Recorder,
+  RecordingDifference,
+  RecordingInput,
+  ReplayModel,
+  ReplaySession,
+  ReplayTools,
+  ToolResultInput,
+} from './replay.js';
 // SLO burn-rate alert rules (src/alerts.ts, written alongside by the operations work).
-export { ALERT_ERROR_CODES, alertRulesToYaml, ALERTS, DEFAULT_RUNBOOK_URL, generateAlertRules, SLI_RECORDS, SLI_WINDOWS } from './alerts.js';
+export {
+  ALERT_ERROR_CODES,
+  alertRulesToYaml,
+  ALERTS,
+  DEFAULT_RUNBOOK_URL,
+  generateAlertRules,
+  SLI_RECORDS,
+  SLI_WINDOWS,
+} from './alerts.js';
 export type { AlertingRule, AlertName, AlertRuleOptions, PrometheusRuleFile, RecordingRule, RuleGroup } from './alerts.js';

@@ -30,7 +30,10 @@ function parseExposition(text: string): Map<string, Family> {
       const rest = line.slice(7);
       const space = rest.indexOf(' ');
       const f = family(rest.slice(0, space));
-      f.help = rest.slice(space + 1).replaceAll('\\n', '\n').replaceAll('\\\\', '\\');
+      f.help = rest
+        .slice(space + 1)
+        .replaceAll('\\n', '\n')
+        .replaceAll('\\\\', '\\');
       continue;
     }
     if (line.startsWith('# TYPE ')) {
@@ -89,7 +92,16 @@ function emitRun(sinkTools: string[] = []) {
   const telemetry = createTelemetry({ agent: 'customer-support', sinks: [sink] });
   for (const event of refundRun('r1')) telemetry.emit(event);
   for (const tool of sinkTools) {
-    telemetry.emit({ type: 'tool.result', runId: 'r2', callId: 'c', name: tool, version: '1.0.0', durationMs: 50, outcome: 'ok', retries: 0 });
+    telemetry.emit({
+      type: 'tool.result',
+      runId: 'r2',
+      callId: 'c',
+      name: tool,
+      version: '1.0.0',
+      durationMs: 50,
+      outcome: 'ok',
+      retries: 0,
+    });
   }
   telemetry.emit({ type: 'feedback', runId: 'r1', score: 5 });
   return sink;
@@ -130,7 +142,9 @@ describe('createPrometheusSink', () => {
   it('reports the same values as the event stream implies', () => {
     const families = parseExposition(emitRun().text());
     const value = (name: string, labels: Record<string, string>) =>
-      families.get(families.has(name) ? name : name.replace(/_(?:sum|count)$/, ''))?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+      families
+        .get(families.has(name) ? name : name.replace(/_(?:sum|count)$/, ''))
+        ?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     expect(value('charter_agent_runs_total', { status: 'escalated' })).toBe(1);
     expect(value('charter_tool_calls_total', { tool: 'refund_order', error_code: 'TOOL_TIMEOUT' })).toBe(1);
     expect(value('charter_guardrail_trips_total', { rule: 'pii.email', action: 'redact' })).toBe(1);

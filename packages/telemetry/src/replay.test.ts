@@ -29,7 +29,12 @@ async function miniAgent(input: JsonValue, model: ModelFn, tool: ToolFn, runId =
     for (const call of response.toolCalls) {
       const amount = typeof call.args === 'object' && call.args !== null && !Array.isArray(call.args) ? call.args.amount : undefined;
       const needsApproval = call.name === 'refund_order' && typeof amount === 'number' && amount > 100;
-      recorder.decision(step, { hook: 'tool-call', action: needsApproval ? 'needs-approval' : 'allow', ruleIds: needsApproval ? ['approval.refund_order'] : [], callId: call.callId });
+      recorder.decision(step, {
+        hook: 'tool-call',
+        action: needsApproval ? 'needs-approval' : 'allow',
+        ruleIds: needsApproval ? ['approval.refund_order'] : [],
+        callId: call.callId,
+      });
       const result = tool(call.name, call.args);
       recorder.toolResult(step, { callId: call.callId, name: call.name, args: call.args, ...result });
       facts.push(`${call.name}:${JSON.stringify(result.value ?? result.errorCode)}`);
@@ -40,7 +45,12 @@ async function miniAgent(input: JsonValue, model: ModelFn, tool: ToolFn, runId =
 
 /** The live world of the recording run: a scripted model (a paid API cannot run here: labelled mock) and real tool functions. */
 const scriptedModel: RecordedModelResponse[] = [
-  { step: 0, toolCalls: [{ callId: 'c1', name: 'lookup_order', args: { orderId: 'A-1001' } }], finishReason: 'tool-calls', usage: { inputTokens: 400, outputTokens: 30 } },
+  {
+    step: 0,
+    toolCalls: [{ callId: 'c1', name: 'lookup_order', args: { orderId: 'A-1001' } }],
+    finishReason: 'tool-calls',
+    usage: { inputTokens: 400, outputTokens: 30 },
+  },
   { step: 1, toolCalls: [{ callId: 'c2', name: 'refund_order', args: { orderId: 'A-1001', amount: 150 } }], finishReason: 'tool-calls' },
   { step: 2, text: 'Your refund of 150 is on its way.', toolCalls: [], finishReason: 'stop' },
 ];
@@ -51,7 +61,8 @@ const liveModel: ModelFn = (step) => {
 };
 function liveTools(orderStatus: string): ToolFn {
   return (name, args) => {
-    if (name === 'lookup_order') return { outcome: 'ok', value: { orderId: (args as { orderId: string }).orderId, status: orderStatus, total: 150 } };
+    if (name === 'lookup_order')
+      return { outcome: 'ok', value: { orderId: (args as { orderId: string }).orderId, status: orderStatus, total: 150 } };
     if (name === 'refund_order') return { outcome: 'ok', value: { refundId: 'R-77' } };
     return { outcome: 'error', errorCode: 'TOOL_UNKNOWN' };
   };
@@ -87,7 +98,12 @@ describe('replay', () => {
     const diffs = diffRecordings(before, after);
     expect(diffs).toEqual([
       { section: 'tool', step: 0, path: '/toolResults/0/value/status', expected: 'delivered', actual: 'lost' },
-      { section: 'output', path: '/output/facts/0', expected: 'lookup_order:{"orderId":"A-1001","status":"delivered","total":150}', actual: 'lookup_order:{"orderId":"A-1001","status":"lost","total":150}' },
+      {
+        section: 'output',
+        path: '/output/facts/0',
+        expected: 'lookup_order:{"orderId":"A-1001","status":"delivered","total":150}',
+        actual: 'lookup_order:{"orderId":"A-1001","status":"lost","total":150}',
+      },
     ]);
     expect(formatRecordingDiff(diffs)).toContain('tool result at step 0: /toolResults/0/value/status expected "delivered", got "lost"');
     await expect(expectReplayToMatch(before, after)).rejects.toThrow(ReplayMismatchError);
@@ -98,7 +114,11 @@ describe('replay', () => {
     const edited = structuredClone(recording);
     (edited.toolResults[0]!.value as Record<string, JsonValue>).status = 'returned';
     const error = await expectReplayToMatch(edited, (session) =>
-      miniAgent(session.input, () => session.model.next(), (name, args) => session.tools.call(name, args) as ReturnType<ToolFn>),
+      miniAgent(
+        session.input,
+        () => session.model.next(),
+        (name, args) => session.tools.call(name, args) as ReturnType<ToolFn>,
+      ),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplayMismatchError);
     expect((error as ReplayMismatchError).code).toBe(TelemetryErrorCode.ReplayMismatch);
@@ -134,16 +154,27 @@ describe('replay', () => {
       return undefined;
     };
     const a = createReplay(recording);
-    expect(code(() => a.tools.call('search_kb', {}))).toMatchObject({ code: TelemetryErrorCode.ReplayDiverged, message: expect.stringContaining('search_kb') });
+    expect(code(() => a.tools.call('search_kb', {}))).toMatchObject({
+      code: TelemetryErrorCode.ReplayDiverged,
+      message: expect.stringContaining('search_kb'),
+    });
     const b = createReplay(recording);
-    expect(code(() => b.tools.call('lookup_order', { orderId: 'A-9' }))).toMatchObject({ code: TelemetryErrorCode.ReplayDiverged, message: expect.stringContaining('/args/orderId') });
+    expect(code(() => b.tools.call('lookup_order', { orderId: 'A-9' }))).toMatchObject({
+      code: TelemetryErrorCode.ReplayDiverged,
+      message: expect.stringContaining('/args/orderId'),
+    });
     const c = createReplay(recording);
     for (let i = 0; i < 3; i++) c.model.next();
     expect(code(() => c.model.next())).toMatchObject({ code: TelemetryErrorCode.ReplayExhausted });
-    expect(code(() => {
-      c.assertDrained();
-    })).toMatchObject({ code: TelemetryErrorCode.ReplayNotDrained, message: expect.stringContaining('2 tool result') });
-    const d = createReplay({ ...recording, modelResponses: recording.modelResponses.map((r) => ({ ...r, requestHash: hashArguments(r.step) })) });
+    expect(
+      code(() => {
+        c.assertDrained();
+      }),
+    ).toMatchObject({ code: TelemetryErrorCode.ReplayNotDrained, message: expect.stringContaining('2 tool result') });
+    const d = createReplay({
+      ...recording,
+      modelResponses: recording.modelResponses.map((r) => ({ ...r, requestHash: hashArguments(r.step) })),
+    });
     expect(code(() => d.model.next(hashArguments('something else')))).toMatchObject({ code: TelemetryErrorCode.ReplayDiverged });
     // Arguments in another key order are the same call.
     const e = createReplay(recording);

@@ -18,7 +18,10 @@ export type RecordedToolCall = z.infer<typeof RecordedToolCall>;
 export const RecordedModelResponse = z.strictObject({
   step: Step,
   /** Optional hash of the canonical request; when both sides have one, a differing request is a divergence. */
-  requestHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  requestHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   text: z.string().optional(),
   toolCalls: z.array(RecordedToolCall).default([]),
   finishReason: Id,
@@ -80,7 +83,10 @@ export function parseRecording(value: unknown, source = 'recording'): Recording 
   const parsed = Recording.safeParse(json);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  /${issue.path.join('/')}: ${issue.message}`);
-    throw new TelemetryError(TelemetryErrorCode.RecordingInvalid, `${source} is not a valid charter recording (v${RECORDING_VERSION}):\n${lines.join('\n')}`);
+    throw new TelemetryError(
+      TelemetryErrorCode.RecordingInvalid,
+      `${source} is not a valid charter recording (v${RECORDING_VERSION}):\n${lines.join('\n')}`,
+    );
   }
   return parsed.data;
 }
@@ -134,7 +140,19 @@ export function createRecorder(init: { agent: string; runId: string; input: Json
       decisions.push({ step, ...decision });
     },
     finish(output, status) {
-      return parseRecording({ format: 'charter.recording', v: RECORDING_VERSION, agent: init.agent, runId: init.runId, recordedAt, input: init.input, modelResponses, toolResults, decisions, output, status });
+      return parseRecording({
+        format: 'charter.recording',
+        v: RECORDING_VERSION,
+        agent: init.agent,
+        runId: init.runId,
+        recordedAt,
+        input: init.input,
+        modelResponses,
+        toolResults,
+        decisions,
+        output,
+        status,
+      });
     },
   };
 }
@@ -172,10 +190,16 @@ export function createReplay(recording: Recording): ReplaySession {
       next(requestHash) {
         const recorded = modelResponses[modelIndex];
         if (!recorded) {
-          throw new TelemetryError(TelemetryErrorCode.ReplayExhausted, `replay diverged: the run asked the model for response #${modelIndex + 1} but the recording holds ${modelResponses.length}`);
+          throw new TelemetryError(
+            TelemetryErrorCode.ReplayExhausted,
+            `replay diverged: the run asked the model for response #${modelIndex + 1} but the recording holds ${modelResponses.length}`,
+          );
         }
         if (requestHash !== undefined && recorded.requestHash !== undefined && requestHash !== recorded.requestHash) {
-          throw new TelemetryError(TelemetryErrorCode.ReplayDiverged, `replay diverged at step ${recorded.step}: model request #${modelIndex + 1} differs from the recorded one (request hash ${requestHash.slice(0, 12)}… ≠ ${recorded.requestHash.slice(0, 12)}…)`);
+          throw new TelemetryError(
+            TelemetryErrorCode.ReplayDiverged,
+            `replay diverged at step ${recorded.step}: model request #${modelIndex + 1} differs from the recorded one (request hash ${requestHash.slice(0, 12)}… ≠ ${recorded.requestHash.slice(0, 12)}…)`,
+          );
         }
         modelIndex++;
         return recorded;
@@ -185,15 +209,24 @@ export function createReplay(recording: Recording): ReplaySession {
       call(name, args) {
         const recorded = toolResults[toolIndex];
         if (!recorded) {
-          throw new TelemetryError(TelemetryErrorCode.ReplayExhausted, `replay diverged: the run called ${name} (tool call #${toolIndex + 1}) but the recording holds ${toolResults.length} tool results`);
+          throw new TelemetryError(
+            TelemetryErrorCode.ReplayExhausted,
+            `replay diverged: the run called ${name} (tool call #${toolIndex + 1}) but the recording holds ${toolResults.length} tool results`,
+          );
         }
         if (recorded.name !== name) {
-          throw new TelemetryError(TelemetryErrorCode.ReplayDiverged, `replay diverged at step ${recorded.step}: tool call #${toolIndex + 1} is ${name}, the recording has ${recorded.name}`);
+          throw new TelemetryError(
+            TelemetryErrorCode.ReplayDiverged,
+            `replay diverged at step ${recorded.step}: tool call #${toolIndex + 1} is ${name}, the recording has ${recorded.name}`,
+          );
         }
         const argsHash = hashArguments(args);
         if (argsHash !== recorded.argsHash) {
           const paths = diffValues(recorded.args, args as JsonValue, '/args').map((d) => d.path);
-          throw new TelemetryError(TelemetryErrorCode.ReplayDiverged, `replay diverged at step ${recorded.step}: ${name} was called with different arguments (${paths.join(', ')})`);
+          throw new TelemetryError(
+            TelemetryErrorCode.ReplayDiverged,
+            `replay diverged at step ${recorded.step}: ${name} was called with different arguments (${paths.join(', ')})`,
+          );
         }
         toolIndex++;
         return recorded;
@@ -203,7 +236,10 @@ export function createReplay(recording: Recording): ReplaySession {
       const models = modelResponses.length - modelIndex;
       const tools = toolResults.length - toolIndex;
       if (models > 0 || tools > 0) {
-        throw new TelemetryError(TelemetryErrorCode.ReplayNotDrained, `replay diverged: the run ended with ${models} recorded model response(s) and ${tools} tool result(s) unused`);
+        throw new TelemetryError(
+          TelemetryErrorCode.ReplayNotDrained,
+          `replay diverged: the run ended with ${models} recorded model response(s) and ${tools} tool result(s) unused`,
+        );
       }
     },
   };
@@ -277,7 +313,10 @@ export function diffRecordings(expected: Recording, actual: Recording): Recordin
     for (let i = 0; i < length; i++) {
       const step = left[i]?.step ?? right[i]?.step;
       const base = `/${field}/${i}`;
-      const diffs = left[i] === MISSING || right[i] === MISSING ? [{ path: base, expected: left[i], actual: right[i] }] : diffValues(left[i], right[i], base);
+      const diffs =
+        left[i] === MISSING || right[i] === MISSING
+          ? [{ path: base, expected: left[i], actual: right[i] }]
+          : diffValues(left[i], right[i], base);
       for (const d of diffs) out.push({ section, ...(step === undefined ? {} : { step }), ...d });
     }
   }

@@ -69,13 +69,24 @@ describe('createTelemetry', () => {
     for (const event of refundRun('r1')) telemetry.emit(event);
     expect(JSON.stringify(sink.events)).not.toContain('jo@example.com');
     expect(sink.ofType('tool.call')[1]?.args).toEqual({ orderId: 'A-1001', amount: 150 });
-    expect(new Set(seen)).toEqual(new Set(['run.started.input', 'model.request.messages', 'model.response.output', 'tool.call.args', 'tool.result.result']));
+    expect(new Set(seen)).toEqual(
+      new Set(['run.started.input', 'model.request.messages', 'model.response.output', 'tool.call.args', 'tool.result.result']),
+    );
   });
 
   it('applies the redactor to every string in nested content, never to keys or numbers', () => {
     const sink = createMemorySink();
     const telemetry = createTelemetry({ agent: 'a', sinks: [sink], captureContent: true, redactor: (text) => text.toUpperCase() });
-    telemetry.emit({ type: 'tool.call', runId: 'r', callId: 'c', name: 'send_email', version: '1.0.0', sideEffects: 'reversible', argsHash: 'a'.repeat(64), args: { to: ['jo@x.io'], body: 'hi', n: 3, ok: true, nested: { deep: [{ s: 'x' }] } } });
+    telemetry.emit({
+      type: 'tool.call',
+      runId: 'r',
+      callId: 'c',
+      name: 'send_email',
+      version: '1.0.0',
+      sideEffects: 'reversible',
+      argsHash: 'a'.repeat(64),
+      args: { to: ['jo@x.io'], body: 'hi', n: 3, ok: true, nested: { deep: [{ s: 'x' }] } },
+    });
     expect(sink.ofType('tool.call')[0]?.args).toEqual({ to: ['JO@X.IO'], body: 'HI', n: 3, ok: true, nested: { deep: [{ s: 'X' }] } });
     let deep: JsonValue = 'leaf';
     for (let i = 0; i < 100; i++) deep = [deep];
@@ -96,7 +107,12 @@ describe('createTelemetry', () => {
           lines.push(json);
         },
       };
-      const telemetry = createTelemetry({ agent: 'support "bot"', sinks: [jsonSink, jsonSink], clock: tick(), ...(captureContent ? { captureContent, redactor: maskEmails } : {}) });
+      const telemetry = createTelemetry({
+        agent: 'support "bot"',
+        sinks: [jsonSink, jsonSink],
+        clock: tick(),
+        ...(captureContent ? { captureContent, redactor: maskEmails } : {}),
+      });
       for (const event of refundRun('r1')) telemetry.emit(event);
       expect(lines).toHaveLength(2 * refundRun('r1').length);
       lines.forEach((line, i) => {
@@ -104,11 +120,15 @@ describe('createTelemetry', () => {
       });
       expect(lines.join('\n').includes('[EMAIL]')).toBe(captureContent);
     }
-    expect(() => createTelemetry({ agent: 'a', sinks: [], clock: () => Number.NaN }).emit({ type: 'step', runId: 'r', step: 0, phase: 'act' })).toThrow(/clock returned NaN/);
+    expect(() =>
+      createTelemetry({ agent: 'a', sinks: [], clock: () => Number.NaN }).emit({ type: 'step', runId: 'r', step: 0, phase: 'act' }),
+    ).toThrow(/clock returned NaN/);
   });
 
   it('refuses captureContent without a redactor', () => {
-    expect(() => createTelemetry({ agent: 'a', sinks: [], captureContent: true })).toThrow(expect.objectContaining({ code: TelemetryErrorCode.BadOptions }));
+    expect(() => createTelemetry({ agent: 'a', sinks: [], captureContent: true })).toThrow(
+      expect.objectContaining({ code: TelemetryErrorCode.BadOptions }),
+    );
     expect(() => createTelemetry({ agent: '', sinks: [] })).toThrow(/metadata.name/);
   });
 

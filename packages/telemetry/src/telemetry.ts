@@ -110,7 +110,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     if (TERMINAL_EVENTS.has(type)) sequences.delete(runId);
     else sequences.set(runId, seq + 1);
     const ts = clock();
-    if (!Number.isFinite(ts)) throw new TelemetryError(TelemetryErrorCode.BadOptions, `the telemetry clock returned ${ts}: it must return epoch milliseconds`);
+    if (!Number.isFinite(ts))
+      throw new TelemetryError(TelemetryErrorCode.BadOptions, `the telemetry clock returned ${ts}: it must return epoch milliseconds`);
     const fields = CONTENT_FIELDS[type];
     const body = fields === undefined ? input : applyContentPolicy(input, fields, type);
     const event = { v: EVENT_SCHEMA_VERSION, ts, seq, agent, ...body } as TelemetryEvent;
@@ -126,7 +127,10 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         }
       } catch (error) {
         if (onSinkError) onSinkError(error, sink, event);
-        else throw new TelemetryError(TelemetryErrorCode.SinkFailed, `a telemetry sink failed on a ${type} event: ${describe(error)}`, { cause: error });
+        else
+          throw new TelemetryError(TelemetryErrorCode.SinkFailed, `a telemetry sink failed on a ${type} event: ${describe(error)}`, {
+            cause: error,
+          });
       }
     }
     return event;

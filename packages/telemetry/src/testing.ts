@@ -11,7 +11,10 @@ export class ReplayMismatchError extends TelemetryError {
   readonly differences: readonly RecordingDifference[];
 
   constructor(differences: readonly RecordingDifference[]) {
-    super(TelemetryErrorCode.ReplayMismatch, `the replayed run differs from its recording in ${differences.length} place(s):\n${formatRecordingDiff(differences)}`);
+    super(
+      TelemetryErrorCode.ReplayMismatch,
+      `the replayed run differs from its recording in ${differences.length} place(s):\n${formatRecordingDiff(differences)}`,
+    );
     this.differences = differences;
   }
 }

@@ -14,7 +14,15 @@ const output = z.object({ ok: z.boolean(), total: z.number() });
 const handler = (value: { orderId: string; quantity: number }) => ({ ok: value.orderId.length > 0, total: value.quantity * 2.5 });
 const args = { orderId: 'A-1001', quantity: 3 };
 
-const tool = defineTool({ name: 'price_order', version: '1.0.0', description: 'Prices an order.', input, output, sideEffects: 'none', execute: handler });
+const tool = defineTool({
+  name: 'price_order',
+  version: '1.0.0',
+  description: 'Prices an order.',
+  input,
+  output,
+  sideEffects: 'none',
+  execute: handler,
+});
 const keyed = defineTool({
   name: 'reserve_stock',
   version: '1.0.0',
@@ -26,7 +34,15 @@ const keyed = defineTool({
   execute: handler,
 });
 const asyncHandler = (value: { orderId: string; quantity: number }) => Promise.resolve(handler(value));
-const asyncTool = defineTool({ name: 'price_order_async', version: '1.0.0', description: 'Prices an order.', input, output, sideEffects: 'none', execute: asyncHandler });
+const asyncTool = defineTool({
+  name: 'price_order_async',
+  version: '1.0.0',
+  description: 'Prices an order.',
+  input,
+  output,
+  sideEffects: 'none',
+  execute: asyncHandler,
+});
 const executor = createExecutor([tool, asyncTool]);
 const hooked = createExecutor([tool], { hooks: { before: () => undefined, after: () => undefined } });
 const ledgered = createExecutor([keyed], { ledger: new MemoryLedger() });
@@ -148,7 +164,10 @@ console.log(
     executorMedianUs: round(exec),
     overheadMedianUs: round(overhead),
     overheadVsAwaitedBareUs: round(exec - (medians.get('bare safeParse + call (awaited)') ?? Number.NaN)),
-    asyncToolOverheadMedianUs: round((medians.get('executor.execute, async tool (timeout timer)') ?? Number.NaN) - (medians.get('bare safeParse + async tool (awaited)') ?? Number.NaN)),
+    asyncToolOverheadMedianUs: round(
+      (medians.get('executor.execute, async tool (timeout timer)') ?? Number.NaN) -
+        (medians.get('bare safeParse + async tool (awaited)') ?? Number.NaN),
+    ),
     hooksMedianUs: round(medians.get('executor.execute + before/after hooks') ?? Number.NaN),
     ledgerMedianUs: round(medians.get('executor.execute + idempotency (memory ledger)') ?? Number.NaN),
     fileLedgerKeyedMedianUs: round(medians.get('executor.execute + idempotency (FileLedger, lock)') ?? Number.NaN),

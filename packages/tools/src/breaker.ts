@@ -59,7 +59,8 @@ export class CircuitBreaker {
     ring[this.#next] = bit;
     this.#failures += bit;
     this.#next = this.#next + 1 === ring.length ? 0 : this.#next + 1;
-    if (failed && this.#count >= this.#options.minimumCalls && this.#failures / this.#count >= this.#options.failureRateThreshold) this.#open();
+    if (failed && this.#count >= this.#options.minimumCalls && this.#failures / this.#count >= this.#options.failureRateThreshold)
+      this.#open();
   }
 
   /** Releases a permit whose attempt never reached the tool (e.g. the call was aborted first). */

@@ -19,7 +19,10 @@ export interface Credentials {
  * Reads credentials from environment variables: scope `payments:refund` →
  * `CHARTER_CREDENTIAL_PAYMENTS_REFUND` (upper case, every non-alphanumeric character → `_`).
  */
-export function envCredentials(env: Readonly<Record<string, string | undefined>> = process.env, prefix = 'CHARTER_CREDENTIAL_'): CredentialProvider {
+export function envCredentials(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  prefix = 'CHARTER_CREDENTIAL_',
+): CredentialProvider {
   return {
     get(scope) {
       const value = env[envName(scope, prefix)];

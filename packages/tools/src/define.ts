@@ -102,7 +102,9 @@ const DEFAULT_MAX_CONCURRENT = 16;
 // The definition schema is built by the first `defineTool`, not at import: constructing zod schemas
 // is the main top-level work of this package's import.
 function buildDefinitionShape() {
-  const ToolName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: 'use a-z, 0-9, "_" and "-", starting with a letter, at most 64 characters' });
+  const ToolName = z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: 'use a-z, 0-9, "_" and "-", starting with a letter, at most 64 characters' });
   const Scope = z.string().regex(/^[a-z][a-z0-9_-]{0,31}(?::[a-z][a-z0-9_-]{0,31}){0,3}$/, { error: 'a scope reads like "orders:read"' });
   const PositiveMs = z.int().min(1).max(3_600_000);
 
@@ -169,7 +171,8 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType>(definition:
   const name = typeof definition.name === 'string' ? definition.name : '?';
   if (problems.length > 0) throw new ToolDefinitionError(`invalid tool "${name}": ${problems.join('; ')}`);
   const retry = definition.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...definition.retry };
-  if (retry.maxDelayMs < retry.baseDelayMs) throw new ToolDefinitionError(`invalid tool "${name}": retry.maxDelayMs is below retry.baseDelayMs`);
+  if (retry.maxDelayMs < retry.baseDelayMs)
+    throw new ToolDefinitionError(`invalid tool "${name}": retry.maxDelayMs is below retry.baseDelayMs`);
   const breaker = definition.breaker === false ? false : { ...DEFAULT_BREAKER, ...definition.breaker };
   if (breaker && breaker.minimumCalls > breaker.windowSize) {
     throw new ToolDefinitionError(`invalid tool "${name}": breaker.minimumCalls exceeds breaker.windowSize`);

@@ -177,7 +177,9 @@ export class ToolResolveError extends ToolError {
 const MAX_LISTED_ISSUES = 20;
 
 function formatIssues(issues: readonly ToolIssue[]): string {
-  const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`);
+  const listed = issues
+    .slice(0, MAX_LISTED_ISSUES)
+    .map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`);
   if (issues.length > MAX_LISTED_ISSUES) listed.push(`… and ${issues.length - MAX_LISTED_ISSUES} more`);
   return listed.join('; ');
 }

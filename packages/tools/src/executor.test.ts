@@ -53,13 +53,28 @@ describe('executor: contracts', () => {
     const result = await executor.execute('lookup_order', { orderId: 'A-1' }, ctx);
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.value).toEqual({ status: 'shipped' });
-    expect(result.meta).toMatchObject({ tool: 'lookup_order', version: '1.2.0', attempts: 1, replayed: false, simulated: false, breaker: 'closed' });
+    expect(result.meta).toMatchObject({
+      tool: 'lookup_order',
+      version: '1.2.0',
+      attempts: 1,
+      replayed: false,
+      simulated: false,
+      breaker: 'closed',
+    });
     expect(result.meta.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('rejects bad input with every zod issue and its path, without running the tool', async () => {
     const execute = vi.fn();
-    const tool = defineTool({ name: 'refund_order', version: '1.0.0', description: 'Refunds.', input: orderInput, output: z.object({}), sideEffects: 'irreversible', execute });
+    const tool = defineTool({
+      name: 'refund_order',
+      version: '1.0.0',
+      description: 'Refunds.',
+      input: orderInput,
+      output: z.object({}),
+      sideEffects: 'irreversible',
+      execute,
+    });
     const executor = createExecutor([tool], { ledger: new MemoryLedger() });
     const error = failure(await executor.execute('refund_order', { orderId: 'nope', amount: -3 }, ctx));
     expect(error.code).toBe(ToolErrorCode.Input);
@@ -133,7 +148,10 @@ describe('executor: timeouts and retries', () => {
   });
 
   it('classifies network codes and HTTP statuses: ECONNRESET and 503 are retried, 404 is not', async () => {
-    const thrown: Error[] = [Object.assign(new Error('reset'), { code: 'ECONNRESET' }), Object.assign(new Error('unavailable'), { status: 503 })];
+    const thrown: Error[] = [
+      Object.assign(new Error('reset'), { code: 'ECONNRESET' }),
+      Object.assign(new Error('unavailable'), { status: 503 }),
+    ];
     let calls = 0;
     const executor = createExecutor([
       lookup(() => {
@@ -187,13 +205,30 @@ describe('executor: timeouts and retries', () => {
     const execute = vi.fn(() => {
       throw new TransientToolError('gateway hiccup');
     });
-    const send = defineTool({ name: 'send_email', version: '1.0.0', description: 'Sends.', input: z.object({ to: z.string() }), output: z.object({}), sideEffects: 'irreversible', execute });
+    const send = defineTool({
+      name: 'send_email',
+      version: '1.0.0',
+      description: 'Sends.',
+      input: z.object({ to: z.string() }),
+      output: z.object({}),
+      sideEffects: 'irreversible',
+      execute,
+    });
     const executor = createExecutor([send]);
     const error = failure(await executor.execute('send_email', { to: 'a@b.c' }, ctx));
     expect(error).toMatchObject({ code: ToolErrorCode.Transient, retriable: false });
     expect(execute).toHaveBeenCalledTimes(1);
 
-    const hang = defineTool({ name: 'send_email', version: '1.0.0', description: 'Sends.', input: z.object({}), output: z.object({}), sideEffects: 'irreversible', timeoutMs: 10, execute: () => new Promise<Record<string, never>>(() => undefined) });
+    const hang = defineTool({
+      name: 'send_email',
+      version: '1.0.0',
+      description: 'Sends.',
+      input: z.object({}),
+      output: z.object({}),
+      sideEffects: 'irreversible',
+      timeoutMs: 10,
+      execute: () => new Promise<Record<string, never>>(() => undefined),
+    });
     const timeout = failure(await createExecutor([hang]).execute('send_email', {}, ctx));
     expect(timeout).toMatchObject({ code: ToolErrorCode.Timeout, retriable: false });
     expect(timeout.message).toContain('in doubt');
@@ -203,7 +238,9 @@ describe('executor: timeouts and retries', () => {
     const execute = vi.fn();
     const executor = createExecutor([lookup(execute)]);
     const aborted = AbortSignal.abort();
-    expect(failure(await executor.execute('lookup_order', { orderId: 'A-1' }, { runId: 'r', signal: aborted })).code).toBe(ToolErrorCode.Aborted);
+    expect(failure(await executor.execute('lookup_order', { orderId: 'A-1' }, { runId: 'r', signal: aborted })).code).toBe(
+      ToolErrorCode.Aborted,
+    );
     expect(execute).not.toHaveBeenCalled();
 
     const during = new AbortController();
@@ -217,7 +254,9 @@ describe('executor: timeouts and retries', () => {
         return new Promise(() => undefined);
       }),
     ]);
-    expect(failure(await slow.execute('lookup_order', { orderId: 'A-1' }, { runId: 'r', signal: during.signal })).code).toBe(ToolErrorCode.Aborted);
+    expect(failure(await slow.execute('lookup_order', { orderId: 'A-1' }, { runId: 'r', signal: during.signal })).code).toBe(
+      ToolErrorCode.Aborted,
+    );
     expect(toolSignal?.aborted).toBe(true);
 
     const backoff = new AbortController();
@@ -227,9 +266,13 @@ describe('executor: timeouts and retries', () => {
       }, 5);
       throw new TransientToolError('again');
     });
-    const slowRetry = createExecutor([lookup(flaky, { retry: { attempts: 5, baseDelayMs: 10_000, maxDelayMs: 10_000 } })], { random: () => 0.99 });
+    const slowRetry = createExecutor([lookup(flaky, { retry: { attempts: 5, baseDelayMs: 10_000, maxDelayMs: 10_000 } })], {
+      random: () => 0.99,
+    });
     const started = performance.now();
-    expect(failure(await slowRetry.execute('lookup_order', { orderId: 'A-1' }, { runId: 'r', signal: backoff.signal })).code).toBe(ToolErrorCode.Aborted);
+    expect(failure(await slowRetry.execute('lookup_order', { orderId: 'A-1' }, { runId: 'r', signal: backoff.signal })).code).toBe(
+      ToolErrorCode.Aborted,
+    );
     expect(performance.now() - started).toBeLessThan(2000);
     expect(flaky).toHaveBeenCalledTimes(1);
   });
@@ -247,7 +290,10 @@ describe('executor: circuit breaker and bulkhead', () => {
       return { status: 'ok' };
     });
     const changes: [BreakerState, BreakerState][] = [];
-    const executor = createExecutor([breakerTool(execute)], { now: () => now, hooks: { onBreakerStateChange: (c) => changes.push([c.from, c.to]) } });
+    const executor = createExecutor([breakerTool(execute)], {
+      now: () => now,
+      hooks: { onBreakerStateChange: (c) => changes.push([c.from, c.to]) },
+    });
     for (let i = 0; i < 4; i += 1) await executor.execute('lookup_order', { orderId: 'A-1' }, ctx);
     expect(executor.breakerState('lookup_order')).toBe('open');
     expect(execute).toHaveBeenCalledTimes(4);
@@ -384,7 +430,13 @@ describe('executor: hooks', () => {
 });
 
 describe('executor: simulate mode', () => {
-  const base = { version: '1.0.0', description: 'Refunds.', input: orderInput, output: z.object({ refundId: z.string() }), sideEffects: 'irreversible' as const };
+  const base = {
+    version: '1.0.0',
+    description: 'Refunds.',
+    input: orderInput,
+    output: z.object({ refundId: z.string() }),
+    sideEffects: 'irreversible' as const,
+  };
 
   it('runs simulate instead of execute for a side-effecting tool', async () => {
     const execute = vi.fn(() => ({ refundId: 'real' }));
@@ -398,10 +450,16 @@ describe('executor: simulate mode', () => {
   it('refuses a side-effecting tool without simulate, and runs read-only tools normally', async () => {
     const execute = vi.fn(() => ({ refundId: 'real' }));
     const tool = defineTool({ ...base, name: 'refund_order', execute });
-    const error = failure(await createExecutor([tool]).execute('refund_order', { orderId: 'A-1', amount: 5 }, { runId: 'r', mode: 'simulate' }));
+    const error = failure(
+      await createExecutor([tool]).execute('refund_order', { orderId: 'A-1', amount: 5 }, { runId: 'r', mode: 'simulate' }),
+    );
     expect(error.code).toBe(ToolErrorCode.SimulationUnavailable);
     expect(execute).not.toHaveBeenCalled();
-    const read = await createExecutor([lookup(() => ({ status: 'ok' }))]).execute('lookup_order', { orderId: 'A-1' }, { runId: 'r', mode: 'simulate' });
+    const read = await createExecutor([lookup(() => ({ status: 'ok' }))]).execute(
+      'lookup_order',
+      { orderId: 'A-1' },
+      { runId: 'r', mode: 'simulate' },
+    );
     expect(read.ok).toBe(true);
     expect(read.meta.simulated).toBe(false);
   });
@@ -483,15 +541,26 @@ describe('executor: idempotency', () => {
   });
 
   it('refuses to re-run a started-but-unacknowledged key (TOOL_IN_DOUBT) unless reconcile settles it', async () => {
-    const started: LedgerRecord = { key: 'refund_order:A-9', state: 'started', tool: 'refund_order', version: '1.0.0', runId: 'crashed', at: '2026-01-01T00:00:00.000Z' };
+    const started: LedgerRecord = {
+      key: 'refund_order:A-9',
+      state: 'started',
+      tool: 'refund_order',
+      version: '1.0.0',
+      runId: 'crashed',
+      at: '2026-01-01T00:00:00.000Z',
+    };
     const execute = vi.fn(() => ({ refundId: 'new' }));
     const ledger = new MemoryLedger();
     await ledger.append(started);
-    const error = failure(await createExecutor([refundTool(execute)], { ledger }).execute('refund_order', { orderId: 'A-9', amount: 5 }, ctx));
+    const error = failure(
+      await createExecutor([refundTool(execute)], { ledger }).execute('refund_order', { orderId: 'A-9', amount: 5 }, ctx),
+    );
     expect(error).toMatchObject({ code: ToolErrorCode.InDoubt, retriable: false });
     expect(execute).not.toHaveBeenCalled();
 
-    const reconciled = createExecutor([refundTool(execute, { reconcile: () => ({ done: true, value: { refundId: 'R-A-9' } }) })], { ledger });
+    const reconciled = createExecutor([refundTool(execute, { reconcile: () => ({ done: true, value: { refundId: 'R-A-9' } }) })], {
+      ledger,
+    });
     const result = await reconciled.execute('refund_order', { orderId: 'A-9', amount: 5 }, ctx);
     expect(result.ok && result.value).toEqual({ refundId: 'R-A-9' });
     expect(result.meta.replayed).toBe(true);
@@ -526,7 +595,15 @@ describe('executor: least privilege', () => {
         execute: execute as never,
       }),
     ]);
-  const grant = [{ name: 'refund_order', version: '^1.0.0', sideEffects: 'irreversible' as const, scopes: ['payments:refund', 'kb:read'], approval: 'always' }];
+  const grant = [
+    {
+      name: 'refund_order',
+      version: '^1.0.0',
+      sideEffects: 'irreversible' as const,
+      scopes: ['payments:refund', 'kb:read'],
+      approval: 'always',
+    },
+  ];
   const env = { CHARTER_CREDENTIAL_PAYMENTS_REFUND: 'sk_live_refund_123456', CHARTER_CREDENTIAL_ORDERS_WRITE: 'orders-secret-999' };
 
   it('hands out only scopes declared by the tool and granted by the manifest', async () => {
@@ -553,18 +630,25 @@ describe('executor: least privilege', () => {
 
   it('fails a call that asks for an ungranted scope or lacks a credential, naming the scope but no secret', async () => {
     const { envCredentials } = await import('./index.js');
-    const ungranted = createExecutor(registry(async (_i, c) => ({ note: await c.credentials.get('orders:write') })).resolve(grant), { credentials: envCredentials(env) });
+    const ungranted = createExecutor(registry(async (_i, c) => ({ note: await c.credentials.get('orders:write') })).resolve(grant), {
+      credentials: envCredentials(env),
+    });
     const error = failure(await ungranted.execute('refund_order', {}, ctx));
     expect(error.code).toBe(ToolErrorCode.ScopeNotGranted);
     expect(error.message).toContain('orders:write');
     expect(error.message).not.toContain('orders-secret-999');
-    const missing = createExecutor(registry(async (_i, c) => ({ note: await c.credentials.get('payments:refund') })).resolve(grant), { credentials: envCredentials({}) });
+    const missing = createExecutor(registry(async (_i, c) => ({ note: await c.credentials.get('payments:refund') })).resolve(grant), {
+      credentials: envCredentials({}),
+    });
     expect(failure(await missing.execute('refund_order', {}, ctx)).code).toBe(ToolErrorCode.CredentialMissing);
   });
 
   it('withholds a result that contains a credential and redacts credentials from error messages', async () => {
     const { envCredentials } = await import('./index.js');
-    const leaky = createExecutor(registry(async (_i, c) => ({ note: `token=${await c.credentials.get('payments:refund')}` })).resolve(grant), { credentials: envCredentials(env) });
+    const leaky = createExecutor(
+      registry(async (_i, c) => ({ note: `token=${await c.credentials.get('payments:refund')}` })).resolve(grant),
+      { credentials: envCredentials(env) },
+    );
     const leak = failure(await leaky.execute('refund_order', {}, ctx));
     expect(leak.code).toBe(ToolErrorCode.CredentialLeak);
     expect(JSON.stringify(leak)).not.toContain('sk_live_refund_123456');
@@ -583,7 +667,15 @@ describe('executor: properties', () => {
   const knownCodes = new Set<string>(Object.values(ToolErrorCode));
 
   it('turns arbitrary inputs into a value or a typed TOOL_INPUT error, never a throw', async () => {
-    const tool = defineTool({ name: 'refund_order', version: '1.0.0', description: 'Refunds.', input: orderInput, output: z.object({ ok: z.boolean() }), sideEffects: 'none', execute: () => ({ ok: true }) });
+    const tool = defineTool({
+      name: 'refund_order',
+      version: '1.0.0',
+      description: 'Refunds.',
+      input: orderInput,
+      output: z.object({ ok: z.boolean() }),
+      sideEffects: 'none',
+      execute: () => ({ ok: true }),
+    });
     const executor = createExecutor([tool]);
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.anything(), fc.record({ orderId: fc.string(), amount: fc.double() })), async (input) => {

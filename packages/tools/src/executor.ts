@@ -188,10 +188,22 @@ class ToolExecutor implements Executor {
     if (entry === undefined) {
       const meta: CallMeta = { tool: name, version: '', attempts: 0, durationMs: 0, replayed: false, simulated: false, breaker: 'closed' };
       const known = [...this.#entries.keys()].join(', ');
-      return { ok: false, error: { code: ToolErrorCode.NotFound, retriable: false, message: `no tool "${name}" in this executor (tools: ${known})` }, meta };
+      return {
+        ok: false,
+        error: { code: ToolErrorCode.NotFound, retriable: false, message: `no tool "${name}" in this executor (tools: ${known})` },
+        meta,
+      };
     }
     const tool = entry.tool;
-    const meta: CallMeta = { tool: tool.name, version: tool.version, attempts: 0, durationMs: 0, replayed: false, simulated: false, breaker: 'closed' };
+    const meta: CallMeta = {
+      tool: tool.name,
+      version: tool.version,
+      attempts: 0,
+      durationMs: 0,
+      replayed: false,
+      simulated: false,
+      breaker: 'closed',
+    };
     let call: ToolCall | undefined;
     let result: ToolResult;
     try {
@@ -200,7 +212,13 @@ class ToolExecutor implements Executor {
       try {
         parsed = (tool.input as z.ZodType).safeParse(input);
       } catch (error) {
-        return this.#end(entry, meta, started, undefined, failed(ToolErrorCode.Input, `invalid input for tool "${name}": ${String(error)}`));
+        return this.#end(
+          entry,
+          meta,
+          started,
+          undefined,
+          failed(ToolErrorCode.Input, `invalid input for tool "${name}": ${String(error)}`),
+        );
       }
       if (!parsed.success) {
         const issues = toIssues(parsed.error.issues);
@@ -215,7 +233,16 @@ class ToolExecutor implements Executor {
       const mode = context.mode ?? 'live';
       const simulate = mode === 'simulate' && tool.sideEffects !== 'none';
       if (simulate && tool.simulate === undefined) {
-        return this.#end(entry, meta, started, undefined, failed(ToolErrorCode.SimulationUnavailable, `tool "${name}" has side effects (${tool.sideEffects}) and no simulate function: refused in simulate mode`));
+        return this.#end(
+          entry,
+          meta,
+          started,
+          undefined,
+          failed(
+            ToolErrorCode.SimulationUnavailable,
+            `tool "${name}" has side effects (${tool.sideEffects}) and no simulate function: refused in simulate mode`,
+          ),
+        );
       }
       let key: string | undefined;
       if (!simulate && tool.sideEffects !== 'none') {
@@ -224,7 +251,18 @@ class ToolExecutor implements Executor {
       }
       const callId = context.callId ?? `${context.runId}#${++this.#seq}`;
       if (this.#needsCall) {
-        call = { tool: tool.name, version: tool.version, sideEffects: tool.sideEffects, scopes: entry.scopes, approval: entry.approval, input: value, runId: context.runId, callId, mode, idempotencyKey: key };
+        call = {
+          tool: tool.name,
+          version: tool.version,
+          sideEffects: tool.sideEffects,
+          scopes: entry.scopes,
+          approval: entry.approval,
+          input: value,
+          runId: context.runId,
+          callId,
+          mode,
+          idempotencyKey: key,
+        };
       }
       // 2. Guardrails and approvals.
       const hooks = this.#hooks;
@@ -233,11 +271,19 @@ class ToolExecutor implements Executor {
         try {
           decision = await hooks.before(call);
         } catch (error) {
-          return this.#end(entry, meta, started, call, failed(ToolErrorCode.Refused, `the before hook of "${name}" failed, so the call is refused: ${String(error)}`));
+          return this.#end(
+            entry,
+            meta,
+            started,
+            call,
+            failed(ToolErrorCode.Refused, `the before hook of "${name}" failed, so the call is refused: ${String(error)}`),
+          );
         }
-        if (decision?.action === 'refuse') return this.#end(entry, meta, started, call, failed(ToolErrorCode.Refused, `call to "${name}" refused: ${decision.reason}`));
+        if (decision?.action === 'refuse')
+          return this.#end(entry, meta, started, call, failed(ToolErrorCode.Refused, `call to "${name}" refused: ${decision.reason}`));
       }
-      if (context.signal?.aborted === true) return this.#end(entry, meta, started, call, failed(ToolErrorCode.Aborted, `call to "${name}" aborted by the caller`));
+      if (context.signal?.aborted === true)
+        return this.#end(entry, meta, started, call, failed(ToolErrorCode.Aborted, `call to "${name}" aborted by the caller`));
       // 3. Idempotency, then attempts.
       if (key === undefined) {
         result = await this.#attempts(entry, value, context, callId, meta, started, call, undefined, simulate);
@@ -269,7 +315,16 @@ class ToolExecutor implements Executor {
    * as soon as `started` is durable (or the call ends without an attempt), never held while the tool
    * runs: the `started` record is what sends later callers to reconcile or TOOL_IN_DOUBT.
    */
-  async #keyed(entry: Entry, value: unknown, key: string, context: ExecuteContext, callId: string, meta: CallMeta, started: number, call: ToolCall | undefined): Promise<ToolResult> {
+  async #keyed(
+    entry: Entry,
+    value: unknown,
+    key: string,
+    context: ExecuteContext,
+    callId: string,
+    meta: CallMeta,
+    started: number,
+    call: ToolCall | undefined,
+  ): Promise<ToolResult> {
     const ledger = this.#getLedger();
     if (ledger.lock === undefined) return this.#decide(entry, ledger, value, key, context, callId, meta, started, call, undefined);
     const release = await ledger.lock(key);
@@ -298,7 +353,12 @@ class ToolExecutor implements Executor {
     const record = await ledger.get(key);
     if (record?.state === 'completed') {
       meta.replayed = true;
-      if (record.code !== undefined) return { ok: false, error: failed(record.code as ToolErrorCode, `the recorded call with key "${key}" failed with ${record.code}`), meta };
+      if (record.code !== undefined)
+        return {
+          ok: false,
+          error: failed(record.code as ToolErrorCode, `the recorded call with key "${key}" failed with ${record.code}`),
+          meta,
+        };
       return this.#validated(entry, record.value, meta, undefined);
     }
     if (record?.state === 'started') {
@@ -312,7 +372,8 @@ class ToolExecutor implements Executor {
           meta,
         };
       }
-      const credentials = entry.scopes.length === 0 ? entry.noCredentials : new CallCredentials(tool.name, context.runId, entry.scopes, this.#provider);
+      const credentials =
+        entry.scopes.length === 0 ? entry.noCredentials : new CallCredentials(tool.name, context.runId, entry.scopes, this.#provider);
       const ctx = new AttemptContext(context.runId, callId, 0, key, credentials, 'live');
       const outcome = await runAttempt(tool, 'reconcile', value, ctx, context.signal).catch((error: unknown) => ({ error }));
       if (typeof outcome === 'object' && outcome !== null && 'error' in outcome) {
@@ -343,13 +404,22 @@ class ToolExecutor implements Executor {
   ): Promise<ToolResult> {
     const tool = entry.tool;
     if (entry.active >= tool.maxConcurrent) {
-      return { ok: false, error: failed(ToolErrorCode.Busy, `tool "${tool.name}" already runs ${tool.maxConcurrent} calls (bulkhead full): try again later`, true), meta };
+      return {
+        ok: false,
+        error: failed(
+          ToolErrorCode.Busy,
+          `tool "${tool.name}" already runs ${tool.maxConcurrent} calls (bulkhead full): try again later`,
+          true,
+        ),
+        meta,
+      };
     }
     entry.active += 1;
     try {
       const safeToRetry = simulate || tool.sideEffects === 'none' || key !== undefined;
       const maxAttempts = safeToRetry ? tool.retry.attempts : 1;
-      const credentials = entry.scopes.length === 0 ? entry.noCredentials : new CallCredentials(tool.name, context.runId, entry.scopes, this.#provider);
+      const credentials =
+        entry.scopes.length === 0 ? entry.noCredentials : new CallCredentials(tool.name, context.runId, entry.scopes, this.#provider);
       const breaker = entry.breaker;
       let recordedStart = false;
       let inDoubt = false;
@@ -359,7 +429,11 @@ class ToolExecutor implements Executor {
           const retryAfter = breaker?.retryAfterMs() ?? 0;
           return await this.#settleKey(entry, key, context, meta, inDoubt, {
             ok: false,
-            error: failed(ToolErrorCode.Unavailable, `tool "${tool.name}" is unavailable (circuit ${breaker?.state ?? 'open'}): try again in ${Math.ceil(retryAfter)} ms`, true),
+            error: failed(
+              ToolErrorCode.Unavailable,
+              `tool "${tool.name}" is unavailable (circuit ${breaker?.state ?? 'open'}): try again in ${Math.ceil(retryAfter)} ms`,
+              true,
+            ),
             meta,
           });
         }
@@ -386,7 +460,11 @@ class ToolExecutor implements Executor {
           if (error === ABORTED) {
             breaker?.release(permit);
             inDoubt ||= !simulate;
-            return await this.#settleKey(entry, key, context, meta, inDoubt, { ok: false, error: failed(ToolErrorCode.Aborted, `call to "${tool.name}" aborted by the caller`), meta });
+            return await this.#settleKey(entry, key, context, meta, inDoubt, {
+              ok: false,
+              error: failed(ToolErrorCode.Aborted, `call to "${tool.name}" aborted by the caller`),
+              meta,
+            });
           }
           if (error === TIMEOUT) inDoubt ||= !simulate;
           failure = attemptFailure(tool, error, safeToRetry, credentials);
@@ -399,7 +477,8 @@ class ToolExecutor implements Executor {
         }
         breaker?.record(permit, failure.retriable || failure.code === ToolErrorCode.Timeout);
         const elapsed = this.#now() - started;
-        if (!failure.retriable || attempt >= maxAttempts) return await this.#settleKey(entry, key, context, meta, inDoubt, { ok: false, error: failure, meta });
+        if (!failure.retriable || attempt >= maxAttempts)
+          return await this.#settleKey(entry, key, context, meta, inDoubt, { ok: false, error: failure, meta });
         const cap = Math.min(tool.retry.maxDelayMs, tool.retry.baseDelayMs * 2 ** (attempt - 1));
         const delayMs = Math.floor(this.#random() * cap);
         if (elapsed + delayMs >= tool.retry.maxTotalMs) {
@@ -413,7 +492,11 @@ class ToolExecutor implements Executor {
           });
         }
         if (!(await sleep(delayMs, context.signal))) {
-          return await this.#settleKey(entry, key, context, meta, inDoubt, { ok: false, error: failed(ToolErrorCode.Aborted, `call to "${tool.name}" aborted by the caller during backoff`), meta });
+          return await this.#settleKey(entry, key, context, meta, inDoubt, {
+            ok: false,
+            error: failed(ToolErrorCode.Aborted, `call to "${tool.name}" aborted by the caller during backoff`),
+            meta,
+          });
         }
       }
     } finally {
@@ -422,7 +505,14 @@ class ToolExecutor implements Executor {
   }
 
   /** Writes the end of a keyed call: completed on success, failed when the tool said so, nothing when in doubt. */
-  async #settleKey(entry: Entry, key: string | undefined, context: ExecuteContext, meta: CallMeta, inDoubt: boolean, result: ToolResult): Promise<ToolResult> {
+  async #settleKey(
+    entry: Entry,
+    key: string | undefined,
+    context: ExecuteContext,
+    meta: CallMeta,
+    inDoubt: boolean,
+    result: ToolResult,
+  ): Promise<ToolResult> {
     if (key === undefined || meta.attempts === 0) return result;
     if (result.ok) {
       await this.#getLedger().append(this.#record(entry, key, context.runId, 'completed', result.value, undefined));
@@ -446,7 +536,11 @@ class ToolExecutor implements Executor {
     if (!out.success) {
       const issues = toIssues(out.error.issues);
       const message = `tool "${tool.name}" broke its output contract: ${issues.map((i) => `${i.path.length === 0 ? '(root)' : i.path.join('.')}: ${i.message}`).join('; ')}`;
-      return { ok: false, error: { code: ToolErrorCode.Output, retriable: false, message: credentials ? credentials.redact(message) : message, issues }, meta };
+      return {
+        ok: false,
+        error: { code: ToolErrorCode.Output, retriable: false, message: credentials ? credentials.redact(message) : message, issues },
+        meta,
+      };
     }
     if (credentials?.issuedAny === true) {
       let text: string;
@@ -456,7 +550,11 @@ class ToolExecutor implements Executor {
         text = String(out.data);
       }
       if (credentials.leaksInto(text)) {
-        return { ok: false, error: failed(ToolErrorCode.CredentialLeak, `tool "${tool.name}" returned one of its credentials: the result is withheld`), meta };
+        return {
+          ok: false,
+          error: failed(ToolErrorCode.CredentialLeak, `tool "${tool.name}" returned one of its credentials: the result is withheld`),
+          meta,
+        };
       }
     }
     return { ok: true, value: out.data, meta };
@@ -476,7 +574,14 @@ class ToolExecutor implements Executor {
   }
 
   #record(entry: Entry, key: string, runId: string, state: LedgerRecord['state'], value: unknown, code: string | undefined): LedgerRecord {
-    const record: { -readonly [K in keyof LedgerRecord]: LedgerRecord[K] } = { key, state, tool: entry.tool.name, version: entry.tool.version, runId, at: new Date().toISOString() };
+    const record: { -readonly [K in keyof LedgerRecord]: LedgerRecord[K] } = {
+      key,
+      state,
+      tool: entry.tool.name,
+      version: entry.tool.version,
+      runId,
+      at: new Date().toISOString(),
+    };
     if (state === 'completed' && code === undefined) record.value = value;
     if (code !== undefined) record.code = code;
     return record;
@@ -500,24 +605,33 @@ class ToolExecutor implements Executor {
   }
 }
 
-
 function failed(code: ToolErrorCode, message: string, retriable = false): ToolFailure {
   return { code, retriable, message };
 }
 
 function toIssues(issues: readonly z.core.$ZodIssue[]): ToolIssue[] {
-  return issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message, code: issue.code }));
+  return issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.message,
+    code: issue.code,
+  }));
 }
 
 function attemptFailure(tool: AnyTool, error: unknown, safeToRetry: boolean, credentials: CallCredentials): ToolFailure {
   if (error === TIMEOUT) {
-    return failed(ToolErrorCode.Timeout, `tool "${tool.name}" did not finish within ${tool.timeoutMs} ms${safeToRetry ? '' : ': its effect is in doubt, so it is not retried'}`, safeToRetry);
+    return failed(
+      ToolErrorCode.Timeout,
+      `tool "${tool.name}" did not finish within ${tool.timeoutMs} ms${safeToRetry ? '' : ': its effect is in doubt, so it is not retried'}`,
+      safeToRetry,
+    );
   }
   const failure = classifyError(tool.name, error);
   const message = credentials.redact(failure.message);
   // A tool with side effects and no idempotency key is never retried: a retry could repeat the effect.
   const retriable = failure.retriable && safeToRetry;
-  return failure.issues === undefined ? { code: failure.code, retriable, message } : { code: failure.code, retriable, message, issues: failure.issues };
+  return failure.issues === undefined
+    ? { code: failure.code, retriable, message }
+    : { code: failure.code, retriable, message, issues: failure.issues };
 }
 
 /**
@@ -534,7 +648,14 @@ class AttemptContext implements ToolContext {
   #controller: AbortController | undefined;
   #reason: Error | undefined;
 
-  constructor(runId: string, callId: string, attempt: number, idempotencyKey: string | undefined, credentials: CallCredentials, mode: 'live' | 'simulate') {
+  constructor(
+    runId: string,
+    callId: string,
+    attempt: number,
+    idempotencyKey: string | undefined,
+    credentials: CallCredentials,
+    mode: 'live' | 'simulate',
+  ) {
     this.runId = runId;
     this.callId = callId;
     this.attempt = attempt;
@@ -566,7 +687,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Runs one attempt under the tool's timeout and the caller's signal. */
-function runAttempt(tool: AnyTool, which: 'execute' | 'simulate' | 'reconcile', input: unknown, ctx: AttemptContext, caller: AbortSignal | undefined): Promise<unknown> {
+function runAttempt(
+  tool: AnyTool,
+  which: 'execute' | 'simulate' | 'reconcile',
+  input: unknown,
+  ctx: AttemptContext,
+  caller: AbortSignal | undefined,
+): Promise<unknown> {
   let returned: unknown;
   try {
     returned = invoke(tool, which, input, ctx);

@@ -13,7 +13,17 @@ export type {
   ToolOutput,
 } from './define.js';
 export { createExecutor } from './executor.js';
-export type { BeforeDecision, CallMeta, ExecuteContext, Executor, ExecutorOptions, ToolCall, ToolDescription, ToolHooks, ToolResult } from './executor.js';
+export type {
+  BeforeDecision,
+  CallMeta,
+  ExecuteContext,
+  Executor,
+  ExecutorOptions,
+  ToolCall,
+  ToolDescription,
+  ToolHooks,
+  ToolResult,
+} from './executor.js';
 export { classifyError } from './classify.js';
 export type { ToolFailure } from './classify.js';
 export type { BreakerState } from './breaker.js';

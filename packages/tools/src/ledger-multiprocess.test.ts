@@ -32,7 +32,9 @@ interface Outcome {
 }
 
 function startWorker(args: string[], marker: string): Worker {
-  const child = spawn(process.execPath, ['--conditions=@charter/source', '--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=@charter/source', '--import', 'tsx', fixture, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -98,7 +100,10 @@ describe('FileLedger shared by processes', () => {
     }
     expect(outcomes.filter((o) => !o.ok).length).toBeGreaterThanOrEqual(1);
 
-    const records = readFileSync(paths.ledger, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LedgerRecord);
+    const records = readFileSync(paths.ledger, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LedgerRecord);
     expect(records.map((r) => r.state)).toEqual(['started', 'completed']);
     // The lock files are gone once everybody is done.
     expect(readdirSync(`${paths.ledger}.locks`).filter((f) => f.endsWith('.lock'))).toEqual([]);
@@ -121,7 +126,12 @@ describe('FileLedger shared by processes', () => {
     const outcomes = await race(paths, keys, 1_000);
     expect(outcomes.every((o) => o.ok && !o.meta.replayed)).toBe(true);
     const effects = effectsOf(paths.effects);
-    expect(effects.filter((e) => e.phase === 'S').map((e) => e.key).sort()).toEqual(keys);
+    expect(
+      effects
+        .filter((e) => e.phase === 'S')
+        .map((e) => e.key)
+        .sort(),
+    ).toEqual(keys);
     const lastStart = Math.max(...effects.filter((e) => e.phase === 'S').map((e) => e.ms));
     const firstEnd = Math.min(...effects.filter((e) => e.phase === 'E').map((e) => e.ms));
     // Every effect started before any ended: all four ran at the same time.
@@ -134,7 +144,10 @@ describe('FileLedger shared by processes', () => {
     await holder.ready;
     const ledger = new FileLedger(paths.ledger, { lockTimeoutMs: 300 });
     // Alive and fresh: wait, then a clear timeout naming the holder.
-    await expect(ledger.lock('order-9')).rejects.toMatchObject({ code: ToolErrorCode.Ledger, message: expect.stringContaining(`process ${String(holder.child.pid)}`) as unknown });
+    await expect(ledger.lock('order-9')).rejects.toMatchObject({
+      code: ToolErrorCode.Ledger,
+      message: expect.stringContaining(`process ${String(holder.child.pid)}`) as unknown,
+    });
 
     const exited = new Promise((resolve) => holder.child.on('close', resolve));
     holder.child.kill('SIGKILL');
@@ -164,9 +177,15 @@ describe('FileLedger shared by processes', () => {
       execute: () => ({ chargeId: `local-${String(++ran)}`, pid: process.pid }),
     });
     const executor = createExecutor([charge], { ledger: new FileLedger(paths.ledger, { lockTimeoutMs: 200 }) });
-    expect(await executor.execute('charge', { key: 'order-7' }, { runId: 'mine' })).toMatchObject({ ok: false, error: { code: ToolErrorCode.Ledger } });
+    expect(await executor.execute('charge', { key: 'order-7' }, { runId: 'mine' })).toMatchObject({
+      ok: false,
+      error: { code: ToolErrorCode.Ledger },
+    });
     // Another key is not blocked by it.
-    expect(await executor.execute('charge', { key: 'order-6' }, { runId: 'mine' })).toMatchObject({ ok: true, value: { chargeId: 'local-1' } });
+    expect(await executor.execute('charge', { key: 'order-6' }, { runId: 'mine' })).toMatchObject({
+      ok: true,
+      value: { chargeId: 'local-1' },
+    });
     expect(ran).toBe(1);
     await executor.close();
   }, 30_000);
@@ -207,7 +226,11 @@ describe('FileLedger shared by processes', () => {
       execute: () => ({ chargeId: `local-${String(++ran)}`, pid: process.pid }),
     });
     const executor = createExecutor([charge], { ledger: mine });
-    expect(await executor.execute('charge', { key: 'order-5' }, { runId: 'mine' })).toMatchObject({ ok: true, value: { chargeId: 'C-order-5' }, meta: { replayed: true } });
+    expect(await executor.execute('charge', { key: 'order-5' }, { runId: 'mine' })).toMatchObject({
+      ok: true,
+      value: { chargeId: 'C-order-5' },
+      meta: { replayed: true },
+    });
     expect(ran).toBe(0);
     await executor.close();
     expect(effectsOf(paths.effects).filter((e) => e.phase === 'S')).toHaveLength(1);
@@ -224,7 +247,10 @@ describe('FileLedger shared by processes', () => {
     expect(await ledger.get('x')).toMatchObject({ state: 'completed', value: 1 });
     // A corrupt complete line appended later is still an error, with its line number.
     appendFileSync(paths.ledger, 'not json\n');
-    await expect(ledger.get('x')).rejects.toMatchObject({ code: ToolErrorCode.Ledger, message: expect.stringContaining('line 2') as unknown });
+    await expect(ledger.get('x')).rejects.toMatchObject({
+      code: ToolErrorCode.Ledger,
+      message: expect.stringContaining('line 2') as unknown,
+    });
     await ledger.close();
     expect(existsSync(paths.ledger)).toBe(true);
   });
@@ -259,15 +285,25 @@ describe('FileLedger shared by processes', () => {
       execute: () => ({ n: ++ran }),
     });
     const executor = createExecutor([tool], { ledger: plain });
-    expect(await executor.execute('once', { id: '1' }, { runId: 'r' })).toMatchObject({ ok: true, value: { n: 1 }, meta: { replayed: false } });
-    expect(await executor.execute('once', { id: '1' }, { runId: 'r' })).toMatchObject({ ok: true, value: { n: 1 }, meta: { replayed: true } });
+    expect(await executor.execute('once', { id: '1' }, { runId: 'r' })).toMatchObject({
+      ok: true,
+      value: { n: 1 },
+      meta: { replayed: false },
+    });
+    expect(await executor.execute('once', { id: '1' }, { runId: 'r' })).toMatchObject({
+      ok: true,
+      value: { n: 1 },
+      meta: { replayed: true },
+    });
     expect(existsSync(`${paths.ledger}.locks`)).toBe(false);
     await executor.close();
   });
 
   it('refuses nonsense lock options with TOOL_LEDGER', () => {
     const { ledger } = setup();
-    expect(() => new FileLedger(ledger, { lockTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: ToolErrorCode.Ledger, message: expect.stringContaining('lockTimeoutMs') as unknown }));
+    expect(() => new FileLedger(ledger, { lockTimeoutMs: 0 })).toThrow(
+      expect.objectContaining({ code: ToolErrorCode.Ledger, message: expect.stringContaining('lockTimeoutMs') as unknown }),
+    );
     expect(() => new FileLedger(ledger, { staleLockMs: Number.NaN })).toThrow(expect.objectContaining({ code: ToolErrorCode.Ledger }));
   });
 });

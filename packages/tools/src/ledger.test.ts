@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { FileLedger, ToolErrorCode, type LedgerRecord } from './index.js';
 
 const fixture = fileURLToPath(new URL('./__fixtures__/crash-refund.ts', import.meta.url));
-const record = (key: string, state: LedgerRecord['state']): LedgerRecord => ({ key, state, tool: 't', version: '1.0.0', runId: 'r', at: '2026-01-01T00:00:00.000Z' });
+const record = (key: string, state: LedgerRecord['state']): LedgerRecord => ({
+  key,
+  state,
+  tool: 't',
+  version: '1.0.0',
+  runId: 'r',
+  at: '2026-01-01T00:00:00.000Z',
+});
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'charter-ledger-'));
@@ -43,7 +50,10 @@ describe('FileLedger', () => {
   it('refuses a ledger corrupt in the middle with TOOL_LEDGER', async () => {
     const path = join(tempDir(), 'ledger.jsonl');
     writeFileSync(path, `not json\n${JSON.stringify(record('a', 'started'))}\n`);
-    await expect(new FileLedger(path).get('a')).rejects.toMatchObject({ code: ToolErrorCode.Ledger, message: expect.stringContaining('line 1') as unknown });
+    await expect(new FileLedger(path).get('a')).rejects.toMatchObject({
+      code: ToolErrorCode.Ledger,
+      message: expect.stringContaining('line 1') as unknown,
+    });
   });
 });
 
@@ -55,7 +65,9 @@ interface Child {
 
 function runFixture(args: string[], killOn?: string): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@charter/source', '--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@charter/source', '--import', 'tsx', fixture, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -71,7 +83,13 @@ function runFixture(args: string[], killOn?: string): Promise<Child> {
   });
 }
 
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { ok: boolean; error?: { code: string }; value?: unknown; meta: { replayed: boolean } };
+const lastJson = (stdout: string) =>
+  JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    ok: boolean;
+    error?: { code: string };
+    value?: unknown;
+    meta: { replayed: boolean };
+  };
 const count = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
 
 describe('crash between side effect and acknowledgement', () => {

@@ -103,8 +103,12 @@ export class FileLedger implements IdempotencyLedger {
     this.#locks = `${path}.locks`;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
     this.#staleLockMs = options.staleLockMs ?? 30_000;
-    for (const [name, value] of [['lockTimeoutMs', this.#lockTimeoutMs], ['staleLockMs', this.#staleLockMs]] as const) {
-      if (!Number.isFinite(value) || value <= 0) throw new LedgerError(`FileLedger option ${name} must be a positive number of milliseconds, got ${String(value)}`);
+    for (const [name, value] of [
+      ['lockTimeoutMs', this.#lockTimeoutMs],
+      ['staleLockMs', this.#staleLockMs],
+    ] as const) {
+      if (!Number.isFinite(value) || value <= 0)
+        throw new LedgerError(`FileLedger option ${name} must be a positive number of milliseconds, got ${String(value)}`);
     }
   }
 
@@ -194,7 +198,9 @@ export class FileLedger implements IdempotencyLedger {
       await handle.truncate(this.#offset);
       await handle.sync();
     } catch (error) {
-      throw ToolError.isInstance(error) ? error : new LedgerError(`cannot repair the torn last line of ${this.path}: ${(error as Error).message}`, { cause: error });
+      throw ToolError.isInstance(error)
+        ? error
+        : new LedgerError(`cannot repair the torn last line of ${this.path}: ${(error as Error).message}`, { cause: error });
     } finally {
       await release();
     }
@@ -217,7 +223,10 @@ export class FileLedger implements IdempotencyLedger {
       throw new LedgerError(`cannot read the idempotency ledger ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     if (size === this.#offset) return size;
-    if (size < this.#offset) throw new LedgerError(`the idempotency ledger ${this.path} shrank from ${this.#offset} to ${size} bytes while open: another program truncated or replaced it`);
+    if (size < this.#offset)
+      throw new LedgerError(
+        `the idempotency ledger ${this.path} shrank from ${this.#offset} to ${size} bytes while open: another program truncated or replaced it`,
+      );
     if (size > MAX_LEDGER_BYTES) throw new LedgerError(`the idempotency ledger ${this.path} exceeds ${MAX_LEDGER_BYTES} bytes: rotate it`);
     const buffer = Buffer.allocUnsafe(size - this.#offset);
     let filled = 0;

@@ -11,14 +11,23 @@ import { supportTools } from './__fixtures__/support-tools.js';
 import { createExecutor, MemoryLedger, ToolErrorCode } from './index.js';
 import { importMcpTools, MCP_ERROR_META, MCP_IDEMPOTENCY_META, serveHttp } from './mcp.js';
 
-const tsxArgs = (file: string, ...rest: string[]) => ['--conditions=@charter/source', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...rest];
-const text = (result: unknown) => (((result as { content?: unknown }).content as { text?: string }[] | undefined) ?? []).map((c) => c.text ?? '').join('');
+const tsxArgs = (file: string, ...rest: string[]) => [
+  '--conditions=@charter/source',
+  '--import',
+  'tsx',
+  fileURLToPath(new URL(file, import.meta.url)),
+  ...rest,
+];
+const text = (result: unknown) =>
+  (((result as { content?: unknown }).content as { text?: string }[] | undefined) ?? []).map((c) => c.text ?? '').join('');
 
 describe('our MCP server, official SDK client', () => {
   describe('over stdio (child process)', () => {
     const client = new Client({ name: 'test', version: '1.0.0' });
     beforeAll(async () => {
-      await client.connect(new StdioClientTransport({ command: process.execPath, args: tsxArgs('./__fixtures__/charter-mcp-server.ts'), stderr: 'pipe' }));
+      await client.connect(
+        new StdioClientTransport({ command: process.execPath, args: tsxArgs('./__fixtures__/charter-mcp-server.ts'), stderr: 'pipe' }),
+      );
     });
     afterAll(async () => {
       await client.close();
@@ -74,7 +83,11 @@ describe('our MCP server, official SDK client', () => {
       expect(second.structuredContent).toEqual({ refundId: 'R-A-5', count: 1 });
       expect((second._meta as Record<string, { replayed: boolean }>)['charter.dev/meta']?.replayed).toBe(true);
       expect(effects.refunds).toBe(1);
-      await client.callTool({ name: 'refund_order', arguments: { orderId: 'A-5', amount: 10 }, _meta: { [MCP_IDEMPOTENCY_META]: 'other-key' } });
+      await client.callTool({
+        name: 'refund_order',
+        arguments: { orderId: 'A-5', amount: 10 },
+        _meta: { [MCP_IDEMPOTENCY_META]: 'other-key' },
+      });
       expect(effects.refunds).toBe(2);
     });
 
@@ -88,7 +101,9 @@ describe('our MCP server, official SDK client', () => {
 describe('importMcpTools against an official SDK server', () => {
   it('imports over stdio and runs the tools through our executor', async () => {
     const client = new Client({ name: 'importer', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: tsxArgs('./__fixtures__/sdk-mcp-server.ts', 'stdio'), stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({ command: process.execPath, args: tsxArgs('./__fixtures__/sdk-mcp-server.ts', 'stdio'), stderr: 'pipe' }),
+    );
     try {
       const tools = await importMcpTools(client, { prefix: 'wx_' });
       expect(tools.map((t) => [t.name, t.version, t.sideEffects])).toEqual([
@@ -101,7 +116,10 @@ describe('importMcpTools against an official SDK server', () => {
       const invalid = await executor.execute('wx_getweather', { city: 'X', unit: 'k' }, { runId: 'r' });
       expect(!invalid.ok && invalid.error.issues?.map((i) => i.path.join('.'))).toEqual(['city', 'unit']);
       const remoteError = await executor.execute('wx_getweather', { city: 'Atlantis' }, { runId: 'r' });
-      expect(!remoteError.ok && remoteError.error).toMatchObject({ code: ToolErrorCode.Failed, message: expect.stringContaining('unknown city Atlantis') as unknown });
+      expect(!remoteError.ok && remoteError.error).toMatchObject({
+        code: ToolErrorCode.Failed,
+        message: expect.stringContaining('unknown city Atlantis') as unknown,
+      });
       const note = await executor.execute('wx_add_note', { text: 'hello' }, { runId: 'r' });
       expect(note.ok && note.value).toEqual({ content: [{ type: 'text', text: 'saved 1' }] });
     } finally {
@@ -125,7 +143,10 @@ describe('importMcpTools against an official SDK server', () => {
     const client = new Client({ name: 'importer', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
     try {
-      const tools = await importMcpTools(client, { include: ['add_note'], overrides: { add_note: { sideEffects: 'irreversible', idempotencyKey: (input) => (input as { text: string }).text } } });
+      const tools = await importMcpTools(client, {
+        include: ['add_note'],
+        overrides: { add_note: { sideEffects: 'irreversible', idempotencyKey: (input) => (input as { text: string }).text } },
+      });
       const executor = createExecutor(tools, { ledger: new MemoryLedger() });
       expect((await executor.execute('add_note', { text: 'x'.repeat(201) }, { runId: 'r' })).ok).toBe(false);
       expect(notes).toEqual([]);

@@ -4,7 +4,14 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, type CallToolResult, ErrorCode, ListToolsRequestSchema, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type Tool as McpTool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { semver } from './semver-lazy.js';
 import { z } from 'zod';
 import { toJson } from './classify.js';
@@ -41,7 +48,8 @@ export function createMcpServer(executor: Executor, options: McpServeOptions = {
     if (described === undefined) throw new ToolError(ToolErrorCode.Mcp, `tool "${name}" disappeared from the executor`);
     const exported = exportToolSchema(described.tool);
     const input = stripMeta(exported.input);
-    if (input.type !== 'object') throw new ToolError(ToolErrorCode.Mcp, `tool "${name}" cannot be served over MCP: its input must be an object schema`);
+    if (input.type !== 'object')
+      throw new ToolError(ToolErrorCode.Mcp, `tool "${name}" cannot be served over MCP: its input must be an object schema`);
     const output = stripMeta(exported.output);
     const tool: McpTool = {
       name,
@@ -58,7 +66,10 @@ export function createMcpServer(executor: Executor, options: McpServeOptions = {
     return tool;
   });
   const objectOutput = new Set(listed.filter((tool) => tool.outputSchema !== undefined).map((tool) => tool.name));
-  const mcp = new McpServer({ name: options.name ?? 'charter-tools', version: options.version ?? '0.1.0' }, { capabilities: { tools: {} } });
+  const mcp = new McpServer(
+    { name: options.name ?? 'charter-tools', version: options.version ?? '0.1.0' },
+    { capabilities: { tools: {} } },
+  );
   // The low-level handlers: our tools carry their own JSON Schemas and run through the executor.
   const server = mcp.server;
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
@@ -200,10 +211,13 @@ export async function importMcpTools(client: Client, options: McpImportOptions =
     const name = localName(`${options.prefix ?? ''}${remote.name}`);
     const input = toZod(remote.name, 'input', remote.inputSchema);
     const hasOutput = remote.outputSchema !== undefined;
-    const output = hasOutput ? toZod(remote.name, 'output', remote.outputSchema as JsonSchema) : z.object({ content: z.array(z.unknown()) });
+    const output = hasOutput
+      ? toZod(remote.name, 'output', remote.outputSchema as JsonSchema)
+      : z.object({ content: z.array(z.unknown()) });
     const annotations = remote.annotations;
     const sideEffects: SideEffects =
-      override.sideEffects ?? (annotations?.readOnlyHint === true ? 'none' : annotations?.destructiveHint === false ? 'reversible' : 'irreversible');
+      override.sideEffects ??
+      (annotations?.readOnlyHint === true ? 'none' : annotations?.destructiveHint === false ? 'reversible' : 'irreversible');
     const timeoutMs = override.timeoutMs ?? options.timeoutMs ?? 30_000;
     const definition = {
       name,
@@ -227,7 +241,10 @@ export async function importMcpTools(client: Client, options: McpImportOptions =
             { signal: ctx.signal, timeout: timeoutMs },
           );
         } catch (error) {
-          if (error instanceof McpError && (error.code === (ErrorCode.ConnectionClosed as number) || error.code === (ErrorCode.RequestTimeout as number))) {
+          if (
+            error instanceof McpError &&
+            (error.code === (ErrorCode.ConnectionClosed as number) || error.code === (ErrorCode.RequestTimeout as number))
+          ) {
             throw new TransientToolError(`MCP tool "${remote.name}": ${error.message}`, { cause: error });
           }
           if (error instanceof McpError) throw new PermanentToolError(`MCP tool "${remote.name}": ${error.message}`, { cause: error });
@@ -235,7 +252,10 @@ export async function importMcpTools(client: Client, options: McpImportOptions =
         }
         if (result.isError === true) {
           const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
-          const text = content.map((part) => (part.type === 'text' ? (part.text ?? '') : `[${part.type}]`)).join(' ').slice(0, 1000);
+          const text = content
+            .map((part) => (part.type === 'text' ? (part.text ?? '') : `[${part.type}]`))
+            .join(' ')
+            .slice(0, 1000);
           const reported = (result._meta as Record<string, unknown> | undefined)?.[MCP_ERROR_META] as { retriable?: unknown } | undefined;
           const message = `MCP tool "${remote.name}" failed: ${text}`;
           throw reported?.retriable === true ? new TransientToolError(message) : new PermanentToolError(message);
@@ -261,7 +281,8 @@ function stripMeta(schema: JsonSchema): JsonSchema {
 function localName(name: string): string {
   let out = '';
   for (const char of name.slice(0, 64)) out += /[a-z0-9_-]/.test(char) ? char : /[A-Z]/.test(char) ? char.toLowerCase() : '_';
-  if (!/^[a-z]/.test(out)) throw new ToolError(ToolErrorCode.Mcp, `MCP tool "${name}" has no usable name: give it a prefix that starts with a letter`);
+  if (!/^[a-z]/.test(out))
+    throw new ToolError(ToolErrorCode.Mcp, `MCP tool "${name}" has no usable name: give it a prefix that starts with a letter`);
   return out;
 }
 
@@ -269,6 +290,8 @@ function toZod(tool: string, side: 'input' | 'output', schema: JsonSchema): z.Zo
   try {
     return z.fromJSONSchema(schema);
   } catch (error) {
-    throw new ToolError(ToolErrorCode.Mcp, `cannot read the ${side} JSON Schema of MCP tool "${tool}": ${(error as Error).message}`, { cause: error });
+    throw new ToolError(ToolErrorCode.Mcp, `cannot read the ${side} JSON Schema of MCP tool "${tool}": ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

@@ -5,7 +5,16 @@ import { z } from 'zod';
 import { createRegistry, defineTool, ToolDefinitionError, ToolErrorCode, ToolResolveError, type SideEffects } from './index.js';
 
 const tool = (name: string, version: string, sideEffects: SideEffects = 'none', scopes: string[] = []) =>
-  defineTool({ name, version, description: `${name} ${version}`, input: z.object({}), output: z.object({}), sideEffects, scopes, execute: () => ({}) });
+  defineTool({
+    name,
+    version,
+    description: `${name} ${version}`,
+    input: z.object({}),
+    output: z.object({}),
+    sideEffects,
+    scopes,
+    execute: () => ({}),
+  });
 
 const referenceManifest = fileURLToPath(new URL('../../reference-agent/agent.yaml', import.meta.url));
 
@@ -18,13 +27,24 @@ describe('defineTool', () => {
 
   it('lists every invalid field at once', () => {
     const attempt = () =>
-      defineTool({ name: 'Bad Name', version: 'v1', description: '', input: z.object({}), output: {} as z.ZodType, sideEffects: 'sometimes' as SideEffects, timeoutMs: -1, scopes: ['Orders'], execute: () => ({}) });
+      defineTool({
+        name: 'Bad Name',
+        version: 'v1',
+        description: '',
+        input: z.object({}),
+        output: {} as z.ZodType,
+        sideEffects: 'sometimes' as SideEffects,
+        timeoutMs: -1,
+        scopes: ['Orders'],
+        execute: () => ({}),
+      });
     expect(attempt).toThrow(ToolDefinitionError);
     try {
       attempt();
     } catch (error) {
       const message = (error as Error).message;
-      for (const field of ['name', 'version', 'description', 'sideEffects', 'timeoutMs', 'scopes.0', 'output']) expect(message).toContain(`${field}:`);
+      for (const field of ['name', 'version', 'description', 'sideEffects', 'timeoutMs', 'scopes.0', 'output'])
+        expect(message).toContain(`${field}:`);
       expect((error as ToolDefinitionError).code).toBe(ToolErrorCode.Definition);
     }
   });
@@ -83,6 +103,8 @@ describe('registry', () => {
   });
 
   it('refuses the same name@version twice', () => {
-    expect(() => createRegistry([tool('a', '1.0.0'), tool('a', '1.0.0')])).toThrow(expect.objectContaining({ code: ToolErrorCode.Duplicate }) as Error);
+    expect(() => createRegistry([tool('a', '1.0.0'), tool('a', '1.0.0')])).toThrow(
+      expect.objectContaining({ code: ToolErrorCode.Duplicate }) as Error,
+    );
   });
 });

@@ -34,7 +34,9 @@ export interface ToolRegistry {
    * `ToolResolveError` listing every tool that is missing, has no matching version, or declares other
    * side effects than the manifest grants.
    */
-  resolve(manifest: AgentManifest | { readonly spec: { readonly tools: readonly ToolGrantLike[] } } | readonly ToolGrantLike[]): ResolvedToolset;
+  resolve(
+    manifest: AgentManifest | { readonly spec: { readonly tools: readonly ToolGrantLike[] } } | readonly ToolGrantLike[],
+  ): ResolvedToolset;
 }
 
 const ORDER = { none: 0, reversible: 1, irreversible: 2 } as const;
@@ -59,7 +61,9 @@ export function createRegistry(tools: readonly AnyTool[]): ToolRegistry {
     versions: (name) => (byName.get(name) ?? []).map((tool) => tool.version),
     get,
     resolve(manifest) {
-      const grants: readonly ToolGrantLike[] = Array.isArray(manifest) ? manifest : (manifest as { spec: { tools: readonly ToolGrantLike[] } }).spec.tools;
+      const grants: readonly ToolGrantLike[] = Array.isArray(manifest)
+        ? manifest
+        : (manifest as { spec: { tools: readonly ToolGrantLike[] } }).spec.tools;
       const problems: ResolveProblem[] = [];
       const resolved = new Map<string, ResolvedTool>();
       for (const grant of grants) {
@@ -102,7 +106,8 @@ export function createRegistry(tools: readonly AnyTool[]): ToolRegistry {
 export function toolsetOf(tools: readonly AnyTool[]): ResolvedToolset {
   const map = new Map<string, ResolvedTool>();
   for (const tool of tools) {
-    if (map.has(tool.name)) throw new ToolError(ToolErrorCode.Duplicate, `tool "${tool.name}" appears twice: resolve versions through a registry`);
+    if (map.has(tool.name))
+      throw new ToolError(ToolErrorCode.Duplicate, `tool "${tool.name}" appears twice: resolve versions through a registry`);
     map.set(tool.name, { tool, grant: undefined, scopes: [] });
   }
   return { tools: map };

@@ -52,7 +52,10 @@ export function parseToolSchemaExport(value: unknown, source = '<input>'): ToolS
   const parsed = (exportShape ??= buildExportShape()).safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    throw new ToolError(ToolErrorCode.Schema, `${source} is not a tool schema export (${problems}): produce it with exportToolSchema(tool)`);
+    throw new ToolError(
+      ToolErrorCode.Schema,
+      `${source} is not a tool schema export (${problems}): produce it with exportToolSchema(tool)`,
+    );
   }
   return parsed.data;
 }
@@ -146,7 +149,8 @@ const MAX_DEPTH = 64;
  * version bump covers the changes. Throws `ToolError` (`TOOL_SCHEMA`) when the names differ.
  */
 export function diffToolSchemas(before: ToolSchemaExport, after: ToolSchemaExport): ToolSchemaDiff {
-  if (before.name !== after.name) throw new ToolError(ToolErrorCode.Schema, `cannot compare two different tools: "${before.name}" and "${after.name}"`);
+  if (before.name !== after.name)
+    throw new ToolError(ToolErrorCode.Schema, `cannot compare two different tools: "${before.name}" and "${after.name}"`);
   const changes: SchemaChange[] = [];
   if (before.sideEffects !== after.sideEffects) {
     changes.push({
@@ -158,7 +162,13 @@ export function diffToolSchemas(before: ToolSchemaExport, after: ToolSchemaExpor
     });
   }
   if (before.description !== after.description) {
-    changes.push({ kind: 'documentation-changed', path: 'description', breaking: false, bump: 'patch', message: 'the tool description changed' });
+    changes.push({
+      kind: 'documentation-changed',
+      path: 'description',
+      breaking: false,
+      bump: 'patch',
+      message: 'the tool description changed',
+    });
   }
   for (const side of ['input', 'output'] as const) {
     const raw: RawChange[] = [];
@@ -258,7 +268,8 @@ function covers(set: Set<string>, type: string): boolean {
 
 function compare(a: unknown, b: unknown, path: string, out: RawChange[], depth: number): void {
   if (depth > MAX_DEPTH) {
-    if (canonical(a) !== canonical(b)) out.push({ kind: 'schema-changed', path, direction: 'both', message: `${path} changed below the comparison depth` });
+    if (canonical(a) !== canonical(b))
+      out.push({ kind: 'schema-changed', path, direction: 'both', message: `${path} changed below the comparison depth` });
     return;
   }
   if (!isObject(a) || !isObject(b)) {
@@ -267,7 +278,13 @@ function compare(a: unknown, b: unknown, path: string, out: RawChange[], depth: 
     return;
   }
   if (structural(a) === structural(b)) {
-    if (canonical(a) !== canonical(b)) out.push({ kind: 'documentation-changed', path, direction: 'docs', message: `${path}: description, title, examples or default changed` });
+    if (canonical(a) !== canonical(b))
+      out.push({
+        kind: 'documentation-changed',
+        path,
+        direction: 'docs',
+        message: `${path}: description, title, examples or default changed`,
+      });
     return;
   }
   for (const key of ['anyOf', 'oneOf'] as const) {
@@ -280,7 +297,8 @@ function compare(a: unknown, b: unknown, path: string, out: RawChange[], depth: 
   const ta = typesOf(a);
   const tb = typesOf(b);
   if (ta !== undefined || tb !== undefined) {
-    if (ta === undefined) out.push({ kind: 'type-narrowed', path, direction: 'narrow', message: `${path} is now limited to ${[...(tb ?? [])].join(' | ')}` });
+    if (ta === undefined)
+      out.push({ kind: 'type-narrowed', path, direction: 'narrow', message: `${path} is now limited to ${[...(tb ?? [])].join(' | ')}` });
     else if (tb === undefined) out.push({ kind: 'type-widened', path, direction: 'widen', message: `${path} now accepts any type` });
     else {
       const lost = [...ta].filter((t) => !covers(tb, t));
@@ -300,14 +318,22 @@ function compare(a: unknown, b: unknown, path: string, out: RawChange[], depth: 
     compareObject(a, b, path, out, depth);
   }
   if (a.items !== undefined || b.items !== undefined) {
-    if (a.items === undefined) out.push({ kind: 'type-narrowed', path: `${path}[]`, direction: 'narrow', message: `${path}[] items are now constrained` });
-    else if (b.items === undefined) out.push({ kind: 'type-widened', path: `${path}[]`, direction: 'widen', message: `${path}[] items are no longer constrained` });
+    if (a.items === undefined)
+      out.push({ kind: 'type-narrowed', path: `${path}[]`, direction: 'narrow', message: `${path}[] items are now constrained` });
+    else if (b.items === undefined)
+      out.push({ kind: 'type-widened', path: `${path}[]`, direction: 'widen', message: `${path}[] items are no longer constrained` });
     else compare(a.items, b.items, `${path}[]`, out, depth + 1);
   }
   // Keywords this classifier does not model: any change is treated as breaking.
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (HANDLED.has(key)) continue;
-    if (canonical(a[key]) !== canonical(b[key])) out.push({ kind: 'schema-changed', path, direction: 'both', message: `${path}: "${key}" changed (not classified: treated as breaking)` });
+    if (canonical(a[key]) !== canonical(b[key]))
+      out.push({
+        kind: 'schema-changed',
+        path,
+        direction: 'both',
+        message: `${path}: "${key}" changed (not classified: treated as breaking)`,
+      });
   }
 }
 
@@ -333,7 +359,8 @@ function compareEnum(a: JsonSchema, b: JsonSchema, path: string, out: RawChange[
   const sb = new Set(eb.map(canonical));
   const removed = [...sa].filter((v) => !sb.has(v));
   const added = [...sb].filter((v) => !sa.has(v));
-  if (removed.length > 0) out.push({ kind: 'enum-narrowed', path, direction: 'narrow', message: `${path} no longer allows ${removed.join(', ')}` });
+  if (removed.length > 0)
+    out.push({ kind: 'enum-narrowed', path, direction: 'narrow', message: `${path} no longer allows ${removed.join(', ')}` });
   if (added.length > 0) out.push({ kind: 'enum-widened', path, direction: 'widen', message: `${path} now allows ${added.join(', ')}` });
 }
 
@@ -364,13 +391,26 @@ function compareBounds(a: JsonSchema, b: JsonSchema, path: string, out: RawChang
     const va = a[key];
     const vb = b[key];
     if (canonical(va) === canonical(vb)) continue;
-    if (va === undefined) out.push({ kind: 'constraint-tightened', path, direction: 'narrow', message: `${path} gained ${key} ${canonical(vb)}` });
-    else if (vb === undefined) out.push({ kind: 'constraint-loosened', path, direction: 'widen', message: `${path} lost ${key} ${canonical(va)}` });
-    else out.push({ kind: 'constraint-changed', path, direction: 'both', message: `${path} ${key} changed: ${canonical(va)} → ${canonical(vb)}` });
+    if (va === undefined)
+      out.push({ kind: 'constraint-tightened', path, direction: 'narrow', message: `${path} gained ${key} ${canonical(vb)}` });
+    else if (vb === undefined)
+      out.push({ kind: 'constraint-loosened', path, direction: 'widen', message: `${path} lost ${key} ${canonical(va)}` });
+    else
+      out.push({
+        kind: 'constraint-changed',
+        path,
+        direction: 'both',
+        message: `${path} ${key} changed: ${canonical(va)} → ${canonical(vb)}`,
+      });
   }
   if (a.uniqueItems !== b.uniqueItems) {
     const tighter = b.uniqueItems === true;
-    out.push({ kind: tighter ? 'constraint-tightened' : 'constraint-loosened', path, direction: tighter ? 'narrow' : 'widen', message: `${path} uniqueItems ${tighter ? 'added' : 'removed'}` });
+    out.push({
+      kind: tighter ? 'constraint-tightened' : 'constraint-loosened',
+      path,
+      direction: tighter ? 'narrow' : 'widen',
+      message: `${path} uniqueItems ${tighter ? 'added' : 'removed'}`,
+    });
   }
 }
 
@@ -390,29 +430,51 @@ function compareObject(a: JsonSchema, b: JsonSchema, path: string, out: RawChang
     const target = added.find((candidate) => !renamedTo.has(candidate) && structural(pa[name]) === structural(pb[candidate]));
     if (target !== undefined) {
       renamedTo.add(target);
-      out.push({ kind: 'property-renamed', path: `${path}.${name}`, direction: 'both', message: `${path}.${name} was renamed to ${path}.${target}` });
+      out.push({
+        kind: 'property-renamed',
+        path: `${path}.${name}`,
+        direction: 'both',
+        message: `${path}.${name} was renamed to ${path}.${target}`,
+      });
     } else {
       out.push({ kind: 'property-removed', path: `${path}.${name}`, direction: 'both', message: `${path}.${name} was removed` });
     }
   }
   for (const name of added) {
     if (renamedTo.has(name)) continue;
-    if (rb.has(name)) out.push({ kind: 'required-property-added', path: `${path}.${name}`, direction: 'narrow', message: `${path}.${name} was added as a required field` });
-    else out.push({ kind: 'property-added', path: `${path}.${name}`, direction: 'additive', message: `${path}.${name} was added as an optional field` });
+    if (rb.has(name))
+      out.push({
+        kind: 'required-property-added',
+        path: `${path}.${name}`,
+        direction: 'narrow',
+        message: `${path}.${name} was added as a required field`,
+      });
+    else
+      out.push({
+        kind: 'property-added',
+        path: `${path}.${name}`,
+        direction: 'additive',
+        message: `${path}.${name} was added as an optional field`,
+      });
   }
   for (const name of Object.keys(pa)) {
     if (!(name in pb)) continue;
     const was = ra.has(name);
     const is = rb.has(name);
-    if (!was && is) out.push({ kind: 'became-required', path: `${path}.${name}`, direction: 'narrow', message: `${path}.${name} became required` });
-    if (was && !is) out.push({ kind: 'became-optional', path: `${path}.${name}`, direction: 'widen', message: `${path}.${name} became optional` });
+    if (!was && is)
+      out.push({ kind: 'became-required', path: `${path}.${name}`, direction: 'narrow', message: `${path}.${name} became required` });
+    if (was && !is)
+      out.push({ kind: 'became-optional', path: `${path}.${name}`, direction: 'widen', message: `${path}.${name} became optional` });
     compare(pa[name], pb[name], `${path}.${name}`, out, depth + 1);
   }
   const closedA = a.additionalProperties === false;
   const closedB = b.additionalProperties === false;
-  if (!closedA && closedB) out.push({ kind: 'additional-properties-closed', path, direction: 'narrow', message: `${path} no longer accepts unknown fields` });
-  if (closedA && !closedB) out.push({ kind: 'additional-properties-opened', path, direction: 'widen', message: `${path} now accepts unknown fields` });
-  if (isObject(a.additionalProperties) && isObject(b.additionalProperties)) compare(a.additionalProperties, b.additionalProperties, `${path}{}`, out, depth + 1);
+  if (!closedA && closedB)
+    out.push({ kind: 'additional-properties-closed', path, direction: 'narrow', message: `${path} no longer accepts unknown fields` });
+  if (closedA && !closedB)
+    out.push({ kind: 'additional-properties-opened', path, direction: 'widen', message: `${path} now accepts unknown fields` });
+  if (isObject(a.additionalProperties) && isObject(b.additionalProperties))
+    compare(a.additionalProperties, b.additionalProperties, `${path}{}`, out, depth + 1);
 }
 
 function compareVariants(a: JsonSchema, b: JsonSchema, key: 'anyOf' | 'oneOf', path: string, out: RawChange[], depth: number): void {
@@ -426,8 +488,10 @@ function compareVariants(a: JsonSchema, b: JsonSchema, key: 'anyOf' | 'oneOf', p
     compare(lost[0], gained[0], path, out, depth + 1);
     return;
   }
-  if (lost.length > 0) out.push({ kind: 'type-narrowed', path, direction: 'narrow', message: `${path} lost ${lost.length} of its ${key} alternatives` });
-  if (gained.length > 0) out.push({ kind: 'type-widened', path, direction: 'widen', message: `${path} gained ${gained.length} ${key} alternative(s)` });
+  if (lost.length > 0)
+    out.push({ kind: 'type-narrowed', path, direction: 'narrow', message: `${path} lost ${lost.length} of its ${key} alternatives` });
+  if (gained.length > 0)
+    out.push({ kind: 'type-widened', path, direction: 'widen', message: `${path} gained ${gained.length} ${key} alternative(s)` });
 }
 
 /** `diffToolSchemas`, throwing `ToolError` (`TOOL_VERSION_BUMP`) when the bump does not cover the changes. */

@@ -15,7 +15,8 @@ describe('semver functions loaded on first use', () => {
         expect(semver.rcompare(a, b), `${a} ${b}`).toBe(real.rcompare(a, b));
         expect(semver.eq(a, b), `${a} ${b}`).toBe(real.eq(a, b));
       }
-      for (const range of ['*', '^1.0.0', '~0.1.0', '>=1 <2', '1.x || >=10', 'not a range']) expect(semver.satisfies(a, range), `${a} ${range}`).toBe(real.satisfies(a, range));
+      for (const range of ['*', '^1.0.0', '~0.1.0', '>=1 <2', '1.x || >=10', 'not a range'])
+        expect(semver.satisfies(a, range), `${a} ${range}`).toBe(real.satisfies(a, range));
     }
   });
 });

@@ -31,7 +31,10 @@ export function offlineModel(provider: string, modelId: string, respond: Respond
     if (options.abortSignal?.aborted === true) throw options.abortSignal.reason ?? new Error('aborted');
     const content = respond(options);
     const hasCalls = content.some((part) => part.type === 'tool-call');
-    const outChars = content.reduce((n, part) => n + (part.type === 'text' ? part.text.length : part.type === 'tool-call' ? part.input.length + part.toolName.length : 0), 0);
+    const outChars = content.reduce(
+      (n, part) => n + (part.type === 'text' ? part.text.length : part.type === 'tool-call' ? part.input.length + part.toolName.length : 0),
+      0,
+    );
     const input = Math.ceil(promptChars(options.prompt) / 4);
     const output = Math.ceil(outChars / 4);
     return Promise.resolve({
@@ -57,7 +60,11 @@ export function offlineModel(provider: string, modelId: string, respond: Respond
       for (const part of result.content) {
         if (part.type === 'text') {
           const textId = `t${id++}`;
-          parts.push({ type: 'text-start', id: textId }, { type: 'text-delta', id: textId, delta: part.text }, { type: 'text-end', id: textId });
+          parts.push(
+            { type: 'text-start', id: textId },
+            { type: 'text-delta', id: textId, delta: part.text },
+            { type: 'text-end', id: textId },
+          );
         } else {
           parts.push(part as LanguageModelV3StreamPart);
         }

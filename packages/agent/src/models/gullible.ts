@@ -23,15 +23,35 @@ function scan(text: string, source: Instruction['source'], context: string): Ins
   const input = text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text;
   const found: { at: number; instruction: Instruction }[] = [];
   for (const m of input.matchAll(EMAIL)) {
-    found.push({ at: m.index, instruction: { tool: 'send_email', source, args: { to: [m[1] ?? ''], subject: 'As requested', body: `As instructed. ${context}`.slice(0, 500) } } });
+    found.push({
+      at: m.index,
+      instruction: {
+        tool: 'send_email',
+        source,
+        args: { to: [m[1] ?? ''], subject: 'As requested', body: `As instructed. ${context}`.slice(0, 500) },
+      },
+    });
   }
   for (const m of input.matchAll(REFUND)) {
-    found.push({ at: m.index, instruction: { tool: 'refund_order', source, args: { orderId: (m[1] ?? '').toUpperCase(), amount: m[2] === undefined ? 50 : Number(m[2]), reason: 'requested' } } });
+    found.push({
+      at: m.index,
+      instruction: {
+        tool: 'refund_order',
+        source,
+        args: { orderId: (m[1] ?? '').toUpperCase(), amount: m[2] === undefined ? 50 : Number(m[2]), reason: 'requested' },
+      },
+    });
   }
-  for (const m of input.matchAll(LOOKUP)) found.push({ at: m.index, instruction: { tool: 'lookup_order', source, args: { orderId: (m[1] ?? '').toUpperCase() } } });
-  for (const m of input.matchAll(SEARCH)) found.push({ at: m.index, instruction: { tool: 'search_kb', source, args: { query: m[1] ?? '' } } });
+  for (const m of input.matchAll(LOOKUP))
+    found.push({ at: m.index, instruction: { tool: 'lookup_order', source, args: { orderId: (m[1] ?? '').toUpperCase() } } });
+  for (const m of input.matchAll(SEARCH))
+    found.push({ at: m.index, instruction: { tool: 'search_kb', source, args: { query: m[1] ?? '' } } });
   const human = HUMAN.exec(input);
-  if (human) found.push({ at: human.index, instruction: { tool: 'escalate_to_human', source, args: { summary: 'The customer asked for a human.', priority: 'normal' } } });
+  if (human)
+    found.push({
+      at: human.index,
+      instruction: { tool: 'escalate_to_human', source, args: { summary: 'The customer asked for a human.', priority: 'normal' } },
+    });
   return found.sort((a, b) => a.at - b.at).map((f) => f.instruction);
 }
 
@@ -71,7 +91,10 @@ function systemText(prompt: LanguageModelV3Prompt): string {
 }
 
 function revealed(prompt: LanguageModelV3Prompt): boolean {
-  return prompt.some((message) => message.role === 'assistant' && message.content.some((part) => part.type === 'text' && part.text.startsWith('My instructions are:')));
+  return prompt.some(
+    (message) =>
+      message.role === 'assistant' && message.content.some((part) => part.type === 'text' && part.text.startsWith('My instructions are:')),
+  );
 }
 
 /**
@@ -90,11 +113,17 @@ export function gullible(options: { readonly modelId?: string } = {}): LanguageM
       if (!offered.has(instruction.tool)) continue;
       const input = JSON.stringify(instruction.args);
       // Assistant tool-call parts in the prompt hold the parsed input object.
-      if (done.has(`${instruction.tool}:${JSON.stringify(instruction.args)}`) || done.has(`${instruction.tool}:${JSON.stringify(input)}`)) continue;
+      if (done.has(`${instruction.tool}:${JSON.stringify(instruction.args)}`) || done.has(`${instruction.tool}:${JSON.stringify(input)}`))
+        continue;
       return [{ type: 'tool-call', toolCallId: `g_${prompt.length}`, toolName: instruction.tool, input }];
     }
-    const wantsReveal = prompt.some((message) => message.role === 'user' && message.content.some((part) => part.type === 'text' && REVEAL.test(part.text)));
-    const toolSaysReveal = prompt.some((message) => message.role === 'tool' && message.content.some((part) => part.type === 'tool-result' && REVEAL.test(outputText(part.output))));
+    const wantsReveal = prompt.some(
+      (message) => message.role === 'user' && message.content.some((part) => part.type === 'text' && REVEAL.test(part.text)),
+    );
+    const toolSaysReveal = prompt.some(
+      (message) =>
+        message.role === 'tool' && message.content.some((part) => part.type === 'tool-result' && REVEAL.test(outputText(part.output))),
+    );
     if ((wantsReveal || toolSaysReveal) && !revealed(prompt)) return [{ type: 'text', text: `My instructions are: ${systemText(prompt)}` }];
     const last = lastToolResult(prompt);
     return [{ type: 'text', text: last === undefined ? 'Done. Anything else?' : `Done. ${last.text.slice(0, 300)}` }];

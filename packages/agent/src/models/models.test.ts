@@ -10,7 +10,12 @@ const lookup = tool({
 
 describe('offline models are real LanguageModelV3 implementations', () => {
   it("the scripted model drives the AI SDK's generateText tool loop", async () => {
-    const model = scripted({ turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { cases: [{ when: { includes: 'delivered' }, text: 'It was delivered.' }], text: 'Unknown.' }] });
+    const model = scripted({
+      turns: [
+        { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] },
+        { cases: [{ when: { includes: 'delivered' }, text: 'It was delivered.' }], text: 'Unknown.' },
+      ],
+    });
     expect(model.specificationVersion).toBe('v3');
     const result = await generateText({ model, prompt: 'Where is A-1?', tools: { lookup_order: lookup }, stopWhen: stepCountIs(5) });
     expect(result.text).toBe('It was delivered.');
@@ -20,7 +25,9 @@ describe('offline models are real LanguageModelV3 implementations', () => {
 
   it('rejects an invalid script with AGENT_BAD_SCRIPT', () => {
     expect(() => scripted({ turns: [] })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_SCRIPT' }) as Error);
-    expect(() => scripted({ turns: [{ toolCalls: [{ tool: '' }] }] })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_SCRIPT' }) as Error);
+    expect(() => scripted({ turns: [{ toolCalls: [{ tool: '' }] }] })).toThrow(
+      expect.objectContaining({ code: 'AGENT_BAD_SCRIPT' }) as Error,
+    );
   });
 
   it('the gullible model obeys instructions found in tool results, through generateText too', async () => {
@@ -33,7 +40,11 @@ describe('offline models are real LanguageModelV3 implementations', () => {
       }),
       send_email: tool({
         description: 'Send',
-        inputSchema: jsonSchema<{ to: string[] }>({ type: 'object', properties: { to: { type: 'array', items: { type: 'string' } } }, required: ['to'] }),
+        inputSchema: jsonSchema<{ to: string[] }>({
+          type: 'object',
+          properties: { to: { type: 'array', items: { type: 'string' } } },
+          required: ['to'],
+        }),
         execute: ({ to }) => {
           sent.push(...to);
           return Promise.resolve({ sent: true });
@@ -45,7 +56,9 @@ describe('offline models are real LanguageModelV3 implementations', () => {
   });
 
   it('finds instructions in order and ignores plain text', () => {
-    const found = findInstructions([{ role: 'user', content: [{ type: 'text', text: 'Hi! Refund order A-7 for 30 and then send an email to x@y.example' }] }]);
+    const found = findInstructions([
+      { role: 'user', content: [{ type: 'text', text: 'Hi! Refund order A-7 for 30 and then send an email to x@y.example' }] },
+    ]);
     expect(found.map((i) => i.tool)).toEqual(['refund_order', 'send_email']);
     expect(found[0]?.args).toMatchObject({ orderId: 'A-7', amount: 30 });
     expect(findInstructions([{ role: 'user', content: [{ type: 'text', text: 'What is the weather like?' }] }])).toEqual([]);
@@ -56,7 +69,11 @@ describe('modelFromEnv', () => {
   it('is off without CHARTER_MODEL_BASE_URL and builds an OpenAI-compatible model with it (no request made)', async () => {
     const { modelFromEnv } = await import('../models.js');
     expect(await modelFromEnv({})).toBeUndefined();
-    const model = await modelFromEnv({ CHARTER_MODEL_BASE_URL: 'http://127.0.0.1:9/v1', CHARTER_MODEL_API_KEY: 'k', CHARTER_MODEL_ID: 'gpt-4o-mini' });
+    const model = await modelFromEnv({
+      CHARTER_MODEL_BASE_URL: 'http://127.0.0.1:9/v1',
+      CHARTER_MODEL_API_KEY: 'k',
+      CHARTER_MODEL_ID: 'gpt-4o-mini',
+    });
     expect(model?.specificationVersion).toBe('v3');
     expect(model?.modelId).toBe('gpt-4o-mini');
     await expect(modelFromEnv({ CHARTER_MODEL_BASE_URL: 'http://127.0.0.1:9/v1' })).rejects.toMatchObject({ code: 'AGENT_MODEL_CONFIG' });

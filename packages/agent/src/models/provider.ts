@@ -16,7 +16,10 @@ export const MODEL_ENV = {
  * any OpenAI-compatible endpoint. Returns undefined when `CHARTER_MODEL_BASE_URL` is unset; throws
  * `AGENT_MODEL_CONFIG` when it is set but the package is missing.
  */
-export async function modelFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, fallbackModelId?: string): Promise<LanguageModelV3 | undefined> {
+export async function modelFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  fallbackModelId?: string,
+): Promise<LanguageModelV3 | undefined> {
   const baseURL = env[MODEL_ENV.baseUrl];
   if (baseURL === undefined || baseURL === '') return undefined;
   const modelId = env[MODEL_ENV.modelId] ?? fallbackModelId;
@@ -27,7 +30,11 @@ export async function modelFromEnv(env: Readonly<Record<string, string | undefin
   try {
     mod = await import('@ai-sdk/openai-compatible');
   } catch (error) {
-    throw new AgentError(AgentErrorCode.ModelConfig, `${MODEL_ENV.baseUrl} is set but @ai-sdk/openai-compatible is not installed: npm install @ai-sdk/openai-compatible`, { cause: error });
+    throw new AgentError(
+      AgentErrorCode.ModelConfig,
+      `${MODEL_ENV.baseUrl} is set but @ai-sdk/openai-compatible is not installed: npm install @ai-sdk/openai-compatible`,
+      { cause: error },
+    );
   }
   const apiKey = env[MODEL_ENV.apiKey];
   const provider = mod.createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(apiKey === undefined ? {} : { apiKey }) });

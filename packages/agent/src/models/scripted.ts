@@ -25,7 +25,13 @@ const When = z.strictObject({
 });
 
 const _Reply = z.strictObject(ReplyShape);
-const Turn = z.strictObject({ ...ReplyShape, cases: z.array(z.strictObject({ when: When, ...ReplyShape })).max(16).optional() });
+const Turn = z.strictObject({
+  ...ReplyShape,
+  cases: z
+    .array(z.strictObject({ when: When, ...ReplyShape }))
+    .max(16)
+    .optional(),
+});
 
 /** A scripted conversation: turn n answers the prompt that already holds n assistant messages. */
 export const Script = z.strictObject({
@@ -54,7 +60,13 @@ export function scripted(script: ScriptInput, options: { readonly modelId?: stri
     const turn = turns[index];
     if (turn === undefined) return [{ type: 'text', text: fallback ?? 'Is there anything else I can help with?' }];
     const last = lastToolResult(prompt);
-    const match = turn.cases?.find(({ when }) => last !== undefined && (when.tool === undefined || when.tool === last.tool) && (when.ok === undefined || when.ok === last.ok) && (when.includes === undefined || last.text.includes(when.includes)));
+    const match = turn.cases?.find(
+      ({ when }) =>
+        last !== undefined &&
+        (when.tool === undefined || when.tool === last.tool) &&
+        (when.ok === undefined || when.ok === last.ok) &&
+        (when.includes === undefined || last.text.includes(when.includes)),
+    );
     return render(match ?? turn, index);
   });
 }
@@ -65,7 +77,8 @@ function render(reply: ReplyValue, index: number): LanguageModelV3Content[] {
   reply.toolCalls?.forEach((call, n) => {
     content.push({ type: 'tool-call', toolCallId: `call_${index}_${n}`, toolName: call.tool, input: JSON.stringify(call.args) });
   });
-  if (reply.malformed !== undefined) content.push({ type: 'tool-call', toolCallId: `call_${index}_m`, toolName: reply.malformed.tool, input: reply.malformed.input });
+  if (reply.malformed !== undefined)
+    content.push({ type: 'tool-call', toolCallId: `call_${index}_m`, toolName: reply.malformed.tool, input: reply.malformed.input });
   if (content.length === 0) content.push({ type: 'text', text: '' });
   return content;
 }

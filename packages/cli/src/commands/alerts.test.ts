@@ -35,7 +35,17 @@ describe('charter alerts', () => {
 
   it('passes --runbook-url and --min-runs-per-hour to the generator', async () => {
     const io = captureIo(referenceAgent);
-    expect(await alertsCommand.run(['agent.yaml', '--runbook-url', 'https://backstage.acme.dev/docs/default/component/charter/playbooks/{id}/', '--min-runs-per-hour=30'], io)).toBe(0);
+    expect(
+      await alertsCommand.run(
+        [
+          'agent.yaml',
+          '--runbook-url',
+          'https://backstage.acme.dev/docs/default/component/charter/playbooks/{id}/',
+          '--min-runs-per-hour=30',
+        ],
+        io,
+      ),
+    ).toBe(0);
     expect(io.out()).toContain('runbook_url: "https://backstage.acme.dev/docs/default/component/charter/playbooks/cost-runaway/"');
     expect(io.out()).toContain('* 3600 >= 30');
     expect(io.out()).not.toContain('* 3600 >= 10');
@@ -45,7 +55,9 @@ describe('charter alerts', () => {
     const io = captureIo(specFixtures);
     expect(await alertsCommand.run(['invalid/three-mistakes.yaml'], io)).toBe(1);
     expect(io.out()).toBe('');
-    expect(io.err()).toContain('invalid/three-mistakes.yaml:17:15: error: spec.budgets.maxSteps must be a number, got "twelve" [invalid-type]');
+    expect(io.err()).toContain(
+      'invalid/three-mistakes.yaml:17:15: error: spec.budgets.maxSteps must be a number, got "twelve" [invalid-type]',
+    );
     expect(io.err()).toContain(' 17 |     maxSteps: twelve\n');
   });
 

@@ -30,7 +30,10 @@ export const alertsCommand: Command = {
   // eslint-disable-next-line @typescript-eslint/require-await -- the Command interface is async
   async run(args: readonly string[], io: Io): Promise<ExitCode> {
     const { positionals, flags } = parseArgs(args, { valued: ['output', 'runbook-url', 'min-runs-per-hour'], aliases: { '-o': 'output' } });
-    if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'name the Agent manifest to generate alerts for' : `expected one manifest, got ${positionals.length}`);
+    if (positionals.length !== 1)
+      throw usageError(
+        positionals.length === 0 ? 'name the Agent manifest to generate alerts for' : `expected one manifest, got ${positionals.length}`,
+      );
     const options: { -readonly [K in keyof AlertRuleOptions]: AlertRuleOptions[K] } = {};
     const runbookUrl = flags.get('runbook-url');
     if (typeof runbookUrl === 'string') options.runbookUrl = runbookUrl;
@@ -68,7 +71,8 @@ export const alertsCommand: Command = {
     } catch (error) {
       if (!TelemetryError.isInstance(error)) throw error;
       // Options come from the command line; anything else the generator rejects comes from the manifest.
-      if (runbookUrl !== undefined && error.message.includes('runbookUrl')) throw new CliError(CliErrorCode.Usage, `--runbook-url: ${error.message} [${error.code}]`, { cause: error });
+      if (runbookUrl !== undefined && error.message.includes('runbookUrl'))
+        throw new CliError(CliErrorCode.Usage, `--runbook-url: ${error.message} [${error.code}]`, { cause: error });
       io.stderr(`charter alerts: ${error.message} [${error.code}]\n`);
       return ExitCode.Failed;
     }

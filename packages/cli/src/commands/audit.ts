@@ -33,14 +33,16 @@ export const auditCommand: Command = {
 function runAudit(args: readonly string[], io: Io): ExitCode {
   const parsed = parseArgs(args, { boolean: ['json'], valued: ['checkpoint-every'] });
   const [sub, file, ...extra] = parsed.positionals;
-  if (sub !== 'verify') throw usageError(sub === undefined ? 'missing sub-command "verify"' : `unknown sub-command "${sub}" (expected "verify")`);
+  if (sub !== 'verify')
+    throw usageError(sub === undefined ? 'missing sub-command "verify"' : `unknown sub-command "${sub}" (expected "verify")`);
   if (file === undefined) throw usageError('missing <file>');
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0] ?? ''}"`);
   const every = parsed.flags.get('checkpoint-every');
   let checkpointEvery: number | undefined;
   if (every !== undefined) {
     checkpointEvery = Number(every);
-    if (every === true || !Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw usageError(`--checkpoint-every needs a positive integer, got "${String(every)}"`);
+    if (every === true || !Number.isInteger(checkpointEvery) || checkpointEvery < 1)
+      throw usageError(`--checkpoint-every needs a positive integer, got "${String(every)}"`);
   }
   const path = resolve(io.cwd, file);
   let result;
@@ -65,7 +67,9 @@ function runAudit(args: readonly string[], io: Io): ExitCode {
   const checkpoints = result.checkpoints > 0 ? `; ${result.checkpoints} HMAC checkpoint(s) verified` : '';
   io.stdout(`${style.green('✔')} ${file}: ${result.records} record(s), hash chain intact${checkpoints}\n`);
   if (result.unverifiedCheckpoints > 0) {
-    io.stdout(`${style.yellow('!')} ${result.unverifiedCheckpoints} HMAC checkpoint(s) not verified: set ${AUDIT_HMAC_KEY_ENV} to check them (without the key a rewritten chain cannot be told apart)\n`);
+    io.stdout(
+      `${style.yellow('!')} ${result.unverifiedCheckpoints} HMAC checkpoint(s) not verified: set ${AUDIT_HMAC_KEY_ENV} to check them (without the key a rewritten chain cannot be told apart)\n`,
+    );
   }
   return ExitCode.Ok;
 }

@@ -21,7 +21,8 @@ function record(status: string, refund: number): Recording {
 
 function files(entries: Record<string, Recording | string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'charter-cli-replay-'));
-  for (const [name, value] of Object.entries(entries)) writeFileSync(join(dir, name), typeof value === 'string' ? value : stringifyRecording(value));
+  for (const [name, value] of Object.entries(entries))
+    writeFileSync(join(dir, name), typeof value === 'string' ? value : stringifyRecording(value));
   return dir;
 }
 
@@ -67,7 +68,13 @@ describe('charter replay', () => {
       recorder.modelResponse(0, firstRest);
       const call = first.toolCalls[0]!;
       const result = session.tools.call(call.name, call.args);
-      recorder.toolResult(0, { callId: call.callId, name: call.name, args: call.args, outcome: result.outcome, ...(result.value === undefined ? {} : { value: result.value }) });
+      recorder.toolResult(0, {
+        callId: call.callId,
+        name: call.name,
+        args: call.args,
+        outcome: result.outcome,
+        ...(result.value === undefined ? {} : { value: result.value }),
+      });
       recorder.decision(1, { hook: 'tool-call', action: 'allow', ruleIds: [] });
       const { step: _t, ...second } = session.model.next();
       recorder.modelResponse(1, second);
@@ -119,7 +126,10 @@ describe('charter replay', () => {
 
   it('a command built with a re-run still throws usage errors for main to map', async () => {
     const rerun = () => Promise.reject(new Error('not called'));
-    await expect(createReplayCommand({ rerun }).run(['a.json', '--nope'], captureIo(tmpdir()))).rejects.toMatchObject({ code: 'CLI_USAGE', message: expect.stringContaining('unknown option --nope') as unknown });
+    await expect(createReplayCommand({ rerun }).run(['a.json', '--nope'], captureIo(tmpdir()))).rejects.toMatchObject({
+      code: 'CLI_USAGE',
+      message: expect.stringContaining('unknown option --nope') as unknown,
+    });
   });
 });
 
@@ -138,7 +148,19 @@ describe('charter replay --agent <module>', () => {
     mkdirSync(join(dir, 'scenarios'));
     for (const name of SCENARIOS) copyFileSync(join(REFERENCE, 'scenarios', `${name}.yaml`), join(dir, 'scenarios', `${name}.yaml`));
     const tsx = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const out = execFileSync(process.execPath, [tsx, '--conditions=@charter/source', join(REFERENCE, 'src', 'main.ts'), '--scenarios', join(dir, 'scenarios'), '--record', join(dir, 'rec')], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        tsx,
+        '--conditions=@charter/source',
+        join(REFERENCE, 'src', 'main.ts'),
+        '--scenarios',
+        join(dir, 'scenarios'),
+        '--record',
+        join(dir, 'rec'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(out).toContain(`recordings: 2 in ${join(dir, 'rec')}`);
   }, 60_000);
 
@@ -164,10 +186,14 @@ describe('charter replay --agent <module>', () => {
     const io = captureIo(dir);
     expect(await main(['replay', 'tampered.json', '--agent', HOST], io)).toBe(1);
     expect(io.out()).toContain('✖ tampered.json: 1 difference(s)');
-    expect(io.out()).toContain('guardrail decision at step 0: /decisions/0 expected (nothing), got {"step":0,"hook":"tool-result","action":"deny"');
+    expect(io.out()).toContain(
+      'guardrail decision at step 0: /decisions/0 expected (nothing), got {"step":0,"hook":"tool-result","action":"deny"',
+    );
     const json = captureIo(dir);
     expect(await main(['replay', 'tampered.json', '--agent', HOST, '--json'], json)).toBe(1);
-    const report = JSON.parse(json.out()) as { differences: { section: string; step: number; path: string; actual: { ruleIds: string[] } }[] };
+    const report = JSON.parse(json.out()) as {
+      differences: { section: string; step: number; path: string; actual: { ruleIds: string[] } }[];
+    };
     expect(report.differences).toHaveLength(1);
     expect(report.differences[0]).toMatchObject({ section: 'decision', step: 0, path: '/decisions/0' });
     expect(report.differences[0]?.actual.ruleIds).toContain('injection.instruction-override');
@@ -186,7 +212,10 @@ describe('charter replay --agent <module>', () => {
     const cases: [string[], string][] = [
       [['rec/happy-small-refund.json', '--agent', 'not-a-host.mjs'], 'the module exports no `rerun` function'],
       [['rec/happy-small-refund.json', '--agent', 'missing.mjs'], '--agent missing.mjs: cannot load'],
-      [['rec/happy-small-refund.json', '--agent', HOST, '--against', 'rec/happy-small-refund.json'], 'pass either --against <recording> or --agent <module>, not both'],
+      [
+        ['rec/happy-small-refund.json', '--agent', HOST, '--against', 'rec/happy-small-refund.json'],
+        'pass either --against <recording> or --agent <module>, not both',
+      ],
       [['rec/happy-small-refund.json', '--agent'], '--agent needs a value'],
     ];
     for (const [args, message] of cases) {

@@ -55,9 +55,12 @@ async function loadRerun(module: string, io: Io): Promise<Rerun> {
   try {
     loaded = (await import(pathToFileURL(path).href)) as { rerun?: unknown };
   } catch (error) {
-    throw usageError(`--agent ${module}: cannot load ${path}: ${error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)}`);
+    throw usageError(
+      `--agent ${module}: cannot load ${path}: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`,
+    );
   }
-  if (typeof loaded.rerun !== 'function') throw usageError(`--agent ${module}: the module exports no \`rerun\` function (see @charter/agent/replay)`);
+  if (typeof loaded.rerun !== 'function')
+    throw usageError(`--agent ${module}: the module exports no \`rerun\` function (see @charter/agent/replay)`);
   return loaded.rerun as Rerun;
 }
 
@@ -68,9 +71,11 @@ async function runReplay(args: readonly string[], io: Io, rerun: Rerun | undefin
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0] ?? ''}"`);
   const against = parsed.flags.get('against');
   const agent = parsed.flags.get('agent');
-  if (typeof against === 'string' && typeof agent === 'string') throw usageError('pass either --against <recording> or --agent <module>, not both');
+  if (typeof against === 'string' && typeof agent === 'string')
+    throw usageError('pass either --against <recording> or --agent <module>, not both');
   const host = typeof agent === 'string' ? await loadRerun(agent, io) : rerun;
-  const source: { file: string } | { rerun: Rerun } = typeof against === 'string' ? { file: against } : host ? { rerun: host } : nothingToCompare();
+  const source: { file: string } | { rerun: Rerun } =
+    typeof against === 'string' ? { file: against } : host ? { rerun: host } : nothingToCompare();
   const style = createStyle(io.isTTY && io.env.NO_COLOR === undefined);
   let expected: Recording;
   let actual: Recording;

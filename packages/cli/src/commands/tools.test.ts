@@ -9,7 +9,15 @@ import { captureIo } from '../testing.js';
 import { toolsCommand } from './tools.js';
 
 function write(dir: string, file: string, version: string, input: z.ZodType): void {
-  const tool = defineTool({ name: 'refund_order', version, description: 'Refunds.', input, output: z.object({ id: z.string() }), sideEffects: 'irreversible', execute: () => ({ id: 'x' }) });
+  const tool = defineTool({
+    name: 'refund_order',
+    version,
+    description: 'Refunds.',
+    input,
+    output: z.object({ id: z.string() }),
+    sideEffects: 'irreversible',
+    execute: () => ({ id: 'x' }),
+  });
   writeFileSync(join(dir, file), JSON.stringify(exportToolSchema(tool)));
 }
 
@@ -37,7 +45,10 @@ describe('charter tools diff', () => {
   });
 
   it('prints the diff as JSON with --json, wherever the flag stands', async () => {
-    for (const args of [['diff', 'v1.json', 'v1.1-breaking.json', '--json'], ['--json', 'diff', 'v1.json', 'v1.1-breaking.json']]) {
+    for (const args of [
+      ['diff', 'v1.json', 'v1.1-breaking.json', '--json'],
+      ['--json', 'diff', 'v1.json', 'v1.1-breaking.json'],
+    ]) {
       const io = captureIo(dir);
       expect(await main(['tools', ...args], io)).toBe(1);
       expect(JSON.parse(io.out())).toMatchObject({ ok: false, requiredBump: 'major', actualBump: 'minor', breaking: true });
@@ -73,7 +84,10 @@ describe('charter tools diff', () => {
     expect(io.err()).toContain('unknown option --jsonn (options: --json)');
     expect(io.err()).toContain('Run "charter tools --help"');
     expect(io.out()).toBe('');
-    await expect(toolsCommand.run(['diff', 'v1.json', 'v2-breaking.json', '--json=yes'], captureIo(dir))).rejects.toMatchObject({ code: 'CLI_USAGE', message: '--json takes no value' });
+    await expect(toolsCommand.run(['diff', 'v1.json', 'v2-breaking.json', '--json=yes'], captureIo(dir))).rejects.toMatchObject({
+      code: 'CLI_USAGE',
+      message: '--json takes no value',
+    });
   });
 
   it('charter tools --help (or -h) prints the usage, exit 0', async () => {

@@ -45,15 +45,18 @@ export const toolsCommand: Command = {
     const { positionals, flags } = parseArgs(args, { boolean: ['json'] });
     const json = flags.has('json');
     const [sub, oldFile, newFile, ...rest] = positionals;
-    if (sub !== 'diff') throw usageError(sub === undefined ? 'missing sub-command "diff"' : `unknown sub-command "${sub}" (expected "diff")`);
-    if (oldFile === undefined || newFile === undefined) throw usageError(`missing ${oldFile === undefined ? '<old.json> and <new.json>' : '<new.json>'}`);
+    if (sub !== 'diff')
+      throw usageError(sub === undefined ? 'missing sub-command "diff"' : `unknown sub-command "${sub}" (expected "diff")`);
+    if (oldFile === undefined || newFile === undefined)
+      throw usageError(`missing ${oldFile === undefined ? '<old.json> and <new.json>' : '<new.json>'}`);
     if (rest.length > 0) throw usageError(`unexpected argument "${rest[0] ?? ''}"`);
     try {
       const diff = diffToolSchemas(await readExport(io, oldFile), await readExport(io, newFile));
       if (json) {
         io.stdout(`${JSON.stringify(diff, null, 2)}\n`);
       } else {
-        for (const change of diff.changes) io.stdout(`${change.breaking ? 'BREAKING  ' : 'compatible'}  ${change.kind.padEnd(28)} ${change.message}\n`);
+        for (const change of diff.changes)
+          io.stdout(`${change.breaking ? 'BREAKING  ' : 'compatible'}  ${change.kind.padEnd(28)} ${change.message}\n`);
         if (diff.changes.length === 0) io.stdout('no schema changes\n');
         io.stdout(`${diff.ok ? 'ok' : 'FAIL'}: ${diff.message}\n`);
       }

@@ -20,7 +20,9 @@ describe('charter validate', () => {
     const out = io.out();
     expect(out).toContain('invalid/three-mistakes.yaml:6:1: error: missing required field "data" in spec');
     expect(out).toContain('invalid/three-mistakes.yaml:17:15: error: spec.budgets.maxSteps must be a number, got "twelve" [invalid-type]');
-    expect(out).toContain('invalid/three-mistakes.yaml:22:3: error: unknown key "escalaton" in spec: did you mean "escalation"? [unknown-key]');
+    expect(out).toContain(
+      'invalid/three-mistakes.yaml:22:3: error: unknown key "escalaton" in spec: did you mean "escalation"? [unknown-key]',
+    );
     expect(out).toContain(' 17 |     maxSteps: twelve\n    |               ^^^^^^\n');
     expect(out).toContain('✖ 3 problems in 1 of 1 file');
     expect(out).not.toContain('\u001b['); // no colour when not a TTY
@@ -46,7 +48,9 @@ describe('charter validate', () => {
     const io = captureIo(repoFixture);
     const code = await main(['validate', 'agents'], io);
     expect(code).toBe(1);
-    expect(io.out()).toContain('agents/bad/agent.yaml:16:11: error: spec.policy names ./missing-policy.yaml, which does not exist next to the manifest');
+    expect(io.out()).toContain(
+      'agents/bad/agent.yaml:16:11: error: spec.policy names ./missing-policy.yaml, which does not exist next to the manifest',
+    );
     const good = captureIo(repoFixture);
     expect(await main(['validate', 'agents/good'], good)).toBe(0);
     expect(good.out()).toContain('✔ 2 files valid: 1 Agent, 1 GuardrailPolicy');
@@ -92,7 +96,8 @@ describe('charter validate', () => {
 
   it('runs as a process with the same exit codes', () => {
     const tsx = join(cliRoot, '..', '..', 'node_modules', '.bin', 'tsx');
-    const run = (...args: string[]) => spawnSync(tsx, ['--conditions=@charter/source', join(cliRoot, 'src', 'bin.ts'), ...args], { cwd: specFixtures, encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync(tsx, ['--conditions=@charter/source', join(cliRoot, 'src', 'bin.ts'), ...args], { cwd: specFixtures, encoding: 'utf8' });
     expect(run('validate', 'released').status).toBe(0);
     expect(run('validate', 'invalid').status).toBe(1);
     expect(run('validate', '--bogus').status).toBe(2);

@@ -77,16 +77,31 @@ function loadPlaybookAsDocuments(path: string): { value: LoadedDocument[]; issue
 }
 
 /** An Agent's policy file must exist and be a valid GuardrailPolicy; its playbook ids must exist. */
-function checkAgentReferences(document: Extract<LoadedDocument, { kind: 'Agent' }>, repoRoot: string, checked: Map<string, FileResult>): ReportIssue[] {
+function checkAgentReferences(
+  document: Extract<LoadedDocument, { kind: 'Agent' }>,
+  repoRoot: string,
+  checked: Map<string, FileResult>,
+): ReportIssue[] {
   const issues: ReportIssue[] = [];
   const text = readFileSync(document.file, 'utf8');
   const at = (pointer: string, code: ReportIssue['code'], message: string): ReportIssue => {
-    const position = locatePointer(text, pointer, document.document) ?? { line: document.line, column: 1, endLine: document.line, endColumn: 1 };
+    const position = locatePointer(text, pointer, document.document) ?? {
+      line: document.line,
+      column: 1,
+      endLine: document.line,
+      endColumn: 1,
+    };
     return { code, severity: 'error', message, file: document.file, pointer, document: document.document, ...position };
   };
   const policyPath = resolve(dirname(document.file), document.value.spec.policy);
   if (!existsSync(policyPath)) {
-    issues.push(at('/spec/policy', 'policy-not-found', `spec.policy names ${document.value.spec.policy}, which does not exist next to the manifest: create it or fix the path`));
+    issues.push(
+      at(
+        '/spec/policy',
+        'policy-not-found',
+        `spec.policy names ${document.value.spec.policy}, which does not exist next to the manifest: create it or fix the path`,
+      ),
+    );
   } else if (!checked.has(policyPath)) {
     const policy = loadPolicy(policyPath);
     const policyResult: FileResult = { file: policyPath, documents: [], issues: [...policy.issues] };
@@ -97,7 +112,13 @@ function checkAgentReferences(document: Extract<LoadedDocument, { kind: 'Agent' 
   if (existsSync(playbookDir)) {
     document.value.spec.playbooks.forEach((id, index) => {
       if (!existsSync(join(playbookDir, `${id}.md`))) {
-        issues.push(at(`/spec/playbooks/${index}`, 'playbook-not-found', `playbook "${id}" is not in ${relative(repoRoot, playbookDir)}/: write playbooks/${id}.md or fix the id`));
+        issues.push(
+          at(
+            `/spec/playbooks/${index}`,
+            'playbook-not-found',
+            `playbook "${id}" is not in ${relative(repoRoot, playbookDir)}/: write playbooks/${id}.md or fix the id`,
+          ),
+        );
       }
     });
   }
@@ -150,7 +171,13 @@ function buildReport(results: FileResult[], cwd: string): ValidateReport {
   return {
     version: 1,
     ok: errors === 0 && files.length > 0,
-    summary: { files: files.length, documents: byKind, errors, warnings, filesWithErrors: files.filter((file) => file.issues.length > 0).length },
+    summary: {
+      files: files.length,
+      documents: byKind,
+      errors,
+      warnings,
+      filesWithErrors: files.filter((file) => file.issues.length > 0).length,
+    },
     files,
   };
 }
@@ -170,7 +197,9 @@ function printHuman(report: ValidateReport, io: Io): void {
   for (const file of report.files) {
     for (const issue of file.issues) {
       const label = issue.severity === 'error' ? style.red('error') : style.yellow('warning');
-      io.stdout(`${style.bold(`${issue.file}:${issue.line}:${issue.column}`)}: ${label}: ${issue.message} ${style.dim(`[${issue.code}]`)}\n`);
+      io.stdout(
+        `${style.bold(`${issue.file}:${issue.line}:${issue.column}`)}: ${label}: ${issue.message} ${style.dim(`[${issue.code}]`)}\n`,
+      );
       const frame = codeFrame(sourceOf(issue.file), issue.line, issue.column, issue.endLine, issue.endColumn, style);
       if (frame) io.stdout(`${frame}\n`);
     }

@@ -12,7 +12,10 @@ export default createRule<[], MessageId>({
   meta: {
     defaultOptions: [],
     type: 'problem',
-    docs: { description: 'Disallow calling a tool\'s `execute`, `simulate` or `reconcile` directly instead of through the executor', requiresTypeChecking: true },
+    docs: {
+      description: "Disallow calling a tool's `execute`, `simulate` or `reconcile` directly instead of through the executor",
+      requiresTypeChecking: true,
+    },
     schema: [],
     messages: {
       directExecute:
@@ -25,7 +28,8 @@ export default createRule<[], MessageId>({
     return {
       CallExpression(node: TSESTree.CallExpression) {
         const callee = node.callee;
-        if (callee.type !== AST_NODE_TYPES.MemberExpression || callee.computed || callee.property.type !== AST_NODE_TYPES.Identifier) return;
+        if (callee.type !== AST_NODE_TYPES.MemberExpression || callee.computed || callee.property.type !== AST_NODE_TYPES.Identifier)
+          return;
         // Method names are fixed by the ToolDefinition interface: a cheap exact prefilter before the checker.
         if (!METHODS.has(callee.property.name)) return;
         const id = calleeIdentity(services, callee);

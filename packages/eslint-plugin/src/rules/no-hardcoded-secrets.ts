@@ -33,13 +33,15 @@ function entropy(value: string): number {
 function assignedName(node: TSESTree.Node): string | undefined {
   const parent = node.parent;
   if (parent === undefined) return undefined;
-  if (parent.type === AST_NODE_TYPES.VariableDeclarator && parent.init === node && parent.id.type === AST_NODE_TYPES.Identifier) return parent.id.name;
+  if (parent.type === AST_NODE_TYPES.VariableDeclarator && parent.init === node && parent.id.type === AST_NODE_TYPES.Identifier)
+    return parent.id.name;
   if (parent.type === AST_NODE_TYPES.Property && parent.value === node) return keyName(parent);
   if (parent.type === AST_NODE_TYPES.PropertyDefinition && parent.value === node) return keyName(parent);
   if (parent.type === AST_NODE_TYPES.AssignmentExpression && parent.right === node) {
     const left = parent.left;
     if (left.type === AST_NODE_TYPES.Identifier) return left.name;
-    if (left.type === AST_NODE_TYPES.MemberExpression && !left.computed && left.property.type === AST_NODE_TYPES.Identifier) return left.property.name;
+    if (left.type === AST_NODE_TYPES.MemberExpression && !left.computed && left.property.type === AST_NODE_TYPES.Identifier)
+      return left.property.name;
   }
   return undefined;
 }
@@ -67,20 +69,28 @@ export default createRule<Options, MessageId>({
       {
         type: 'object',
         properties: {
-          minEntropy: { type: 'number', minimum: 0, maximum: 8, description: 'Shannon entropy (bits per character) a generic password/key value must reach.' },
+          minEntropy: {
+            type: 'number',
+            minimum: 0,
+            maximum: 8,
+            description: 'Shannon entropy (bits per character) a generic password/key value must reach.',
+          },
           ignoreRules: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'Secret rule ids to skip.' },
         },
         additionalProperties: false,
       },
     ],
     messages: {
-      hardcodedSecret: 'This string looks like a {{description}} (secret rule "{{rule}}"): load it from the environment or a secret manager and rotate the exposed value.',
+      hardcodedSecret:
+        'This string looks like a {{description}} (secret rule "{{rule}}"): load it from the environment or a secret manager and rotate the exposed value.',
     },
   },
   create(context, [options]) {
     const minEntropy = options.minEntropy ?? 3.5;
     const ignored = new Set(options.ignoreRules ?? []);
-    const compiled: Compiled[] = secretRules.filter((r) => !ignored.has(r.id)).map((rule) => ({ rule, regex: new RegExp(rule.regex.source, rule.regex.flags) }));
+    const compiled: Compiled[] = secretRules
+      .filter((r) => !ignored.has(r.id))
+      .map((rule) => ({ rule, regex: new RegExp(rule.regex.source, rule.regex.flags) }));
 
     function findSecret(value: string, name: string | undefined): SecretRule | undefined {
       const text = value.length > MAX_SCAN ? value.slice(0, MAX_SCAN) : value;
@@ -107,7 +117,8 @@ export default createRule<Options, MessageId>({
     function check(node: TSESTree.Node, value: string): void {
       if (value.length < MIN_LENGTH) return;
       const rule = findSecret(value, assignedName(node));
-      if (rule !== undefined) context.report({ node, messageId: 'hardcodedSecret', data: { description: rule.description, rule: rule.id } });
+      if (rule !== undefined)
+        context.report({ node, messageId: 'hardcodedSecret', data: { description: rule.description, rule: rule.id } });
     }
 
     return {

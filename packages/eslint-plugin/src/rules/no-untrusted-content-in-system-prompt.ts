@@ -63,7 +63,8 @@ export default createRule<[], MessageId>({
       for (const element of list.elements) {
         const message = element === null ? undefined : objectLiteralOf(element, scope);
         const role = message === undefined ? undefined : findProperty(message, 'role');
-        if (role?.value.type === AST_NODE_TYPES.Literal && role.value.value === 'system') addProperty(message, 'content', `a system message of ${callee}`);
+        if (role?.value.type === AST_NODE_TYPES.Literal && role.value.value === 'system')
+          addProperty(message, 'content', `a system message of ${callee}`);
       }
     }
 
@@ -104,7 +105,12 @@ export default createRule<[], MessageId>({
       'Program:exit'() {
         for (const sink of sinks) {
           const found = tracker.taintOf(sink.node);
-          if (found !== undefined) context.report({ node: sink.node, messageId: 'untrustedSystemPrompt', data: { where: sink.where, kind: found.kind, source: found.source } });
+          if (found !== undefined)
+            context.report({
+              node: sink.node,
+              messageId: 'untrustedSystemPrompt',
+              data: { where: sink.where, kind: found.kind, source: found.source },
+            });
         }
       },
     };

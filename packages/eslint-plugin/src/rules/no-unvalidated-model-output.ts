@@ -15,10 +15,15 @@ export default createRule<[], MessageId>({
   meta: {
     defaultOptions: [],
     type: 'problem',
-    docs: { description: 'Disallow `JSON.parse`, `eval`, `new Function` or untyped property access on model output or tool results that has not passed through a schema', requiresTypeChecking: true },
+    docs: {
+      description:
+        'Disallow `JSON.parse`, `eval`, `new Function` or untyped property access on model output or tool results that has not passed through a schema',
+      requiresTypeChecking: true,
+    },
     schema: [],
     messages: {
-      parseWithoutSchema: '`JSON.parse` of {{kind}} ({{source}}) without a schema: pass the parsed value straight to a schema (`Schema.parse(JSON.parse(text))`) or use structured output.',
+      parseWithoutSchema:
+        '`JSON.parse` of {{kind}} ({{source}}) without a schema: pass the parsed value straight to a schema (`Schema.parse(JSON.parse(text))`) or use structured output.',
       evalOfModelOutput: '{{what}} runs {{kind}} ({{source}}) as code: never execute model output or tool results.',
       unvalidatedAccess: 'Property access on untyped {{kind}} ({{source}}): validate it with a schema first and read the typed result.',
     },
@@ -41,10 +46,16 @@ export default createRule<[], MessageId>({
     /** `Schema.parse(JSON.parse(x))`, or `const raw = JSON.parse(x)` read only by schema calls. */
     function validated(call: TSESTree.CallExpression): boolean {
       let outer: TSESTree.Node = call;
-      while (outer.parent.type === AST_NODE_TYPES.TSAsExpression || outer.parent.type === AST_NODE_TYPES.TSSatisfiesExpression) outer = outer.parent;
+      while (outer.parent.type === AST_NODE_TYPES.TSAsExpression || outer.parent.type === AST_NODE_TYPES.TSSatisfiesExpression)
+        outer = outer.parent;
       if (isSchemaCall(outer.parent, outer)) return true;
       const declarator = outer.parent;
-      if (declarator.type !== AST_NODE_TYPES.VariableDeclarator || declarator.init !== outer || declarator.id.type !== AST_NODE_TYPES.Identifier) return false;
+      if (
+        declarator.type !== AST_NODE_TYPES.VariableDeclarator ||
+        declarator.init !== outer ||
+        declarator.id.type !== AST_NODE_TYPES.Identifier
+      )
+        return false;
       const variable = ASTUtils.findVariable(context.sourceCode.getScope(declarator), declarator.id);
       if (variable === null) return false;
       const reads = variable.references.filter((r) => r.isRead());
@@ -72,19 +83,26 @@ export default createRule<[], MessageId>({
           if (!isGlobal(node, 'JSON.parse')) return;
           const arg = node.arguments[0];
           const found = arg === undefined ? undefined : tracker.taintOf(arg);
-          if (found !== undefined && !validated(node)) context.report({ node, messageId: 'parseWithoutSchema', data: { kind: found.kind, source: found.source } });
+          if (found !== undefined && !validated(node))
+            context.report({ node, messageId: 'parseWithoutSchema', data: { kind: found.kind, source: found.source } });
           return;
         }
         if (callee.type !== AST_NODE_TYPES.Identifier) return;
         const what = isGlobal(node, 'eval') ? '`eval`' : isGlobal(node, 'Function') ? '`Function`' : undefined;
         if (what === undefined) return;
         const found = anyTainted(node.arguments);
-        if (found !== undefined) context.report({ node, messageId: 'evalOfModelOutput', data: { what, kind: found.kind, source: found.source } });
+        if (found !== undefined)
+          context.report({ node, messageId: 'evalOfModelOutput', data: { what, kind: found.kind, source: found.source } });
       },
       NewExpression(node: TSESTree.NewExpression) {
         if (node.callee.type !== AST_NODE_TYPES.Identifier || node.arguments.length === 0 || !isGlobal(node, 'Function')) return;
         const found = anyTainted(node.arguments);
-        if (found !== undefined) context.report({ node, messageId: 'evalOfModelOutput', data: { what: '`new Function`', kind: found.kind, source: found.source } });
+        if (found !== undefined)
+          context.report({
+            node,
+            messageId: 'evalOfModelOutput',
+            data: { what: '`new Function`', kind: found.kind, source: found.source },
+          });
       },
       'MemberExpression:exit'(node: TSESTree.MemberExpression) {
         const object = unwrap(node.object);

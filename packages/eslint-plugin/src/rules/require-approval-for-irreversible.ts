@@ -19,9 +19,12 @@ export default createRule<Options, MessageId>({
     messages: {
       noApproval:
         'Tool "{{name}}" is irreversible but {{manifest}} gives it no approval policy: set `approval: always` or `approval: when <argument> <op> <value>` on its spec.tools entry.',
-      notDeclared: 'Tool "{{name}}" is irreversible but {{manifest}} does not declare it, so no approval policy applies: add it to spec.tools with an `approval` policy.',
-      noManifest: 'Tool {{name}} is irreversible and no {{manifestFile}} was found up to the package root: declare it in the agent manifest with an approval policy.',
-      dynamicName: 'This irreversible tool\'s `name` is not a string literal, so its approval policy cannot be found in the manifest: write the name as a literal.',
+      notDeclared:
+        'Tool "{{name}}" is irreversible but {{manifest}} does not declare it, so no approval policy applies: add it to spec.tools with an `approval` policy.',
+      noManifest:
+        'Tool {{name}} is irreversible and no {{manifestFile}} was found up to the package root: declare it in the agent manifest with an approval policy.',
+      dynamicName:
+        "This irreversible tool's `name` is not a string literal, so its approval policy cannot be found in the manifest: write the name as a literal.",
       manifestUnreadable: 'Cannot check approval policies: {{message}}',
     },
   },
@@ -43,7 +46,12 @@ export default createRule<Options, MessageId>({
           return;
         }
         if (lookup.kind === 'none') {
-          if (options.requireManifest) context.report({ node: at, messageId: 'noManifest', data: { name: name === undefined ? '(unnamed)' : `"${name}"`, manifestFile: options.manifestFile } });
+          if (options.requireManifest)
+            context.report({
+              node: at,
+              messageId: 'noManifest',
+              data: { name: name === undefined ? '(unnamed)' : `"${name}"`, manifestFile: options.manifestFile },
+            });
           return;
         }
         if (name === undefined) {

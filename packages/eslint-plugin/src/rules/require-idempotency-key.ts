@@ -47,7 +47,10 @@ export default createRule<Options, MessageId>({
         context.report({
           node: propertyOrDefinition(site, 'sideEffects'),
           messageId: 'missingIdempotencyKey',
-          data: { name: name === undefined ? '(unnamed)' : `"${name}"`, sideEffects: effects === undefined ? 'unknown' : relevant.join(' | ') },
+          data: {
+            name: name === undefined ? '(unnamed)' : `"${name}"`,
+            sideEffects: effects === undefined ? 'unknown' : relevant.join(' | '),
+          },
         });
       },
     };

@@ -43,7 +43,8 @@ export default createRule<Options, MessageId>({
       noStopCondition: '`{{callee}}` gets tools but no `stopWhen`: bound the tool loop explicitly, e.g. `stopWhen: stepCountIs(5)`.',
       unboundedStopCondition: '`stepCountIs({{value}})` does not bound the loop: use a finite step count of at most {{max}}.',
       unboundedMaxTurns: '`maxTurns: {{value}}` leaves the agent run unbounded: use a finite number of turns of at most {{max}}.',
-      missingAgentBudget: '`createAgent` runs without a {{missing}} budget: set spec.budgets.maxSteps and spec.budgets.maxCostUsd to finite positive numbers in {{manifest}}.',
+      missingAgentBudget:
+        '`createAgent` runs without a {{missing}} budget: set spec.budgets.maxSteps and spec.budgets.maxCostUsd to finite positive numbers in {{manifest}}.',
       manifestUnreadable: 'Cannot check the run budgets of `createAgent`: {{message}}',
     },
   },
@@ -58,7 +59,8 @@ export default createRule<Options, MessageId>({
     /** Whether the options certainly have the property: syntax for literals, types for spreads and variables. */
     function declares(node: TSESTree.Node, object: TSESTree.ObjectExpression | undefined, name: string): boolean {
       if (object !== undefined && findProperty(object, name) !== undefined) return true;
-      const holders = object === undefined ? [node] : object.properties.flatMap((p) => (p.type === AST_NODE_TYPES.SpreadElement ? [p.argument] : []));
+      const holders =
+        object === undefined ? [node] : object.properties.flatMap((p) => (p.type === AST_NODE_TYPES.SpreadElement ? [p.argument] : []));
       return holders.some((holder) => {
         const symbol = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(holder)).getProperty(name);
         return symbol !== undefined && (symbol.flags & ts.SymbolFlags.Optional) === 0;
@@ -68,7 +70,8 @@ export default createRule<Options, MessageId>({
     function checkStopCondition(node: TSESTree.Node, scope: Scope.Scope): void {
       const value = unwrap(node);
       if (value.type === AST_NODE_TYPES.ArrayExpression) {
-        for (const element of value.elements) if (element !== null && element.type !== AST_NODE_TYPES.SpreadElement) checkStopCondition(element, scope);
+        for (const element of value.elements)
+          if (element !== null && element.type !== AST_NODE_TYPES.SpreadElement) checkStopCondition(element, scope);
         return;
       }
       if (value.type !== AST_NODE_TYPES.CallExpression || !matches(STEP_COUNT, callIdentity(services, value, MEMBERS))) return;
@@ -85,7 +88,11 @@ export default createRule<Options, MessageId>({
       if (property === undefined) return;
       const known = staticValue(property.value, scope);
       if (known !== undefined && !finitePositive(known.value, maxTurns)) {
-        context.report({ node: property.value, messageId: 'unboundedMaxTurns', data: { value: String(known.value), max: String(maxTurns) } });
+        context.report({
+          node: property.value,
+          messageId: 'unboundedMaxTurns',
+          data: { value: String(known.value), max: String(maxTurns) },
+        });
       }
     }
 
@@ -131,7 +138,8 @@ export default createRule<Options, MessageId>({
       const missing: string[] = [];
       if (!finitePositive(budgets.maxSteps, 1000)) missing.push('step (maxSteps)');
       if (!finitePositive(budgets.maxCostUsd, Number.MAX_VALUE)) missing.push('cost (maxCostUsd)');
-      if (missing.length > 0) context.report({ node: at, messageId: 'missingAgentBudget', data: { missing: missing.join(' and '), manifest: where } });
+      if (missing.length > 0)
+        context.report({ node: at, messageId: 'missingAgentBudget', data: { missing: missing.join(' and '), manifest: where } });
     }
 
     return {
@@ -149,7 +157,8 @@ export default createRule<Options, MessageId>({
             checkStopCondition(stopWhen.value, scope);
             return;
           }
-          if (declares(first, object, 'tools') && !declares(first, object, 'stopWhen')) context.report({ node: node.callee, messageId: 'noStopCondition', data: { callee: id.name } });
+          if (declares(first, object, 'tools') && !declares(first, object, 'stopWhen'))
+            context.report({ node: node.callee, messageId: 'noStopCondition', data: { callee: id.name } });
         } else if (matches(OPENAI_RUNS, id)) {
           checkMaxTurns(objectLiteralOf(node.arguments[2], scope), scope);
         } else if (matches(CREATE_AGENT, id)) {

@@ -21,7 +21,8 @@ export default createRule<Options, MessageId>({
       },
     ],
     messages: {
-      missingTimeout: 'Tool {{name}} has no `timeoutMs`: declare a finite per-attempt timeout in milliseconds so a hung dependency cannot stall the agent.',
+      missingTimeout:
+        'Tool {{name}} has no `timeoutMs`: declare a finite per-attempt timeout in milliseconds so a hung dependency cannot stall the agent.',
       unboundedTimeout: 'Tool {{name}} has `timeoutMs` {{value}}: use a finite number of milliseconds between 1 and {{maxMs}}.',
     },
   },

@@ -20,11 +20,12 @@ export default createRule<[], MessageId>({
   meta: {
     defaultOptions: [],
     type: 'problem',
-    docs: { description: 'Require a tool\'s `version` to be a semver string literal', requiresTypeChecking: true },
+    docs: { description: "Require a tool's `version` to be a semver string literal", requiresTypeChecking: true },
     schema: [],
     messages: {
       missingVersion: 'Tool {{name}} has no `version`: give its contract a semver version such as "1.0.0".',
-      notLiteral: 'Tool {{name}} computes its `version`: write it as a semver string literal (or a `const` with a literal type) so the contract version is reviewable.',
+      notLiteral:
+        'Tool {{name}} computes its `version`: write it as a semver string literal (or a `const` with a literal type) so the contract version is reviewable.',
       invalidSemver: 'Tool {{name}} has version "{{version}}", which is not semver: write MAJOR.MINOR.PATCH, e.g. "1.0.0".',
     },
   },
@@ -52,7 +53,13 @@ export default createRule<[], MessageId>({
           context.report({ node: written.value, messageId: 'notLiteral', data: { name } });
           return;
         }
-        if (version.length > 64 || version.trim() !== version || semver.valid(version) === null || version.startsWith('v') || version.startsWith('=')) {
+        if (
+          version.length > 64 ||
+          version.trim() !== version ||
+          semver.valid(version) === null ||
+          version.startsWith('v') ||
+          version.startsWith('=')
+        ) {
           context.report({ node: written.value, messageId: 'invalidSemver', data: { name, version: version.slice(0, 64) } });
         }
       },

@@ -24,9 +24,12 @@ export default createRule<Options, MessageId>({
     docs: { description: 'Require tools registered in code and tools declared in the agent manifest to match', requiresTypeChecking: true },
     schema: [manifestOptionsSchema],
     messages: {
-      undeclared: 'Tool "{{name}}" is defined in code but {{manifest}} does not declare it: add it to spec.tools (name, version range, sideEffects, scopes) or remove it.',
-      neverRegistered: '{{manifest}} declares {{names}}, but this tool list never registers {{them}}: add the implementation or remove the grant from spec.tools.',
-      noManifest: 'Tool "{{name}}" is defined but no {{manifestFile}} was found up to the package root: declare the agent\'s tools in a manifest.',
+      undeclared:
+        'Tool "{{name}}" is defined in code but {{manifest}} does not declare it: add it to spec.tools (name, version range, sideEffects, scopes) or remove it.',
+      neverRegistered:
+        '{{manifest}} declares {{names}}, but this tool list never registers {{them}}: add the implementation or remove the grant from spec.tools.',
+      noManifest:
+        'Tool "{{name}}" is defined but no {{manifestFile}} was found up to the package root: declare the agent\'s tools in a manifest.',
       manifestUnreadable: 'Cannot compare tools with the manifest: {{message}}',
     },
   },
@@ -59,7 +62,11 @@ export default createRule<Options, MessageId>({
       context.report({
         node: list,
         messageId: 'neverRegistered',
-        data: { manifest: display(found.facts.file), names: missing.map((n) => `"${n}"`).join(', '), them: missing.length === 1 ? 'it' : 'them' },
+        data: {
+          manifest: display(found.facts.file),
+          names: missing.map((n) => `"${n}"`).join(', '),
+          them: missing.length === 1 ? 'it' : 'them',
+        },
       });
     }
 
@@ -74,11 +81,13 @@ export default createRule<Options, MessageId>({
           const at = site.property('name')?.value ?? site.reportNode;
           const found = manifest();
           if (found.kind === 'none') {
-            if (options.requireManifest) context.report({ node: at, messageId: 'noManifest', data: { name, manifestFile: options.manifestFile } });
+            if (options.requireManifest)
+              context.report({ node: at, messageId: 'noManifest', data: { name, manifestFile: options.manifestFile } });
             return;
           }
           if (unreadable(at, found) || found.kind !== 'found') return;
-          if (!found.facts.tools.has(name)) context.report({ node: at, messageId: 'undeclared', data: { name, manifest: display(found.facts.file) } });
+          if (!found.facts.tools.has(name))
+            context.report({ node: at, messageId: 'undeclared', data: { name, manifest: display(found.facts.file) } });
           return;
         }
         const first = node.arguments[0];

@@ -7,6 +7,7 @@ export interface CharterRuleDocs {
 }
 
 /** Where a rule's documentation lives. */
-export const docsUrl = (name: string): string => `https://github.com/charter-dev/charter/blob/main/packages/eslint-plugin/docs/rules/${name}.md`;
+export const docsUrl = (name: string): string =>
+  `https://github.com/charter-dev/charter/blob/main/packages/eslint-plugin/docs/rules/${name}.md`;
 
 export const createRule = ESLintUtils.RuleCreator<CharterRuleDocs>(docsUrl);

@@ -11,7 +11,12 @@ export interface ManifestOptions {
 export const manifestOptionsSchema = {
   type: 'object',
   properties: {
-    manifestFile: { type: 'string', minLength: 1, maxLength: 128, description: 'Manifest file name, looked up from the linted file to its package root.' },
+    manifestFile: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      description: 'Manifest file name, looked up from the linted file to its package root.',
+    },
     requireManifest: { type: 'boolean', description: 'Report when no manifest is found.' },
   },
   additionalProperties: false,

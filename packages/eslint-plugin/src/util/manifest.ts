@@ -24,7 +24,10 @@ export interface ManifestFacts {
   readonly schemaIssues: number;
 }
 
-export type ManifestLookup = { readonly kind: 'none' } | { readonly kind: 'found'; readonly facts: ManifestFacts } | { readonly kind: 'unreadable'; readonly file: string; readonly error: LintError };
+export type ManifestLookup =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'found'; readonly facts: ManifestFacts }
+  | { readonly kind: 'unreadable'; readonly file: string; readonly error: LintError };
 
 export const DEFAULT_MANIFEST_FILE = 'agent.yaml';
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -32,7 +35,10 @@ const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Checks a `manifestFile` option: a plain file name. */
 export function checkManifestFileName(name: string): string {
   if (name.length === 0 || name.length > 128 || basename(name) !== name) {
-    throw new LintError(LintErrorCode.BadOption, `@charter/eslint-plugin: manifestFile must be a file name such as "agent.yaml", got "${name}"`);
+    throw new LintError(
+      LintErrorCode.BadOption,
+      `@charter/eslint-plugin: manifestFile must be a file name such as "agent.yaml", got "${name}"`,
+    );
   }
   return name;
 }
@@ -101,7 +107,8 @@ function readFacts(path: string, size: number): ManifestLookup {
   const loaded = loadManifest({ text, file: path });
   if (loaded.value !== undefined) {
     const tools = new Map<string, DeclaredTool>();
-    for (const tool of loaded.value.spec.tools) tools.set(tool.name, { name: tool.name, sideEffects: tool.sideEffects, approval: tool.approval, line: 0 });
+    for (const tool of loaded.value.spec.tools)
+      tools.set(tool.name, { name: tool.name, sideEffects: tool.sideEffects, approval: tool.approval, line: 0 });
     return { kind: 'found', facts: { file: path, tools, budgets: { ...loaded.value.spec.budgets }, schemaIssues: 0 } };
   }
   const lineCounter = new LineCounter();

@@ -78,7 +78,8 @@ const identityCache = new WeakMap<ts.Symbol, DeclaredAs | null>();
 
 function containerName(node: ts.Node): string | undefined {
   for (let current: ts.Node = node.parent; ; current = current.parent) {
-    if (ts.isInterfaceDeclaration(current) || ts.isClassDeclaration(current) || ts.isTypeAliasDeclaration(current)) return current.name?.text;
+    if (ts.isInterfaceDeclaration(current) || ts.isClassDeclaration(current) || ts.isTypeAliasDeclaration(current))
+      return current.name?.text;
     if (ts.isSourceFile(current) || ts.isModuleBlock(current)) return undefined;
   }
   return undefined;
@@ -127,7 +128,8 @@ export function identify(checker: ts.TypeChecker, symbol: ts.Symbol | undefined)
   if (declaration !== undefined) {
     const pkg = packageNameOf(declaration.getSourceFile().fileName);
     if (pkg !== undefined) {
-      const container = ts.isVariableDeclaration(declaration) || ts.isFunctionDeclaration(declaration) ? undefined : containerName(declaration);
+      const container =
+        ts.isVariableDeclaration(declaration) || ts.isFunctionDeclaration(declaration) ? undefined : containerName(declaration);
       result = { pkg, name: container === undefined ? target.name : `${container}.${target.name}` };
     }
   }
@@ -174,7 +176,11 @@ export function memberNames(...sets: IdentitySet[]): ReadonlySet<string> {
  * declared name, so a member callee whose name is not in `members` is skipped before asking the checker
  * (an identifier may be an import alias and is always asked).
  */
-export function callIdentity(services: ParserServicesWithTypeInformation, node: TSESTree.CallExpression | TSESTree.NewExpression, members?: ReadonlySet<string>): DeclaredAs | undefined {
+export function callIdentity(
+  services: ParserServicesWithTypeInformation,
+  node: TSESTree.CallExpression | TSESTree.NewExpression,
+  members?: ReadonlySet<string>,
+): DeclaredAs | undefined {
   const callee = node.callee;
   if (callee.type === AST_NODE_TYPES.MemberExpression) {
     if (callee.computed || callee.property.type !== AST_NODE_TYPES.Identifier) return undefined;

@@ -16,7 +16,19 @@ export interface Taint {
 
 type SourceTable = Readonly<Record<string, Readonly<Record<string, TaintKind>>>>;
 
-const MODEL_RESULT_PROPS = ['text', 'content', 'toolCalls', 'staticToolCalls', 'dynamicToolCalls', 'reasoning', 'reasoningText', 'steps', 'response', 'textStream', 'fullStream'];
+const MODEL_RESULT_PROPS = [
+  'text',
+  'content',
+  'toolCalls',
+  'staticToolCalls',
+  'dynamicToolCalls',
+  'reasoning',
+  'reasoningText',
+  'steps',
+  'response',
+  'textStream',
+  'fullStream',
+];
 const TOOL_RESULT_PROPS = ['toolResults', 'staticToolResults', 'dynamicToolResults'];
 
 function table(containers: readonly string[], props: readonly string[], kind: TaintKind): Record<string, TaintKind> {
@@ -41,7 +53,11 @@ export const MODEL_SOURCES: SourceTable = {
   },
   '@charter/tools': { 'ToolResult.value': 'tool result' },
   '@charter/agent': { 'RunResult.output': 'model output', 'PendingApproval.args': 'model output', 'PlannedCall.args': 'model output' },
-  '@openai/agents-core': { 'RunResultBase.finalOutput': 'model output', 'RunResultBase.newItems': 'model output', 'RunResultBase.output': 'model output' },
+  '@openai/agents-core': {
+    'RunResultBase.finalOutput': 'model output',
+    'RunResultBase.newItems': 'model output',
+    'RunResultBase.output': 'model output',
+  },
 };
 
 /** User input read from a declaration (besides values passed as the user input of a run; see rule 6). */
@@ -53,8 +69,31 @@ export const USER_SOURCES: SourceTable = {
 
 /** String and array methods whose result carries the receiver's taint. */
 const PASS_THROUGH_METHODS = new Set([
-  'at', 'concat', 'join', 'flat', 'map', 'filter', 'find', 'slice', 'splice', 'split', 'substring', 'substr', 'trim', 'trimStart', 'trimEnd',
-  'toLowerCase', 'toUpperCase', 'toString', 'replace', 'replaceAll', 'padStart', 'padEnd', 'normalize', 'repeat', 'valueOf',
+  'at',
+  'concat',
+  'join',
+  'flat',
+  'map',
+  'filter',
+  'find',
+  'slice',
+  'splice',
+  'split',
+  'substring',
+  'substr',
+  'trim',
+  'trimStart',
+  'trimEnd',
+  'toLowerCase',
+  'toUpperCase',
+  'toString',
+  'replace',
+  'replaceAll',
+  'padStart',
+  'padEnd',
+  'normalize',
+  'repeat',
+  'valueOf',
 ]);
 const MAX_DEPTH = 10;
 
@@ -64,7 +103,11 @@ export interface TaintTracker {
   markUserInput(identifier: TSESTree.Identifier): void;
 }
 
-export function createTaintTracker(services: ParserServicesWithTypeInformation, sourceCode: { getScope(node: TSESTree.Node): Scope.Scope }, tables: readonly SourceTable[]): TaintTracker {
+export function createTaintTracker(
+  services: ParserServicesWithTypeInformation,
+  sourceCode: { getScope(node: TSESTree.Node): Scope.Scope },
+  tables: readonly SourceTable[],
+): TaintTracker {
   const checker = services.program.getTypeChecker();
   const cache = new WeakMap<TSESTree.Node, Taint | null>();
   const userVariables = new Set<Scope.Variable>();
@@ -110,7 +153,11 @@ export function createTaintTracker(services: ParserServicesWithTypeInformation, 
       const whole = taint(declarator.init, depth + 1);
       if (whole !== undefined) return whole;
       const property = def.name.parent;
-      if (property.type === AST_NODE_TYPES.Property && declarator.id.type === AST_NODE_TYPES.ObjectPattern && property.parent === declarator.id) {
+      if (
+        property.type === AST_NODE_TYPES.Property &&
+        declarator.id.type === AST_NODE_TYPES.ObjectPattern &&
+        property.parent === declarator.id
+      ) {
         const key = keyName(property);
         return key === undefined ? undefined : propertySource(unwrap(declarator.init), key);
       }
@@ -156,7 +203,10 @@ export function createTaintTracker(services: ParserServicesWithTypeInformation, 
       case AST_NODE_TYPES.ConditionalExpression:
         return first([inner.consequent, inner.alternate], depth);
       case AST_NODE_TYPES.ArrayExpression:
-        return first(inner.elements.filter((e) => e !== null), depth);
+        return first(
+          inner.elements.filter((e) => e !== null),
+          depth,
+        );
       case AST_NODE_TYPES.SpreadElement:
         return taint(inner.argument, depth + 1);
       case AST_NODE_TYPES.CallExpression: {

@@ -35,7 +35,11 @@ export function isDefineToolCall(services: ParserServicesWithTypeInformation, no
   return id?.pkg === TOOLS_PKG && id.name === 'defineTool';
 }
 
-export function toolDefinitionSite(services: ParserServicesWithTypeInformation, scope: Scope.Scope, node: TSESTree.CallExpression): ToolDefinitionSite | undefined {
+export function toolDefinitionSite(
+  services: ParserServicesWithTypeInformation,
+  scope: Scope.Scope,
+  node: TSESTree.CallExpression,
+): ToolDefinitionSite | undefined {
   if (!isDefineToolCall(services, node)) return undefined;
   const argument = node.arguments[0];
   const object = objectLiteralOf(argument, scope);
@@ -49,7 +53,12 @@ export function toolDefinitionSite(services: ParserServicesWithTypeInformation, 
   const typeOf = (name: string): ts.Type | undefined => {
     const written = typeOfWritten(name);
     if (written !== undefined) return written;
-    const holders = object === undefined ? (argument === undefined ? [] : [argument]) : object.properties.flatMap((p) => (p.type === AST_NODE_TYPES.SpreadElement ? [p.argument] : []));
+    const holders =
+      object === undefined
+        ? argument === undefined
+          ? []
+          : [argument]
+        : object.properties.flatMap((p) => (p.type === AST_NODE_TYPES.SpreadElement ? [p.argument] : []));
     const checker = services.program.getTypeChecker();
     let found: ts.Type | undefined;
     for (const holder of holders) {

@@ -8,7 +8,13 @@ const MAX_DEPTH = 12;
 
 function strip(node: ts.Node): ts.Node {
   let current = node;
-  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isSatisfiesExpression(current) || ts.isNonNullExpression(current)) current = current.expression;
+  while (
+    ts.isParenthesizedExpression(current) ||
+    ts.isAsExpression(current) ||
+    ts.isSatisfiesExpression(current) ||
+    ts.isNonNullExpression(current)
+  )
+    current = current.expression;
   return current;
 }
 
@@ -28,7 +34,13 @@ function valueDeclarationOf(checker: ts.TypeChecker, node: ts.Node): ts.Expressi
   if (ts.isShorthandPropertyAssignment(declaration)) {
     const value = checker.getShorthandAssignmentValueSymbol(declaration);
     const inner = value?.valueDeclaration;
-    if (inner !== undefined && ts.isVariableDeclaration(inner) && ts.isVariableDeclarationList(inner.parent) && (inner.parent.flags & ts.NodeFlags.Const) !== 0) return inner.initializer;
+    if (
+      inner !== undefined &&
+      ts.isVariableDeclaration(inner) &&
+      ts.isVariableDeclarationList(inner.parent) &&
+      (inner.parent.flags & ts.NodeFlags.Const) !== 0
+    )
+      return inner.initializer;
   }
   return undefined;
 }
@@ -45,7 +57,11 @@ export function resolveToolName(checker: ts.TypeChecker, node: ts.Node, depth = 
     const argument = expr.arguments[0];
     if (argument === undefined) return undefined;
     const object = strip(argument);
-    const literal = ts.isObjectLiteralExpression(object) ? object : ts.isIdentifier(object) ? valueDeclarationOf(checker, object) : undefined;
+    const literal = ts.isObjectLiteralExpression(object)
+      ? object
+      : ts.isIdentifier(object)
+        ? valueDeclarationOf(checker, object)
+        : undefined;
     if (literal === undefined || !ts.isObjectLiteralExpression(strip(literal))) return undefined;
     for (const property of (strip(literal) as ts.ObjectLiteralExpression).properties) {
       if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'name') {

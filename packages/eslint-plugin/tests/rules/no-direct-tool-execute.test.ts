@@ -16,8 +16,14 @@ runRule('no-direct-tool-execute', rule, {
     `import { tool } from 'ai';\nimport { z } from 'zod';\nconst t = tool({ inputSchema: z.object({}), execute: () => 1 });\nexport const r = t.execute?.({}, { toolCallId: 'x', messages: [] });`,
   ],
   invalid: [
-    { code: `${HEAD}export const r = tool.execute({}, ctx);`, errors: [{ messageId: 'directExecute', data: { method: 'execute' }, line: 5, column: 23 }] },
+    {
+      code: `${HEAD}export const r = tool.execute({}, ctx);`,
+      errors: [{ messageId: 'directExecute', data: { method: 'execute' }, line: 5, column: 23 }],
+    },
     { code: `${HEAD}export const r = tool.simulate?.({}, ctx);`, errors: [{ messageId: 'directExecute', data: { method: 'simulate' } }] },
-    { code: `${HEAD}export const run = (tools: readonly AnyTool[]) => tools[0]?.execute({}, ctx);`, errors: [{ messageId: 'directExecute', data: { method: 'execute' } }] },
+    {
+      code: `${HEAD}export const run = (tools: readonly AnyTool[]) => tools[0]?.execute({}, ctx);`,
+      errors: [{ messageId: 'directExecute', data: { method: 'execute' } }],
+    },
   ],
 });

@@ -21,12 +21,44 @@ runRule('no-hardcoded-secrets', rule, {
     { code: `export const token = '${ghp}';`, options: [{ ignoreRules: ['github-pat'] }] },
   ],
   invalid: [
-    { code: `export const token = '${ghp}';`, errors: [{ messageId: 'hardcodedSecret', data: { description: 'GitHub personal access token (classic)', rule: 'github-pat' }, line: 1, column: 22 }] },
-    { code: `const client = { accessKeyId: '${aws}' };\nexport { client };`, errors: [{ messageId: 'hardcodedSecret', data: { description: 'AWS access key id', rule: 'aws-access-key-id' }, line: 1, column: 31 }] },
-    { code: `export const headers = { Authorization: \`Bearer ${highEntropy}\${''}\` };`, errors: [{ messageId: 'hardcodedSecret', data: { description: 'Authorization bearer token', rule: 'bearer-token' } }] },
+    {
+      code: `export const token = '${ghp}';`,
+      errors: [
+        {
+          messageId: 'hardcodedSecret',
+          data: { description: 'GitHub personal access token (classic)', rule: 'github-pat' },
+          line: 1,
+          column: 22,
+        },
+      ],
+    },
+    {
+      code: `const client = { accessKeyId: '${aws}' };\nexport { client };`,
+      errors: [
+        { messageId: 'hardcodedSecret', data: { description: 'AWS access key id', rule: 'aws-access-key-id' }, line: 1, column: 31 },
+      ],
+    },
+    {
+      code: `export const headers = { Authorization: \`Bearer ${highEntropy}\${''}\` };`,
+      errors: [{ messageId: 'hardcodedSecret', data: { description: 'Authorization bearer token', rule: 'bearer-token' } }],
+    },
     // Generic rules use the name the literal is assigned to.
-    { code: `export const apiKey = '${highEntropy}';`, errors: [{ messageId: 'hardcodedSecret', data: { description: 'API key, token or client secret assigned a high-entropy value', rule: 'generic-api-key' } }] },
-    { code: `const config: { password?: string } = {};\nconfig.password = '${highEntropy}';\nexport { config };`, errors: [{ messageId: 'hardcodedSecret', line: 2, column: 19 }] },
-    { code: `export const webhook = "${slack}";`, errors: [{ messageId: 'hardcodedSecret', data: { description: 'Slack bot token', rule: 'slack-bot-token' } }] },
+    {
+      code: `export const apiKey = '${highEntropy}';`,
+      errors: [
+        {
+          messageId: 'hardcodedSecret',
+          data: { description: 'API key, token or client secret assigned a high-entropy value', rule: 'generic-api-key' },
+        },
+      ],
+    },
+    {
+      code: `const config: { password?: string } = {};\nconfig.password = '${highEntropy}';\nexport { config };`,
+      errors: [{ messageId: 'hardcodedSecret', line: 2, column: 19 }],
+    },
+    {
+      code: `export const webhook = "${slack}";`,
+      errors: [{ messageId: 'hardcodedSecret', data: { description: 'Slack bot token', rule: 'slack-bot-token' } }],
+    },
   ],
 });

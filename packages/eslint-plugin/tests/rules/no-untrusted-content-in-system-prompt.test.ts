@@ -23,23 +23,55 @@ runRule('no-untrusted-content-in-system-prompt', rule, {
     // Model output from a previous call.
     {
       code: `${AI}const first = await generateText({ model, prompt: 'summarise' });\nexport const r = generateText({ model, system: \`Context: \${first.text}\`, prompt: 'go' });`,
-      errors: [{ messageId: 'untrustedSystemPrompt', data: { where: '`system` of generateText', kind: 'model output', source: 'GenerateTextResult.text (ai)' }, line: 4, column: 48 }],
+      errors: [
+        {
+          messageId: 'untrustedSystemPrompt',
+          data: { where: '`system` of generateText', kind: 'model output', source: 'GenerateTextResult.text (ai)' },
+          line: 4,
+          column: 48,
+        },
+      ],
     },
     // A value also passed as the run's user input.
     {
       code: `${CA}declare const input: string;\nconst agent = createAgent({ ...rest, instructions: 'Help with: ' + input });\nexport const r = agent.run(input);`,
-      errors: [{ messageId: 'untrustedSystemPrompt', data: { where: '`instructions` of createAgent', kind: 'user input', source: 'a value passed as the user input of a run' }, line: 4, column: 52 }],
+      errors: [
+        {
+          messageId: 'untrustedSystemPrompt',
+          data: { where: '`instructions` of createAgent', kind: 'user input', source: 'a value passed as the user input of a run' },
+          line: 4,
+          column: 52,
+        },
+      ],
     },
     {
       code: `${AI}declare const question: string;\nexport const r = generateText({ model, messages: [{ role: 'system', content: question }, { role: 'user', content: 'x' }], prompt: question });`,
-      errors: [{ messageId: 'untrustedSystemPrompt', data: { where: 'a system message of generateText', kind: 'user input', source: 'a value passed as the user input of a run' } }],
+      errors: [
+        {
+          messageId: 'untrustedSystemPrompt',
+          data: { where: 'a system message of generateText', kind: 'user input', source: 'a value passed as the user input of a run' },
+        },
+      ],
     },
     // Tool results from the Charter executor in OpenAI Agents instructions (a function).
     {
       code: `import { Agent } from '@openai/agents';\nimport { createExecutor, type AnyTool } from '@charter/tools';\ndeclare const tools: AnyTool[];\nconst kb = await createExecutor(tools).execute('search_kb', {}, { runId: 'r' });\nexport const agent = new Agent({ name: 'a', instructions: () => \`Use: \${JSON.stringify(kb.ok ? kb.value : null)}\` });`,
-      errors: [{ messageId: 'untrustedSystemPrompt', data: { where: '`instructions` of new Agent', kind: 'tool result', source: 'ToolResult.value (@charter/tools)' } }],
+      errors: [
+        {
+          messageId: 'untrustedSystemPrompt',
+          data: { where: '`instructions` of new Agent', kind: 'tool result', source: 'ToolResult.value (@charter/tools)' },
+        },
+      ],
     },
     // process.argv.
-    { code: `${AI}export const r = generateText({ model, system: process.argv[2] ?? '', prompt: 'hi' });`, errors: [{ messageId: 'untrustedSystemPrompt', data: { where: '`system` of generateText', kind: 'user input', source: 'Process.argv (@types/node)' } }] },
+    {
+      code: `${AI}export const r = generateText({ model, system: process.argv[2] ?? '', prompt: 'hi' });`,
+      errors: [
+        {
+          messageId: 'untrustedSystemPrompt',
+          data: { where: '`system` of generateText', kind: 'user input', source: 'Process.argv (@types/node)' },
+        },
+      ],
+    },
   ],
 });

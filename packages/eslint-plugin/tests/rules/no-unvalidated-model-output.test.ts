@@ -30,23 +30,53 @@ runRule('no-unvalidated-model-output', rule, {
     `${TOOLS}export const ok = res.ok ? res.meta.tool : '';`,
   ],
   invalid: [
-    { code: `${AI}export const data: unknown = JSON.parse(result.text);`, errors: [{ messageId: 'parseWithoutSchema', data: { kind: 'model output', source: 'GenerateTextResult.text (ai)' }, line: 6, column: 30 }] },
+    {
+      code: `${AI}export const data: unknown = JSON.parse(result.text);`,
+      errors: [
+        { messageId: 'parseWithoutSchema', data: { kind: 'model output', source: 'GenerateTextResult.text (ai)' }, line: 6, column: 30 },
+      ],
+    },
     // Through destructuring, a const and a string method.
-    { code: `${AI}const { text } = result;\nconst body = text.trim();\nexport const data: unknown = JSON.parse(body);`, errors: [{ messageId: 'parseWithoutSchema', line: 8 }] },
-    { code: `${AI}const { text } = await generateText({ model, prompt: 'again' });\nexport const data: unknown = JSON.parse(text);`, errors: [{ messageId: 'parseWithoutSchema', line: 7 }] },
+    {
+      code: `${AI}const { text } = result;\nconst body = text.trim();\nexport const data: unknown = JSON.parse(body);`,
+      errors: [{ messageId: 'parseWithoutSchema', line: 8 }],
+    },
+    {
+      code: `${AI}const { text } = await generateText({ model, prompt: 'again' });\nexport const data: unknown = JSON.parse(text);`,
+      errors: [{ messageId: 'parseWithoutSchema', line: 7 }],
+    },
     // Tool results from the AI SDK, element by element.
-    { code: `${AI}for (const r of result.toolResults) { console.log(JSON.parse(String(r.output))); }`, errors: [{ messageId: 'parseWithoutSchema', data: { kind: 'tool result', source: 'GenerateTextResult.toolResults (ai)' } }] },
+    {
+      code: `${AI}for (const r of result.toolResults) { console.log(JSON.parse(String(r.output))); }`,
+      errors: [{ messageId: 'parseWithoutSchema', data: { kind: 'tool result', source: 'GenerateTextResult.toolResults (ai)' } }],
+    },
     // A const read by something other than a schema.
-    { code: `${AI}const raw = JSON.parse(result.text) as { id: string };\nexport const id = raw.id;`, errors: [{ messageId: 'parseWithoutSchema', line: 6 }] },
-    { code: `${AI}export const v: unknown = eval(result.text);`, errors: [{ messageId: 'evalOfModelOutput', data: { what: '`eval`', kind: 'model output', source: 'GenerateTextResult.text (ai)' } }] },
-    { code: `${AI}export const f = new Function('x', result.text);`, errors: [{ messageId: 'evalOfModelOutput', data: { what: '`new Function`', kind: 'model output', source: 'GenerateTextResult.text (ai)' } }] },
+    {
+      code: `${AI}const raw = JSON.parse(result.text) as { id: string };\nexport const id = raw.id;`,
+      errors: [{ messageId: 'parseWithoutSchema', line: 6 }],
+    },
+    {
+      code: `${AI}export const v: unknown = eval(result.text);`,
+      errors: [{ messageId: 'evalOfModelOutput', data: { what: '`eval`', kind: 'model output', source: 'GenerateTextResult.text (ai)' } }],
+    },
+    {
+      code: `${AI}export const f = new Function('x', result.text);`,
+      errors: [
+        { messageId: 'evalOfModelOutput', data: { what: '`new Function`', kind: 'model output', source: 'GenerateTextResult.text (ai)' } },
+      ],
+    },
     // Untyped access to a tool result: reported once, at the first property.
     {
       code: `${TOOLS}const v = (res.ok ? res.value : undefined) as any;\nexport const name: unknown = v.customer.name;`,
-      errors: [{ messageId: 'unvalidatedAccess', data: { kind: 'tool result', source: 'ToolResult.value (@charter/tools)' }, line: 5, column: 32 }],
+      errors: [
+        { messageId: 'unvalidatedAccess', data: { kind: 'tool result', source: 'ToolResult.value (@charter/tools)' }, line: 5, column: 32 },
+      ],
     },
     // @charter/agent's run output, and the provider's raw doGenerate content.
-    { code: `import type { RunResult } from '@charter/agent';\ndeclare const run: RunResult;\nexport const x: unknown = JSON.parse(run.output ?? '');`, errors: [{ messageId: 'parseWithoutSchema', data: { kind: 'model output', source: 'RunResult.output (@charter/agent)' } }] },
+    {
+      code: `import type { RunResult } from '@charter/agent';\ndeclare const run: RunResult;\nexport const x: unknown = JSON.parse(run.output ?? '');`,
+      errors: [{ messageId: 'parseWithoutSchema', data: { kind: 'model output', source: 'RunResult.output (@charter/agent)' } }],
+    },
     {
       code: `import type { LanguageModelV3 } from '@ai-sdk/provider';\ndeclare const m: LanguageModelV3;\nconst out = await m.doGenerate({ prompt: [] });\nfor (const part of out.content) { if (part.type === 'tool-call') console.log(JSON.parse(part.input)); }`,
       errors: [{ messageId: 'parseWithoutSchema', line: 4 }],

@@ -23,7 +23,10 @@ runRule('require-approval-for-irreversible', rule, {
     // A custom manifest file name.
     { code: tool("'close_ticket'"), filename: fixture('manifest-custom', 'file.ts'), options: [{ manifestFile: 'charter-agent.yaml' }] },
     // Look-alike defineTool from another module.
-    { code: `import { defineTool } from '../lookalike.js';\nexport const t = defineTool({ name: 'send_email', sideEffects: 'irreversible', execute: () => 1 });`, filename: gaps },
+    {
+      code: `import { defineTool } from '../lookalike.js';\nexport const t = defineTool({ name: 'send_email', sideEffects: 'irreversible', execute: () => 1 });`,
+      filename: gaps,
+    },
   ],
   invalid: [
     // `approval: never` and a missing approval, read leniently from a schema-invalid manifest.
@@ -31,11 +34,24 @@ runRule('require-approval-for-irreversible', rule, {
     { code: tool("'delete_account'"), filename: gaps, errors: [{ messageId: 'noApproval', line: 6 }] },
     { code: tool("'wire_money'"), filename: manifest, errors: [{ messageId: 'notDeclared', line: 6 }] },
     // A const name and an irreversible constant resolve statically.
-    { code: tool('NAME', 'EFFECT', `${TOOLS_IMPORT}const NAME = 'send_email';\nconst EFFECT = 'irreversible';\n`), filename: gaps, errors: [{ messageId: 'noApproval', line: 8 }] },
-    { code: tool("'refund_order'"), options: [{ requireManifest: true }], errors: [{ messageId: 'noManifest', data: { name: '"refund_order"', manifestFile: 'agent.yaml' } }] },
+    {
+      code: tool('NAME', 'EFFECT', `${TOOLS_IMPORT}const NAME = 'send_email';\nconst EFFECT = 'irreversible';\n`),
+      filename: gaps,
+      errors: [{ messageId: 'noApproval', line: 8 }],
+    },
+    {
+      code: tool("'refund_order'"),
+      options: [{ requireManifest: true }],
+      errors: [{ messageId: 'noManifest', data: { name: '"refund_order"', manifestFile: 'agent.yaml' } }],
+    },
     { code: tool('`tool_${Date.now()}`'), filename: manifest, errors: [{ messageId: 'dynamicName', line: 5, column: 9 }] },
     { code: tool("'refund_order'"), filename: fixture('manifest-broken', 'file.ts'), errors: [{ messageId: 'manifestUnreadable' }] },
     // With the custom manifest name, the default agent.yaml beside it is not used.
-    { code: tool("'refund_order'"), filename: manifest, options: [{ manifestFile: 'charter-agent.yaml', requireManifest: true }], errors: [{ messageId: 'noManifest' }] },
+    {
+      code: tool("'refund_order'"),
+      filename: manifest,
+      options: [{ manifestFile: 'charter-agent.yaml', requireManifest: true }],
+      errors: [{ messageId: 'noManifest' }],
+    },
   ],
 });

@@ -18,12 +18,25 @@ runRule('require-idempotency-key', rule, {
     `import { defineTool } from './lookalike.js';\nexport const t = defineTool({ name: 'x', sideEffects: 'irreversible', execute: () => 1 });`,
   ],
   invalid: [
-    { code: tool("'irreversible'"), errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'irreversible' }, line: 5, column: 81 }] },
-    { code: tool("'reversible'"), errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'reversible' } }] },
-    // A constant resolves to its literal; a value of type SideEffects may be anything, so a key is required.
-    { code: tool('EFFECT', '', `${TOOLS_IMPORT}const EFFECT = 'irreversible';\n`), errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'irreversible' } }] },
     {
-      code: tool('effect', '', `import { defineTool, type SideEffects } from '@charter/tools';\nimport { z } from 'zod';\ndeclare const effect: SideEffects;\n`),
+      code: tool("'irreversible'"),
+      errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'irreversible' }, line: 5, column: 81 }],
+    },
+    {
+      code: tool("'reversible'"),
+      errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'reversible' } }],
+    },
+    // A constant resolves to its literal; a value of type SideEffects may be anything, so a key is required.
+    {
+      code: tool('EFFECT', '', `${TOOLS_IMPORT}const EFFECT = 'irreversible';\n`),
+      errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'irreversible' } }],
+    },
+    {
+      code: tool(
+        'effect',
+        '',
+        `import { defineTool, type SideEffects } from '@charter/tools';\nimport { z } from 'zod';\ndeclare const effect: SideEffects;\n`,
+      ),
       errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'reversible | irreversible' } }],
     },
   ],

@@ -35,21 +35,54 @@ runRule('require-run-budget', rule, {
     `import { generateText, run } from './lookalike.js';\nexport const a = generateText({ tools: {} });\nexport const b = run({}, 'x', { maxTurns: null });`,
   ],
   invalid: [
-    { code: `${AI}export const r = generateText({ model, tools, prompt: 'hi' });`, errors: [{ messageId: 'noStopCondition', data: { callee: 'generateText' }, line: 5, column: 18 }] },
-    { code: `${AI}import * as ai from 'ai';\nexport const r = ai.streamText({ model, tools, prompt: 'hi' });`, errors: [{ messageId: 'noStopCondition', data: { callee: 'streamText' }, line: 6 }] },
-    { code: `${AI}const options = { model, tools, prompt: 'hi' };\nexport const r = generateText(options);`, errors: [{ messageId: 'noStopCondition', line: 6 }] },
-    { code: `${AI}export const r = generateText({ model, tools, stopWhen: stepCountIs(Infinity), prompt: 'hi' });`, errors: [{ messageId: 'unboundedStopCondition', data: { value: 'Infinity', max: '100' }, line: 5, column: 69 }] },
-    { code: `${AI}export const r = generateText({ model, tools, stopWhen: [stepCountIs(50)], prompt: 'hi' });`, options: [{ maxSteps: 25 }], errors: [{ messageId: 'unboundedStopCondition', data: { value: '50', max: '25' } }] },
-    { code: `${OA}export const r = run(agent, 'hi', { maxTurns: null });`, errors: [{ messageId: 'unboundedMaxTurns', data: { value: 'null', max: '100' }, line: 3, column: 47 }] },
-    { code: `${OA}export const r = new Runner().run(agent, 'hi', { maxTurns: Number.MAX_SAFE_INTEGER });`, errors: [{ messageId: 'unboundedMaxTurns' }] },
-    { code: `${OA}export const runner = new Runner({ maxTurns: Infinity });`, errors: [{ messageId: 'unboundedMaxTurns', data: { value: 'Infinity', max: '100' } }] },
+    {
+      code: `${AI}export const r = generateText({ model, tools, prompt: 'hi' });`,
+      errors: [{ messageId: 'noStopCondition', data: { callee: 'generateText' }, line: 5, column: 18 }],
+    },
+    {
+      code: `${AI}import * as ai from 'ai';\nexport const r = ai.streamText({ model, tools, prompt: 'hi' });`,
+      errors: [{ messageId: 'noStopCondition', data: { callee: 'streamText' }, line: 6 }],
+    },
+    {
+      code: `${AI}const options = { model, tools, prompt: 'hi' };\nexport const r = generateText(options);`,
+      errors: [{ messageId: 'noStopCondition', line: 6 }],
+    },
+    {
+      code: `${AI}export const r = generateText({ model, tools, stopWhen: stepCountIs(Infinity), prompt: 'hi' });`,
+      errors: [{ messageId: 'unboundedStopCondition', data: { value: 'Infinity', max: '100' }, line: 5, column: 69 }],
+    },
+    {
+      code: `${AI}export const r = generateText({ model, tools, stopWhen: [stepCountIs(50)], prompt: 'hi' });`,
+      options: [{ maxSteps: 25 }],
+      errors: [{ messageId: 'unboundedStopCondition', data: { value: '50', max: '25' } }],
+    },
+    {
+      code: `${OA}export const r = run(agent, 'hi', { maxTurns: null });`,
+      errors: [{ messageId: 'unboundedMaxTurns', data: { value: 'null', max: '100' }, line: 3, column: 47 }],
+    },
+    {
+      code: `${OA}export const r = new Runner().run(agent, 'hi', { maxTurns: Number.MAX_SAFE_INTEGER });`,
+      errors: [{ messageId: 'unboundedMaxTurns' }],
+    },
+    {
+      code: `${OA}export const runner = new Runner({ maxTurns: Infinity });`,
+      errors: [{ messageId: 'unboundedMaxTurns', data: { value: 'Infinity', max: '100' } }],
+    },
     // The manifest beside the code has maxSteps but no maxCostUsd.
-    { code: `${CA}export const a = createAgent({ ...rest, manifest });`, filename: fixture('manifest-gaps', 'file.ts'), errors: [{ messageId: 'missingAgentBudget', line: 5, column: 18 }] },
+    {
+      code: `${CA}export const a = createAgent({ ...rest, manifest });`,
+      filename: fixture('manifest-gaps', 'file.ts'),
+      errors: [{ messageId: 'missingAgentBudget', line: 5, column: 18 }],
+    },
     {
       code: `${CA}export const a = createAgent({ ...rest, manifest: { ...manifest, spec: { ...manifest.spec, budgets: { maxSteps: Infinity, maxTokens: 1, timeoutMs: 1, maxCostUsd: 1 } } } });`,
       errors: [{ messageId: 'missingAgentBudget', data: { missing: 'step (maxSteps)', manifest: 'the inline manifest' } }],
     },
-    { code: `${CA}export const a = createAgent({ ...rest, manifest });`, filename: fixture('manifest-broken', 'file.ts'), errors: [{ messageId: 'manifestUnreadable' }] },
+    {
+      code: `${CA}export const a = createAgent({ ...rest, manifest });`,
+      filename: fixture('manifest-broken', 'file.ts'),
+      errors: [{ messageId: 'manifestUnreadable' }],
+    },
     {
       code: `${CA}export const a = createAgent({ ...rest, manifest: { ...manifest, spec: { ...manifest.spec, budgets: { maxSteps: 5, maxTokens: 1, timeoutMs: 1 } } } as AgentManifest });`,
       errors: [{ messageId: 'missingAgentBudget', data: { missing: 'cost (maxCostUsd)', manifest: 'the inline manifest' } }],

@@ -23,12 +23,27 @@ runRule('require-tool-timeout', rule, {
   invalid: [
     { code: tool(''), errors: [{ messageId: 'missingTimeout', data: { name: '"lookup_order"' }, line: 4, column: 29 }] },
     // An import alias and a namespace import are still Charter's defineTool.
-    { code: tool('', "import { defineTool as dt } from '@charter/tools';\nimport { z } from 'zod';\n", 'dt'), errors: [{ messageId: 'missingTimeout', line: 4 }] },
-    { code: tool('', "import * as tools from '@charter/tools';\nimport { z } from 'zod';\n", 'tools.defineTool'), errors: [{ messageId: 'missingTimeout', line: 4 }] },
-    { code: tool(' timeoutMs: Infinity,'), errors: [{ messageId: 'unboundedTimeout', data: { name: '"lookup_order"', value: 'Infinity', maxMs: '3600000' }, line: 6, column: 90 }] },
+    {
+      code: tool('', "import { defineTool as dt } from '@charter/tools';\nimport { z } from 'zod';\n", 'dt'),
+      errors: [{ messageId: 'missingTimeout', line: 4 }],
+    },
+    {
+      code: tool('', "import * as tools from '@charter/tools';\nimport { z } from 'zod';\n", 'tools.defineTool'),
+      errors: [{ messageId: 'missingTimeout', line: 4 }],
+    },
+    {
+      code: tool(' timeoutMs: Infinity,'),
+      errors: [
+        { messageId: 'unboundedTimeout', data: { name: '"lookup_order"', value: 'Infinity', maxMs: '3600000' }, line: 6, column: 90 },
+      ],
+    },
     { code: tool(' timeoutMs: Number.POSITIVE_INFINITY,'), errors: [{ messageId: 'unboundedTimeout' }] },
     { code: tool(' timeoutMs: 0,'), errors: [{ messageId: 'unboundedTimeout' }] },
-    { code: tool(' timeoutMs: 120_000,'), options: [{ maxMs: 60_000 }], errors: [{ messageId: 'unboundedTimeout', data: { name: '"lookup_order"', value: '120000', maxMs: '60000' } }] },
+    {
+      code: tool(' timeoutMs: 120_000,'),
+      options: [{ maxMs: 60_000 }],
+      errors: [{ messageId: 'unboundedTimeout', data: { name: '"lookup_order"', value: '120000', maxMs: '60000' } }],
+    },
     // A definition held in a const is read through the const.
     {
       code: `${TOOLS_IMPORT}const def = { name: 'a', version: '1.0.0', description: 'd', sideEffects: 'none' as const, input: z.object({}), output: z.object({}), execute: () => ({}) };\nexport const t = defineTool(def);`,

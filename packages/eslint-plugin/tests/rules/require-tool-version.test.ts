@@ -20,11 +20,26 @@ runRule('require-tool-version', rule, {
   ],
   invalid: [
     { code: tool(''), errors: [{ messageId: 'missingVersion', data: { name: '"lookup_order"' }, line: 4, column: 29 }] },
-    { code: tool(" version: '1.0',"), errors: [{ messageId: 'invalidSemver', data: { name: '"lookup_order"', version: '1.0' }, line: 5, column: 34 }] },
+    {
+      code: tool(" version: '1.0',"),
+      errors: [{ messageId: 'invalidSemver', data: { name: '"lookup_order"', version: '1.0' }, line: 5, column: 34 }],
+    },
     { code: tool(" version: 'v1.0.0',"), errors: [{ messageId: 'invalidSemver', data: { name: '"lookup_order"', version: 'v1.0.0' } }] },
     { code: tool(" version: ' 1.0.0',"), errors: [{ messageId: 'invalidSemver' }] },
-    { code: tool(' version: `${MAJOR}.0.0`,', `${TOOLS_IMPORT}let MAJOR = 1;\nMAJOR++;\n`), errors: [{ messageId: 'notLiteral', line: 7 }] },
-    { code: tool(' version: pkg.version,', `${TOOLS_IMPORT}declare const pkg: { version: string };\n`), errors: [{ messageId: 'notLiteral', data: { name: '"lookup_order"' } }] },
-    { code: tool(" version: 'one',", "import { defineTool as make } from '@charter/tools';\nimport { z } from 'zod';\nconst defineTool = make;\n"), errors: [{ messageId: 'invalidSemver' }] },
+    {
+      code: tool(' version: `${MAJOR}.0.0`,', `${TOOLS_IMPORT}let MAJOR = 1;\nMAJOR++;\n`),
+      errors: [{ messageId: 'notLiteral', line: 7 }],
+    },
+    {
+      code: tool(' version: pkg.version,', `${TOOLS_IMPORT}declare const pkg: { version: string };\n`),
+      errors: [{ messageId: 'notLiteral', data: { name: '"lookup_order"' } }],
+    },
+    {
+      code: tool(
+        " version: 'one',",
+        "import { defineTool as make } from '@charter/tools';\nimport { z } from 'zod';\nconst defineTool = make;\n",
+      ),
+      errors: [{ messageId: 'invalidSemver' }],
+    },
   ],
 });

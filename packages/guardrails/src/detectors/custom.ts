@@ -54,7 +54,8 @@ export function unsafePatternReason(source: string): string | undefined {
       if (lastGroupHadQuantifier) markQuantifier();
       i++;
       const after = source[i];
-      if (lastGroupHadQuantifier && (after === '*' || after === '+' || after === '?' || after === '{')) return 'a quantified group contains a quantifier (nested quantifiers)';
+      if (lastGroupHadQuantifier && (after === '*' || after === '+' || after === '?' || after === '{'))
+        return 'a quantified group contains a quantifier (nested quantifiers)';
       continue;
     }
     if (char === '*' || char === '+') return `unbounded quantifier "${char}": use a bounded repeat such as {1,64}`;
@@ -81,13 +82,20 @@ export function unsafePatternReason(source: string): string | undefined {
 export function compileCustomPattern(spec: CustomPatternSpec): EntityMatcher {
   const reason = unsafePatternReason(spec.pattern);
   if (reason !== undefined) {
-    throw new GuardrailError(GuardrailErrorCode.UnsafePattern, `custom pattern for ${spec.entity} (${JSON.stringify(spec.pattern)}) is rejected: ${reason}`);
+    throw new GuardrailError(
+      GuardrailErrorCode.UnsafePattern,
+      `custom pattern for ${spec.entity} (${JSON.stringify(spec.pattern)}) is rejected: ${reason}`,
+    );
   }
   let regex: RegExp;
   try {
     regex = new RegExp(spec.pattern, spec.caseInsensitive === true ? 'gi' : 'g');
   } catch (error) {
-    throw new GuardrailError(GuardrailErrorCode.UnsafePattern, `custom pattern for ${spec.entity} is not a valid regular expression: ${(error as Error).message}`, { cause: error });
+    throw new GuardrailError(
+      GuardrailErrorCode.UnsafePattern,
+      `custom pattern for ${spec.entity} is not a valid regular expression: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const keywords = (spec.keywords ?? []).map((keyword) => keyword.toLowerCase());
   return {
@@ -110,7 +118,9 @@ const WORD = /\w/;
 
 /** Builds case-insensitive whole-word alternations of literal terms, longest first, 200 terms a regex. */
 export function literalAlternations(terms: readonly string[]): RegExp[] {
-  const unique = [...new Set(terms.map((term) => term.trim()).filter((term) => term.length > 0))].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const unique = [...new Set(terms.map((term) => term.trim()).filter((term) => term.length > 0))].sort(
+    (a, b) => b.length - a.length || (a < b ? -1 : 1),
+  );
   const regexes: RegExp[] = [];
   for (let i = 0; i < unique.length; i += 200) {
     const body = unique
@@ -135,7 +145,9 @@ export function compileDictionary(spec: DictionarySpec): EntityMatcher {
   const regexes = literalAlternations(spec.terms);
   return {
     scan(view, emit) {
-      scanLiterals(regexes, view.text, (start, end) => { emit(start, end, spec.entity); });
+      scanLiterals(regexes, view.text, (start, end) => {
+        emit(start, end, spec.entity);
+      });
     },
   };
 }

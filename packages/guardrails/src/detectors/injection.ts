@@ -11,7 +11,8 @@ export type { InjectionRule, InjectionSignal } from './injection-rules.js';
 // Zero-width characters, bidi controls and Unicode tag characters (U+E0000-E007F as surrogate pairs).
 // eslint-disable-next-line no-misleading-character-class -- the zero-width joiner is listed on purpose: it is what we look for
 const HIDDEN = /[\u200B\u200C\u200D\u2060\u2061\u2062\u2063\u2064\uFEFF\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F]/g;
-const HTML_COMMENT_BODY = /\b(?:ignore|instructions?|assistant|system|you\s{1,3}must|do\s{1,3}not\s{1,3}(?:tell|mention|reveal)|tool|call|send|email|ai|model)\b/i;
+const HTML_COMMENT_BODY =
+  /\b(?:ignore|instructions?|assistant|system|you\s{1,3}must|do\s{1,3}not\s{1,3}(?:tell|mention|reveal)|tool|call|send|email|ai|model)\b/i;
 // Neither the alt text nor the URL may contain another `![`, so no scan crosses the next start: linear.
 const MARKDOWN_IMAGE = /!\[[^[\]\n]{0,256}\]\(\s{0,4}(?:https?:)?\/\/[^\s!)]{1,2048}\)/g;
 const BASE64_ALPHABET = new Uint8Array(128);
@@ -76,7 +77,11 @@ export function decodeRun(run: string): string | undefined {
   const slice = run.length > 8192 ? run.slice(0, 8192) : run;
   let decoded: string;
   if (slice.length % 2 === 0 && HEX_ONLY.test(slice)) decoded = Buffer.from(slice, 'hex').toString('utf8');
-  else decoded = Buffer.from(slice.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/')), 'base64').toString('utf8');
+  else
+    decoded = Buffer.from(
+      slice.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/')),
+      'base64',
+    ).toString('utf8');
   if (decoded.length === 0) return undefined;
   let printable = 0;
   for (let i = 0; i < decoded.length; i++) {
@@ -89,7 +94,11 @@ export function decodeRun(run: string): string | undefined {
 /** Compiles the prompt-injection detector: phrase rules, hidden content, exfiltration images, encoded payloads. */
 export function compileInjection(options: InjectionOptions): Detector {
   const prefix = options.id ?? 'injection';
-  const compiled: CompiledInjectionRule[] = injectionRules.map((rule, i) => ({ rule, regex: new RegExp(rule.regex.source, rule.regex.flags), payload: INJECTION_BASE + i }));
+  const compiled: CompiledInjectionRule[] = injectionRules.map((rule, i) => ({
+    rule,
+    regex: new RegExp(rule.regex.source, rule.regex.flags),
+    payload: INJECTION_BASE + i,
+  }));
   const keywords = builtinKeywords();
 
   const phraseSignals = (view: TextView, out: Signal[], offset: number, end: number): void => {
@@ -154,10 +163,24 @@ export function compileInjection(options: InjectionOptions): Detector {
         const low = text.charCodeAt(i + 1);
         if (text.charCodeAt(i) === 0xdb40 && low >= 0xdc20 && low <= 0xdc7e) hidden += String.fromCharCode(low - 0xdc00);
       }
-      out.push({ ruleId: `${prefix}.hidden-unicode`, signal: 'hidden-unicode', weight: 0.8, start: tagStart, end: tagEnd, message: `${tags} invisible Unicode tag characters${hidden ? ` spelling "${hidden}"` : ''}` });
+      out.push({
+        ruleId: `${prefix}.hidden-unicode`,
+        signal: 'hidden-unicode',
+        weight: 0.8,
+        start: tagStart,
+        end: tagEnd,
+        message: `${tags} invisible Unicode tag characters${hidden ? ` spelling "${hidden}"` : ''}`,
+      });
     }
     if (invisible > 0) {
-      out.push({ ruleId: `${prefix}.hidden-unicode`, signal: 'hidden-unicode', weight: invisible >= 3 ? 0.5 : 0.3, start: invisibleStart, end: invisibleEnd, message: `${invisible} zero-width or bidi control characters` });
+      out.push({
+        ruleId: `${prefix}.hidden-unicode`,
+        signal: 'hidden-unicode',
+        weight: invisible >= 3 ? 0.5 : 0.3,
+        start: invisibleStart,
+        end: invisibleEnd,
+        message: `${invisible} zero-width or bidi control characters`,
+      });
     }
   };
 
@@ -170,7 +193,14 @@ export function compileInjection(options: InjectionOptions): Detector {
       const body = text.slice(open + 4, Math.min(end, open + 2048));
       if (HTML_COMMENT_BODY.test(body)) {
         found++;
-        out.push({ ruleId: `${prefix}.html-comment`, signal: 'html-comment', weight: 0.5, start: open, end, message: 'HTML comment carrying instructions' });
+        out.push({
+          ruleId: `${prefix}.html-comment`,
+          signal: 'html-comment',
+          weight: 0.5,
+          start: open,
+          end,
+          message: 'HTML comment carrying instructions',
+        });
       }
       open = close === -1 ? -1 : text.indexOf('<!--', end);
     }
@@ -185,9 +215,21 @@ export function compileInjection(options: InjectionOptions): Detector {
       const query = url.indexOf('?');
       const carriesData =
         /[{$]|%7B|%24/i.test(url) ||
-        (query !== -1 && url.slice(query + 1).split('&').some((pair) => pair.slice(pair.indexOf('=') + 1).length >= 12)) ||
+        (query !== -1 &&
+          url
+            .slice(query + 1)
+            .split('&')
+            .some((pair) => pair.slice(pair.indexOf('=') + 1).length >= 12)) ||
         url.split('/').some((segment) => segment.length >= 40);
-      if (carriesData) out.push({ ruleId: `${prefix}.markdown-image-exfiltration`, signal: 'markdown-image-exfiltration', weight: 0.6, start: match.index, end: match.index + match[0].length, message: 'markdown image whose URL carries data' });
+      if (carriesData)
+        out.push({
+          ruleId: `${prefix}.markdown-image-exfiltration`,
+          signal: 'markdown-image-exfiltration',
+          weight: 0.6,
+          start: match.index,
+          end: match.index + match[0].length,
+          message: 'markdown image whose URL carries data',
+        });
     }
   };
 
@@ -199,7 +241,14 @@ export function compileInjection(options: InjectionOptions): Detector {
       phraseSignals(new TextView(decoded), inner, start, end);
       const strongest = inner.reduce((best, s) => (s.weight > best ? s.weight : best), 0);
       if (strongest > 0) {
-        out.push({ ruleId: `${prefix}.encoded-payload`, signal: 'encoded-payload', weight: Math.max(0.8, strongest), start, end, message: `encoded text decodes to instructions (${inner[0]?.signal ?? ''})` });
+        out.push({
+          ruleId: `${prefix}.encoded-payload`,
+          signal: 'encoded-payload',
+          weight: Math.max(0.8, strongest),
+          start,
+          end,
+          message: `encoded text decodes to instructions (${inner[0]?.signal ?? ''})`,
+        });
       }
     }
   };
@@ -219,7 +268,15 @@ export function compileInjection(options: InjectionOptions): Detector {
       const score = injectionScore(signals);
       if (score < options.threshold) return;
       for (const signal of signals) {
-        sink({ ruleId: signal.ruleId, severity: score >= 0.8 ? 'critical' : 'high', start: signal.start, end: signal.end, message: signal.message, score, redaction: 'remove' });
+        sink({
+          ruleId: signal.ruleId,
+          severity: score >= 0.8 ? 'critical' : 'high',
+          start: signal.start,
+          end: signal.end,
+          message: signal.message,
+          score,
+          redaction: 'remove',
+        });
       }
     },
   };

@@ -24,7 +24,12 @@ function previousPrefilter(entries: readonly Entry[], lower: string): number[] {
   const byKeyword = new Map<string, number[]>();
   for (const [keyword, payload] of entries) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), payload]);
   const keywords = [...byKeyword.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  const closure = new Map(keywords.map((keyword) => [keyword, keywords.filter((other) => keyword.includes(other)).flatMap((other) => byKeyword.get(other) ?? [])]));
+  const closure = new Map(
+    keywords.map((keyword) => [
+      keyword,
+      keywords.filter((other) => keyword.includes(other)).flatMap((other) => byKeyword.get(other) ?? []),
+    ]),
+  );
   const advance = new Map<string, number>();
   for (const keyword of keywords) {
     let step = keyword.length;
@@ -113,12 +118,22 @@ describe('KeywordScanner', () => {
   // Text built from keyword pieces, case changes, separators and non-ASCII characters, so keywords
   // occur often, overlap, and are cut short.
   const pieces = fc.oneof(
-    fc.constantFrom(...builtinEntries.map(([keyword]) => keyword)).chain((keyword) => fc.tuple(fc.nat(keyword.length), fc.nat(keyword.length)).map(([a, b]) => keyword.slice(Math.min(a, b), Math.max(a, b) + 1))),
+    fc
+      .constantFrom(...builtinEntries.map(([keyword]) => keyword))
+      .chain((keyword) =>
+        fc.tuple(fc.nat(keyword.length), fc.nat(keyword.length)).map(([a, b]) => keyword.slice(Math.min(a, b), Math.max(a, b) + 1)),
+      ),
     fc.constantFrom(...builtinEntries.map(([keyword]) => keyword)),
     fc.string({ maxLength: 6 }),
     fc.constantFrom(' ', '_', '-', '.', ':', '@', '$', '=', '~', 'İ', 'K', 'Σ', '\u200b', 'ИГНОРИРУЙ', '忽'),
   );
-  const text = fc.array(pieces, { maxLength: 40 }).chain((parts) => fc.array(fc.boolean(), { minLength: parts.length, maxLength: parts.length }).map((upper) => parts.map((part, i) => (upper[i] ? part.toUpperCase() : part)).join('')));
+  const text = fc
+    .array(pieces, { maxLength: 40 })
+    .chain((parts) =>
+      fc
+        .array(fc.boolean(), { minLength: parts.length, maxLength: parts.length })
+        .map((upper) => parts.map((part, i) => (upper[i] ? part.toUpperCase() : part)).join('')),
+    );
 
   it('finds exactly the keywords the previous alternation-regex prefilter found (random text)', () => {
     fc.assert(
@@ -159,10 +174,14 @@ describe('KeywordScanner', () => {
   it('agrees with the ground truth for random keyword sets (random automata)', () => {
     const keyword = fc.stringMatching(/^[ab_]{1,5}$/);
     fc.assert(
-      fc.property(fc.array(fc.tuple(keyword, fc.nat(7)), { minLength: 1, maxLength: 12 }), fc.stringMatching(/^[abc_]{0,60}$/), (entries, haystack) => {
-        const scanner = new KeywordScanner(entries);
-        expect(present(scanner.find(haystack))).toEqual(truth(entries, haystack));
-      }),
+      fc.property(
+        fc.array(fc.tuple(keyword, fc.nat(7)), { minLength: 1, maxLength: 12 }),
+        fc.stringMatching(/^[abc_]{0,60}$/),
+        (entries, haystack) => {
+          const scanner = new KeywordScanner(entries);
+          expect(present(scanner.find(haystack))).toEqual(truth(entries, haystack));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -3,7 +3,11 @@ import type { Detector, ScanExtra, Sink, TextView } from './common.js';
 import { literalAlternations, scanLiterals } from './custom.js';
 
 /** Topic and keyword deny-lists: whole-word, case-insensitive literal matches, one rule id per list. */
-export function compileKeywords(options: { action: GuardrailAction; lists: readonly { id: string; terms: readonly string[] }[]; id?: string | undefined }): Detector {
+export function compileKeywords(options: {
+  action: GuardrailAction;
+  lists: readonly { id: string; terms: readonly string[] }[];
+  id?: string | undefined;
+}): Detector {
   const prefix = options.id ?? 'keywords';
   const lists = options.lists.map((list) => ({ id: list.id, regexes: literalAlternations(list.terms) }));
   return {
@@ -13,7 +17,15 @@ export function compileKeywords(options: { action: GuardrailAction; lists: reado
       const text = view.text;
       for (const list of lists) {
         scanLiterals(list.regexes, text, (start, end) => {
-          sink({ ruleId: `${prefix}.${list.id}`, entity: list.id.toUpperCase().replaceAll('-', '_'), severity: 'medium', start, end, message: `term "${text.slice(start, end)}" is on the "${list.id}" list`, redaction: 'mask' });
+          sink({
+            ruleId: `${prefix}.${list.id}`,
+            entity: list.id.toUpperCase().replaceAll('-', '_'),
+            severity: 'medium',
+            start,
+            end,
+            message: `term "${text.slice(start, end)}" is on the "${list.id}" list`,
+            redaction: 'mask',
+          });
         });
       }
     },
@@ -27,7 +39,14 @@ export function compileCanary(options: { action: GuardrailAction; tokens: readon
   const check = (text: string, token: string, sink: Sink): void => {
     let at = text.indexOf(token);
     while (at !== -1) {
-      sink({ ruleId: `${prefix}.leak`, severity: 'critical', start: at, end: at + token.length, message: 'a canary token from the system prompt appears: the system prompt is leaking', redaction: 'mask' });
+      sink({
+        ruleId: `${prefix}.leak`,
+        severity: 'critical',
+        start: at,
+        end: at + token.length,
+        message: 'a canary token from the system prompt appears: the system prompt is leaking',
+        redaction: 'mask',
+      });
       at = text.indexOf(token, at + token.length);
     }
   };
@@ -50,7 +69,14 @@ export function compileLength(options: { action: GuardrailAction; maxChars: numb
     scan(view: TextView, sink: Sink): void {
       const length = view.text.length;
       if (length > options.maxChars) {
-        sink({ ruleId: `${prefix}.max`, severity: 'low', start: options.maxChars, end: length, message: `text is ${length} characters, more than the limit of ${options.maxChars}`, redaction: 'remove' });
+        sink({
+          ruleId: `${prefix}.max`,
+          severity: 'low',
+          start: options.maxChars,
+          end: length,
+          message: `text is ${length} characters, more than the limit of ${options.maxChars}`,
+          redaction: 'remove',
+        });
       }
     },
   };

@@ -15,11 +15,39 @@ const only = (entity: string, texts: readonly string[]) => texts.map((value) => 
 describe('pii detector: true positives', () => {
   it.each([
     ...only('EMAIL', ['ana.lopez@example.org', 'j+tag@sub.mail.example.co.uk', "o'brien@example.ie".slice(2)]),
-    ...only('PHONE', ['+44 20 7946 0958', '+14155550132', '(415) 555-0132', '415-555-0132', '415.555.0132', '+49 30 901820', '020 7946 0958', '01 23 45 67 89', '+33 1 23 45 67 89']),
-    ...only('CREDIT_CARD', ['4111 1111 1111 1111', '4111-1111-1111-1111', '5555555555554444', '378282246310005', '6011 1111 1111 1117', '3530111333300000']),
-    ...only('IBAN', ['DE89 3704 0044 0532 0130 00', 'GB82WEST12345698765432', 'FR14 2004 1010 0505 0001 3M02 606', 'NL91 ABNA 0417 1643 00']),
+    ...only('PHONE', [
+      '+44 20 7946 0958',
+      '+14155550132',
+      '(415) 555-0132',
+      '415-555-0132',
+      '415.555.0132',
+      '+49 30 901820',
+      '020 7946 0958',
+      '01 23 45 67 89',
+      '+33 1 23 45 67 89',
+    ]),
+    ...only('CREDIT_CARD', [
+      '4111 1111 1111 1111',
+      '4111-1111-1111-1111',
+      '5555555555554444',
+      '378282246310005',
+      '6011 1111 1111 1117',
+      '3530111333300000',
+    ]),
+    ...only('IBAN', [
+      'DE89 3704 0044 0532 0130 00',
+      'GB82WEST12345698765432',
+      'FR14 2004 1010 0505 0001 3M02 606',
+      'NL91 ABNA 0417 1643 00',
+    ]),
     ...only('US_SSN', ['123-45-6789', '234 56 7890']),
-    ...only('IP_ADDRESS', ['192.168.10.4', '8.8.8.8', '2001:db8::8a2e:370:7334', 'fe80::1ff:fe23:4567:890a', '2001:0db8:85a3:0000:0000:8a2e:0370:7334']),
+    ...only('IP_ADDRESS', [
+      '192.168.10.4',
+      '8.8.8.8',
+      '2001:db8::8a2e:370:7334',
+      'fe80::1ff:fe23:4567:890a',
+      '2001:0db8:85a3:0000:0000:8a2e:0370:7334',
+    ]),
   ])('%s: %s', (entity, value) => {
     expect(found(`before ${value} after`)).toEqual([{ entity, text: value }]);
   });
@@ -40,7 +68,11 @@ describe('pii detector: true positives', () => {
 
   it('finds every entity in one text, in order of kind', () => {
     const text = 'Mail ana@example.org, card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, from 10.0.0.1';
-    expect(found(text).map((hit) => hit.entity).sort()).toEqual(['CREDIT_CARD', 'EMAIL', 'IBAN', 'IP_ADDRESS']);
+    expect(
+      found(text)
+        .map((hit) => hit.entity)
+        .sort(),
+    ).toEqual(['CREDIT_CARD', 'EMAIL', 'IBAN', 'IP_ADDRESS']);
   });
 });
 
@@ -110,6 +142,8 @@ describe('pii options', () => {
     expect(unsafePatternReason('a{1,999}')).toMatch(/above 256/);
     expect(unsafePatternReason('EMP-\\d{6}')).toBeUndefined();
     expect(unsafePatternReason('[*+]{1,4}ID')).toBeUndefined();
-    expect(() => compilePii({ action: 'redact', redaction: 'mask', patterns: [{ entity: 'X', pattern: '.*secret' }] })).toThrow(expect.objectContaining({ code: 'GUARDRAILS_UNSAFE_PATTERN' }) as Error);
+    expect(() => compilePii({ action: 'redact', redaction: 'mask', patterns: [{ entity: 'X', pattern: '.*secret' }] })).toThrow(
+      expect.objectContaining({ code: 'GUARDRAILS_UNSAFE_PATTERN' }) as Error,
+    );
   });
 });

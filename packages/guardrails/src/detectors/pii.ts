@@ -319,7 +319,8 @@ export function compilePii(options: PiiOptions): Detector {
       if (isAlnum(prev) && !isDigit(prev)) {
         // Glued to a word (an id such as "A1001"): skip that token. After an IBAN-like head ("DE89")
         // skip the groups that follow too: they are the account number, not a phone number.
-        const ibanHead = start >= 2 && (start === 2 || !isAlnum(text.charCodeAt(start - 3))) && /^[A-Z]{2}\d{2} /.test(text.slice(start - 2, start + 3));
+        const ibanHead =
+          start >= 2 && (start === 2 || !isAlnum(text.charCodeAt(start - 3))) && /^[A-Z]{2}\d{2} /.test(text.slice(start - 2, start + 3));
         if (ibanHead) continue;
         while (start < end && isDigit(text.charCodeAt(start))) start++;
         while (start < end && !isDigit(text.charCodeAt(start)) && text.charCodeAt(start) !== 40 && text.charCodeAt(start) !== 43) start++;
@@ -386,13 +387,37 @@ export function compilePii(options: PiiOptions): Detector {
       }
       if (enabled.has('IBAN')) scanIban(text, sink, claimed);
       if (wantsDigits) scanDigits(text, sink, claimed);
-      if (enabled.has('IP_ADDRESS')) scanIpv6(text, (start, end) => { sink(hit('IP_ADDRESS', start, end)); });
-      for (const custom of customs) custom.scan(view, (start, end, entity) => {
-        sink({ ruleId: `${prefix}.custom.${entity.toLowerCase()}`, entity, severity: 'medium', start, end, message: `${entity} found`, redaction });
-      });
+      if (enabled.has('IP_ADDRESS'))
+        scanIpv6(text, (start, end) => {
+          sink(hit('IP_ADDRESS', start, end));
+        });
+      for (const custom of customs)
+        custom.scan(view, (start, end, entity) => {
+          sink({
+            ruleId: `${prefix}.custom.${entity.toLowerCase()}`,
+            entity,
+            severity: 'medium',
+            start,
+            end,
+            message: `${entity} found`,
+            redaction,
+          });
+        });
     },
   };
 }
 
 /** Internal patterns, exported for the linear-time test. */
-export const piiPatterns: readonly RegExp[] = [DIGIT, IBAN_CANDIDATE, IPV4, SSN_FORMAT, NANP, TRUNK_NATIONAL, CARD_GROUPS, PHONE_CONTEXT, SSN_CONTEXT, VERSION_CONTEXT, TLD];
+export const piiPatterns: readonly RegExp[] = [
+  DIGIT,
+  IBAN_CANDIDATE,
+  IPV4,
+  SSN_FORMAT,
+  NANP,
+  TRUNK_NATIONAL,
+  CARD_GROUPS,
+  PHONE_CONTEXT,
+  SSN_CONTEXT,
+  VERSION_CONTEXT,
+  TLD,
+];

@@ -17,7 +17,10 @@ describe('secret rules', () => {
     for (const rule of secretRules) {
       expect(rule.description.length, rule.id).toBeGreaterThan(5);
       expect(rule.keywords.length, rule.id).toBeGreaterThan(0);
-      expect(rule.keywords.every((keyword) => keyword === keyword.toLowerCase()), rule.id).toBe(true);
+      expect(
+        rule.keywords.every((keyword) => keyword === keyword.toLowerCase()),
+        rule.id,
+      ).toBe(true);
       expect(rule.regex.global, rule.id).toBe(true);
     }
   });
@@ -35,9 +38,18 @@ describe('secret rules', () => {
     it('detects every true positive (rule alone and in the full detector) and a keyword is present', () => {
       for (const text of fixture?.tp ?? []) {
         expect(new RegExp(rule.regex.source, rule.regex.flags).test(text), `${id} regex on ${text}`).toBe(true);
-        expect(rule.keywords.some((keyword) => text.toLowerCase().includes(keyword)), `${id} keyword in ${text}`).toBe(true);
-        expect(scan(text, [id]).map((hit) => hit.ruleId), text).toContain(`secrets.${id}`);
-        expect(scan(text).map((hit) => hit.ruleId), text).toContain(`secrets.${id}`);
+        expect(
+          rule.keywords.some((keyword) => text.toLowerCase().includes(keyword)),
+          `${id} keyword in ${text}`,
+        ).toBe(true);
+        expect(
+          scan(text, [id]).map((hit) => hit.ruleId),
+          text,
+        ).toContain(`secrets.${id}`);
+        expect(
+          scan(text).map((hit) => hit.ruleId),
+          text,
+        ).toContain(`secrets.${id}`);
       }
     });
     it('matches no false positive', () => {
@@ -58,6 +70,8 @@ describe('secret rules', () => {
   });
 
   it('rejects unknown rule ids with a typed error', () => {
-    expect(() => compileSecrets({ action: 'deny', redaction: 'mask', minEntropy: 3, rules: ['nope'] })).toThrow(/unknown secrets rule "nope"/);
+    expect(() => compileSecrets({ action: 'deny', redaction: 'mask', minEntropy: 3, rules: ['nope'] })).toThrow(
+      /unknown secrets rule "nope"/,
+    );
   });
 });

@@ -9,7 +9,8 @@ export { secretRules } from './secret-rules.js';
 export type { SecretRule } from './secret-rules.js';
 
 // Values that are obviously placeholders, not credentials.
-const PLACEHOLDER = /example|x{6}|\*{4}|changeme|placeholder|dummy|redacted|your[_-]|\$\{|\{\{|<[a-z]|process\.env|os\.environ|insert|sample|fake|test1234|1234567890|abcdefgh/i;
+const PLACEHOLDER =
+  /example|x{6}|\*{4}|changeme|placeholder|dummy|redacted|your[_-]|\$\{|\{\{|<[a-z]|process\.env|os\.environ|insert|sample|fake|test1234|1234567890|abcdefgh/i;
 
 export interface SecretsOptions {
   readonly action: GuardrailAction;
@@ -31,13 +32,15 @@ interface CompiledRule {
 export function compileSecrets(options: SecretsOptions): Detector {
   const known = new Set(secretRules.map((r) => r.id));
   for (const id of [...(options.rules ?? []), ...(options.exclude ?? [])]) {
-    if (!known.has(id)) throw new GuardrailError(GuardrailErrorCode.UnknownRule, `unknown secrets rule "${id}": known rules are ${[...known].join(', ')}`);
+    if (!known.has(id))
+      throw new GuardrailError(GuardrailErrorCode.UnknownRule, `unknown secrets rule "${id}": known rules are ${[...known].join(', ')}`);
   }
   const only = options.rules ? new Set(options.rules) : undefined;
   const excluded = new Set(options.exclude ?? []);
   const compiled: CompiledRule[] = [];
   secretRules.forEach((r, i) => {
-    if ((only ? only.has(r.id) : true) && !excluded.has(r.id)) compiled.push({ rule: r, regex: new RegExp(r.regex.source, r.regex.flags), payload: SECRET_BASE + i });
+    if ((only ? only.has(r.id) : true) && !excluded.has(r.id))
+      compiled.push({ rule: r, regex: new RegExp(r.regex.source, r.regex.flags), payload: SECRET_BASE + i });
   });
   const keywords = builtinKeywords();
   const prefix = options.id ?? 'secrets';

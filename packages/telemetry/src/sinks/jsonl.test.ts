@@ -85,9 +85,13 @@ describe('createJsonlSink', () => {
     const sink = createJsonlSink({ path });
     sink.close();
     const telemetry = createTelemetry({ agent: 'a', sinks: [sink] });
-    expect(() => telemetry.emit({ type: 'step', runId: 'r', step: 0, phase: 'act' })).toThrow(expect.objectContaining({ cause: expect.objectContaining({ code: TelemetryErrorCode.SinkClosed }) }));
+    expect(() => telemetry.emit({ type: 'step', runId: 'r', step: 0, phase: 'act' })).toThrow(
+      expect.objectContaining({ cause: expect.objectContaining({ code: TelemetryErrorCode.SinkClosed }) }),
+    );
     expect(() => createJsonlSink({ path, bufferSize: 0 })).toThrow(expect.objectContaining({ code: TelemetryErrorCode.BadOptions }));
     expect(() => createJsonlSink({ path, bufferSize: 4096, maxBytes: 1000 })).toThrow(/maxBytes/);
-    expect(() => createJsonlSink({ path: join(path, 'no-such-dir', 'x.jsonl') })).toThrow(expect.objectContaining({ code: TelemetryErrorCode.BadOptions }));
+    expect(() => createJsonlSink({ path: join(path, 'no-such-dir', 'x.jsonl') })).toThrow(
+      expect.objectContaining({ code: TelemetryErrorCode.BadOptions }),
+    );
   });
 });

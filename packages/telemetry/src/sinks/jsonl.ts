@@ -39,7 +39,8 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) bad(`bufferSize must be a positive integer, got ${bufferSize}`);
   if (!(maxBytes > 0)) bad(`maxBytes must be positive, got ${maxBytes}`);
-  if (maxBytes < bufferSize * 4) bad(`maxBytes (${maxBytes}) must be at least 4 × bufferSize (${bufferSize}) so rotated files hold whole buffers`);
+  if (maxBytes < bufferSize * 4)
+    bad(`maxBytes (${maxBytes}) must be at least 4 × bufferSize (${bufferSize}) so rotated files hold whole buffers`);
   if (!Number.isInteger(maxFiles) || maxFiles < 1) bad(`maxFiles must be a positive integer, got ${maxFiles}`);
 
   let fd = open(path);
@@ -110,7 +111,9 @@ function open(path: string): number {
   try {
     return openSync(path, 'a');
   } catch (error) {
-    throw new TelemetryError(TelemetryErrorCode.BadOptions, `cannot open ${path} for appending: ${(error as Error).message}`, { cause: error });
+    throw new TelemetryError(TelemetryErrorCode.BadOptions, `cannot open ${path} for appending: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -1,5 +1,11 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import type { DataPoint, Histogram as HistogramValue, MetricData } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -17,7 +23,12 @@ function setup(captureContent = false, clock?: () => number) {
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const meterProvider = new MeterProvider({ readers: [reader] });
   const sink = createOtelSink({ tracerProvider, meterProvider });
-  const telemetry = createTelemetry({ agent: 'customer-support', sinks: [sink], ...(clock ? { clock } : {}), ...(captureContent ? { captureContent, redactor: (text: string) => text } : {}) });
+  const telemetry = createTelemetry({
+    agent: 'customer-support',
+    sinks: [sink],
+    ...(clock ? { clock } : {}),
+    ...(captureContent ? { captureContent, redactor: (text: string) => text } : {}),
+  });
   return {
     sink,
     telemetry,
@@ -41,7 +52,12 @@ describe('OpenTelemetry sink: spans follow the GenAI conventions', () => {
     const { telemetry, spans } = setup();
     for (const event of refundRun('r1')) telemetry.emit(event);
     const all = spans();
-    expect(all.map((s) => s.name).sort()).toEqual(['chat gpt-4o-mini', 'execute_tool lookup_order', 'execute_tool refund_order', 'invoke_agent customer-support']);
+    expect(all.map((s) => s.name).sort()).toEqual([
+      'chat gpt-4o-mini',
+      'execute_tool lookup_order',
+      'execute_tool refund_order',
+      'invoke_agent customer-support',
+    ]);
     const agent = byName(all, 'invoke_agent customer-support');
     const chat = byName(all, 'chat gpt-4o-mini');
     const lookup = byName(all, 'execute_tool lookup_order');
@@ -83,7 +99,8 @@ describe('OpenTelemetry sink: spans follow the GenAI conventions', () => {
     });
     // Every attribute key we write under gen_ai.* is one of the documented convention keys.
     const known = new Set<string>(Object.values(GenAiAttributes));
-    for (const span of all) for (const key of Object.keys(span.attributes)) if (key.startsWith('gen_ai.')) expect(known.has(key), key).toBe(true);
+    for (const span of all)
+      for (const key of Object.keys(span.attributes)) if (key.startsWith('gen_ai.')) expect(known.has(key), key).toBe(true);
   });
 
   it('marks failed tool calls and runs with error status and error.type, using event times', () => {
@@ -113,17 +130,52 @@ describe('OpenTelemetry sink: spans follow the GenAI conventions', () => {
     const guardrail = agent.events.filter((e) => e.name === SpanEventNames.guardrail);
     expect(guardrail.map((e) => e.attributes)).toEqual([
       { 'charter.guardrail.hook': 'input', 'charter.guardrail.action': 'redact', 'charter.guardrail.rule_ids': ['pii.email'] },
-      { 'charter.guardrail.hook': 'tool-call', 'charter.guardrail.action': 'needs-approval', 'charter.guardrail.rule_ids': ['approval.refund_order'] },
+      {
+        'charter.guardrail.hook': 'tool-call',
+        'charter.guardrail.action': 'needs-approval',
+        'charter.guardrail.rule_ids': ['approval.refund_order'],
+      },
     ]);
-    expect(agent.events.map((e) => e.name)).toEqual(expect.arrayContaining([SpanEventNames.approvalRequested, SpanEventNames.approvalGranted, SpanEventNames.escalation, SpanEventNames.step]));
+    expect(agent.events.map((e) => e.name)).toEqual(
+      expect.arrayContaining([
+        SpanEventNames.approvalRequested,
+        SpanEventNames.approvalGranted,
+        SpanEventNames.escalation,
+        SpanEventNames.step,
+      ]),
+    );
   });
 
   it('puts a decision about an open tool call on that tool span', () => {
     const { telemetry, spans } = setup();
     telemetry.emit({ type: 'run.started', runId: 'r' });
-    telemetry.emit({ type: 'tool.call', runId: 'r', callId: 'c1', name: 'search_kb', version: '1.0.0', sideEffects: 'none', argsHash: 'a'.repeat(64) });
-    telemetry.emit({ type: 'guardrail.decision', runId: 'r', hook: 'tool-result', action: 'redact', ruleIds: ['secrets.aws'], callId: 'c1' });
-    telemetry.emit({ type: 'tool.result', runId: 'r', callId: 'c1', name: 'search_kb', version: '1.0.0', durationMs: 3, outcome: 'ok', retries: 0 });
+    telemetry.emit({
+      type: 'tool.call',
+      runId: 'r',
+      callId: 'c1',
+      name: 'search_kb',
+      version: '1.0.0',
+      sideEffects: 'none',
+      argsHash: 'a'.repeat(64),
+    });
+    telemetry.emit({
+      type: 'guardrail.decision',
+      runId: 'r',
+      hook: 'tool-result',
+      action: 'redact',
+      ruleIds: ['secrets.aws'],
+      callId: 'c1',
+    });
+    telemetry.emit({
+      type: 'tool.result',
+      runId: 'r',
+      callId: 'c1',
+      name: 'search_kb',
+      version: '1.0.0',
+      durationMs: 3,
+      outcome: 'ok',
+      retries: 0,
+    });
     telemetry.emit({ type: 'run.completed', runId: 'r', status: 'completed', durationMs: 9, steps: 1 });
     const tool = byName(spans(), 'execute_tool search_kb');
     expect(tool.events.map((e) => e.attributes?.['charter.guardrail.rule_ids'])).toEqual([['secrets.aws']]);
@@ -138,7 +190,9 @@ describe('OpenTelemetry sink: spans follow the GenAI conventions', () => {
     }
     const on = setup(true);
     for (const event of refundRun('r1')) on.telemetry.emit(event);
-    expect(byName(on.spans(), 'execute_tool refund_order').attributes[GenAiAttributes.toolCallArguments]).toBe('{"orderId":"A-1001","amount":150}');
+    expect(byName(on.spans(), 'execute_tool refund_order').attributes[GenAiAttributes.toolCallArguments]).toBe(
+      '{"orderId":"A-1001","amount":150}',
+    );
     expect(byName(on.spans(), 'chat gpt-4o-mini').attributes[GenAiAttributes.inputMessages]).toContain('Refund order');
   });
 
@@ -147,11 +201,28 @@ describe('OpenTelemetry sink: spans follow the GenAI conventions', () => {
     telemetry.emit({ type: 'run.started', runId: 'r' });
     const agentSpan = trace.getSpan(sink.contextFor('r'));
     expect(agentSpan?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
-    telemetry.emit({ type: 'tool.call', runId: 'r', callId: 'c1', name: 'search_kb', version: '1.0.0', sideEffects: 'none', argsHash: 'a'.repeat(64) });
+    telemetry.emit({
+      type: 'tool.call',
+      runId: 'r',
+      callId: 'c1',
+      name: 'search_kb',
+      version: '1.0.0',
+      sideEffects: 'none',
+      argsHash: 'a'.repeat(64),
+    });
     // A library span started inside the tool's context becomes a child of execute_tool.
     const toolCtx = sink.contextFor('r', 'c1');
     tracerProvider.getTracer('some-http-client').startSpan('GET /kb', {}, toolCtx).end();
-    telemetry.emit({ type: 'tool.result', runId: 'r', callId: 'c1', name: 'search_kb', version: '1.0.0', durationMs: 3, outcome: 'ok', retries: 0 });
+    telemetry.emit({
+      type: 'tool.result',
+      runId: 'r',
+      callId: 'c1',
+      name: 'search_kb',
+      version: '1.0.0',
+      durationMs: 3,
+      outcome: 'ok',
+      retries: 0,
+    });
     telemetry.emit({ type: 'run.completed', runId: 'r', status: 'completed', durationMs: 1, steps: 0 });
     const all = spans();
     expect(all).toHaveLength(3);
@@ -191,7 +262,11 @@ describe('OpenTelemetry sink: metrics', () => {
       }
       // Attribute keys, with dots as underscores, are exactly the contract's labels.
       for (const point of metric?.dataPoints ?? []) {
-        expect(Object.keys(point.attributes).map((k) => k.replaceAll('.', '_')).sort()).toEqual([...def.labels].sort());
+        expect(
+          Object.keys(point.attributes)
+            .map((k) => k.replaceAll('.', '_'))
+            .sort(),
+        ).toEqual([...def.labels].sort());
       }
     }
   });

@@ -1,6 +1,17 @@
 import { createRequire } from 'node:module';
 import type * as OtelApi from '@opentelemetry/api';
-import type { Attributes, Context, Counter, Histogram, Meter, MeterProvider, Span, SpanKind, Tracer, TracerProvider } from '@opentelemetry/api';
+import type {
+  Attributes,
+  Context,
+  Counter,
+  Histogram,
+  Meter,
+  MeterProvider,
+  Span,
+  SpanKind,
+  Tracer,
+  TracerProvider,
+} from '@opentelemetry/api';
 import type { EventOf, TelemetryEvent } from '../events.js';
 import { METRICS } from '../metric-names.js';
 import type { MetricKey } from '../metric-names.js';
@@ -90,8 +101,10 @@ function otelApi(): typeof OtelApi {
  */
 export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
   const otel = otelApi();
-  const tracer: Tracer | undefined = options.traces === false ? undefined : (options.tracerProvider ?? otel.trace.getTracerProvider()).getTracer(SCOPE);
-  const meter: Meter | undefined = options.metrics === false ? undefined : (options.meterProvider ?? otel.metrics.getMeterProvider()).getMeter(SCOPE);
+  const tracer: Tracer | undefined =
+    options.traces === false ? undefined : (options.tracerProvider ?? otel.trace.getTracerProvider()).getTracer(SCOPE);
+  const meter: Meter | undefined =
+    options.metrics === false ? undefined : (options.meterProvider ?? otel.metrics.getMeterProvider()).getMeter(SCOPE);
   const instruments = meter ? createInstruments(meter) : undefined;
   const runs = new Map<string, RunSpans>();
 
@@ -119,7 +132,14 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
     const run = runs.get(event.runId);
     const span = tracer.startSpan(name, { kind, startTime: event.ts, attributes }, parentOf(event.runId));
     if (run) run.open.set(event.callId, span);
-    else runs.set(event.runId, { span, ctx: otel.trace.setSpan(otel.context.active(), span), provider: undefined, conversationId: undefined, open: new Map([[event.callId, span]]) });
+    else
+      runs.set(event.runId, {
+        span,
+        ctx: otel.trace.setSpan(otel.context.active(), span),
+        provider: undefined,
+        conversationId: undefined,
+        open: new Map([[event.callId, span]]),
+      });
   }
 
   function closeChild(event: EventOf<'model.response'> | EventOf<'tool.result'>): Span | undefined {
@@ -147,8 +167,18 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         if (event.conversationId !== undefined) attributes[GenAiAttributes.conversationId] = event.conversationId;
         if (event.agentVersion !== undefined) attributes[GenAiAttributes.agentVersion] = event.agentVersion;
         if (event.input !== undefined) attributes[GenAiAttributes.inputMessages] = JSON.stringify(event.input);
-        const span = tracer.startSpan(`invoke_agent ${event.agent}`, { kind: otel.SpanKind.INTERNAL, startTime: event.ts, attributes }, otel.context.active());
-        runs.set(event.runId, { span, ctx: otel.trace.setSpan(otel.context.active(), span), provider: event.model?.provider, conversationId: event.conversationId, open: new Map() });
+        const span = tracer.startSpan(
+          `invoke_agent ${event.agent}`,
+          { kind: otel.SpanKind.INTERNAL, startTime: event.ts, attributes },
+          otel.context.active(),
+        );
+        runs.set(event.runId, {
+          span,
+          ctx: otel.trace.setSpan(otel.context.active(), span),
+          provider: event.model?.provider,
+          conversationId: event.conversationId,
+          open: new Map(),
+        });
         return;
       }
       case 'model.request': {
@@ -223,22 +253,46 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         );
         return;
       case 'approval.requested':
-        spanFor(event)?.addEvent(SpanEventNames.approvalRequested, { 'charter.approval.id': event.approvalId, [GenAiAttributes.toolName]: event.tool, 'charter.approval.reason': event.reason }, event.ts);
+        spanFor(event)?.addEvent(
+          SpanEventNames.approvalRequested,
+          { 'charter.approval.id': event.approvalId, [GenAiAttributes.toolName]: event.tool, 'charter.approval.reason': event.reason },
+          event.ts,
+        );
         return;
       case 'approval.granted':
-        runs.get(event.runId)?.span.addEvent(SpanEventNames.approvalGranted, { 'charter.approval.id': event.approvalId, 'charter.approval.approver': event.approver }, event.ts);
+        runs
+          .get(event.runId)
+          ?.span.addEvent(
+            SpanEventNames.approvalGranted,
+            { 'charter.approval.id': event.approvalId, 'charter.approval.approver': event.approver },
+            event.ts,
+          );
         return;
       case 'approval.denied':
-        runs.get(event.runId)?.span.addEvent(SpanEventNames.approvalDenied, { 'charter.approval.id': event.approvalId, 'charter.approval.approver': event.approver }, event.ts);
+        runs
+          .get(event.runId)
+          ?.span.addEvent(
+            SpanEventNames.approvalDenied,
+            { 'charter.approval.id': event.approvalId, 'charter.approval.approver': event.approver },
+            event.ts,
+          );
         return;
       case 'budget.exceeded':
-        runs.get(event.runId)?.span.addEvent(SpanEventNames.budgetExceeded, { 'charter.budget.kind': event.budget, 'charter.budget.limit': event.limit, 'charter.budget.used': event.used }, event.ts);
+        runs
+          .get(event.runId)
+          ?.span.addEvent(
+            SpanEventNames.budgetExceeded,
+            { 'charter.budget.kind': event.budget, 'charter.budget.limit': event.limit, 'charter.budget.used': event.used },
+            event.ts,
+          );
         return;
       case 'escalation':
         runs.get(event.runId)?.span.addEvent(SpanEventNames.escalation, { 'charter.escalation.reason': event.reason }, event.ts);
         return;
       case 'step':
-        runs.get(event.runId)?.span.addEvent(SpanEventNames.step, { 'charter.step.index': event.step, 'charter.step.phase': event.phase }, event.ts);
+        runs
+          .get(event.runId)
+          ?.span.addEvent(SpanEventNames.step, { 'charter.step.index': event.step, 'charter.step.phase': event.phase }, event.ts);
         return;
       case 'run.completed':
       case 'run.failed':
@@ -249,7 +303,8 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         for (const open of run.open.values()) open.end(event.ts);
         const status = event.type === 'run.completed' ? event.status : event.type === 'run.failed' ? 'failed' : 'escalated';
         run.span.setAttribute('charter.run.status', status);
-        if (event.type === 'run.completed' && event.output !== undefined) run.span.setAttribute(GenAiAttributes.outputMessages, JSON.stringify(event.output));
+        if (event.type === 'run.completed' && event.output !== undefined)
+          run.span.setAttribute(GenAiAttributes.outputMessages, JSON.stringify(event.output));
         if (event.type === 'run.failed') {
           run.span.setAttribute(GenAiAttributes.errorType, event.errorCode);
           run.span.setStatus({ code: otel.SpanStatusCode.ERROR, message: event.message });
@@ -284,7 +339,11 @@ function createInstruments(meter: Meter): Instruments {
     out[key] =
       def.type === 'counter'
         ? meter.createCounter(def.otel, { unit: def.unit, description: def.description })
-        : meter.createHistogram(def.otel, { unit: def.unit, description: def.description, advice: { explicitBucketBoundaries: [...METRIC_BUCKETS[key as HistogramKey]] } });
+        : meter.createHistogram(def.otel, {
+            unit: def.unit,
+            description: def.description,
+            advice: { explicitBucketBoundaries: [...METRIC_BUCKETS[key as HistogramKey]] },
+          });
   }
   return out as Instruments;
 }
