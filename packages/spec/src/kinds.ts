@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { AgentManifest } from './agent.js';
 import { GuardrailPolicy } from './guardrail-policy.js';
-import { Playbook } from './playbook.js';
+import { Playbook } from './playbook-schema.js';
 
 /** Every document kind `@charter/spec` validates, by `kind`. */
 export const kinds = {

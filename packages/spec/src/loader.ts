@@ -27,6 +27,8 @@ export type SpecIssueCode =
   | 'rule'
   | 'multiple-documents'
   | 'front-matter'
+  | 'policy-not-found'
+  | 'playbook-not-found'
   | 'internal';
 
 /** One problem found while loading, with where it is and what to do about it. */
