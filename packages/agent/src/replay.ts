@@ -22,6 +22,7 @@ import type {
 } from '@charter/telemetry';
 import { defineTool, MemoryLedger, ToolError } from '@charter/tools';
 import type { AnyTool, ToolErrorCode } from '@charter/tools';
+import type { GuardrailAction, GuardrailHook } from '@charter/spec';
 import type { ZodType } from 'zod';
 import { createAgent } from './agent.js';
 import { AgentError, AgentErrorCode } from './errors.js';
@@ -78,8 +79,8 @@ type Entry =
       readonly kind: 'decision';
       readonly step: number;
       readonly decision: {
-        hook: 'input' | 'output' | 'tool-call' | 'tool-result';
-        action: 'allow' | 'redact' | 'needs-approval' | 'deny';
+        hook: GuardrailHook;
+        action: GuardrailAction;
         ruleIds: string[];
         callId?: string;
       };

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { loadManifest } from '@charter/spec';
+import { loadAgent, playbookRoutes, SpecError } from '@charter/spec';
 import { alertRulesToYaml, generateAlertRules, TelemetryError, type AlertRuleOptions } from '@charter/telemetry';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
@@ -34,7 +34,7 @@ export const alertsCommand: Command = {
       throw usageError(
         positionals.length === 0 ? 'name the Agent manifest to generate alerts for' : `expected one manifest, got ${positionals.length}`,
       );
-    const options: { -readonly [K in keyof AlertRuleOptions]: AlertRuleOptions[K] } = {};
+    const options: { -readonly [K in keyof AlertRuleOptions]?: AlertRuleOptions[K] } = {};
     const runbookUrl = flags.get('runbook-url');
     if (typeof runbookUrl === 'string') options.runbookUrl = runbookUrl;
     const minRuns = flags.get('min-runs-per-hour');
@@ -45,7 +45,9 @@ export const alertsCommand: Command = {
     }
 
     const path = resolve(io.cwd, positionals[0] ?? '');
-    const { value: manifest, issues } = loadManifest({ path });
+    // The playbooks the manifest names decide which runbook each alert opens (their triggers.alerts).
+    const agent = loadAgent(path);
+    const { manifest, issues } = agent;
     if (!manifest) {
       if (issues.some((issue) => issue.code === 'file-not-found')) {
         throw new CliError(CliErrorCode.Io, `no file at ${relative(io.cwd, path) || path}: name an existing Agent manifest`);
@@ -55,7 +57,14 @@ export const alertsCommand: Command = {
         const shown = relative(io.cwd, issue.file) || issue.file;
         io.stderr(`${shown}:${issue.line}:${issue.column}: error: ${issue.message} [${issue.code}]\n`);
         if (issue.code !== 'file-not-found' && issue.code !== 'file-too-large') {
-          const frame = codeFrame(readFileSync(path, 'utf8'), issue.line, issue.column, issue.endLine, issue.endColumn, style);
+          const frame = codeFrame(
+            readFileSync(agent.manifestFile, 'utf8'),
+            issue.line,
+            issue.column,
+            issue.endLine,
+            issue.endColumn,
+            style,
+          );
           if (frame) io.stderr(`${frame}\n`);
         }
       }
@@ -65,10 +74,14 @@ export const alertsCommand: Command = {
     let yaml: string;
     let count: number;
     try {
-      const rules = generateAlertRules(manifest, options);
+      const rules = generateAlertRules(manifest, { ...options, routes: playbookRoutes(agent.playbooks) });
       count = rules.groups.reduce((total, group) => total + group.rules.length, 0);
       yaml = alertRulesToYaml(rules);
     } catch (error) {
+      if (SpecError.isInstance(error)) {
+        io.stderr(`charter alerts: ${error.message} [${error.code}]\n`);
+        return ExitCode.Failed;
+      }
       if (!TelemetryError.isInstance(error)) throw error;
       // Options come from the command line; anything else the generator rejects comes from the manifest.
       if (runbookUrl !== undefined && error.message.includes('runbookUrl'))
