@@ -1,15 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadAgent } from '@charter/spec';
 import { createMemorySink, createTelemetry } from '@charter/telemetry';
 import { MemoryLedger } from '@charter/tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createShop, shopManifest, shopPolicy } from './__fixtures__/shop.js';
+import { createShop, shopManifest, shopPlaybooks, shopPolicy } from './__fixtures__/shop.js';
 import { AgentError, createAgent, type EscalationSink, MemoryStore, memoryEscalation } from './index.js';
 import { gullible, scripted, type ScriptInput } from './models.js';
 
 const manifest = shopManifest();
 const policy = shopPolicy();
+const playbooks = shopPlaybooks();
 const context = { customerEmail: 'ana@example.com', customerId: 'C-1' };
 
 function setup(
@@ -31,6 +33,7 @@ function setup(
     store,
     ledger: new MemoryLedger(),
     handoffTool: 'escalate_to_human',
+    playbooks,
     ...extra,
   });
   return { agent, shop, sink, escalation, store };
@@ -240,6 +243,42 @@ describe('context packets', () => {
   });
 });
 
+describe("playbook routing (the playbooks' triggers)", () => {
+  const twoLookups = {
+    turns: [
+      { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] },
+      { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-2' } }] },
+      { text: 'Done.' },
+    ],
+  };
+  // tool_failure is a trigger of tool-timeouts and cascading-failure; the run's error code picks.
+  const routed = { ...manifest, spec: { ...manifest.spec, playbooks: ['tool-timeouts', 'cascading-failure'] } };
+  const failing = (faults: { transient?: number; timeout?: number }, withPlaybooks = true) =>
+    createAgent({
+      manifest: routed,
+      policy,
+      model: scripted(twoLookups),
+      tools: createShop({ faults: { ...faults, random: () => 0 } }).tools,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation: memoryEscalation(),
+      ...(withPlaybooks ? { playbooks: loadAgent(join(import.meta.dirname, '..', '..', 'reference-agent', 'agent.yaml')).playbooks } : {}),
+    });
+
+  it('names the playbook whose triggers list the reason, refined by the error code of the failing calls', async () => {
+    const timeouts = await failing({ timeout: 1 }).run('Look up A-1 and A-2', { context });
+    expect([timeouts.reason, timeouts.escalation?.playbook]).toEqual(['tool_failure', 'tool-timeouts']);
+    const transient = await failing({ transient: 1 }).run('Look up A-1 and A-2', { context });
+    expect([transient.reason, transient.escalation?.playbook]).toEqual(['tool_failure', 'cascading-failure']);
+  });
+
+  it('names no playbook when the agent was given none', async () => {
+    const result = await failing({ timeout: 1 }, false).run('Look up A-1 and A-2', { context });
+    expect(result.status).toBe('escalated');
+    expect(result.escalation?.playbook).toBeUndefined();
+  });
+});
+
 describe('budgets from the manifest', () => {
   const many = {
     turns: Array.from({ length: 6 }, (_, i) => ({ toolCalls: [{ tool: 'lookup_order', args: { orderId: `A-${i + 10}` } }] })),
@@ -256,6 +295,7 @@ describe('budgets from the manifest', () => {
       ledger: new MemoryLedger(),
       escalation: memoryEscalation(),
       pricing: { inputPerMTokUsd: 20_000, outputPerMTokUsd: 20_000 },
+      playbooks,
     });
     const result = await agent.run('Look up my orders', { context });
     expect(result.status).toBe('escalated');

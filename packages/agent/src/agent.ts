@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { denyPending } from './act.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { escalationFromManifest } from './escalation.js';
+import { modelSetup } from './fallback.js';
 import { createGovernance } from './governance.js';
 import { Observer } from './observe.js';
 import { normaliseInput, perceive } from './perceive.js';
-import { drive, escalate, finish, result } from './run.js';
+import { drive, escalate, finish, playbookRoutesOf, result } from './run.js';
 import type { Runtime } from './runtime.js';
 import { type RunState, STATE_VERSION } from './state.js';
 import { FileStore, nodeCrypto } from './store.js';
@@ -27,24 +28,18 @@ function processAlive(pid: number): boolean {
 }
 
 function buildRuntime(options: AgentOptions): Runtime {
-  const { manifest, model, tools } = options;
+  const { manifest, tools } = options;
   // Checked at run time too: JavaScript callers and YAML-loaded values bypass the types.
-  const given: { manifest: unknown; model: unknown; tools: unknown; governance: unknown } = {
+  const given: { manifest: unknown; tools: unknown; governance: unknown } = {
     manifest,
-    model,
     tools,
     governance: options.governance,
   };
   if (typeof given.manifest !== 'object' || given.manifest === null || (given.manifest as { kind?: unknown }).kind !== 'Agent') {
     throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `manifest`: the value of loadManifest(...) with no error issues');
   }
-  if (
-    typeof given.model !== 'object' ||
-    given.model === null ||
-    (given.model as { specificationVersion?: unknown }).specificationVersion !== 'v3'
-  ) {
-    throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `model`: an AI SDK LanguageModelV3 (specificationVersion "v3")');
-  }
+  // The model comes from spec.model through the model registry unless `model` overrides it (fallback.ts).
+  const models = modelSetup(options);
   if (!Array.isArray(given.tools))
     throw new AgentError(
       AgentErrorCode.BadOptions,
@@ -83,7 +78,8 @@ function buildRuntime(options: AgentOptions): Runtime {
   return {
     name: manifest.metadata.name,
     manifest,
-    model,
+    ...models,
+    routes: playbookRoutesOf(manifest, options.playbooks),
     executor,
     tools: resolved,
     modelTools,

@@ -1,6 +1,6 @@
 // The only module that talks to @charter/telemetry: an API change there touches this file alone.
 import type { GuardrailAction as Action, GuardrailHook as Hook, SideEffects } from '@charter/spec';
-import type { JsonValue, Telemetry } from '@charter/telemetry';
+import type { JsonValue, ModelFallbackReason, Telemetry } from '@charter/telemetry';
 import { AgentError, AgentErrorCode } from './errors.js';
 
 // @charter/telemetry is optional (`AgentOptions.telemetry`) and the loop needs one function of it,
@@ -89,6 +89,30 @@ export class Observer {
       latencyMs,
       finishReason,
       ...(this.content ? { output: output() as Json } : {}),
+    });
+  }
+
+  /** A model call sent to the fallback instead of the primary (also the metric `charter_model_fallbacks_total`). */
+  modelFallback(
+    runId: string,
+    callId: string,
+    fallbackCallId: string,
+    primary: { readonly provider: string; readonly modelId: string },
+    fallback: { readonly provider: string; readonly modelId: string },
+    reason: ModelFallbackReason,
+    error: string | undefined,
+  ): void {
+    this.#t?.emit({
+      type: 'model.fallback',
+      runId,
+      callId,
+      fallbackCallId,
+      provider: primary.provider,
+      model: primary.modelId,
+      fallbackProvider: fallback.provider,
+      fallbackModel: fallback.modelId,
+      reason,
+      ...(error === undefined ? {} : { error: error.slice(0, 500) }),
     });
   }
 

@@ -156,6 +156,13 @@ export function createRecordingTap(options: RecordingTapOptions): RecordingTap {
           response: modelEntry(event.output, event.finishReason, event.inputTokens, event.outputTokens),
         });
         break;
+      case 'model.fallback': {
+        // The run used the fallback's answer: it takes the place of the primary's failed call, so
+        // a replay (one replay model, no fallback) serves the answer the run went on with.
+        const last = log.entries.at(-1);
+        if (last?.kind === 'model' && last.response.finishReason === 'error') log.entries.pop();
+        break;
+      }
       case 'tool.call':
         log.args.set(event.callId, argsOf(event.name, event.args));
         break;

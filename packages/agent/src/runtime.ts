@@ -1,7 +1,8 @@
 import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
-import type { AgentManifest, ApprovalPolicy } from '@charter/spec';
+import type { AgentManifest, ApprovalPolicy, PlaybookRoutes } from '@charter/spec';
 import type { AnyTool, Executor } from '@charter/tools';
 import type { EscalationSink } from './escalation.js';
+import type { ModelBreakers } from './fallback.js';
 import type { Governor } from './governance.js';
 import type { Observer } from './observe.js';
 import type { Pricing } from './types.js';
@@ -11,7 +12,15 @@ import type { RunStore } from './store.js';
 export interface Runtime {
   readonly name: string;
   readonly manifest: AgentManifest;
+  /** The primary model (`spec.model`, or the `model` option). */
   readonly model: LanguageModelV3;
+  /** The fallback (`spec.model.fallback`, or the `fallbackModel` option); undefined without one. */
+  readonly fallbackModel: LanguageModelV3 | undefined;
+  readonly breakers: ModelBreakers;
+  /** How long a primary call may take when a fallback exists. */
+  readonly modelTimeoutMs: number;
+  /** Playbook routing from the playbooks the agent was given (the context packet's `playbook`). */
+  readonly routes: PlaybookRoutes | undefined;
   readonly executor: Executor;
   readonly tools: ReadonlyMap<string, { readonly tool: AnyTool; readonly approval: ApprovalPolicy; readonly approvalText: string }>;
   readonly modelTools: readonly LanguageModelV3FunctionTool[];

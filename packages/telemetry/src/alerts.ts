@@ -367,7 +367,7 @@ export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOp
       labels: labels('page'),
       annotations: {
         summary: `${name}: most model calls go to the fallback ${model.fallback.id}`,
-        description: `Over half of the model calls in 10m went to the fallback ${fallback} instead of ${primary} (${METRICS.modelFallbacks.prometheus}; its reason label says why). A call switches when the primary times out or answers 5xx, 429 or another retryable error; after consecutive failures the primary's circuit breaker opens and every call goes straight to the fallback (reason breaker_open) until a probe call after the cool-down succeeds, which switches back by itself.`,
+        description: `Over half of the model calls in 10m went to the fallback ${fallback} instead of ${primary} (${METRICS.modelFallbacks.prometheus}, by reason). A call switches when the primary times out or answers 5xx, 429, 408 or 409 or fails on the network; after 3 such failures in a row (the agent's default) the primary's circuit breaker sends every call to the fallback for 30 s, then one probe call tries the primary and the agent switches back when it answers. The model.switch-fallback action holds the breaker open by hand.`,
         runbook_url: runbook('CharterModelFallbackActive'),
       },
     });
