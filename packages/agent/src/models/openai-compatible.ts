@@ -1,5 +1,5 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ModelConfigError } from '../errors.js';
+import { deferredModel } from './deferred.js';
 import type { ModelFactory } from './registry.js';
 
 /** The environment variables the `openai-compatible` provider reads by default. Nothing else configures it. */
@@ -62,21 +62,5 @@ export function openAICompatible(options: OpenAICompatibleOptions = {}): ModelFa
       const mod = await import('@ai-sdk/openai-compatible');
       return mod.createOpenAICompatible({ name, baseURL, ...(apiKey === '' ? {} : { apiKey }) }).chatModel(id);
     });
-  };
-}
-
-/** A model whose implementation is loaded by its first call (provider and id are known up front). */
-function deferredModel(provider: string, modelId: string, load: () => Promise<LanguageModelV3>): LanguageModelV3 {
-  let loading: Promise<LanguageModelV3> | undefined;
-  const model = (): Promise<LanguageModelV3> => (loading ??= load());
-  return {
-    specificationVersion: 'v3',
-    provider,
-    modelId,
-    get supportedUrls() {
-      return model().then((m) => m.supportedUrls);
-    },
-    doGenerate: async (options) => (await model()).doGenerate(options),
-    doStream: async (options) => (await model()).doStream(options),
   };
 }

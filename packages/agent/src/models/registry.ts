@@ -1,6 +1,6 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { AgentError, ModelConfigError } from '../errors.js';
-import { offlineProvider } from './offline.js';
+import { deferredModel } from './deferred.js';
 import { openAICompatible } from './openai-compatible.js';
 
 /** The environment a provider reads its settings from (base URL, API key): `process.env` by default. */
@@ -36,8 +36,20 @@ export interface ResolveModelOptions {
  */
 export const defaultModelRegistry: ModelRegistry = Object.freeze({
   'openai-compatible': openAICompatible(),
-  offline: offlineProvider(),
+  offline: defaultOffline,
 });
+
+/**
+ * The `offline` provider of the default registry: `gullible`, loaded at its first call so that the
+ * offline models stay out of `import '@charter/agent'`. Scripted models need their script:
+ * `offlineProvider({ scripts })` from `@charter/agent/models` (the same provider, with scripts).
+ */
+function defaultOffline(id: string): LanguageModelV3 {
+  if (id === 'gullible') return deferredModel('charter.gullible', 'gullible', async () => (await import('./gullible.js')).gullible());
+  throw new ModelConfigError(
+    `the offline model "${id}" does not exist (known: gullible): a scripted model needs its script, e.g. { ...defaultModelRegistry, offline: offlineProvider({ scripts: { ${JSON.stringify(id)}: { turns: [...] } } }) }`,
+  );
+}
 
 /**
  * The `LanguageModelV3` a manifest's `{ provider, id }` names, through the registry. Throws
