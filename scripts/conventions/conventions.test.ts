@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConventions, formatViolation } from './check.mjs';
+import { readLayers } from './dependencies.mjs';
 import { readImports } from './imports.mjs';
 import { readmeViolations } from './readmes.mjs';
 
@@ -225,6 +226,28 @@ describe('readmeViolations', () => {
 });
 
 describe('the repository', () => {
+  it('docs/architecture shows the layer table of scripts/conventions/layers.json', () => {
+    const rows = readFileSync(join(repo, 'docs', 'architecture', 'index.md'), 'utf8')
+      .split('\n')
+      .filter((line) => /^\| \d \|/.test(line))
+      .map((line) => {
+        const [, layer = '', name = '', members = ''] = line.split('|').map((cell) => cell.trim());
+        return {
+          layer: Number(layer),
+          name,
+          members: members.split(',').map((member) =>
+            member
+              .replaceAll('`', '')
+              .replace(/ \(.{1,80}\)$/, '')
+              .trim(),
+          ),
+        };
+      });
+    expect(rows).toEqual(
+      readLayers().map(({ layer, name, members }: { layer: number; name: string; members: string[] }) => ({ layer, name, members })),
+    );
+  });
+
   it('follows its conventions', async () => {
     const { violations, packages } = await checkConventions(repo);
     expect(violations.map(formatViolation)).toEqual([]);
