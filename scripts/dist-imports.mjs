@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { coveredByRootWorkspaces } from './conventions/dependencies.mjs';
 import { discoverWorkspaces, listFiles, toPosix } from './conventions/workspace.mjs';
 
 /**
@@ -29,17 +30,19 @@ function programsOf(workspace) {
 }
 
 /**
- * Every built module of the repository at `root`, and the packages that have a build script but no dist/.
+ * Every built module of the repository at `root`, and the root workspaces that have a build script but no dist/.
  * @returns {{ modules: DistModule[]; unbuilt: string[] }}
  */
 export function distModules(root) {
   /** @type {DistModule[]} */
   const modules = [];
   const unbuilt = [];
+  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   for (const workspace of discoverWorkspaces(root)) {
     const dist = join(workspace.dir, 'dist');
     if (!existsSync(dist)) {
-      if (workspace.manifest.scripts?.build) unbuilt.push(workspace.rel);
+      // The root build (turbo) builds the root workspaces; a plugin with its own lockfile is built by its own step.
+      if (workspace.manifest.scripts?.build && coveredByRootWorkspaces(rootManifest, workspace.rel)) unbuilt.push(workspace.rel);
       continue;
     }
     const programs = programsOf(workspace);

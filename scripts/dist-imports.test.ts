@@ -21,6 +21,8 @@ function tree(files: Record<string, string>): string {
 describe('importEachAlone', () => {
   it('catches a module that only loads when its cycle partner was imported first', async () => {
     const root = tree({
+      'package.json': JSON.stringify({ name: 'fixture', private: true, workspaces: ['packages/*'] }),
+      'plugins/unbuilt/package.json': JSON.stringify({ name: 'plugin', scripts: { build: 'tsc' } }),
       'packages/p/package.json': JSON.stringify({ name: 'p', type: 'module', bin: { p: './dist/cli.js' }, scripts: { build: 'tsc' } }),
       // index imports a first, which works; b alone evaluates a first, whose `fromB` reads b before b is set.
       'packages/p/dist/index.js': "export { a } from './a.js';\nexport { b } from './b.js';\n",

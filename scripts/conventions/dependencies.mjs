@@ -59,8 +59,8 @@ function isInternal(name, workspaceNames) {
   return workspaceNames.has(name) || name.startsWith('@charter/');
 }
 
-/** Folder patterns of the root package.json `workspaces` (e.g. `packages/*`) that include `rel`. */
-function coveredByRootWorkspaces(rootManifest, rel) {
+/** Whether a folder pattern of the root package.json `workspaces` (e.g. `packages/*`) includes `rel`. */
+export function coveredByRootWorkspaces(rootManifest, rel) {
   const patterns = Array.isArray(rootManifest.workspaces) ? rootManifest.workspaces : (rootManifest.workspaces?.packages ?? []);
   return patterns.some((pattern) =>
     pattern.endsWith('/*') ? rel.startsWith(pattern.slice(0, -1)) && !rel.slice(pattern.length - 1).includes('/') : rel === pattern,
