@@ -1,5 +1,6 @@
-// `npm test`: check formatting (Prettier), build, typecheck and lint every package through turbo, then run every vitest project
-// once, and close with the one summary line CI reads: `N passed, N failed`.
+// `npm test`: check formatting (Prettier) and the repository's conventions (scripts/conventions.mjs), build,
+// typecheck and lint every package through turbo, then run every vitest project once, and close with the
+// one summary line CI reads: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -9,6 +10,14 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).statu
 const formatted = run('npx', ['prettier', '--check', '--log-level=warn', '**/*.{ts,mts,cts,js,mjs,cjs}']);
 if (formatted !== 0) {
   console.error('prettier: files above are not formatted: run "npm run format"');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+// Conventions (dependency layers from the actual imports, declared dependencies, READMEs, catalog files,
+// error codes): a few seconds, before the build, so a layering mistake is reported before anything compiles.
+if (run('node', ['scripts/conventions.mjs']) !== 0) {
+  console.error('conventions check failed: see the file:line lines above (node scripts/conventions.mjs)');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }

@@ -100,7 +100,12 @@ describe('the model registry (spec.model → a model)', () => {
   });
 
   it('names the offline models: gullible, and scripted models whose script the registry is given', async () => {
-    expect(resolveModel({ provider: 'offline', id: 'gullible' }, { env: {} }).provider).toBe('charter.gullible');
+    const deferred = resolveModel({ provider: 'offline', id: 'gullible' }, { env: {} });
+    expect(deferred.provider).toBe('charter.gullible');
+    // The default registry's gullible model loads at its first call and then answers as gullible() does.
+    expect((await generateText({ model: deferred, prompt: 'What is the weather like?' })).text).toBe(
+      (await generateText({ model: gullible(), prompt: 'What is the weather like?' })).text,
+    );
     const registry = { ...defaultModelRegistry, offline: offlineProvider({ scripts: { greeter: { turns: [{ text: 'Hello!' }] } } }) };
     const greeter = resolveModel({ provider: 'offline', id: 'greeter' }, { env: {}, registry });
     expect(greeter.modelId).toBe('greeter');
