@@ -48,7 +48,7 @@ export function inputPath(io: Io, file: string, what: string, options: InputOpti
     return path;
   }
   const problem = notText(path, shown(io, path));
-  if (problem !== undefined) throw ioError(`${shown(io, path)} is not a text file (${problem}): name the ${what} file`);
+  if (problem !== undefined) throw ioError(`${shown(io, path)} is not a text file (${problem}): check the path`);
   return path;
 }
 

@@ -110,7 +110,7 @@ describe('charter validate', () => {
     writeFileSync(join(dir, 'latin1.yaml'), Buffer.from('name: caf\xe9\n', 'latin1'));
     const io = captureIo(dir);
     expect(await main(['validate', 'agent.yaml'], io)).toBe(2);
-    expect(io.err()).toBe('charter validate: agent.yaml is not a text file (a NUL byte at offset 7): name the file or folder file\n');
+    expect(io.err()).toBe('charter validate: agent.yaml is not a text file (a NUL byte at offset 7): check the path\n');
     expect(io.out()).toBe('');
     const latin1 = captureIo(dir);
     expect(await main(['validate', 'latin1.yaml'], latin1)).toBe(2);
