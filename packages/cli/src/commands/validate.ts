@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadDocuments, loadPlaybook, loadPolicy, locatePointer, type LoadedDocument, type SpecIssue } from '@charter/spec';
+import { loadAgent, loadDocuments, loadPlaybook, loadPolicy, locatePointer, type LoadedDocument, type SpecIssue } from '@charter/spec';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
 import { codeFrame, createStyle } from '../format.js';
@@ -21,6 +21,7 @@ Options:
 
 Exit codes: 0 all valid, 1 problems found, 2 usage error.`;
 
+const CROSS_FILE: ReadonlySet<string> = new Set(['duplicate-statement', 'ungranted-tool', 'unreachable-approval']);
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.turbo', 'coverage', '__fixtures__', 'fixtures', '.charter', 'site']);
 const CHARTER_YAML = /^apiVersion:[ \t]{0,8}["']?charter\.dev\//m;
 
@@ -102,11 +103,16 @@ function checkAgentReferences(
         `spec.policy names ${document.value.spec.policy}, which does not exist next to the manifest: create it or fix the path`,
       ),
     );
-  } else if (!checked.has(policyPath)) {
-    const policy = loadPolicy(policyPath);
-    const policyResult: FileResult = { file: policyPath, documents: [], issues: [...policy.issues] };
-    if (policy.value) policyResult.documents.push({ kind: 'GuardrailPolicy', name: policy.value.metadata.name, document: 0, line: 1 });
-    checked.set(policyPath, policyResult);
+  } else {
+    if (!checked.has(policyPath)) {
+      const policy = loadPolicy(policyPath);
+      const policyResult: FileResult = { file: policyPath, documents: [], issues: [...policy.issues] };
+      if (policy.value) policyResult.documents.push({ kind: 'GuardrailPolicy', name: policy.value.metadata.name, document: 0, line: 1 });
+      checked.set(policyPath, policyResult);
+    }
+    // The policy checked against the manifest (what it restates, tools not granted, unreachable
+    // approvals): loadAgent's issues with both positions. (Goes once validate loads agents through loadAgent.)
+    issues.push(...loadAgent(document.file).issues.filter((issue) => CROSS_FILE.has(issue.code)));
   }
   const playbookDir = join(repoRoot, 'playbooks');
   if (existsSync(playbookDir)) {
@@ -162,7 +168,11 @@ function buildReport(results: FileResult[], cwd: string): ValidateReport {
   const files = results.map((result) => ({
     file: display(result.file),
     documents: result.documents,
-    issues: result.issues.map((issue) => ({ ...issue, file: display(issue.file) })),
+    issues: result.issues.map((issue) => ({
+      ...issue,
+      file: display(issue.file),
+      ...(issue.related === undefined ? {} : { related: issue.related.map((place) => ({ ...place, file: display(place.file) })) }),
+    })),
   }));
   const byKind: Record<string, number> = {};
   for (const file of files) for (const document of file.documents) byKind[document.kind] = (byKind[document.kind] ?? 0) + 1;
@@ -202,6 +212,12 @@ function printHuman(report: ValidateReport, io: Io): void {
       );
       const frame = codeFrame(sourceOf(issue.file), issue.line, issue.column, issue.endLine, issue.endColumn, style);
       if (frame) io.stdout(`${frame}\n`);
+      // The other places the problem involves, each with its own position and code frame.
+      for (const place of issue.related ?? []) {
+        io.stdout(`${style.bold(`${place.file}:${place.line}:${place.column}`)}: ${style.cyan('related')}: ${place.message}\n`);
+        const related = codeFrame(sourceOf(place.file), place.line, place.column, place.endLine, place.endColumn, style);
+        if (related) io.stdout(`${related}\n`);
+      }
     }
   }
   const { summary } = report;
