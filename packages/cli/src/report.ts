@@ -13,6 +13,20 @@ export const ReportIssue = z.strictObject({
   pointer: z.string(),
   document: z.int().nonnegative(),
   suggestion: z.string().optional(),
+  /** Other places the problem involves (e.g. the manifest line a policy line restates). */
+  related: z
+    .array(
+      z.strictObject({
+        file: z.string(),
+        line: z.int().positive(),
+        column: z.int().positive(),
+        endLine: z.int().positive(),
+        endColumn: z.int().positive(),
+        message: z.string(),
+      }),
+    )
+    .readonly()
+    .optional(),
 });
 export type ReportIssue = z.infer<typeof ReportIssue>;
 

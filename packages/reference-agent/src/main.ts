@@ -81,7 +81,7 @@ async function main({ governance, dir, recordDir }: Flags): Promise<number> {
     agent: spec.manifest.metadata.name,
     sinks: [events, createAuditSink(audit, { policyVersion: spec.policy.spec.version })],
   });
-  const escalation = escalationFromManifest(spec.manifest.spec.escalation, REPO_ROOT);
+  const escalation = escalationFromManifest(spec.manifest.spec.escalation, spec.dir);
   // The tap sees every event first (with content) and passes it on to the telemetry above unchanged.
   const tap =
     recordDir === undefined ? undefined : createRecordingTap({ agent: spec.manifest.metadata.name, tools: createDesk().tools, telemetry });

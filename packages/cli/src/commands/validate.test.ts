@@ -71,6 +71,74 @@ describe('charter validate', () => {
     expect(io.out()).toMatch(/policy\.yaml:\d+:\d+: error: spec\.mode is "enforcing"/);
   });
 
+  it('an approval stated in both the manifest and the policy: an error at both positions, each with its code frame; exit 1', async () => {
+    const io = captureIo(repoFixture);
+    expect(await main(['validate', 'agents/twice'], io)).toBe(1);
+    expect(io.out()).toBe(
+      [
+        'agents/twice/policy.yaml:13:9: error: the approval of "refund_order" (when amount > 100) is stated in both files: state it once, in the manifest\'s spec.tools[0].approval, and remove it from this rule [duplicate-statement]',
+        ' 13 |         approval: when amount > 100',
+        '    |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^',
+        'agents/twice/agent.yaml:21:7: related: the manifest grants "refund_order" with approval when amount > 100',
+        ' 21 |       approval: when amount > 100',
+        '    |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^',
+        '✖ 1 problem in 1 of 2 files (valid: 1 Agent, 1 GuardrailPolicy)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('an approval an argument constraint makes unreachable: an error at the approval, related to the constraint; exit 1', async () => {
+    const io = captureIo(repoFixture);
+    expect(await main(['validate', 'agents/unreachable/agent.yaml'], io)).toBe(1);
+    const out = io.out();
+    expect(out).toContain(
+      'agents/unreachable/agent.yaml:21:7: error: the approval of "send_email" (when to.length > 1) can never apply: the policy\'s to.maxItems: 1 denies every call',
+    );
+    expect(out).toContain(
+      [
+        "agents/unreachable/policy.yaml:14:33: related: the policy's constraint to.maxItems: 1",
+        ' 14 |           to: { required: true, maxItems: 1, recipients: { context: [customerEmail] } }',
+        '    |                                 ^^^^^^^^^^^',
+      ].join('\n'),
+    );
+
+    const json = captureIo(repoFixture);
+    expect(await main(['validate', '--json', 'agents/unreachable', 'agents/twice'], json)).toBe(1);
+    const report = ValidateReport.parse(JSON.parse(json.out()));
+    const issues = report.files.flatMap((file) => file.issues);
+    expect(issues.map((issue) => [issue.code, `${issue.file}:${issue.line}:${issue.column}`, issue.related])).toEqual([
+      [
+        'unreachable-approval',
+        'agents/unreachable/agent.yaml:21:7',
+        [
+          {
+            file: 'agents/unreachable/policy.yaml',
+            line: 14,
+            column: 33,
+            endLine: 14,
+            endColumn: 44,
+            message: "the policy's constraint to.maxItems: 1",
+          },
+        ],
+      ],
+      [
+        'duplicate-statement',
+        'agents/twice/policy.yaml:13:9',
+        [
+          {
+            file: 'agents/twice/agent.yaml',
+            line: 21,
+            column: 7,
+            endLine: 21,
+            endColumn: 34,
+            message: 'the manifest grants "refund_order" with approval when amount > 100',
+          },
+        ],
+      ],
+    ]);
+  });
+
   it('treats usage mistakes as exit 2 with a message on stderr', async () => {
     const io = captureIo(repoFixture);
     expect(await main(['validate', '--jsn'], io)).toBe(2);

@@ -170,7 +170,11 @@ function buildReport(results: FileResult[], cwd: string): ValidateReport {
     return {
       file: display(result.file),
       documents,
-      issues: result.issues.map((issue) => ({ ...issue, file: display(issue.file) })),
+      issues: result.issues.map((issue) => ({
+        ...issue,
+        file: display(issue.file),
+        ...(issue.related === undefined ? {} : { related: issue.related.map((place) => ({ ...place, file: display(place.file) })) }),
+      })),
     };
   });
   const errorsIn = (file: (typeof files)[number]) => file.issues.filter((issue) => issue.severity === 'error').length;
@@ -228,4 +232,10 @@ function printIssue(issue: ReportIssue, io: Io, style: Style, sourceOf: (file: s
   io.stdout(`${style.bold(`${issue.file}:${issue.line}:${issue.column}`)}: ${label}: ${issue.message} ${style.dim(`[${issue.code}]`)}\n`);
   const frame = codeFrame(sourceOf(issue.file), issue.line, issue.column, issue.endLine, issue.endColumn, style);
   if (frame) io.stdout(`${frame}\n`);
+  // The other places the problem involves (e.g. the same statement in the policy), each with its own frame.
+  for (const place of issue.related ?? []) {
+    io.stdout(`${style.bold(`${place.file}:${place.line}:${place.column}`)}: ${style.cyan('related')}: ${place.message}\n`);
+    const related = codeFrame(sourceOf(place.file), place.line, place.column, place.endLine, place.endColumn, style);
+    if (related) io.stdout(`${related}\n`);
+  }
 }
