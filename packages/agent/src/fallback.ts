@@ -9,6 +9,7 @@
 // another cool-down. Other errors (400, 401, a bug) neither switch nor count: the run escalates
 // `model_error` as before.
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3GenerateResult } from '@ai-sdk/provider';
+import type { AgentManifest } from '@charter/spec';
 import type { ModelFallbackReason } from '@charter/telemetry';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { resolveModel } from './models/registry.js';
@@ -340,8 +341,7 @@ function checkModel(value: unknown, option: string): LanguageModelV3 {
  * and its fallback through the model registry; `fallbackModel` overrides the fallback. Throws
  * `ModelConfigError` when the manifest's model cannot be built, `AGENT_BAD_OPTIONS` for bad options.
  */
-export function modelSetup(options: AgentOptions): ModelSetup {
-  const { manifest } = options;
+export function modelSetup(options: AgentOptions, manifest: AgentManifest): ModelSetup {
   const resolveOptions = {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.models === undefined ? {} : { registry: options.models }),

@@ -1,5 +1,5 @@
 import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
-import type { AgentManifest, ApprovalPolicy, PlaybookRoutes } from '@charter/spec';
+import type { AgentManifest, PlaybookRoutes } from '@charter/spec';
 import type { AnyTool, Executor } from '@charter/tools';
 import type { EscalationSink } from './escalation.js';
 import type { ModelBreakers } from './fallback.js';
@@ -22,7 +22,8 @@ export interface Runtime {
   /** Playbook routing from the playbooks the agent was given (the context packet's `playbook`). */
   readonly routes: PlaybookRoutes | undefined;
   readonly executor: Executor;
-  readonly tools: ReadonlyMap<string, { readonly tool: AnyTool; readonly approval: ApprovalPolicy; readonly approvalText: string }>;
+  /** The manifest's granted tools, by name (whether a call needs approval is the guardrail engine's to decide). */
+  readonly tools: ReadonlyMap<string, { readonly tool: AnyTool }>;
   readonly modelTools: readonly LanguageModelV3FunctionTool[];
   readonly guard: Governor;
   readonly governed: boolean;

@@ -1,5 +1,5 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import type { AgentManifest, GuardrailPolicy, Playbook } from '@charter/spec';
+import type { AgentManifest, GuardrailPolicy, LoadedAgent, Playbook } from '@charter/spec';
 import type { Telemetry } from '@charter/telemetry';
 import type { AnyTool, CredentialProvider, IdempotencyLedger } from '@charter/tools';
 import type { ContextPacket, EscalationSink } from './escalation.js';
@@ -16,8 +16,19 @@ export interface Pricing {
 }
 
 export interface AgentOptions {
-  /** The validated manifest (`loadManifest(...).value`): budgets, tools, approvals, escalation, playbooks. */
-  readonly manifest: AgentManifest;
+  /**
+   * The agent as `loadAgent(path)` (or `requireAgent`) returns it: the manifest (budgets, tool grants
+   * and their approvals, escalation, playbooks), the policy it names, and its folder, against which
+   * relative paths in it resolve (the `jsonl` escalation target). It must have loaded without errors.
+   * Give this or `manifest`.
+   */
+  readonly agent?: LoadedAgent;
+  /**
+   * The manifest as a value, for a manifest that is not a file of its own: built or varied in memory
+   * (tests, a host that keeps manifests in a registry). It has no folder, so a relative escalation
+   * target needs an `escalation` sink; `policy` is required. Prefer `agent`. Give this or `agent`.
+   */
+  readonly manifest?: AgentManifest;
   /**
    * The model, overriding `spec.model`: any AI SDK provider's `LanguageModelV3`, or an offline one from
    * `@charter/agent/models` (tests, offline runs, the reference agent's scenario suite). An explicit
@@ -43,18 +54,24 @@ export interface AgentOptions {
    */
   readonly modelTimeoutMs?: number;
   /**
-   * The playbooks the manifest names (`loadAgent(path).playbooks`): an escalation's context packet
-   * names the playbook their triggers route it to (`triggers.escalations`, refined by error codes and
-   * guardrail rules). Playbooks the manifest does not list are ignored. Without them the packet names none.
+   * The playbooks the manifest names; default: those of `agent` (`loadAgent(path).playbooks`). An
+   * escalation's context packet names the playbook their triggers route it to (`triggers.escalations`,
+   * refined by error codes and guardrail rules). Playbooks the manifest does not list are ignored.
+   * Without any (a `manifest` given as a value and no `playbooks`) the packet names none.
    */
   readonly playbooks?: ReadonlyMap<string, Playbook> | Iterable<Playbook>;
   /** The tool implementations (`defineTool`); every tool the manifest grants must be among them. */
   readonly tools: readonly AnyTool[];
-  /** The guardrail policy (`loadPolicy(...).value`) or an already compiled engine. Required unless governance is off. */
+  /**
+   * The guardrail policy: a document, or an engine compiled with the manifest's tool grants
+   * (`compilePolicy(policy, { grants: manifest.spec.tools, classifiers, salt })`). With `agent`, it
+   * replaces the policy the manifest names (a compiled engine, or a changed policy in a replay);
+   * with `manifest`, it is required unless governance is off.
+   */
   readonly policy?: GuardrailPolicy | GuardrailEngine;
   /** From `createTelemetry`; without it no events are emitted. */
   readonly telemetry?: Telemetry;
-  /** Where context packets go; default: the manifest's `spec.escalation` channel. */
+  /** Where context packets go; default: the manifest's `spec.escalation` channel (a relative `jsonl` path resolves against the manifest's folder). */
   readonly escalation?: EscalationSink;
   /** Where paused runs are checkpointed; default `FileStore('<cwd>/.charter/runs')`. */
   readonly store?: RunStore;
@@ -77,7 +94,7 @@ export interface AgentOptions {
   /** Epoch-millisecond clock (tests). */
   readonly clock?: () => number;
   /**
-   * TEST ONLY: `off` runs without any guardrail (manifest approvals still apply), to prove that the
+   * TEST ONLY: `off` runs without any guardrail (the manifest's grants and approvals still apply), to prove that the
    * guardrails — not the model — stop attacks. Never use it in production.
    */
   readonly governance?: 'enforce' | 'off';

@@ -130,7 +130,7 @@ describe('generateAlertRules', () => {
     for (const rule of alertsOf(reference())) {
       expect(['page', 'ticket']).toContain(rule.labels.severity);
       expect(rule.labels.agent).toBe('support-desk');
-      expect(rule.annotations.runbook_url).toBe(`/docs/default/component/charter/playbooks/${ROUTES.alerts.get(rule.alert) ?? '?'}/`);
+      expect(rule.annotations.runbook_url).toBe(`/docs/default/system/charter/playbooks/${ROUTES.alerts.get(rule.alert) ?? '?'}/`);
       expect(rule.annotations.summary.length).toBeGreaterThan(10);
       expect(rule.annotations.description.length).toBeGreaterThan(10);
     }
