@@ -235,6 +235,22 @@ function rateVariance(stat: BinaryStat): number {
   return (p * (1 - p)) / stat.n;
 }
 
+/** One result object of a single shape (the analysis runs after every observation: keep it allocation-light). */
+function metricResult(
+  metric: MetricName,
+  tolerance: number,
+  control: number,
+  candidate: number,
+  nControl: number,
+  nCandidate: number,
+  effect: number,
+  lower: number,
+  upper: number,
+  verdict: MetricVerdict,
+): MetricResult {
+  return { metric, effect, lower, upper, tolerance, control, candidate, nControl, nCandidate, verdict };
+}
+
 function decide(lower: number, upper: number, tolerance: number): MetricVerdict {
   if (lower > tolerance) return 'fail';
   if (upper <= tolerance) return 'pass';
@@ -255,14 +271,14 @@ function compareRate(
 ): MetricResult {
   const pc = control.n === 0 ? 0 : (bad ? control.x : control.n - control.x) / control.n;
   const pt = candidate.n === 0 ? 0 : (bad ? candidate.x : candidate.n - candidate.x) / candidate.n;
-  const base = { metric, tolerance, control: pc, candidate: pt, nControl: control.n, nCandidate: candidate.n };
-  if (control.n === 0 && candidate.n === 0) return { ...base, effect: 0, lower: -Infinity, upper: Infinity, verdict: 'skipped' };
-  if (control.n < config.minSamples || candidate.n < config.minSamples)
-    return { ...base, effect: pt - pc, lower: -Infinity, upper: Infinity, verdict: 'insufficient' };
+  const r = (effect: number, lower: number, upper: number, verdict: MetricVerdict) =>
+    metricResult(metric, tolerance, pc, pt, control.n, candidate.n, effect, lower, upper, verdict);
+  if (control.n === 0 && candidate.n === 0) return r(0, -Infinity, Infinity, 'skipped');
+  if (control.n < config.minSamples || candidate.n < config.minSamples) return r(pt - pc, -Infinity, Infinity, 'insufficient');
   const variance = rateVariance(control) + rateVariance(candidate);
   const effect = pt - pc;
   const radius = confidenceRadius(variance, Math.max(tolerance, 1e-3), config.alpha);
-  return { ...base, effect, lower: effect - radius, upper: effect + radius, verdict: decide(effect - radius, effect + radius, tolerance) };
+  return r(effect, effect - radius, effect + radius, decide(effect - radius, effect + radius, tolerance));
 }
 
 function sampleVariance(stat: ContinuousStat): number {
@@ -276,24 +292,19 @@ function compareLatency(control: ContinuousStat, candidate: ContinuousStat, conf
   const tolerance = config.maxLatencyIncreasePct / 100;
   const mc = control.n === 0 ? 0 : control.sum / control.n;
   const mt = candidate.n === 0 ? 0 : candidate.sum / candidate.n;
-  const base = {
-    metric: 'latency' as const,
-    tolerance,
-    control: control.n === 0 ? 0 : Math.exp(mc),
-    candidate: candidate.n === 0 ? 0 : Math.exp(mt),
-    nControl: control.n,
-    nCandidate: candidate.n,
-  };
-  if (control.n === 0 && candidate.n === 0) return { ...base, effect: 0, lower: -Infinity, upper: Infinity, verdict: 'skipped' };
+  const gc = control.n === 0 ? 0 : Math.exp(mc);
+  const gt = candidate.n === 0 ? 0 : Math.exp(mt);
+  const r = (effect: number, lower: number, upper: number, verdict: MetricVerdict) =>
+    metricResult('latency', tolerance, gc, gt, control.n, candidate.n, effect, lower, upper, verdict);
+  if (control.n === 0 && candidate.n === 0) return r(0, -Infinity, Infinity, 'skipped');
   const effect = Math.expm1(mt - mc);
-  if (control.n < Math.max(2, config.minSamples) || candidate.n < Math.max(2, config.minSamples))
-    return { ...base, effect, lower: -Infinity, upper: Infinity, verdict: 'insufficient' };
+  if (control.n < Math.max(2, config.minSamples) || candidate.n < Math.max(2, config.minSamples)) return r(effect, -Infinity, Infinity, 'insufficient');
   const variance = sampleVariance(control) / control.n + sampleVariance(candidate) / candidate.n;
   const logTolerance = Math.log1p(tolerance);
   const radius = confidenceRadius(variance, logTolerance, config.alpha);
   const lower = Math.expm1(mt - mc - radius);
   const upper = Math.expm1(mt - mc + radius);
-  return { ...base, effect, lower, upper, verdict: decide(mt - mc - radius, mt - mc + radius, logTolerance) };
+  return r(effect, lower, upper, decide(mt - mc - radius, mt - mc + radius, logTolerance));
 }
 
 /** Cost: the relative change of the mean, variance by the delta method. */
@@ -301,20 +312,20 @@ function compareCost(control: ContinuousStat, candidate: ContinuousStat, config:
   const tolerance = config.maxCostIncreasePct / 100;
   const mc = control.n === 0 ? 0 : control.sum / control.n;
   const mt = candidate.n === 0 ? 0 : candidate.sum / candidate.n;
-  const base = { metric: 'cost' as const, tolerance, control: mc, candidate: mt, nControl: control.n, nCandidate: candidate.n };
-  if (control.n === 0 && candidate.n === 0) return { ...base, effect: 0, lower: -Infinity, upper: Infinity, verdict: 'skipped' };
+  const r = (effect: number, lower: number, upper: number, verdict: MetricVerdict) =>
+    metricResult('cost', tolerance, mc, mt, control.n, candidate.n, effect, lower, upper, verdict);
+  if (control.n === 0 && candidate.n === 0) return r(0, -Infinity, Infinity, 'skipped');
   if (control.n < Math.max(2, config.minSamples) || candidate.n < Math.max(2, config.minSamples))
-    return { ...base, effect: mc > 0 ? mt / mc - 1 : 0, lower: -Infinity, upper: Infinity, verdict: 'insufficient' };
+    return r(mc > 0 ? mt / mc - 1 : 0, -Infinity, Infinity, 'insufficient');
   if (!(mc > 0)) {
     // A free control (offline model): any spend by the candidate is an unbounded relative increase.
-    const free = !(mt > 0);
-    return { ...base, effect: free ? 0 : Infinity, lower: free ? 0 : Infinity, upper: free ? 0 : Infinity, verdict: free ? 'pass' : 'fail' };
+    return mt > 0 ? r(Infinity, Infinity, Infinity, 'fail') : r(0, 0, 0, 'pass');
   }
   const ratio = mt / mc;
   const variance = ratio * ratio * (sampleVariance(candidate) / (candidate.n * mt * mt || 1) + sampleVariance(control) / (control.n * mc * mc));
   const effect = ratio - 1;
   const radius = confidenceRadius(variance, tolerance, config.alpha);
-  return { ...base, effect, lower: effect - radius, upper: effect + radius, verdict: decide(effect - radius, effect + radius, tolerance) };
+  return r(effect, effect - radius, effect + radius, decide(effect - radius, effect + radius, tolerance));
 }
 
 /** Shadow disagreement beyond the noise floor (control vs itself); without a noise sample the floor is 0. */
@@ -323,13 +334,14 @@ function compareDisagreement(stats: StageStats, config: AnalysisConfig): MetricR
   const tolerance = config.maxDisagreementRate;
   const d = disagreement.n === 0 ? 0 : disagreement.x / disagreement.n;
   const d0 = noise.n === 0 ? 0 : noise.x / noise.n;
-  const base = { metric: 'disagreement' as const, tolerance, control: d0, candidate: d, nControl: noise.n, nCandidate: disagreement.n };
-  if (disagreement.n === 0) return { ...base, effect: 0, lower: -Infinity, upper: Infinity, verdict: 'skipped' };
-  if (disagreement.n < config.minSamples) return { ...base, effect: d - d0, lower: -Infinity, upper: Infinity, verdict: 'insufficient' };
+  const r = (effect: number, lower: number, upper: number, verdict: MetricVerdict) =>
+    metricResult('disagreement', tolerance, d0, d, noise.n, disagreement.n, effect, lower, upper, verdict);
+  if (disagreement.n === 0) return r(0, -Infinity, Infinity, 'skipped');
+  if (disagreement.n < config.minSamples) return r(d - d0, -Infinity, Infinity, 'insufficient');
   const variance = rateVariance(disagreement) + (noise.n === 0 ? 0 : rateVariance(noise));
   const effect = d - d0;
   const radius = confidenceRadius(variance, Math.max(tolerance, 1e-3), config.alpha);
-  return { ...base, effect, lower: effect - radius, upper: effect + radius, verdict: decide(effect - radius, effect + radius, tolerance) };
+  return r(effect, effect - radius, effect + radius, decide(effect - radius, effect + radius, tolerance));
 }
 
 function pct(value: number): string {

@@ -49,3 +49,60 @@ export function murmur3(key: string): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/**
+ * `murmur3(prefix + key)` without building the concatenated string: the prefix's whole 4-character
+ * blocks are mixed once, here; each call mixes the prefix's last 0-3 characters and the key.
+ */
+export function prefixedMurmur3(prefix: string): (key: string) => number {
+  const aligned = prefix.length - (prefix.length & 3);
+  let seed = 0;
+  for (let i = 0; i < aligned; i += 4) {
+    const top = prefix.charCodeAt(i + 3);
+    const k =
+      (prefix.charCodeAt(i) & 0xffff) ^
+      ((prefix.charCodeAt(i + 1) & 0xffff) << 8) ^
+      ((prefix.charCodeAt(i + 2) & 0xffff) << 16) ^
+      ((top & 0xff) << 24) ^
+      ((top & 0xff00) >> 8);
+    seed ^= mixK(k);
+    seed = (seed << 13) | (seed >>> 19);
+    seed = (Math.imul(seed, 5) + 0xe6546b64) | 0;
+  }
+  const rest = prefix.slice(aligned);
+  const restLength = rest.length;
+  const r0 = rest.charCodeAt(0);
+  const r1 = rest.charCodeAt(1);
+  const r2 = rest.charCodeAt(2);
+  return (key: string): number => {
+    const length = restLength + key.length;
+    const total = aligned + length;
+    // Character j of rest + key.
+    const at = (j: number): number => (j < restLength ? (j === 0 ? r0 : j === 1 ? r1 : r2) : key.charCodeAt(j - restLength));
+    const end = length - (length & 3);
+    let h = seed;
+    let j = 0;
+    while (j < end) {
+      const top = at(j + 3);
+      let k = (at(j) & 0xffff) ^ ((at(j + 1) & 0xffff) << 8) ^ ((at(j + 2) & 0xffff) << 16) ^ ((top & 0xff) << 24) ^ ((top & 0xff00) >> 8);
+      k = mixK(k);
+      h ^= k;
+      h = (h << 13) | (h >>> 19);
+      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+      j += 4;
+    }
+    const tail = length & 3;
+    let k = 0;
+    if (tail === 3) k ^= (at(j + 2) & 0xffff) << 16;
+    if (tail >= 2) k ^= (at(j + 1) & 0xffff) << 8;
+    if (tail >= 1) k ^= at(j) & 0xffff;
+    if (k > 0) h ^= mixK(k);
+    h ^= total;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+  };
+}

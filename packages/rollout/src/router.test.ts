@@ -1,7 +1,7 @@
 import MurmurHash3 from 'imurmurhash';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { murmur3 } from './murmur3.js';
+import { murmur3, prefixedMurmur3 } from './murmur3.js';
 import { BUCKETS, bucketOf, bucketsOf, createRouter, route, splitRouting, type Variant } from './router.js';
 
 const FLAG = 'agent.support-desk.variant';
@@ -12,6 +12,13 @@ describe('murmur3', () => {
       expect(murmur3(key)).toBe(new MurmurHash3(key).result());
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (key) => murmur3(key) === new MurmurHash3(key).result()),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('prefixedMurmur3(prefix)(key) equals murmur3(prefix + key) for any prefix and key', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), (prefix, key) => prefixedMurmur3(prefix)(key) === murmur3(prefix + key)),
       { numRuns: 20_000 },
     );
   });

@@ -1,5 +1,5 @@
 import { RolloutError, RolloutErrorCode } from './errors.js';
-import { murmur3 } from './murmur3.js';
+import { prefixedMurmur3 } from './murmur3.js';
 
 /** What the flag `agent.<name>.variant` answers: who serves the request. */
 export type Variant = 'control' | 'shadow' | 'candidate';
@@ -53,7 +53,19 @@ export function splitRouting(weightPct: number): Routing {
  * floating-point result is exact (flagd-core uses BigInt for the same value).
  */
 export function bucketOf(flagKey: string, targetingKey: string): number {
-  return Math.floor((murmur3(flagKey + targetingKey) * BUCKETS) / 4294967296);
+  return Math.floor((hasherOf(flagKey)(targetingKey) * BUCKETS) / 4294967296);
+}
+
+// One prefix hasher per flag key (a process routes for a handful of agents).
+const hashers = new Map<string, (key: string) => number>();
+function hasherOf(flagKey: string): (key: string) => number {
+  let hasher = hashers.get(flagKey);
+  if (hasher === undefined) {
+    if (hashers.size >= 256) hashers.clear();
+    hasher = prefixedMurmur3(flagKey);
+    hashers.set(flagKey, hasher);
+  }
+  return hasher;
 }
 
 /**
