@@ -84,21 +84,23 @@ const observations: Observation[] = Array.from({ length: 4_096 }, (_, index) => 
 }));
 const stats = emptyStats();
 const addOnly = emptyStats();
-for (let i = 0; i < 10_000; i++) observe(stats, observations[i % observations.length] as Observation);
+for (let i = 0; i < 10_000; i++) observe(stats, observations[i % observations.length]!);
 let verdicts = 0;
 const [updateNs = 0, observeNs = 0] = measure([
   {
     name: 'observe + analyse',
     run: (i) => {
-      observe(stats, observations[i % observations.length] as Observation);
+      observe(stats, observations[i % observations.length]!);
       if (analyse(stats, config).verdict === 'fail') verdicts++;
       return true;
     },
     iterations: 20_000,
   },
-  { name: 'observe', run: (i) => (observe(addOnly, observations[i % observations.length] as Observation), true), iterations: 200_000 },
+  { name: 'observe', run: (i) => (observe(addOnly, observations[i % observations.length]!), true), iterations: 200_000 },
 ]);
-console.log(`analysis update / observation ${(updateNs / 1000).toFixed(2).padStart(6)} µs   (goal ≤ 5 µs; add + verdict of 7 metrics; ${verdicts} fails)`);
+console.log(
+  `analysis update / observation ${(updateNs / 1000).toFixed(2).padStart(6)} µs   (goal ≤ 5 µs; add + verdict of 7 metrics; ${verdicts} fails)`,
+);
 console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 
 // --- shadow overhead ------------------------------------------------------------------------------
@@ -148,9 +150,13 @@ async function overhead(candidate: (input: number) => Promise<string>): Promise<
 }
 const like = await overhead(candidateLike);
 console.log(`control latency alone     ${like.alone.toFixed(0).padStart(7)} µs   (1 ms model call + 50 µs of work)`);
-console.log(`  shadowed, candidate like the control ${like.shadowed.toFixed(0).padStart(7)} µs   overhead ${(like.shadowed - like.alone).toFixed(0)} µs (goal: none)`);
+console.log(
+  `  shadowed, candidate like the control ${like.shadowed.toFixed(0).padStart(7)} µs   overhead ${(like.shadowed - like.alone).toFixed(0)} µs (goal: none)`,
+);
 const heavy = await overhead(candidateHeavy);
-console.log(`  shadowed, candidate with 4× the work  ${heavy.shadowed.toFixed(0).padStart(7)} µs   overhead ${(heavy.shadowed - heavy.alone).toFixed(0)} µs (the candidate's work competes for the one thread)`);
+console.log(
+  `  shadowed, candidate with 4× the work  ${heavy.shadowed.toFixed(0).padStart(7)} µs   overhead ${(heavy.shadowed - heavy.alone).toFixed(0)} µs (the candidate's work competes for the one thread)`,
+);
 
 console.log(
   JSON.stringify({

@@ -23,14 +23,23 @@ for (let seed = 1; seed <= runs; seed++) {
   healthyRequests.push(result.requests);
 }
 const falseRollbacks = healthy['rolled-back'] ?? 0;
-console.log(`healthy: ${runs} rollouts → ${JSON.stringify(healthy)}; false rollback rate ${((100 * falseRollbacks) / runs).toFixed(2)} %; median ${median(healthyRequests)} requests per rollout`);
+console.log(
+  `healthy: ${runs} rollouts → ${JSON.stringify(healthy)}; false rollback rate ${((100 * falseRollbacks) / runs).toFixed(2)} %; median ${median(healthyRequests)} requests per rollout`,
+);
 
 let caught = 0;
 const candidateToDetection: number[] = [];
 const stageToDetection: number[] = [];
 const regression: Record<string, number> = {};
 for (let seed = 1; seed <= runs; seed++) {
-  const result = await simulateRollout({ plan, candidate: { successDropPts: 5 }, skipShadow: true, stabilizationMs: 0, timeline: false, seed: 2_000_000 + seed });
+  const result = await simulateRollout({
+    plan,
+    candidate: { successDropPts: 5 },
+    skipShadow: true,
+    stabilizationMs: 0,
+    timeline: false,
+    seed: 2_000_000 + seed,
+  });
   const where = result.rollback ? `rolled-back at ${result.rollback.kind}` : result.outcome;
   regression[where] = (regression[where] ?? 0) + 1;
   if (result.rollback?.kind === 'canary') {
@@ -46,7 +55,14 @@ console.log(
 let leakCaught = 0;
 for (let seed = 1; seed <= runs; seed++) {
   const leakAt = 1 + (seed % 400);
-  const result = await simulateRollout({ plan, candidate: { leakAt }, skipShadow: true, stabilizationMs: 0, timeline: false, seed: 3_000_000 + seed });
+  const result = await simulateRollout({
+    plan,
+    candidate: { leakAt },
+    skipShadow: true,
+    stabilizationMs: 0,
+    timeline: false,
+    seed: 3_000_000 + seed,
+  });
   if (result.outcome === 'rolled-back' && result.candidateRequests === leakAt) leakCaught++;
 }
 console.log(`PII leak once: rolled back on the leaking request in ${leakCaught} of ${runs}`);

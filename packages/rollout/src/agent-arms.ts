@@ -14,17 +14,16 @@ import type { Comparable } from './shadow.js';
 export function simulatedTools(tools: readonly AnyTool[]): AnyTool[] {
   return tools.map((tool): AnyTool => {
     if (tool.sideEffects === 'none') return tool;
-    const simulate = tool.simulate;
-    const { idempotencyKey: _key, reconcile: _reconcile, ...rest } = tool;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- tool functions take no `this` (defineTool's contract)
+    const { idempotencyKey: _key, reconcile: _reconcile, simulate, ...rest } = tool;
     return Object.freeze({
       ...rest,
       retry: { ...tool.retry, attempts: 1 },
       execute:
-        simulate === undefined
-          ? () => {
-              throw new PermanentToolError(`tool "${tool.name}" has side effects and no simulate function: not run in a shadow`);
-            }
-          : simulate,
+        simulate ??
+        (() => {
+          throw new PermanentToolError(`tool "${tool.name}" has side effects and no simulate function: not run in a shadow`);
+        }),
     }) as AnyTool;
   });
 }
@@ -87,7 +86,8 @@ export const DEFAULT_CRITICAL_RULES: CriticalRules = { pii: ['pii.'], secrets: [
  */
 export function outcomeOfRun(result: RunResult, rules: CriticalRules = DEFAULT_CRITICAL_RULES): Omit<Observation, 'arm'> {
   let critical: CriticalKind | undefined;
-  const matches = (ids: readonly string[], prefixes: readonly string[]) => ids.some((id) => prefixes.some((prefix) => id.startsWith(prefix)));
+  const matches = (ids: readonly string[], prefixes: readonly string[]) =>
+    ids.some((id) => prefixes.some((prefix) => id.startsWith(prefix)));
   for (const decision of result.decisions) {
     if (decision.action === 'allow') continue;
     if (decision.hook === 'output') {

@@ -125,7 +125,10 @@ describe('analyse', () => {
 
   it('error budget: exhausted only when the burn rate is significantly above 1', () => {
     expect(errorBudgetOf({ n: 10_000, x: 9_700 }, 0.97, 200).exhausted).toBe(false);
-    expect(errorBudgetOf({ n: 10_000, x: 9_000 }, 0.97, 200)).toMatchObject({ exhausted: true, burnRate: expect.closeTo(3.33, 2) as unknown });
+    expect(errorBudgetOf({ n: 10_000, x: 9_000 }, 0.97, 200)).toMatchObject({
+      exhausted: true,
+      burnRate: expect.closeTo(3.33, 2) as unknown,
+    });
     expect(errorBudgetOf({ n: 100, x: 0 }, 0.97, 200).exhausted).toBe(false);
   });
 });

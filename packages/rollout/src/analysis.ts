@@ -298,7 +298,8 @@ function compareLatency(control: ContinuousStat, candidate: ContinuousStat, conf
     metricResult('latency', tolerance, gc, gt, control.n, candidate.n, effect, lower, upper, verdict);
   if (control.n === 0 && candidate.n === 0) return r(0, -Infinity, Infinity, 'skipped');
   const effect = Math.expm1(mt - mc);
-  if (control.n < Math.max(2, config.minSamples) || candidate.n < Math.max(2, config.minSamples)) return r(effect, -Infinity, Infinity, 'insufficient');
+  if (control.n < Math.max(2, config.minSamples) || candidate.n < Math.max(2, config.minSamples))
+    return r(effect, -Infinity, Infinity, 'insufficient');
   const variance = sampleVariance(control) / control.n + sampleVariance(candidate) / candidate.n;
   const logTolerance = Math.log1p(tolerance);
   const radius = confidenceRadius(variance, logTolerance, config.alpha);
@@ -322,7 +323,8 @@ function compareCost(control: ContinuousStat, candidate: ContinuousStat, config:
     return mt > 0 ? r(Infinity, Infinity, Infinity, 'fail') : r(0, 0, 0, 'pass');
   }
   const ratio = mt / mc;
-  const variance = ratio * ratio * (sampleVariance(candidate) / (candidate.n * mt * mt || 1) + sampleVariance(control) / (control.n * mc * mc));
+  const variance =
+    ratio * ratio * (sampleVariance(candidate) / (candidate.n * mt * mt || 1) + sampleVariance(control) / (control.n * mc * mc));
   const effect = ratio - 1;
   const radius = confidenceRadius(variance, tolerance, config.alpha);
   return r(effect, effect - radius, effect + radius, decide(effect - radius, effect + radius, tolerance));
@@ -379,10 +381,13 @@ export function analyse(stats: StageStats, config: AnalysisConfig): AnalysisResu
   }
   const failed = metrics.filter((metric) => metric.verdict === 'fail');
   if (failed.length > 0) {
-    const list = failed.map((metric) => `${metric.metric} +${pct(metric.effect)} (CS ${pct(metric.lower)}…${pct(metric.upper)} > ${pct(metric.tolerance)})`);
+    const list = failed.map(
+      (metric) => `${metric.metric} +${pct(metric.effect)} (CS ${pct(metric.lower)}…${pct(metric.upper)} > ${pct(metric.tolerance)})`,
+    );
     return { verdict: 'fail', critical, metrics, summary: `regression beyond tolerance: ${list.join('; ')}` };
   }
-  if (!config.concurrentControl) return { verdict: 'pass', critical, metrics, summary: 'no concurrent control at 100 %: no critical finding' };
+  if (!config.concurrentControl)
+    return { verdict: 'pass', critical, metrics, summary: 'no concurrent control at 100 %: no critical finding' };
   const counted = metrics.filter((metric) => metric.verdict !== 'skipped');
   const open = counted.filter((metric) => metric.verdict !== 'pass');
   if (counted.length > 0 && open.length === 0)

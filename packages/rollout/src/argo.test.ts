@@ -16,7 +16,16 @@ const inCi = Boolean(process.env.CI);
 describe('Argo Rollouts export', () => {
   it('writes a Rollout whose steps are the plan and an AnalysisTemplate it references', async () => {
     const exported = exportArgo(plan);
-    const documents = parseAllDocuments(await argoToYaml(exported)).map((document) => document.toJS() as Record<string, any>);
+    interface Doc {
+      kind: string;
+      metadata: { name: string };
+      spec: {
+        strategy: { canary: { steps: unknown[]; analysis: { templates: unknown[]; args: { name: string }[] } } };
+        args: { name: string }[];
+        metrics: { name: string; interval: string; successCondition: string; provider: { prometheus: { query: string } } }[];
+      };
+    }
+    const documents = parseAllDocuments(await argoToYaml(exported)).map((document) => document.toJS() as Doc);
     expect(documents.map((document) => document.kind)).toEqual(['Rollout', 'AnalysisTemplate']);
     const [rollout, template] = documents;
     expect(rollout?.spec.strategy.canary.steps).toEqual([
@@ -34,8 +43,8 @@ describe('Argo Rollouts export', () => {
       { pause: { duration: '72h' } },
     ]);
     expect(rollout?.spec.strategy.canary.analysis.templates).toEqual([{ templateName: template?.metadata.name }]);
-    expect(rollout?.spec.strategy.canary.analysis.args.map((arg: { name: string }) => arg.name)).toEqual(template?.spec.args.map((arg: { name: string }) => arg.name));
-    const metrics = template?.spec.metrics as { name: string; interval: string; successCondition: string; provider: { prometheus: { query: string } } }[];
+    expect(rollout?.spec.strategy.canary.analysis.args.map((arg) => arg.name)).toEqual(template?.spec.args.map((arg) => arg.name));
+    const metrics = template?.spec.metrics ?? [];
     expect(metrics.map((metric) => `${metric.name} ${metric.successCondition}`)).toEqual([
       'error-rate-increase result[0] <= 0.02',
       'escalation-rate-increase result[0] <= 0.02',
@@ -47,7 +56,8 @@ describe('Argo Rollouts export', () => {
     // Only Charter's metric names.
     const names = new Set(Object.values(METRICS).map((metric) => metric.prometheus));
     for (const metric of metrics)
-      for (const [, name] of metric.provider.prometheus.query.matchAll(/\b((?:charter|gen_ai)_[a-z_]+?)(?:_bucket)?\{/g)) expect(names).toContain(name);
+      for (const [, name] of metric.provider.prometheus.query.matchAll(/\b((?:charter|gen_ai)_[a-z_]+?)(?:_bucket)?\{/g))
+        expect(names).toContain(name);
   });
 
   it('every query is valid PromQL (promtool check rules on the queries as recording rules)', (context) => {
@@ -59,7 +69,10 @@ describe('Argo Rollouts export', () => {
     const exported = exportArgo(plan, { hashLabel: 'pod_template_hash' });
     const rules = exported.queries.map((query) => ({
       record: `charter:rollout_${query.name.replace(/-/g, '_')}`,
-      expr: query.query.replaceAll('{{args.agent}}', 'support-desk').replaceAll('{{args.canary-hash}}', 'abc123').replaceAll('{{args.stable-hash}}', 'def456'),
+      expr: query.query
+        .replaceAll('{{args.agent}}', 'support-desk')
+        .replaceAll('{{args.canary-hash}}', 'abc123')
+        .replaceAll('{{args.stable-hash}}', 'def456'),
     }));
     const dir = mkdtempSync(join(tmpdir(), 'charter-argo-'));
     const file = join(dir, 'rules.yaml');

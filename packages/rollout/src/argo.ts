@@ -46,7 +46,8 @@ export function argoDuration(ms: number): string {
  */
 export function exportArgo(plan: RolloutPlan, options: ArgoExportOptions = {}): ArgoExport {
   const hashLabel = options.hashLabel ?? 'rollouts_pod_template_hash';
-  if (!/^[A-Za-z_]\w{0,127}$/.test(hashLabel)) throw new RolloutError(RolloutErrorCode.BadOptions, `"${hashLabel}" is not a Prometheus label name`);
+  if (!/^[a-z_]\w{0,127}$/i.test(hashLabel))
+    throw new RolloutError(RolloutErrorCode.BadOptions, `"${hashLabel}" is not a Prometheus label name`);
   const window = options.window ?? argoDuration(plan.analysis.intervalMs);
   if (!/^\d{1,6}[smhd]$/.test(window)) throw new RolloutError(RolloutErrorCode.BadOptions, `"${window}" is not a PromQL range such as 5m`);
   const address = options.prometheusAddress ?? 'http://prometheus.monitoring.svc:9090';

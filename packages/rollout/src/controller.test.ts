@@ -15,7 +15,10 @@ const manifest = referenceManifest();
 const plan = planFromManifest(manifest);
 const HOUR = 3_600_000;
 
-function setup(overrides: { [K in keyof RolloutControllerOptions]?: RolloutControllerOptions[K] | undefined } = {}, thePlan: RolloutPlan = plan) {
+function setup(
+  overrides: { [K in keyof RolloutControllerOptions]?: RolloutControllerOptions[K] | undefined } = {},
+  thePlan: RolloutPlan = plan,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'charter-rollout-'));
   const audit = openAuditLog(join(dir, 'audit.jsonl'));
   const sink = createMemorySink();
@@ -38,25 +41,49 @@ function setup(overrides: { [K in keyof RolloutControllerOptions]?: RolloutContr
   return { controller, store, audit, sink, dir, advanceTime: (ms: number) => (now += ms) };
 }
 
-function traffic(controller: ReturnType<typeof setup>['controller'], arm: 'control' | 'candidate', n: number, successRate: number, extra: Partial<Observation> = {}) {
+function traffic(
+  controller: ReturnType<typeof setup>['controller'],
+  arm: 'control' | 'candidate',
+  n: number,
+  successRate: number,
+  extra: Partial<Observation> = {},
+) {
   for (let index = 0; index < n; index++)
-    controller.observe({ arm, success: index % 1000 < successRate * 1000, latencyMs: 1000, costUsd: 0.01, escalated: false, guardrailTrip: false, ...extra });
+    controller.observe({
+      arm,
+      success: index % 1000 < successRate * 1000,
+      latencyMs: 1000,
+      costUsd: 0.01,
+      escalated: false,
+      guardrailTrip: false,
+      ...extra,
+    });
 }
 
 describe('rollout controller', () => {
   it('refuses to start without a gate unless told to skip it, and records the skip', async () => {
     const { controller, audit } = setup({ gate: undefined });
-    await expect(controller.start({ candidate: 'v2' })).rejects.toMatchObject({ code: 'ROLLOUT_NO_GATE', message: expect.stringMatching(/no readiness gate is wired/) as unknown });
+    await expect(controller.start({ candidate: 'v2' })).rejects.toMatchObject({
+      code: 'ROLLOUT_NO_GATE',
+      message: expect.stringMatching(/no readiness gate is wired/) as unknown,
+    });
     const started = await controller.start({ candidate: 'v2', skipGate: 'readiness package not installed' });
     expect(started).toMatchObject({ ok: true, state: { status: 'shadow', candidate: 'v2', seq: 1, version: 1 } });
     expect(started.ok && started.transition.reason).toMatch(/SKIPPED: no readiness gate wired \(readiness package not installed\)/);
     const record = JSON.parse(readFileSync(audit.path, 'utf8').trim()) as Record<string, unknown>;
-    expect(record).toMatchObject({ kind: 'rollout.transition', runId: 'rollout:support-desk#1', rollout: { event: 'start', from: 'pending', to: 'shadow', weight: 0 } });
+    expect(record).toMatchObject({
+      kind: 'rollout.transition',
+      runId: 'rollout:support-desk#1',
+      rollout: { event: 'start', from: 'pending', to: 'shadow', weight: 0 },
+    });
   });
 
   it('a gate that is not ready keeps the rollout pending', async () => {
     const { controller } = setup({ gate: () => Promise.resolve({ ready: false, summary: '2 blocking findings' }) });
-    expect(await controller.start({ candidate: 'v2' })).toMatchObject({ ok: false, reason: expect.stringMatching(/2 blocking findings/) as unknown });
+    expect(await controller.start({ candidate: 'v2' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/2 blocking findings/) as unknown,
+    });
     expect((await controller.load()).status).toBe('pending');
   });
 
@@ -65,7 +92,8 @@ describe('rollout controller', () => {
     await controller.start({ candidate: 'v2' });
     let outcome = await controller.advance();
     expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expect(outcome.guards.filter((g) => !g.ok).map((g) => g.guard)).toEqual(['samples', 'stabilisation', 'verdict', 'gate']);
+    if (!outcome.ok)
+      expect(outcome.guards.filter((g) => !g.ok).map((g) => g.guard)).toEqual(['samples', 'stabilisation', 'verdict', 'gate']);
     traffic(controller, 'control', 3_000, 0.97);
     traffic(controller, 'candidate', 3_000, 0.97);
     for (let index = 0; index < 3_000; index++) controller.observeComparison(index % 50 !== 0);
@@ -76,10 +104,19 @@ describe('rollout controller', () => {
     outcome = await controller.advance({ reason: 'shadow looks good' });
     expect(outcome).toMatchObject({ ok: true, state: { status: 'canary', weight: 5, stats: { control: { requests: 0 } } } });
     if (!outcome.ok) return;
-    expect(outcome.transition.guards.map((g) => `${g.guard}:${g.ok}`)).toEqual(['samples:true', 'stabilisation:true', 'verdict:true', 'error-budget:true', 'gate:true']);
+    expect(outcome.transition.guards.map((g) => `${g.guard}:${g.ok}`)).toEqual([
+      'samples:true',
+      'stabilisation:true',
+      'verdict:true',
+      'error-budget:true',
+      'gate:true',
+    ]);
     expect(outcome.transition.statistics).toMatchObject({ requests: { control: 3_000, candidate: 3_000 }, verdict: 'pass' });
     const events = sink.ofType('rollout.transition');
-    expect(events.map((e) => `${e.transition}:${e.event}:${e.from}->${e.to}`)).toEqual(['1:start:pending->shadow', '2:promote:shadow->canary']);
+    expect(events.map((e) => `${e.transition}:${e.event}:${e.from}->${e.to}`)).toEqual([
+      '1:start:pending->shadow',
+      '2:promote:shadow->canary',
+    ]);
     expect(verifyAudit(audit.path)).toMatchObject({ ok: true, records: 2 });
   });
 
@@ -108,7 +145,9 @@ describe('rollout controller', () => {
     if (!result.critical) return;
     const evaluation = await result.rollback;
     expect(evaluation).toMatchObject({ action: 'rollback', state: { status: 'rolled-back', weight: 0 } });
-    expect(evaluation.transition?.guards).toEqual([{ guard: 'critical', ok: false, detail: 'critical: canary-token ×1 on the candidate (zero tolerance)' }]);
+    expect(evaluation.transition?.guards).toEqual([
+      { guard: 'critical', ok: false, detail: 'critical: canary-token ×1 on the candidate (zero tolerance)' },
+    ]);
   });
 
   it('kill switch and playbook actions: abort, set-weight; other actions are refused', async () => {
@@ -116,11 +155,15 @@ describe('rollout controller', () => {
     await controller.start({ candidate: 'v2' });
     await controller.applyPlaybookAction({ type: 'rollout.set-weight', weight: 2 });
     expect(controller.current()).toMatchObject({ status: 'paused', weight: 2 });
-    await expect(controller.applyPlaybookAction({ type: 'tool.disable', tool: 'refund_order' })).rejects.toMatchObject({ code: 'ROLLOUT_BAD_OPTIONS' });
+    await expect(controller.applyPlaybookAction({ type: 'tool.disable', tool: 'refund_order' })).rejects.toMatchObject({
+      code: 'ROLLOUT_BAD_OPTIONS',
+    });
     const aborted = await controller.applyPlaybookAction({ type: 'rollout.abort' });
     expect(aborted).toMatchObject({ ok: true, state: { status: 'aborted', weight: 0 } });
     expect(controller.routing()).toEqual(ALL_CONTROL);
-    await expect(controller.resume()).rejects.toSatisfy((error: unknown) => RolloutError.isInstance(error) && error.code === 'ROLLOUT_ILLEGAL_TRANSITION');
+    await expect(controller.resume()).rejects.toSatisfy(
+      (error: unknown) => RolloutError.isInstance(error) && error.code === 'ROLLOUT_ILLEGAL_TRANSITION',
+    );
   });
 
   it('refuses a stored rollout started from another plan', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { PlaybookAction } from '@charter/spec';
-import type { AuditLog, Telemetry } from '@charter/telemetry';
+import type { AuditLog, JsonValue, Telemetry } from '@charter/telemetry';
 import {
   analyse,
   addStats,
@@ -26,7 +26,10 @@ import { finiteOrNull, type Actor, type GuardResult, type RolloutStore, type Tra
 export type Gate = () => Promise<{ readonly ready: boolean; readonly summary?: string }>;
 
 /** Error-budget check; the default judges the candidate's burn rate against `spec.slos.successRate`. */
-export type ErrorBudgetCheck = (state: RolloutState, plan: RolloutPlan) => Promise<{ readonly exhausted: boolean; readonly summary: string }>;
+export type ErrorBudgetCheck = (
+  state: RolloutState,
+  plan: RolloutPlan,
+) => Promise<{ readonly exhausted: boolean; readonly summary: string }>;
 
 export interface RolloutControllerOptions {
   readonly plan: RolloutPlan;
@@ -117,7 +120,9 @@ export interface RolloutController {
   /** Flushes, analyses the stage and lets automation act: roll back or pause on a failure, promote when every guard holds. */
   evaluate(options?: { readonly automate?: boolean }): Promise<Evaluation>;
   /** The guards a promotion needs, evaluated now (the gate is asked only when the others hold). */
-  guards(options?: { readonly skipGate?: string }): Promise<{ readonly analysis: AnalysisResult | undefined; readonly guards: readonly GuardResult[] }>;
+  guards(options?: {
+    readonly skipGate?: string;
+  }): Promise<{ readonly analysis: AnalysisResult | undefined; readonly guards: readonly GuardResult[] }>;
   transitions(): Promise<readonly TransitionRecord[]>;
 }
 
@@ -251,7 +256,12 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = attempt === 0 && details.expectVersion === state.version ? state : await read();
       if (details.expectVersion !== undefined && current.version !== details.expectVersion)
-        return { ok: false, state: current, reason: `another process changed rollout "${id}" first (${describe(plan, current)}); evaluate again`, guards: [] };
+        return {
+          ok: false,
+          state: current,
+          reason: `another process changed rollout "${id}" first (${describe(plan, current)}); evaluate again`,
+          guards: [],
+        };
       const at = clock();
       const check = transition(plan, current, event, at, reason);
       if (!check.ok) throw new RolloutError(RolloutErrorCode.IllegalTransition, check.reason);
@@ -270,7 +280,8 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       });
       if (result.ok) {
         state = result.state;
-        if (result.transition === undefined) throw new RolloutError(RolloutErrorCode.Store, 'the store did not return the transition it logged');
+        if (result.transition === undefined)
+          throw new RolloutError(RolloutErrorCode.Store, 'the store did not return the transition it logged');
         announce(result.transition);
         return { ok: true, state, transition: result.transition };
       }
@@ -282,7 +293,10 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
           guards: [],
         };
     }
-    throw new RolloutError(RolloutErrorCode.Conflict, `rollout "${id}" kept changing under ${MAX_CAS_ATTEMPTS} attempts to write it: too many writers?`);
+    throw new RolloutError(
+      RolloutErrorCode.Conflict,
+      `rollout "${id}" kept changing under ${MAX_CAS_ATTEMPTS} attempts to write it: too many writers?`,
+    );
   }
 
   async function flush(): Promise<RolloutState> {
@@ -309,7 +323,10 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
         return state;
       }
     }
-    throw new RolloutError(RolloutErrorCode.Conflict, `rollout "${id}" kept changing under ${MAX_CAS_ATTEMPTS} attempts to save its statistics`);
+    throw new RolloutError(
+      RolloutErrorCode.Conflict,
+      `rollout "${id}" kept changing under ${MAX_CAS_ATTEMPTS} attempts to save its statistics`,
+    );
   }
 
   async function gateResult(skipGate: string | undefined): Promise<GuardResult> {
@@ -322,7 +339,8 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       }
       return { guard: 'gate', ok: result.ready, detail: result.summary ?? (result.ready ? 'ready' : 'not ready') };
     }
-    if (skipGate !== undefined && skipGate.trim() !== '') return { guard: 'gate', ok: true, detail: `SKIPPED: no readiness gate wired (${skipGate})` };
+    if (skipGate !== undefined && skipGate.trim() !== '')
+      return { guard: 'gate', ok: true, detail: `SKIPPED: no readiness gate wired (${skipGate})` };
     return { guard: 'gate', ok: false, detail: 'no readiness gate is wired: pass skipGate with a reason to proceed without it' };
   }
 
@@ -353,14 +371,19 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       { guard: 'error-budget', ok: !budget.exhausted, detail: budget.summary },
     ];
     // The gate may be expensive (a readiness evaluation): ask it only when everything else holds.
-    guards.push(guards.every((guard) => guard.ok) ? await gateResult(skipGate) : { guard: 'gate', ok: false, detail: 'not asked: other guards do not hold' });
+    guards.push(
+      guards.every((guard) => guard.ok)
+        ? await gateResult(skipGate)
+        : { guard: 'gate', ok: false, detail: 'not asked: other guards do not hold' },
+    );
     return { analysis, guards };
   }
 
   async function evaluate(evaluateOptions: { readonly automate?: boolean } = {}): Promise<Evaluation> {
     const automate = evaluateOptions.automate ?? true;
     const current = await flush();
-    if (!isActive(current.status) && current.status !== 'paused') return { state: current, analysis: undefined, guards: [], action: 'none', transition: undefined };
+    if (!isActive(current.status) && current.status !== 'paused')
+      return { state: current, analysis: undefined, guards: [], action: 'none', transition: undefined };
     const config = configFor(current);
     const analysis = analyse(current.stats, config);
     const statistics = statisticsOf(current, analysis);
@@ -414,7 +437,12 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
     }
   }
 
-  function done(outcome: TransitionOutcome, analysis: AnalysisResult, guards: readonly GuardResult[], action: Evaluation['action']): Evaluation {
+  function done(
+    outcome: TransitionOutcome,
+    analysis: AnalysisResult,
+    guards: readonly GuardResult[],
+    action: Evaluation['action'],
+  ): Evaluation {
     if (!outcome.ok) return { state: outcome.state, analysis, guards, action: 'none', transition: undefined };
     return { state: outcome.state, analysis, guards, action, transition: outcome.transition };
   }
@@ -443,14 +471,22 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       if (current.status !== 'pending')
         throw new RolloutError(RolloutErrorCode.IllegalTransition, `rollout "${id}" has already started (${describe(plan, current)})`);
       const gate = await gateResult(startOptions.skipGate);
-      if (!gate.ok && options.gate === undefined) throw new RolloutError(RolloutErrorCode.NoGate, `cannot start rollout "${id}": ${gate.detail}`);
+      if (!gate.ok && options.gate === undefined)
+        throw new RolloutError(RolloutErrorCode.NoGate, `cannot start rollout "${id}": ${gate.detail}`);
       if (!gate.ok) return { ok: false, state: current, reason: `the readiness gate does not pass: ${gate.detail}`, guards: [gate] };
-      const reason = startOptions.reason ?? `started: candidate ${startOptions.candidate}${startOptions.control ? ` vs control ${startOptions.control}` : ''}`;
-      return commit({ type: 'start' }, startOptions.actor ?? OPERATOR, gate.detail.startsWith('SKIPPED') ? `${reason}; ${gate.detail}` : reason, {
-        guards: [gate],
-        expectVersion: current.version,
-        patch: { candidate: startOptions.candidate, control: startOptions.control },
-      });
+      const reason =
+        startOptions.reason ??
+        `started: candidate ${startOptions.candidate}${startOptions.control ? ` vs control ${startOptions.control}` : ''}`;
+      return commit(
+        { type: 'start' },
+        startOptions.actor ?? OPERATOR,
+        gate.detail.startsWith('SKIPPED') ? `${reason}; ${gate.detail}` : reason,
+        {
+          guards: [gate],
+          expectVersion: current.version,
+          patch: { candidate: startOptions.candidate, control: startOptions.control },
+        },
+      );
     },
     async advance(advanceOptions = {}) {
       const current = await flush();
@@ -462,7 +498,12 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       const { analysis, guards } = await guardsOf(current, advanceOptions.skipGate);
       const failing = guards.filter((guard) => !guard.ok);
       if (failing.length > 0)
-        return { ok: false, state: current, reason: `not promoted: ${failing.map((guard) => `${guard.guard} (${guard.detail})`).join('; ')}`, guards };
+        return {
+          ok: false,
+          state: current,
+          reason: `not promoted: ${failing.map((guard) => `${guard.guard} (${guard.detail})`).join('; ')}`,
+          guards,
+        };
       const gate = guards.find((guard) => guard.guard === 'gate');
       const reason = `${advanceOptions.reason ?? 'promoted by an operator'}${gate?.detail.startsWith('SKIPPED') ? `; ${gate.detail}` : ''}`;
       return commit({ type: 'promote' }, advanceOptions.actor ?? OPERATOR, reason, {
@@ -492,7 +533,10 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
           return controller.setWeight(action.weight, { ...o, reason: o.reason ?? `playbook action rollout.set-weight ${action.weight}` });
         default:
           return Promise.reject(
-            new RolloutError(RolloutErrorCode.BadOptions, `playbook action ${action.type} is not a rollout action (rollout.abort, rollout.set-weight)`),
+            new RolloutError(
+              RolloutErrorCode.BadOptions,
+              `playbook action ${action.type} is not a rollout action (rollout.abort, rollout.set-weight)`,
+            ),
           );
       }
     },
@@ -554,9 +598,9 @@ function round(value: number): number {
   return Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : value;
 }
 
-function jsonSafe(value: unknown): import('@charter/telemetry').JsonValue | undefined {
+function jsonSafe(value: unknown): JsonValue | undefined {
   if (value === undefined) return undefined;
-  return JSON.parse(JSON.stringify(value, finiteOrNull)) as import('@charter/telemetry').JsonValue;
+  return JSON.parse(JSON.stringify(value, finiteOrNull)) as JsonValue;
 }
 
 export function formatMs(ms: number): string {

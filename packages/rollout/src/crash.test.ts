@@ -105,8 +105,13 @@ describe('SIGKILL mid-step', () => {
       new Promise((resolve, reject) => {
         const proc = spawn(node, [...loader, child, dir, 'race', String(version)], { stdio: ['ignore', 'pipe', 'inherit'] });
         let out = '';
-        proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-        proc.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`race child exited ${code}`))));
+        proc.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        proc.on('exit', (code) => {
+          if (code === 0) resolve(out.trim());
+          else reject(new Error(`race child exited ${code}`));
+        });
       });
     const racers = [race(), race(), race()];
     await new Promise((resolve) => setTimeout(resolve, 1_500));

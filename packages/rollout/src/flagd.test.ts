@@ -11,7 +11,8 @@ const FLAG = flagKeyOf(plan.agent);
 
 function evaluateAll(core: FlagdCore, count: number): string[] {
   const out: string[] = [];
-  for (let index = 0; index < count; index++) out.push(core.resolveStringEvaluation(FLAG, 'unset', { targetingKey: `user-${index}` }).value);
+  for (let index = 0; index < count; index++)
+    out.push(core.resolveStringEvaluation(FLAG, 'unset', { targetingKey: `user-${index}` }).value);
   return out;
 }
 
@@ -43,7 +44,9 @@ describe('flagd export', () => {
       core.setConfigurations(JSON.stringify(document));
       const routing: Routing = state.status === 'shadow' ? { mode: 'shadow', candidateBuckets: 0 } : splitRouting(state.weight);
       const flagd = evaluateAll(core, 2_000);
-      flagd.forEach((variant, index) => expect(variant).toBe(route(routing, FLAG, `user-${index}`)));
+      flagd.forEach((variant, index) => {
+        expect(variant).toBe(route(routing, FLAG, `user-${index}`));
+      });
       expect(core.resolveStringEvaluation(FLAG, 'unset', {}).value).toBe(route(routing, FLAG, undefined));
       seen.push(`${state.status}:${document.flags[FLAG]?.defaultVariant ?? '?'}:${document.flags[FLAG]?.metadata?.weight ?? '?'}`);
     }

@@ -16,7 +16,15 @@ interface Series {
 }
 
 /** An SVG line chart; NaN values leave gaps. */
-function lineChart(id: string, title: string, times: readonly number[], series: readonly Series[], yMin: number, yMax: number, unit: string): string {
+function lineChart(
+  id: string,
+  title: string,
+  times: readonly number[],
+  series: readonly Series[],
+  yMin: number,
+  yMax: number,
+  unit: string,
+): string {
   const tMax = Math.max(1, times.at(-1) ?? 1);
   const x = (t: number) => PAD.left + ((WIDTH - PAD.left - PAD.right) * t) / tMax;
   const y = (v: number) => PAD.top + (HEIGHT - PAD.top - PAD.bottom) * (1 - (v - yMin) / (yMax - yMin || 1));
@@ -39,7 +47,10 @@ function lineChart(id: string, title: string, times: readonly number[], series: 
   });
   const hours = tMax / 3_600_000;
   const legend = series
-    .map((line, index) => `<rect x="${PAD.left + index * 170}" y="4" width="12" height="4" fill="${line.colour}"/><text x="${PAD.left + 16 + index * 170}" y="10">${escapeHtml(line.label)}</text>`)
+    .map(
+      (line, index) =>
+        `<rect x="${PAD.left + index * 170}" y="4" width="12" height="4" fill="${line.colour}"/><text x="${PAD.left + 16 + index * 170}" y="10">${escapeHtml(line.label)}</text>`,
+    )
     .join('');
   return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg id="${id}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(title)}">${ticks.join('')}${legend}${paths.join('')}<text x="${WIDTH - PAD.right}" y="${HEIGHT - 6}" text-anchor="end">${hours.toFixed(1)} h simulated</text></svg></figure>`;
 }
@@ -103,7 +114,10 @@ export function simulationHtml(result: SimulationResult, title: string): string 
         `<tr><td>${(record.at / 3_600_000).toFixed(2)} h</td><td>${escapeHtml(record.event)}</td><td>${escapeHtml(record.from.status)} → ${escapeHtml(record.to.status)}</td><td>${record.to.weight} %</td><td>${escapeHtml(record.reason)}</td></tr>`,
     )
     .join('');
-  const data = JSON.stringify({ outcome: result.outcome, points: points.length, transitions: result.transitions.length }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ outcome: result.outcome, points: points.length, transitions: result.transitions.length }).replace(
+    /</g,
+    '\\u003c',
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <script>window.addEventListener('error', function (e) { document.documentElement.setAttribute('data-errors', String(e.message)); });</script>

@@ -48,7 +48,16 @@ export {
 } from './state.js';
 export type { ActiveStatus, RolloutEvent, RolloutEventType, RolloutState, RolloutStatus, TransitionCheck } from './state.js';
 export { FileRolloutStore, MemoryRolloutStore } from './store.js';
-export type { Actor, CasResult, FileRolloutStoreOptions, GuardResult, Position, RolloutStore, TransitionDraft, TransitionRecord } from './store.js';
+export type {
+  Actor,
+  CasResult,
+  FileRolloutStoreOptions,
+  GuardResult,
+  Position,
+  RolloutStore,
+  TransitionDraft,
+  TransitionRecord,
+} from './store.js';
 export { createRolloutController, formatMs, statisticsOf } from './controller.js';
 export type {
   ErrorBudgetCheck,
@@ -67,7 +76,16 @@ export type { FlagdDocument, FlagdFlag } from './flagd.js';
 export { storeRoutingSource } from './source.js';
 export type { RoutingSource } from './source.js';
 export { actionSet, compareLayered, createShadowRunner, normaliseText } from './shadow.js';
-export type { Comparable, Comparison, ComparisonLayer, Judge, ShadowComparison, ShadowRunner, ShadowRunnerOptions, ShadowSummary } from './shadow.js';
+export type {
+  Comparable,
+  Comparison,
+  ComparisonLayer,
+  Judge,
+  ShadowComparison,
+  ShadowRunner,
+  ShadowRunnerOptions,
+  ShadowSummary,
+} from './shadow.js';
 export { DEFAULT_BASELINE, formatTimeline, seededRandom, simulateRollout } from './simulate.js';
 export type { Baseline, CandidateProfile, SimulationOptions, SimulationResult, TimelinePoint } from './simulate.js';
 export { simulationHtml } from './html.js';

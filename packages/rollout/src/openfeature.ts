@@ -1,10 +1,8 @@
-// The OpenFeature server provider (`@charter/rollout/openfeature`). Types only come from
-// @openfeature/server-sdk (an optional peer): the provider itself needs nothing from it at run time.
-import type { EvaluationContext, JsonValue, Provider, ResolutionDetails } from '@openfeature/server-sdk';
+// The OpenFeature server provider (`@charter/rollout/openfeature`): this entry point needs
+// @openfeature/server-sdk (an optional peer dependency); the rest of the package does not.
+import { ErrorCode, type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails } from '@openfeature/server-sdk';
 import { flagKeyOf, route, type Variant } from './router.js';
 import type { RoutingSource } from './source.js';
-
-type ErrorCode = NonNullable<ResolutionDetails<string>['errorCode']>;
 
 /** One agent whose rollout the provider answers for: its name and where its routing comes from. */
 export interface RolloutFlagSource {
@@ -63,7 +61,7 @@ export class RolloutProvider implements Provider {
     return {
       value: defaultValue,
       reason: 'ERROR',
-      errorCode: 'TYPE_MISMATCH' as ErrorCode,
+      errorCode: ErrorCode.TYPE_MISMATCH,
       errorMessage: `${flagKey} is a string flag (control, shadow or candidate)`,
     };
   }
@@ -73,7 +71,7 @@ function notFound<T>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
   return {
     value: defaultValue,
     reason: 'ERROR',
-    errorCode: 'FLAG_NOT_FOUND' as ErrorCode,
+    errorCode: ErrorCode.FLAG_NOT_FOUND,
     errorMessage: `${flagKey} is not a rollout flag of this provider (flags are agent.<name>.variant)`,
   };
 }

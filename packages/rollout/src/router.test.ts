@@ -18,7 +18,11 @@ describe('murmur3', () => {
 
   it('prefixedMurmur3(prefix)(key) equals murmur3(prefix + key) for any prefix and key', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), (prefix, key) => prefixedMurmur3(prefix)(key) === murmur3(prefix + key)),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        (prefix, key) => prefixedMurmur3(prefix)(key) === murmur3(prefix + key),
+      ),
       { numRuns: 20_000 },
     );
   });

@@ -15,7 +15,15 @@ const refund = (text: string): ScriptInput => ({
 });
 
 function options(script: ScriptInput, tools: AgentOptions['tools']): AgentOptions {
-  return { manifest, policy: deskPolicy(), model: scripted(script), tools, store: new MemoryStore(), ledger: new MemoryLedger(), escalation: memoryEscalation() };
+  return {
+    manifest,
+    policy: deskPolicy(),
+    model: scripted(script),
+    tools,
+    store: new MemoryStore(),
+    ledger: new MemoryLedger(),
+    escalation: memoryEscalation(),
+  };
 }
 
 describe('comparators', () => {
@@ -23,11 +31,21 @@ describe('comparators', () => {
     const refundA = { tool: 'refund_order', args: { orderId: 'A-1', amount: 40 } };
     const lookup = { tool: 'lookup_order', args: { orderId: 'A-1' } };
     const base: Comparable = { text: 'Refunded.', actions: [refundA, lookup] };
-    expect(await compareLayered(base, { text: 'Refunded.', actions: [lookup, { tool: 'refund_order', args: { amount: 40, orderId: 'A-1' } }] })).toEqual({ agree: true, layer: 'exact' });
-    expect(await compareLayered(base, { text: '  refunded ', actions: [refundA, lookup, lookup] })).toEqual({ agree: true, layer: 'normalised-text' });
+    expect(
+      await compareLayered(base, { text: 'Refunded.', actions: [lookup, { tool: 'refund_order', args: { amount: 40, orderId: 'A-1' } }] }),
+    ).toEqual({ agree: true, layer: 'exact' });
+    expect(await compareLayered(base, { text: '  refunded ', actions: [refundA, lookup, lookup] })).toEqual({
+      agree: true,
+      layer: 'normalised-text',
+    });
     expect(await compareLayered(base, { text: 'Refunded.', actions: [lookup] })).toMatchObject({ agree: false, layer: 'actions' });
-    expect(await compareLayered(base, { text: 'Your money is on its way.', actions: [refundA, lookup] })).toMatchObject({ agree: false, layer: 'unresolved' });
-    const judged = await compareLayered(base, { text: 'Your money is on its way.', actions: [refundA, lookup] }, () => Promise.resolve({ agree: true, detail: 'same meaning' }));
+    expect(await compareLayered(base, { text: 'Your money is on its way.', actions: [refundA, lookup] })).toMatchObject({
+      agree: false,
+      layer: 'unresolved',
+    });
+    const judged = await compareLayered(base, { text: 'Your money is on its way.', actions: [refundA, lookup] }, () =>
+      Promise.resolve({ agree: true, detail: 'same meaning' }),
+    );
     expect(judged).toEqual({ agree: true, layer: 'judge', detail: 'same meaning' });
     expect(normaliseText('Ｈｅｌｌｏ,   World!')).toBe('hello world');
   });
@@ -72,12 +90,17 @@ describe('shadow runner with real agents', () => {
 
   it('a side-effecting tool without simulate is refused in the shadow, never executed', async () => {
     const { tools, effects } = deskTools();
-    const script: ScriptInput = { turns: [{ toolCalls: [{ tool: 'send_email', args: { to: ['ana@example.com'], subject: 'Hi', body: 'Refund done' } }] }, { text: 'Mailed you.' }] };
+    const script: ScriptInput = {
+      turns: [
+        { toolCalls: [{ tool: 'send_email', args: { to: ['ana@example.com'], subject: 'Hi', body: 'Refund done' } }] },
+        { text: 'Mailed you.' },
+      ],
+    };
     const candidate = agentArm(options(script, tools), 'shadow');
     const run = await candidate.run('Mail me', { context });
     expect(effects.emails).toEqual([]);
     expect(run.result.actions[0]).toMatchObject({ tool: 'send_email', outcome: 'error', errorCode: 'TOOL_FAILED' });
-    expect(simulatedTools(tools).find((tool) => tool.name === 'refund_order')?.idempotencyKey).toBeUndefined();
+    expect(simulatedTools(tools).find((tool) => tool.name === 'refund_order')).not.toHaveProperty('idempotencyKey');
   });
 
   it('agreement with a confidence interval and a noise floor from running the control twice', async () => {
@@ -100,7 +123,11 @@ describe('shadow runner with real agents', () => {
   });
 
   it('sheds shadow work beyond maxInFlight instead of piling it up', async () => {
-    const runner = createShadowRunner<number, string>({ control: (i) => Promise.resolve(`a${i}`), candidate: (i) => Promise.resolve(`a${i}`), maxInFlight: 10 });
+    const runner = createShadowRunner<number, string>({
+      control: (i) => Promise.resolve(`a${i}`),
+      candidate: (i) => Promise.resolve(`a${i}`),
+      maxInFlight: 10,
+    });
     // The controls answer in microtasks; no shadow run starts before the loop ends.
     for (let i = 0; i < 25; i++) await runner.run(i);
     await runner.idle();

@@ -64,7 +64,8 @@ export async function compareLayered(control: Comparable, candidate: Comparable,
   const candidateActions = actionSet(candidate);
   const sameActions = sameSet(controlActions, candidateActions);
   if (control.text === candidate.text && sameActions) return { agree: true, layer: 'exact' };
-  if (sameActions && normaliseText(control.text ?? '') === normaliseText(candidate.text ?? '')) return { agree: true, layer: 'normalised-text' };
+  if (sameActions && normaliseText(control.text ?? '') === normaliseText(candidate.text ?? ''))
+    return { agree: true, layer: 'normalised-text' };
   if (!sameActions) {
     const missing = [...controlActions].filter((key) => !candidateActions.has(key)).length;
     const extra = [...candidateActions].filter((key) => !controlActions.has(key)).length;
@@ -108,7 +109,12 @@ export interface ShadowSummary {
   readonly agreements: number;
   readonly agreement: number;
   readonly agreementInterval: { readonly lower: number; readonly upper: number };
-  readonly noise: { readonly comparisons: number; readonly agreements: number; readonly agreement: number; readonly interval: { readonly lower: number; readonly upper: number } };
+  readonly noise: {
+    readonly comparisons: number;
+    readonly agreements: number;
+    readonly agreement: number;
+    readonly interval: { readonly lower: number; readonly upper: number };
+  };
   readonly byLayer: Readonly<Record<ComparisonLayer, number>>;
   readonly candidateErrors: number;
   readonly shed: number;
@@ -146,7 +152,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   let candidateErrors = 0;
   let shed = 0;
 
-  const timed = async (fn: (input: I) => Promise<R>, input: I): Promise<{ result?: R; error?: unknown; durationMs: number; ok: boolean }> => {
+  const timed = async (
+    fn: (input: I) => Promise<R>,
+    input: I,
+  ): Promise<{ result?: R; error?: unknown; durationMs: number; ok: boolean }> => {
     const started = performance.now();
     try {
       const result = await fn(input);
@@ -179,7 +188,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     }
     if (options.controlReplica !== undefined && random() < noiseRate) {
       const replica = await timed(options.controlReplica, input);
-      if (replica.ok) record({ kind: 'noise', ...(await compareLayered(comparable(control), comparable(replica.result as R), options.judge)) });
+      if (replica.ok)
+        record({ kind: 'noise', ...(await compareLayered(comparable(control), comparable(replica.result as R), options.judge)) });
       else record({ kind: 'noise', agree: false, layer: 'error', detail: String(replica.error) });
     }
   };

@@ -13,7 +13,8 @@ describe('simulated rollouts of the reference plan', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const result = await simulateRollout({ plan, stabilizationMs: 0, timeline: false, seed });
       outcomes.push(result.outcome);
-      if (seed === 1) expect(result.transitions.map((t) => t.to.status)).toEqual(['shadow', 'canary', 'ramp', 'ramp', 'ramp', 'ramp', 'complete']);
+      if (seed === 1)
+        expect(result.transitions.map((t) => t.to.status)).toEqual(['shadow', 'canary', 'ramp', 'ramp', 'ramp', 'ramp', 'complete']);
     }
     expect(outcomes.filter((outcome) => outcome === 'rolled-back')).toEqual([]);
     expect(outcomes.filter((outcome) => outcome === 'complete')).toHaveLength(30);
@@ -23,7 +24,14 @@ describe('simulated rollouts of the reference plan', () => {
     const detections: number[] = [];
     let atCanary = 0;
     for (let seed = 1; seed <= 100; seed++) {
-      const result = await simulateRollout({ plan, candidate: { successDropPts: 5 }, skipShadow: true, stabilizationMs: 0, timeline: false, seed });
+      const result = await simulateRollout({
+        plan,
+        candidate: { successDropPts: 5 },
+        skipShadow: true,
+        stabilizationMs: 0,
+        timeline: false,
+        seed,
+      });
       if (result.outcome === 'rolled-back' && result.rollback?.kind === 'canary') {
         atCanary++;
         detections.push(result.rollback.stageCandidateRequests);

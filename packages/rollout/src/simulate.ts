@@ -89,7 +89,13 @@ export interface SimulationResult {
   readonly requests: number;
   readonly candidateRequests: number;
   /** Where a rollback happened: the stage, and the requests (all, and the candidate's) in that stage until then. */
-  readonly rollback?: { readonly stage: string; readonly kind: string; readonly stageRequests: number; readonly stageCandidateRequests: number; readonly reason: string };
+  readonly rollback?: {
+    readonly stage: string;
+    readonly kind: string;
+    readonly stageRequests: number;
+    readonly stageCandidateRequests: number;
+    readonly reason: string;
+  };
 }
 
 /** A small fast seeded generator (mulberry32). */
@@ -220,7 +226,8 @@ export async function simulateRollout(options: SimulationOptions): Promise<Simul
         successControl: rate(stats.control.success),
         successCandidate: rate(stats.candidate.success),
         latencyControlMs: stats.control.logLatency.n === 0 ? NaN : Math.exp(stats.control.logLatency.sum / stats.control.logLatency.n),
-        latencyCandidateMs: stats.candidate.logLatency.n === 0 ? NaN : Math.exp(stats.candidate.logLatency.sum / stats.candidate.logLatency.n),
+        latencyCandidateMs:
+          stats.candidate.logLatency.n === 0 ? NaN : Math.exp(stats.candidate.logLatency.sum / stats.candidate.logLatency.n),
         verdict: evaluation?.analysis?.verdict ?? '-',
       });
     }
@@ -262,7 +269,8 @@ function hours(ms: number): string {
 /** The simulation as lines of text: each transition with its time and reason, then the outcome. */
 export function formatTimeline(result: SimulationResult): string {
   const lines = result.transitions.map(
-    (record) => `${hours(record.at)}  ${record.event.padEnd(10)} ${`${record.from.status} → ${record.to.status}`.padEnd(24)} ${String(record.to.weight).padStart(3)} %  ${record.reason}`,
+    (record) =>
+      `${hours(record.at)}  ${record.event.padEnd(10)} ${`${record.from.status} → ${record.to.status}`.padEnd(24)} ${String(record.to.weight).padStart(3)} %  ${record.reason}`,
   );
   const tail = result.rollback
     ? `rolled back at ${result.rollback.stage} after ${result.rollback.stageRequests} requests in the stage (${result.rollback.stageCandidateRequests} to the candidate)`

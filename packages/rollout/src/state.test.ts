@@ -44,15 +44,17 @@ function legalTargets(state: RolloutState, event: RolloutEventType, weight: numb
 }
 
 /** Any state the machine can reach: a random walk of legal events from pending. */
-const reachable = fc.array(fc.tuple(fc.constantFrom(...ROLLOUT_EVENTS), fc.integer({ min: 0, max: 100 })), { maxLength: 14 }).map((walk) => {
-  let state = initialState(plan, 'p', 0);
-  let at = 0;
-  for (const [type, weight] of walk) {
-    const next = transition(plan, state, { type, weight }, ++at, type);
-    if (next.ok) state = next.next;
-  }
-  return state;
-});
+const reachable = fc
+  .array(fc.tuple(fc.constantFrom(...ROLLOUT_EVENTS), fc.integer({ min: 0, max: 100 })), { maxLength: 14 })
+  .map((walk) => {
+    let state = initialState(plan, 'p', 0);
+    let at = 0;
+    for (const [type, weight] of walk) {
+      const next = transition(plan, state, { type, weight }, ++at, type);
+      if (next.ok) state = next.next;
+    }
+    return state;
+  });
 
 describe('state machine', () => {
   it('from any reachable state and any event: allowed exactly when legal, to the legal state, with consistent fields', () => {
@@ -110,7 +112,10 @@ describe('state machine', () => {
       const next = transition(plan, state, { type }, 1, type);
       if (next.ok) state = next.next;
     }
-    expect(transition(plan, state, { type: 'set-weight', weight: 25 }, 2, 'x')).toMatchObject({ ok: false, reason: expect.stringMatching(/only lowers traffic/) as unknown });
+    expect(transition(plan, state, { type: 'set-weight', weight: 25 }, 2, 'x')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/only lowers traffic/) as unknown,
+    });
     const lowered = transition(plan, state, { type: 'set-weight', weight: 2 }, 2, 'x');
     expect(lowered).toMatchObject({ ok: true, next: { status: 'paused', weight: 2, pausedFrom: 'ramp' } });
     if (!lowered.ok) return;

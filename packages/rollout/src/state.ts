@@ -9,7 +9,16 @@ export const STATE_VERSION = 1;
 
 /** Where a rollout is. `shadow`, `canary` and `ramp` are the active stages; the last three are terminal. */
 export type RolloutStatus = 'pending' | 'shadow' | 'canary' | 'ramp' | 'complete' | 'paused' | 'aborted' | 'rolled-back';
-export const ROLLOUT_STATUSES: readonly RolloutStatus[] = ['pending', 'shadow', 'canary', 'ramp', 'complete', 'paused', 'aborted', 'rolled-back'];
+export const ROLLOUT_STATUSES: readonly RolloutStatus[] = [
+  'pending',
+  'shadow',
+  'canary',
+  'ramp',
+  'complete',
+  'paused',
+  'aborted',
+  'rolled-back',
+];
 export type ActiveStatus = 'shadow' | 'canary' | 'ramp';
 
 /**
@@ -108,7 +117,10 @@ export type TransitionCheck = { readonly ok: true; readonly next: RolloutState }
  * keeps `version` (the store bumps it) and bumps `seq`.
  */
 export function transition(plan: RolloutPlan, state: RolloutState, event: RolloutEvent, at: number, reason: string): TransitionCheck {
-  const refuse = (why: string): TransitionCheck => ({ ok: false, reason: `${event.type} is not allowed from ${describe(plan, state)}: ${why}` });
+  const refuse = (why: string): TransitionCheck => ({
+    ok: false,
+    reason: `${event.type} is not allowed from ${describe(plan, state)}: ${why}`,
+  });
   const base = { ...state, seq: state.seq + 1, updatedAt: at, reason };
   const enterStage = (index: number): RolloutState => {
     const stage = plan.stages[index];
@@ -132,7 +144,10 @@ export function transition(plan: RolloutPlan, state: RolloutState, event: Rollou
       if (!isActive(state.status)) return refuse(state.status === 'paused' ? 'resume it first' : 'no stage is running');
       const nextIndex = state.stage + 1;
       if (nextIndex >= plan.stages.length)
-        return { ok: true, next: { ...base, status: 'complete', weight: 100, pausedFrom: undefined, stageStartedAt: at, stats: emptyStats() } };
+        return {
+          ok: true,
+          next: { ...base, status: 'complete', weight: 100, pausedFrom: undefined, stageStartedAt: at, stats: emptyStats() },
+        };
       return { ok: true, next: enterStage(nextIndex) };
     }
     case 'pause':
@@ -145,7 +160,8 @@ export function transition(plan: RolloutPlan, state: RolloutState, event: Rollou
     }
     case 'set-weight': {
       const weight = event.weight;
-      if (weight === undefined || !Number.isFinite(weight) || weight < 0 || weight > 100) return refuse('set-weight needs a weight from 0 to 100');
+      if (weight === undefined || !Number.isFinite(weight) || weight < 0 || weight > 100)
+        return refuse('set-weight needs a weight from 0 to 100');
       if (state.status === 'pending') return refuse('start it first');
       const planned = plan.stages[state.stage]?.weight ?? 0;
       if (weight > planned)
@@ -192,14 +208,16 @@ export function describe(plan: RolloutPlan, state: RolloutState): string {
 /** Validates a value read from a store; throws `ROLLOUT_BAD_STATE` naming what is wrong. */
 export function assertState(value: unknown, where: string): RolloutState {
   const problems: string[] = [];
-  if (typeof value !== 'object' || value === null) throw new RolloutError(RolloutErrorCode.BadState, `${where}: not a rollout state (not an object)`);
+  if (typeof value !== 'object' || value === null)
+    throw new RolloutError(RolloutErrorCode.BadState, `${where}: not a rollout state (not an object)`);
   const s = value as Record<string, unknown>;
   if (s.format !== STATE_FORMAT) problems.push(`format is ${JSON.stringify(s.format)}, expected "${STATE_FORMAT}"`);
   if (s.v !== STATE_VERSION) problems.push(`v is ${JSON.stringify(s.v)}, expected ${STATE_VERSION}`);
   for (const key of ['id', 'agent', 'planHash'] as const) if (typeof s[key] !== 'string') problems.push(`${key} must be a string`);
   for (const key of ['version', 'seq', 'stage', 'weight', 'updatedAt'] as const)
     if (typeof s[key] !== 'number' || !Number.isFinite(s[key])) problems.push(`${key} must be a number`);
-  if (!ROLLOUT_STATUSES.includes(s.status as RolloutStatus)) problems.push(`status ${JSON.stringify(s.status)} is not one of ${ROLLOUT_STATUSES.join(', ')}`);
+  if (!ROLLOUT_STATUSES.includes(s.status as RolloutStatus))
+    problems.push(`status ${JSON.stringify(s.status)} is not one of ${ROLLOUT_STATUSES.join(', ')}`);
   if (typeof s.stats !== 'object' || s.stats === null) problems.push('stats must be an object');
   if (typeof s.cumulative !== 'object' || s.cumulative === null) problems.push('cumulative must be an object');
   if (problems.length > 0) throw new RolloutError(RolloutErrorCode.BadState, `${where}: not a valid rollout state: ${problems.join('; ')}`);

@@ -90,7 +90,10 @@ function finish(id: string, expectedVersion: number, next: RolloutState, draft: 
   const transition: TransitionRecord | undefined =
     draft === undefined ? undefined : { format: 'charter.rollout.transition', ...draft, version: state.version, state };
   if (transition !== undefined && transition.seq !== state.seq)
-    throw new RolloutError(RolloutErrorCode.BadOptions, `a transition record numbered ${transition.seq} does not match the state's seq ${state.seq}`);
+    throw new RolloutError(
+      RolloutErrorCode.BadOptions,
+      `a transition record numbered ${transition.seq} does not match the state's seq ${state.seq}`,
+    );
   return { state, transition };
 }
 
@@ -142,7 +145,7 @@ export interface FileRolloutStoreOptions {
   readonly onStep?: (step: 'locked' | 'logged' | 'saved', id: string) => void;
 }
 
-const ID = /^[A-Za-z0-9][\w.-]{0,127}$/;
+const ID = /^[a-z0-9][\w.-]{0,127}$/i;
 
 /**
  * A store in a folder, shareable by processes on one host. Per rollout `<id>`:
@@ -169,15 +172,24 @@ export class FileRolloutStore implements RolloutStore {
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
-      throw new RolloutError(RolloutErrorCode.Store, `cannot create the rollout folder ${dir}: ${(error as Error).message}`, { cause: error });
+      throw new RolloutError(RolloutErrorCode.Store, `cannot create the rollout folder ${dir}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
   /** The files of one rollout. */
   paths(id: string): { readonly state: string; readonly log: string; readonly lock: string } {
     if (!ID.test(id))
-      throw new RolloutError(RolloutErrorCode.BadOptions, `rollout id "${id}" must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit`);
-    return { state: join(this.dir, `${id}.state.json`), log: join(this.dir, `${id}.transitions.jsonl`), lock: join(this.dir, `${id}.lock`) };
+      throw new RolloutError(
+        RolloutErrorCode.BadOptions,
+        `rollout id "${id}" must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      );
+    return {
+      state: join(this.dir, `${id}.state.json`),
+      log: join(this.dir, `${id}.transitions.jsonl`),
+      lock: join(this.dir, `${id}.lock`),
+    };
   }
 
   /** Changes whenever the rollout's state file or log is replaced or appended to (for cheap change checks). */
@@ -195,19 +207,11 @@ export class FileRolloutStore implements RolloutStore {
   }
 
   load(id: string): Promise<RolloutState | undefined> {
-    try {
-      return Promise.resolve(this.#recover(id));
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return Promise.resolve().then(() => this.#recover(id));
   }
 
   transitions(id: string): Promise<readonly TransitionRecord[]> {
-    try {
-      return Promise.resolve(readLog(this.paths(id).log).records);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return Promise.resolve().then(() => readLog(this.paths(id).log).records);
   }
 
   async compareAndSwap(id: string, expectedVersion: number, next: RolloutState, draft?: TransitionDraft): Promise<CasResult> {
@@ -239,9 +243,13 @@ export class FileRolloutStore implements RolloutStore {
       try {
         value = JSON.parse(readFileSync(paths.state, 'utf8'));
       } catch (error) {
-        throw new RolloutError(RolloutErrorCode.BadState, `${paths.state} is not JSON: ${(error as Error).message}; restore it from the transition log`, {
-          cause: error,
-        });
+        throw new RolloutError(
+          RolloutErrorCode.BadState,
+          `${paths.state} is not JSON: ${(error as Error).message}; restore it from the transition log`,
+          {
+            cause: error,
+          },
+        );
       }
       saved = assertState(value, paths.state);
     }
@@ -322,9 +330,9 @@ function readLog(path: string): { records: TransitionRecord[] } {
   const lines = end === -1 ? [] : text.slice(0, end).split('\n');
   lines.forEach((line, index) => {
     if (line === '') return;
-    let record: TransitionRecord;
+    let record: Partial<TransitionRecord>;
     try {
-      record = JSON.parse(line) as TransitionRecord;
+      record = JSON.parse(line) as Partial<TransitionRecord>;
     } catch (error) {
       throw new RolloutError(RolloutErrorCode.BadState, `${path}:${index + 1}: not a JSON transition record`, { cause: error });
     }
@@ -332,8 +340,11 @@ function readLog(path: string): { records: TransitionRecord[] } {
       throw new RolloutError(RolloutErrorCode.BadState, `${path}:${index + 1}: not a transition record (format, seq, version)`);
     const previous = records.at(-1);
     if (previous !== undefined && record.seq !== previous.seq + 1)
-      throw new RolloutError(RolloutErrorCode.BadState, `${path}:${index + 1}: transition ${record.seq} follows ${previous.seq} (a record is missing or doubled)`);
-    records.push(record);
+      throw new RolloutError(
+        RolloutErrorCode.BadState,
+        `${path}:${index + 1}: transition ${record.seq} follows ${previous.seq} (a record is missing or doubled)`,
+      );
+    records.push(record as TransitionRecord);
   });
   return { records };
 }

@@ -51,7 +51,9 @@ describe('charter rollout', () => {
     expect((await charter(cwd, 'resume', manifest)).code).toBe(0);
     const abort = await charter(cwd, 'abort', manifest, '--reason', 'customer complaints');
     expect(abort.out).toBe('abort: shadow → aborted (stage 1/6 "shadow", 0 %) (transition 4)\n');
-    const flagd = JSON.parse((await charter(cwd, 'export', manifest)).out) as { flags: Record<string, { defaultVariant: string; targeting?: unknown }> };
+    const flagd = JSON.parse((await charter(cwd, 'export', manifest)).out) as {
+      flags: Record<string, { defaultVariant: string; targeting?: unknown }>;
+    };
     expect(flagd.flags['agent.support-desk.variant']).toMatchObject({ defaultVariant: 'control' });
     expect(flagd.flags['agent.support-desk.variant']?.targeting).toBeUndefined();
     const again = await charter(cwd, 'resume', manifest);
@@ -62,26 +64,51 @@ describe('charter rollout', () => {
 
   it('simulate prints a timeline and writes a chart; --json for machines', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'charter-rollout-sim-'));
-    const { code, out } = await charter(cwd, 'simulate', manifest, '--success-drop', '5', '--skip-shadow', '--seed', '4', '--html', 'out/chart.html');
+    const { code, out } = await charter(
+      cwd,
+      'simulate',
+      manifest,
+      '--success-drop',
+      '5',
+      '--skip-shadow',
+      '--seed',
+      '4',
+      '--html',
+      'out/chart.html',
+    );
     expect(code).toBe(0);
     expect(out).toContain('simulated rollout of support-desk, candidate {"successDropPts":5}, seed 4');
     expect(out).toMatch(/rollback +canary → rolled-back +0 % +rolled back: regression beyond tolerance: success/);
     expect(out).toContain('chart written to out/chart.html');
     expect(readFileSync(join(cwd, 'out', 'chart.html'), 'utf8')).toContain('<svg id="traffic-share"');
-    const json = JSON.parse((await charter(cwd, 'simulate', manifest, '--leak-rate', '0.01', '--skip-shadow', '--json')).out) as { outcome: string; rollback: { reason: string } };
+    const json = JSON.parse((await charter(cwd, 'simulate', manifest, '--leak-rate', '0.01', '--skip-shadow', '--json')).out) as {
+      outcome: string;
+      rollback: { reason: string };
+    };
     expect(json).toMatchObject({ outcome: 'rolled-back', rollback: { reason: expect.stringContaining('pii-leak') as unknown } });
   });
 
   it('export --argo writes the Rollout and the AnalysisTemplate', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'charter-rollout-argo-'));
-    const { code, out } = await charter(cwd, 'export', manifest, '--argo', '-o', 'k8s/rollout.yaml', '--prometheus-address', 'http://prom:9090');
+    const { code, out } = await charter(
+      cwd,
+      'export',
+      manifest,
+      '--argo',
+      '-o',
+      'k8s/rollout.yaml',
+      '--prometheus-address',
+      'http://prom:9090',
+    );
     expect(code).toBe(0);
     expect(out).toBe('wrote the Argo Rollout and AnalysisTemplate to k8s/rollout.yaml\n');
     const yaml = readFileSync(join(cwd, 'k8s', 'rollout.yaml'), 'utf8');
     expect(yaml).toMatch(/^kind: Rollout$/m);
     expect(yaml).toMatch(/^kind: AnalysisTemplate$/m);
     expect(yaml).toContain('address: http://prom:9090');
-    expect(yaml).toContain('charter_agent_runs_total{agent="{{args.agent}}",rollouts_pod_template_hash="{{args.canary-hash}}",status!="completed"}');
+    expect(yaml).toContain(
+      'charter_agent_runs_total{agent="{{args.agent}}",rollouts_pod_template_hash="{{args.canary-hash}}",status!="completed"}',
+    );
   });
 
   it.each([

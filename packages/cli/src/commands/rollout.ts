@@ -87,7 +87,17 @@ const ALLOWED: Record<Sub, readonly string[]> = {
   pause: [...COMMON, 'reason'],
   resume: [...COMMON, 'reason'],
   abort: [...COMMON, 'reason'],
-  simulate: ['json', 'success-drop', 'latency-increase', 'leak-rate', 'seed', 'requests-per-interval', 'stabilization', 'skip-shadow', 'html'],
+  simulate: [
+    'json',
+    'success-drop',
+    'latency-increase',
+    'leak-rate',
+    'seed',
+    'requests-per-interval',
+    'stabilization',
+    'skip-shadow',
+    'html',
+  ],
   export: [...COMMON, 'flagd', 'argo', 'output', 'prometheus-address'],
 };
 
@@ -178,7 +188,9 @@ function showPlan(plan: RolloutPlan, parsed: ParsedArgs, io: Io): ExitCode {
   }
   const lines = [`rollout plan of ${plan.agent} (flag ${flagKeyOf(plan.agent)}, plan ${plan.hash})`];
   plan.stages.forEach((stage, index) =>
-    lines.push(`  ${index + 1}. ${stage.name.padEnd(12)} ${stage.kind.padEnd(11)} ${String(stage.weight).padStart(3)} %  stabilise ${formatMs(stage.stabilizationMs)}`),
+    lines.push(
+      `  ${index + 1}. ${stage.name.padEnd(12)} ${stage.kind.padEnd(11)} ${String(stage.weight).padStart(3)} %  stabilise ${formatMs(stage.stabilizationMs)}`,
+    ),
   );
   const a = plan.analysis;
   lines.push(
@@ -202,7 +214,8 @@ function profileOf(parsed: ParsedArgs): CandidateProfile {
 async function simulate(plan: RolloutPlan, parsed: ParsedArgs, io: Io): Promise<ExitCode> {
   const candidate = profileOf(parsed);
   const seed = numberFlag(parsed, 'seed', (v) => Number.isInteger(v), 'an integer') ?? 1;
-  const requestsPerInterval = numberFlag(parsed, 'requests-per-interval', (v) => Number.isInteger(v) && v > 0 && v <= 1_000_000, 'a positive integer') ?? 200;
+  const requestsPerInterval =
+    numberFlag(parsed, 'requests-per-interval', (v) => Number.isInteger(v) && v > 0 && v <= 1_000_000, 'a positive integer') ?? 200;
   const stabilization = flag(parsed, 'stabilization') ?? '0s';
   let stabilizationMs: number | undefined;
   if (stabilization !== 'plan') {
@@ -231,7 +244,9 @@ async function simulate(plan: RolloutPlan, parsed: ParsedArgs, io: Io): Promise<
     const { timeline: _timeline, ...rest } = result;
     io.stdout(`${JSON.stringify({ ...rest, candidate, seed })}\n`);
   } else {
-    io.stdout(`simulated rollout of ${plan.agent}, candidate ${Object.keys(candidate).length === 0 ? 'healthy' : JSON.stringify(candidate)}, seed ${seed}\n`);
+    io.stdout(
+      `simulated rollout of ${plan.agent}, candidate ${Object.keys(candidate).length === 0 ? 'healthy' : JSON.stringify(candidate)}, seed ${seed}\n`,
+    );
     io.stdout(formatTimeline(result));
     if (html !== undefined) io.stdout(`chart written to ${relative(io.cwd, resolve(io.cwd, html)) || html}\n`);
   }
@@ -273,15 +288,24 @@ function report(outcome: TransitionOutcome, plan: RolloutPlan, io: Io): ExitCode
   return ExitCode.Ok;
 }
 
-async function operate(command: Exclude<Sub, 'plan' | 'simulate'>, plan: RolloutPlan, policyVersion: string, parsed: ParsedArgs, io: Io): Promise<ExitCode> {
+async function operate(
+  command: Exclude<Sub, 'plan' | 'simulate'>,
+  plan: RolloutPlan,
+  policyVersion: string,
+  parsed: ParsedArgs,
+  io: Io,
+): Promise<ExitCode> {
   const readOnly = command === 'status' || command === 'export';
   const controller = controllerFor(plan, policyVersion, parsed, io, !readOnly);
   const reason = flag(parsed, 'reason');
   const actor = { type: 'human' as const, id: io.env.USER ?? 'operator' };
   const operator = { actor, ...(reason === undefined ? {} : { reason }) };
   const skipGate = flag(parsed, 'skip-gate');
-  if (skipGate !== undefined && skipGate.trim() === '') throw usageError('--skip-gate needs a reason');
-  if (skipGate !== undefined) io.stderr(`charter rollout ${command}: WARNING: no readiness gate is checked (--skip-gate "${skipGate}"); the skip is recorded in the audit log\n`);
+  if (skipGate?.trim() === '') throw usageError('--skip-gate needs a reason');
+  if (skipGate !== undefined)
+    io.stderr(
+      `charter rollout ${command}: WARNING: no readiness gate is checked (--skip-gate "${skipGate}"); the skip is recorded in the audit log\n`,
+    );
   switch (command) {
     case 'status':
       return status(controller, plan, parsed, io);
@@ -314,13 +338,17 @@ async function status(controller: RolloutController, plan: RolloutPlan, parsed: 
   const state = await controller.load();
   const { analysis, guards } = await controller.guards({ skipGate: 'status only: the gate is asked on start and advance' });
   if (parsed.flags.has('json')) {
-    io.stdout(`${JSON.stringify({ state, analysis, guards }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))}\n`);
+    io.stdout(
+      `${JSON.stringify({ state, analysis, guards }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))}\n`,
+    );
     return ExitCode.Ok;
   }
   const lines = [`${plan.agent}: ${describeState(plan, state)}${state.candidate ? `, candidate ${state.candidate}` : ''}`];
   if (state.reason) lines.push(`last transition (${state.seq}): ${state.reason}`);
   if (analysis) {
-    lines.push(`requests in this stage: control ${state.stats.control.requests}, candidate ${state.stats.candidate.requests}; verdict ${analysis.verdict}: ${analysis.summary}`);
+    lines.push(
+      `requests in this stage: control ${state.stats.control.requests}, candidate ${state.stats.candidate.requests}; verdict ${analysis.verdict}: ${analysis.summary}`,
+    );
     for (const metric of analysis.metrics.filter((m) => m.verdict !== 'skipped'))
       lines.push(
         `  ${metric.metric.padEnd(15)} ${metric.verdict.padEnd(12)} effect ${pct(metric.effect)} (CS ${pct(metric.lower)} … ${pct(metric.upper)}, tolerance ${pct(metric.tolerance)})`,
@@ -354,6 +382,8 @@ async function exportCommand(controller: RolloutController, plan: RolloutPlan, p
   const target = resolve(io.cwd, output);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, text);
-  io.stdout(`wrote ${parsed.flags.has('argo') ? 'the Argo Rollout and AnalysisTemplate' : `the flagd flag ${flagKeyOf(plan.agent)}`} to ${relative(io.cwd, target) || target}\n`);
+  io.stdout(
+    `wrote ${parsed.flags.has('argo') ? 'the Argo Rollout and AnalysisTemplate' : `the flagd flag ${flagKeyOf(plan.agent)}`} to ${relative(io.cwd, target) || target}\n`,
+  );
   return ExitCode.Ok;
 }
