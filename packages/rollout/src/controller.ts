@@ -341,7 +341,11 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
     }
     if (skipGate !== undefined && skipGate.trim() !== '')
       return { guard: 'gate', ok: true, detail: `SKIPPED: no readiness gate wired (${skipGate})` };
-    return { guard: 'gate', ok: false, detail: 'no readiness gate is wired: pass skipGate with a reason to proceed without it' };
+    return {
+      guard: 'gate',
+      ok: false,
+      detail: 'no readiness gate is wired: proceed only with an explicit reason to skip it (skipGate, --skip-gate)',
+    };
   }
 
   async function guardsOf(
