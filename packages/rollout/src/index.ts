@@ -47,7 +47,7 @@ export {
   transition,
 } from './state.js';
 export type { ActiveStatus, RolloutEvent, RolloutEventType, RolloutState, RolloutStatus, TransitionCheck } from './state.js';
-export { FileRolloutStore, MemoryRolloutStore } from './store.js';
+export { FileRolloutStore, finiteOrNull, MemoryRolloutStore, prepareWrite } from './store.js';
 export type {
   Actor,
   CasResult,

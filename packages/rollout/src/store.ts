@@ -85,7 +85,17 @@ export interface RolloutStore {
   close?(): Promise<void>;
 }
 
-function finish(id: string, expectedVersion: number, next: RolloutState, draft: TransitionDraft | undefined) {
+/**
+ * What a store writes for `compareAndSwap(id, expectedVersion, next, draft)`: the state with `id` and
+ * `version = expectedVersion + 1`, and the complete transition record (format, version, state). Every
+ * store implementation uses it, so records are the same whichever store wrote them.
+ */
+export function prepareWrite(
+  id: string,
+  expectedVersion: number,
+  next: RolloutState,
+  draft: TransitionDraft | undefined,
+): { readonly state: RolloutState; readonly transition: TransitionRecord | undefined } {
   const state: RolloutState = { ...next, id, version: expectedVersion + 1 };
   const transition: TransitionRecord | undefined =
     draft === undefined ? undefined : { format: 'charter.rollout.transition', ...draft, version: state.version, state };
@@ -118,7 +128,7 @@ export class MemoryRolloutStore implements RolloutStore {
   compareAndSwap(id: string, expectedVersion: number, next: RolloutState, draft?: TransitionDraft): Promise<CasResult> {
     const current = this.#states.get(id);
     if ((current?.version ?? 0) !== expectedVersion) return Promise.resolve({ ok: false, current: current && this.#copy(current) });
-    const { state, transition } = finish(id, expectedVersion, this.#copy(next), draft && this.#copy(draft));
+    const { state, transition } = prepareWrite(id, expectedVersion, this.#copy(next), draft && this.#copy(draft));
     this.#states.set(id, state);
     if (transition !== undefined) {
       const log = this.#logs.get(id) ?? [];
@@ -221,7 +231,7 @@ export class FileRolloutStore implements RolloutStore {
       this.#onStep?.('locked', id);
       const current = this.#recover(id);
       if ((current?.version ?? 0) !== expectedVersion) return { ok: false, current };
-      const { state, transition } = finish(id, expectedVersion, next, draft);
+      const { state, transition } = prepareWrite(id, expectedVersion, next, draft);
       if (transition !== undefined) {
         appendDurably(paths.log, `${JSON.stringify(transition, finiteOrNull)}\n`);
         this.#onStep?.('logged', id);
