@@ -1,5 +1,5 @@
 // Always-valid inference for a stream of estimates: the normal-mixture mSPRT and the confidence
-// sequence it inverts to. The math is in docs/decisions/0006-rollout-sequential-analysis.md.
+// sequence it inverts to. The math is in docs/decisions/0007-rollout-sequential-analysis.md.
 //
 // An estimate θ̂ of an effect θ with variance V (V shrinks as samples arrive) is tested against
 // θ₀ with the mixture likelihood ratio (mixing distribution N(θ₀, τ²)):
