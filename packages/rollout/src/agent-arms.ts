@@ -53,7 +53,8 @@ export function monitorPolicy(policy: GuardrailPolicy): GuardrailPolicy {
  * switched to monitor mode).
  */
 export function shadowAgentOptions(options: AgentOptions): AgentOptions {
-  const policy = options.policy;
+  // The policy given, or the one the loaded agent names.
+  const policy = options.policy ?? options.agent?.policy;
   if (policy !== undefined && !('apiVersion' in policy) && policy.mode !== 'monitor')
     throw new RolloutError(
       RolloutErrorCode.BadOptions,
@@ -126,7 +127,9 @@ export function agentArm(
 ): { run(input: string, runOptions?: RunOptions): Promise<ArmRun>; close(): Promise<void> } {
   const sink = createMemorySink();
   const base = mode === 'shadow' ? shadowAgentOptions(options) : options;
-  const tap = createTelemetry({ agent: options.manifest.metadata.name, sinks: [sink] });
+  const name = options.agent?.manifest?.metadata.name ?? options.manifest?.metadata.name;
+  if (name === undefined) throw new RolloutError(RolloutErrorCode.BadOptions, 'agentArm needs `agent` (loadAgent) or `manifest`');
+  const tap = createTelemetry({ agent: name, sinks: [sink] });
   const inner = mode === 'live' ? options.telemetry : undefined;
   const telemetry: Telemetry = {
     agent: tap.agent,

@@ -6,8 +6,6 @@ export const RolloutErrorCode = {
   BadOptions: 'ROLLOUT_BAD_OPTIONS',
   /** The event is not allowed from the current state (e.g. `resume` of a running stage). */
   IllegalTransition: 'ROLLOUT_ILLEGAL_TRANSITION',
-  /** A guard refused the transition: samples, stabilisation, verdict, gate or error budget (see `guards`). */
-  GuardFailed: 'ROLLOUT_GUARD_FAILED',
   /** No readiness gate is wired and the caller did not explicitly skip it. */
   NoGate: 'ROLLOUT_NO_GATE',
   /** Another process changed the rollout between this process's read and write (compare-and-swap lost). */
