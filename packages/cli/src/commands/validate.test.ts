@@ -82,7 +82,7 @@ describe('charter validate', () => {
         'agents/twice/agent.yaml:21:7: related: the manifest grants "refund_order" with approval when amount > 100',
         ' 21 |       approval: when amount > 100',
         '    |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^',
-        '✖ 1 problem in 1 of 2 files (valid: 1 Agent, 1 GuardrailPolicy)',
+        '✖ 1 problem in 1 of 2 files: 1 document with errors; valid: 1 Agent',
         '',
       ].join('\n'),
     );
@@ -191,14 +191,14 @@ describe('charter validate', () => {
     expect(io.out()).toContain('✖ 1 problem in 1 of 1 file: 1 document with errors; none valid\n');
     expect(io.out()).not.toContain('valid: 1 Agent');
     const both = captureIo(repoFixture);
-    expect(await main(['validate', 'agents', '--json'], both)).toBe(1);
+    expect(await main(['validate', 'agents/bad', 'agents/good', '--json'], both)).toBe(1);
     const report = ValidateReport.parse(JSON.parse(both.out()));
     expect(report.summary).toMatchObject({ documents: { Agent: 1, GuardrailPolicy: 1 }, documentsWithErrors: 1, errors: 1 });
     expect(report.files.find((file) => file.file === 'agents/bad/agent.yaml')?.documents).toEqual([
       { kind: 'Agent', name: 'faq-bot', document: 0, line: 2, ok: false },
     ]);
     const human = captureIo(repoFixture);
-    await main(['validate', 'agents'], human);
+    await main(['validate', 'agents/bad', 'agents/good'], human);
     expect(human.out()).toContain('✖ 1 problem in 1 of 3 files: 1 document with errors; valid: 1 Agent, 1 GuardrailPolicy\n');
   });
 
