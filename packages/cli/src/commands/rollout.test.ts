@@ -120,7 +120,7 @@ describe('charter rollout', () => {
     [['simulate', manifest, '--stabilization', 'soon'], /--stabilization must be a duration/],
     [['start', manifest, '--skip-gate', 'x'], /rollout start needs --candidate/],
     [['export', manifest, '--flagd', '--argo'], /choose one of --flagd and --argo/],
-    [['status', 'nowhere.yaml'], /no file or folder at nowhere.yaml/],
+    [['status', 'nowhere.yaml'], /no Agent manifest at nowhere\.yaml: check the path/],
   ])('usage error %j → exit 2', async (args, message) => {
     const { code, err, out } = await charter(tmpdir(), ...args);
     expect(code).toBe(2);

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   argoToYaml,
   createRolloutController,
@@ -20,11 +20,12 @@ import {
   type RolloutPlan,
   type TransitionOutcome,
 } from '@charter/rollout';
-import { durationToMs } from '@charter/spec';
-import { createJsonlSink, createTelemetry, openAuditLog } from '@charter/telemetry';
+import { durationToMs, MANIFEST_FILE } from '@charter/spec';
+import { createJsonlSink, createTelemetry, openAuditLog, TelemetryError } from '@charter/telemetry';
 import { parseArgs, type ParsedArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
+import { inputPath, shown, writeOutput } from '../files.js';
 
 const USAGE = `Usage: charter rollout <plan|status|start|advance|pause|resume|abort|simulate|export> <manifest> [options]
 
@@ -141,8 +142,8 @@ async function runRollout(args: readonly string[], io: Io): Promise<ExitCode> {
   if (manifest === undefined) throw usageError(`rollout ${command} needs the Agent manifest (or its folder)`);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0] ?? ''}"`);
 
-  const manifestPath = resolve(io.cwd, manifest);
-  if (!existsSync(manifestPath)) throw new CliError(CliErrorCode.Io, `no file or folder at ${manifest}: name an Agent manifest`);
+  const manifestPath = inputPath(io, manifest, 'Agent manifest', { folder: true });
+  if (statSync(manifestPath).isDirectory()) inputPath(io, join(manifestPath, MANIFEST_FILE), 'Agent manifest');
   let loaded: ReturnType<typeof loadRolloutPlan>;
   try {
     loaded = loadRolloutPlan(manifestPath);
@@ -162,10 +163,41 @@ async function runRollout(args: readonly string[], io: Io): Promise<ExitCode> {
         return await operate(command, plan, loaded.policyVersion, parsed, io);
     }
   } catch (error) {
+    if (TelemetryError.isInstance(error))
+      throw new CliError(
+        CliErrorCode.Io,
+        `${error.message} [${error.code}]; a transition already committed is audited by the next rollout command that can write the audit log`,
+        { cause: error },
+      );
+    if (RolloutError.isInstance(error) && error.code === 'ROLLOUT_STORE')
+      throw new CliError(CliErrorCode.Io, `${error.message} [${error.code}]`, { cause: error });
     if (!RolloutError.isInstance(error)) throw error;
     io.stderr(`charter rollout ${command}: ${error.message} [${error.code}]\n`);
     return ExitCode.Failed;
   }
+}
+
+/** Creates `folder` one level at a time (a recursive mkdir loops forever under /proc); `CLI_IO` when it cannot. */
+function ensureFolder(io: Io, folder: string): string {
+  const missing: string[] = [];
+  let current = folder;
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const up = dirname(current);
+    if (up === current) break;
+    current = up;
+  }
+  if (existsSync(current) && !statSync(current).isDirectory())
+    throw new CliError(CliErrorCode.Io, `cannot use ${shown(io, folder)}: ${shown(io, current)} is a file, not a folder`);
+  for (const part of missing) {
+    try {
+      mkdirSync(part);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      if (code !== 'EEXIST') throw new CliError(CliErrorCode.Io, `cannot create the folder ${shown(io, part)} (${code})`, { cause: error });
+    }
+  }
+  return folder;
 }
 
 function flag(parsed: ParsedArgs, name: string): string | undefined {
@@ -234,11 +266,10 @@ async function simulate(plan: RolloutPlan, parsed: ParsedArgs, io: Io): Promise<
     skipShadow: parsed.flags.has('skip-shadow'),
   });
   const html = flag(parsed, 'html');
+  let chart: string | undefined;
   if (html !== undefined) {
-    const target = resolve(io.cwd, html);
-    mkdirSync(dirname(target), { recursive: true });
     const label = Object.keys(candidate).length === 0 ? 'healthy candidate' : JSON.stringify(candidate);
-    writeFileSync(target, simulationHtml(result, `${plan.agent}: simulated rollout, ${label}`));
+    chart = writeOutput(io, html, simulationHtml(result, `${plan.agent}: simulated rollout, ${label}`));
   }
   if (parsed.flags.has('json')) {
     const { timeline: _timeline, ...rest } = result;
@@ -248,19 +279,19 @@ async function simulate(plan: RolloutPlan, parsed: ParsedArgs, io: Io): Promise<
       `simulated rollout of ${plan.agent}, candidate ${Object.keys(candidate).length === 0 ? 'healthy' : JSON.stringify(candidate)}, seed ${seed}\n`,
     );
     io.stdout(formatTimeline(result));
-    if (html !== undefined) io.stdout(`chart written to ${relative(io.cwd, resolve(io.cwd, html)) || html}\n`);
+    if (chart !== undefined) io.stdout(`chart written to ${shown(io, chart)}\n`);
   }
   return ExitCode.Ok;
 }
 
 function controllerFor(plan: RolloutPlan, policyVersion: string, parsed: ParsedArgs, io: Io, withLogs: boolean): RolloutController {
   const at = (name: string, fallback: string) => resolve(io.cwd, flag(parsed, name) ?? fallback);
-  const store = new FileRolloutStore(at('state-dir', join('.charter', 'rollouts')));
+  const store = new FileRolloutStore(ensureFolder(io, at('state-dir', join('.charter', 'rollouts'))));
   if (!withLogs) return createRolloutController({ plan, store, ...(flag(parsed, 'id') ? { id: flag(parsed, 'id') ?? '' } : {}) });
   const auditPath = at('audit', join('.charter', 'audit.jsonl'));
   const eventsPath = at('events', join('.charter', 'events.jsonl'));
-  mkdirSync(dirname(auditPath), { recursive: true });
-  mkdirSync(dirname(eventsPath), { recursive: true });
+  ensureFolder(io, dirname(auditPath));
+  ensureFolder(io, dirname(eventsPath));
   const telemetry = createTelemetry({ agent: plan.agent, sinks: [createJsonlSink({ path: eventsPath })] });
   return createRolloutController({
     plan,
@@ -379,11 +410,9 @@ async function exportCommand(controller: RolloutController, plan: RolloutPlan, p
     io.stdout(text);
     return ExitCode.Ok;
   }
-  const target = resolve(io.cwd, output);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, text);
+  const target = writeOutput(io, output, text);
   io.stdout(
-    `wrote ${parsed.flags.has('argo') ? 'the Argo Rollout and AnalysisTemplate' : `the flagd flag ${flagKeyOf(plan.agent)}`} to ${relative(io.cwd, target) || target}\n`,
+    `wrote ${parsed.flags.has('argo') ? 'the Argo Rollout and AnalysisTemplate' : `the flagd flag ${flagKeyOf(plan.agent)}`} to ${shown(io, target)}\n`,
   );
   return ExitCode.Ok;
 }
