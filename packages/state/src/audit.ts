@@ -12,7 +12,7 @@ import {
   verifyAuditBytes,
   type VerifyAuditOptions,
 } from '@charter/telemetry';
-import { StateError, StateErrorCode } from './errors.js';
+import { attempt, StateError, StateErrorCode } from './errors.js';
 import { readIfExists, withFileLock, writeAtomic } from './file-lock.js';
 import { checkName } from './names.js';
 import type { SqlDriver } from './sql.js';
@@ -52,16 +52,20 @@ export class MemoryAuditAnchorStore implements AuditAnchorStore {
   readonly #heads = new Map<string, AuditHead>();
 
   head(logId: string): Promise<AuditHead | undefined> {
-    return Promise.resolve(this.#heads.get(checkName('log id', logId)));
+    return attempt(() => {
+      return this.#heads.get(checkName('log id', logId));
+    });
   }
 
   advance(logId: string, head: AuditHead): Promise<void> {
-    checkName('log id', logId);
-    checkHead(head);
-    const stored = this.#heads.get(logId);
-    if (stored !== undefined && stored.seq === head.seq && stored.hash !== head.hash) return Promise.reject(fork(logId, stored, head));
-    if (stored === undefined || stored.seq < head.seq) this.#heads.set(logId, { seq: head.seq, hash: head.hash });
-    return Promise.resolve();
+    return attempt(() => {
+      checkName('log id', logId);
+      checkHead(head);
+      const stored = this.#heads.get(logId);
+      if (stored !== undefined && stored.seq === head.seq && stored.hash !== head.hash) throw fork(logId, stored, head);
+      if (stored === undefined || stored.seq < head.seq) this.#heads.set(logId, { seq: head.seq, hash: head.hash });
+      return;
+    });
   }
 
   close(): Promise<void> {
@@ -81,13 +85,17 @@ export class FileAuditAnchorStore implements AuditAnchorStore {
   }
 
   head(logId: string): Promise<AuditHead | undefined> {
-    const text = readIfExists(join(this.dir, `${checkName('log id', logId)}.head.json`));
-    if (text === undefined) return Promise.resolve(undefined);
-    try {
-      return Promise.resolve(checkHead(JSON.parse(text) as AuditHead));
-    } catch (error) {
-      throw new StateError(StateErrorCode.Corrupt, `the audit head of ${logId} in ${this.dir} is unreadable: restore it`, { cause: error });
-    }
+    return attempt(() => {
+      const text = readIfExists(join(this.dir, `${checkName('log id', logId)}.head.json`));
+      if (text === undefined) return undefined;
+      try {
+        return checkHead(JSON.parse(text) as AuditHead);
+      } catch (error) {
+        throw new StateError(StateErrorCode.Corrupt, `the audit head of ${logId} in ${this.dir} is unreadable: restore it`, {
+          cause: error,
+        });
+      }
+    });
   }
 
   async advance(logId: string, head: AuditHead): Promise<void> {

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Control, ControlAction, ControlSource } from '@charter/agent';
 import { PLAYBOOK_ACTIONS } from '@charter/spec';
-import { StateError, StateErrorCode } from './errors.js';
+import { attempt, StateError, StateErrorCode } from './errors.js';
 import { appendLine, readIfExists, withFileLock, writeAtomic } from './file-lock.js';
 import { checkName } from './names.js';
 import type { SqlDriver } from './sql.js';
@@ -130,32 +130,40 @@ export class MemoryControlStore implements ControlStore {
   readonly #events: ControlEvent[] = [];
 
   controls(agent: string): Promise<readonly Control[]> {
-    checkName('agent', agent);
-    return Promise.resolve(this.#controls.filter((c) => c.agent === agent).map(toControl));
+    return attempt(() => {
+      checkName('agent', agent);
+      return this.#controls.filter((c) => c.agent === agent).map(toControl);
+    });
   }
 
   set(agent: string, control: ControlInput, actor: ControlActor): Promise<void> {
-    const { action, target, value } = checkControl(agent, control);
-    const who = checkActor(actor);
-    const at = new Date().toISOString();
-    this.#controls = this.#controls.filter((c) => !(c.agent === agent && c.action === action && c.target === target));
-    this.#controls.push({ agent, action, target, ...(value === undefined ? {} : { value }), ...who, at });
-    this.#events.push({ agent, action, target: target || undefined, op: 'set', value, ...who, at });
-    return Promise.resolve();
+    return attempt(() => {
+      const { action, target, value } = checkControl(agent, control);
+      const who = checkActor(actor);
+      const at = new Date().toISOString();
+      this.#controls = this.#controls.filter((c) => !(c.agent === agent && c.action === action && c.target === target));
+      this.#controls.push({ agent, action, target, ...(value === undefined ? {} : { value }), ...who, at });
+      this.#events.push({ agent, action, target: target || undefined, op: 'set', value, ...who, at });
+      return;
+    });
   }
 
   clear(agent: string, action: ControlAction, target: string | undefined, actor: ControlActor): Promise<boolean> {
-    checkControl(agent, { action, target: action === 'tool.disable' ? (target ?? 'any') : undefined, value: weightOf(action) });
-    const who = checkActor(actor);
-    const at = new Date().toISOString();
-    const gone = this.#controls.filter((c) => matches(c, agent, action, target));
-    this.#controls = this.#controls.filter((c) => !matches(c, agent, action, target));
-    for (const c of gone) this.#events.push({ agent, action, target: c.target || undefined, op: 'clear', value: undefined, ...who, at });
-    return Promise.resolve(gone.length > 0);
+    return attempt(() => {
+      checkControl(agent, { action, target: action === 'tool.disable' ? (target ?? 'any') : undefined, value: weightOf(action) });
+      const who = checkActor(actor);
+      const at = new Date().toISOString();
+      const gone = this.#controls.filter((c) => matches(c, agent, action, target));
+      this.#controls = this.#controls.filter((c) => !matches(c, agent, action, target));
+      for (const c of gone) this.#events.push({ agent, action, target: c.target || undefined, op: 'clear', value: undefined, ...who, at });
+      return gone.length > 0;
+    });
   }
 
   history(agent: string, limit = 100): Promise<readonly ControlEvent[]> {
-    return Promise.resolve(this.#events.filter((e) => e.agent === agent).slice(-limit));
+    return attempt(() => {
+      return this.#events.filter((e) => e.agent === agent).slice(-limit);
+    });
   }
 
   close(): Promise<void> {
@@ -210,12 +218,14 @@ export class FileControlStore implements ControlStore {
   }
 
   controls(agent: string): Promise<readonly Control[]> {
-    checkName('agent', agent);
-    return Promise.resolve(
-      this.#read()
-        .filter((c) => c.agent === agent)
-        .map(toControl),
-    );
+    return attempt(() => {
+      checkName('agent', agent);
+      return Promise.resolve(
+        this.#read()
+          .filter((c) => c.agent === agent)
+          .map(toControl),
+      );
+    });
   }
 
   async set(agent: string, control: ControlInput, actor: ControlActor): Promise<void> {
@@ -245,9 +255,11 @@ export class FileControlStore implements ControlStore {
   }
 
   history(agent: string, limit = 100): Promise<readonly ControlEvent[]> {
-    const lines = (readIfExists(this.#events) ?? '').split('\n').filter((line) => line !== '');
-    const events = lines.map((line) => JSON.parse(line) as ControlEvent).filter((event) => event.agent === agent);
-    return Promise.resolve(events.slice(-limit).map((event) => ({ ...event, target: event.target, value: event.value })));
+    return attempt(() => {
+      const lines = (readIfExists(this.#events) ?? '').split('\n').filter((line) => line !== '');
+      const events = lines.map((line) => JSON.parse(line) as ControlEvent).filter((event) => event.agent === agent);
+      return events.slice(-limit).map((event) => ({ ...event, target: event.target, value: event.value }));
+    });
   }
 
   close(): Promise<void> {

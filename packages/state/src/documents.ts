@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { StateError, StateErrorCode } from './errors.js';
+import { attempt, StateError, StateErrorCode } from './errors.js';
 import { appendLine, readIfExists, withFileLock, writeAtomic } from './file-lock.js';
 import { checkName } from './names.js';
 import type { SqlDriver } from './sql.js';
@@ -79,8 +79,10 @@ export class MemoryVersionedStore implements VersionedStore {
   readonly #logs = new Map<string, string[]>();
 
   get(namespace: string, key: string): Promise<Versioned | undefined> {
-    const doc = this.#docs.get(id(namespace, key));
-    return Promise.resolve(doc === undefined ? undefined : { version: doc.version, value: JSON.parse(doc.text) as unknown });
+    return attempt(() => {
+      const doc = this.#docs.get(id(namespace, key));
+      return doc === undefined ? undefined : { version: doc.version, value: JSON.parse(doc.text) as unknown };
+    });
   }
 
   async compareAndSet(namespace: string, key: string, expectedVersion: number, value: unknown): Promise<CasResult> {
@@ -93,20 +95,24 @@ export class MemoryVersionedStore implements VersionedStore {
   }
 
   append(namespace: string, key: string, entry: unknown): Promise<number> {
-    const text = toJson(entry);
-    const name = id(namespace, key);
-    const log = this.#logs.get(name) ?? [];
-    log.push(text);
-    this.#logs.set(name, log);
-    return Promise.resolve(log.length);
+    return attempt(() => {
+      const text = toJson(entry);
+      const name = id(namespace, key);
+      const log = this.#logs.get(name) ?? [];
+      log.push(text);
+      this.#logs.set(name, log);
+      return log.length;
+    });
   }
 
   log(namespace: string, key: string, options?: { readonly after?: number; readonly limit?: number }): Promise<LogEntry[]> {
-    const { after, limit } = logWindow(options);
-    const log = this.#logs.get(id(namespace, key)) ?? [];
-    return Promise.resolve(
-      log.slice(after, after + limit).map((text, index) => ({ seq: after + index + 1, entry: JSON.parse(text) as unknown })),
-    );
+    return attempt(() => {
+      const { after, limit } = logWindow(options);
+      const log = this.#logs.get(id(namespace, key)) ?? [];
+      return Promise.resolve(
+        log.slice(after, after + limit).map((text, index) => ({ seq: after + index + 1, entry: JSON.parse(text) as unknown })),
+      );
+    });
   }
 
   close(): Promise<void> {
@@ -208,13 +214,15 @@ export class FileVersionedStore implements VersionedStore {
   }
 
   get(namespace: string, key: string): Promise<Versioned | undefined> {
-    const { doc } = this.#paths(namespace, key);
-    const text = readIfExists(doc);
-    if (text === undefined) return Promise.resolve(undefined);
-    const parsed = fromJson(text, doc) as { version?: unknown; value?: unknown } | null;
-    if (typeof parsed !== 'object' || parsed === null || typeof parsed.version !== 'number')
-      throw new StateError(StateErrorCode.Corrupt, `${doc} is not a versioned document: restore it from a backup or delete it`);
-    return Promise.resolve({ version: parsed.version, value: parsed.value });
+    return attempt(() => {
+      const { doc } = this.#paths(namespace, key);
+      const text = readIfExists(doc);
+      if (text === undefined) return undefined;
+      const parsed = fromJson(text, doc) as { version?: unknown; value?: unknown } | null;
+      if (typeof parsed !== 'object' || parsed === null || typeof parsed.version !== 'number')
+        throw new StateError(StateErrorCode.Corrupt, `${doc} is not a versioned document: restore it from a backup or delete it`);
+      return { version: parsed.version, value: parsed.value };
+    });
   }
 
   async compareAndSet(namespace: string, key: string, expectedVersion: number, value: unknown): Promise<CasResult> {
@@ -240,15 +248,17 @@ export class FileVersionedStore implements VersionedStore {
   }
 
   log(namespace: string, key: string, options?: { readonly after?: number; readonly limit?: number }): Promise<LogEntry[]> {
-    const { after, limit } = logWindow(options);
-    const { log } = this.#paths(namespace, key);
-    const lines = (readIfExists(log) ?? '').split('\n').filter((line) => line !== '');
-    return Promise.resolve(
-      lines.slice(after, after + limit).map((line, index) => {
-        const parsed = fromJson(line, `${log}:${after + index + 1}`) as { seq: number; entry: unknown };
-        return { seq: parsed.seq, entry: parsed.entry };
-      }),
-    );
+    return attempt(() => {
+      const { after, limit } = logWindow(options);
+      const { log } = this.#paths(namespace, key);
+      const lines = (readIfExists(log) ?? '').split('\n').filter((line) => line !== '');
+      return Promise.resolve(
+        lines.slice(after, after + limit).map((line, index) => {
+          const parsed = fromJson(line, `${log}:${after + index + 1}`) as { seq: number; entry: unknown };
+          return { seq: parsed.seq, entry: parsed.entry };
+        }),
+      );
+    });
   }
 
   close(): Promise<void> {

@@ -43,3 +43,12 @@ export class StateError extends Error {
     return typeof value === 'object' && value !== null && marker in value;
   }
 }
+
+/** Runs `fn`, turning a synchronous throw into a rejection (so store methods always fail as promises). */
+export function attempt<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}

@@ -24,8 +24,9 @@ interface Held {
  * The idempotency ledger in PostgreSQL (or PGlite), shareable by processes on any number of hosts.
  *
  * - `lock(key)` takes a lease row in `ledger_locks` (primary key: one holder per key; a fresh unique
- *   token per acquisition) and, in the same statement, reads the key's record, which the following
- *   `get` returns without another round trip. A live holder renews the lease; an expired one is taken over.
+ *   token per acquisition) and then reads the key's record, both in one call of the `ledger_lock`
+ *   function (one round trip; the read gets its own snapshot, taken after the lock was won); the
+ *   following `get` returns that record. A live holder renews the lease; an expired one is taken over.
  * - `append` of a key this ledger holds is fenced: it writes only while the lease row still carries
  *   our token (`STATE`-level row lock via `FOR UPDATE`), and releases the lock in the same statement
  *   when it records `started`, the point where the executor releases it anyway. A holder whose lease
@@ -102,20 +103,15 @@ export class SqlLedger implements IdempotencyLedger {
     let wait = 1;
     for (;;) {
       const { rows } = await this.#call('lock', () =>
-        this.#db.query<{ got: boolean; record: string | null }>(
-          `WITH taken AS (
-             INSERT INTO ledger_locks (key, holder, lease_until) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
-             ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
-             WHERE ledger_locks.lease_until < clock_timestamp()
-             RETURNING key
-           )
-           SELECT EXISTS (SELECT 1 FROM taken) AS got, (SELECT record FROM ledger WHERE key = $1) AS record`,
+        this.#db.query<{ acquired: boolean; current_record: string | null }>(
+          'SELECT acquired, current_record FROM ledger_lock($1, $2, $3)',
           [key, token, this.#leaseMs],
         ),
       );
       const row = rows[0];
-      if (row?.got === true) {
-        const held: Held = { token, record: row.record === null ? undefined : parseRecord(row.record, key), released: false };
+      if (row?.acquired === true) {
+        const record = row.current_record === null ? undefined : parseRecord(row.current_record, key);
+        const held: Held = { token, record, released: false };
         this.#held.set(key, held);
         this.#renewLater();
         return () => this.#release(key, held);

@@ -67,6 +67,25 @@ CREATE TABLE ledger_locks (
   lease_until  timestamptz NOT NULL
 );
 
+-- Takes the lock of a key if it is free or its lease expired, then reads the key's record. A function,
+-- so that the read is a new statement with a new snapshot: it sees the 'started' record of the holder whose
+-- lock we just took over (one statement would read with a snapshot taken before that holder committed).
+CREATE FUNCTION ledger_lock(p_key text, p_holder text, p_lease_ms double precision)
+RETURNS TABLE (acquired boolean, current_record text) LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  INSERT INTO ledger_locks AS l (key, holder, lease_until)
+  VALUES (p_key, p_holder, clock_timestamp() + p_lease_ms * interval '1 millisecond')
+  ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+  WHERE l.lease_until < clock_timestamp();
+  acquired := FOUND;
+  current_record := NULL;
+  IF acquired THEN
+    SELECT t.record INTO current_record FROM ledger t WHERE t.key = p_key;
+  END IF;
+  RETURN NEXT;
+END
+$fn$;
+
 -- The head of each hash-chained audit log, anchored outside the file.
 CREATE TABLE audit_heads (
   log_id      text PRIMARY KEY,
