@@ -98,7 +98,7 @@ function buildRuntime(options: AgentOptions): Runtime {
     handoffTool,
     maxInputChars: options.maxInputChars ?? 20_000,
     clock: options.clock ?? Date.now,
-    controls: options.controls === undefined ? undefined : new ControlGate(options.controls, manifest.metadata.name),
+    controls: options.controls === undefined ? undefined : new ControlGate(options.controls, manifest.metadata.name, options.clock),
   };
 }
 

@@ -55,17 +55,23 @@ export class ControlGate {
   /** The controls in force, read again when the last read is older than `CONTROL_MAX_AGE_MS`. */
   async read(): Promise<readonly Control[]> {
     if (this.#clock() - this.#at < CONTROL_MAX_AGE_MS) return this.#current;
-    this.#loading ??= (async () => {
-      try {
-        const controls = await this.#source.controls(this.#agent);
-        this.#current = controls;
-        this.#at = this.#clock();
-        return controls;
-      } finally {
-        this.#loading = undefined;
-      }
-    })();
+    if (this.#loading === undefined) {
+      const loading = this.#fetch();
+      this.#loading = loading;
+      // Cleared once settled (always after the assignment above: promise callbacks run later).
+      loading.then(
+        () => (this.#loading = undefined),
+        () => (this.#loading = undefined),
+      );
+    }
     return this.#loading;
+  }
+
+  async #fetch(): Promise<readonly Control[]> {
+    const controls = await this.#source.controls(this.#agent);
+    this.#current = controls;
+    this.#at = this.#clock();
+    return controls;
   }
 }
 
