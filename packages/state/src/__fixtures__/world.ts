@@ -26,6 +26,10 @@ export interface WorldOptions {
   readonly effects: string;
   /** Hold the refund this long before and after making it (widens races). */
   readonly holdMs?: number;
+  /** Give refund_order a reconcile function (default true). */
+  readonly reconcile?: boolean;
+  /** Hold each lookup this long (a run that is still going when a control changes). */
+  readonly lookupHoldMs?: number;
   /** Die (SIGKILL) right after the refund's effect, before the executor records it. */
   readonly crashAfterRefund?: boolean;
 }
@@ -59,7 +63,10 @@ export function tools(options: WorldOptions) {
       scopes: ['orders:read'],
       retry,
       breaker: false,
-      execute: ({ orderId }) => ({ orderId, total: 250 }),
+      async execute({ orderId }) {
+        if (options.lookupHoldMs !== undefined) await sleep(options.lookupHoldMs);
+        return { orderId, total: 250 };
+      },
     }),
     defineTool({
       name: 'refund_order',
@@ -73,10 +80,15 @@ export function tools(options: WorldOptions) {
       retry,
       breaker: false,
       idempotencyKey: ({ orderId }) => `refund:${orderId}`,
-      reconcile({ orderId, amount }) {
-        const done = readEffects(options.effects).some((e) => e.tool === 'refund_order' && e.key === orderId);
-        return done ? { done: true, value: { refundId: `R-${orderId}`, amount } } : { done: false };
-      },
+      // Asks the "downstream system" (the effects file) whether the refund was made.
+      ...(options.reconcile === false
+        ? {}
+        : {
+            reconcile({ orderId, amount }: { orderId: string; amount: number }) {
+              const done = readEffects(options.effects).some((e) => e.tool === 'refund_order' && e.key === orderId);
+              return done ? { done: true as const, value: { refundId: `R-${orderId}`, amount } } : { done: false as const };
+            },
+          }),
       async execute({ orderId, amount }) {
         if (options.holdMs !== undefined) await sleep(options.holdMs);
         effect('refund_order', orderId);
