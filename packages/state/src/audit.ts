@@ -62,7 +62,7 @@ export class MemoryAuditAnchorStore implements AuditAnchorStore {
       checkName('log id', logId);
       checkHead(head);
       const stored = this.#heads.get(logId);
-      if (stored !== undefined && stored.seq === head.seq && stored.hash !== head.hash) throw fork(logId, stored, head);
+      if (stored?.seq === head.seq && stored.hash !== head.hash) throw fork(logId, stored, head);
       if (stored === undefined || stored.seq < head.seq) this.#heads.set(logId, { seq: head.seq, hash: head.hash });
       return;
     });
@@ -104,7 +104,7 @@ export class FileAuditAnchorStore implements AuditAnchorStore {
     const file = join(this.dir, `${logId}.head.json`);
     await withFileLock(`${file}.lock`, async () => {
       const stored = await this.head(logId);
-      if (stored !== undefined && stored.seq === head.seq && stored.hash !== head.hash) throw fork(logId, stored, head);
+      if (stored?.seq === head.seq && stored.hash !== head.hash) throw fork(logId, stored, head);
       if (stored === undefined || stored.seq < head.seq) writeAtomic(file, JSON.stringify({ seq: head.seq, hash: head.hash }));
     });
   }

@@ -57,7 +57,7 @@ export function checkControl(agent: string, control: ControlInput): { action: Co
   if (!ACTIONS.has(control.action))
     throw new StateError(
       StateErrorCode.BadControl,
-      `unknown control action "${String(control.action)}": use one of ${PLAYBOOK_ACTIONS.join(', ')}`,
+      `unknown control action "${control.action}": use one of ${PLAYBOOK_ACTIONS.join(', ')}`,
     );
   if (control.action === 'tool.disable') {
     if (control.target === undefined || !TOOL.test(control.target))

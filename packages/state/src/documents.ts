@@ -48,7 +48,7 @@ export function checkVersion(expectedVersion: number): number {
 }
 
 export function toJson(value: unknown): string {
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value) as string | undefined;
   if (text === undefined)
     throw new StateError(StateErrorCode.BadConfig, 'the value cannot be stored: it is not JSON (undefined or a function)');
   return text;
@@ -175,7 +175,7 @@ export class SqlVersionedStore implements VersionedStore {
         );
         return Number(rows[0]?.seq);
       } catch (error) {
-        const code = ((error as { cause?: { code?: unknown } }).cause ?? {}).code;
+        const code = (error as { cause?: { code?: unknown } }).cause?.code;
         if (code !== '23505' || attempt >= 50) throw error;
       }
     }

@@ -196,12 +196,7 @@ function parseRecord(text: string, key: string): LedgerRecord {
     throw new LedgerError(`the ledger record of key "${key}" is not JSON: repair or delete the row`, { cause: error });
   }
   const record = value as Partial<LedgerRecord> | null;
-  if (
-    typeof record !== 'object' ||
-    record === null ||
-    record.key !== key ||
-    (record.state !== 'started' && record.state !== 'completed' && record.state !== 'failed')
-  )
+  if (record?.key !== key || (record.state !== 'started' && record.state !== 'completed' && record.state !== 'failed'))
     throw new LedgerError(`the ledger record of key "${key}" is not a ledger record: repair or delete the row`);
   return record as LedgerRecord;
 }

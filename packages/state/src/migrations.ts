@@ -26,8 +26,10 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_agent_status ON runs (agent, status);
 
--- Who holds a run (the process resuming it) until when: a lease, renewed while held.
-CREATE TABLE run_claims (
+-- Who holds a run (the process resuming it) until when: a lease, renewed while held. UNLOGGED: taking
+-- and releasing a lease needs no WAL flush (no fsync); a server crash empties the table, which only
+-- frees leases early (a lost ledger lock then fails its holder's fenced write instead of writing twice).
+CREATE UNLOGGED TABLE run_claims (
   run_id       text PRIMARY KEY,
   holder       text NOT NULL,
   lease_until  timestamptz NOT NULL
@@ -61,7 +63,8 @@ CREATE TABLE ledger (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 -- The exclusive claim on a key while "read → decide → append started" runs: a lease with a fencing token.
-CREATE TABLE ledger_locks (
+-- UNLOGGED, like run_claims: the durable fact is the 'started' record, written with one WAL flush.
+CREATE UNLOGGED TABLE ledger_locks (
   key          text PRIMARY KEY,
   holder       text NOT NULL,
   lease_until  timestamptz NOT NULL
@@ -211,7 +214,7 @@ export async function migrate(driver: SqlDriver, migrations: readonly Migration[
   applied_at  timestamptz NOT NULL DEFAULT now()
 )`);
       const { rows } = await tx.query<{ version: number }>(`SELECT version FROM ${driver.schema}.schema_migrations ORDER BY version`);
-      const done = new Set(rows.map((row) => Number(row.version)));
+      const done = new Set(rows.map((row) => row.version));
       const newest = Math.max(0, ...done);
       const known = migrations.at(-1)?.version ?? 0;
       if (newest > known)

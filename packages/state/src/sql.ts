@@ -95,10 +95,10 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlDriv
     if (closed) throw new StateError(StateErrorCode.Closed, 'the PostgreSQL store is closed');
   };
   const clientOf = (client: { query: PgPoolLike['query'] }): SqlClient => ({
-    async query<Row>(text: string, params: readonly unknown[] = []) {
+    async query(text: string, params: readonly unknown[] = []) {
       try {
         const result = await client.query(text, params as unknown[]);
-        return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+        return { rows: result.rows as never[], rowCount: result.rowCount ?? 0 };
       } catch (error) {
         throw wrap(error, text);
       }
@@ -192,10 +192,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlDriver
   };
   type Target = Pick<typeof db, 'query' | 'exec'>;
   const clientOf = (target: Target): SqlClient => ({
-    async query<Row>(text: string, params: readonly unknown[] = []) {
+    async query(text: string, params: readonly unknown[] = []) {
       try {
-        const result = await target.query<Row>(text, params as unknown[]);
-        return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
+        const result = await target.query(text, params as unknown[]);
+        // affectedRows counts writes; a SELECT reports its rows.
+        return { rows: result.rows as never[], rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
       } catch (error) {
         throw wrap(error, text);
       }

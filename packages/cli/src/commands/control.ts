@@ -112,7 +112,7 @@ export const controlCommand: Command = {
       if (json) {
         io.stdout(`${JSON.stringify({ agent, action, target: tool, value, op, changed, by, reason, store: stores.kind })}\n`);
       } else {
-        const what = `${action}${tool === undefined ? '' : ` ${tool}`}${value === undefined ? '' : ` = ${String(value)}`}`;
+        const what = `${action}${tool === undefined ? '' : ` ${tool}`}${value === undefined ? '' : ` = ${JSON.stringify(value)}`}`;
         io.stdout(
           clear && !changed
             ? `${what} was not set for ${agent}: nothing to clear\n`
@@ -149,7 +149,7 @@ async function list(agent: string, db: string | true | undefined, json: boolean,
     if (controls.length === 0) io.stdout('  none: the agent runs normally\n');
     for (const c of controls)
       io.stdout(
-        `  ${c.action}${c.target === undefined ? '' : ` ${c.target}`}${c.value === undefined ? '' : ` = ${String(c.value)}`}  (${c.by}: ${c.reason})\n`,
+        `  ${c.action}${c.target === undefined ? '' : ` ${c.target}`}${c.value === undefined ? '' : ` = ${JSON.stringify(c.value)}`}  (${c.by}: ${c.reason})\n`,
       );
     if (history.length > 0) io.stdout('Recent changes:\n');
     for (const e of history)

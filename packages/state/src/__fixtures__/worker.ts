@@ -72,7 +72,10 @@ if (mode === 'race') {
     }),
     // Twelve slow lookups in a row (~2 s): a run that is still going when a control changes.
     slow: scripted({
-      turns: [...Array.from({ length: 12 }, (_, n) => ({ toolCalls: [{ tool: 'lookup_order', args: { orderId: `A-${n + 1}` } }] })), { text: 'Done.' }],
+      turns: [
+        ...Array.from({ length: 12 }, (_, n) => ({ toolCalls: [{ tool: 'lookup_order', args: { orderId: `A-${n + 1}` } }] })),
+        { text: 'Done.' },
+      ],
     }),
   };
   const agents = {
