@@ -1,7 +1,7 @@
 // Real child processes sharing one PostgreSQL database: what several instances of an agent on
 // several machines do. Effects are lines in a file, counted across processes.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -65,12 +65,15 @@ describe.skipIf(PG_SKIP)(`several processes on one PostgreSQL${PG_SKIP ? ` (skip
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // Each worker reads the key slowly (100 ms before it may write 'started'): without the ledger lock all
+  // four would see no record and run the effect (checked with RACE_WITHOUT_LOCK=1: two or more effects).
   it('four workers race the same irreversible call: exactly one effect', async () => {
     const effects = join(dir, 'race-effects.jsonl');
     const barrier = join(dir, 'race-go');
     const workers = [0, 1, 2, 3].map(() => runWorker(['race', url, schema, effects, barrier, '300', 'no-reconcile']));
-    // Let all four load and connect, then release them at once.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Release them at once when all four have loaded, connected and warmed up.
+    while (readdirSync(dir).filter((name) => name.startsWith('race-go.ready.')).length < 4)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     writeFileSync(barrier, 'go');
     const exits = await Promise.all(workers);
     for (const exit of exits) expect(exit.code, exit.stderr).toBe(0);

@@ -4,11 +4,11 @@
 //   start <url> <schema> <effects> <runId>              runs until the refund waits for approval
 //   resume <url> <schema> <effects> <runId> [crash]     approves and resumes (crash: SIGKILL after the refund's effect)
 //   serve <url> <schema> <effects>                      reads "run <id> <scenario>" lines, prints one JSON result per run
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createAgent, memoryEscalation } from '@charter/agent';
 import { scripted } from '@charter/agent/models';
-import { createExecutor, createRegistry } from '@charter/tools';
+import { createExecutor, createRegistry, type IdempotencyLedger } from '@charter/tools';
 import { openState } from '../open.js';
 import { manifest, policy, tools } from './world.js';
 
@@ -28,7 +28,24 @@ const refund250 = scripted({
 if (mode === 'race') {
   const [effects, barrier, holdMs] = [a!, b!, Number(c)];
   const toolset = createRegistry(tools({ effects, holdMs, reconcile: d !== 'no-reconcile' })).resolve(manifest());
-  const executor = createExecutor(toolset, { ledger: stores.ledger });
+  // A slow read (100 ms between reading the key and writing 'started'): without the lock, every worker
+  // would read "no record" and run the effect; with it, the reads are serialised.
+  const inner = stores.ledger;
+  const ledger: IdempotencyLedger = {
+    get: async (key) => {
+      const record = await inner.get(key);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return record;
+    },
+    append: (record) => inner.append(record),
+    close: () => inner.close(),
+    ...(inner.lock === undefined || process.env.RACE_WITHOUT_LOCK === '1' ? {} : { lock: (key: string) => inner.lock!(key) }),
+  };
+  const executor = createExecutor(toolset, { ledger });
+  // Warm up (schemas, connections) first, so the barrier lines up the racing reads, not cold starts.
+  await executor.execute('lookup_order', { orderId: 'A-1' }, { runId: 'warm-up' });
+  await inner.get('warm-up');
+  writeFileSync(`${barrier}.ready.${process.pid}`, '');
   while (!existsSync(barrier)) await new Promise((resolve) => setTimeout(resolve, 2));
   const result = await executor.execute('refund_order', { orderId: 'A-7', amount: 10 }, { runId: `race-${process.pid}` });
   out(result.ok ? { ok: true, replayed: result.meta.replayed === true } : { ok: false, code: result.error.code });
