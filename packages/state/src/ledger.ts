@@ -27,9 +27,9 @@ interface Held {
  *   token per acquisition) and then reads the key's record, both in one call of the `ledger_lock`
  *   function (one round trip; the read gets its own snapshot, taken after the lock was won); the
  *   following `get` returns that record. A live holder renews the lease; an expired one is taken over.
- * - `append` of a key this ledger holds is fenced: it writes only while the lease row still carries
- *   our token (`STATE`-level row lock via `FOR UPDATE`), and releases the lock in the same statement
- *   when it records `started`, the point where the executor releases it anyway. A holder whose lease
+ * - `append` of `started` for a key this ledger holds is fenced: it writes only while the lease row
+ *   still carries our token (a row lock via `FOR UPDATE`), and releases the lock in the same statement,
+ *   the point where the executor releases it anyway. A holder whose lease
  *   expired and was taken over gets `TOOL_LEDGER` instead of writing a second `started`.
  * - Records are the latest per key (`ledger` table); `completed` and `failed` replace `started`.
  */
@@ -59,7 +59,9 @@ export class SqlLedger implements IdempotencyLedger {
     this.#open();
     const text = JSON.stringify(record);
     const held = this.#held.get(record.key);
-    if (held === undefined || held.released) {
+    // Only the claim ('started') is fenced: 'completed' and 'failed' come from whoever ran the effect,
+    // which may be another executor on this ledger while a third one holds the key's lock.
+    if (held === undefined || held.released || record.state !== 'started') {
       await this.#call('write', () =>
         this.#db.query(
           `INSERT INTO ledger (key, state, tool, run_id, record) VALUES ($1, $2, $3, $4, $5)
@@ -70,7 +72,6 @@ export class SqlLedger implements IdempotencyLedger {
       );
       return;
     }
-    const release = record.state === 'started';
     const { rows } = await this.#call('write', () =>
       this.#db.query<{ fenced: boolean }>(
         `WITH fence AS (SELECT key FROM ledger_locks WHERE key = $1 AND holder = $6 FOR UPDATE),
@@ -81,9 +82,9 @@ export class SqlLedger implements IdempotencyLedger {
              record = excluded.record, updated_at = now()
            RETURNING key
          ),
-         unlocked AS (DELETE FROM ledger_locks WHERE $7::boolean AND key IN (SELECT key FROM written) AND holder = $6)
+         unlocked AS (DELETE FROM ledger_locks WHERE key IN (SELECT key FROM written) AND holder = $6)
          SELECT EXISTS (SELECT 1 FROM written) AS fenced`,
-        [record.key, record.state, record.tool, record.runId, text, held.token, release],
+        [record.key, record.state, record.tool, record.runId, text, held.token],
       ),
     );
     if (rows[0]?.fenced !== true) {
@@ -92,8 +93,7 @@ export class SqlLedger implements IdempotencyLedger {
         `lost the ledger lock on key "${record.key}" before writing "${record.state}": its lease (${this.#leaseMs} ms) expired and another process took it; nothing was written`,
       );
     }
-    held.record = record;
-    if (release) this.#forget(record.key, held);
+    this.#forget(record.key, held);
   }
 
   async lock(key: string): Promise<() => Promise<void>> {
