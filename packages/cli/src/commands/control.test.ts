@@ -102,7 +102,7 @@ describe('charter playbook run', () => {
     [['run', 'no-such-playbook', '--agent', referenceAgent], 'does not list playbook "no-such-playbook"'],
     [['run', 'cascading-failure'], '--agent <dir> is required'],
     [['start', 'x'], 'unknown sub-command "start"'],
-    [['run', 'cascading-failure', '--agent', '/nonexistent-agent-dir'], 'cannot load the agent'],
+    [['run', 'cascading-failure', '--agent', '/nonexistent-agent-dir'], 'no agent manifest at /nonexistent-agent-dir: check the path'],
   ])('usage or input error for %j, exit 2', async (args, message) => {
     const io = captureIo(tmpdir());
     expect(await main(['playbook', ...args], io)).toBe(2);

@@ -1,6 +1,14 @@
-import type { ControlAction } from '@charter/agent';
 import { PLAYBOOK_ACTIONS } from '@charter/spec';
-import { DATABASE_URL_ENV, defaultActor, openState, redactUrl, StateError, StateErrorCode, type StateStores } from '@charter/state';
+import {
+  type ControlInput,
+  DATABASE_URL_ENV,
+  defaultActor,
+  openState,
+  redactUrl,
+  StateError,
+  StateErrorCode,
+  type StateStores,
+} from '@charter/state';
 import { parseArgs } from '../args.js';
 import { type Command, ExitCode, type Io } from '../command.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
@@ -100,7 +108,7 @@ export const controlCommand: Command = {
     const stores = await openStateFor(flags.get('db'), io);
     try {
       const actor = { by, reason };
-      const typed = action as ControlAction;
+      const typed = action as ControlInput['action'];
       let changed = true;
       try {
         if (clear) changed = await stores.controls.clear(agent, typed, tool, actor);

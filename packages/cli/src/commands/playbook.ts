@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
 import { loadAgent } from '@charter/spec';
 import { defaultActor, runPlaybook } from '@charter/state';
 import { parseArgs } from '../args.js';
 import { type Command, ExitCode } from '../command.js';
-import { CliError, CliErrorCode, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import { inputPath } from '../files.js';
 import { openStateFor, stateUsage } from './control.js';
 
 const USAGE = `Usage: charter playbook run <id> --agent <dir> [--tool <name>] [--by <who>] [--reason <text>]
@@ -25,7 +25,7 @@ Options:
   --json           print the actions taken as JSON
   --help           show this help
 
-Exit codes: 0 done, 2 usage error, unreadable agent or state.`;
+Exit codes: 0 done, 1 the agent's manifest has errors, 2 usage error, unreadable agent or state.`;
 
 /** `charter playbook run <id> --agent <dir>`: executes a playbook's machine actions in order. */
 export const playbookCommand: Command = {
@@ -45,14 +45,13 @@ export const playbookCommand: Command = {
       if (flag === true) throw usageError(`--${name} needs a value`);
       return flag;
     };
-    const loaded = loadAgent(resolve(io.cwd, dir));
+    // A missing path, binary file or unreadable file is exit 2; a manifest with errors is exit 1.
+    const loaded = loadAgent(inputPath(io, dir, 'agent manifest', { folder: true }));
     const errors = loaded.issues.filter((issue) => issue.severity === 'error');
     if (loaded.manifest === undefined || errors.length > 0) {
-      const first = errors[0];
-      throw new CliError(
-        CliErrorCode.Io,
-        `cannot load the agent at ${dir}${first ? `: ${first.file}:${first.line}:${first.column}: ${first.message}` : ''} (run "charter validate ${dir}")`,
-      );
+      for (const issue of errors.slice(0, 5)) io.stderr(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
+      io.stderr(`charter playbook: the agent at ${dir} has ${errors.length} error(s): fix them first (charter validate ${dir})\n`);
+      return ExitCode.Failed;
     }
     const agent = loaded.manifest.metadata.name;
     const playbook = loaded.playbooks.get(id);
