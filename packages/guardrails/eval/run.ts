@@ -7,7 +7,7 @@
 // Ends with one JSON line of headline figures (ratios 0-1, counts of cases).
 import { compilePolicy, type Finding } from '../src/index.js';
 import { dataset, type EvalCase } from './dataset.js';
-import { heldout } from './heldout.js';
+import { heldout, heldoutBatch2 } from './heldout.js';
 
 const engine = compilePolicy({
   version: '1.0.0',
@@ -26,9 +26,14 @@ interface Score {
   readonly misses: string[];
 }
 
-const SET_NAMES = ['heldout', 'dev', 'all'] as const;
+const SET_NAMES = ['heldout', 'heldout2', 'dev', 'all'] as const;
 type SetName = (typeof SET_NAMES)[number];
-const SETS: Readonly<Record<SetName, readonly EvalCase[]>> = { heldout, dev: dataset, all: [...dataset, ...heldout] };
+const SETS: Readonly<Record<SetName, readonly EvalCase[]>> = {
+  heldout,
+  heldout2: heldoutBatch2,
+  dev: dataset,
+  all: [...dataset, ...heldout],
+};
 
 const parseSets = (argv: readonly string[]): SetName[] => {
   const at = argv.findIndex((arg) => arg === '--set' || arg.startsWith('--set='));

@@ -283,7 +283,7 @@ class Engine implements GuardrailEngine {
           hasAsync = true;
           continue;
         }
-        const detector = this.compileDetector(config, options);
+        const detector = this.compileDetector(config, options, hook);
         detectors.push(detector);
         if (detector.name === 'pii' || detector.name === 'secrets') redactors.push(detector);
       }
@@ -323,7 +323,11 @@ class Engine implements GuardrailEngine {
     }
   }
 
-  private compileDetector(config: Exclude<DetectorConfig, { detector: 'classifier' }>, options: CompileOptions): Detector {
+  private compileDetector(
+    config: Exclude<DetectorConfig, { detector: 'classifier' }>,
+    options: CompileOptions,
+    hook: GuardrailHook,
+  ): Detector {
     switch (config.detector) {
       case 'pii':
         if (config.options.redaction === 'hash' && !options.salt)
@@ -351,7 +355,13 @@ class Engine implements GuardrailEngine {
           id: config.id,
         });
       case 'injection':
-        return compileInjection({ action: config.action, threshold: config.threshold, decode: config.options.decode, id: config.id });
+        return compileInjection({
+          action: config.action,
+          threshold: config.threshold,
+          decode: config.options.decode,
+          id: config.id,
+          origin: hook === 'input' ? 'user' : 'content',
+        });
       case 'keywords':
         return compileKeywords({ action: config.action, lists: config.options.lists, id: config.id });
       case 'canary':
