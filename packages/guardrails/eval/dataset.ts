@@ -15,6 +15,36 @@ export interface EvalCase {
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const tag = (text: string): string => String.fromCodePoint(...Array.from({ length: text.length }, (_, i) => 0xe0000 + text.charCodeAt(i)));
 
+/** Appends the Luhn check digit to `body`. */
+const luhn = (body: string): string => {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let digit = Number(body.charAt(body.length - 1 - i));
+    if (i % 2 === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return `${body}${(10 - (sum % 10)) % 10}`;
+};
+const grouped = (digits: string, sizes: readonly number[], sep = ' '): string => {
+  const parts: string[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    parts.push(digits.slice(at, at + size));
+    at += size;
+  }
+  return parts.join(sep);
+};
+const jcb15 = grouped(luhn('18007712309'.padEnd(14, '4')), [4, 6, 5]);
+const jcb16 = grouped(luhn('358891234567012'), [4, 4, 4, 4], '-');
+const maestro12 = luhn('50204455123');
+const maestro19 = grouped(luhn('501812345678901234'), [4, 4, 4, 4, 3]);
+const unionPay16 = grouped(luhn('621283001234567'), [4, 4, 4, 4]);
+const unionPay19 = luhn('622588123456789012');
+const diners14 = grouped(luhn('3852412345678'), [4, 6, 4]);
+
 const piiCases: EvalCase[] = [
   { hook: 'output', text: 'I sent the label to maria.garcia@example.com this morning.', pii: [['EMAIL', 'maria.garcia@example.com']] },
   {
@@ -48,8 +78,160 @@ const piiCases: EvalCase[] = [
   },
   { hook: 'output', text: 'Customer says: my social security number is 123456789, is that needed?', pii: [['US_SSN', '123456789']] },
   { hook: 'output', text: 'Text me on my mobile 6505550199 when it ships.', pii: [['PHONE', '6505550199']] },
+  // Issue 21: more card networks and lengths, phones with extensions and international prefixes, European
+  // national formats, lower-case IBANs.
+  {
+    hook: 'output',
+    text: `JCB ${jcb15} and JCB ${jcb16} are on file.`,
+    pii: [
+      ['CREDIT_CARD', jcb15],
+      ['CREDIT_CARD', jcb16],
+    ],
+  },
+  { hook: 'output', text: `Maestro card ${maestro12} (12 digits) was charged.`, pii: [['CREDIT_CARD', maestro12]] },
+  { hook: 'output', text: `Maestro: ${maestro19}.`, pii: [['CREDIT_CARD', maestro19]] },
+  {
+    hook: 'output',
+    text: `UnionPay ${unionPay16}, also ${unionPay19}.`,
+    pii: [
+      ['CREDIT_CARD', unionPay16],
+      ['CREDIT_CARD', unionPay19],
+    ],
+  },
+  { hook: 'output', text: `Diners Club card ${diners14} expired.`, pii: [['CREDIT_CARD', diners14]] },
+  { hook: 'output', text: 'Phone: (650) 555-0143 ext. 7 (reception).', pii: [['PHONE', '(650) 555-0143 ext. 7']] },
+  {
+    hook: 'output',
+    text: 'Desk 212-555-0112 x12, mobile +1 646 555 0199.',
+    pii: [
+      ['PHONE', '212-555-0112 x12'],
+      ['PHONE', '+1 646 555 0199'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Dial 0044 20 7946 0011 or 00 33 6 12 34 56 78.',
+    pii: [
+      ['PHONE', '0044 20 7946 0011'],
+      ['PHONE', '00 33 6 12 34 56 78'],
+    ],
+  },
+  { hook: 'output', text: 'From Seoul dial 001 415 555 0123.', pii: [['PHONE', '001 415 555 0123']] },
+  {
+    hook: 'output',
+    text: 'msisdn +4930123456 and +33145678901',
+    pii: [
+      ['PHONE', '+4930123456'],
+      ['PHONE', '+33145678901'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Köln: 0221 12345678, Handy 0151 23456789.',
+    pii: [
+      ['PHONE', '0221 12345678'],
+      ['PHONE', '0151 23456789'],
+    ],
+  },
+  { hook: 'output', text: 'Agence de Marseille : 04 91 12 34 56.', pii: [['PHONE', '04 91 12 34 56']] },
+  {
+    hook: 'output',
+    text: 'Leeds 0113 496 0000, mobile 07911 123456.',
+    pii: [
+      ['PHONE', '0113 496 0000'],
+      ['PHONE', '07911 123456'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Roma 06 1234 5678, cellulare 345 678 9012.',
+    pii: [
+      ['PHONE', '06 1234 5678'],
+      ['PHONE', '345 678 9012'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Teléfono 934 567 890 o móvil 622 33 44 55.',
+    pii: [
+      ['PHONE', '934 567 890'],
+      ['PHONE', '622 33 44 55'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Rotterdam 010 123 4567, mobiel 06 12 34 56 78.',
+    pii: [
+      ['PHONE', '010 123 4567'],
+      ['PHONE', '06 12 34 56 78'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Telefon: 22 123 45 67, komórka 512 345 678.',
+    pii: [
+      ['PHONE', '22 123 45 67'],
+      ['PHONE', '512 345 678'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Göteborg 031-123 45 67, mobil 073-123 45 67.',
+    pii: [
+      ['PHONE', '031-123 45 67'],
+      ['PHONE', '073-123 45 67'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Genève 022 123 45 67, Natel 076 123 45 67.',
+    pii: [
+      ['PHONE', '022 123 45 67'],
+      ['PHONE', '076 123 45 67'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Antwerpen 03 123 45 67, GSM 0485 12 34 56.',
+    pii: [
+      ['PHONE', '03 123 45 67'],
+      ['PHONE', '0485 12 34 56'],
+    ],
+  },
+  {
+    hook: 'output',
+    text: 'Graz 0316 123456, mobil 0650 1234567.',
+    pii: [
+      ['PHONE', '0316 123456'],
+      ['PHONE', '0650 1234567'],
+    ],
+  },
+  { hook: 'output', text: 'Porto: telemóvel 912 345 678.', pii: [['PHONE', '912 345 678']] },
+  {
+    hook: 'output',
+    text: 'Aarhus +45 20 12 34 56, Oslo +47 412 34 567.',
+    pii: [
+      ['PHONE', '+45 20 12 34 56'],
+      ['PHONE', '+47 412 34 567'],
+    ],
+  },
+  { hook: 'output', text: 'iban de89 3704 0044 0532 0130 00 on file', pii: [['IBAN', 'de89 3704 0044 0532 0130 00']] },
+  {
+    hook: 'output',
+    text: 'rekening nl91abna0417164300, Belgian Be68 5390 0754 7034.',
+    pii: [
+      ['IBAN', 'nl91abna0417164300'],
+      ['IBAN', 'Be68 5390 0754 7034'],
+    ],
+  },
   // Near misses: no PII.
   { hook: 'output', text: 'Order 4242424242424241 is in the warehouse queue.' },
+  { hook: 'output', text: 'Delivered 2024/05/17, returned 17/05/2024 between 09:00-17:30.' },
+  { hook: 'output', text: 'SSCC 00340434161234567890 on the pallet label.' },
+  { hook: 'output', text: 'Ref. 0033 1234 and lot 0049 30 are unrelated.' },
+  { hook: 'output', text: 'Postcode 75008 Paris; pages 12-14; room 0.12; extension cord 2 m.' },
+  { hook: 'output', text: 'Total 1 234 567,89 EUR for 12 345 units.' },
+  { hook: 'output', text: 'iban nl91 abna 0417 1643 01 is mistyped (check digits).' },
   { hook: 'output', text: 'The tracking id is 9400 1000 0000 0000 0000 00.' },
   { hook: 'output', text: 'Your invoice INV-2024-000123 dated 2024-03-15 totals 1,249.99 EUR.' },
   { hook: 'output', text: 'Version 10.4.2.1 of the app fixes the crash at 12:30:45.' },

@@ -46,7 +46,7 @@ const CONTEXT_KINDS: ReadonlySet<InjectionSignal> = new Set<InjectionSignal>([
   'template-mention',
 ]);
 /** The highest score context signals reach without a strong signal or an addressee. */
-export const CONTEXT_CAP = 0.3;
+export const CONTEXT_CAP = 0.2;
 /** Weight of an authority claim made to an AI ("important message from the owner to the assistant"). */
 export const SPOOFED_AUTHORITY_WEIGHT = 0.5;
 /** Factor on a signal quoted inside a text that discusses attacks ("attackers write 'ignore previous instructions'"). */
