@@ -414,6 +414,20 @@ class Engine implements GuardrailEngine {
         const ruleId = `${classifier.prefix}.${classifier.name}`;
         try {
           const result = await classifier.classify(text, { hook: request.hook });
+          if (result.failure !== undefined) {
+            const open = result.failure.mode === 'fail-open';
+            list.push({
+              ruleId: `${ruleId}.${open ? 'unavailable' : 'error'}`,
+              detector: 'classifier',
+              severity: open ? 'medium' : 'high',
+              action: open ? 'allow' : classifier.action,
+              start: 0,
+              end: 0,
+              path: '',
+              message: `classifier "${classifier.name}" ${open ? 'unavailable, allowed (fail-open)' : 'failed (fail-closed)'}: ${result.failure.code}: ${result.failure.message}`,
+            });
+            continue;
+          }
           if (typeof result.score !== 'number' || !(result.score >= 0 && result.score <= 1)) {
             throw new GuardrailError(
               GuardrailErrorCode.ClassifierFailed,
