@@ -228,7 +228,7 @@ describe('parseClassifierResponse', () => {
         { label: 'LABEL_0', score: 0.7 },
       ],
       2,
-      [0.9, 0],
+      [0.9, 0.3],
     ],
     ['label lists per input', [[{ label: 'INJECTION', score: 0.6 }], [{ label: 'BENIGN', score: 0.99 }]], 2, [0.6, 0.01]],
   ])('%s', (_name, body, inputs, scores) => {
