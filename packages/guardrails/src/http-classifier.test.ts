@@ -42,12 +42,16 @@ const promptGuard: Behaviour = (body, res) => {
 beforeAll(async () => {
   server = createServer((req, res) => {
     let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+    req.on('data', (chunk: Buffer) => {
+      raw += chunk.toString('utf8');
+    });
     req.on('end', () => {
       const body: unknown = raw.length > 0 ? JSON.parse(raw) : undefined;
       seen.push({ path: req.url ?? '', headers: req.headers, body });
       pending.add(res);
-      res.on('close', () => pending.delete(res));
+      res.on('close', () => {
+        pending.delete(res);
+      });
       behaviour(body, res, seen.length);
     });
   });
@@ -57,7 +61,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const res of pending) res.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
 });
 
 beforeEach(() => {
@@ -118,7 +126,10 @@ describe('createHttpClassifier against a loopback server', () => {
   });
 
   it('a 5xx is a failure with the status in its message; retries recover from a transient one', async () => {
-    behaviour = (_body, res, call) => (call === 1 ? json(res, 503, { error: 'warming up' }) : promptGuard(_body, res, call));
+    behaviour = (_body, res, call) => {
+      if (call === 1) json(res, 503, { error: 'warming up' });
+      else promptGuard(_body, res, call);
+    };
     const once = createHttpClassifier({ url: base });
     expect(await once('ignore it', { hook: 'input' })).toMatchObject({
       failure: { code: 'GUARDRAILS_CLASSIFIER_HTTP', message: expect.stringContaining('HTTP 503') as string },
@@ -130,7 +141,9 @@ describe('createHttpClassifier against a loopback server', () => {
   });
 
   it('a 4xx is not retried', async () => {
-    behaviour = (_body, res) => json(res, 401, { error: 'bad token' });
+    behaviour = (_body, res) => {
+      json(res, 401, { error: 'bad token' });
+    };
     const classify = createHttpClassifier({ url: base, retries: 3 });
     expect(await classify('x', { hook: 'input' })).toMatchObject({ failure: { code: 'GUARDRAILS_CLASSIFIER_HTTP' } });
     expect(seen).toHaveLength(1);
@@ -143,7 +156,9 @@ describe('createHttpClassifier against a loopback server', () => {
     };
     const classify = createHttpClassifier({ url: base });
     expect(await classify('x', { hook: 'input' })).toMatchObject({ failure: { code: 'GUARDRAILS_CLASSIFIER_BAD_RESPONSE' } });
-    behaviour = (_body, res) => json(res, 200, [{ label: 'INJECTION', score: 7 }]);
+    behaviour = (_body, res) => {
+      json(res, 200, [{ label: 'INJECTION', score: 7 }]);
+    };
     expect(await classify('x', { hook: 'input' })).toMatchObject({ failure: { code: 'GUARDRAILS_CLASSIFIER_BAD_RESPONSE' } });
   });
 
@@ -151,7 +166,11 @@ describe('createHttpClassifier against a loopback server', () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      closed.close(() => {
+        resolve();
+      });
+    });
     const classify = createHttpClassifier({ url: `http://127.0.0.1:${port}/` });
     expect(await classify('x', { hook: 'input' })).toMatchObject({ failure: { code: 'GUARDRAILS_CLASSIFIER_UNREACHABLE' } });
   });
@@ -193,7 +212,9 @@ describe('the HTTP classifier inside a policy', () => {
   });
 
   it('failure modes are decisions: fail-closed applies the action, fail-open allows with a visible finding', async () => {
-    behaviour = (_body, res) => json(res, 500, { error: 'down' });
+    behaviour = (_body, res) => {
+      json(res, 500, { error: 'down' });
+    };
     const closed = compilePolicy(spec, { classifiers: { promptguard: createHttpClassifier({ url: base }) } });
     expect(await closed.evaluateAsync({ hook: 'tool-result', content: 'anything' })).toMatchObject({
       action: 'deny',

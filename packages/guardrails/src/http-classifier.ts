@@ -50,7 +50,7 @@ export interface HttpClassifier extends Classifier {
   readonly onFailure: ClassifierFailureMode;
 }
 
-const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]{0,127})\}/g;
+const ENV_REFERENCE = /\$\{([a-z_]\w{0,127})\}/gi;
 
 const configError = (message: string): GuardrailClassifierError =>
   new GuardrailClassifierError(GuardrailErrorCode.ClassifierConfig, message);
@@ -177,8 +177,11 @@ export function createHttpClassifier(options: HttpClassifierOptions): HttpClassi
   ] as const)
     if (!Number.isInteger(value) || value < min || value > max)
       throw configError(`classifier option ${name} must be an integer from ${min} to ${max}, got ${value}`);
-  if (onFailure !== 'fail-closed' && onFailure !== 'fail-open')
-    throw configError(`classifier option onFailure must be "fail-closed" or "fail-open"`);
+  // Checked at run time too: JavaScript callers and configuration files are not type-checked.
+  if (!(['fail-closed', 'fail-open'] as readonly string[]).includes(onFailure))
+    throw configError(`classifier option onFailure must be "fail-closed" or "fail-open", got ${onFailure}`);
+  if (!(['single', 'batch'] as readonly string[]).includes(mode))
+    throw configError(`classifier option mode must be "single" or "batch", got ${mode}`);
   const env = options.env ?? process.env;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   for (const [name, template] of Object.entries(options.headers ?? {})) {

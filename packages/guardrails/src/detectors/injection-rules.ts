@@ -196,7 +196,7 @@ export const injectionRules: readonly InjectionRule[] = Object.freeze([
     'persona-hijack',
     0.4,
     ['play', 'roleplay', 'role-play'],
-    /\blet(?:'s|\s{1,3}us)\s{1,3}(?:play\s{1,3}a\s{1,3}game|role-?\s{0,1}play|roleplay)\b|\bstay\s{1,3}in\s{1,3}character\b/gi,
+    /\blet(?:'s|\s{1,3}us)\s{1,3}(?:play\s{1,3}a\s{1,3}game|role[- ]?play)\b|\bstay\s{1,3}in\s{1,3}character\b/gi,
   ),
   r(
     'persona-other-languages',

@@ -223,6 +223,25 @@ const bloomHas = (h: number): boolean => {
   const b = Math.imul(h, 0x9e3779b1) >>> 16;
   return (((fuzzyBloom[a >>> 5] ?? 0) >>> (a & 31)) & ((fuzzyBloom[b >>> 5] ?? 0) >>> (b & 31)) & 1) === 1;
 };
+/**
+ * The fuzzy words with one letter deleted: a word that shares one of these with a fuzzy word (each with one
+ * letter deleted) is one insertion and one deletion away ("ovveride" → "overide" ← "override").
+ */
+const deletions = new HashTable(2048);
+/** By first letter: a bit for each length a fuzzy word with that first letter has, ± 1. */
+const FUZZY_LENGTHS = new Int32Array(128);
+/**
+ * Shapes of the fuzzy words for the second-chance lookup, which keeps both ends of a word ("ovveride",
+ * "instrcutions"): first and last letter, length ± 1, and the second or the second-to-last letter, as a
+ * 64 Kbit set (a rare false hit only costs one lookup).
+ */
+const FUZZY_SHAPES = new Int32Array(2048);
+const shapeBit = (first: number, last: number, inner: number, length: number, side: number): number =>
+  Math.imul(((((first * 128 + last) * 128 + inner) * 32 + length) << 1) | side, 0x9e3779b1) >>> 16;
+const addShape = (bit: number): void => {
+  FUZZY_SHAPES[bit >>> 5] = (FUZZY_SHAPES[bit >>> 5] ?? 0) | (1 << (bit & 31));
+};
+const hasShape = (bit: number): boolean => (((FUZZY_SHAPES[bit >>> 5] ?? 0) >>> (bit & 31)) & 1) === 1;
 let fuzzyMin = 99;
 let fuzzyMax = 0;
 for (const [flags, list] of LEXICON) for (const word of list) lexicon.add(hashWord(word), word.length, flags);
@@ -245,6 +264,21 @@ for (const word of FUZZY_WORDS) {
     if (lexicon.get(hashWord(variant), variant.length) !== 0) continue;
     fuzzy.add(hashWord(variant), variant.length, flags);
     bloomAdd(hashWord(variant));
+  }
+  for (let k = 0; k < word.length; k++) {
+    const deleted = word.slice(0, k) + word.slice(k + 1);
+    if (lexicon.get(hashWord(deleted), deleted.length) === 0) deletions.add(hashWord(deleted), deleted.length, flags);
+  }
+  // Gate of the second-chance lookup: the same first letter, a length within one, and the same second or last letter.
+  const first = word.charCodeAt(0);
+  for (const length of [word.length - 1, word.length, word.length + 1]) FUZZY_LENGTHS[first] = (FUZZY_LENGTHS[first] ?? 0) | (1 << length);
+  // The first letter dropped or swapped with the second: the word starts with the second letter.
+  const second = word.charCodeAt(1);
+  FUZZY_LENGTHS[second] = (FUZZY_LENGTHS[second] ?? 0) | (1 << (word.length - 1)) | (1 << word.length);
+  const last = word.charCodeAt(word.length - 1);
+  for (const length of [word.length - 1, word.length, word.length + 1]) {
+    addShape(shapeBit(first, last, word.charCodeAt(1), length, 0));
+    addShape(shapeBit(first, last, word.charCodeAt(word.length - 2), length, 1));
   }
   fuzzyMin = Math.min(fuzzyMin, word.length - 1);
   fuzzyMax = Math.max(fuzzyMax, word.length + 1);
@@ -273,7 +307,6 @@ const H_LANGUAGE = hashWord('language');
 const H_CODING = hashWord('coding');
 const H_AUTOMATED = hashWord('automated');
 const H_AUTONOMOUS = hashWord('autonomous');
-const H_CARRY = hashWord('carry');
 const H_GO = hashWord('go');
 const H_BACK = hashWord('back');
 const H_NO = hashWord('no');
@@ -289,6 +322,28 @@ const H_THE = hashWord('the');
 const H_YOUR = hashWord('your');
 const H_WITHOUT = hashWord('without');
 const H_ORIGINAL = hashWord('original');
+/** Modifiers that follow the object ("the instructions above", "instrucciones anteriores", "the rules you were given"). */
+const POST_MODIFIERS = new Set(
+  [
+    'above',
+    'previous',
+    'prior',
+    'earlier',
+    'preceding',
+    'given',
+    'told',
+    'before',
+    'precedentes',
+    'precedente',
+    'anterieures',
+    'anterieurs',
+    'anteriores',
+    'previas',
+    'precedenti',
+    'sebelumnya',
+    'السابقة',
+  ].map(hashWord),
+);
 const RESUME = new Set(['continue', 'resume', 'proceed', 'carry'].map(hashWord));
 
 // --- tokens ------------------------------------------------------------------------------------------------------
@@ -331,16 +386,36 @@ function reserve(needed: number): void {
   T = next;
 }
 
-/** ASCII fast path: 0 separator, 1 lower-case letter, 2 upper-case letter, 3 digit. */
-const ASCII = new Uint8Array(128);
-for (let c = 0; c < 128; c++) ASCII[c] = c >= 97 && c <= 122 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 48 && c <= 57 ? 3 : 0;
 const SEEN_LOWER = 1 << 1;
 const SEEN_UPPER = 1 << 2;
 const SEEN_DIGIT = 1 << 3;
+/** ASCII fast path: what a character adds to a word's `seen` bits (0: a separator). */
+const ASCII_SEEN = new Uint8Array(128);
+for (let c = 0; c < 128; c++)
+  ASCII_SEEN[c] = c >= 97 && c <= 122 ? SEEN_LOWER : c >= 65 && c <= 90 ? SEEN_UPPER : c >= 48 && c <= 57 ? SEEN_DIGIT : 0;
 const SEEN_CONFUSABLE = 1 << 4;
 const SEEN_OTHER = 1 << 5;
 const SEEN_INVISIBLE = 1 << 6;
 const SEEN_WIDE_LATIN = 1 << 7;
+
+const prefixHash = new Int32Array(MAX_WORD + 1);
+const suffixHash = new Int32Array(MAX_WORD + 1);
+/**
+ * Second-chance fuzzy lookup of the ASCII word text[from, from + length): is one of its one-letter deletions
+ * a one-letter deletion of a fuzzy word? O(length) with prefix and suffix hashes.
+ */
+function indelLookup(text: string, from: number, length: number): number {
+  prefixHash[0] = 0;
+  for (let k = 0; k < length; k++) prefixHash[k + 1] = (Math.imul(prefixHash[k] ?? 0, B) + (FOLD[text.charCodeAt(from + k)] ?? 0)) | 0;
+  suffixHash[length] = 0;
+  for (let k = length - 1; k >= 0; k--)
+    suffixHash[k] = (Math.imul(FOLD[text.charCodeAt(from + k)] ?? 0, POW[length - 1 - k] ?? 0) + (suffixHash[k + 1] ?? 0)) | 0;
+  for (let k = 0; k < length; k++) {
+    const found = deletions.get((Math.imul(prefixHash[k] ?? 0, POW[length - 1 - k] ?? 0) + (suffixHash[k + 1] ?? 0)) | 0, length - 1);
+    if (found !== 0) return found;
+  }
+  return 0;
+}
 
 /** Re-hashes text[from, to) with leet digits and look-alike letters resolved (`one`: what "1" stands for). */
 function rehash(text: string, from: number, to: number, leet: boolean, one: number, confuse: boolean): number {
@@ -425,17 +500,13 @@ function tokenise(text: string): void {
     let length = 0;
     let h = 0;
     let seen = 0;
-    let upper = 0;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c < 128) {
-        const a = ASCII[c] ?? 0;
+        const a = ASCII_SEEN[c] ?? 0;
         if (a === 0) break;
-        seen |= 1 << a;
-        if (a === 2) {
-          upper++;
-          h = (Math.imul(h, B) + c + 32) | 0;
-        } else h = (Math.imul(h, B) + c) | 0;
+        seen |= a;
+        h = (Math.imul(h, B) + (FOLD[c] ?? 0)) | 0;
         length++;
         i++;
         continue;
@@ -455,7 +526,7 @@ function tokenise(text: string): void {
     let flags = gap & (T_LINE | T_SENT | T_CLAUSE | T_AT | T_HASHES);
     if (gapLength === 1) flags |= gap & (T_JOIN | T_DOT);
     if (inQuote) flags |= T_QUOTE;
-    if (upper >= 2 && (seen & SEEN_LOWER) === 0) flags |= T_CAPS;
+    if (length >= 2 && (seen & (SEEN_UPPER | SEEN_LOWER)) === SEEN_UPPER) flags |= T_CAPS;
     if ((gap & T_SENT) !== 0 && count > 0) sentence++;
     let cls = 0;
     const letters = seen & (SEEN_LOWER | SEEN_UPPER | SEEN_WIDE_LATIN | SEEN_CONFUSABLE | SEEN_OTHER);
@@ -478,8 +549,25 @@ function tokenise(text: string): void {
         }
       }
       if ((mixedScript || leet || (seen & SEEN_INVISIBLE) !== 0) && cls !== 0 && (cls & NOFUZZ) === 0) flags |= T_OBF;
-      if (cls === 0 && (seen & SEEN_OTHER) === 0 && length >= fuzzyMin && length <= fuzzyMax && bloomHas(h)) {
-        cls = fuzzy.get(h, length);
+      if (
+        cls === 0 &&
+        (seen & SEEN_OTHER) === 0 &&
+        length < 31 &&
+        (((FUZZY_LENGTHS[FOLD[text.charCodeAt(start)] ?? 0] ?? 0) >>> length) & 1) === 1
+      ) {
+        // A misspelling keeps the first letter or swaps/drops it: most words are rejected by first letter and length.
+        if (bloomHas(h)) cls = fuzzy.get(h, length);
+        if (cls === 0 && seen === (seen & (SEEN_LOWER | SEEN_UPPER))) {
+          const first = FOLD[text.charCodeAt(start)] ?? 0;
+          {
+            const last = FOLD[text.charCodeAt(i - 1)] ?? 0;
+            if (
+              hasShape(shapeBit(first, last, FOLD[text.charCodeAt(start + 1)] ?? 0, length, 0)) ||
+              hasShape(shapeBit(first, last, FOLD[text.charCodeAt(i - 2)] ?? 0, length, 1))
+            )
+              cls = indelLookup(text, start, length);
+          }
+        }
         if (cls !== 0) flags |= T_FUZZY;
       }
       cls &= ~NOFUZZ;
@@ -642,7 +730,7 @@ function directiveAt(i: number): boolean {
   if ((cls & (W.OVERRIDE | W.MODAL | W.SECRET)) !== 0) return true;
   if ((cls & W.MODAL_TO) !== 0 && i + 1 < tokenCount && is(i + 1, H_TO)) return true;
   if (is(i, H_PLEASE) || is(i, H_KINDLY)) return true;
-  if ((cls & (W.ACT | W.DIRECT | W.LIFT | W.TELL | W.TASK_VERB)) !== 0 && imperativeAt(i)) return true;
+  if ((cls & (W.ACT | W.DIRECT | W.LIFT | W.TELL | W.TASK_VERB | W.FOLLOW)) !== 0 && imperativeAt(i)) return true;
   return false;
 }
 
@@ -702,7 +790,8 @@ export function analyseStructure(text: string, origin: InjectionOrigin): Structu
         if (!has(k, W.FOLLOW) && k > 0 && (has(k - 1, W.NEGATION) || (k > 1 && has(k - 2, W.NEGATION) && !has(k - 1, W.OBJECT)))) break;
         let modified = false;
         for (let m = k + 1; m < i; m++) if (has(m, W.MODIFIER) && !is(m, H_THE)) modified = true;
-        for (let m = i + 1; m < count && m <= i + 4 && sameSentence(m, i); m++) if (has(m, W.MODIFIER) && !is(m, H_THE)) modified = true;
+        for (let m = i + 1; m < count && m <= i + 4 && sameSentence(m, i); m++)
+          if (POST_MODIFIERS.has(T[m * STRIDE + HASH] ?? 0)) modified = true;
         const strong = isStrongObject(i);
         const weight = modified
           ? strong

@@ -30,10 +30,10 @@ const TRUNK_NATIONAL = /^\(?0\d{1,4}\)?[ ./-]\d{2,8}(?:[ .-]\d{2,8}){0,3}$/;
 // Nine-digit national numbers without a trunk prefix (Spain, Poland, Portugal, Italian mobiles …): 3-3-3, 3-2-2-2, 2-3-2-2.
 const NATIONAL_NINE = /^[1-9](?:\d{2}([ .-])\d{3}\1\d{3}|\d{2}([ .-])\d{2}\2\d{2}\2\d{2}|\d([ .-])\d{3}\3\d{2}\3\d{2})$/;
 // An extension after a phone number: " x4587", " ext. 12", ", extension 42", " Durchwahl 12", " wew. 31".
-const EXTENSION = /[ ,]{0,2}(?:x|ext|extn|extension|poste|durchwahl|wew)\.?[ ]{0,2}\d{1,6}\b/iy;
+const EXTENSION = /[ ,]{0,2}(?:x|ext|extn|extension|poste|durchwahl|wew)\.? {0,2}\d{1,6}\b/iy;
 const CARD_GROUPS = /^\d{4}([ -])\d{4,6}\1\d{4,5}(?:\1\d{1,4}){0,2}$/;
 const PHONE_CONTEXT =
-  /\b(?:phone|tel|telefon|telephone|t[eé]l[eé]phone|tel[eé]fono|telefono|call|dial|ring|mobile?|cell|fax|whatsapp|sms|text me|contact|n[uú]mero|num[eé]ro|nummer|handy|natel|gsm|m[oó]vil|cellulare|telem[oó]vel|kom[oó]rka|zadzwo|llam|appel|chiam|(?:an)?ruf|bel ons)/;
+  /\b(?:phone|tel|call|dial|ring|mobile?|cell|fax|whatsapp|sms|text me|contact|n[uú]m[eé]ro|nummer|handy|natel|gsm|m[oó]vil|kom[oó]rka|zadzwo|llam|appel|chiam|(?:an)?ruf|bel ons)/;
 const SSN_CONTEXT = /\b(?:ssn|social security)\b/;
 const VERSION_CONTEXT = /\b(?:v|ver|version|release|build)\.?\s{0,2}$/;
 const TLD = /^[a-z]{2,24}$/i;
@@ -440,6 +440,8 @@ export const piiPatterns: readonly RegExp[] = [
   SSN_FORMAT,
   NANP,
   TRUNK_NATIONAL,
+  NATIONAL_NINE,
+  EXTENSION,
   CARD_GROUPS,
   PHONE_CONTEXT,
   SSN_CONTEXT,
