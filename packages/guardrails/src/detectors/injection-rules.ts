@@ -255,13 +255,6 @@ export const injectionRules: readonly InjectionRule[] = Object.freeze([
     /\b(?:call|invoke|use|run|execute|trigger)\s{1,3}(?:the\s{1,3})?(?:[a-z]{1,24}_[a-z_]{1,40}|(?:[a-z]{1,24}\s{1,3})?(?:tool|function)s?)\b(?:\s{1,3}(?:with|to|and|now|immediately))?/gi,
   ),
   r(
-    'tool-coercion-send',
-    'tool-coercion',
-    0.4,
-    ['@'],
-    /\b(?:send|forward|email)\s{1,3}(?:all\s{1,3}|the\s{1,3}|this\s{1,3}|an?\s{1,3})?(?:(?:e-?mail|message|data|conversation|details|information|password|credentials)\s{1,3})?to\s{1,3}[\w.+-]{1,64}@/gi,
-  ),
-  r(
     'tool-coercion-assistant-must',
     'tool-coercion',
     0.35,

@@ -20,6 +20,7 @@ import { FUZZY_STOP, FUZZY_WORDS, LEXICON, W } from './injection-lexicon.js';
 /** The kinds of evidence the structural pass reports (a subset of the detector's signals). */
 export type StructureSignalKind =
   | 'instruction-override'
+  | 'tool-coercion'
   | 'addressee'
   | 'addressed-instruction'
   | 'task-precondition'
@@ -342,6 +343,28 @@ const POST_MODIFIERS = new Set(
     'precedenti',
     'sebelumnya',
     'السابقة',
+  ].map(hashWord),
+);
+/** "send", "forward", "email" and "mail" (the second half of "e-mail"). */
+const SEND_VERBS = new Set(['send', 'forward', 'email', 'mail'].map(hashWord));
+/** What may stand between a send verb and "to": determiners and what is sent. */
+const SEND_OBJECTS = new Set(
+  [
+    'all',
+    'the',
+    'this',
+    'a',
+    'an',
+    'email',
+    'mail',
+    'e',
+    'message',
+    'data',
+    'conversation',
+    'details',
+    'information',
+    'password',
+    'credentials',
   ].map(hashWord),
 );
 const RESUME = new Set(['continue', 'resume', 'proceed', 'carry'].map(hashWord));
@@ -710,6 +733,7 @@ export const STRUCTURE_WEIGHTS = {
   roleLineWeak: 0.25,
   forgedTranscript: 0.3,
   obfuscation: 0.3,
+  sendToAddress: 0.4,
 } as const;
 
 const isStrongObject = (i: number): boolean => ((T[i * STRIDE + CLS] ?? 0) & W.STRONG_OBJECT) !== 0;
@@ -1060,6 +1084,18 @@ export function analyseStructure(text: string, origin: InjectionOrigin): Structu
           (is(i + 1, H_USER) || is(i + 2, H_USER) || is(i + 1, H_CUSTOMER) || is(i + 2, H_CUSTOMER) || is(i + 1, H_ANYONE));
         if (who || nobody || (i > 0 && is(i - 1, H_WITHOUT)))
           emit('secrecy', STRUCTURE_WEIGHTS.secrecy, Math.max(0, i - 2), i, `secrecy: "${span(Math.max(0, i - 2), i)}"`);
+      }
+    }
+
+    // "send/forward/e-mail [the data] to someone@…": a request to move data to an address (both origins).
+    if (SEND_VERBS.has(T[i * STRIDE + HASH] ?? 0)) {
+      for (let k = i + 1; k < count && k <= i + 4; k++) {
+        if (is(k, H_TO)) {
+          if (k + 1 < count && flagged(k + 1, T_EMAIL))
+            emit('tool-coercion', STRUCTURE_WEIGHTS.sendToAddress, i, k + 1, `data sent to an address: "${span(i, k + 1)}"`);
+          break;
+        }
+        if (!SEND_OBJECTS.has(T[k * STRIDE + HASH] ?? 0)) break;
       }
     }
 
