@@ -1,7 +1,7 @@
 /**
  * The kinds of evidence the injection detector scores. Strong kinds can reach a threshold alone; context
- * kinds (`addressee`, `authority-claim`, `secrecy`, `tool-intent`, `forged-transcript`, `obfuscation`,
- * `template-mention`) only add to a strong signal or to an address to an AI (see `injectionScore`).
+ * kinds (`addressee`, `control-waived`, `authority-claim`, `secrecy`, `tool-intent`, `forged-transcript`,
+ * `obfuscation`, `template-mention`) only add to a strong signal or to an address to an AI (see `injectionScore`).
  */
 export type InjectionSignal =
   | 'instruction-override'
@@ -19,6 +19,7 @@ export type InjectionSignal =
   | 'policy-subversion'
   | 'spoofed-authority'
   | 'addressee'
+  | 'control-waived'
   | 'authority-claim'
   | 'secrecy'
   | 'tool-intent'

@@ -26,6 +26,7 @@ export type StructureSignalKind =
   | 'task-precondition'
   | 'authority-claim'
   | 'policy-subversion'
+  | 'control-waived'
   | 'secrecy'
   | 'tool-intent'
   | 'role-line'
@@ -365,6 +366,29 @@ const SEND_OBJECTS = new Set(
     'information',
     'password',
     'credentials',
+  ].map(hashWord),
+);
+/** Top-level domains that make a dotted word a host name ("deals.example", "x.io"); two letters always count. */
+const TLDS = new Set(
+  [
+    'com',
+    'org',
+    'net',
+    'info',
+    'biz',
+    'app',
+    'dev',
+    'shop',
+    'store',
+    'online',
+    'site',
+    'xyz',
+    'example',
+    'test',
+    'invalid',
+    'email',
+    'cloud',
+    'tech',
   ].map(hashWord),
 );
 const RESUME = new Set(['continue', 'resume', 'proceed', 'carry'].map(hashWord));
@@ -884,12 +908,15 @@ export function analyseStructure(text: string, origin: InjectionOrigin): Structu
           break;
         if (is(k, H_YOUR)) break;
         if (has(k, W.TO) || has(k, W.LABEL)) {
+          // The address is marked: a colon after it or a reader clause ("… reading this"); or, for a noun that
+          // surely means an AI, the address opens its clause ("Dear assistant, …", "(for the AI: …") or heads a line.
           const marked =
-            flagged(i, T_COLON | T_COMMA) ||
-            flagged(k, T_CLAUSE) ||
-            (k > 0 && has(k - 1, W.LABEL | W.AUTHORITY) && flagged(k - 1, T_CLAUSE)) ||
+            flagged(i, T_COLON) ||
             (i + 1 < count && has(i + 1, W.READER)) ||
-            (i + 1 < count && flagged(i + 1, T_CLAUSE | T_LINE) && !(flagged(i + 1, T_SENT) && !flagged(i + 1, T_LINE)));
+            (ai === 2 &&
+              (flagged(k, T_CLAUSE) ||
+                (k > 0 && has(k - 1, W.LABEL | W.AUTHORITY) && flagged(k - 1, T_CLAUSE)) ||
+                (i + 1 < count && flagged(i + 1, T_LINE))));
           if (marked) from = k;
           break;
         }
@@ -906,7 +933,9 @@ export function analyseStructure(text: string, origin: InjectionOrigin): Structu
       // (c) reader: "agents reading this", "the AI assistant summarising this calendar".
       if (from === -1 && i + 1 < count && has(i + 1, W.READER) && !possessive) from = i;
       // (d) "@support-bot" mentions and "assistant_instructions" / "ai_directive" labels.
-      if (from === -1 && (flagged(i, T_AT) || (flagged(i, T_JOIN) && i > 0 && flagged(i - 1, T_AT)))) from = i;
+      // A mention names the AI last ("@support-bot"); "@ai-sdk/provider" is a package scope.
+      const endsHandle = !(i + 1 < count && flagged(i + 1, T_JOIN));
+      if (from === -1 && endsHandle && (flagged(i, T_AT) || (flagged(i, T_JOIN) && i > 0 && flagged(i - 1, T_AT)))) from = i;
       if (
         from === -1 &&
         ((i + 1 < count && flagged(i + 1, T_JOIN) && has(i + 1, W.LABEL | W.OBJECT)) ||
@@ -1058,7 +1087,7 @@ export function analyseStructure(text: string, origin: InjectionOrigin): Structu
           break;
         }
         if (has(k, W.NEGATION) && k >= i - 2 && !has(k, W.MODIFIER)) {
-          emit('policy-subversion', STRUCTURE_WEIGHTS.subversionWithout, k, i, `a control waived: "${span(k, i)}"`);
+          emit('control-waived', STRUCTURE_WEIGHTS.subversionWithout, k, i, `a control waived: "${span(k, i)}"`);
           done = true;
           break;
         }
@@ -1105,7 +1134,10 @@ export function analyseStructure(text: string, origin: InjectionOrigin): Structu
         const f = T[k * STRIDE + FLAGS] ?? 0;
         const target =
           (f & (T_EMAIL | T_MONEY)) !== 0 ||
-          ((f & T_DOT) !== 0 && (T[k * STRIDE + LEN] ?? 0) >= 2 && !has(k, W.ACT)) ||
+          ((f & T_DOT) !== 0 &&
+            k > 0 &&
+            flagged(k - 1, T_DOT) &&
+            ((T[k * STRIDE + LEN] ?? 0) === 2 || TLDS.has(T[k * STRIDE + HASH] ?? 0))) ||
           ((f & T_NUM) !== 0 && ((k + 1 < count && has(k + 1, W.CURRENCY)) || (k > 0 && has(k - 1, W.CURRENCY)))) ||
           (has(k, W.ALL) && k <= i + 2);
         if (target) {

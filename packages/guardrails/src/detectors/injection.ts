@@ -38,6 +38,7 @@ export interface InjectionOptions {
 /** Context kinds: they add to a strong signal or to an address to an AI, and alone never exceed `CONTEXT_CAP`. */
 const CONTEXT_KINDS: ReadonlySet<InjectionSignal> = new Set<InjectionSignal>([
   'addressee',
+  'control-waived',
   'authority-claim',
   'secrecy',
   'tool-intent',
