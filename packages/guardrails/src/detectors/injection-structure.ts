@@ -440,6 +440,12 @@ const SEEN_DIGIT = 1 << 3;
 const ASCII_SEEN = new Uint8Array(128);
 for (let c = 0; c < 128; c++)
   ASCII_SEEN[c] = c >= 97 && c <= 122 ? SEEN_LOWER : c >= 65 && c <= 90 ? SEEN_UPPER : c >= 48 && c <= 57 ? SEEN_DIGIT : 0;
+/** ASCII word characters in one read: the `seen` bit in the high byte, the lower-case unit in the low byte; 0: a separator. */
+const ASCII_WORD = new Uint16Array(128);
+for (let c = 0; c < 128; c++) {
+  const bit = ASCII_SEEN[c] ?? 0;
+  ASCII_WORD[c] = bit === 0 ? 0 : (bit << 8) | (c >= 65 && c <= 90 ? c + 32 : c);
+}
 const SEEN_CONFUSABLE = 1 << 4;
 const SEEN_OTHER = 1 << 5;
 const SEEN_INVISIBLE = 1 << 6;
@@ -479,45 +485,6 @@ function rehash(text: string, from: number, to: number, leet: boolean, one: numb
   return h;
 }
 
-/** What `readWord` read: the word's length (without invisible characters), its hash and the kinds of characters in it. */
-let wordLength = 0;
-let wordHash = 0;
-let wordSeen = 0;
-
-/** Reads the word starting at `from` (a small function of its own: V8 optimises its loop well). Returns where it ends. */
-function readWord(text: string, from: number, n: number): number {
-  let i = from;
-  let length = 0;
-  let h = 0;
-  let seen = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c < 128) {
-      const a = ASCII_SEEN[c] ?? 0;
-      if (a === 0) break;
-      seen |= a;
-      h = (Math.imul(h, B) + (FOLD[c] ?? 0)) | 0;
-      length++;
-      i++;
-      continue;
-    }
-    const k = classOf(c);
-    if (k === C_SEP) break;
-    i++;
-    if (k === C_INVISIBLE) {
-      seen |= SEEN_INVISIBLE;
-      continue;
-    }
-    seen |= k === C_LATIN ? SEEN_WIDE_LATIN : k === C_DIGIT ? SEEN_DIGIT : k === C_CONFUSABLE ? SEEN_CONFUSABLE : SEEN_OTHER;
-    h = (Math.imul(h, B) + foldOf(c)) | 0;
-    length++;
-  }
-  wordLength = length;
-  wordHash = h;
-  wordSeen = seen;
-  return i;
-}
-
 /** Splits `text` into normalised word tokens (see the module comment). Linear: each character is read once. */
 function tokenise(text: string): void {
   const n = text.length;
@@ -526,7 +493,6 @@ function tokenise(text: string): void {
   reserve((n >>> 1) + 2);
   const t = T;
   let count = 0;
-  let i = 0;
   let sentence = 0;
   let singles = 0;
   let longestSingles = 0;
@@ -535,16 +501,134 @@ function tokenise(text: string): void {
   let inQuote = false;
   let gapLength = 0;
   let lastGapChar = 0;
-  while (i < n) {
-    const code = text.charCodeAt(i);
+  // The word being read: its start, length (without invisible characters), hash and kinds of characters.
+  let inWord = false;
+  let start = 0;
+  let length = 0;
+  let h = 0;
+  let seen = 0;
+  // One loop over every character (and one past the end, read as a line break, which ends the last word).
+  for (let i = 0; i <= n; i++) {
+    const code = i < n ? text.charCodeAt(i) : 10;
+    if (code < 128) {
+      const v = ASCII_WORD[code] ?? 0;
+      if (v !== 0) {
+        if (!inWord) {
+          inWord = true;
+          start = i;
+        }
+        seen |= v >>> 8;
+        h = (Math.imul(h, B) + (v & 0xff)) | 0;
+        length++;
+        continue;
+      }
+    } else {
+      const k = classOf(code);
+      if (k !== C_SEP) {
+        if (!inWord) {
+          inWord = true;
+          start = i;
+        }
+        if (k === C_INVISIBLE) seen |= SEEN_INVISIBLE;
+        else {
+          seen |= k === C_LATIN ? SEEN_WIDE_LATIN : k === C_DIGIT ? SEEN_DIGIT : k === C_CONFUSABLE ? SEEN_CONFUSABLE : SEEN_OTHER;
+          h = (Math.imul(h, B) + foldOf(code)) | 0;
+          length++;
+        }
+        continue;
+      }
+    }
+    // A separator (or the end): the word before it, if any, becomes a token.
+    if (inWord) {
+      inWord = false;
+      if (length > 0) {
+        let flags = gap & (T_LINE | T_SENT | T_CLAUSE | T_AT | T_HASHES);
+        if (gapLength === 1) flags |= gap & (T_JOIN | T_DOT);
+        if (inQuote) flags |= T_QUOTE;
+        if (length >= 2 && (seen & (SEEN_UPPER | SEEN_LOWER)) === SEEN_UPPER) flags |= T_CAPS;
+        if ((gap & T_SENT) !== 0 && count > 0) sentence++;
+        let cls = 0;
+        const letters = seen & (SEEN_LOWER | SEEN_UPPER | SEEN_WIDE_LATIN | SEEN_CONFUSABLE | SEEN_OTHER);
+        if (letters === 0) {
+          flags |= T_NUM;
+          if ((gap & T_MONEY) !== 0) flags |= T_MONEY;
+        } else if (length <= MAX_WORD) {
+          const latin = (seen & (SEEN_LOWER | SEEN_UPPER | SEEN_WIDE_LATIN)) !== 0;
+          const mixedScript = (seen & SEEN_CONFUSABLE) !== 0 && (latin || (seen & SEEN_OTHER) === 0) && length > 1;
+          const leet = (seen & SEEN_DIGIT) !== 0 && (latin || (seen & SEEN_CONFUSABLE) !== 0);
+          if (mixedScript || leet) h = rehash(text, start, i, leet, 105, mixedScript);
+          cls = lexicon.get(h, length);
+          if (cls === 0 && leet) {
+            // "1" is "i" or "l": retry with "l".
+            const again = rehash(text, start, i, true, 108, mixedScript);
+            const found = lexicon.get(again, length);
+            if (found !== 0) {
+              h = again;
+              cls = found;
+            }
+          }
+          if ((mixedScript || leet || (seen & SEEN_INVISIBLE) !== 0) && cls !== 0 && (cls & NOFUZZ) === 0) flags |= T_OBF;
+          if (
+            cls === 0 &&
+            (seen & SEEN_OTHER) === 0 &&
+            length < 31 &&
+            (((FUZZY_LENGTHS[FOLD[text.charCodeAt(start)] ?? 0] ?? 0) >>> length) & 1) === 1
+          ) {
+            // A misspelling keeps the first letter or swaps/drops it: most words are rejected by first letter and length.
+            if (bloomHas(h)) cls = fuzzy.get(h, length);
+            if (cls === 0 && seen === (seen & (SEEN_LOWER | SEEN_UPPER))) {
+              const first = FOLD[text.charCodeAt(start)] ?? 0;
+              {
+                const last = FOLD[text.charCodeAt(i - 1)] ?? 0;
+                if (
+                  hasShape(shapeBit(first, last, FOLD[text.charCodeAt(start + 1)] ?? 0, length, 0)) ||
+                  hasShape(shapeBit(first, last, FOLD[text.charCodeAt(i - 2)] ?? 0, length, 1))
+                )
+                  cls = indelLookup(text, start, length);
+              }
+            }
+            if (cls !== 0) flags |= T_FUZZY;
+          }
+          cls &= ~NOFUZZ;
+        }
+        if (count > 0) {
+          const p = (count - 1) * STRIDE;
+          const previous = t[p + FLAGS] ?? 0;
+          // An "@" directly between two words: both belong to an e-mail address; so do the domain's later parts.
+          if (lastGapChar === 64 && gapLength === 1 && t[p + END] === start - 1) {
+            t[p + FLAGS] = previous | T_EMAIL;
+            flags |= T_EMAIL;
+          } else if ((previous & T_EMAIL) !== 0 && (flags & (T_DOT | T_JOIN)) !== 0) flags |= T_EMAIL;
+          if ((flags & T_DOT) !== 0) t[p + FLAGS] = (t[p + FLAGS] ?? 0) | T_DOT;
+        }
+        if (length === 1 && gapLength === 1) {
+          singles++;
+          if (singles > longestSingles) longestSingles = singles;
+        } else singles = length === 1 ? 1 : 0;
+        const w = count * STRIDE;
+        t[w] = start;
+        t[w + END] = i;
+        t[w + CLS] = cls;
+        t[w + FLAGS] = flags;
+        t[w + HASH] = h;
+        t[w + LEN] = length;
+        t[w + SENTENCE] = sentence;
+        count++;
+        gap = 0;
+        gapLength = 0;
+        lastGapChar = 0;
+      }
+      length = 0;
+      h = 0;
+      seen = 0;
+    }
+    if (i === n) break;
     if (code === 32) {
       gapLength++;
       lastGapChar = 32;
-      i++;
       continue;
     }
-    const kind = code < TABLE_SIZE ? (CLASS[code] ?? C_SEP) : classOf(code);
-    if (kind === C_SEP) {
+    {
       const c = code >= 0xff01 && code <= 0xff5e ? code - 0xfee0 : code;
       gapLength++;
       lastGapChar = c;
@@ -578,91 +662,7 @@ function tokenise(text: string): void {
           gap |= T_CLAUSE;
         }
       } else if ((c === 45 || c === 95) && gapLength === 1 && i + 1 < n && classOf(text.charCodeAt(i + 1)) !== C_SEP) gap |= T_JOIN;
-      i++;
-      continue;
     }
-    // A word: letters, digits and invisible characters (skipped) up to the next separator, hashed as read.
-    const start = i;
-    i = readWord(text, i, n);
-    const length = wordLength;
-    let h = wordHash;
-    const seen = wordSeen;
-    if (length === 0) continue;
-    let flags = gap & (T_LINE | T_SENT | T_CLAUSE | T_AT | T_HASHES);
-    if (gapLength === 1) flags |= gap & (T_JOIN | T_DOT);
-    if (inQuote) flags |= T_QUOTE;
-    if (length >= 2 && (seen & (SEEN_UPPER | SEEN_LOWER)) === SEEN_UPPER) flags |= T_CAPS;
-    if ((gap & T_SENT) !== 0 && count > 0) sentence++;
-    let cls = 0;
-    const letters = seen & (SEEN_LOWER | SEEN_UPPER | SEEN_WIDE_LATIN | SEEN_CONFUSABLE | SEEN_OTHER);
-    if (letters === 0) {
-      flags |= T_NUM;
-      if ((gap & T_MONEY) !== 0) flags |= T_MONEY;
-    } else if (length <= MAX_WORD) {
-      const latin = (seen & (SEEN_LOWER | SEEN_UPPER | SEEN_WIDE_LATIN)) !== 0;
-      const mixedScript = (seen & SEEN_CONFUSABLE) !== 0 && (latin || (seen & SEEN_OTHER) === 0) && length > 1;
-      const leet = (seen & SEEN_DIGIT) !== 0 && (latin || (seen & SEEN_CONFUSABLE) !== 0);
-      if (mixedScript || leet) h = rehash(text, start, i, leet, 105, mixedScript);
-      cls = lexicon.get(h, length);
-      if (cls === 0 && leet) {
-        // "1" is "i" or "l": retry with "l".
-        const again = rehash(text, start, i, true, 108, mixedScript);
-        const found = lexicon.get(again, length);
-        if (found !== 0) {
-          h = again;
-          cls = found;
-        }
-      }
-      if ((mixedScript || leet || (seen & SEEN_INVISIBLE) !== 0) && cls !== 0 && (cls & NOFUZZ) === 0) flags |= T_OBF;
-      if (
-        cls === 0 &&
-        (seen & SEEN_OTHER) === 0 &&
-        length < 31 &&
-        (((FUZZY_LENGTHS[FOLD[text.charCodeAt(start)] ?? 0] ?? 0) >>> length) & 1) === 1
-      ) {
-        // A misspelling keeps the first letter or swaps/drops it: most words are rejected by first letter and length.
-        if (bloomHas(h)) cls = fuzzy.get(h, length);
-        if (cls === 0 && seen === (seen & (SEEN_LOWER | SEEN_UPPER))) {
-          const first = FOLD[text.charCodeAt(start)] ?? 0;
-          {
-            const last = FOLD[text.charCodeAt(i - 1)] ?? 0;
-            if (
-              hasShape(shapeBit(first, last, FOLD[text.charCodeAt(start + 1)] ?? 0, length, 0)) ||
-              hasShape(shapeBit(first, last, FOLD[text.charCodeAt(i - 2)] ?? 0, length, 1))
-            )
-              cls = indelLookup(text, start, length);
-          }
-        }
-        if (cls !== 0) flags |= T_FUZZY;
-      }
-      cls &= ~NOFUZZ;
-    }
-    if (count > 0) {
-      const p = (count - 1) * STRIDE;
-      const previous = t[p + FLAGS] ?? 0;
-      // An "@" directly between two words: both belong to an e-mail address; so do the domain's later parts.
-      if (lastGapChar === 64 && gapLength === 1 && t[p + END] === start - 1) {
-        t[p + FLAGS] = previous | T_EMAIL;
-        flags |= T_EMAIL;
-      } else if ((previous & T_EMAIL) !== 0 && (flags & (T_DOT | T_JOIN)) !== 0) flags |= T_EMAIL;
-      if ((flags & T_DOT) !== 0) t[p + FLAGS] = (t[p + FLAGS] ?? 0) | T_DOT;
-    }
-    if (length === 1 && gapLength === 1) {
-      singles++;
-      if (singles > longestSingles) longestSingles = singles;
-    } else singles = length === 1 ? 1 : 0;
-    const w = count * STRIDE;
-    t[w] = start;
-    t[w + END] = i;
-    t[w + CLS] = cls;
-    t[w + FLAGS] = flags;
-    t[w + HASH] = h;
-    t[w + LEN] = length;
-    t[w + SENTENCE] = sentence;
-    count++;
-    gap = 0;
-    gapLength = 0;
-    lastGapChar = 0;
   }
   tokenCount = count;
   // Letter-spaced words need three one-letter tokens in a row.
