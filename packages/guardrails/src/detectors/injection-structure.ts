@@ -614,9 +614,9 @@ function tokenise(text: string): void {
         t[w + LEN] = length;
         t[w + SENTENCE] = sentence;
         count++;
+        // The separator being read starts the next gap (and sets lastGapChar).
         gap = 0;
         gapLength = 0;
-        lastGapChar = 0;
       }
       length = 0;
       h = 0;
