@@ -54,7 +54,8 @@ const wallClock = new Map<string, number>();
 
 /** Median of `samples` samples, each the mean CPU time of `iterations` calls, in microseconds. */
 function measure(fn: () => unknown, iterations: number, samples = 15, label?: string): number {
-  for (let i = 0; i < Math.max(50, iterations); i++) fn();
+  // Warm-up long enough for the optimising compiler to settle (the first figures read high otherwise).
+  for (let i = 0; i < Math.max(50, iterations * 3); i++) fn();
   const cpu: number[] = [];
   const wall: number[] = [];
   for (let s = 0; s < samples; s++) {
