@@ -6,15 +6,16 @@
 //   precondition  "before you solve/answer …", "to complete your task you first have to …", "then carry on
 //              with the original task"
 //   authority  "important message from …", "from the security team", "I am your developer"
-//   subversion a control switched off: "skip the approval", "the refund limit has been lifted", "without approval"
+//   subversion a control switched off: "skip the approval", "the refund limit has been lifted"; waived: "without approval"
 //   secrecy    "do not tell the user", "silently"
+//   sending    "send/forward/e-mail [the data] to someone@…"
 //   tool intent  a side-effect verb in imperative position with a target: an address, a domain, an amount, "all"
 //   role lines  "System: …" lines, forged transcripts
 // Tokens are normalised first, so the same shapes are found through obfuscation: case, full-width letters,
 // Cyrillic/Greek look-alikes inside Latin words, leetspeak digits inside words, zero-width characters and
-// soft hyphens inside words, letter-spaced and dotted words ("i g n o r e", "i.g.n.o.r.e"), and one-edit
-// misspellings of the override vocabulary ("ignroe", "iunstructions"). Every loop reads each character or
-// token once, or a bounded window around it: linear in the input.
+// soft hyphens inside words, letter-spaced and dotted words ("i g n o r e", "i.g.n.o.r.e"), and misspellings
+// of the override vocabulary at one edit ("ignroe", "iunstructions") or one insertion plus one deletion
+// ("ovveride"). Every loop reads each character or token once, or a bounded window around it: linear.
 import { FUZZY_STOP, FUZZY_WORDS, LEXICON, W } from './injection-lexicon.js';
 
 /** The kinds of evidence the structural pass reports (a subset of the detector's signals). */
