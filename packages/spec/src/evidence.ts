@@ -15,7 +15,7 @@ export const EVIDENCE_VERSION = 1;
 export const EVIDENCE_DIR = '.charter/evidence';
 
 /** Every kind of evidence report; the file of a kind is `<kind>.json`. */
-export const EVIDENCE_KINDS = ['scenario-suite', 'consistency', 'soak', 'bench', 'guardrail-eval', 'alert-rules', 'telemetry'] as const;
+export const EVIDENCE_KINDS = ['scenario-suite', 'consistency', 'soak', 'bench', 'guardrail-eval', 'alert-rules', 'telemetry', 'kill-switch'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 /** The failure and attack categories a scenario suite must cover (a scenario names the ones it covers). */
@@ -202,6 +202,21 @@ export const TelemetryData = z.strictObject({
   }),
 });
 
+/**
+ * The kill switch: runs started after the agent's kill switch was thrown must escalate without calling
+ * the model. Produced by whatever implements the switch (the state package's store).
+ */
+export const KillSwitchData = z.strictObject({
+  /** How the switch was thrown, e.g. `agent.kill-switch flag in the state store`. */
+  switch: z.string().min(1).max(300),
+  /** Runs started after the switch was thrown. */
+  runs: z.int().positive(),
+  /** Of those, runs that ended escalated. */
+  escalated: Count,
+  /** Model calls those runs made (must be 0). */
+  modelCalls: Count,
+});
+
 const report = <K extends EvidenceKind, D extends z.ZodType>(kind: K, data: D) =>
   z.strictObject({ ...envelope, kind: z.literal(kind), data });
 
@@ -212,6 +227,7 @@ export const BenchEvidence = report('bench', BenchData);
 export const GuardrailEvalEvidence = report('guardrail-eval', GuardrailEvalData);
 export const AlertRulesEvidence = report('alert-rules', AlertRulesData);
 export const TelemetryEvidence = report('telemetry', TelemetryData);
+export const KillSwitchEvidence = report('kill-switch', KillSwitchData);
 
 /** Any evidence report, by `kind`. */
 export const EvidenceReport = z.discriminatedUnion('kind', [
@@ -222,6 +238,7 @@ export const EvidenceReport = z.discriminatedUnion('kind', [
   GuardrailEvalEvidence,
   AlertRulesEvidence,
   TelemetryEvidence,
+  KillSwitchEvidence,
 ]);
 export type EvidenceReport = z.infer<typeof EvidenceReport>;
 export type EvidenceReportInput = z.input<typeof EvidenceReport>;

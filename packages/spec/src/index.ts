@@ -61,6 +61,7 @@ export {
   EvidenceReport,
   evidenceJsonSchema,
   GuardrailEvalEvidence,
+  KillSwitchEvidence,
   manifestDigest,
   SCENARIO_COVERAGE,
   ScenarioResult,
