@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
+import { readYamlSource } from './yaml-source.js';
 
 /** One problem ESLint reported in the agent's sources. */
 export interface LintFinding {
@@ -71,16 +72,24 @@ function versionOf(name: string): string {
 
 /**
  * The cache key: everything the lint result depends on inside the agent's folder (each source file's
- * path and bytes, the manifest the rules read, the tsconfig.json and package.json that shape the type
- * information) plus the versions of ESLint, TypeScript, the parser and the plugin. Dependencies outside
- * the folder (a changed workspace package's types) are not part of it: clear the cache after upgrading them.
+ * path and bytes, the manifest's `spec.tools` — the part of the manifest the plugin's rules read —
+ * and the tsconfig.json and package.json that shape the type information) plus the versions of ESLint,
+ * TypeScript, the parser and the plugin. Dependencies outside the folder (a changed workspace
+ * package's types) are not part of it: clear the cache after upgrading them.
  */
 export function lintCacheKey(dir: string, files: readonly string[], manifestFile: string): string {
   const hash = createHash('sha256');
   hash.update(`v${CACHE_VERSION}\n`);
   for (const name of ['eslint', 'typescript', '@typescript-eslint/parser', '@charter/eslint-plugin'])
     hash.update(`${name}@${versionOf(name)}\n`);
-  const extra = [manifestFile, join(dir, 'tsconfig.json'), join(dir, 'package.json')].filter((file) => existsSync(file));
+  let tools: unknown = null;
+  try {
+    tools = (readYamlSource(manifestFile, manifestFile).value as { spec?: { tools?: unknown } } | undefined)?.spec?.tools ?? null;
+  } catch {
+    tools = readFileSync(manifestFile, 'utf8');
+  }
+  hash.update(`manifest tools\n${JSON.stringify(tools)}\n`);
+  const extra = [join(dir, 'tsconfig.json'), join(dir, 'package.json')].filter((file) => existsSync(file));
   for (const file of [...files, ...extra]) {
     const bytes = readFileSync(file);
     hash.update(`${relative(dir, file).split(sep).join('/')}\n${bytes.length}\n`).update(bytes);

@@ -743,16 +743,20 @@ const security: RuleDefinition[] = [
     severity: 'blocker',
     title: 'Irreversible actions need a human above a threshold.',
     rationale: 'Excessive agency: an irreversible action the model can take alone is one prompt injection away from harm.',
-    reads: ['/spec/tools/*/sideEffects', '/spec/tools/*/approval'],
-    passes: 'every tool with `sideEffects: irreversible` has an approval policy other than `never`',
-    remediation: 'Give each irreversible tool approval: always, or when <argument> <op> <value> (e.g. when amount > 100).',
+    reads: ['/spec/tools/*/sideEffects', '/spec/tools/*/approval', 'lint `require-approval-for-irreversible`'],
+    passes:
+      'every tool with `sideEffects: irreversible` in the manifest has an approval policy other than `never`, and so does every tool the code defines as irreversible (no `require-approval-for-irreversible` finding)',
+    remediation: 'Give each irreversible tool approval: always, or when <argument> <op> <value> (e.g. when amount > 100), in spec.tools.',
     references: refs(['LLM06'], ['T2', 'T10'], ['GOVERN 3.2', 'MAP 3.5']),
+    lint: ['require-approval-for-irreversible'],
     anchor: '/spec/tools',
     check(ctx) {
       const irreversible = tools(ctx).filter((tool) => tool.sideEffects === 'irreversible');
       const open = irreversible.find((tool) => tool.approval === 'never' || tool.approval === '');
       if (open !== undefined)
         return fail(`${open.name} is irreversible and its approval is "never"`, manifestAt(`/spec/tools/${open.index}/approval`));
+      const code = lintOutcome(ctx, ['require-approval-for-irreversible'], 'approval');
+      if (code.status !== 'pass') return code;
       return pass(
         irreversible.length === 0 ? 'no irreversible tool' : irreversible.map((tool) => `${tool.name}: ${tool.approval}`).join('; '),
       );
@@ -874,10 +878,9 @@ const security: RuleDefinition[] = [
       'lint `no-untrusted-content-in-system-prompt`',
       'lint `no-unvalidated-model-output`',
       'lint `no-direct-tool-execute`',
-      'lint `require-approval-for-irreversible`',
       'lint `require-run-budget`',
     ],
-    passes: "no finding of those six `@charter/eslint-plugin` rules in the agent's sources",
+    passes: "no finding of those five `@charter/eslint-plugin` rules in the agent's sources",
     remediation: 'Fix each finding where ESLint with @charter/eslint-plugin reports it (the message says how).',
     references: refs(['LLM01', 'LLM02', 'LLM05', 'LLM07', 'LLM10'], ['T2', 'T6', 'T11'], ['MEASURE 2.7']),
     lint: [
@@ -885,7 +888,6 @@ const security: RuleDefinition[] = [
       'no-untrusted-content-in-system-prompt',
       'no-unvalidated-model-output',
       'no-direct-tool-execute',
-      'require-approval-for-irreversible',
       'require-run-budget',
     ],
     anchor: '/metadata/name',
@@ -897,7 +899,6 @@ const security: RuleDefinition[] = [
           'no-untrusted-content-in-system-prompt',
           'no-unvalidated-model-output',
           'no-direct-tool-execute',
-          'require-approval-for-irreversible',
           'require-run-budget',
         ],
         'security',
