@@ -17,7 +17,7 @@ h1{font-size:22px;margin:0}h2{font-size:17px;margin:24px 0 10px}
 .ring{--p:0;width:64px;height:64px;border-radius:50%;background:conic-gradient(var(--ok) calc(var(--p)*1%),var(--line) 0);display:grid;place-items:center;float:right}
 .ring span{width:48px;height:48px;border-radius:50%;background:#fff;display:grid;place-items:center;font-weight:700;font-size:13px}
 .rules{list-style:none;padding:0;margin:8px 0 0;font-size:12.5px}.rules li{padding:2px 0}
-.s-pass{color:var(--ok)}.s-fail,.s-missing-evidence{color:var(--bad)}.s-waived{color:var(--warn)}
+.s-pass{color:var(--ok)}.s-fail,.s-missing-evidence{color:var(--bad)}.s-waived,.s-warning{color:var(--warn)}
 .blocker{border:1px solid var(--line);border-left:4px solid var(--bad);border-radius:6px;padding:10px 12px;margin:8px 0;background:#fff}
 .warning{border-left-color:var(--warn)}.where{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px;color:var(--muted)}
 .fix{margin-top:4px}.fix::before{content:"→ ";color:var(--muted)}
@@ -42,10 +42,11 @@ export function renderHtml(report: Report, options: FormatOptions = {}): string 
     .map((d) => {
       const rules = report.results
         .filter((r) => r.dimension === d.id)
-        .map(
-          (r) =>
-            `<li class="s-${r.status}" data-rule="${esc(r.ruleId)}" title="${esc(r.message)}">${r.status === 'pass' ? '✔' : r.status === 'waived' ? '~' : '✖'} ${esc(r.ruleId)} ${esc(r.title)}</li>`,
-        )
+        .map((r) => {
+          const warning = r.severity === 'warning' && r.status !== 'pass' && r.status !== 'waived';
+          const mark = r.status === 'pass' ? '✔' : r.status === 'waived' ? '~' : warning ? '!' : '✖';
+          return `<li class="s-${warning ? 'warning' : r.status}" data-rule="${esc(r.ruleId)}" title="${esc(r.message)}">${mark} ${esc(r.ruleId)} ${esc(r.title)}</li>`;
+        })
         .join('');
       return `<section class="card ${d.ready ? 'ready' : 'held'}" data-dimension="${esc(d.id)}"><div class="ring" style="--p:${Math.round(d.score * 100)}"><span>${percent(d.score)}</span></div><h3>${esc(d.title)}</h3><div class="meta">${d.passed}/${d.total} pass${d.failed ? ` · ${d.failed} fail` : ''}${d.missing ? ` · ${d.missing} missing evidence` : ''}${d.waived ? ` · ${d.waived} waived` : ''}</div><ul class="rules">${rules}</ul></section>`;
     })
