@@ -4,7 +4,16 @@
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVIDENCE_FORMAT, EVIDENCE_VERSION, EvidenceReport, loadManifest, manifestDigest, type AgentManifest, type EvidenceDataOf, type EvidenceKind } from '@charter/spec';
+import {
+  EVIDENCE_FORMAT,
+  EVIDENCE_VERSION,
+  EvidenceReport,
+  loadManifest,
+  manifestDigest,
+  type AgentManifest,
+  type EvidenceDataOf,
+  type EvidenceKind,
+} from '@charter/spec';
 import { alertRulesToYaml, generateAlertRules, METRICS } from '@charter/telemetry';
 import { parse } from 'yaml';
 
@@ -60,12 +69,33 @@ export function passingEvidence(): EvidenceData {
       total: 24,
       passed: 24,
       coverage: (
-        ['malformed-input', 'timeouts', 'transient-failures', 'direct-injection', 'indirect-injection', 'pii', 'secrets', 'approvals', 'budgets'] as const
+        [
+          'malformed-input',
+          'timeouts',
+          'transient-failures',
+          'direct-injection',
+          'indirect-injection',
+          'pii',
+          'secrets',
+          'approvals',
+          'budgets',
+        ] as const
       ).map((category) => ({ category, scenarios: 2, passed: 2 })),
       attacks: { total: 4, blocked: 4, sideEffects: 0 },
       escalations: { total: 3, withPacket: 3 },
       approvals: { paused: 2, approved: 1, denied: 1, resumedAsExpected: 2 },
-      scenarios: names.map((name) => ({ name, category: 'happy', covers: [], status: 'completed', passed: true, failures: [], steps: 2, latencyMs: 1, costUsd: 0.0001, tokens: 300 })),
+      scenarios: names.map((name) => ({
+        name,
+        category: 'happy',
+        covers: [],
+        status: 'completed',
+        passed: true,
+        failures: [],
+        steps: 2,
+        latencyMs: 1,
+        costUsd: 0.0001,
+        tokens: 300,
+      })),
     },
     consistency: {
       repeats: 3,
@@ -120,17 +150,38 @@ export function passingEvidence(): EvidenceData {
     telemetry: {
       scenarios: ['scenario-01'],
       events: Object.fromEntries(
-        ['run.started', 'run.completed', 'run.escalated', 'model.request', 'model.response', 'tool.call', 'tool.result', 'guardrail.decision', 'approval.requested', 'approval.granted', 'escalation', 'step'].map(
-          (type) => [type, 2],
-        ),
+        [
+          'run.started',
+          'run.completed',
+          'run.escalated',
+          'model.request',
+          'model.response',
+          'tool.call',
+          'tool.result',
+          'guardrail.decision',
+          'approval.requested',
+          'approval.granted',
+          'escalation',
+          'step',
+        ].map((type) => [type, 2]),
       ),
       steps: { perceive: 1, decide: 2, act: 1, reflect: 1 },
       spans: [
         { operation: 'invoke_agent', count: 1, attributes: ['gen_ai.agent.name', 'gen_ai.operation.name'] },
-        { operation: 'chat', count: 2, attributes: ['gen_ai.operation.name', 'gen_ai.request.model', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens'] },
+        {
+          operation: 'chat',
+          count: 2,
+          attributes: ['gen_ai.operation.name', 'gen_ai.request.model', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens'],
+        },
         { operation: 'execute_tool', count: 1, attributes: ['gen_ai.operation.name', 'gen_ai.tool.name'] },
       ],
-      spanEvents: { 'charter.step': 5, 'charter.guardrail.decision': 1, 'charter.approval.requested': 1, 'charter.approval.granted': 1, 'charter.escalation': 1 },
+      spanEvents: {
+        'charter.step': 5,
+        'charter.guardrail.decision': 1,
+        'charter.approval.requested': 1,
+        'charter.approval.granted': 1,
+        'charter.escalation': 1,
+      },
       metrics: prom.map((name) => ({ name, series: 2, agents: ['fixture-desk'] })),
       audit: { ok: true, records: 6, sideEffectCalls: 2, sideEffectRecords: 2, approvals: 1, approvalRecords: 1 },
     },
@@ -142,7 +193,9 @@ export function passingEvidence(): EvidenceData {
 function alertDigest(dir: string): string {
   const path = join(dir, 'agent.yaml');
   const manifest = loadManifest({ path }).value ?? (parse(readFileSync(path, 'utf8')) as AgentManifest);
-  return `sha256:${createHash('sha256').update(alertRulesToYaml(generateAlertRules(manifest))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(alertRulesToYaml(generateAlertRules(manifest)))
+    .digest('hex')}`;
 }
 
 export interface WriteOptions {
