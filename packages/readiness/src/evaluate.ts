@@ -157,7 +157,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   const lint: LintOutcome =
     options.lint === false
       ? { ran: false, cached: false, files: [], findings: [], durationMs: 0, reason: 'lint turned off' }
-      : await lintAgent(dir, manifestFile, typeof options.lint === 'object' ? options.lint : {});
+      : await lintAgent(dir, manifestFile, { ...(typeof options.lint === 'object' ? options.lint : {}), manifestValue: source.value });
 
   const ownerRef = typeof at('/metadata/owner') === 'string' ? (at('/metadata/owner') as string) : '';
   const owner = resolveOwner(ownerRef, options.ownerFiles ?? ownerSources(dir, repoRoot), repoRoot);

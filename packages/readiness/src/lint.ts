@@ -35,6 +35,8 @@ export interface LintOptions {
   readonly sources?: readonly string[];
   /** Where lint results are cached by digest; default `<dir>/.charter/cache`. `false` turns the cache off. */
   readonly cacheDir?: string | false;
+  /** The manifest as already parsed (its `spec.tools` is part of the cache key); read from the file otherwise. */
+  readonly manifestValue?: unknown;
 }
 
 /** The cache format; bump when `LintFinding` or the key changes. */
@@ -78,14 +80,15 @@ function versionOf(name: string): string {
  * TypeScript, the parser and the plugin. Dependencies outside the folder (a changed workspace
  * package's types) are not part of it: clear the cache after upgrading them.
  */
-export function lintCacheKey(dir: string, files: readonly string[], manifestFile: string): string {
+export function lintCacheKey(dir: string, files: readonly string[], manifestFile: string, manifestValue?: unknown): string {
   const hash = createHash('sha256');
   hash.update(`v${CACHE_VERSION}\n`);
   for (const name of ['eslint', 'typescript', '@typescript-eslint/parser', '@charter/eslint-plugin'])
     hash.update(`${name}@${versionOf(name)}\n`);
   let tools: unknown = null;
   try {
-    tools = (readYamlSource(manifestFile, manifestFile).value as { spec?: { tools?: unknown } } | undefined)?.spec?.tools ?? null;
+    const value = manifestValue ?? readYamlSource(manifestFile, manifestFile).value;
+    tools = (value as { spec?: { tools?: unknown } } | undefined)?.spec?.tools ?? null;
   } catch {
     tools = readFileSync(manifestFile, 'utf8');
   }
@@ -135,7 +138,7 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
   }
   const relativeFiles = files.map((file) => relative(dir, file).split(sep).join('/'));
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? join(dir, '.charter', 'cache'));
-  const key = lintCacheKey(dir, files, manifestFile);
+  const key = lintCacheKey(dir, files, manifestFile, options.manifestValue);
   const cachePath = cacheDir === undefined ? undefined : join(cacheDir, 'lint.json');
   if (cachePath !== undefined) {
     const hit = readCache(cachePath, key);
