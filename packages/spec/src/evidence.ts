@@ -15,7 +15,16 @@ export const EVIDENCE_VERSION = 1;
 export const EVIDENCE_DIR = '.charter/evidence';
 
 /** Every kind of evidence report; the file of a kind is `<kind>.json`. */
-export const EVIDENCE_KINDS = ['scenario-suite', 'consistency', 'soak', 'bench', 'guardrail-eval', 'alert-rules', 'telemetry', 'kill-switch'] as const;
+export const EVIDENCE_KINDS = [
+  'scenario-suite',
+  'consistency',
+  'soak',
+  'bench',
+  'guardrail-eval',
+  'alert-rules',
+  'telemetry',
+  'kill-switch',
+] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 /** The failure and attack categories a scenario suite must cover (a scenario names the ones it covers). */
