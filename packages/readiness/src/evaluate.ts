@@ -13,7 +13,6 @@ import {
   type EvidenceDataOf,
   type EvidenceKind,
   type GuardrailPolicy,
-  type Playbook,
 } from '@charter/spec';
 import { alertRulesToYaml, generateAlertRules, METRIC_BUCKETS, type AlertingRule } from '@charter/telemetry';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
@@ -195,7 +194,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
       lookup = {
         id,
         file: show(file),
-        playbook: result.value as Playbook | undefined,
+        playbook: result.value,
         problem: result.value === undefined ? `${show(file)}:${first?.line ?? 1} ${first?.message ?? 'does not validate'}` : undefined,
       };
     }
@@ -218,7 +217,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
     },
     list: (pointer) => {
       const v = at(pointer);
-      return Array.isArray(v) ? v : [];
+      return Array.isArray(v) ? (v as readonly unknown[]) : [];
     },
     manifest: valid,
     policy,
@@ -289,7 +288,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
       waiverResults.push({ ...waiver, state: isExpired(waiver, now) ? 'expired' : 'unused' });
 
   const order = (result: RuleResult): number =>
-    DIMENSIONS.findIndex((d) => d.id === result.dimension) * 1000 + Number(/\d+$/.exec(result.ruleId)?.[0] ?? 0);
+    DIMENSIONS.findIndex((d) => d.id === result.dimension) * 1000 + Number(/-(\d{1,3})$/.exec(result.ruleId)?.[1] ?? 0);
   results.sort((a, b) => order(a) - order(b));
 
   const holds = (result: RuleResult): boolean => result.severity === 'blocker' && result.status !== 'pass' && result.status !== 'waived';

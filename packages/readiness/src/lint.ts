@@ -85,7 +85,7 @@ export function lintCacheKey(dir: string, files: readonly string[], manifestFile
   hash.update(`v${CACHE_VERSION}\n`);
   for (const name of ['eslint', 'typescript', '@typescript-eslint/parser', '@charter/eslint-plugin'])
     hash.update(`${name}@${versionOf(name)}\n`);
-  let tools: unknown = null;
+  let tools: unknown;
   try {
     const value = manifestValue ?? readYamlSource(manifestFile, manifestFile).value;
     tools = (value as { spec?: { tools?: unknown } } | undefined)?.spec?.tools ?? null;

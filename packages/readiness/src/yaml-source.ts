@@ -61,7 +61,7 @@ export function readYamlSource(path: string, display: string, text: string = rea
             { range?: readonly [number, number, number] } | null | undefined;
           if (node?.range) {
             // A key's position is more useful than a whole mapping's: point at the key when the node is a collection.
-            const parent = prefix.length === 0 ? undefined : (document.getIn(prefix.slice(0, -1), true) as unknown);
+            const parent = prefix.length === 0 ? undefined : document.getIn(prefix.slice(0, -1), true);
             const last = prefix.at(-1);
             if ((isMap(node) || isSeq(node)) && isMap(parent) && last !== undefined) {
               const pair = parent.items.find((item) => (item.key as { value?: unknown } | null)?.value === last);

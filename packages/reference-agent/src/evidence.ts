@@ -321,7 +321,8 @@ async function soak(spec: DeskSpec, runs: number, seed = 1): Promise<EvidenceDat
       byStatus[result.status] = (byStatus[result.status] ?? 0) + 1;
       if (result.reason !== undefined) byReason[result.reason] = (byReason[result.reason] ?? 0) + 1;
     }
-    const desks = [...new Set(sessions.filter((s) => s !== undefined))];
+    // Sparse when a worker stopped early: only the sessions that ran.
+    const desks = [...new Set(sessions.filter(Boolean))];
     let lost = 0;
     let duplicated = 0;
     let reported = 0;
@@ -599,7 +600,7 @@ async function telemetryEvidence(spec: DeskSpec, scenarios: readonly Scenario[])
     }
     const metrics = new Map<string, { series: number; agents: Set<string> }>();
     for (const line of prometheus.text().split('\n')) {
-      const match = /^([a-zA-Z_:][a-zA-Z0-9_:]{0,200})(\{[^}\n]{0,2000}\})? /.exec(line);
+      const match = /^([a-z_:][\w:]{0,200})(\{[^}\n]{0,2000}\})? /i.exec(line);
       if (!match?.[1]) continue;
       const name = match[1].replace(/_(?:bucket|sum|count)$/, '');
       const entry = metrics.get(name) ?? { series: 0, agents: new Set<string>() };

@@ -9,7 +9,7 @@ const escape = (text: string): string =>
     .replaceAll('"', '&quot;')
     // XML 1.0 forbids most control characters even as references.
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+    .replace(/[\u0000-\u0008\v\f\u000E-\u001F]/g, '');
 
 /**
  * JUnit XML: one `testsuite` per dimension, one `testcase` per rule. Blockers that fail or lack
