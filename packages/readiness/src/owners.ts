@@ -69,7 +69,10 @@ export function resolveOwner(ref: string, files: readonly string[], repoRoot: st
     const lineCounter = new LineCounter();
     let documents;
     try {
-      documents = parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter });
+      const text = readFileSync(file, 'utf8');
+      // Only files that can hold the group are parsed.
+      if (!text.includes(wanted.name) || !/^kind:[ \t]{0,8}Group\b/m.test(text)) continue;
+      documents = parseAllDocuments(text, { lineCounter });
     } catch {
       continue;
     }
