@@ -20,6 +20,6 @@ step(
   ['ignore', 'ignore', 'inherit'],
 );
 console.log('\n$ charter validate');
-step('charter validate', process.execPath, ['packages/cli/dist/bin.js', 'validate']);
+step('charter validate', process.execPath, ['packages/cli/bin/charter.js', 'validate']);
 console.log('\n$ reference agent: scenario suite (offline models)');
 step('the scenario suite', process.execPath, ['packages/reference-agent/dist/main.js', ...process.argv.slice(2)]);

@@ -1,5 +1,7 @@
-// `npm test`: check formatting (Prettier), build, typecheck and lint every package through turbo, then run every vitest project
-// once, and close with the one summary line CI reads: `N passed, N failed`.
+// `npm test`: check formatting (Prettier) and the repository's conventions (scripts/conventions.mjs), build,
+// typecheck and lint every package through turbo, then run every vitest project once, then the docs' shell
+// examples on a fresh clone (scripts/docs-examples.mjs; not when arguments filter the vitest run), and close
+// with the one summary line CI reads: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -9,6 +11,14 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).statu
 const formatted = run('npx', ['prettier', '--check', '--log-level=warn', '**/*.{ts,mts,cts,js,mjs,cjs}']);
 if (formatted !== 0) {
   console.error('prettier: files above are not formatted: run "npm run format"');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+// Conventions (dependency layers from the actual imports, declared dependencies, READMEs, catalog files,
+// error codes): a few seconds, before the build, so a layering mistake is reported before anything compiles.
+if (run('node', ['scripts/conventions.mjs']) !== 0) {
+  console.error('conventions check failed: see the file:line lines above (node scripts/conventions.mjs)');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
@@ -36,8 +46,26 @@ if (!existsSync(results)) {
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(results, 'utf8'));
-const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+let passed = report.numPassedTests ?? 0;
+let failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+let skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+
+// Each docs example is one test. Slow (one clone and npm ci): skipped when arguments select tests.
+let docsStatus = 0;
+if (process.argv.length > 2) {
+  console.log('docs examples: not run (arguments filter this test run)');
+} else {
+  const docsResults = '.docs-examples-results.json';
+  rmSync(docsResults, { force: true });
+  docsStatus = run(process.execPath, ['scripts/docs-examples.mjs', '--results', docsResults]);
+  if (existsSync(docsResults)) {
+    const docs = JSON.parse(readFileSync(docsResults, 'utf8'));
+    passed += docs.passed;
+    failed += docs.failed;
+    skipped += docs.skipped;
+  } else {
+    failed += 1;
+  }
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(testsStatus === 0 && failed === 0 && passed > 0 ? 0 : 1);
+process.exit(testsStatus === 0 && docsStatus === 0 && failed === 0 && passed > 0 ? 0 : 1);

@@ -1,6 +1,5 @@
 // The only module that runs tools (through the @charter/tools executor).
 import type { LanguageModelV3ToolResultOutput, LanguageModelV3ToolResultPart } from '@ai-sdk/provider';
-import { requiresApproval } from '@charter/spec';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
@@ -17,8 +16,8 @@ const MAX_REFUSED = 3;
 
 /**
  * Act: runs the queued calls of the current turn in order. Per call: the tool-call guardrail
- * (deny → the model is told; redact → arguments rewritten), then approvals (guardrail
- * `needs-approval` or the manifest's policy → the run pauses), then the executor (timeouts,
+ * (deny → the model is told; redact → arguments rewritten; `needs-approval` — the manifest grant's
+ * approval condition, decided by the engine, or a rule's violation → the run pauses), then the executor (timeouts,
  * retries, breaker, idempotency ledger), then the tool-result guardrail, whose output reaches the
  * model marked as untrusted data.
  */
@@ -60,9 +59,13 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
         args = decision.args;
         state.queue[0] = { ...call, args };
       }
-      const byPolicy = requiresApproval(entry.approval, args);
-      if (decision.action === 'needs-approval' || byPolicy) {
-        const reason = byPolicy ? `manifest approval policy: ${entry.approvalText}` : `guardrail rules: ${decision.ruleIds.join(', ')}`;
+      if (decision.action === 'needs-approval') {
+        const approvals = decision.approvals ?? [];
+        const others = decision.ruleIds.filter((id) => id !== 'tool.approval');
+        const reason = [
+          ...approvals,
+          ...(others.length > 0 || approvals.length === 0 ? [`guardrail rules: ${others.join(', ')}`] : []),
+        ].join('; ');
         const approvalId = `${state.runId}:${call.callId}`;
         state.pending = {
           approvalId,

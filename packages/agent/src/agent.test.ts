@@ -1,15 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemorySink, createTelemetry } from '@charter/telemetry';
+import { compilePolicy } from '@charter/guardrails';
+import { loadAgent } from '@charter/spec';
 import { MemoryLedger } from '@charter/tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createShop, shopManifest, shopPolicy } from './__fixtures__/shop.js';
+import { createShop, shopAgent } from './__fixtures__/shop.js';
 import { AgentError, createAgent, type EscalationSink, MemoryStore, memoryEscalation } from './index.js';
 import { gullible, scripted, type ScriptInput } from './models.js';
 
-const manifest = shopManifest();
-const policy = shopPolicy();
+const loaded = shopAgent();
+const { manifest, policy } = loaded;
 const context = { customerEmail: 'ana@example.com', customerId: 'C-1' };
 
 function setup(
@@ -22,10 +24,9 @@ function setup(
   const escalation = extra.escalation ?? memoryEscalation();
   const store = new MemoryStore();
   const agent = createAgent({
-    manifest,
+    agent: loaded,
     model: script === 'gullible' ? gullible() : scripted(script),
     tools: shop.tools,
-    policy,
     telemetry,
     escalation,
     store,
@@ -144,7 +145,7 @@ describe('approvals', () => {
     expect(paused.approval).toMatchObject({
       tool: 'refund_order',
       args: { orderId: 'A-2', amount: 250 },
-      reason: 'manifest approval policy: when amount > 100',
+      reason: '"refund_order" needs a human\'s approval: its grant says when amount > 100',
     });
     expect(shop.refunds).toEqual([]);
     expect((await store.load('run-approve'))?.status).toBe('paused');
@@ -250,8 +251,7 @@ describe('budgets from the manifest', () => {
   it('cost: priced tokens past maxCostUsd escalate with budget_cost', async () => {
     const shop = createShop();
     const agent = createAgent({
-      manifest,
-      policy,
+      agent: loaded,
       model: scripted(many),
       tools: shop.tools,
       store: new MemoryStore(),
@@ -270,8 +270,7 @@ describe('budgets from the manifest', () => {
     let now = 0;
     const shop = createShop();
     const agent = createAgent({
-      manifest,
-      policy,
+      agent: loaded,
       model: scripted(many),
       tools: shop.tools,
       store: new MemoryStore(),
@@ -287,27 +286,127 @@ describe('budgets from the manifest', () => {
 });
 
 describe('options', () => {
+  const base = () => ({
+    agent: loaded,
+    model: scripted({ turns: [{ text: 'x' }] }),
+    tools: createShop().tools,
+    store: new MemoryStore(),
+    escalation: memoryEscalation(),
+  });
+  const badOptions = (build: () => unknown, message?: string): void => {
+    expect(build).toThrow(
+      expect.objectContaining({
+        code: 'AGENT_BAD_OPTIONS',
+        ...(message === undefined ? {} : { message: expect.stringContaining(message) }),
+      }) as Error,
+    );
+  };
+
   it('refuses options that cannot work, with AGENT_BAD_OPTIONS', () => {
+    badOptions(() => createAgent({ ...base(), tools: createShop().tools.slice(1) }));
+    badOptions(() => createAgent({ ...base(), model: {} as never }));
+    badOptions(() => createAgent({ ...base(), handoffTool: 'nope' }));
+    badOptions(() => createAgent({ ...base(), governance: 'loose' as never }));
+    badOptions(() => createAgent({ ...base(), manifest }), 'not both');
+    const { agent: _agent, ...withoutAgent } = base();
+    badOptions(() => createAgent(withoutAgent), 'createAgent needs `agent`');
+    badOptions(() => createAgent({ ...withoutAgent, manifest }), 'needs a policy');
+  });
+
+  it('takes the manifest and policy as values too (manifests built in memory)', async () => {
+    const { agent: _agent, ...rest } = base();
+    const agent = createAgent({ ...rest, manifest, policy });
+    expect((await agent.run('Hello', { context })).status).toBe('completed');
+  });
+
+  it('refuses an agent that did not load, listing its errors with file:line:column', () => {
+    const broken = loadAgent(join(import.meta.dirname, '__fixtures__', 'no-such-agent.yaml'));
+    badOptions(() => createAgent({ ...base(), agent: broken }), 'no-such-agent.yaml:1:1');
+  });
+
+  it('compiles the policy with the manifest’s grants: a policy that restates them is refused', () => {
+    const restating = structuredClone(policy);
+    restating.spec.tools = { ...(restating.spec.tools ?? { deny: [], rules: [] }), allow: manifest.spec.tools.map((grant) => grant.name) };
+    badOptions(() => createAgent({ ...base(), policy: restating }), 'remove spec.tools.allow');
+  });
+
+  it('takes a compiled engine only when it was compiled with the manifest’s grants', () => {
+    badOptions(() => createAgent({ ...base(), policy: compilePolicy(policy) }), 'compiled without the manifest');
+    const other = [{ name: 'lookup_order', approval: 'always' }];
+    badOptions(() => createAgent({ ...base(), policy: compilePolicy(policy, { grants: other }) }), 'are not the manifest');
+    expect(createAgent({ ...base(), policy: compilePolicy(policy, { grants: manifest.spec.tools }) }).name).toBe('test-shop');
+  });
+
+  it('resolves a relative jsonl escalation target against the manifest’s folder, not the working folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-agent-dir-'));
+    const cwd = process.cwd();
+    try {
+      cpSync(join(loaded.dir, 'policy.yaml'), join(dir, 'policy.yaml'));
+      const text = readFileSync(loaded.manifestFile, 'utf8').replace(
+        'escalation: { channel: console, target: stderr, transcript: true }',
+        'escalation: { channel: jsonl, target: .charter/escalations.jsonl, transcript: true }',
+      );
+      writeFileSync(join(dir, 'agent.yaml'), text);
+      const moved = loadAgent(join(dir, 'agent.yaml'), { playbookDirs: [loaded.playbookDir ?? ''] });
+      expect(moved.issues).toEqual([]);
+      process.chdir(tmpdir());
+      const { escalation: _sink, ...rest } = base();
+      const agent = createAgent({
+        ...rest,
+        agent: moved,
+        model: scripted({ turns: [{ toolCalls: [{ tool: 'escalate_to_human', args: { summary: 'wants a manager' } }] }] }),
+        handoffTool: 'escalate_to_human',
+      });
+      expect((await agent.run('I want a manager', { context, runId: 'moved-run' })).status).toBe('escalated');
+      expect(readFileSync(join(dir, '.charter', 'escalations.jsonl'), 'utf8')).toContain('"runId":"moved-run"');
+      // A manifest given as a value has no folder: a relative target needs a sink.
+      const { agent: _agent, ...values } = rest;
+      badOptions(() => createAgent({ ...values, manifest: moved.manifest as never, policy }), 'relative to the manifest');
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('approvals come from the manifest, decided by the guardrail engine alone', () => {
+  const refund = (amount: number): ScriptInput => ({
+    turns: [
+      { toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount, reason: 'damaged' } }] },
+      { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Not refunded.' },
+    ],
+  });
+
+  it('the pause is a guardrail decision: needs-approval with rule tool.approval', async () => {
+    const { agent } = setup(refund(250));
+    const paused = await agent.run('Refund A-2', { context });
+    expect(paused.status).toBe('paused');
+    expect(paused.approval?.ruleIds).toEqual(['tool.approval']);
+    expect(paused.decisions).toEqual([
+      expect.objectContaining({ hook: 'tool-call', action: 'needs-approval', ruleIds: ['tool.approval'] }),
+    ]);
+  });
+
+  it('with guardrails off (test only) the grants’ approvals still apply', async () => {
+    const { agent, shop } = setup(refund(250), { governance: 'off' });
+    expect((await agent.run('Refund A-2', { context })).status).toBe('paused');
+    expect(shop.refunds).toEqual([]);
+  });
+
+  it('a monitor-mode policy still pauses for the grants’ approvals', async () => {
+    const monitor = { ...policy, spec: { ...policy.spec, mode: 'monitor' as const } };
     const shop = createShop();
-    const base = {
-      manifest,
-      policy,
-      model: scripted({ turns: [{ text: 'x' }] }),
+    const agent = createAgent({
+      agent: loaded,
+      policy: monitor,
+      model: scripted(refund(250)),
       tools: shop.tools,
       store: new MemoryStore(),
+      ledger: new MemoryLedger(),
       escalation: memoryEscalation(),
-    };
-    expect(() => createAgent({ ...base, tools: shop.tools.slice(1) })).toThrow(
-      expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
-    );
-    expect(() => createAgent({ ...base, policy: undefined as never })).toThrow(
-      expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
-    );
-    expect(() => createAgent({ ...base, model: {} as never })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
-    expect(() => createAgent({ ...base, handoffTool: 'nope' })).toThrow(expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error);
-    expect(() => createAgent({ ...base, governance: 'loose' as never })).toThrow(
-      expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
-    );
+    });
+    expect((await agent.run('Refund A-2', { context })).status).toBe('paused');
+    expect(shop.refunds).toEqual([]);
   });
 });
 
@@ -316,7 +415,7 @@ describe('monitor mode (shadow)', () => {
     const monitor = { ...policy, spec: { ...policy.spec, mode: 'monitor' as const } };
     const shop = createShop();
     const agent = createAgent({
-      manifest,
+      agent: loaded,
       policy: monitor,
       model: gullible(),
       tools: shop.tools,
@@ -342,7 +441,7 @@ describe('output held for review', () => {
     const shop = createShop();
     const escalation = memoryEscalation();
     const agent = createAgent({
-      manifest,
+      agent: loaded,
       policy: reviewing,
       model: scripted({ turns: [{ text: 'We guarantee a full refund tomorrow.' }] }),
       tools: shop.tools,

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { LanguageModelV3FunctionTool } from '@ai-sdk/provider';
-import { compileApprovalPolicy } from '@charter/spec';
+import type { AgentManifest, GuardrailPolicy, LoadedAgent } from '@charter/spec';
 import { type AnyTool, createExecutor, createRegistry } from '@charter/tools';
 import { z } from 'zod';
 import { denyPending } from './act.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { escalationFromManifest } from './escalation.js';
-import { createGovernance } from './governance.js';
+import { createGovernance, type GuardrailEngine } from './governance.js';
 import { Observer } from './observe.js';
 import { normaliseInput, perceive } from './perceive.js';
 import { drive, escalate, finish, result } from './run.js';
@@ -26,18 +26,57 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function buildRuntime(options: AgentOptions): Runtime {
-  const { manifest, model, tools } = options;
-  // Checked at run time too: JavaScript callers and YAML-loaded values bypass the types.
-  const given: { manifest: unknown; model: unknown; tools: unknown; governance: unknown } = {
-    manifest,
-    model,
-    tools,
-    governance: options.governance,
-  };
-  if (typeof given.manifest !== 'object' || given.manifest === null || (given.manifest as { kind?: unknown }).kind !== 'Agent') {
-    throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `manifest`: the value of loadManifest(...) with no error issues');
+interface Source {
+  readonly manifest: AgentManifest;
+  readonly policy: GuardrailPolicy | GuardrailEngine | undefined;
+  /** The manifest's folder (relative paths in it resolve here); undefined for a manifest given as a value. */
+  readonly dir: string | undefined;
+}
+
+/**
+ * The manifest, policy and folder of the options: from `agent` (what `loadAgent` returned, which must
+ * have loaded cleanly), or from `manifest` + `policy` given as values. Checked at run time too:
+ * JavaScript callers and YAML-loaded values bypass the types.
+ */
+function sourceOf(options: AgentOptions): Source {
+  const given: { agent: unknown; manifest: unknown } = { agent: options.agent, manifest: options.manifest };
+  if (given.agent !== undefined) {
+    if (given.manifest !== undefined)
+      throw new AgentError(AgentErrorCode.BadOptions, 'createAgent takes `agent` or `manifest`, not both: `agent` holds the manifest');
+    if (!isLoadedAgent(given.agent))
+      throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `agent` as loadAgent(path) returns it');
+    const agent = given.agent;
+    if (!agent.ok || agent.manifest === undefined || agent.policy === undefined) {
+      const errors = agent.issues.filter((issue) => issue.severity === 'error');
+      const lines = errors.slice(0, 5).map((issue) => `${issue.file}:${issue.line}:${issue.column} ${issue.message} [${issue.code}]`);
+      throw new AgentError(
+        AgentErrorCode.BadOptions,
+        `the agent at ${agent.manifestFile} does not load (${errors.length} error${errors.length === 1 ? '' : 's'}; \`charter validate\` lists them):\n${lines.join('\n')}`,
+      );
+    }
+    return { manifest: agent.manifest, policy: options.policy ?? agent.policy, dir: agent.dir };
   }
+  if (typeof given.manifest !== 'object' || given.manifest === null || (given.manifest as { kind?: unknown }).kind !== 'Agent') {
+    throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `agent`: the value of loadAgent(path) for the manifest file');
+  }
+  return { manifest: given.manifest as AgentManifest, policy: options.policy, dir: undefined };
+}
+
+function isLoadedAgent(value: unknown): value is LoadedAgent {
+  if (typeof value !== 'object' || value === null) return false;
+  const { issues, dir, manifestFile } = value as Record<string, unknown>;
+  return Array.isArray(issues) && typeof dir === 'string' && typeof manifestFile === 'string';
+}
+
+/** The manifest the options name (`agent.manifest` or `manifest`); throws AGENT_BAD_OPTIONS when there is none. */
+export function manifestOf(options: AgentOptions): AgentManifest {
+  return sourceOf(options).manifest;
+}
+
+function buildRuntime(options: AgentOptions): Runtime {
+  const { model, tools } = options;
+  const { manifest, policy, dir } = sourceOf(options);
+  const given: { model: unknown; tools: unknown; governance: unknown } = { model, tools, governance: options.governance };
   if (
     typeof given.model !== 'object' ||
     given.model === null ||
@@ -60,12 +99,12 @@ function buildRuntime(options: AgentOptions): Runtime {
     ...(options.ledger === undefined ? {} : { ledger: options.ledger }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
-  const resolved = new Map<string, { tool: AnyTool; approval: ReturnType<typeof compileApprovalPolicy>; approvalText: string }>();
+  const resolved = new Map<string, { tool: AnyTool }>();
   const modelTools: LanguageModelV3FunctionTool[] = [];
   for (const grant of manifest.spec.tools) {
     const entry = toolset.tools.get(grant.name);
     if (entry === undefined) continue;
-    resolved.set(grant.name, { tool: entry.tool, approval: compileApprovalPolicy(grant.approval), approvalText: grant.approval });
+    resolved.set(grant.name, { tool: entry.tool });
     modelTools.push({
       type: 'function',
       name: grant.name,
@@ -87,10 +126,10 @@ function buildRuntime(options: AgentOptions): Runtime {
     executor,
     tools: resolved,
     modelTools,
-    guard: createGovernance(options.policy, governance, options.canaries ?? []),
+    guard: createGovernance(policy, governance, options.canaries ?? [], manifest.spec.tools),
     governed: governance === 'enforce',
     observer: new Observer(options.telemetry),
-    escalation: options.escalation ?? escalationFromManifest(manifest.spec.escalation),
+    escalation: options.escalation ?? escalationFromManifest(manifest.spec.escalation, dir),
     store: options.store ?? new FileStore(join(process.cwd(), '.charter', 'runs')),
     pricing: options.pricing ?? { inputPerMTokUsd: 0, outputPerMTokUsd: 0 },
     instructions: options.instructions ?? '',
@@ -133,7 +172,8 @@ function newState(rt: Runtime, runId: string, options: RunOptions): RunState {
 }
 
 /**
- * Creates a governed agent from its manifest: `run` goes perceive → decide → act → reflect until
+ * Creates a governed agent from its manifest — `createAgent({ agent: loadAgent(path), model, tools })`:
+ * `run` goes perceive → decide → act → reflect until
  * the model answers, a guardrail denies, a budget runs out, or a call needs approval (`paused`).
  * Throws `AGENT_BAD_OPTIONS` when the options cannot work.
  */

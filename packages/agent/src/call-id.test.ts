@@ -1,7 +1,7 @@
 import type { LanguageModelV3CallOptions, LanguageModelV3Content } from '@ai-sdk/provider';
 import { MemoryLedger } from '@charter/tools';
 import { describe, expect, it } from 'vitest';
-import { createShop, shopManifest, shopPolicy } from './__fixtures__/shop.js';
+import { createShop, shopAgent } from './__fixtures__/shop.js';
 import { createAgent, MemoryStore, memoryEscalation } from './index.js';
 import { offlineModel } from './models.js';
 
@@ -18,10 +18,9 @@ function reusingModel(calls: readonly { tool: string; args: unknown }[], id: str
 function setup(calls: readonly { tool: string; args: unknown }[], id = 'call_1') {
   const shop = createShop();
   const agent = createAgent({
-    manifest: shopManifest(),
+    agent: shopAgent(),
     model: reusingModel(calls, id),
     tools: shop.tools,
-    policy: shopPolicy(),
     escalation: memoryEscalation(),
     store: new MemoryStore(),
     ledger: new MemoryLedger(),

@@ -122,4 +122,18 @@ describe('jsonl and console escalation', () => {
       expect.objectContaining({ code: 'AGENT_BAD_OPTIONS' }) as Error,
     );
   });
+
+  it('resolves a relative jsonl target against the manifest folder, never the working folder', async () => {
+    await escalationFromManifest({ channel: 'jsonl', target: '.charter/esc.jsonl' }, dir).send(packet('m1'));
+    expect(readFileSync(join(dir, '.charter', 'esc.jsonl'), 'utf8')).toContain('"runId":"m1"');
+    expect(() => escalationFromManifest({ channel: 'jsonl', target: '.charter/esc.jsonl' })).toThrow(
+      expect.objectContaining({
+        code: 'AGENT_BAD_OPTIONS',
+        message: expect.stringContaining('relative to the manifest') as string,
+      }) as Error,
+    );
+    const absolute = join(dir, 'abs.jsonl');
+    await escalationFromManifest({ channel: 'jsonl', target: absolute }).send(packet('m2'));
+    expect(readFileSync(absolute, 'utf8')).toContain('"runId":"m2"');
+  });
 });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { appendFile, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { ActionRecord, DecisionRecord, EscalationReason } from './state.js';
 
@@ -154,18 +154,26 @@ export function memoryEscalation(): MemoryEscalation {
 }
 
 /**
- * The sink the manifest's `spec.escalation` names: `console`, `jsonl` (target = file path, relative
- * to `baseDir`) or `webhook` (target = URL). Other channels need a sink passed to `createAgent`.
+ * The sink the manifest's `spec.escalation` names: `console`, `jsonl` (target = file path; a relative
+ * one resolves against `manifestDir`, the manifest's folder — `loadAgent(path).dir`) or `webhook`
+ * (target = URL). Other channels need a sink passed to `createAgent`.
  */
 export function escalationFromManifest(
   escalation: { readonly channel: string; readonly target: string },
-  baseDir: string = process.cwd(),
+  manifestDir?: string,
 ): EscalationSink {
   switch (escalation.channel) {
     case 'console':
       return consoleEscalation();
-    case 'jsonl':
-      return jsonlEscalation(escalation.target.startsWith('/') ? escalation.target : `${baseDir}/${escalation.target}`);
+    case 'jsonl': {
+      if (isAbsolute(escalation.target)) return jsonlEscalation(escalation.target);
+      if (manifestDir === undefined)
+        throw new AgentError(
+          AgentErrorCode.BadOptions,
+          `the manifest's escalation target "${escalation.target}" is relative to the manifest's folder, which is not known here: create the agent with \`agent: loadAgent(path)\`, pass the folder, or pass \`escalation\``,
+        );
+      return jsonlEscalation(resolve(manifestDir, escalation.target));
+    }
     case 'webhook':
       return webhookEscalation({ url: escalation.target });
     default:

@@ -1,6 +1,6 @@
 // The only module that talks to @charter/guardrails: an API change there touches this file alone.
-import { compilePolicy, type GuardrailEngine as Engine, type GuardrailRun } from '@charter/guardrails';
-import type { GuardrailPolicy } from '@charter/spec';
+import { APPROVAL_RULE, compilePolicy, type GuardrailEngine as Engine, type GuardrailRun } from '@charter/guardrails';
+import type { GuardrailPolicy, ToolGrant } from '@charter/spec';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { RunState } from './state.js';
 
@@ -21,6 +21,8 @@ export interface GuardDecision {
   readonly wouldBe: Action;
   readonly enforced: boolean;
   readonly ruleIds: readonly string[];
+  /** Why a call needs approval, for the approver: the messages of the approval conditions that hold. */
+  readonly approvals?: readonly string[];
   readonly content?: unknown;
   readonly args?: unknown;
 }
@@ -45,10 +47,6 @@ export interface Governor {
 export type GuardrailEngine = Engine;
 
 const ALLOW: GuardDecision = Object.freeze({ action: 'allow', wouldBe: 'allow', enforced: true, ruleIds: Object.freeze([]) });
-const offSession: GuardSession = { evaluate: () => ALLOW };
-
-/** Guardrails switched off (test only): every check allows. */
-const OFF: Governor = { policyVersion: 'off', enabled: false, session: () => offSession, redact: (text) => text };
 
 function isEngine(value: unknown): value is Engine {
   return (
@@ -59,34 +57,36 @@ function isEngine(value: unknown): value is Engine {
   );
 }
 
-/** Builds the governor from a policy document, a compiled engine, or `off`. */
+/**
+ * Builds the governor from a policy document or a compiled engine, always with the manifest's tool
+ * grants: they are the allow-list and the approvals, decided by the engine alone. With `off` (test
+ * only) no guardrail runs, but the grants and their approvals still do.
+ */
 export function createGovernance(
   policy: GuardrailPolicy | Engine | undefined,
   mode: 'enforce' | 'off',
   canaries: readonly string[],
+  grants: readonly ToolGrant[],
 ): Governor {
-  if (mode === 'off') return OFF;
-  if (policy === undefined)
+  let engine: Engine;
+  if (mode === 'off') {
+    engine = compile({ version: '0.0.0' }, grants, canaries);
+  } else if (policy === undefined) {
     throw new AgentError(
       AgentErrorCode.BadOptions,
-      "createAgent needs `policy`: pass loadPolicy(...).value for the manifest's spec.policy, or a compilePolicy(...) engine",
+      'createAgent needs a policy: pass `agent: loadAgent(path)` (the manifest names its policy), or `policy` with `manifest`',
     );
-  let engine: Engine;
-  if (isEngine(policy)) engine = policy;
-  else {
-    try {
-      engine = compilePolicy(policy, { canaries });
-    } catch (error) {
-      throw new AgentError(AgentErrorCode.BadOptions, `the guardrail policy does not compile: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+  } else if (isEngine(policy)) {
+    checkEngineGrants(policy, grants);
+    engine = policy;
+  } else {
+    engine = compile(policy, grants, canaries);
   }
   const sessions = new WeakMap<RunState, GuardSession>();
   return {
-    policyVersion: engine.version,
-    enabled: true,
-    redact: (text) => engine.redact(text),
+    policyVersion: mode === 'off' ? 'off' : engine.version,
+    enabled: mode !== 'off',
+    redact: mode === 'off' ? (text) => text : (text) => engine.redact(text),
     session(state) {
       let session = sessions.get(state);
       if (session === undefined) {
@@ -98,16 +98,48 @@ export function createGovernance(
   };
 }
 
+function compile(
+  policy: GuardrailPolicy | { readonly version: string },
+  grants: readonly ToolGrant[],
+  canaries: readonly string[],
+): Engine {
+  try {
+    return compilePolicy(policy, { canaries, grants });
+  } catch (error) {
+    throw new AgentError(AgentErrorCode.BadOptions, `the guardrail policy does not compile: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** A compiled engine must carry the manifest's grants: otherwise its allow-list and approvals are not the manifest's. */
+function checkEngineGrants(engine: Engine, grants: readonly ToolGrant[]): void {
+  const expected = grants.map((grant) => `${grant.name}: ${grant.approval.trim()}`);
+  const actual = engine.grants?.map((grant) => `${grant.name}: ${grant.approval}`);
+  if (actual?.length === expected.length && actual.every((line, index) => line === expected[index])) return;
+  throw new AgentError(
+    AgentErrorCode.BadOptions,
+    actual === undefined
+      ? "the compiled policy was compiled without the manifest's tool grants: compile it with compilePolicy(policy, { grants: manifest.spec.tools })"
+      : `the compiled policy's grants (${actual.join('; ') || 'none'}) are not the manifest's (${expected.join('; ') || 'none'}): compile it with compilePolicy(policy, { grants: manifest.spec.tools })`,
+  );
+}
+
 function toDecision(decision: ReturnType<Engine['evaluate']>): GuardDecision {
   if (decision.wouldBe === 'allow') return ALLOW;
   const ids: string[] = [];
-  for (const finding of decision.findings) if (finding.action !== 'allow' && !ids.includes(finding.ruleId)) ids.push(finding.ruleId);
+  const approvals: string[] = [];
+  for (const finding of decision.findings) {
+    if (finding.action !== 'allow' && !ids.includes(finding.ruleId)) ids.push(finding.ruleId);
+    if (finding.ruleId === APPROVAL_RULE) approvals.push(finding.message);
+  }
   if (ids.length === 0 && decision.ruleId !== undefined) ids.push(decision.ruleId);
   return {
     action: decision.action,
     wouldBe: decision.wouldBe,
     enforced: decision.enforced,
     ruleIds: ids,
+    ...(approvals.length === 0 ? {} : { approvals }),
     ...(decision.content === undefined ? {} : { content: decision.content }),
     ...(decision.args === undefined ? {} : { args: decision.args }),
   };

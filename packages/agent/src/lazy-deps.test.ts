@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createMemorySink, createTelemetry, hashArguments } from '@charter/telemetry';
 import { MemoryLedger } from '@charter/tools';
 import { describe, expect, it, vi } from 'vitest';
-import { createShop, shopManifest, shopPolicy } from './__fixtures__/shop.js';
+import { createShop, shopAgent } from './__fixtures__/shop.js';
 import { createAgent, MemoryStore, memoryEscalation } from './index.js';
 import { scripted, type ScriptInput } from './models.js';
 
@@ -81,8 +81,8 @@ describe('import cost', () => {
 });
 
 describe('telemetry loaded on first use', () => {
-  const manifest = shopManifest();
-  const policy = shopPolicy();
+  const loaded = shopAgent();
+  const manifest = loaded.manifest;
   const context = { customerEmail: 'ana@example.com', customerId: 'C-1' };
   const args = { orderId: 'A-2', amount: 250, reason: 'damaged' };
   const refund: ScriptInput = {
@@ -94,10 +94,9 @@ describe('telemetry loaded on first use', () => {
     const shop = createShop();
     const store = new MemoryStore();
     const agent = createAgent({
-      manifest,
+      agent: loaded,
       model: scripted(refund),
       tools: shop.tools,
-      policy,
       telemetry: createTelemetry({ agent: manifest.metadata.name, sinks: [sink] }),
       escalation: memoryEscalation(),
       store,
@@ -112,10 +111,9 @@ describe('telemetry loaded on first use', () => {
   it('a process whose first call is resume (fresh module instances) hashes the call it runs', async () => {
     const store = new MemoryStore();
     const first = createAgent({
-      manifest,
+      agent: loaded,
       model: scripted(refund),
       tools: createShop().tools,
-      policy,
       escalation: memoryEscalation(),
       store,
       ledger: new MemoryLedger(),
@@ -131,10 +129,9 @@ describe('telemetry loaded on first use', () => {
     expect(agentModule.createAgent).not.toBe(createAgent);
     const sink = telemetry.createMemorySink();
     const agent = agentModule.createAgent({
-      manifest,
+      agent: loaded,
       model: models.scripted(refund),
       tools: shop.createShop().tools,
-      policy,
       telemetry: telemetry.createTelemetry({ agent: manifest.metadata.name, sinks: [sink] }),
       escalation: agentModule.memoryEscalation(),
       store,

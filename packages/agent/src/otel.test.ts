@@ -4,7 +4,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { createOtelSink, createTelemetry } from '@charter/telemetry';
 import { MemoryLedger } from '@charter/tools';
 import { describe, expect, it } from 'vitest';
-import { createShop, shopManifest, shopPolicy } from './__fixtures__/shop.js';
+import { createShop, shopAgent } from './__fixtures__/shop.js';
 import { createAgent, MemoryStore, memoryEscalation } from './index.js';
 import { scripted } from './models.js';
 
@@ -15,12 +15,12 @@ describe('telemetry through the real OpenTelemetry SDK', () => {
     const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
     const meterProvider = new MeterProvider({ readers: [reader] });
-    const manifest = shopManifest();
+    const loaded = shopAgent();
+    const manifest = loaded.manifest;
     const telemetry = createTelemetry({ agent: manifest.metadata.name, sinks: [createOtelSink({ tracerProvider, meterProvider })] });
     const shop = createShop();
     const agent = createAgent({
-      manifest,
-      policy: shopPolicy(),
+      agent: loaded,
       model: scripted(
         { turns: [{ toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] }, { text: 'Delivered.' }] },
         { modelId: 'scripted-1' },

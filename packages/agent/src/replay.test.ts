@@ -14,15 +14,15 @@ import { defineTool, MemoryLedger } from '@charter/tools';
 import type { AnyTool } from '@charter/tools';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createShop, shopManifest, shopPolicy } from './__fixtures__/shop.js';
+import { createShop, shopAgent } from './__fixtures__/shop.js';
 import { MemoryStore, memoryEscalation } from './index.js';
 import type { AgentOptions } from './index.js';
 import { scripted } from './models.js';
 import type { ScriptInput } from './models.js';
 import { recordRun, replayModel, replayTools, rerun } from './replay.js';
 
-const manifest = shopManifest();
-const policy = shopPolicy();
+const loaded = shopAgent();
+const policy = loaded.policy;
 const context = { customerEmail: 'ana@example.com', customerId: 'C-1' };
 const INPUT = 'Hi, ana@example.com here. Order A-3 arrived broken, please refund the 60 and confirm by email.';
 
@@ -39,10 +39,9 @@ const SCRIPT: ScriptInput = {
 
 function options(script: ScriptInput = SCRIPT, tools: readonly AnyTool[] = createShop().tools): AgentOptions {
   return {
-    manifest,
+    agent: loaded,
     model: scripted(script),
     tools,
-    policy,
     escalation: memoryEscalation(),
     store: new MemoryStore(),
     ledger: new MemoryLedger(),
@@ -103,7 +102,7 @@ describe('recordRun', () => {
 
   it("still feeds the caller's telemetry, under its own content policy", async () => {
     const sink = createMemorySink();
-    const telemetry = createTelemetry({ agent: manifest.metadata.name, sinks: [sink] });
+    const telemetry = createTelemetry({ agent: loaded.manifest.metadata.name, sinks: [sink] });
     const { recording } = await recordRun({ ...options(), telemetry }, INPUT, { context });
     expect(sink.ofType('tool.result')).toHaveLength(3);
     expect(sink.ofType('tool.result').every((e) => e.result === undefined)).toBe(true);
@@ -138,8 +137,8 @@ describe('rerun', () => {
     const recording = await recorded();
     const strict = structuredClone(policy);
     const tools = strict.spec.tools;
-    if (tools?.allow === undefined) throw new Error('the fixture policy lists tools.allow');
-    tools.allow = tools.allow.filter((name) => name !== 'send_email');
+    if (tools === undefined) throw new Error('the fixture policy has tool rules');
+    tools.deny = [...tools.deny, 'send_email'];
     tools.rules = tools.rules.filter((rule) => rule.tool !== 'send_email');
     const session = await import('@charter/telemetry').then((t) => t.createReplay(recording));
     const again = await rerun(session, (s) => ({ ...faithful(s), policy: strict }));
@@ -227,7 +226,11 @@ describe('rerun', () => {
     expect(paused.result.status).toBe('paused');
     expect(paused.recording.status).toBe('escalated');
     expect(paused.recording.output).toEqual({
-      pausedFor: { tool: 'refund_order', callId: paused.result.approval?.callId, reason: 'manifest approval policy: when amount > 100' },
+      pausedFor: {
+        tool: 'refund_order',
+        callId: paused.result.approval?.callId,
+        reason: '"refund_order" needs a human\'s approval: its grant says when amount > 100',
+      },
     });
     await expectReplayToMatch(paused.recording, (session) =>
       rerun(session, (s) => ({ ...options(script), model: replayModel(s), tools: replayTools(s, createShop().tools) })),

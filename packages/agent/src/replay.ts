@@ -23,7 +23,7 @@ import type {
 import { defineTool, MemoryLedger, ToolError } from '@charter/tools';
 import type { AnyTool, ToolErrorCode } from '@charter/tools';
 import type { ZodType } from 'zod';
-import { createAgent } from './agent.js';
+import { createAgent, manifestOf } from './agent.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { memoryEscalation } from './escalation.js';
 import { MemoryStore } from './store.js';
@@ -289,7 +289,7 @@ export async function recordRun(
   const text = typeof input === 'string' ? input : input.text;
   const { approvals = [], ...rest } = runOptions;
   const tap = createRecordingTap({
-    agent: options.manifest.metadata.name,
+    agent: manifestOf(options).metadata.name,
     tools: options.tools,
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -453,7 +453,7 @@ export async function rerun(
   const recordedId = session.recording.runId;
   const runId = options.runId ?? (RUN_ID.test(recordedId) ? `${recordedId}.replay` : `replay-${randomUUID()}`);
   const tap = createRecordingTap({
-    agent: agentOptions.manifest.metadata.name,
+    agent: manifestOf(agentOptions).metadata.name,
     tools: agentOptions.tools,
     ...(agentOptions.telemetry === undefined ? {} : { telemetry: agentOptions.telemetry }),
     ...(agentOptions.clock === undefined ? {} : { clock: agentOptions.clock }),

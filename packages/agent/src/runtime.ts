@@ -1,5 +1,5 @@
 import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
-import type { AgentManifest, ApprovalPolicy } from '@charter/spec';
+import type { AgentManifest } from '@charter/spec';
 import type { AnyTool, Executor } from '@charter/tools';
 import type { EscalationSink } from './escalation.js';
 import type { Governor } from './governance.js';
@@ -13,7 +13,8 @@ export interface Runtime {
   readonly manifest: AgentManifest;
   readonly model: LanguageModelV3;
   readonly executor: Executor;
-  readonly tools: ReadonlyMap<string, { readonly tool: AnyTool; readonly approval: ApprovalPolicy; readonly approvalText: string }>;
+  /** The manifest's granted tools, by name (whether a call needs approval is the guardrail engine's to decide). */
+  readonly tools: ReadonlyMap<string, { readonly tool: AnyTool }>;
   readonly modelTools: readonly LanguageModelV3FunctionTool[];
   readonly guard: Governor;
   readonly governed: boolean;

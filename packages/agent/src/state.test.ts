@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLedger } from '@charter/tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createShop, shopManifest, shopPolicy } from './__fixtures__/shop.js';
+import { createShop, shopAgent } from './__fixtures__/shop.js';
 import { createAgent, FileStore, MemoryStore, memoryEscalation, parseState, serializeState } from './index.js';
 import { scripted } from './models.js';
 
@@ -19,8 +19,7 @@ describe('checkpoints', () => {
   function makeAgent(store: FileStore | MemoryStore) {
     const shop = createShop();
     const agent = createAgent({
-      manifest: shopManifest(),
-      policy: shopPolicy(),
+      agent: shopAgent(),
       model: scripted({
         turns: [
           {

@@ -1,6 +1,5 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import type { AgentManifest } from '@charter/spec';
-import type { GuardrailPolicy } from '@charter/spec';
+import type { AgentManifest, GuardrailPolicy, LoadedAgent } from '@charter/spec';
 import type { Telemetry } from '@charter/telemetry';
 import type { AnyTool, CredentialProvider, IdempotencyLedger } from '@charter/tools';
 import type { ContextPacket, EscalationSink } from './escalation.js';
@@ -15,17 +14,33 @@ export interface Pricing {
 }
 
 export interface AgentOptions {
-  /** The validated manifest (`loadManifest(...).value`): budgets, tools, approvals, escalation, playbooks. */
-  readonly manifest: AgentManifest;
+  /**
+   * The agent as `loadAgent(path)` (or `requireAgent`) returns it: the manifest (budgets, tool grants
+   * and their approvals, escalation, playbooks), the policy it names, and its folder, against which
+   * relative paths in it resolve (the `jsonl` escalation target). It must have loaded without errors.
+   * Give this or `manifest`.
+   */
+  readonly agent?: LoadedAgent;
+  /**
+   * The manifest as a value, for a manifest that is not a file of its own: built or varied in memory
+   * (tests, a host that keeps manifests in a registry). It has no folder, so a relative escalation
+   * target needs an `escalation` sink; `policy` is required. Prefer `agent`. Give this or `agent`.
+   */
+  readonly manifest?: AgentManifest;
   /** Any AI SDK provider's language model (`LanguageModelV3`), or an offline one from `@charter/agent/models`. */
   readonly model: LanguageModelV3;
   /** The tool implementations (`defineTool`); every tool the manifest grants must be among them. */
   readonly tools: readonly AnyTool[];
-  /** The guardrail policy (`loadPolicy(...).value`) or an already compiled engine. Required unless governance is off. */
+  /**
+   * The guardrail policy: a document, or an engine compiled with the manifest's tool grants
+   * (`compilePolicy(policy, { grants: manifest.spec.tools, classifiers, salt })`). With `agent`, it
+   * replaces the policy the manifest names (a compiled engine, or a changed policy in a replay);
+   * with `manifest`, it is required unless governance is off.
+   */
   readonly policy?: GuardrailPolicy | GuardrailEngine;
   /** From `createTelemetry`; without it no events are emitted. */
   readonly telemetry?: Telemetry;
-  /** Where context packets go; default: the manifest's `spec.escalation` channel. */
+  /** Where context packets go; default: the manifest's `spec.escalation` channel (a relative `jsonl` path resolves against the manifest's folder). */
   readonly escalation?: EscalationSink;
   /** Where paused runs are checkpointed; default `FileStore('<cwd>/.charter/runs')`. */
   readonly store?: RunStore;
@@ -48,7 +63,7 @@ export interface AgentOptions {
   /** Epoch-millisecond clock (tests). */
   readonly clock?: () => number;
   /**
-   * TEST ONLY: `off` runs without any guardrail (manifest approvals still apply), to prove that the
+   * TEST ONLY: `off` runs without any guardrail (the manifest's grants and approvals still apply), to prove that the
    * guardrails — not the model — stop attacks. Never use it in production.
    */
   readonly governance?: 'enforce' | 'off';

@@ -6,10 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { loadDocuments, loadPlaybook, RolloutAnalysis, type AgentManifest, type Playbook } from '@charter/spec';
-import { ALERTS, generateAlertRules, METRICS, type AlertingRule } from '@charter/telemetry';
-import { describe, expect, it } from 'vitest';
+import { ALERTS, DEFAULT_RUNBOOK_URL, generateAlertRules, METRICS, type AlertingRule } from '@charter/telemetry';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { discover } from './commands/validate.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -296,13 +297,105 @@ describe.skipIf(!has('promtool') && !inCi)('playbook PromQL parses (real promtoo
   });
 });
 
+// --- the alerts' default runbook_url opens a page that exists ----------------------------------
+
+/** `/docs/<namespace>/<kind>/<name>/<page>`: Backstage TechDocs' route to an entity's page. */
+const runbook = /^\/docs\/([a-z0-9-]{1,63})\/([a-z]{1,63})\/([a-z0-9-]{1,63})\/(.{0,200})$/.exec(DEFAULT_RUNBOOK_URL);
+const runbookPlaybooks = [...new Set(Object.values(ALERTS).map(({ playbook }) => playbook))];
+
+interface CatalogEntity {
+  file: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  techdocsRef: string | undefined;
+}
+
+/** Every entity the root catalog-info.yaml Location reaches, and the files that could not be parsed. */
+function catalogEntities(): { entities: CatalogEntity[]; unreadable: string[] } {
+  const entities: CatalogEntity[] = [];
+  const unreadable: string[] = [];
+  const visit = (file: string) => {
+    let documents: unknown[];
+    try {
+      documents = parseAllDocuments(readFileSync(file, 'utf8')).map((document) => {
+        if (document.errors.length > 0) throw new Error(document.errors[0]?.message);
+        return document.toJS() as unknown;
+      });
+    } catch (error) {
+      unreadable.push(`${relative(root, file)}: ${String(error).split('\n')[0] ?? ''}`);
+      return;
+    }
+    for (const document of documents) {
+      const entity = document as {
+        kind?: string;
+        metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+        spec?: { targets?: string[] };
+      };
+      if (entity.kind === 'Location') for (const target of entity.spec?.targets ?? []) visit(join(dirname(file), target));
+      else if (entity.kind !== undefined && entity.metadata?.name !== undefined)
+        entities.push({
+          file,
+          kind: entity.kind,
+          namespace: entity.metadata.namespace ?? 'default',
+          name: entity.metadata.name,
+          techdocsRef: entity.metadata.annotations?.['backstage.io/techdocs-ref'],
+        });
+    }
+  };
+  visit(join(root, 'catalog-info.yaml'));
+  return { entities, unreadable };
+}
+
+/** The entity DEFAULT_RUNBOOK_URL names, and the docs folder its techdocs-ref builds. */
+function runbookSite(): { entity: CatalogEntity; docsDir: string; page: string } {
+  if (!runbook) throw new Error(`DEFAULT_RUNBOOK_URL ${DEFAULT_RUNBOOK_URL} is not /docs/<namespace>/<kind>/<name>/<page>`);
+  const [, namespace, kind, name, page = ''] = runbook;
+  const { entities, unreadable } = catalogEntities();
+  const entity = entities.find(
+    (candidate) => candidate.namespace === namespace && candidate.kind.toLowerCase() === kind && candidate.name === name,
+  );
+  if (!entity)
+    throw new Error(
+      `DEFAULT_RUNBOOK_URL names ${kind}:${namespace}/${name}, which no catalog file defines (${entities.map((e) => `${e.kind.toLowerCase()}:${e.namespace}/${e.name}`).join(', ')}; unparsable: ${unreadable.join('; ') || 'none'})`,
+    );
+  const ref = /^dir:(.{1,200})$/.exec(entity.techdocsRef ?? '')?.[1];
+  if (ref === undefined) throw new Error(`${relative(root, entity.file)}: ${name} has no backstage.io/techdocs-ref: dir:<path> annotation`);
+  const siteRoot = join(dirname(entity.file), ref);
+  const mkdocs = readFileSync(join(siteRoot, 'mkdocs.yml'), 'utf8');
+  const docsDir = join(siteRoot, /^docs_dir:\s{0,8}(\S{1,200})\s*$/m.exec(mkdocs)?.[1] ?? 'docs');
+  return { entity, docsDir, page };
+}
+
+describe("the alerts' default runbook_url", () => {
+  it('names a catalog entity whose techdocs-ref builds this docs site, with a Markdown page for every alert playbook', () => {
+    const { entity, docsDir, page } = runbookSite();
+    expect(`${entity.kind}:${entity.name}`).toBe('System:charter');
+    expect(page).toBe('playbooks/{id}/');
+    expect(runbookPlaybooks.length).toBeGreaterThan(5);
+    const missing = runbookPlaybooks.filter((id) => !existsSync(join(docsDir, page.replace('{id}', id).replace(/\/$/, '.md'))));
+    expect(missing).toEqual([]);
+  });
+});
+
 describe.skipIf(!has('mkdocs') && !inCi)('docs site (real mkdocs)', () => {
+  let site = '';
+  let build: ReturnType<typeof spawnSync> | undefined;
+  beforeAll(() => {
+    site = mkdtempSync(join(tmpdir(), 'charter-site-'));
+    build = spawnSync('mkdocs', ['build', '--strict', '--site-dir', site], { cwd: root, encoding: 'utf8' });
+  });
+
   it('mkdocs build --strict passes: no broken links, every page reachable', () => {
-    const site = mkdtempSync(join(tmpdir(), 'charter-site-'));
-    const result = spawnSync('mkdocs', ['build', '--strict', '--site-dir', site], { cwd: root, encoding: 'utf8' });
-    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+    expect(build?.status, `${String(build?.stdout)}${String(build?.stderr)}`).toBe(0);
     expect(existsSync(join(site, 'playbooks', 'tool-timeouts', 'index.html'))).toBe(true);
     expect(existsSync(join(site, 'standards', 'production-readiness', 'index.html'))).toBe(true);
+  });
+
+  it("every alert's default runbook_url page is in the built site", () => {
+    const { page } = runbookSite();
+    const missing = runbookPlaybooks.filter((id) => !existsSync(join(site, page.replace('{id}', id), 'index.html')));
+    expect(missing).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 export { main, processIo, commands } from './main.js';
-export { ExitCode } from './command.js';
+export { EXIT_CODES, ExitCode } from './command.js';
 export type { Command, Io } from './command.js';
 export { CliError, CliErrorCode } from './errors.js';
 export { ValidateReport, ReportIssue } from './report.js';

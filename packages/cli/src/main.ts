@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ExitCode, type Command, type Io } from './command.js';
+import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
@@ -25,9 +25,14 @@ Commands:
 ${lines.join('\n')}
 
 Run "charter <command> --help" for a command's options.
-Exit codes: 0 success, 1 check failed, 2 usage error, 70 internal error.
+
+Exit codes (every command):
+${EXIT_CODES.map(({ code, name, meaning }) => `${String(code).padStart(4)}  ${name}: ${meaning}`).join('\n')}
 `;
 }
+
+/** The line `charter <command> --help` ends with. */
+export const EXIT_CODES_LINE = `Exit codes: ${EXIT_CODES.map(({ code, name }) => `${code} ${name}`).join(', ')} (charter --help says more).`;
 
 /** True when `args` ask for help (`--help` or `-h` before any `--`, after which everything is a positional). */
 function wantsHelp(args: readonly string[]): boolean {
@@ -40,9 +45,10 @@ function wantsHelp(args: readonly string[]): boolean {
 
 /**
  * Runs the CLI and returns its exit code. This is the one place errors become exit codes and the one
- * place `--help` is handled: `charter <command> --help` (or `-h`) prints the command's `usage`, exit 0;
- * a usage error → 2 with the message and a hint to run `--help`; an I/O error → 2 with the message;
- * anything unexpected → 70 with the stack. Commands never catch `CliError` themselves.
+ * place `--help` is handled: `charter <command> --help` (or `-h`) prints the command's `usage` and the
+ * exit codes, exit 0; a usage error → 2 with the message and a hint to run `--help`; an I/O error
+ * (missing, unreadable or binary input, unwritable output) → 2 with the message; anything unexpected
+ * → 70 with the stack. Commands never catch `CliError` themselves.
  */
 export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   const [name, ...rest] = argv;
@@ -59,7 +65,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     command = commands.find((candidate) => candidate.name === name);
     if (!command) throw new CliError(CliErrorCode.Usage, `unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}`);
     if (wantsHelp(rest)) {
-      io.stdout(`${command.usage}\n`);
+      io.stdout(`${command.usage}\n\n${EXIT_CODES_LINE}\n`);
       return ExitCode.Ok;
     }
     return await command.run(rest, io);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from './errors.js';
-import { commands, main } from './main.js';
+import { commands, EXIT_CODES_LINE, main } from './main.js';
 import { captureIo } from './testing.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'charter-cli-usage-'));
@@ -36,12 +36,12 @@ describe('usage errors go through main, for every command', () => {
     expect(error).toMatchObject({ code: 'CLI_USAGE', message: expect.stringContaining('--definitely-unknown') as unknown });
   });
 
-  it.each(names)('charter %s --help and -h print its usage, exit 0', async (name) => {
+  it.each(names)('charter %s --help and -h print its usage and the exit codes, exit 0', async (name) => {
     const command = commands.find((candidate) => candidate.name === name);
     for (const flag of ['--help', '-h']) {
       const io = captureIo(cwd);
       expect(await main([name, flag], io)).toBe(0);
-      expect(io.out()).toBe(`${command?.usage ?? ''}\n`);
+      expect(io.out()).toBe(`${command?.usage ?? ''}\n\n${EXIT_CODES_LINE}\n`);
       expect(io.out()).toMatch(new RegExp(`^Usage: charter ${name}\\b`));
       expect(io.err()).toBe('');
     }

@@ -1,7 +1,7 @@
 // Benchmarks of the guardrail engine. Prints medians and ratios against anchors measured in the same
 // process (String.prototype.includes and JSON.stringify over the same input) and ends with one JSON line.
 import { join } from 'node:path';
-import { loadPolicy } from '@charter/spec';
+import { requireAgent } from '@charter/spec';
 import { escapeRegExp } from '../src/detectors/common.js';
 import { builtinKeywords } from '../src/detectors/prefilter.js';
 import { compilePolicy, injectionRules, secretRules, type GuardrailRequest } from '../src/index.js';
@@ -58,11 +58,10 @@ function measure(fn: () => unknown, iterations: number, samples = 15): number {
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-const { value: policy } = loadPolicy({ path: join(import.meta.dirname, '..', '..', 'reference-agent', 'policy.yaml') });
-if (!policy) throw new Error('reference policy did not load');
+const desk = requireAgent(join(import.meta.dirname, '..', '..', 'reference-agent', 'agent.yaml'));
 const recommended = compilePolicy({ version: '1.0.0', extends: ['recommended'] });
 const strict = compilePolicy({ version: '1.0.0', extends: ['strict'] });
-const reference = compilePolicy(policy);
+const reference = compilePolicy(desk.policy, { grants: desk.manifest.spec.tools });
 
 // Inputs
 const message4k = prose(4096, 1, ['ana@example.org', 'order A-1001', '+44 20 7946 0958']);

@@ -1,15 +1,14 @@
 import { join } from 'node:path';
-import { loadPolicy } from '@charter/spec';
+import { requireAgent } from '@charter/spec';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, GuardrailError, recommended, strict, type Decision } from './index.js';
 
-const policyFile = join(import.meta.dirname, '..', '..', 'reference-agent', 'policy.yaml');
+// The reference agent, loaded from its manifest: the policy it names and the tools it grants.
+const desk = requireAgent(join(import.meta.dirname, '..', '..', 'reference-agent', 'agent.yaml'));
+const grants = desk.manifest.spec.tools;
 
 function referencePolicy() {
-  const { value, issues } = loadPolicy({ path: policyFile });
-  expect(issues).toEqual([]);
-  if (!value) throw new Error('policy did not load');
-  return value;
+  return desk.policy;
 }
 
 const card = '4111 1111 1111 1111';
@@ -18,7 +17,8 @@ describe('compilePolicy', () => {
   it('compiles the reference policy document and merges the recommended pack', () => {
     const engine = compilePolicy(referencePolicy());
     expect(engine.name).toBe('support-desk-policy');
-    expect(engine.version).toBe('1.1.0');
+    expect(engine.version).toBe('1.2.0');
+    expect(engine.grants).toBeUndefined();
     expect(engine.mode).toBe('enforce');
     expect(engine.detectors('input').map((d) => `${d.detector}:${d.action}`)).toEqual([
       'secrets:redact',
@@ -151,23 +151,30 @@ describe('decisions', () => {
 
 describe('tool rules', () => {
   const customerOrders = ['A-0', 'A-1', 'A-2', 'A-3', 'A-9'];
-  const engine = compilePolicy(referencePolicy());
+  const engine = compilePolicy(referencePolicy(), { grants });
   const call = (
     name: string,
     args: unknown,
     run = engine.createRun({ context: { customerEmail: 'ana@example.org', customerOrders } }),
   ): Decision => engine.evaluate({ hook: 'tool-call', toolCall: { name, args } }, run);
 
-  it('enforces the allow-list', () => {
+  it('takes the allow-list from the grants', () => {
     expect(call('delete_account', {})).toMatchObject({ action: 'deny', ruleId: 'tool.not-allowed' });
+    expect(call('delete_account', {}).findings[0]?.message).toContain('not granted to this agent');
+    expect(engine.grants?.map((grant) => `${grant.name}: ${grant.approval}`)).toEqual([
+      'lookup_order: never',
+      'refund_order: when amount > 100',
+      'search_kb: never',
+      'send_email: when to.length > 1',
+      'escalate_to_human: never',
+    ]);
   });
 
-  it('checks numeric maxima, enums and required arguments; approval above 100', () => {
+  it('checks numeric maxima, enums and required arguments; the grant asks for approval above 100', () => {
     expect(call('refund_order', { orderId: 'A-1', amount: 40, reason: 'damaged' }).action).toBe('allow');
-    expect(call('refund_order', { orderId: 'A-1', amount: 250, reason: 'damaged' })).toMatchObject({
-      action: 'needs-approval',
-      ruleId: 'tool.approval',
-    });
+    const approval = call('refund_order', { orderId: 'A-1', amount: 250, reason: 'damaged' });
+    expect(approval).toMatchObject({ action: 'needs-approval', ruleId: 'tool.approval' });
+    expect(approval.findings[0]?.message).toBe('"refund_order" needs a human\'s approval: its grant says when amount > 100');
     expect(call('refund_order', { orderId: 'A-1', amount: 900, reason: 'damaged' })).toMatchObject({
       action: 'deny',
       ruleId: 'tool.arg.max',
@@ -184,27 +191,39 @@ describe('tool rules', () => {
     expect(missing.findings.map((f) => `${f.ruleId}${f.path}`).sort()).toEqual(['tool.arg.required/orderId', 'tool.arg.required/reason']);
   });
 
-  it('limits send_email recipients to the customer’s own address or the support domain', () => {
+  it('limits send_email recipients to the customer’s own address or the support domain; a copy to colleagues needs approval', () => {
     const email = (to: unknown) => call('send_email', { to, subject: 'Your refund', body: 'Done.' });
-    expect(email('ana@example.org').action).toBe('allow');
-    expect(email('ANA@example.org').action).toBe('allow');
-    expect(email('team@support.acme-shop.example').action).toBe('allow');
-    expect(email('mallory@evil.example')).toMatchObject({ action: 'deny', ruleId: 'tool.arg.recipient' });
-    expect(email('ana@example.org, mallory@evil.example').ruleId).toBe('tool.arg.recipient');
-    expect(email(['ana@example.org', 'bob@example.org']).findings.map((f) => f.ruleId)).toContain('tool.arg.max-items');
+    expect(email(['ana@example.org']).action).toBe('allow');
+    expect(email(['ANA@example.org']).action).toBe('allow');
+    expect(email(['team@support.acme-shop.example']).action).toBe('allow');
+    expect(email(['mallory@evil.example'])).toMatchObject({ action: 'deny', ruleId: 'tool.arg.recipient' });
+    expect(email(['ana@example.org', 'mallory@evil.example']).ruleId).toBe('tool.arg.recipient');
+    expect(email(['ana@example.org', 'lead@support.acme-shop.example'])).toMatchObject({
+      action: 'needs-approval',
+      ruleId: 'tool.approval',
+    });
+    const four = ['ana@example.org', 'a@support.acme-shop.example', 'b@support.acme-shop.example', 'c@support.acme-shop.example'];
+    expect(email(four)).toMatchObject({ action: 'deny', ruleId: 'tool.arg.max-items' });
+    // maxItems makes `to` a list: a comma-separated string cannot slip several recipients past it.
+    expect(email('ana@example.org, lead@support.acme-shop.example')).toMatchObject({ action: 'deny', ruleId: 'tool.arg.type' });
     expect(
-      engine.evaluate({ hook: 'tool-call', toolCall: { name: 'send_email', args: { to: 'ana@example.org', subject: 's', body: 'b' } } })
+      engine.evaluate({ hook: 'tool-call', toolCall: { name: 'send_email', args: { to: ['ana@example.org'], subject: 's', body: 'b' } } })
         .ruleId,
     ).toBe('tool.arg.recipient');
     const withCallContext = engine.evaluate({
       hook: 'tool-call',
       toolCall: {
         name: 'send_email',
-        args: { to: 'bo@example.net', subject: 's', body: 'b' },
+        args: { to: ['bo@example.net'], subject: 's', body: 'b' },
         context: { customerEmail: 'bo@example.net' },
       },
     });
     expect(withCallContext.action).toBe('allow');
+  });
+
+  it('maxLength makes an argument a string', () => {
+    expect(call('search_kb', { query: ['returns'] })).toMatchObject({ action: 'deny', ruleId: 'tool.arg.type' });
+    expect(call('search_kb', { query: 'returns' }).action).toBe('allow');
   });
 
   it('counts calls per run and denies over the limit; denied calls do not count', () => {
@@ -267,6 +286,71 @@ describe('tool rules', () => {
 
   it('fails closed on a malformed tool call', () => {
     expect(engine.evaluate({ hook: 'tool-call' })).toMatchObject({ action: 'deny', ruleId: 'tool.invalid-call' });
+  });
+});
+
+describe('tool grants', () => {
+  const refundRule = { tool: 'refund', args: { amount: { max: 500 } } };
+  const call = (engine: ReturnType<typeof compilePolicy>, name: string, args: unknown): Decision =>
+    engine.evaluate({ hook: 'tool-call', toolCall: { name, args } }, engine.createRun());
+
+  it('decides approval from the grant, with or without a policy rule for the tool', () => {
+    const engine = compilePolicy(
+      { version: '1.0.0', tools: { rules: [refundRule] } },
+      { grants: [{ name: 'refund', approval: 'when amount > 100' }, { name: 'wipe', approval: 'always' }, { name: 'read' }] },
+    );
+    expect(call(engine, 'refund', { amount: 50 }).action).toBe('allow');
+    expect(call(engine, 'refund', { amount: 150 })).toMatchObject({ action: 'needs-approval', ruleId: 'tool.approval' });
+    expect(call(engine, 'refund', { amount: 900 })).toMatchObject({ action: 'deny', ruleId: 'tool.arg.max' });
+    expect(call(engine, 'wipe', {})).toMatchObject({ action: 'needs-approval', ruleId: 'tool.approval' });
+    expect(call(engine, 'read', {}).action).toBe('allow');
+    expect(call(engine, 'other', {})).toMatchObject({ action: 'deny', ruleId: 'tool.not-allowed' });
+  });
+
+  it('refuses a policy that restates the grants: tools.allow or a rule approval', () => {
+    const grants = [{ name: 'refund', approval: 'when amount > 100' }];
+    const conflict = (spec: Parameters<typeof compilePolicy>[0]) => {
+      try {
+        compilePolicy(spec, { grants });
+      } catch (error) {
+        return error as GuardrailError;
+      }
+      return undefined;
+    };
+    const allow = conflict({ version: '1.0.0', tools: { allow: ['refund'] } });
+    expect(allow?.code).toBe('GUARDRAILS_GRANT_CONFLICT');
+    expect(allow?.message).toContain('remove spec.tools.allow');
+    const approval = conflict({ version: '1.0.0', tools: { rules: [{ ...refundRule, approval: 'when amount > 100' }] } });
+    expect(approval?.code).toBe('GUARDRAILS_GRANT_CONFLICT');
+    expect(approval?.message).toContain('"refund" (when amount > 100)');
+    expect(conflict({ version: '1.0.0', tools: { rules: [refundRule] } })).toBeUndefined();
+    expect(() => compilePolicy({ version: '1.0.0' }, { grants: [{ name: 'refund', approval: 'sometimes' }] })).toThrow(
+      expect.objectContaining({ code: 'GUARDRAILS_INVALID_POLICY' }) as Error,
+    );
+  });
+
+  it('without grants (a policy used on its own), the policy’s allow-list and rule approvals apply', () => {
+    const engine = compilePolicy({
+      version: '1.0.0',
+      tools: { allow: ['refund'], rules: [{ ...refundRule, approval: 'when amount > 100' }] },
+    });
+    expect(engine.grants).toBeUndefined();
+    const approval = call(engine, 'refund', { amount: 150 });
+    expect(approval).toMatchObject({ action: 'needs-approval', ruleId: 'tool.approval' });
+    expect(approval.findings[0]?.message).toContain('the policy says when amount > 100');
+    expect(call(engine, 'other', {})).toMatchObject({ action: 'deny', ruleId: 'tool.not-allowed' });
+  });
+
+  it('monitor mode relaxes the policy, not the approvals the grants state', () => {
+    const engine = compilePolicy(
+      { version: '1.0.0', mode: 'monitor', tools: { rules: [refundRule] } },
+      { grants: [{ name: 'refund', approval: 'when amount > 100' }] },
+    );
+    expect(call(engine, 'refund', { amount: 900 })).toMatchObject({ action: 'needs-approval', wouldBe: 'deny', enforced: false });
+    expect(call(engine, 'refund', { amount: 150 })).toMatchObject({ action: 'needs-approval', wouldBe: 'needs-approval' });
+    expect(call(engine, 'refund', { amount: 50 }).action).toBe('allow');
+    const standalone = compilePolicy({ version: '1.0.0', mode: 'monitor', tools: { rules: [{ ...refundRule, approval: 'always' }] } });
+    expect(call(standalone, 'refund', { amount: 50 })).toMatchObject({ action: 'allow', wouldBe: 'needs-approval' });
   });
 });
 

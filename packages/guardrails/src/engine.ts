@@ -49,7 +49,24 @@ export interface CompileOptions {
   readonly oversize?: 'deny' | 'needs-approval';
   /** Canary tokens planted in the system prompt, checked by every `canary` detector. */
   readonly canaries?: readonly string[];
+  /**
+   * The agent's tool grants (the manifest's `spec.tools`): which tools exist and when a call needs a
+   * human's approval. Given, they are the allow-list and the only approval conditions, and a policy
+   * that states its own `tools.allow` or a rule `approval` is refused (`GUARDRAILS_GRANT_CONFLICT`).
+   * Without grants (a policy used on its own, e.g. with the AI SDK adapter) the policy's are used.
+   */
+  readonly grants?: readonly ToolGrantInput[];
 }
+
+/** One tool grant as the engine reads it: `AgentManifest['spec']['tools'][number]` fits. */
+export interface ToolGrantInput {
+  readonly name: string;
+  /** `never` (default), `always`, or `when <argument> <op> <value> [and|or …]`. */
+  readonly approval?: string | undefined;
+}
+
+/** Rule id of a `needs-approval` finding from an approval condition (a grant's, or a standalone policy rule's). */
+export const APPROVAL_RULE = 'tool.approval';
 
 export interface RunOptions {
   /** Facts tool rules may refer to, e.g. `{ customerEmail: 'ana@example.com', customerId: 'C-1' }`. */
@@ -97,6 +114,8 @@ export interface GuardrailEngine {
   evaluateAsync(request: GuardrailRequest, run?: GuardrailRun): Promise<Decision>;
   /** Replaces every PII and secret span (all hooks' PII/secrets detectors) regardless of action. */
   redact(text: string, run?: GuardrailRun): string;
+  /** The tool grants the engine was compiled with (`approval` normalised, `never` when absent), or undefined. */
+  readonly grants: readonly { readonly name: string; readonly approval: string }[] | undefined;
 }
 
 const RANK: Readonly<Record<GuardrailAction, number>> = { allow: 0, redact: 1, 'needs-approval': 2, deny: 3 };
@@ -126,8 +145,14 @@ interface CompiledConstraint {
 interface CompiledToolRule {
   readonly maxCallsPerRun: number | undefined;
   readonly onViolation: 'deny' | 'needs-approval';
-  readonly approval: ApprovalPolicy | undefined;
   readonly constraints: readonly CompiledConstraint[];
+}
+
+interface CompiledApproval {
+  readonly policy: ApprovalPolicy;
+  readonly text: string;
+  /** From a grant (the manifest's): applies in `monitor` mode too, the policy's mode is not its to relax. */
+  readonly granted: boolean;
 }
 
 function isPolicyDocument(value: unknown): value is GuardrailPolicyInput {
@@ -248,6 +273,8 @@ class Engine implements GuardrailEngine {
   private readonly toolAllow: ReadonlySet<string> | undefined;
   private readonly toolDeny: ReadonlySet<string>;
   private readonly toolRules = new Map<string, CompiledToolRule>();
+  private readonly approvals = new Map<string, CompiledApproval>();
+  readonly grants: readonly { readonly name: string; readonly approval: string }[] | undefined;
 
   constructor(name: string, spec: GuardrailPolicySpec, options: CompileOptions) {
     this.name = name;
@@ -306,13 +333,24 @@ class Engine implements GuardrailEngine {
     this.redactors = redactors;
     this.hasAsync = hasAsync;
     this.tools = spec.tools;
-    this.toolAllow = spec.tools?.allow ? new Set(spec.tools.allow) : undefined;
     this.toolDeny = new Set(spec.tools?.deny ?? []);
+    if (options.grants === undefined) {
+      this.grants = undefined;
+      this.toolAllow = spec.tools?.allow ? new Set(spec.tools.allow) : undefined;
+      for (const rule of spec.tools?.rules ?? []) {
+        if (rule.approval !== undefined) this.approvals.set(rule.tool, compileApproval(rule.tool, rule.approval, false));
+      }
+    } else {
+      this.grants = checkGrants(options.grants, spec);
+      this.toolAllow = new Set(this.grants.map((grant) => grant.name));
+      for (const grant of this.grants) {
+        if (grant.approval !== 'never') this.approvals.set(grant.name, compileApproval(grant.name, grant.approval, true));
+      }
+    }
     for (const rule of spec.tools?.rules ?? []) {
       this.toolRules.set(rule.tool, {
         maxCallsPerRun: rule.maxCallsPerRun,
         onViolation: rule.onViolation,
-        approval: rule.approval === undefined ? undefined : compileApprovalPolicy(rule.approval),
         constraints: Object.entries(rule.args).map(([path, constraint]) => ({
           path,
           pointer: `/${path.split('.').map(pointerSegment).join('/')}`,
@@ -531,7 +569,16 @@ class Engine implements GuardrailEngine {
       return;
     }
     if (this.toolAllow && !this.toolAllow.has(name)) {
-      fail(findings, 'tool.not-allowed', 'deny', 'high', `tool "${name}" is not on the allow-list (${[...this.toolAllow].join(', ')})`);
+      const allowed = [...this.toolAllow].join(', ') || 'none';
+      fail(
+        findings,
+        'tool.not-allowed',
+        'deny',
+        'high',
+        this.grants === undefined
+          ? `tool "${name}" is not on the allow-list (${allowed})`
+          : `tool "${name}" is not granted to this agent (its manifest grants ${allowed})`,
+      );
       return;
     }
     const maxTotal = this.tools?.maxCallsPerRun;
@@ -544,31 +591,39 @@ class Engine implements GuardrailEngine {
         `this run already made ${run.toolCalls()} tool calls, the limit is ${maxTotal}`,
       );
     }
-    const rule = this.toolRules.get(name);
-    if (!rule) return;
-    const violation = rule.onViolation;
-    if (run && rule.maxCallsPerRun !== undefined && run.toolCalls(name) >= rule.maxCallsPerRun) {
-      fail(
-        findings,
-        'tool.max-calls',
-        violation,
-        'high',
-        `"${name}" was already called ${run.toolCalls(name)} times in this run, the limit is ${rule.maxCallsPerRun}`,
-      );
-    }
     const args = call.args;
-    if (rule.constraints.length > 0 || rule.approval) {
-      const context = call.context ? { ...run?.context, ...call.context } : (run?.context ?? {});
-      for (const c of rule.constraints) checkConstraint(name, c, readPath(args, c.segments), context, violation, findings);
-      if (rule.approval && requiresApproval(rule.approval, args)) {
+    const rule = this.toolRules.get(name);
+    if (rule) {
+      const violation = rule.onViolation;
+      if (run && rule.maxCallsPerRun !== undefined && run.toolCalls(name) >= rule.maxCallsPerRun) {
         fail(
           findings,
-          'tool.approval',
-          'needs-approval',
-          'medium',
-          `"${name}" with these arguments needs a human's approval under the policy`,
+          'tool.max-calls',
+          violation,
+          'high',
+          `"${name}" was already called ${run.toolCalls(name)} times in this run, the limit is ${rule.maxCallsPerRun}`,
         );
       }
+      if (rule.constraints.length > 0) {
+        const context = call.context ? { ...run?.context, ...call.context } : (run?.context ?? {});
+        for (const c of rule.constraints) checkConstraint(name, c, readPath(args, c.segments), context, violation, findings);
+      }
+    }
+    // The one place approval is decided: a value (`needs-approval`, rule `tool.approval`), not a second check elsewhere.
+    const approval = this.approvals.get(name);
+    if (approval && requiresApproval(approval.policy, args)) {
+      const finding: Finding = {
+        ruleId: APPROVAL_RULE,
+        detector: 'tool',
+        severity: 'medium',
+        action: 'needs-approval',
+        start: 0,
+        end: 0,
+        path: '',
+        message: `"${name}" needs a human's approval: ${approval.granted ? 'its grant' : 'the policy'} says ${approval.text}`,
+      };
+      if (approval.granted) GRANTED.add(finding);
+      findings.push(finding);
     }
   }
 
@@ -589,7 +644,8 @@ class Engine implements GuardrailEngine {
       if (finding.score !== undefined) score = Math.max(score ?? 0, finding.score);
     }
     const enforced = this.mode === 'enforce';
-    const action = enforced ? wouldBe : 'allow';
+    // Monitor mode relaxes the policy's own outcomes, not the approvals the manifest grants with its tools.
+    const action = enforced ? wouldBe : findings.some((finding) => GRANTED.has(finding)) ? 'needs-approval' : 'allow';
     if (hook === 'tool-call' && run && typeof request.toolCall?.name === 'string' && action !== 'deny') run.record(request.toolCall.name);
     const decision: { -readonly [K in keyof Decision]: Decision[K] } = { hook, action, wouldBe, enforced, ruleId, findings };
     if (score !== undefined) decision.score = score;
@@ -601,6 +657,47 @@ class Engine implements GuardrailEngine {
     }
     return decision;
   }
+}
+
+/** Approval findings that come from a tool grant (enforced in `monitor` mode too). */
+const GRANTED = new WeakSet<Finding>();
+
+function compileApproval(tool: string, text: string, granted: boolean): CompiledApproval {
+  try {
+    return { policy: compileApprovalPolicy(text), text: text.trim(), granted };
+  } catch (error) {
+    throw new GuardrailError(
+      GuardrailErrorCode.InvalidPolicy,
+      `the approval of "${tool}" (${granted ? 'its grant' : 'its policy rule'}) does not parse: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Grants are the allow-list and the approvals: a policy compiled with them must not state either
+ * again (`charter validate` shows both places). Returns the grants normalised.
+ */
+function checkGrants(grants: readonly ToolGrantInput[], spec: GuardrailPolicySpec): { name: string; approval: string }[] {
+  const given: unknown = grants;
+  if (!Array.isArray(given))
+    throw new GuardrailError(GuardrailErrorCode.InvalidPolicy, "grants must be a list of { name, approval? } (the manifest's spec.tools)");
+  const tools = spec.tools;
+  const names = grants.map((grant) => grant.name).join(', ') || 'no tools';
+  if (tools?.allow !== undefined) {
+    throw new GuardrailError(
+      GuardrailErrorCode.GrantConflict,
+      `the policy states tools.allow (${tools.allow.join(', ')}) but the agent's grants (${names}) are the allow-list: remove spec.tools.allow from the policy`,
+    );
+  }
+  const restated = tools?.rules.filter((rule) => rule.approval !== undefined) ?? [];
+  if (restated.length > 0) {
+    throw new GuardrailError(
+      GuardrailErrorCode.GrantConflict,
+      `the policy states the approval of ${restated.map((rule) => `"${rule.tool}" (${rule.approval ?? ''})`).join(', ')}, which the agent's grants decide: move the condition to the manifest's spec.tools and remove it from the policy rule`,
+    );
+  }
+  return grants.map((grant) => ({ name: grant.name, approval: (grant.approval ?? 'never').trim() }));
 }
 
 /** A tool-rule finding. */
@@ -732,6 +829,15 @@ function checkConstraint(
       `${where} must be one of ${constraint.enum.map((v) => JSON.stringify(v)).join(', ')}`,
       pointer,
     );
+  }
+  // maxLength and maxItems state the kind too: a value of another kind would pass them unchecked.
+  if (constraint.maxLength !== undefined && typeof value !== 'string') {
+    fail(findings, 'tool.arg.type', action, 'medium', `${where} must be a string (it has a maxLength)`, pointer);
+    return;
+  }
+  if (constraint.maxItems !== undefined && !Array.isArray(value)) {
+    fail(findings, 'tool.arg.type', action, 'medium', `${where} must be a list (it has a maxItems)`, pointer);
+    return;
   }
   if (constraint.maxLength !== undefined && typeof value === 'string' && value.length > constraint.maxLength) {
     fail(

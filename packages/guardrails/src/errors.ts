@@ -14,6 +14,8 @@ export const GuardrailErrorCode = {
   UnknownHook: 'GUARDRAILS_UNKNOWN_HOOK',
   /** Redaction mode `hash` needs a salt: pass `salt` to `compilePolicy` / `createRedactor`. */
   MissingSalt: 'GUARDRAILS_MISSING_SALT',
+  /** A policy compiled with an agent's tool grants restates them (`tools.allow`, a rule's `approval`). */
+  GrantConflict: 'GUARDRAILS_GRANT_CONFLICT',
   /** A secrets rule id in the policy does not exist. */
   UnknownRule: 'GUARDRAILS_UNKNOWN_RULE',
   /** A registered classifier failed or returned a score outside 0-1. */

@@ -1,5 +1,5 @@
-export { compilePolicy, DEFAULT_MAX_INPUT_CHARS } from './engine.js';
-export type { CompileOptions, GuardrailEngine, GuardrailRun, RunOptions } from './engine.js';
+export { APPROVAL_RULE, compilePolicy, DEFAULT_MAX_INPUT_CHARS } from './engine.js';
+export type { CompileOptions, GuardrailEngine, GuardrailRun, RunOptions, ToolGrantInput } from './engine.js';
 export { packs, recommended, strict } from './packs.js';
 export type { GuardrailPackDefinition } from './packs.js';
 export { secretRules } from './detectors/secrets.js';

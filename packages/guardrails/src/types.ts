@@ -32,7 +32,10 @@ export interface Finding {
 /** The outcome of one evaluation. Identical input (and run state) gives an identical decision. */
 export interface Decision {
   readonly hook: GuardrailHook;
-  /** What the caller must do. In `monitor` mode this is always `allow`. */
+  /**
+   * What the caller must do. In `monitor` mode `allow`, except `needs-approval` when a tool grant's
+   * approval condition holds (the manifest's approvals apply in both modes).
+   */
   readonly action: GuardrailAction;
   /** What `enforce` mode decides (equal to `action` when enforced). */
   readonly wouldBe: GuardrailAction;

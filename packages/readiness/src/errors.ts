@@ -8,8 +8,6 @@ export const ReadinessErrorCode = {
   BadWaivers: 'READINESS_BAD_WAIVERS',
   /** The commit the evidence must be for cannot be found: not a git checkout and none given. */
   NoCommit: 'READINESS_NO_COMMIT',
-  /** An option of `evaluateReadiness` or a formatter is invalid. */
-  BadOptions: 'READINESS_BAD_OPTIONS',
   /** ESLint could not run over the agent's sources (not a finding: the lint itself broke). */
   LintFailed: 'READINESS_LINT_FAILED',
 } as const;

@@ -740,8 +740,20 @@ function parseCli(argv: readonly string[]): EvidenceOptions {
   return options;
 }
 
+const USAGE = `Usage: node dist/evidence.js [--out <dir>] [--commit <sha>] [--only <kind,kind>]
+
+Produces the reference agent's evidence for the readiness gate (charter check): one charter.evidence v1
+report per kind in <dir> (default .charter/evidence beside agent.yaml), for the commit (default
+CHARTER_COMMIT, else git rev-parse HEAD). Kinds: ${PRODUCED_KINDS.join(', ')}.
+Exit codes: 0 written, 1 a kind could not be produced (e.g. no promtool), 2 bad arguments or a failure.
+`;
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const started = performance.now();
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   produceEvidence({ ...parseCli(process.argv.slice(2)), log: (line) => process.stdout.write(`${line}\n`) }).then(
     (result) => {
       process.stdout.write(

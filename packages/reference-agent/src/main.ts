@@ -6,6 +6,7 @@
 // (`<dir>/<scenario>.json`; `charter replay <file> --agent src/replay.ts` re-executes it).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { escalationFromManifest } from '@charter/agent';
 import { createRecordingTap, type RecordingTap } from '@charter/agent/replay';
 import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, stringifyRecording, verifyAudit } from '@charter/telemetry';
@@ -18,16 +19,59 @@ function pad(text: string, width: number): string {
   return text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const governance = args.includes('--no-guardrails') ? 'off' : 'enforce';
-  const at = args.indexOf('--scenarios');
-  const dir = at === -1 ? undefined : args[at + 1];
-  const recordAt = args.indexOf('--record');
-  const recordDir = recordAt === -1 ? undefined : args[recordAt + 1];
-  if (recordAt !== -1 && (recordDir === undefined || recordDir.startsWith('--')))
-    throw new Error('--record needs a directory: --record <dir>');
-  if (recordDir !== undefined && governance === 'off') throw new Error('--record records governed runs: drop --no-guardrails');
+const USAGE = `Usage: node packages/reference-agent/dist/main.js [--no-guardrails] [--scenarios <dir>] [--record <dir>]
+
+Runs the reference agent's scenario suite offline (embedded models, no API key) and prints one row
+per scenario and a summary. Events, the audit log and escalations go to .charter/ at the repo root.
+
+Options:
+  --scenarios <dir>  run the scenarios of another folder (default: scenarios/)
+  --record <dir>     write one replayable recording per scenario to <dir>/<scenario>.json
+  --no-guardrails    run without governance to show what the attacks do (test only; not with --record)
+  -h, --help         show this help
+
+Exit codes: 0 every scenario passed, 1 a scenario failed or the audit chain does not verify,
+2 usage error or the agent does not load.`;
+
+interface Flags {
+  readonly governance: 'enforce' | 'off';
+  readonly dir: string | undefined;
+  readonly recordDir: string | undefined;
+}
+
+/** A mistake on the command line: printed with a hint to --help, exit 2. */
+class UsageError extends Error {}
+
+/** Parses the command line strictly (node:util parseArgs): unknown flags and stray words are usage errors. */
+function parseFlags(args: readonly string[]): Flags | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'no-guardrails': { type: 'boolean' },
+        scenarios: { type: 'string' },
+        record: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) return 'help';
+  const governance = values['no-guardrails'] === true ? 'off' : 'enforce';
+  for (const flag of ['scenarios', 'record'] as const) {
+    const value = values[flag];
+    if (value !== undefined && (value === '' || value.startsWith('-')))
+      throw new UsageError(`--${flag} needs a directory: --${flag} <dir>`);
+  }
+  if (values.record !== undefined && governance === 'off') throw new UsageError('--record records governed runs: drop --no-guardrails');
+  return { governance, dir: values.scenarios, recordDir: values.record };
+}
+
+async function main({ governance, dir, recordDir }: Flags): Promise<number> {
   const outDir = join(REPO_ROOT, '.charter');
   mkdirSync(outDir, { recursive: true });
   const spec = loadDeskSpec();
@@ -37,7 +81,7 @@ async function main(): Promise<number> {
     agent: spec.manifest.metadata.name,
     sinks: [events, createAuditSink(audit, { policyVersion: spec.policy.spec.version })],
   });
-  const escalation = escalationFromManifest(spec.manifest.spec.escalation, REPO_ROOT);
+  const escalation = escalationFromManifest(spec.manifest.spec.escalation, spec.dir);
   // The tap sees every event first (with content) and passes it on to the telemetry above unchanged.
   const tap =
     recordDir === undefined ? undefined : createRecordingTap({ agent: spec.manifest.metadata.name, tools: createDesk().tools, telemetry });
@@ -99,12 +143,29 @@ function writeRecordings(tap: RecordingTap, outcomes: readonly ScenarioOutcome[]
   return { count: outcomes.length, dir };
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`reference agent failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+function start(args: readonly string[]): void {
+  let flags: Flags | 'help';
+  try {
+    flags = parseFlags(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`reference agent: ${error.message}\nRun "node packages/reference-agent/dist/main.js --help" for usage.\n`);
     process.exitCode = 2;
-  },
-);
+    return;
+  }
+  if (flags === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  main(flags).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`reference agent failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+start(process.argv.slice(2));

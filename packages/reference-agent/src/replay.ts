@@ -1,5 +1,5 @@
 // Re-executes a recording of the reference desk (`npm start -- --record <dir>` writes them): the desk
-// agent is built from its manifest and policy as in the scenario suite, with the recording's model
+// agent is loaded from its manifest (and the policy it names) as in the scenario suite, with the recording's model
 // responses and tool results in place of the scripted model and the desk's tools.
 // `charter replay <recording> --agent <this module>` loads it and calls `rerun`.
 import { replayModel, replayTools, rerun as rerunRecording } from '@charter/agent/replay';
@@ -9,14 +9,13 @@ import { DESK_AGENT, loadDeskSpec } from './suite.js';
 
 /**
  * Re-runs a recorded desk run (compatible with `@charter/cli`'s `Rerun`) and returns its recording,
- * ready for `diffRecordings`. Guardrails enforce the current `policy.yaml`; tools keep their current
+ * ready for `diffRecordings`. Guardrails enforce the manifest's current policy; tools keep their current
  * contracts; the model and tool results come from the recording.
  */
 export async function rerunDesk(session: ReplaySession): Promise<Recording> {
   const spec = loadDeskSpec();
   return rerunRecording(session, (s) => ({
-    manifest: spec.manifest,
-    policy: spec.policy,
+    agent: spec,
     model: replayModel(s),
     tools: replayTools(s, createDesk().tools),
     ...DESK_AGENT,

@@ -55,4 +55,11 @@ describe('approval conditions on list arguments', () => {
     expect(requiresApproval(policy, { to: ['a@example.org', 'b@example.org'] })).toBe(true);
     expect(requiresApproval(policy, {})).toBe(false);
   });
+
+  it('reads the length of a string through ".length" too', () => {
+    const policy = compileApprovalPolicy('when note.length > 3');
+    expect(requiresApproval(policy, { note: 'abc' })).toBe(false);
+    expect(requiresApproval(policy, { note: 'abcd' })).toBe(true);
+    expect(requiresApproval(policy, { note: 4 })).toBe(false);
+  });
 });

@@ -63,10 +63,14 @@ export function compileApprovalPolicy(text: string): ApprovalPolicy {
   return result.value;
 }
 
-/** Reads a dotted path such as `refund.amount` from tool-call arguments. */
+/** Reads a dotted path such as `refund.amount` (or `to.length` of a list or a string) from tool-call arguments. */
 function readPath(args: unknown, path: string): unknown {
   let current: unknown = args;
   for (const key of path.split('.')) {
+    if (typeof current === 'string' && key === 'length') {
+      current = current.length;
+      continue;
+    }
     if (typeof current !== 'object' || current === null) return undefined;
     current = (current as Record<string, unknown>)[key];
   }

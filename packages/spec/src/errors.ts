@@ -1,8 +1,6 @@
 /** Stable codes of every error `@charter/spec` throws (loading never throws: it returns issues). */
 export const SpecErrorCode = {
-  /** A schema was asked for a kind that `@charter/spec` does not define. */
-  UnknownKind: 'SPEC_UNKNOWN_KIND',
-  /** `assertValid` was given a document with issues. */
+  /** `requireAgent` was given an agent that does not load (its issues are in the message). */
   Invalid: 'SPEC_INVALID',
   /** An approval policy string could not be parsed. */
   BadApprovalPolicy: 'SPEC_BAD_APPROVAL_POLICY',

@@ -46,7 +46,7 @@ export type { ApprovalCondition, ApprovalOperator, ApprovalPolicy } from './appr
 export { isKind, kinds } from './kinds.js';
 export type { Kind, KindValues } from './kinds.js';
 export { loadDocuments, loadManifest, loadPolicy } from './loader.js';
-export type { LoadedDocument, LoadInput, LoadOptions, LoadResult, SpecIssue, SpecIssueCode } from './loader.js';
+export type { LoadedDocument, LoadInput, LoadOptions, LoadResult, SpecIssue, SpecIssueCode, SpecIssueRelated } from './loader.js';
 export { loadAgent, MANIFEST_FILE, requireAgent } from './load-agent.js';
 export type { LoadAgentOptions, LoadedAgent, ValidAgent } from './load-agent.js';
 export { jsonSchemas } from './json-schema.js';

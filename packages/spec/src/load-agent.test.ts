@@ -130,6 +130,42 @@ describe('loadAgent', () => {
     expect(loaded.policyFile).toBeUndefined();
   });
 
+  it('reports, with both positions, what the policy restates from the manifest and the approval a constraint makes unreachable', () => {
+    // The reference agent as it was: the allow-list and refund approval in both files, and send_email's
+    // approval `when to.length > 1` behind the policy's `maxItems: 1`.
+    const before = policyText
+      .replace('  tools:\n', '  tools:\n    allow: [lookup_order, refund_order, search_kb, send_email, escalate_to_human]\n')
+      .replace(
+        '        maxCallsPerRun: 1\n        args:\n          orderId',
+        '        maxCallsPerRun: 1\n        approval: when amount > 100\n        args:\n          orderId',
+      )
+      .replace('maxItems: 3', 'maxItems: 1');
+    const { agent } = repo({ policy: before, playbooks: ALL_PLAYBOOKS });
+    const loaded = loadAgent(agent);
+    expect(loaded.ok).toBe(false);
+    const policyFile = join(agent, 'policy.yaml');
+    const manifestFile = join(agent, 'agent.yaml');
+    const line = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(
+      loaded.issues.map((issue) => [issue.code, issue.file, issue.line, ...(issue.related ?? []).map((r) => `${r.file}:${r.line}`)]),
+    ).toEqual([
+      ['duplicate-statement', policyFile, line(before, 'allow: ['), `${manifestFile}:${line(manifestText, '  tools:')}`],
+      [
+        'duplicate-statement',
+        policyFile,
+        line(before, 'approval: when amount > 100'),
+        `${manifestFile}:${line(manifestText, 'approval: when amount > 100')}`,
+      ],
+      [
+        'unreachable-approval',
+        manifestFile,
+        line(manifestText, 'approval: when to.length > 1'),
+        `${policyFile}:${line(before, 'maxItems: 1')}`,
+      ],
+    ]);
+    expect(() => requireAgent(agent)).toThrow(/policy\.yaml:\d+:\d+ .*\[duplicate-statement\]/);
+  });
+
   it('requireAgent throws SPEC_INVALID listing every error with file:line:column', () => {
     const { agent } = repo({ policy: policyText });
     let thrown: unknown;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { AgentManifest } from './agent.js';
+import { crossCheck } from './cross-check.js';
 import { SpecError, SpecErrorCode } from './errors.js';
 import type { GuardrailPolicy } from './guardrail-policy.js';
 import { loadManifest, loadPolicy, type LoadOptions, type SpecIssue, type SpecIssueCode } from './loader.js';
@@ -58,7 +59,10 @@ export interface ValidAgent extends LoadedAgent {
  * Loads an agent from its manifest path (or a folder holding `agent.yaml`): the manifest, the
  * GuardrailPolicy `spec.policy` names and the playbooks `spec.playbooks` lists, every path resolved
  * against the manifest's folder. Never throws: problems (including those of the policy and the
- * playbooks, in their own files) come back as `issues` with file, line and column.
+ * playbooks, in their own files) come back as `issues` with file, line and column. The policy is
+ * checked against the manifest: what it restates (`tools.allow`, a rule's `approval`), rules for
+ * tools the manifest does not grant, and approvals its constraints make unreachable are errors
+ * with both positions (`related`).
  */
 export function loadAgent(path: string, options: LoadAgentOptions = {}): LoadedAgent {
   const manifestFile = manifestPath(resolve(path));
@@ -92,6 +96,8 @@ export function loadAgent(path: string, options: LoadAgentOptions = {}): LoadedA
       const result = loadPolicy({ path: policyFile }, options);
       issues.push(...result.issues);
       policy = result.value;
+      // What the policy restates from the manifest, or contradicts: reported with both positions.
+      if (policy !== undefined) issues.push(...crossCheck({ manifest, manifestFile, manifestText: text, policy, policyFile }));
     }
 
     if (manifest.spec.playbooks.length > 0) {

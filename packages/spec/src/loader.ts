@@ -29,7 +29,22 @@ export type SpecIssueCode =
   | 'front-matter'
   | 'policy-not-found'
   | 'playbook-not-found'
+  | 'duplicate-statement'
+  | 'ungranted-tool'
+  | 'unreachable-approval'
   | 'internal';
+
+/** A second place an issue involves (e.g. the manifest line a policy line restates), with what it says there. */
+export interface SpecIssueRelated {
+  readonly file: string;
+  /** 1-based line and column where the related node starts and ends. */
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  /** What this place states, in a few words. */
+  readonly message: string;
+}
 
 /** One problem found while loading, with where it is and what to do about it. */
 export interface SpecIssue {
@@ -51,6 +66,8 @@ export interface SpecIssue {
   readonly document: number;
   /** The closest valid key or value, when the problem looks like a typo. */
   readonly suggestion?: string;
+  /** Other places the problem involves, e.g. both files that state the same thing. */
+  readonly related?: readonly SpecIssueRelated[];
 }
 
 /** A validated document of a known kind. */

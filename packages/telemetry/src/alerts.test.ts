@@ -117,7 +117,7 @@ describe('generateAlertRules', () => {
     for (const rule of alertsOf(reference())) {
       expect(['page', 'ticket']).toContain(rule.labels.severity);
       expect(rule.labels.agent).toBe('support-desk');
-      expect(rule.annotations.runbook_url).toBe(`/docs/default/component/charter/playbooks/${ALERTS[rule.alert].playbook}/`);
+      expect(rule.annotations.runbook_url).toBe(`/docs/default/system/charter/playbooks/${ALERTS[rule.alert].playbook}/`);
       expect(rule.annotations.summary.length).toBeGreaterThan(10);
       expect(rule.annotations.description.length).toBeGreaterThan(10);
     }

@@ -35,8 +35,12 @@ export const ALERTS = {
 } as const satisfies Record<string, { readonly playbook: string }>;
 export type AlertName = keyof typeof ALERTS;
 
-/** The default `runbook_url`: the playbook's page in the TechDocs site (relative to the Backstage host). */
-export const DEFAULT_RUNBOOK_URL = '/docs/default/component/charter/playbooks/{id}/';
+/**
+ * The default `runbook_url`: the playbook's page in Charter's TechDocs site, relative to the Backstage
+ * host. The site (mkdocs.yml at the repository root, playbooks under `playbooks/<id>/`) is built from
+ * the `techdocs-ref` of the System `charter` (catalog/system.yaml); a test checks the entity and the page.
+ */
+export const DEFAULT_RUNBOOK_URL = '/docs/default/system/charter/playbooks/{id}/';
 
 /** Error codes (from `@charter/tools`) the generated expressions select on. */
 export const ALERT_ERROR_CODES = { timeout: 'TOOL_TIMEOUT', unavailable: 'TOOL_UNAVAILABLE' } as const;
@@ -133,7 +137,7 @@ function resolveOptions(options: AlertRuleOptions): Resolved {
   const runbookUrl = options.runbookUrl ?? DEFAULT_RUNBOOK_URL;
   if (!runbookUrl.includes('{id}') || /[\s"]/.test(runbookUrl)) {
     fail(
-      `runbookUrl must contain "{id}" and no spaces or quotes, got ${JSON.stringify(runbookUrl)}: e.g. "https://backstage.example.com/docs/default/component/charter/playbooks/{id}/"`,
+      `runbookUrl must contain "{id}" and no spaces or quotes, got ${JSON.stringify(runbookUrl)}: e.g. "https://backstage.example.com/docs/default/system/charter/playbooks/{id}/"`,
     );
   }
   const minRunsPerHour = options.minRunsPerHour ?? 10;

@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { FileLedger } from '@charter/tools';
 import { createAgent, FileStore, memoryEscalation } from '../index.js';
 import { scripted } from '../models.js';
-import { createShop, shopManifest, shopPolicy } from './shop.js';
+import { createShop, shopAgent } from './shop.js';
 
 const [mode, dir, runId] = process.argv.slice(2);
 if (mode === undefined || dir === undefined) throw new Error('usage: crash-child.ts start|resume|resume-crash <dir> [runId]');
 const shop = createShop({ refundLog: join(dir, 'refunds.jsonl'), crashAfterRefund: mode === 'resume-crash' });
 const agent = createAgent({
-  manifest: shopManifest(),
-  policy: shopPolicy(),
+  agent: shopAgent(),
   model: scripted({ turns: [{ toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount: 250, reason: 'damaged' } }] }, { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Refund failed.' }] }),
   tools: shop.tools,
   store: new FileStore(join(dir, 'runs')),

@@ -2,23 +2,25 @@
 // injectable faults. The reference agent has the full customer-support desk.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadManifest, loadPolicy } from '@charter/spec';
-import type { AgentManifest, GuardrailPolicy } from '@charter/spec';
+import { requireAgent, type AgentManifest, type GuardrailPolicy, type ValidAgent } from '@charter/spec';
 import { defineTool, TransientToolError } from '@charter/tools';
 import { z } from 'zod';
 
 const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 
-export function shopManifest(): AgentManifest {
-  const { value, issues } = loadManifest({ path: here('./agent.yaml') });
-  if (value === undefined || issues.some((i) => i.severity === 'error')) throw new Error(`fixture manifest: ${JSON.stringify(issues)}`);
-  return value;
+/** The test shop as `loadAgent` reads it from its manifest: the manifest, the policy it names, its folder. */
+export function shopAgent(): ValidAgent {
+  return requireAgent(here('./agent.yaml'));
 }
 
+/** The manifest alone, for tests that vary it in memory. */
+export function shopManifest(): AgentManifest {
+  return shopAgent().manifest;
+}
+
+/** The policy alone, for tests that vary it in memory. */
 export function shopPolicy(): GuardrailPolicy {
-  const { value, issues } = loadPolicy({ path: here('./policy.yaml') });
-  if (value === undefined || issues.some((i) => i.severity === 'error')) throw new Error(`fixture policy: ${JSON.stringify(issues)}`);
-  return value;
+  return shopAgent().policy;
 }
 
 export interface Faults {

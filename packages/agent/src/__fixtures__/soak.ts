@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createAgent, MemoryStore, memoryEscalation, type RunResult } from '../index.js';
 import { scripted } from '../models.js';
 import { faultyModel, seededRandom, seedOf } from '../testing.js';
-import { shopManifest, shopPolicy } from './shop.js';
+import { shopAgent } from './shop.js';
 
 export interface SoakOptions {
   readonly runs: number;
@@ -50,8 +50,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     const transientRate = options.transientRate ?? 0.2;
     const timeoutRate = options.timeoutRate ?? 0.05;
     const toolTimeoutMs = options.toolTimeoutMs ?? 5;
-    const manifest = shopManifest();
-    const policy = shopPolicy();
+    const loaded = shopAgent();
+    const { manifest, policy } = loaded;
     const audit = openAuditLog(join(dir, 'audit.jsonl'));
     const events = createMemorySink();
     const telemetry = createTelemetry({ agent: manifest.metadata.name, sinks: [createAuditSink(audit, { policyVersion: policy.spec.version }), { write: () => undefined }] });
@@ -153,7 +153,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
           }),
           { malformedRate: options.malformedRate ?? 0.05, random: seededRandom(seedOf(`${options.seed}:model:${runId}`)) },
         );
-        const agent = createAgent({ manifest, policy, model, tools, telemetry, ledger, escalation, store });
+        const agent = createAgent({ agent: loaded, model, tools, telemetry, ledger, escalation, store });
         results.push(await agent.run(`Refund order ${orderId}, it arrived damaged.`, { runId, context: { customerEmail: 'ana@example.com' } }));
         streams.delete(runId);
       }

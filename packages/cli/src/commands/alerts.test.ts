@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { EXIT_CODES_LINE, main } from '../main.js';
 import { captureIo } from '../testing.js';
 import { alertsCommand } from './alerts.js';
 
@@ -37,16 +37,11 @@ describe('charter alerts', () => {
     const io = captureIo(referenceAgent);
     expect(
       await alertsCommand.run(
-        [
-          'agent.yaml',
-          '--runbook-url',
-          'https://backstage.acme.dev/docs/default/component/charter/playbooks/{id}/',
-          '--min-runs-per-hour=30',
-        ],
+        ['agent.yaml', '--runbook-url', 'https://backstage.acme.dev/docs/default/system/charter/playbooks/{id}/', '--min-runs-per-hour=30'],
         io,
       ),
     ).toBe(0);
-    expect(io.out()).toContain('runbook_url: "https://backstage.acme.dev/docs/default/component/charter/playbooks/cost-runaway/"');
+    expect(io.out()).toContain('runbook_url: "https://backstage.acme.dev/docs/default/system/charter/playbooks/cost-runaway/"');
     expect(io.out()).toContain('* 3600 >= 30');
     expect(io.out()).not.toContain('* 3600 >= 10');
   });
@@ -81,9 +76,44 @@ describe('charter alerts', () => {
   it('a missing manifest is an I/O error: exit 2 with the path, no --help hint', async () => {
     const io = captureIo(referenceAgent);
     expect(await main(['alerts', 'no-such-agent.yaml'], io)).toBe(2);
-    expect(io.err()).toBe('charter alerts: no file at no-such-agent.yaml: name an existing Agent manifest\n');
+    expect(io.err()).toBe('charter alerts: no Agent manifest at no-such-agent.yaml: check the path\n');
     expect(io.out()).toBe('');
     await expect(alertsCommand.run(['no-such-agent.yaml'], captureIo(referenceAgent))).rejects.toMatchObject({ code: 'CLI_IO' });
+  });
+
+  it('-o naming a folder is a clear error (exit 2), not a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-alerts-'));
+    const io = captureIo(referenceAgent);
+    expect(await main(['alerts', 'agent.yaml', '-o', dir], io)).toBe(2);
+    expect(io.err()).toBe(`charter alerts: ${dir} is a folder: name the file to write, e.g. ${join(dir, 'rules.yaml')}\n`);
+    expect(io.out()).toBe('');
+  });
+
+  it('-o under a folder that cannot be created fails fast (exit 2): /proc, and a path through a file', async () => {
+    const io = captureIo(referenceAgent);
+    expect(await main(['alerts', 'agent.yaml', '-o', '/proc/charter-test/support-desk.rules.yaml'], io)).toBe(2);
+    expect(io.err()).toMatch(/^charter alerts: cannot create the folder \/proc\/charter-test \((ENOENT|EACCES|EPERM)\)\n$/);
+    const file = join(mkdtempSync(join(tmpdir(), 'charter-alerts-')), 'a-file');
+    writeFileSync(file, '');
+    const through = captureIo(referenceAgent);
+    expect(await main(['alerts', 'agent.yaml', '-o', join(file, 'rules.yaml')], through)).toBe(2);
+    expect(through.err()).toBe(`charter alerts: cannot write ${join(file, 'rules.yaml')}: ${file} is a file, not a folder\n`);
+  });
+
+  it('takes the agent folder, and refuses an agent whose policy does not load (exit 1, file:line:column)', async () => {
+    const folder = captureIo(packages);
+    expect(await alertsCommand.run(['reference-agent'], folder)).toBe(0);
+    expect(folder.out()).toBe(readFileSync(snapshot, 'utf8'));
+    const empty = captureIo(packages);
+    await expect(alertsCommand.run(['cli'], empty)).rejects.toMatchObject({
+      code: 'CLI_IO',
+      message: 'no Agent manifest at cli/agent.yaml: check the path',
+    });
+    const io = captureIo(join(import.meta.dirname, '..', '__fixtures__', 'repo'));
+    expect(await alertsCommand.run(['agents/bad/agent.yaml'], io)).toBe(1);
+    expect(io.err()).toContain('agents/bad/agent.yaml:16:11: error: spec.policy names ./missing-policy.yaml');
+    expect(io.err()).toContain(' 16 |   policy: ./missing-policy.yaml\n');
+    expect(io.out()).toBe('');
   });
 
   it('an unknown flag is a usage error naming the flag, and writes nothing', async () => {
@@ -100,7 +130,7 @@ describe('charter alerts', () => {
     for (const args of [['--help'], ['-h'], ['agent.yaml', '--help']]) {
       const io = captureIo(referenceAgent);
       expect(await main(['alerts', ...args], io)).toBe(0);
-      expect(io.out()).toBe(`${alertsCommand.usage}\n`);
+      expect(io.out()).toBe(`${alertsCommand.usage}\n\n${EXIT_CODES_LINE}\n`);
       expect(io.out()).toContain('Usage: charter alerts <manifest>');
       expect(io.err()).toBe('');
     }

@@ -1,15 +1,18 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
-import { loadManifest } from '@charter/spec';
-import { alertRulesToYaml, generateAlertRules, TelemetryError, type AlertRuleOptions } from '@charter/telemetry';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAgent, MANIFEST_FILE, type SpecIssue } from '@charter/spec';
+import { alertRulesToYaml, DEFAULT_RUNBOOK_URL, generateAlertRules, TelemetryError, type AlertRuleOptions } from '@charter/telemetry';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
+import { inputPath, shown, writeOutput } from '../files.js';
 import { codeFrame, createStyle } from '../format.js';
 
 const USAGE = `Usage: charter alerts <manifest> [-o <file>] [--runbook-url <template>] [--min-runs-per-hour <n>]
 
-Generates Prometheus rules from an Agent manifest's SLOs: recording rules for the
+<manifest> is an Agent manifest or a folder holding agent.yaml; the agent must
+load cleanly (manifest, its policy and playbooks, as "charter validate" checks).
+Generates Prometheus rules from the manifest's SLOs: recording rules for the
 SLIs, multi-window multi-burn-rate alerts (page 1h/5m at 14.4x and 6h/30m at 6x,
 ticket 3d/6h at 1x, for a 30-day window) and signal alerts, each with a
 runbook_url to its playbook. Check the output with "promtool check rules".
@@ -17,11 +20,11 @@ runbook_url to its playbook. Check the output with "promtool check rules".
 Options:
   -o, --output <file>           write the rules to <file> instead of stdout
   --runbook-url <template>      runbook_url template, {id} = playbook id
-                                (default /docs/default/component/charter/playbooks/{id}/)
+                                (default ${DEFAULT_RUNBOOK_URL})
   --min-runs-per-hour <n>       minimum-traffic guard (default 10)
   --help                        show this help
 
-Exit codes: 0 rules written, 1 the manifest is invalid, 2 usage error.`;
+Exit 1: the agent does not load (problems printed with file:line:column).`;
 
 export const alertsCommand: Command = {
   name: 'alerts',
@@ -44,21 +47,12 @@ export const alertsCommand: Command = {
       options.minRunsPerHour = value;
     }
 
-    const path = resolve(io.cwd, positionals[0] ?? '');
-    const { value: manifest, issues } = loadManifest({ path });
-    if (!manifest) {
-      if (issues.some((issue) => issue.code === 'file-not-found')) {
-        throw new CliError(CliErrorCode.Io, `no file at ${relative(io.cwd, path) || path}: name an existing Agent manifest`);
-      }
-      const style = createStyle(false);
-      for (const issue of issues) {
-        const shown = relative(io.cwd, issue.file) || issue.file;
-        io.stderr(`${shown}:${issue.line}:${issue.column}: error: ${issue.message} [${issue.code}]\n`);
-        if (issue.code !== 'file-not-found' && issue.code !== 'file-too-large') {
-          const frame = codeFrame(readFileSync(path, 'utf8'), issue.line, issue.column, issue.endLine, issue.endColumn, style);
-          if (frame) io.stderr(`${frame}\n`);
-        }
-      }
+    const path = inputPath(io, positionals[0] ?? '', 'Agent manifest', { folder: true });
+    if (statSync(path).isDirectory()) inputPath(io, join(path, MANIFEST_FILE), 'Agent manifest');
+    const agent = loadAgent(path);
+    const { manifest } = agent;
+    if (!agent.ok || manifest === undefined) {
+      printIssues(agent.issues, io);
       return ExitCode.Failed;
     }
 
@@ -82,10 +76,26 @@ export const alertsCommand: Command = {
       io.stdout(yaml);
       return ExitCode.Ok;
     }
-    const target = resolve(io.cwd, output);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, yaml);
-    io.stdout(`wrote ${count} rules for ${manifest.metadata.name} to ${relative(io.cwd, target) || target}\n`);
+    const target = writeOutput(io, output, yaml);
+    io.stdout(`wrote ${count} rules for ${manifest.metadata.name} to ${shown(io, target)}\n`);
     return ExitCode.Ok;
   },
 };
+
+/** The agent's errors on stderr, compiler style, each with the offending line of its own file. */
+function printIssues(issues: readonly SpecIssue[], io: Io): void {
+  const style = createStyle(false);
+  const sources = new Map<string, string>();
+  for (const issue of issues) {
+    if (issue.severity !== 'error') continue;
+    io.stderr(`${shown(io, issue.file)}:${issue.line}:${issue.column}: error: ${issue.message} [${issue.code}]\n`);
+    if (issue.code === 'file-not-found' || issue.code === 'file-too-large' || !existsSync(issue.file)) continue;
+    let source = sources.get(issue.file);
+    if (source === undefined) {
+      source = readFileSync(issue.file, 'utf8');
+      sources.set(issue.file, source);
+    }
+    const frame = codeFrame(source, issue.line, issue.column, issue.endLine, issue.endColumn, style);
+    if (frame) io.stderr(`${frame}\n`);
+  }
+}

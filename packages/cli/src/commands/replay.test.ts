@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createRecorder, parseRecording, stringifyRecording } from '@charter/telemetry';
 import type { Recording, ReplaySession } from '@charter/telemetry';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { EXIT_CODES_LINE, main } from '../main.js';
 import { captureIo } from '../testing.js';
 import { createReplayCommand, replayCommand } from './replay.js';
 
@@ -118,7 +118,7 @@ describe('charter replay', () => {
     for (const args of [['--help'], ['-h'], ['a.json', '--against', 'b.json', '--help']]) {
       const io = captureIo(tmpdir());
       expect(await main(['replay', ...args], io)).toBe(0);
-      expect(io.out()).toBe(`${replayCommand.usage}\n`);
+      expect(io.out()).toBe(`${replayCommand.usage}\n\n${EXIT_CODES_LINE}\n`);
       expect(io.out()).toContain('Usage: charter replay <recording> --against <recording>');
       expect(io.err()).toBe('');
     }

@@ -5,6 +5,7 @@ import type { Recording, RecordingDifference, ReplaySession } from '@charter/tel
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
 import { CliError, usageError } from '../errors.js';
+import { inputPath } from '../files.js';
 import { createStyle } from '../format.js';
 
 const USAGE = `Usage: charter replay <recording> --against <recording> [--json]
@@ -26,7 +27,7 @@ Options:
   --json            print the differences as JSON
   --help            show this help
 
-Exit codes: 0 identical, 1 different or invalid recording, 2 usage error.`;
+Exit 1: the runs differ, a recording is invalid, or the re-run diverged.`;
 
 /** Re-executes a recorded run against replay sources and returns its recording (provided by @charter/agent). */
 export type Rerun = (session: ReplaySession, io: Io) => Promise<Recording>;
@@ -76,18 +77,21 @@ async function runReplay(args: readonly string[], io: Io, rerun: Rerun | undefin
   const host = typeof agent === 'string' ? await loadRerun(agent, io) : rerun;
   const source: { file: string } | { rerun: Rerun } =
     typeof against === 'string' ? { file: against } : host ? { rerun: host } : nothingToCompare();
+  // Missing or unreadable recordings are input errors (exit 2); what they hold is checked below (exit 1).
+  const expectedPath = inputPath(io, file, 'recording');
+  const target: { path: string } | { rerun: Rerun } = 'file' in source ? { path: inputPath(io, source.file, 'recording') } : source;
   const style = createStyle(io.isTTY && io.env.NO_COLOR === undefined);
   let expected: Recording;
   let actual: Recording;
   let differences: RecordingDifference[];
   try {
-    expected = readRecording(resolve(io.cwd, file));
-    if ('file' in source) {
-      actual = readRecording(resolve(io.cwd, source.file));
+    expected = readRecording(expectedPath);
+    if ('path' in target) {
+      actual = readRecording(target.path);
       differences = diffRecordings(expected, actual);
     } else {
       const session = createReplay(expected);
-      actual = await source.rerun(session, io);
+      actual = await target.rerun(session, io);
       differences = diffRecordings(expected, actual);
       // Unused recorded responses matter only when nothing else differs: a changed decision (a tool
       // now denied) leaves its recorded result unused, and the differences already say why.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { defineTool, exportToolSchema } from '@charter/tools';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { main } from '../main.js';
+import { EXIT_CODES_LINE, main } from '../main.js';
 import { captureIo } from '../testing.js';
 import { toolsCommand } from './tools.js';
 
@@ -55,10 +55,10 @@ describe('charter tools diff', () => {
     }
   });
 
-  it('exits 1 with a coded message for unreadable or invalid files', async () => {
+  it('a missing file is unreadable input (exit 2, the path); content that is no export is a finding (exit 1)', async () => {
     const missing = captureIo(dir);
-    expect(await main(['tools', 'diff', 'v1.json', 'nope.json'], missing)).toBe(1);
-    expect(missing.err()).toContain('TOOL_SCHEMA: cannot read nope.json: ENOENT');
+    expect(await main(['tools', 'diff', 'v1.json', 'nope.json'], missing)).toBe(2);
+    expect(missing.err()).toBe('charter tools: no tool schema export at nope.json: check the path\n');
     const broken = captureIo(dir);
     expect(await main(['tools', 'diff', 'v1.json', 'broken.json'], broken)).toBe(1);
     expect(broken.err()).toContain('broken.json is not JSON');
@@ -94,7 +94,7 @@ describe('charter tools diff', () => {
     for (const args of [['--help'], ['-h'], ['diff', 'v1.json', '--help']]) {
       const io = captureIo(dir);
       expect(await main(['tools', ...args], io)).toBe(0);
-      expect(io.out()).toBe(`${toolsCommand.usage}\n`);
+      expect(io.out()).toBe(`${toolsCommand.usage}\n\n${EXIT_CODES_LINE}\n`);
       expect(io.out()).toContain('Usage: charter tools diff <old.json> <new.json> [--json]');
       expect(io.err()).toBe('');
     }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { diffToolSchemas, parseToolSchemaExport, ToolError, type ToolSchemaExport } from '@charter/tools';
 import { parseArgs } from '../args.js';
 import { type Command, ExitCode, type Io } from '../command.js';
 import { usageError } from '../errors.js';
+import { inputPath } from '../files.js';
 
 const USAGE = `Usage: charter tools diff <old.json> <new.json> [--json]
 
@@ -14,18 +14,14 @@ Options:
   --json   print the diff as JSON
   --help   show this help
 
-Exit codes: 0 the bump covers the changes, 1 it does not or a file is unreadable, 2 usage error.`;
+Exit 1: the version bump does not cover the changes, or a file is not a tool schema export.`;
 
 const MAX_BYTES = 4 * 1024 * 1024;
 
+/** Reads one export; a missing, unreadable or binary file is a `CLI_IO` error (exit 2), bad content a `ToolError` (exit 1). */
 async function readExport(io: Io, file: string): Promise<ToolSchemaExport> {
-  const path = resolve(io.cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ToolError('TOOL_SCHEMA', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const path = inputPath(io, file, 'tool schema export');
+  const text = await readFile(path, 'utf8');
   if (text.length > MAX_BYTES) throw new ToolError('TOOL_SCHEMA', `${file} is larger than ${MAX_BYTES} bytes`);
   let json: unknown;
   try {

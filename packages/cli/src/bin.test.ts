@@ -1,0 +1,42 @@
+// `npm ci && npx charter` must work from a fresh clone: npm links the bin before anything is built,
+// so the bin is a committed, executable file that no build rewrites (tsc used to emit it without its
+// execute bit: "Permission denied", exit 127). The fresh-clone run itself is scripts/docs-examples.mjs.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cliRoot = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(cliRoot, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+
+describe('the charter bin', () => {
+  it('is bin/charter.js, shipped in the package, outside what tsc emits', () => {
+    expect(pkg.bin).toEqual({ charter: './bin/charter.js' });
+    expect(pkg.files).toContain('bin');
+    const build = JSON.parse(readFileSync(join(cliRoot, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { rootDir: string } };
+    expect(build.compilerOptions.rootDir).toBe('src');
+  });
+
+  it('is committed executable (git mode 100755) and is executable here', () => {
+    const staged = spawnSync('git', ['ls-files', '--stage', '--', 'bin/charter.js'], { cwd: cliRoot, encoding: 'utf8' });
+    expect(staged.stdout).toMatch(/^100755 /);
+    expect(statSync(join(cliRoot, 'bin', 'charter.js')).mode & 0o111).not.toBe(0);
+    expect(readFileSync(join(cliRoot, 'bin', 'charter.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+  });
+
+  it('without a build it says what to run and exits 70, instead of a module-not-found trace', () => {
+    // A copy of the package with no dist/: what a checkout looks like before the first build.
+    const dir = mkdtempSync(join(tmpdir(), 'charter-bin-'));
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(cliRoot, 'bin', 'charter.js'), join(dir, 'bin', 'charter.js'));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: '@charter/cli', type: 'module', exports: { '.': { default: './dist/index.js' } } }),
+    );
+    const result = spawnSync(process.execPath, [join(dir, 'bin', 'charter.js'), '--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(70);
+    expect(result.stderr).toMatch(/^charter: the CLI is not built \(.*dist\/index\.js.*\): run "npm run build" in the repository/);
+    expect(result.stderr).not.toContain('    at ');
+  });
+});

@@ -1,0 +1,125 @@
+// One exit-code table for every command (EXIT_CODES): 0 ok, 1 findings, 2 usage error or unreadable
+// input, 70 only for a bug. Every command runs here with bad input of each kind, and the README's
+// table and `charter --help` must say what the code says. A command added to the list without cases
+// here fails the first test: add its cases.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES, ExitCode } from './command.js';
+import { commands, main } from './main.js';
+import { captureIo } from './testing.js';
+
+const cliRoot = join(import.meta.dirname, '..');
+const referenceAgent = join(cliRoot, '..', 'reference-agent');
+
+// A scratch folder with one input of each kind: missing, folder, binary, and text that is no valid input.
+const dir = mkdtempSync(join(tmpdir(), 'charter-exit-codes-'));
+mkdirSync(join(dir, 'folder'));
+writeFileSync(join(dir, 'binary.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0, 0xff, 0xfe]));
+writeFileSync(join(dir, 'garbage.txt'), 'this is not what the command reads\n');
+writeFileSync(join(dir, 'agent.yaml'), 'apiVersion: charter.dev/v1alpha1\nkind: Agent\nmetadata: { name: x }\n');
+writeFileSync(join(dir, 'blocker'), ''); // a file where an output folder should be
+const agent = join(referenceAgent, 'agent.yaml');
+
+type Case = readonly [description: string, args: readonly string[], code: ExitCode];
+
+/** Bad input for each command, and the code the table gives it. */
+const cases: Record<string, readonly Case[]> = {
+  validate: [
+    ['a missing path', ['validate', 'missing.yaml'], ExitCode.Usage],
+    ['a binary file', ['validate', 'binary.bin'], ExitCode.Usage],
+    ['an invalid manifest', ['validate', 'agent.yaml'], ExitCode.Failed],
+    ['a folder without Charter documents', ['validate', 'folder'], ExitCode.Failed],
+    ['an unknown option', ['validate', '--nope'], ExitCode.Usage],
+  ],
+  tools: [
+    ['a missing export', ['tools', 'diff', 'missing.json', 'garbage.txt'], ExitCode.Usage],
+    ['a folder', ['tools', 'diff', 'folder', 'garbage.txt'], ExitCode.Usage],
+    ['a binary file', ['tools', 'diff', 'binary.bin', 'garbage.txt'], ExitCode.Usage],
+    ['text that is not an export', ['tools', 'diff', 'garbage.txt', 'garbage.txt'], ExitCode.Failed],
+    ['a missing argument', ['tools', 'diff', 'garbage.txt'], ExitCode.Usage],
+  ],
+  audit: [
+    ['a missing log', ['audit', 'verify', 'missing.jsonl'], ExitCode.Usage],
+    ['a folder', ['audit', 'verify', 'folder'], ExitCode.Usage],
+    ['text that is no record', ['audit', 'verify', 'garbage.txt'], ExitCode.Failed],
+    ['binary content (an altered log)', ['audit', 'verify', 'binary.bin'], ExitCode.Failed],
+    ['a bad --expect-head', ['audit', 'verify', 'garbage.txt', '--expect-head', 'x'], ExitCode.Usage],
+  ],
+  replay: [
+    ['a missing recording', ['replay', 'missing.json', '--against', 'garbage.txt'], ExitCode.Usage],
+    ['a missing --against recording', ['replay', 'garbage.txt', '--against', 'missing.json'], ExitCode.Usage],
+    ['a folder', ['replay', 'folder', '--against', 'garbage.txt'], ExitCode.Usage],
+    ['text that is not a recording', ['replay', 'garbage.txt', '--against', 'garbage.txt'], ExitCode.Failed],
+    ['a missing --agent module', ['replay', 'garbage.txt', '--agent', 'missing.js'], ExitCode.Usage],
+  ],
+  alerts: [
+    ['a missing manifest', ['alerts', 'missing.yaml'], ExitCode.Usage],
+    ['a binary manifest', ['alerts', 'binary.bin'], ExitCode.Usage],
+    ['an invalid manifest', ['alerts', 'agent.yaml'], ExitCode.Failed],
+    ['-o naming a folder', ['alerts', agent, '-o', 'folder'], ExitCode.Usage],
+    ['-o under a file', ['alerts', agent, '-o', 'blocker/rules.yaml'], ExitCode.Usage],
+    ['-o under /proc', ['alerts', agent, '-o', '/proc/charter-exit-codes/rules.yaml'], ExitCode.Usage],
+  ],
+  check: [
+    ['a missing folder', ['check', 'missing'], ExitCode.Usage],
+    ['a folder without a manifest', ['check', 'folder'], ExitCode.Usage],
+    ['a binary manifest', ['check', 'binary.bin', '--commit', 'abcdef0', '--no-lint'], ExitCode.Failed],
+    ['an invalid manifest (held in staging)', ['check', 'agent.yaml', '--commit', 'abcdef0', '--no-lint'], ExitCode.Failed],
+    ['no commit outside a git checkout', ['check', 'agent.yaml', '--no-lint'], ExitCode.Usage],
+    ['a bad --format', ['check', '--format', 'pdf'], ExitCode.Usage],
+  ],
+};
+
+describe('every command follows the exit-code table', () => {
+  it('every command has bad-input cases here, and every case names a command', () => {
+    expect(Object.keys(cases).sort()).toEqual(commands.map((command) => command.name).sort());
+  });
+
+  const all = Object.values(cases)
+    .flat()
+    .map(([description, args, code]) => ({ description, args, code, line: args.join(' ').replace(referenceAgent, '<reference-agent>') }));
+  it.each(all)('charter $line ($description) → exit $code', async ({ args, code }) => {
+    const io = captureIo(dir);
+    const exit = await main(args, io);
+    expect({ exit, stderr: io.err() }).toMatchObject({ exit: code });
+    if (code === ExitCode.Usage) {
+      // One clear line (plus the --help hint for usage mistakes), never a stack trace.
+      expect(io.err()).toMatch(new RegExp(`^charter ${args[0] ?? ''}: `));
+      expect(io.err()).not.toContain('\n    at ');
+      expect(io.err().split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('the table has the four codes, and nothing else maps to 70 but an unexpected error', async () => {
+    expect(EXIT_CODES.map(({ code }) => code)).toEqual([0, 1, 2, 70]);
+    const command = commands[0];
+    if (command === undefined) throw new Error('no commands');
+    const broken = { ...command, run: () => Promise.reject(new TypeError('a bug')) };
+    const list = commands as unknown as (typeof command)[];
+    const index = list.indexOf(command);
+    list[index] = broken;
+    try {
+      const io = captureIo(dir);
+      expect(await main([command.name], io)).toBe(70);
+      expect(io.err()).toMatch(/^charter: internal error: TypeError: a bug\n\s+at /);
+    } finally {
+      list[index] = command;
+    }
+  });
+
+  it('charter --help and the README state the same table', async () => {
+    const io = captureIo(dir);
+    expect(await main(['--help'], io)).toBe(0);
+    for (const { code, name, meaning } of EXIT_CODES) expect(io.out()).toContain(`${String(code).padStart(4)}  ${name}: ${meaning}\n`);
+    const readme = readFileSync(join(cliRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Exit codes'));
+    const rows = [...section.matchAll(/^\| (\d+) \| ([^|]+) \| ([^|]+) \|$/gm)].map((match) => ({
+      code: Number(match[1]),
+      name: match[2]?.trim(),
+      meaning: match[3]?.trim(),
+    }));
+    expect(rows).toEqual(EXIT_CODES.map(({ code, name, meaning }) => ({ code, name, meaning })));
+  });
+});
