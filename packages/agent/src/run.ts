@@ -1,5 +1,6 @@
 import { type AgentManifest, type Playbook, type PlaybookRoutes, playbookRoutes, routeEscalation } from '@charter/spec';
 import { act, flushTurn } from './act.js';
+import { killSwitch } from './controls.js';
 import { assistantMessage, decide, repairMessages } from './decide.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { ContextPacket } from './escalation.js';
@@ -36,6 +37,8 @@ export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | 
   const runSignal = runAbortSignal(rt, state, signal, segmentStart);
   try {
     for (;;) {
+      const killed = await killSwitch(rt);
+      if (killed !== undefined) return await escalate(rt, state, 'kill_switch', segmentStart, killed);
       if (state.queue.length > 0) {
         const outcome = await act(rt, state, runSignal);
         if (outcome.kind === 'pause') return await pause(rt, state, segmentStart);

@@ -55,6 +55,8 @@ export const ESCALATION_REASONS = [
   'handoff',
   /** An input or answer guardrail decided `needs-approval`: a human answers. */
   'review_required',
+  /** An operator's kill switch (`charter control kill`) stopped the run before its next step. */
+  'kill_switch',
 ] as const;
 export const EscalationReason = z.enum(ESCALATION_REASONS);
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];

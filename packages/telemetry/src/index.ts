@@ -19,6 +19,7 @@ export {
   RunCompleted,
   RunEscalated,
   RunFailed,
+  RolloutTransition,
   RunStarted,
   SideEffects,
   StepEvent,
