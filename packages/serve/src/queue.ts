@@ -197,18 +197,38 @@ export class JobQueue {
       );
       if (rows[0] !== undefined) return toJob(rows[0]);
     }
-    const { rows } = await this.#db.query<Row>(
-      `UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond', attempts = attempts + 1, updated_at = now()
-       WHERE job_id = (
-         SELECT j.job_id FROM jobs j
-         WHERE j.status = 'queued' AND j.agent = $3 AND j.run_after <= now()
-           AND j.tenant_id NOT IN (SELECT r.tenant_id FROM jobs r WHERE r.status = 'running' AND r.tenant_id IS NOT NULL GROUP BY r.tenant_id HAVING count(*) >= $4)
-         ORDER BY j.vtime, j.created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-       AND status = 'queued'
-       RETURNING *`,
-      [holder, this.leaseMs, this.agent, this.maxRunningPerTenant],
-    );
-    return rows[0] === undefined ? undefined : toJob(rows[0]);
+    // Candidates in fair order, locked (others skip them). Per tenant, an advisory lock serialises the
+    // running count with the claim, so two workers can never both take a tenant's last free slot.
+    return this.#db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ job_id: string; tenant_id: string }>(
+        `SELECT job_id, tenant_id FROM jobs WHERE status = 'queued' AND agent = $1 AND run_after <= now()
+         ORDER BY vtime, created_at LIMIT 16 FOR UPDATE SKIP LOCKED`,
+        [this.agent],
+      );
+      const tried = new Set<string>();
+      for (const candidate of rows) {
+        if (tried.has(candidate.tenant_id)) continue;
+        tried.add(candidate.tenant_id);
+        if (this.maxRunningPerTenant < 1_000_000) {
+          const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+            `charter.serve.cap:${candidate.tenant_id}`,
+          ]);
+          if (lock.rows[0]?.locked !== true) continue;
+          const running = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM jobs WHERE tenant_id = $1 AND status = 'running'`, [
+            candidate.tenant_id,
+          ]);
+          if (Number(running.rows[0]?.n ?? 0) >= this.maxRunningPerTenant) continue;
+        }
+        const claimed = await tx.query<Row>(
+          `UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
+             attempts = attempts + 1, updated_at = now()
+           WHERE job_id = $3 AND status = 'queued' RETURNING *`,
+          [holder, this.leaseMs, candidate.job_id],
+        );
+        if (claimed.rows[0] !== undefined) return toJob(claimed.rows[0]);
+      }
+      return undefined;
+    });
   }
 
   /** Renews the leases `holder` has on `jobIds`. */
