@@ -110,7 +110,7 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       const approve = await h.request(`/v1/runs/${paused.id}/approval`, { key: t.key, body: { approved: true, approver: 'lead@acme' } });
       expect(approve.status).toBe(202);
       expect(await until(() => view(t.key, paused.id), (v) => v.status === 'completed', 'the resumed run')).toMatchObject({ output: 'Refunded.' });
-      expect(readEffects(h.effects).filter((e) => e.key.includes(paused.id))).toHaveLength(1);
+      expect(readEffects(h.effects).filter((e) => e.key === 'refund:A-77')).toHaveLength(1);
       const again = await h.request(`/v1/runs/${paused.id}/approval`, { key: t.key, body: { approved: true } });
       expect(again.status).toBe(409);
       expect(await again.json()).toMatchObject({ type: 'urn:charter:problem:not-paused' });
@@ -121,7 +121,7 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       const paused = (await (await run(t.key, { input: 'refund A-78 300' })).json()) as RunBody;
       expect((await h.request(`/v1/runs/${paused.id}/approval`, { key: t.key, body: { approved: false, reason: 'no' } })).status).toBe(202);
       expect(await until(() => view(t.key, paused.id), (v) => v.status === 'escalated', 'the denied run')).toMatchObject({ reason: 'approval_denied' });
-      expect(readEffects(h.effects).filter((e) => e.key.includes(paused.id))).toHaveLength(0);
+      expect(readEffects(h.effects).filter((e) => e.key === 'refund:A-78')).toHaveLength(0);
     });
 
     it('feedback is stored for the feedback loop', async () => {

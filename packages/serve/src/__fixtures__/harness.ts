@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openState, type StateStores } from '@charter/state';
+import { openState, sqlStores, type StateStores } from '@charter/state';
 import { createService, type ServeOptions, type Service } from '../service.js';
 import { shopAgent, type ShopOptions } from './shop.js';
 
@@ -30,7 +30,10 @@ export async function startHarness(
   const effects = options.effects ?? join(mkdtempSync(join(tmpdir(), 'charter-serve-')), 'effects.jsonl');
   const state =
     options.state ?? (await openState({ url: options.url ?? 'pglite:memory', leaseMs: 2000, ...(options.schema === undefined ? {} : { schema: options.schema }) }));
-  const service = createService({ agent: shopAgent({ effects, ...options.shop }), state, leaseMs: 1000, ...options.serve });
+  // Each service gets its own store objects over the database (own lease holders, own ledger), as a
+  // separate process would: closing a service closes its agent's ledger, never another service's.
+  const own = options.state?.sql === undefined ? state : sqlStores(options.state.sql, { leaseMs: 2000 });
+  const service = createService({ agent: shopAgent({ effects, ...options.shop }), state: own, leaseMs: 1000, ...options.serve });
   const keys: Record<string, string> = {};
   for (const id of options.tenants ?? ['acme', 'globex']) {
     const existing = await service.tenants.get(id);

@@ -108,9 +108,15 @@ export function shopTools(options: ShopOptions) {
       scopes: ['payments:refund'],
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 1, maxTotalMs: 60_000 },
       timeoutMs: 60_000,
-      async execute({ orderId, amount }, ctx) {
+      idempotencyKey: ({ orderId }) => `refund:${orderId}`,
+      // In doubt (a worker died between "started" and "completed"): the effects file says whether it happened.
+      reconcile: ({ orderId, amount }) =>
+        readEffects(options.effects).some((effect) => effect.key === `refund:${orderId}`)
+          ? { done: true, value: { refundId: `R-${orderId}`, amount } }
+          : { done: false },
+      async execute({ orderId, amount }) {
         if (options.refundHoldMs !== undefined) await sleep(options.refundHoldMs);
-        appendFileSync(options.effects, `${JSON.stringify({ tool: 'refund_order', key: ctx.idempotencyKey ?? orderId, pid: process.pid })}\n`);
+        appendFileSync(options.effects, `${JSON.stringify({ tool: 'refund_order', key: `refund:${orderId}`, pid: process.pid })}\n`);
         return { refundId: `R-${orderId}`, amount };
       },
     }),
