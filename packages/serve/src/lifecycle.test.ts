@@ -27,7 +27,9 @@ async function until<T>(fn: () => Promise<T>, ok: (value: T) => boolean, what: s
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'charter-serve-life-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 interface Backend {
   /** A state at the same place each call (a restart opens it again). */
@@ -37,7 +39,7 @@ interface Backend {
 
 function lifecycleSuite(label: string, backend: () => Backend, options: { readonly restart: boolean }) {
   describe(`lifecycle over ${label}`, () => {
-    let b: Backend;
+    let b: Backend | undefined;
     let shared: StateStores | undefined;
     const state = async () => (shared ??= await (b ??= backend()).open());
     afterAll(async () => {
@@ -50,8 +52,14 @@ function lifecycleSuite(label: string, backend: () => Backend, options: { readon
       const h = await startHarness({ state: s, tenants: [`drain-${label.length}`], shop: { modelLatencyMs: 400 }, serve: { workers: 1 } });
       const key = Object.values(h.keys)[0]!;
       const tenant = Object.keys(h.keys)[0]!;
-      const id = ((await (await h.request('/v1/agents/serve-shop/runs', { key, body: { input: 'hi', mode: 'async' } })).json()) as { id: string }).id;
-      await until(() => h.service.queue.get(id, tenant), (job) => job?.status === 'running', 'the run to start');
+      const id = (
+        (await (await h.request('/v1/agents/serve-shop/runs', { key, body: { input: 'hi', mode: 'async' } })).json()) as { id: string }
+      ).id;
+      await until(
+        () => h.service.queue.get(id, tenant),
+        (job) => job?.status === 'running',
+        'the run to start',
+      );
       const closing = h.service.close(20_000);
       const refused = await h.request('/v1/agents/serve-shop/runs', { key, body: { input: 'late' } });
       expect(refused.status).toBe(503);
@@ -63,12 +71,26 @@ function lifecycleSuite(label: string, backend: () => Backend, options: { readon
       // A run too slow for the drain deadline is handed back and finished by the next instance, same run id.
       const slow = await startHarness({ state: s, tenants: [], shop: { modelLatencyMs: 5000 }, serve: { workers: 1 } });
       const key2 = (await slow.service.tenants.add(`slow-${label.length}`)).apiKey;
-      const id2 = ((await (await slow.request('/v1/agents/serve-shop/runs', { key: key2, body: { input: 'hi', mode: 'async' } })).json()) as { id: string }).id;
-      await until(() => slow.service.queue.get(id2, `slow-${label.length}`), (job) => job?.status === 'running', 'the slow run to start');
+      const id2 = (
+        (await (await slow.request('/v1/agents/serve-shop/runs', { key: key2, body: { input: 'hi', mode: 'async' } })).json()) as {
+          id: string;
+        }
+      ).id;
+      await until(
+        () => slow.service.queue.get(id2, `slow-${label.length}`),
+        (job) => job?.status === 'running',
+        'the slow run to start',
+      );
       expect(await slow.service.close(100)).toEqual({ finished: 0, requeued: 1 });
       expect(await slow.service.queue.get(id2, `slow-${label.length}`)).toMatchObject({ status: 'queued' });
       const next = await startHarness({ state: s, tenants: [], serve: { workers: 1 } });
-      expect(await until(() => next.service.queue.get(id2, `slow-${label.length}`), (job) => job?.status === 'done', 'the handed-back run')).toMatchObject({
+      expect(
+        await until(
+          () => next.service.queue.get(id2, `slow-${label.length}`),
+          (job) => job?.status === 'done',
+          'the handed-back run',
+        ),
+      ).toMatchObject({
         attempts: 2,
         result: { status: 'completed' },
       });
@@ -82,11 +104,23 @@ function lifecycleSuite(label: string, backend: () => Backend, options: { readon
       const a = await startHarness({ state: s, effects, tenants: [], shop: { refundHoldMs: 600 }, serve: { workers: 1 } });
       const tenant = `kill-${label.length}`;
       const key = (await a.service.tenants.add(tenant)).apiKey;
-      const id = ((await (await a.request('/v1/agents/serve-shop/runs', { key, body: { input: 'refund A-55 60', mode: 'async' } })).json()) as { id: string }).id;
-      await until(() => a.service.queue.get(id, tenant), (job) => job?.status === 'running', 'worker A to claim the run');
+      const id = (
+        (await (await a.request('/v1/agents/serve-shop/runs', { key, body: { input: 'refund A-55 60', mode: 'async' } })).json()) as {
+          id: string;
+        }
+      ).id;
+      await until(
+        () => a.service.queue.get(id, tenant),
+        (job) => job?.status === 'running',
+        'worker A to claim the run',
+      );
       a.service.workers.kill();
       const b = await startHarness({ state: s, effects, tenants: [], serve: { workers: 1 } });
-      const done = await until(() => b.service.queue.get(id, tenant), (job) => job?.status === 'done', 'worker B to finish the run');
+      const done = await until(
+        () => b.service.queue.get(id, tenant),
+        (job) => job?.status === 'done',
+        'worker B to finish the run',
+      );
       expect(done).toMatchObject({ attempts: 2, result: { status: 'completed', output: 'Refunded.' } });
       await sleep(700); // anything A still had in flight has ended by now
       expect(readEffects(effects).filter((e) => e.key === 'refund:A-55')).toHaveLength(1);
@@ -100,7 +134,7 @@ function lifecycleSuite(label: string, backend: () => Backend, options: { readon
         // One open state per place: close the one the other tests shared (PGlite allows one instance per folder).
         await shared?.close();
         shared = undefined;
-        const first = await startHarness({ state: await b.open(), effects, tenants: ['restart'], serve: { workers: 1 } });
+        const first = await startHarness({ state: await (b ??= backend()).open(), effects, tenants: ['restart'], serve: { workers: 1 } });
         const key = first.keys.restart!;
         const paused = (await (await first.request('/v1/agents/serve-shop/runs', { key, body: { input: 'refund A-90 400' } })).json()) as {
           id: string;
@@ -109,10 +143,14 @@ function lifecycleSuite(label: string, backend: () => Backend, options: { readon
         expect(paused.status).toBe('paused');
         await first.service.close();
         await first.state.close();
-        const second = await startHarness({ state: await b.open(), effects, tenants: [], serve: { workers: 1 } });
+        const second = await startHarness({ state: await (b ??= backend()).open(), effects, tenants: [], serve: { workers: 1 } });
         const approve = await second.request(`/v1/runs/${paused.id}/approval`, { key, body: { approved: true, approver: 'lead' } });
         expect(approve.status).toBe(202);
-        const job = await until(() => second.service.queue.get(paused.id, 'restart'), (j: Job | undefined) => j?.status === 'done', 'the approved run');
+        const job = await until(
+          () => second.service.queue.get(paused.id, 'restart'),
+          (j: Job | undefined) => j?.status === 'done',
+          'the approved run',
+        );
         expect(job?.result).toMatchObject({ status: 'completed', output: 'Refunded.' });
         expect(readEffects(effects).filter((e) => e.key === 'refund:A-90')).toHaveLength(1);
         await second.service.close();
@@ -126,7 +164,7 @@ lifecycleSuite(
   'PGlite',
   () => {
     const dir = join(scratch, 'pglite');
-    return { open: () => openState({ url: `pglite:${dir}`, leaseMs: 2000 }), drop: async () => undefined };
+    return { open: () => openState({ url: `pglite:${dir}`, leaseMs: 2000 }), drop: () => Promise.resolve() };
   },
   { restart: true },
 );
@@ -150,26 +188,50 @@ describe.skipIf(PG_SKIP)(`PostgreSQL${PG_SKIP ? ` (skipped: ${PG_SKIP_MESSAGE})`
     const schema2 = freshSchema('servekill');
     const effects = join(scratch, 'sigkill.jsonl');
     const front = await startHarness({ url: pgUrl(), schema: schema2, effects, tenants: ['sig'], serve: { workers: 0 } });
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@charter/source', join(here, '__fixtures__', 'worker-child.ts'), pgUrl(), schema2, effects, '3000'], {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@charter/source', join(here, '__fixtures__', 'worker-child.ts'), pgUrl(), schema2, effects, '3000'],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-        child.on('exit', (code) => reject(new Error(`worker child exited early (${String(code)})`)));
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) resolve();
+        });
+        child.on('exit', (code) => {
+          reject(new Error(`worker child exited early (${String(code)})`));
+        });
       });
-      const id = ((await (await front.request('/v1/agents/serve-shop/runs', { key: front.keys.sig!, body: { input: 'refund A-66 70', mode: 'async' } })).json()) as {
-        id: string;
-      }).id;
-      await until(() => front.service.queue.get(id, 'sig'), (job) => job?.status === 'running', 'the child to claim the run');
+      const id = (
+        (await (
+          await front.request('/v1/agents/serve-shop/runs', { key: front.keys.sig!, body: { input: 'refund A-66 70', mode: 'async' } })
+        ).json()) as {
+          id: string;
+        }
+      ).id;
+      await until(
+        () => front.service.queue.get(id, 'sig'),
+        (job) => job?.status === 'running',
+        'the child to claim the run',
+      );
       await sleep(300); // inside the 3 s refund hold
-      const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      const exited = new Promise((resolve) =>
+        child.on('exit', (_code, signal) => {
+          resolve(signal);
+        }),
+      );
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
       expect(readEffects(effects)).toEqual([]);
       const rescuer = await startHarness({ state: front.state, effects, tenants: [], serve: { workers: 1 } });
-      const done = await until(() => rescuer.service.queue.get(id, 'sig'), (job) => job?.status === 'done', 'the rescuer to finish the run');
+      const done = await until(
+        () => rescuer.service.queue.get(id, 'sig'),
+        (job) => job?.status === 'done',
+        'the rescuer to finish the run',
+      );
       expect(done).toMatchObject({ attempts: 2, result: { status: 'completed', output: 'Refunded.' } });
       expect(readEffects(effects).filter((e) => e.key === 'refund:A-66')).toHaveLength(1);
       await rescuer.service.close();

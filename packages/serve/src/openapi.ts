@@ -15,7 +15,10 @@ const problemResponse = (description: string) => ({ description, content: { [PRO
 const retryAfter = {
   'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 1 } },
 };
-const runResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Run' } } } });
+const runResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Run' } } },
+});
 const idParam = { name: 'id', in: 'path', required: true, schema: runIdParams.properties.id };
 const common = {
   '400': problemResponse('Malformed JSON, a body that fails the schema (each field named by a JSON pointer), or JSON nested too deeply.'),
@@ -57,14 +60,22 @@ export function openApiDocument(options: { readonly agent: string; readonly vers
         },
       },
       '/v1/runs/{id}': {
-        get: { operationId: 'getRun', summary: 'A run of this tenant.', parameters: [idParam], responses: { '200': runResponse('The run.'), ...common } },
+        get: {
+          operationId: 'getRun',
+          summary: 'A run of this tenant.',
+          parameters: [idParam],
+          responses: { '200': runResponse('The run.'), ...common },
+        },
       },
       '/v1/runs/{id}/events': {
         get: {
           operationId: 'runEvents',
           summary: 'The run’s telemetry events as server-sent events; the last one, `run`, carries the finished run.',
           parameters: [idParam],
-          responses: { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...common },
+          responses: {
+            '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            ...common,
+          },
         },
       },
       '/v1/runs/{id}/approval': {
@@ -95,7 +106,9 @@ export function openApiDocument(options: { readonly agent: string; readonly vers
           },
         },
       },
-      '/healthz': { get: { operationId: 'health', security: [], summary: 'The process answers.', responses: { '200': { description: 'Alive.' } } } },
+      '/healthz': {
+        get: { operationId: 'health', security: [], summary: 'The process answers.', responses: { '200': { description: 'Alive.' } } },
+      },
       '/readyz': {
         get: {
           operationId: 'ready',

@@ -38,8 +38,8 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
       ({ state, drop } = await open());
     });
     afterAll(async () => {
-      await state?.close();
-      await drop?.();
+      await state.close();
+      await drop();
     });
 
     it('a flooding tenant cannot starve the others: their jobs are served in the first rounds', async () => {
@@ -110,7 +110,7 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
   });
 }
 
-queueSuite('PGlite', async () => ({ state: await openState({ url: 'pglite:memory' }), drop: async () => undefined }));
+queueSuite('PGlite', async () => ({ state: await openState({ url: 'pglite:memory' }), drop: () => Promise.resolve() }));
 
 describe.skipIf(PG_SKIP)(`PostgreSQL${PG_SKIP ? ` (skipped: ${PG_SKIP_MESSAGE})` : ''}`, () => {
   queueSuite('PostgreSQL', async () => {

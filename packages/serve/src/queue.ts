@@ -40,7 +40,7 @@ interface Row {
   kind: JobKind;
   status: JobStatus;
   payload: JobPayload | string;
-  attempts: number;
+  attempts: number | string;
   result: unknown;
   created_at: Date | string;
   updated_at: Date | string;
@@ -154,7 +154,9 @@ export class JobQueue {
          RETURNING *`,
         [runId, tenant.id, this.agent, JSON.stringify(payload), tenant.weight],
       );
-      return { job: toJob(inserted.rows[0]!) };
+      const job = inserted.rows[0];
+      if (job === undefined) throw new Error(`the job ${runId} was not inserted`);
+      return { job: toJob(job) };
     });
   }
 

@@ -44,5 +44,5 @@ export function checkQuotas(value: unknown, where: string): Partial<Quotas> {
       throw new ServeError(ServeErrorCode.BadTenant, `${where}: quota ${key} must be a whole number, got ${limit}`);
     out[key] = limit;
   }
-  return out as Partial<Quotas>;
+  return out;
 }

@@ -48,8 +48,8 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       h = await startHarness({ state, tenants: [], serve: { workers: 2 } });
     });
     afterAll(async () => {
-      await h?.close();
-      await drop?.();
+      await h.close();
+      await drop();
     });
 
     it('POST runs: sync answers 200 with the finished run, async 202 with its Location; GET shows it', async () => {
@@ -63,7 +63,13 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       expect(queued.status).toBe(202);
       const id = ((await queued.json()) as RunBody).id;
       expect(queued.headers.get('location')).toBe(`/v1/runs/${id}`);
-      expect(await until(() => view(t.key, id), (v) => v.status === 'completed', 'the async run')).toMatchObject({ output: 'Hello! You said 2 characters.' });
+      expect(
+        await until(
+          () => view(t.key, id),
+          (v) => v.status === 'completed',
+          'the async run',
+        ),
+      ).toMatchObject({ output: 'Hello! You said 2 characters.' });
     });
 
     it('tenant isolation: another tenant’s run is a 404 on every endpoint; a missing or revoked key is a 401', async () => {
@@ -109,7 +115,13 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       expect(paused).toMatchObject({ status: 'paused', approval: { tool: 'refund_order' } });
       const approve = await h.request(`/v1/runs/${paused.id}/approval`, { key: t.key, body: { approved: true, approver: 'lead@acme' } });
       expect(approve.status).toBe(202);
-      expect(await until(() => view(t.key, paused.id), (v) => v.status === 'completed', 'the resumed run')).toMatchObject({ output: 'Refunded.' });
+      expect(
+        await until(
+          () => view(t.key, paused.id),
+          (v) => v.status === 'completed',
+          'the resumed run',
+        ),
+      ).toMatchObject({ output: 'Refunded.' });
       expect(readEffects(h.effects).filter((e) => e.key === 'refund:A-77')).toHaveLength(1);
       const again = await h.request(`/v1/runs/${paused.id}/approval`, { key: t.key, body: { approved: true } });
       expect(again.status).toBe(409);
@@ -120,14 +132,23 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       const t = await tenant();
       const paused = (await (await run(t.key, { input: 'refund A-78 300' })).json()) as RunBody;
       expect((await h.request(`/v1/runs/${paused.id}/approval`, { key: t.key, body: { approved: false, reason: 'no' } })).status).toBe(202);
-      expect(await until(() => view(t.key, paused.id), (v) => v.status === 'escalated', 'the denied run')).toMatchObject({ reason: 'approval_denied' });
+      expect(
+        await until(
+          () => view(t.key, paused.id),
+          (v) => v.status === 'escalated',
+          'the denied run',
+        ),
+      ).toMatchObject({ reason: 'approval_denied' });
       expect(readEffects(h.effects).filter((e) => e.key === 'refund:A-78')).toHaveLength(0);
     });
 
     it('feedback is stored for the feedback loop', async () => {
       const t = await tenant();
       const done = (await (await run(t.key, { input: 'hi' })).json()) as RunBody;
-      const res = await h.request(`/v1/runs/${done.id}/feedback`, { key: t.key, body: { rating: 2, correction: 'Say hello back.', comment: 'terse' } });
+      const res = await h.request(`/v1/runs/${done.id}/feedback`, {
+        key: t.key,
+        body: { rating: 2, correction: 'Say hello back.', comment: 'terse' },
+      });
       expect(res.status).toBe(201);
       const log = await state.documents.log('feedback', done.id);
       expect(log.map((entry) => entry.entry)).toEqual([
@@ -153,7 +174,11 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
 
     it('input limits answer problem documents naming the field', async () => {
       const t = await tenant();
-      const problemOf = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> });
+      const problemOf = async (res: Response) => ({
+        status: res.status,
+        type: res.headers.get('content-type'),
+        body: (await res.json()) as Record<string, unknown>,
+      });
       const missing = await problemOf(await run(t.key, { prompt: 'x' }));
       expect(missing.status).toBe(400);
       expect(missing.type).toContain('application/problem+json');
@@ -163,14 +188,21 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       );
       const wrongType = await problemOf(await run(t.key, { input: 'x', context: { customerEmail: 5 } }));
       expect(wrongType.body.detail).toContain('context/customerEmail');
-      expect((await problemOf(await run(t.key, '{"input": '))).body).toMatchObject({ type: 'urn:charter:problem:malformed-json', status: 400 });
+      expect((await problemOf(await run(t.key, '{"input": '))).body).toMatchObject({
+        type: 'urn:charter:problem:malformed-json',
+        status: 400,
+      });
       const deep = `{"input":"x","context":{"a":${'['.repeat(40)}${']'.repeat(40)}}}`;
       expect((await problemOf(await run(t.key, deep))).body).toMatchObject({ type: 'urn:charter:problem:json-too-deep', status: 400 });
       const big = await problemOf(await run(t.key, { input: 'x'.repeat(70_000) }));
       expect(big).toMatchObject({ status: 413, body: { type: 'urn:charter:problem:body-too-large' } });
       const long = await problemOf(await run(t.key, { input: 'x'.repeat(20_001) }));
       expect(long.body).toMatchObject({ type: 'urn:charter:problem:validation', errors: [{ pointer: '/body/input' }] });
-      const media = await h.request('/v1/agents/serve-shop/runs', { key: t.key, body: 'input=x', headers: { 'content-type': 'text/plain' } });
+      const media = await h.request('/v1/agents/serve-shop/runs', {
+        key: t.key,
+        body: 'input=x',
+        headers: { 'content-type': 'text/plain' },
+      });
       expect(media.status).toBe(415);
       const other = await problemOf(await h.request('/v1/agents/other-agent/runs', { key: t.key, body: { input: 'x' } }));
       expect(other).toMatchObject({ status: 404, body: { type: 'urn:charter:problem:not-found' } });
@@ -188,7 +220,12 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       const third = await run(t.key, { input: 'c' });
       expect(third.status).toBe(429);
       expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(await third.json()).toMatchObject({ type: 'urn:charter:problem:quota-exceeded', quota: 'requestsPerMinute', limit: 2, used: 2 });
+      expect(await third.json()).toMatchObject({
+        type: 'urn:charter:problem:quota-exceeded',
+        quota: 'requestsPerMinute',
+        limit: 2,
+        used: 2,
+      });
     });
 
     it('quota concurrentRuns: a tenant with one run in the system gets 429 for the next', async () => {
@@ -234,7 +271,13 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       expect(result.valid).toBe(true);
       expect(validator.version).toBe('3.1');
       expect(Object.keys(document.paths)).toEqual(
-        expect.arrayContaining(['/v1/agents/{name}/runs', '/v1/runs/{id}', '/v1/runs/{id}/events', '/v1/runs/{id}/approval', '/v1/runs/{id}/feedback']),
+        expect.arrayContaining([
+          '/v1/agents/{name}/runs',
+          '/v1/runs/{id}',
+          '/v1/runs/{id}/events',
+          '/v1/runs/{id}/approval',
+          '/v1/runs/{id}/feedback',
+        ]),
       );
     });
   });
@@ -245,14 +288,19 @@ function rawRequest(base: string, path: string, headers: Record<string, string>)
     const req = httpRequest(`${base}${path}`, { headers }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+      });
     });
     req.on('error', reject);
     req.end();
   });
 }
 
-serviceSuite('PGlite (the embedded default)', async () => ({ state: await openState({ url: 'pglite:memory', leaseMs: 2000 }), drop: async () => undefined }));
+serviceSuite('PGlite (the embedded default)', async () => ({
+  state: await openState({ url: 'pglite:memory', leaseMs: 2000 }),
+  drop: () => Promise.resolve(),
+}));
 
 describe.skipIf(PG_SKIP)(`PostgreSQL${PG_SKIP ? ` (skipped: ${PG_SKIP_MESSAGE})` : ''}`, () => {
   serviceSuite('PostgreSQL', async () => {

@@ -109,7 +109,12 @@ function stored(result: RunResult): StoredResult {
     approval:
       result.approval === undefined
         ? undefined
-        : { approvalId: result.approval.approvalId, tool: result.approval.tool, args: result.approval.args, reason: result.approval.reason },
+        : {
+            approvalId: result.approval.approvalId,
+            tool: result.approval.tool,
+            args: result.approval.args,
+            reason: result.approval.reason,
+          },
   };
 }
 
@@ -131,7 +136,11 @@ function storedOfState(state: RunState): StoredResult {
 export function viewOf(job: Job): RunView {
   const result = job.result as StoredResult | undefined;
   const status: RunView['status'] =
-    job.status === 'queued' ? 'queued' : job.status === 'running' ? 'running' : (result?.status ?? (job.status === 'failed' ? 'failed' : 'completed'));
+    job.status === 'queued'
+      ? 'queued'
+      : job.status === 'running'
+        ? 'running'
+        : (result?.status ?? (job.status === 'failed' ? 'failed' : 'completed'));
   const finished = status !== 'queued' && status !== 'running';
   const { error, status: _status, ...rest } = result ?? { status: 'failed' };
   return {
@@ -243,7 +252,9 @@ export function createService(options: ServeOptions): Service {
       observe('control', result);
       void shadow
         .run(job.payload.input, { tenant: job.tenant, ...(job.payload.user === undefined ? {} : { user: job.payload.user }) })
-        .then((shadowResult) => observe('candidate', shadowResult))
+        .then((shadowResult) => {
+          observe('candidate', shadowResult);
+        })
         .catch(() => undefined);
     } else if (options.rollout !== undefined) observe(variant === 'candidate' ? 'candidate' : 'control', result);
     return result;
@@ -315,7 +326,11 @@ export function createService(options: ServeOptions): Service {
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false } },
     serverFactory: (handler) =>
       createServer(
-        { maxHeaderSize: limits.headerBytes, requestTimeout: limits.requestTimeoutMs, headersTimeout: Math.min(limits.requestTimeoutMs, 60_000) },
+        {
+          maxHeaderSize: limits.headerBytes,
+          requestTimeout: limits.requestTimeoutMs,
+          headersTimeout: Math.min(limits.requestTimeoutMs, 60_000),
+        },
         handler,
       ),
     clientErrorHandler(error: Error & { code?: string }, socket: Socket) {
@@ -325,7 +340,11 @@ export function createService(options: ServeOptions): Service {
           ? problem('headersTooLarge', `the request line and headers exceed ${limits.headerBytes} bytes: send smaller headers`)
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? problem('requestTimeout', `the request did not arrive within ${limits.requestTimeoutMs} ms`)
-            : problem('malformedJson', 'the request is not valid HTTP', { type: 'urn:charter:problem:bad-request', title: 'Bad request', status: 400 });
+            : problem('malformedJson', 'the request is not valid HTTP', {
+                type: 'urn:charter:problem:bad-request',
+                title: 'Bad request',
+                status: 400,
+              });
       const text = JSON.stringify(body);
       socket.end(
         `HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
@@ -369,15 +388,30 @@ export function createService(options: ServeOptions): Service {
     }
     switch (fe.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return send(reply, problem('bodyTooLarge', `the body exceeds ${limits.bodyBytes} bytes`, { instance: request.url, limit: limits.bodyBytes }));
+        return send(
+          reply,
+          problem('bodyTooLarge', `the body exceeds ${limits.bodyBytes} bytes`, { instance: request.url, limit: limits.bodyBytes }),
+        );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return send(reply, problem('unsupportedMediaType', `send Content-Type: application/json, not ${String(request.headers['content-type']).slice(0, 80)}`));
+        return send(
+          reply,
+          problem(
+            'unsupportedMediaType',
+            `send Content-Type: application/json, not ${String(request.headers['content-type']).slice(0, 80)}`,
+          ),
+        );
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
         return send(reply, problem('malformedJson', 'the body is not valid JSON', { instance: request.url }));
       default:
         if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
-          return send(reply, { type: 'urn:charter:problem:bad-request', title: 'Bad request', status: fe.statusCode, detail: fe.message, instance: request.url });
+          return send(reply, {
+            type: 'urn:charter:problem:bad-request',
+            title: 'Bad request',
+            status: fe.statusCode,
+            detail: fe.message,
+            instance: request.url,
+          });
         return send(reply, problem('internal', 'the service failed on this request; it is logged', { instance: request.url }));
     }
   });
@@ -388,21 +422,31 @@ export function createService(options: ServeOptions): Service {
     const key = header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined;
     const tenant = await tenants.authenticate(key);
     if (tenant === undefined)
-      throw new HttpProblem(problem('unauthorized', key === undefined ? 'send Authorization: Bearer <API key>' : 'the API key is unknown or revoked'), {
-        'WWW-Authenticate': 'Bearer',
-      });
+      throw new HttpProblem(
+        problem('unauthorized', key === undefined ? 'send Authorization: Bearer <API key>' : 'the API key is unknown or revoked'),
+        {
+          'WWW-Authenticate': 'Bearer',
+        },
+      );
     return tenant;
   };
   const notFound = (id: string): HttpProblem => new HttpProblem(problem('notFound', `no run "${id}"`));
   const location = (id: string): string => `/v1/runs/${id}`;
 
-  type RunBody = { input: string; user?: string; context?: Record<string, string | string[]>; mode?: 'sync' | 'async'; timeoutMs?: number };
+  interface RunBody {
+    input: string;
+    user?: string;
+    context?: Record<string, string | string[]>;
+    mode?: 'sync' | 'async';
+    timeoutMs?: number;
+  }
   app.post<{ Params: { name: string }; Body: RunBody }>(
     '/v1/agents/:name/runs',
     { schema: { params: agentParams, body: runRequestSchema(maxInputChars) } },
     async (request, reply) => {
       const tenant = await authenticate(request);
-      if (request.params.name !== agentName) throw new HttpProblem(problem('notFound', `this service serves agent "${agentName}", not "${request.params.name}"`));
+      if (request.params.name !== agentName)
+        throw new HttpProblem(problem('notFound', `this service serves agent "${agentName}", not "${request.params.name}"`));
       if (draining) {
         reject('shutting_down');
         throw new HttpProblem(problem('shuttingDown', 'the service is draining: retry against another instance'), { 'Retry-After': '1' });
@@ -411,31 +455,46 @@ export function createService(options: ServeOptions): Service {
       const runId = newRunId();
       let variant: JobPayload['variant'];
       if (routing !== undefined) variant = router.decide(await routing.routing(), `${tenant.id}:${body.user ?? runId}`);
-      const admitted = await queue.enqueue(tenant, quotasOf(tenant), {
-        input: body.input,
-        ...(body.user === undefined ? {} : { user: body.user }),
-        ...(body.context === undefined ? {} : { context: body.context }),
-        ...(variant === undefined ? {} : { variant }),
-      }, runId);
+      const admitted = await queue.enqueue(
+        tenant,
+        quotasOf(tenant),
+        {
+          input: body.input,
+          ...(body.user === undefined ? {} : { user: body.user }),
+          ...(body.context === undefined ? {} : { context: body.context }),
+          ...(variant === undefined ? {} : { variant }),
+        },
+        runId,
+      );
       if ('rejected' in admitted) {
         const r = admitted.rejected;
         const headers = { 'Retry-After': String(r.retryAfterS) };
         if (r.kind === 'queue-full') {
           reject('queue_full');
-          throw new HttpProblem(problem('queueFull', `${r.queued} runs are queued (limit ${r.limit}): retry after ${r.retryAfterS} s`, { limit: r.limit }), headers);
+          throw new HttpProblem(
+            problem('queueFull', `${r.queued} runs are queued (limit ${r.limit}): retry after ${r.retryAfterS} s`, { limit: r.limit }),
+            headers,
+          );
         }
         reject(`quota_${r.quota}`);
         throw new HttpProblem(
-          problem('quotaExceeded', `tenant ${tenant.id} used ${r.used} of its ${r.quota} quota (${r.limit}): retry after ${r.retryAfterS} s`, {
-            quota: r.quota,
-            limit: r.limit,
-            used: r.used,
-          }),
+          problem(
+            'quotaExceeded',
+            `tenant ${tenant.id} used ${r.used} of its ${r.quota} quota (${r.limit}): retry after ${r.retryAfterS} s`,
+            {
+              quota: r.quota,
+              limit: r.limit,
+              used: r.used,
+            },
+          ),
           headers,
         );
       }
       workers.wake();
-      const job = body.mode === 'async' ? admitted.job : await waitFor(admitted.job, tenant.id, Math.min(body.timeoutMs ?? limits.syncTimeoutMs, limits.syncTimeoutMs));
+      const job =
+        body.mode === 'async'
+          ? admitted.job
+          : await waitFor(admitted.job, tenant.id, Math.min(body.timeoutMs ?? limits.syncTimeoutMs, limits.syncTimeoutMs));
       const view = viewOf(job);
       if (view.status === 'queued' || view.status === 'running') return reply.code(202).header('Location', location(job.id)).send(view);
       return reply.code(200).header('Location', location(job.id)).send(view);
@@ -468,16 +527,19 @@ export function createService(options: ServeOptions): Service {
       cleanup();
       raw.end();
     };
+    const finishIfDone = (current: Job | undefined): void => {
+      if (current !== undefined && current.status !== 'queued' && current.status !== 'running') finish(current);
+    };
     const unsubscribe = events.subscribe(job.id, (event) => {
       if (event.type !== 'run') write(event.type, event.data);
-      else void queue.get(job.id, tenant.id).then((current) => current !== undefined && current.status !== 'queued' && current.status !== 'running' && finish(current));
+      else void queue.get(job.id, tenant.id).then(finishIfDone);
     });
     // Another process may run the job: poll its status too, and keep the connection alive.
     const poll = setInterval(() => {
       if (!closed) raw.write(': keep-alive\n\n');
       void queue
         .get(job.id, tenant.id)
-        .then((current) => current !== undefined && current.status !== 'queued' && current.status !== 'running' && finish(current))
+        .then(finishIfDone)
         .catch(() => undefined);
     }, 500);
     const cleanup = (): void => {
@@ -531,7 +593,10 @@ export function createService(options: ServeOptions): Service {
     try {
       await db.query('SELECT 1');
     } catch (error) {
-      return send(reply, { ...problem('internal', `the database does not answer: ${(error as Error).message.slice(0, 200)}`), status: 503 });
+      return send(reply, {
+        ...problem('internal', `the database does not answer: ${(error as Error).message.slice(0, 200)}`),
+        status: 503,
+      });
     }
     return { status: 'ready', workers: workerCount, inFlight: workers.inFlight };
   });
@@ -572,4 +637,3 @@ export function createService(options: ServeOptions): Service {
     },
   };
 }
-

@@ -32,7 +32,7 @@ interface Row {
 }
 
 const TENANT_ID = /^[a-z][a-z0-9-]{0,62}$/;
-const KEY = /^chk_([a-z][a-z0-9-]{0,62})\.([A-Za-z0-9_-]{43})$/;
+const KEY = /^chk_([a-z][a-z0-9-]{0,62})\.([\w-]{43})$/;
 
 function checkId(id: string): string {
   if (!TENANT_ID.test(id))
@@ -86,7 +86,8 @@ export class TenantStore {
     );
     const row = rows[0];
     this.#cache.delete(id);
-    if (row === undefined) throw new ServeError(ServeErrorCode.BadTenant, `tenant "${id}" exists already: pick another id, or revoke it first`);
+    if (row === undefined)
+      throw new ServeError(ServeErrorCode.BadTenant, `tenant "${id}" exists already: pick another id, or revoke it first`);
     return { tenant: toTenant(row), apiKey };
   }
 
@@ -109,7 +110,11 @@ export class TenantStore {
   async setQuota(id: string, quotas: Partial<Quotas>, weight?: number): Promise<Tenant> {
     const checked = checkQuotas(quotas, `tenant ${id}`);
     const w = weight === undefined ? undefined : checkWeight(weight);
-    return this.#update(id, (settings) => ({ ...settings, quotas: { ...settings.quotas, ...checked }, ...(w === undefined ? {} : { weight: w }) }));
+    return this.#update(id, (settings) => ({
+      ...settings,
+      quotas: { ...settings.quotas, ...checked },
+      ...(w === undefined ? {} : { weight: w }),
+    }));
   }
 
   /** The tenant an API key belongs to; undefined for a malformed, unknown or revoked key. Compares hashes in constant time. */
@@ -149,7 +154,8 @@ export class TenantStore {
       ]);
       return updated.rows[0];
     });
-    if (tenant === undefined) throw new ServeError(ServeErrorCode.UnknownTenant, `no tenant "${id}": list them with "charter tenants list"`);
+    if (tenant === undefined)
+      throw new ServeError(ServeErrorCode.UnknownTenant, `no tenant "${id}": list them with "charter tenants list"`);
     this.#cache.delete(id);
     return toTenant(tenant);
   }

@@ -112,7 +112,7 @@ export class WorkerPool {
       } catch (error) {
         this.#options.onError?.(error);
       }
-      if (!this.#running && job !== undefined) {
+      if (!this.#isRunning() && job !== undefined) {
         await queue.release(job, this.holder).catch(() => undefined);
         break;
       }
@@ -145,6 +145,11 @@ export class WorkerPool {
         finish();
       }
     }
+  }
+
+  /** A method, not the field: the loop awaits, and `drain` may flip the field meanwhile. */
+  #isRunning(): boolean {
+    return this.#running;
   }
 
   #idle(): Promise<void> {
