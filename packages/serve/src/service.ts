@@ -98,6 +98,9 @@ export interface RunView extends Omit<StoredResult, 'status' | 'error'> {
 
 const ZERO = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
+/** Requests waiting for a job, process-wide: every service of this process wakes them when it finishes the job. */
+const waiters = new Map<string, Set<() => void>>();
+
 function stored(result: RunResult): StoredResult {
   return {
     status: result.status,
@@ -276,7 +279,6 @@ export function createService(options: ServeOptions): Service {
     };
   }
 
-  const waiters = new Map<string, Set<() => void>>();
   const notify = (jobId: string): void => {
     for (const wake of waiters.get(jobId) ?? []) wake();
   };
@@ -295,6 +297,7 @@ export function createService(options: ServeOptions): Service {
   async function waitFor(job: Job, tenant: string, timeoutMs: number): Promise<Job> {
     const deadline = Date.now() + timeoutMs;
     let current = job;
+    let poll = 25;
     while (current.status === 'queued' || current.status === 'running') {
       const left = deadline - Date.now();
       if (left <= 0) return current;
@@ -307,7 +310,9 @@ export function createService(options: ServeOptions): Service {
           if (set.size === 0) waiters.delete(job.id);
           resolve();
         };
-        const timer = setTimeout(wake, Math.min(left, workerCount > 0 ? 1000 : 100));
+        // Woken at once by any service of this process that finishes the job; polled for another process's.
+        const timer = setTimeout(wake, Math.min(left, poll));
+        poll = Math.min(poll * 2, 200);
         set.add(wake);
       });
       current = (await queue.get(job.id, tenant)) ?? current;
