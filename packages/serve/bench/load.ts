@@ -82,25 +82,33 @@ function load(
   options: { connections: number; overallRate?: number; duration: number },
 ): { done: Promise<unknown>; sample: Sample } {
   const sample: Sample = { latencies: [], statuses: new Map() };
-  const instance = autocannon({
-    url: `${base}/v1/agents/serve-shop/runs`,
-    method: 'POST',
-    connections: options.connections,
-    duration: options.duration,
-    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
-    timeout: 60,
-    headers: { authorization: `Bearer ${tenantKey}`, 'content-type': 'application/json' },
-    requests: [
-      {
-        setupRequest: (request) => ({ ...request, body: JSON.stringify({ input: `refund A-${++order} 40` }) }),
-      },
-    ],
-  });
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+  let finished!: (value: unknown) => void;
+  const done = new Promise((resolve) => (finished = resolve));
+  const instance = autocannon(
+    {
+      url: `${base}/v1/agents/serve-shop/runs`,
+      method: 'POST',
+      connections: options.connections,
+      duration: options.duration,
+      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+      timeout: 60,
+      headers: { authorization: `Bearer ${tenantKey}`, 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (request) => ({ ...request, body: JSON.stringify({ input: `refund A-${++order} 40` }) }),
+        },
+      ],
+    },
+    (error, result) => {
+      if (error !== null && error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+      finished(result);
+    },
+  );
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     sample.statuses.set(statusCode, (sample.statuses.get(statusCode) ?? 0) + 1);
     if (statusCode < 300) sample.latencies.push(responseTime);
   });
-  return { done: instance, sample };
+  return { done, sample };
 }
 
 const pct = (values: number[], p: number): number => {
@@ -162,7 +170,12 @@ const killAt = setTimeout(
       second.workers.kill();
       clearInterval(poll);
     }, 2);
-    setTimeout(() => clearInterval(poll), (seconds * 1000) / 2).unref();
+    setTimeout(
+      () => {
+        clearInterval(poll);
+      },
+      (seconds * 1000) / 2,
+    ).unref();
   },
   (seconds * 1000) / 2,
 );
@@ -190,7 +203,7 @@ const completed = rows.filter((row) => row.status === 'done' && row.result === '
 const missingEffect = completed.filter((row) => (perKey.get(`refund:${/A-\d+/.exec(row.input)?.[0] ?? ''}`) ?? 0) === 0).length;
 const duplicated = [...perKey.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
 const lost = Math.max(0, accepted - rows.length) + (rows.length - completed.length) + missingEffect;
-const takenOver = rows.filter((row) => Number(row.attempts) > 1).length;
+const takenOver = rows.filter((row) => row.attempts > 1).length;
 const outcomes = new Map<string, number>();
 for (const row of rows) outcomes.set(`${row.status}/${row.result ?? '-'}`, (outcomes.get(`${row.status}/${row.result ?? '-'}`) ?? 0) + 1);
 console.log('jobs by status/result', Object.fromEntries(outcomes), { missingEffect, drainedInS: (Date.now() - drainStart) / 1000 });
