@@ -1,10 +1,10 @@
 // `charter serve <agent dir>`: the manifest and policy from the folder (loadAgent), the tool
 // implementations (and optionally a model) from a serve module, and the state from --db.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { requireAgent } from '@charter/spec';
-import { DATABASE_URL_ENV, openState, redactUrl, type StateStores } from '@charter/state';
+import { DATABASE_URL_ENV, type OpenStateOptions, openState, redactUrl, type StateStores } from '@charter/state';
 import { ServeError, ServeErrorCode } from './errors.js';
 import { createService, type ServedAgentOptions, type ServeOptions, type Service } from './service.js';
 
@@ -70,6 +70,13 @@ export function serveStateUrl(
   return db ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : `pglite:${join(resolve(dir), '.charter', 'serve-db')}`);
 }
 
+/** Opens (and migrates) the serve state; a `pglite:<dir>` gets its parent folder created first. */
+export async function openServeState(url: string, options: Omit<OpenStateOptions, 'url'> = {}): Promise<StateStores> {
+  if (url.startsWith('pglite:') && url !== 'pglite:memory')
+    mkdirSync(dirname(resolve(options.cwd ?? process.cwd(), url.slice('pglite:'.length))), { recursive: true });
+  return openState({ ...options, url });
+}
+
 export interface RunServeOptions extends Partial<Omit<ServeOptions, 'agent' | 'state'>> {
   readonly dir: string;
   readonly module?: string | undefined;
@@ -95,7 +102,7 @@ export async function runServe(options: RunServeOptions): Promise<RunningService
   const { dir, module, db, port, host, env, cwd, ...serve } = options;
   const agent = await loadServedAgent(dir, { module, ...(cwd === undefined ? {} : { cwd }) });
   const url = serveStateUrl(resolve(cwd ?? process.cwd(), dir), db, env);
-  const state = await openState({ url, ...(cwd === undefined ? {} : { cwd }) });
+  const state = await openServeState(url, cwd === undefined ? {} : { cwd });
   let service: Service;
   try {
     service = createService({ ...serve, agent, state });

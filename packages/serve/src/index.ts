@@ -14,5 +14,5 @@ export type { Problem, ProblemKind } from './problems.js';
 export { openApiDocument } from './openapi.js';
 export { createService, viewOf } from './service.js';
 export type { RunView, ServedAgentOptions, ServeLimits, ServeOptions, Service } from './service.js';
-export { loadServedAgent, runServe, SERVE_MODULES, serveStateUrl } from './agent-dir.js';
+export { loadServedAgent, openServeState, runServe, SERVE_MODULES, serveStateUrl } from './agent-dir.js';
 export type { RunningService, RunServeOptions } from './agent-dir.js';

@@ -1,5 +1,5 @@
-import { checkQuotas, type Quotas, ServeError, serveStateUrl, type Tenant, TenantStore } from '@charter/serve';
-import { DATABASE_URL_ENV, openState, type SqlDriver, StateError, StateErrorCode, type StateStores } from '@charter/state';
+import { checkQuotas, openServeState, type Quotas, ServeError, serveStateUrl, type Tenant, TenantStore } from '@charter/serve';
+import { DATABASE_URL_ENV, type SqlDriver, StateError, StateErrorCode, type StateStores } from '@charter/state';
 import { parseArgs } from '../args.js';
 import { type Command, ExitCode, type Io } from '../command.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
@@ -52,7 +52,7 @@ async function open(flags: Map<string, string | true>, io: Io): Promise<{ readon
   const url = db ?? (agent === undefined ? fromEnv : serveStateUrl(agent, undefined, {}));
   let state: StateStores;
   try {
-    state = await openState({ url, env: io.env, cwd: io.cwd });
+    state = await openServeState(url ?? '', { env: io.env, cwd: io.cwd });
   } catch (error) {
     if (StateError.isInstance(error))
       throw new CliError(error.code === StateErrorCode.BadConfig ? CliErrorCode.Usage : CliErrorCode.Io, error.message, { cause: error });
