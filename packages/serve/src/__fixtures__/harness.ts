@@ -12,7 +12,10 @@ export interface Harness {
   readonly state: StateStores;
   readonly effects: string;
   readonly keys: Record<string, string>;
-  request(path: string, init?: { method?: string; key?: string | undefined; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    path: string,
+    init?: { method?: string; key?: string | undefined; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -29,7 +32,12 @@ export async function startHarness(
 ): Promise<Harness> {
   const effects = options.effects ?? join(mkdtempSync(join(tmpdir(), 'charter-serve-')), 'effects.jsonl');
   const state =
-    options.state ?? (await openState({ url: options.url ?? 'pglite:memory', leaseMs: 2000, ...(options.schema === undefined ? {} : { schema: options.schema }) }));
+    options.state ??
+    (await openState({
+      url: options.url ?? 'pglite:memory',
+      leaseMs: 2000,
+      ...(options.schema === undefined ? {} : { schema: options.schema }),
+    }));
   // Each service gets its own store objects over the database (own lease holders, own ledger), as a
   // separate process would: closing a service closes its agent's ledger, never another service's.
   const own = options.state?.sql === undefined ? state : sqlStores(options.state.sql, { leaseMs: 2000 });

@@ -66,14 +66,17 @@ const REFUND = /refund (A-\d{1,6}) (\d{1,5})/;
 export function shopModel(latencyMs = 0) {
   const model = offlineModel('offline', 'shop', (options) => {
     const user = options.prompt.find((message) => message.role === 'user');
-    const text = user !== undefined && Array.isArray(user.content) ? user.content.map((part) => ('text' in part ? part.text : '')).join(' ') : '';
+    const text =
+      user !== undefined && Array.isArray(user.content) ? user.content.map((part) => ('text' in part ? part.text : '')).join(' ') : '';
     const turn = options.prompt.filter((message) => message.role === 'assistant').length;
     const refund = REFUND.exec(text);
     if (refund === null) return [{ type: 'text', text: `Hello! You said ${text.length} characters.` }];
     const [, orderId = '', amount = '0'] = refund;
     if (turn === 0) return [{ type: 'tool-call', toolCallId: 'call_0_0', toolName: 'lookup_order', input: JSON.stringify({ orderId }) }];
     if (turn === 1)
-      return [{ type: 'tool-call', toolCallId: 'call_1_0', toolName: 'refund_order', input: JSON.stringify({ orderId, amount: Number(amount) }) }];
+      return [
+        { type: 'tool-call', toolCallId: 'call_1_0', toolName: 'refund_order', input: JSON.stringify({ orderId, amount: Number(amount) }) },
+      ];
     return [{ type: 'text', text: 'Refunded.' }];
   });
   if (latencyMs <= 0) return model;
