@@ -202,6 +202,8 @@ export class JobQueue {
     // Candidates in fair order, locked (others skip them). Per tenant, an advisory lock serialises the
     // running count with the claim, so two workers can never both take a tenant's last free slot.
     return this.#db.transaction(async (tx) => {
+      // A claim lost in a server crash only returns the job to the queue (its lease state is gone): no WAL flush to wait for.
+      await tx.exec('SET LOCAL synchronous_commit TO off');
       const { rows } = await tx.query<{ job_id: string; tenant_id: string }>(
         `SELECT job_id, tenant_id FROM jobs WHERE status = 'queued' AND agent = $1 AND run_after <= now()
          ORDER BY vtime, created_at LIMIT 16 FOR UPDATE SKIP LOCKED`,
@@ -253,6 +255,9 @@ export class JobQueue {
     usage: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number },
   ): Promise<boolean> {
     return this.#db.transaction(async (tx: SqlClient) => {
+      // A finish lost in a server crash leaves the job running: its lease expires and the run is executed
+      // again under the same id, which the idempotency ledger (durable) answers without a second effect.
+      await tx.exec('SET LOCAL synchronous_commit TO off');
       const { rowCount } = await tx.query(
         `UPDATE jobs SET status = $3, result = $4::jsonb, holder = NULL, lease_until = NULL, updated_at = now()
          WHERE job_id = $1 AND holder = $2 AND attempts = $5 AND status = 'running'`,
