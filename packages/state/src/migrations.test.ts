@@ -71,7 +71,7 @@ describe('migrations on PGlite', () => {
       await db.query("INSERT INTO ledger (key, state, tool, run_id, record) VALUES ('k-old', 'started', 'refund_order', 'r', $1)", [
         JSON.stringify(old),
       ]);
-      expect(await migrate(db)).toEqual({ applied: [3], version: 3 });
+      expect(await migrate(db, MIGRATIONS.slice(0, 3))).toEqual({ applied: [3], version: 3 });
       const ledger = new SqlLedger(db);
       const release = await ledger.lock('k-old', { waitMs: 100 });
       expect(await ledger.get('k-old')).toEqual(old);
