@@ -199,34 +199,41 @@ export class JobQueue {
       );
       if (rows[0] !== undefined) return toJob(rows[0]);
     }
-    // Candidates in fair order, locked (others skip them). Per tenant, an advisory lock serialises the
-    // running count with the claim, so two workers can never both take a tenant's last free slot.
+    // Candidates in fair order, read without locks (a concurrent claimer must still see them, to pass
+    // over a tenant at its cap). Per tenant, an advisory lock serialises the running count with the claim,
+    // so two workers can never both take a tenant's last free slot; the job itself is taken with
+    // FOR UPDATE SKIP LOCKED (a job another worker is claiming is passed over, not waited for).
     return this.#db.transaction(async (tx) => {
       // A claim lost in a server crash only returns the job to the queue (its lease state is gone): no WAL flush to wait for.
       await tx.exec('SET LOCAL synchronous_commit TO off');
       const { rows } = await tx.query<{ job_id: string; tenant_id: string }>(
         `SELECT job_id, tenant_id FROM jobs WHERE status = 'queued' AND agent = $1 AND run_after <= now()
-         ORDER BY vtime, created_at LIMIT 16 FOR UPDATE SKIP LOCKED`,
+         ORDER BY vtime, created_at LIMIT 16`,
         [this.agent],
       );
-      const tried = new Set<string>();
+      const full = new Set<string>();
       for (const candidate of rows) {
-        if (tried.has(candidate.tenant_id)) continue;
-        tried.add(candidate.tenant_id);
+        if (full.has(candidate.tenant_id)) continue;
         if (this.maxRunningPerTenant < 1_000_000) {
           const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
             `charter.serve.cap:${candidate.tenant_id}`,
           ]);
-          if (lock.rows[0]?.locked !== true) continue;
+          if (lock.rows[0]?.locked !== true) {
+            full.add(candidate.tenant_id); // another worker is claiming for this tenant right now
+            continue;
+          }
           const running = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM jobs WHERE tenant_id = $1 AND status = 'running'`, [
             candidate.tenant_id,
           ]);
-          if (Number(running.rows[0]?.n ?? 0) >= this.maxRunningPerTenant) continue;
+          if (Number(running.rows[0]?.n ?? 0) >= this.maxRunningPerTenant) {
+            full.add(candidate.tenant_id);
+            continue;
+          }
         }
         const claimed = await tx.query<Row>(
           `UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
              attempts = attempts + 1, updated_at = now()
-           WHERE job_id = $3 AND status = 'queued' RETURNING *`,
+           WHERE job_id = (SELECT job_id FROM jobs WHERE job_id = $3 AND status = 'queued' FOR UPDATE SKIP LOCKED) RETURNING *`,
           [holder, this.leaseMs, candidate.job_id],
         );
         if (claimed.rows[0] !== undefined) return toJob(claimed.rows[0]);
