@@ -14,6 +14,7 @@ export {
   RolloutStage,
   Slos,
   ToolGrant,
+  ToolProvenance,
 } from './agent.js';
 export type { AgentManifestInput } from './agent.js';
 export {
@@ -34,6 +35,7 @@ export {
   LengthDetectorConfig,
   PiiDetectorConfig,
   PiiEntity,
+  ProvenancePolicy,
   RedactionMode,
   SecretsDetectorConfig,
   ToolPolicy,
