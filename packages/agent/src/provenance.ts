@@ -29,7 +29,7 @@ export interface Ungrounded {
   readonly path: string;
   /** The value as the model gave it (at most 120 characters). */
   readonly value?: string;
-  /** The untrusted tool result the value came from (`value`), or the latest one read before it (`derived`). */
+  /** The untrusted tool result the value came from (`value`), or the latest one read before the call (`derived`, `intent`). */
   readonly source?: ProvenanceSource;
   /** What an approver reads. */
   readonly message: string;
@@ -273,6 +273,7 @@ export class Provenance {
         out.push({
           kind: 'intent',
           path: '',
+          ...(run.last === undefined ? {} : { source: run.last }),
           message: `the user's request does not ask for ${call.tool} (none of: ${trust.intent.join(', ')})${
             run.last === undefined ? '' : `; the call came after reading untrusted content (${run.last.tool}, call ${run.last.callId})`
           }`,

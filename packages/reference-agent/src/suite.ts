@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ContextFact, createAgent, type EscalationSink, MemoryStore, memoryEscalation, type RunResult } from '@charter/agent';
-import { gullible, scripted } from '@charter/agent/models';
+import { gullible, obedient, scripted } from '@charter/agent/models';
 import type { Telemetry } from '@charter/telemetry';
-import { requireAgent, type ValidAgent } from '@charter/spec';
+import { type GuardrailPolicy, requireAgent, type ValidAgent } from '@charter/spec';
 import { MemoryLedger } from '@charter/tools';
 import { CUSTOMERS, createDesk, ORDERS, type Desk } from './desk.js';
 import { loadScenarios, type Scenario } from './scenario.js';
@@ -42,6 +42,8 @@ export interface ScenarioOutcome {
 
 export interface RunScenarioOptions {
   readonly governance?: 'enforce' | 'off';
+  /** Replaces the policy the manifest names (e.g. one without detectors, to show what provenance alone stops). */
+  readonly policy?: GuardrailPolicy;
   readonly telemetry?: Telemetry;
   readonly escalation?: EscalationSink;
 }
@@ -75,6 +77,11 @@ function check(scenario: Scenario, result: RunResult, paused: RunResult | undefi
   for (const rule of expect.rules)
     if (!seen.some((id) => id === rule || (rule.endsWith('.') && id.startsWith(rule))))
       failures.push(`guardrail rule ${rule} did not fire (fired: ${seen.join(', ') || 'none'})`);
+  if (
+    expect.rulesAny.length > 0 &&
+    !expect.rulesAny.some((rule) => seen.some((id) => id === rule || (rule.endsWith('.') && id.startsWith(rule))))
+  )
+    failures.push(`none of ${expect.rulesAny.join(', ')} fired (fired: ${seen.join(', ') || 'none'})`);
   if (expect.paused && paused === undefined) failures.push('the run did not pause for approval');
   if (!expect.paused && paused !== undefined) failures.push('the run paused for approval unexpectedly');
   if (expect.outputIncludes !== undefined && !(result.output ?? '').includes(expect.outputIncludes))
@@ -107,12 +114,28 @@ export function scenarioRunOptions(scenario: Scenario): { tenant: string; user: 
 /** The desk agent's options besides the loaded agent, model and tools: shared by the suite and the replay. */
 export const DESK_AGENT = { instructions: INSTRUCTIONS, canaries: [CANARY], handoffTool: 'escalate_to_human' } as const;
 
+/** The offline model a scenario names. */
+function scenarioModel(scenario: Scenario) {
+  if (scenario.model === 'gullible') return gullible();
+  if (scenario.model === 'obedient') {
+    const { inject, attack } = scenario;
+    if (inject === undefined || attack?.tool === undefined || attack.args === undefined)
+      throw new Error(`scenario ${scenario.name}: an obedient scenario needs inject and attack.tool/args`);
+    return obedient({
+      attacks: [{ text: inject.text, call: { tool: attack.tool, args: attack.args } }],
+      ...(scenario.script === undefined ? {} : { script: scenario.script }),
+    });
+  }
+  return scripted(scenario.script ?? { turns: [{ text: '' }] });
+}
+
 /** Runs one scenario against a fresh desk; approvals are answered with the scenario's decision. */
 export async function runScenario(spec: DeskSpec, scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioOutcome> {
-  const desk = createDesk({ faults: scenario.faults });
+  const desk = createDesk({ faults: scenario.faults, ...(scenario.inject === undefined ? {} : { inject: scenario.inject }) });
   const agent = createAgent({
     agent: spec,
-    model: scenario.model === 'gullible' ? gullible() : scripted(scenario.script ?? { turns: [{ text: '' }] }),
+    model: scenarioModel(scenario),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
     tools: desk.tools,
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     escalation: options.escalation ?? memoryEscalation(),
