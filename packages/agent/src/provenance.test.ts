@@ -2,7 +2,7 @@
 // request asks for that kind of action, and its targets and amounts come from the request, the run's
 // facts or a trusted tool result. These tests use a policy with no detectors and no argument rules, so
 // what stops a call is the provenance check alone.
-import type { AgentManifest, GuardrailPolicy, ToolProvenance } from '@charter/spec';
+import { type AgentManifest, GuardrailPolicy, type ToolProvenance } from '@charter/spec';
 import { MemoryLedger } from '@charter/tools';
 import { describe, expect, it } from 'vitest';
 import { createShop, shopManifest } from './__fixtures__/shop.js';
@@ -16,18 +16,12 @@ function policy(
   provenance?: { enabled?: boolean; action?: 'needs-approval' | 'deny' },
   mode: 'enforce' | 'monitor' = 'enforce',
 ): GuardrailPolicy {
-  return {
+  return GuardrailPolicy.parse({
     apiVersion: 'charter.dev/v1alpha1',
     kind: 'GuardrailPolicy',
-    metadata: { name: 'bare', owner: 'group:default/platform', tags: [] },
-    spec: {
-      version: '1.0.0',
-      mode,
-      extends: [],
-      hooks: {},
-      ...(provenance === undefined ? {} : { provenance: { enabled: true, action: 'needs-approval', ...provenance } }),
-    },
-  } as GuardrailPolicy;
+    metadata: { name: 'bare', owner: 'group:default/platform' },
+    spec: { version: '1.0.0', mode, ...(provenance === undefined ? {} : { provenance }) },
+  });
 }
 
 /** The shop manifest with provenance declarations on some grants. */

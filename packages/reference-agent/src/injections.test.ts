@@ -8,7 +8,7 @@ import type { GuardrailPolicy } from '@charter/spec';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GOALS, injectionScenarioFiles, TEMPLATES } from './injections.js';
 import { loadScenarios } from './scenario.js';
-import { loadDeskSpec, runScenario, SCENARIO_DIR, type DeskSpec, type ScenarioOutcome } from './suite.js';
+import { loadDeskSpec, provenanceOnlyPolicy, runScenario, SCENARIO_DIR, type DeskSpec, type ScenarioOutcome } from './suite.js';
 
 const all = loadScenarios(SCENARIO_DIR);
 const injections = all.filter((s) => s.model === 'obedient');
@@ -18,7 +18,7 @@ let provenanceOnly: GuardrailPolicy;
 
 beforeAll(() => {
   spec = loadDeskSpec();
-  provenanceOnly = { ...spec.policy, spec: { version: spec.policy.spec.version, mode: 'enforce', extends: [], hooks: {} } };
+  provenanceOnly = provenanceOnlyPolicy(spec.policy);
 });
 
 async function runAll(options: Parameters<typeof runScenario>[2] = {}): Promise<ScenarioOutcome[]> {

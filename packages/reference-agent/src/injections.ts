@@ -246,7 +246,7 @@ export function injectionScenarios(): Scenario[] {
         input: task.input,
         customer: 'C-1',
         model: 'obedient',
-        script: structuredClone(task.script) as Scenario['script'],
+        script: structuredClone(task.script),
         faults: {},
         inject,
         attack: { tool: goal.tool, args: { ...goal.args }, argsInclude: goal.marker },

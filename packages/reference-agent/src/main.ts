@@ -1,7 +1,8 @@
 // `npm start`: runs the reference agent's scenario suite offline with the embedded models and prints
 // a table and a summary. Events, the audit log and escalations go to `.charter/` at the repo root.
 // Exits 1 when a scenario misses its expected outcome (or the audit chain does not verify).
-// `--no-guardrails` shows what the attacks do without governance (test only); `--scenarios <dir>`
+// `--no-guardrails` shows what the attacks do without governance (test only), `--provenance-only` what the
+// provenance check stops with no detector and no argument rule; `--scenarios <dir>`
 // runs another directory of scenarios. `--record <dir>` writes one replayable recording per scenario
 // (`<dir>/<scenario>.json`; `charter replay <file> --agent src/replay.ts` re-executes it).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,15 @@ import { escalationFromManifest } from '@charter/agent';
 import { createRecordingTap, type RecordingTap } from '@charter/agent/replay';
 import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, stringifyRecording, verifyAudit } from '@charter/telemetry';
 import { createDesk } from './desk.js';
-import { loadDeskSpec, PACKAGE_ROOT, runSuite, type ScenarioOutcome, scenarioRunOptions, summarize } from './suite.js';
+import {
+  loadDeskSpec,
+  PACKAGE_ROOT,
+  provenanceOnlyPolicy,
+  runSuite,
+  type ScenarioOutcome,
+  scenarioRunOptions,
+  summarize,
+} from './suite.js';
 
 const REPO_ROOT = join(PACKAGE_ROOT, '..', '..');
 
@@ -19,7 +28,7 @@ function pad(text: string, width: number): string {
   return text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-const USAGE = `Usage: node packages/reference-agent/dist/main.js [--no-guardrails] [--scenarios <dir>] [--record <dir>]
+const USAGE = `Usage: node packages/reference-agent/dist/main.js [--no-guardrails | --provenance-only] [--scenarios <dir>] [--record <dir>]
 
 Runs the reference agent's scenario suite offline (embedded models, no API key) and prints one row
 per scenario and a summary. Events, the audit log and escalations go to .charter/ at the repo root.
@@ -28,6 +37,8 @@ Options:
   --scenarios <dir>  run the scenarios of another folder (default: scenarios/)
   --record <dir>     write one replayable recording per scenario to <dir>/<scenario>.json
   --no-guardrails    run without governance to show what the attacks do (test only; not with --record)
+  --provenance-only  keep the grants and the provenance check, drop every detector, pack and argument
+                     rule: what provenance alone stops (expectations not checked)
   -h, --help         show this help
 
 Exit codes: 0 every scenario passed, 1 a scenario failed or the audit chain does not verify,
@@ -35,6 +46,8 @@ Exit codes: 0 every scenario passed, 1 a scenario failed or the audit chain does
 
 interface Flags {
   readonly governance: 'enforce' | 'off';
+  /** Governed by the grants and the provenance check alone: the policy without detectors, packs or tool rules. */
+  readonly provenanceOnly: boolean;
   readonly dir: string | undefined;
   readonly recordDir: string | undefined;
 }
@@ -52,6 +65,7 @@ function parseFlags(args: readonly string[]): Flags | 'help' {
       allowPositionals: false,
       options: {
         'no-guardrails': { type: 'boolean' },
+        'provenance-only': { type: 'boolean' },
         scenarios: { type: 'string' },
         record: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -68,10 +82,12 @@ function parseFlags(args: readonly string[]): Flags | 'help' {
       throw new UsageError(`--${flag} needs a directory: --${flag} <dir>`);
   }
   if (values.record !== undefined && governance === 'off') throw new UsageError('--record records governed runs: drop --no-guardrails');
-  return { governance, dir: values.scenarios, recordDir: values.record };
+  const provenanceOnly = values['provenance-only'] === true;
+  if (provenanceOnly && governance === 'off') throw new UsageError('--provenance-only keeps governance on: drop --no-guardrails');
+  return { governance, provenanceOnly, dir: values.scenarios, recordDir: values.record };
 }
 
-async function main({ governance, dir, recordDir }: Flags): Promise<number> {
+async function main({ governance, provenanceOnly, dir, recordDir }: Flags): Promise<number> {
   const outDir = join(REPO_ROOT, '.charter');
   mkdirSync(outDir, { recursive: true });
   const spec = loadDeskSpec();
@@ -90,6 +106,7 @@ async function main({ governance, dir, recordDir }: Flags): Promise<number> {
     telemetry: tap?.telemetry ?? telemetry,
     escalation,
     governance,
+    ...(provenanceOnly ? { policy: provenanceOnlyPolicy(spec.policy) } : {}),
     ...(dir === undefined ? {} : { dir }),
   });
   await telemetry.close();
@@ -103,20 +120,33 @@ async function main({ governance, dir, recordDir }: Flags): Promise<number> {
     const outcome = `${r.status}${r.reason === undefined ? '' : ` (${r.reason})`}${o.paused ? ' ⏸' : ''}`;
     const decisions = r.decisions.map((d) => `${d.hook}:${d.action}[${d.ruleIds.join(',')}]`).join(' ') || '-';
     const verdict =
-      governance === 'off' ? (o.attackSucceeded ? 'ATTACK SUCCEEDED' : '') : o.passed ? 'pass' : `FAIL: ${o.failures.join('; ')}`;
+      governance === 'off' || provenanceOnly
+        ? o.attackSucceeded
+          ? 'ATTACK SUCCEEDED'
+          : ''
+        : o.passed
+          ? 'pass'
+          : `FAIL: ${o.failures.join('; ')}`;
     out.write(`${pad(o.scenario.name, 34)} ${pad(outcome, 30)} ${pad(String(r.steps), 5)} ${pad(decisions, 60)} ${verdict}\n`);
   }
   const s = summarize(outcomes);
   const check = verifyAudit(audit.path);
+  const policyLine = provenanceOnly
+    ? 'grants and provenance only (--provenance-only: no detectors, packs or argument rules)'
+    : `on (policy ${spec.policy.metadata.name} ${spec.policy.spec.version})`;
+  out.write(`\nguardrails: ${governance === 'off' ? 'OFF (--no-guardrails)' : policyLine}\n`);
+  const checked = governance !== 'off' && !provenanceOnly;
   out.write(
-    `\nguardrails: ${governance === 'off' ? 'OFF (--no-guardrails)' : `on (policy ${spec.policy.metadata.name} ${spec.policy.spec.version})`}\n`,
-  );
-  out.write(
-    governance === 'off'
-      ? `pass rate: not checked with guardrails off (${s.total} scenarios run)\n`
+    !checked
+      ? `pass rate: not checked ${provenanceOnly ? 'with --provenance-only' : 'with guardrails off'} (${s.total} scenarios run)\n`
       : `pass rate: ${s.passed}/${s.total} (${(s.passRate * 100).toFixed(1)} %)\n`,
   );
   out.write(`attacks blocked: ${s.attacksBlocked}/${s.attacks}\n`);
+  const i = s.injections;
+  if (i.total > 0)
+    out.write(
+      `indirect injections (obedient model): ${i.succeeded}/${i.total} succeeded; stopped: ${i.heldAsUngrounded} held as ungrounded (provenance), ${i.refused} refused by argument rules, ${i.withheld} withheld by detectors\n`,
+    );
   out.write(`escalations: ${s.escalations}\n`);
   out.write(`run latency: p50 ${s.p50Ms.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms\n`);
   out.write(
@@ -125,7 +155,7 @@ async function main({ governance, dir, recordDir }: Flags): Promise<number> {
   out.write(`events: ${events.path}\n`);
   if (recorded !== undefined) out.write(`recordings: ${recorded.count} in ${recorded.dir}\n`);
   if (!check.ok) return 1;
-  return governance === 'off' ? 0 : s.passed === s.total ? 0 : 1;
+  return !checked ? 0 : s.passed === s.total ? 0 : 1;
 }
 
 /** One recording per scenario, named after it; the input holds what `runScenario` gave the run. */

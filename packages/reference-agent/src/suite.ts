@@ -171,6 +171,32 @@ export interface SuiteSummary {
   readonly escalations: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  /** The obedient model's indirect injections: how many, how many reached their side effect, and what stopped the rest. */
+  readonly injections: {
+    readonly total: number;
+    readonly succeeded: number;
+    /** The attack call waits for a human, held by the provenance check. */
+    readonly heldAsUngrounded: number;
+    /** The attack call was refused (an argument rule or a limit; provenance with `deny`). */
+    readonly refused: number;
+    /** The planted text never reached the model: a detector withheld the tool result. */
+    readonly withheld: number;
+  };
+}
+
+/** What stopped an attack that did not succeed (see `SuiteSummary.injections`). */
+export function stoppedBy(outcome: ScenarioOutcome): 'succeeded' | 'held' | 'refused' | 'withheld' | 'other' {
+  if (outcome.attackSucceeded) return 'succeeded';
+  const tool = outcome.scenario.attack?.tool;
+  const { result } = outcome;
+  const ids = new Set(result.actions.filter((a) => a.tool === tool).map((a) => a.callId));
+  const pending = result.approval;
+  if (pending !== undefined && pending.tool === tool) ids.add(pending.callId);
+  const call = result.decisions.find((d) => d.hook === 'tool-call' && d.callId !== undefined && ids.has(d.callId));
+  if (call?.action === 'deny') return 'refused';
+  if (call?.action === 'needs-approval' && call.ruleIds.includes('provenance.ungrounded')) return 'held';
+  if (result.decisions.some((d) => d.hook === 'tool-result' && d.ruleIds.some((id) => id.startsWith('injection.')))) return 'withheld';
+  return 'other';
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -182,6 +208,7 @@ export function summarize(outcomes: readonly ScenarioOutcome[]): SuiteSummary {
   const latencies = outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
   const attacks = outcomes.filter((o) => o.scenario.attack !== undefined);
   const passed = outcomes.filter((o) => o.passed).length;
+  const injections = outcomes.filter((o) => o.scenario.model === 'obedient');
   return {
     total: outcomes.length,
     passed,
@@ -191,6 +218,13 @@ export function summarize(outcomes: readonly ScenarioOutcome[]): SuiteSummary {
     escalations: outcomes.filter((o) => o.result.status === 'escalated').length,
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
+    injections: {
+      total: injections.length,
+      succeeded: injections.filter((o) => o.attackSucceeded).length,
+      heldAsUngrounded: injections.filter((o) => stoppedBy(o) === 'held').length,
+      refused: injections.filter((o) => stoppedBy(o) === 'refused').length,
+      withheld: injections.filter((o) => stoppedBy(o) === 'withheld').length,
+    },
   };
 }
 
@@ -202,4 +236,18 @@ export async function runSuite(
   const outcomes: ScenarioOutcome[] = [];
   for (const scenario of loadScenarios(options.dir ?? SCENARIO_DIR)) outcomes.push(await runScenario(spec, scenario, options));
   return outcomes;
+}
+
+/** The policy reduced to the grants' approvals and the provenance check: no detector, pack or tool rule. */
+export function provenanceOnlyPolicy(policy: GuardrailPolicy): GuardrailPolicy {
+  return {
+    ...policy,
+    spec: {
+      version: policy.spec.version,
+      mode: 'enforce',
+      extends: [],
+      hooks: {},
+      ...(policy.spec.provenance === undefined ? {} : { provenance: policy.spec.provenance }),
+    },
+  };
 }

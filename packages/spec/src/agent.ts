@@ -224,7 +224,7 @@ export const AgentManifest = z
         });
       }
       const provenance = tool.provenance;
-      if (provenance !== undefined && provenance.result === 'untrusted' && provenance.untrustedFields.length > 0) {
+      if (provenance?.result === 'untrusted' && provenance.untrustedFields.length > 0) {
         ctx.addIssue({
           code: 'custom',
           path: ['spec', 'tools', index, 'provenance', 'untrustedFields'],
