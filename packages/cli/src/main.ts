@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
+import { checkCommand } from './commands/check.js';
 import { controlCommand } from './commands/control.js';
 import { playbookCommand } from './commands/playbook.js';
 import { replayCommand } from './commands/replay.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   controlCommand,
   playbookCommand,
   rolloutCommand,
+  checkCommand,
 ];
 
 function version(): string {
