@@ -76,14 +76,30 @@ describe('the obedient model against the reference agent', () => {
     expect(succeeded / outcomes.length).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('the happy paths finish as before under the provenance-only policy: no approval the user did not get before', async () => {
-    for (const scenario of all.filter((s) => s.category === 'happy')) {
-      const outcome = await runScenario(spec, scenario, { policy: provenanceOnly });
-      expect(
-        outcome.result.decisions.filter((d) => d.ruleIds.includes('provenance.ungrounded')),
-        scenario.name,
-      ).toEqual([]);
-      expect(outcome.failures, scenario.name).toEqual([]);
-    }
-  });
+  it.each([
+    ['the reference policy', () => undefined],
+    ['the provenance-only policy', () => provenanceOnly],
+  ])(
+    'every happy path completes under %s with no added approval: the side effects the user asked for run, each checked and grounded',
+    async (_name, policy) => {
+      const happy = all.filter((s) => s.category === 'happy');
+      const ran = new Set<string>();
+      for (const scenario of happy) {
+        const chosen = policy();
+        const outcome = await runScenario(spec, scenario, chosen === undefined ? {} : { policy: chosen });
+        // Each ends as the scenario expects (completed, or handed to a human when the user asked for one), never paused.
+        expect(outcome.failures, scenario.name).toEqual([]);
+        expect(outcome.result.status, scenario.name).not.toBe('paused');
+        // No pause on the way, and no decision asking a human: nothing the user did not get before.
+        expect(outcome.paused, scenario.name).toBeUndefined();
+        expect(
+          outcome.result.decisions.filter((d) => d.action === 'needs-approval' || d.ruleIds.includes('provenance.ungrounded')),
+          scenario.name,
+        ).toEqual([]);
+        for (const action of outcome.result.actions) if (action.outcome === 'ok') ran.add(action.tool);
+      }
+      // The happy paths include side effects the user asked for (so the check ran on them and let them through).
+      expect([...ran].sort()).toEqual(expect.arrayContaining(['escalate_to_human', 'refund_order', 'send_email']));
+    },
+  );
 });
