@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { LanguageModelV3, LanguageModelV3Message } from '@ai-sdk/provider';
 import {
   Agent as OpenAIAgent,
   run as openaiRun,
@@ -29,6 +29,8 @@ import { shopManifest } from '../src/__fixtures__/shop.js';
 // The built package (dist), as users run it: `npm run bench` compiles it first; build the workspace
 // dependencies with `npx turbo run build --filter=@charter/agent...`.
 import { createAgent, MemoryStore, memoryEscalation } from '@charter/agent';
+import type { Provenance as ProvenanceClass } from '../src/provenance.js';
+import type { RunState } from '../src/state.js';
 
 const TOOL_CALLS = 10;
 const STEPS = TOOL_CALLS + 1;
@@ -344,6 +346,60 @@ function importMedians(codes: readonly string[], runs = 11): number[] {
   return times.map(median);
 }
 
+// --- the provenance check alone, on the same workload: per run, a fresh state whose messages grow as
+// in the loop (the request, then 5 lookup results each followed by a checked e-mail call). Timed against
+// an anchor measured in the same process (zod safeParse of a small valid object), since a loaded
+// machine inflates everything alike. From the built code, like the agent.
+// Typed from the sources, loaded from dist (which `npm run bench` has just built).
+const { Provenance } = (await import(new URL('../dist/provenance.js', import.meta.url).href)) as { Provenance: typeof ProvenanceClass };
+const checker = new Provenance(manifest.spec.tools, 'You are a support agent.');
+const emailCall = (i: number) => ({
+  callId: `c${2 * i + 1}`,
+  tool: 'send_email',
+  args: { to: ['customer@example.com'], subject: `Order A-${i + 1}`, body: `Order A-${i + 1} is delivered.` },
+});
+function provenanceRun(): number {
+  const messages: LanguageModelV3Message[] = [
+    { role: 'system', content: 'You are a support agent.' },
+    { role: 'user', content: [{ type: 'text', text: PROVENANCE_INPUT }] },
+  ];
+  const state = { context: {}, messages, turnResults: [] } as unknown as RunState;
+  let reasons = 0;
+  for (let i = 0; i < TOOL_CALLS / 2; i++) {
+    const orderId = `A-${i + 1}`;
+    messages.push(
+      { role: 'assistant', content: [{ type: 'tool-call', toolCallId: `c${2 * i}`, toolName: 'lookup_order', input: { orderId } }] },
+      {
+        role: 'tool',
+        content: [
+          { type: 'tool-result', toolCallId: `c${2 * i}`, toolName: 'lookup_order', output: { type: 'json', value: lookup(orderId) } },
+        ],
+      },
+    );
+    reasons += checker.check(state, emailCall(i)).length;
+  }
+  return reasons;
+}
+if (provenanceRun() !== 0) throw new Error('the provenance check found the e-mails ungrounded: the workload is wrong');
+const anchorSchema = z.object({ orderId: z.string(), status: z.string() });
+const anchorValue = { orderId: 'A-1', status: 'delivered' };
+function microMedian(fn: () => void, iterations: number, samples = 15): number {
+  for (let i = 0; i < iterations; i++) fn();
+  const values: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn();
+    values.push(Number(process.hrtime.bigint() - start) / 1000 / iterations);
+  }
+  return median(values);
+}
+const checkRunUs = microMedian(() => void provenanceRun(), 2_000);
+const anchorUs = microMedian(() => void anchorSchema.safeParse(anchorValue), 200_000);
+const checkStepUs = checkRunUs / STEPS;
+process.stdout.write(
+  `provenance check alone: ${checkRunUs.toFixed(2)} µs a run (5 results read, 5 e-mails checked) = ${checkStepUs.toFixed(2)} µs a step; anchor zod safeParse ${anchorUs.toFixed(3)} µs (check run = ${(checkRunUs / anchorUs).toFixed(0)}x anchor)\n`,
+);
+
 process.stdout.write(`Node ${process.version}, ${TOOL_CALLS} tool calls, ${STEPS} model calls per run\n`);
 const [charterUs = 0, bareUs = 0, provenanceUs = 0, provenanceOffUs = 0, aiUs = 0, openaiUs = 0] = await measureAll([
   { name: '@charter/agent (governed)', once: charterOnce, iterations: 200 },
@@ -375,6 +431,8 @@ process.stdout.write(
     stepProvenanceUs: Number(provenanceUs.toFixed(2)),
     stepProvenanceOffUs: Number(provenanceOffUs.toFixed(2)),
     provenanceCheckUs: Number((provenanceUs - provenanceOffUs).toFixed(2)),
+    provenanceCheckAloneStepUs: Number(checkStepUs.toFixed(2)),
+    provenanceCheckRunVsZodParse: Number((checkRunUs / anchorUs).toFixed(0)),
     aiSdkStepUs: Number(aiUs.toFixed(2)),
     openaiAgentsStepUs: Number(openaiUs.toFixed(2)),
     vsAiSdk: Number((aiUs / charterUs).toFixed(1)),
