@@ -134,6 +134,8 @@ export async function runScenario(spec: DeskSpec, scenario: Scenario, options: R
   const desk = createDesk({ faults: scenario.faults, ...(scenario.inject === undefined ? {} : { inject: scenario.inject }) });
   const agent = createAgent({
     agent: spec,
+    // The manifest names the production model; the suite overrides it explicitly with the scenario's
+    // offline model (an explicit `model` replaces spec.model whole, fallback included: no endpoint, no key).
     model: scenarioModel(scenario),
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     tools: desk.tools,
