@@ -181,8 +181,11 @@ function walk(
 ): void {
   if (depth > MAX_DEPTH) return;
   if (typeof value === 'string' || typeof value === 'number') leaf(value, pointer, dotted);
-  else if (Array.isArray(value)) value.forEach((item, index) => walk(item, `${pointer}/${index}`, dotted, depth + 1, leaf));
-  else if (typeof value === 'object' && value !== null) {
+  else if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      walk(item, `${pointer}/${index}`, dotted, depth + 1, leaf);
+    });
+  } else if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
       walk(
         item,
@@ -394,9 +397,9 @@ export class Provenance {
     } else if (output.type === 'text' || output.type === 'error-text') value = output.value;
     else return; // denied calls hold the loop's own words
     if (trust?.trusted !== true) {
-      let read = false;
+      const seen = { read: false };
       walk(value, '', '', 0, (leaf) => {
-        read = true;
+        seen.read = true;
         if (typeof leaf === 'number') {
           const key = numberKey(leaf);
           if (key !== undefined) untrusted(key);
@@ -406,7 +409,7 @@ export class Provenance {
           if (whole !== undefined) untrusted(whole);
         }
       });
-      if (read) run.last = source;
+      if (seen.read) run.last = source;
       return;
     }
     walk(value, '', '', 0, (leaf, _pointer, dotted) => {

@@ -111,7 +111,7 @@ function check(options: ObedientOptions): void {
   if (!Array.isArray(given) || given.length === 0)
     throw new AgentError(AgentErrorCode.BadScript, 'obedient needs `attacks`: [{ text, call: { tool, args } }, …]');
   options.attacks.forEach((attack, index) => {
-    const { text, call } = attack as Partial<Attack>;
+    const { text, call } = attack as { text?: unknown; call?: { tool?: unknown; args?: unknown } };
     if (typeof text !== 'string' || text.trim().length < 8)
       throw new AgentError(AgentErrorCode.BadScript, `obedient attacks[${index}].text must be the injected text (8 characters or more)`);
     if (typeof call?.tool !== 'string' || typeof call.args !== 'object' || call.args === null || Array.isArray(call.args))
