@@ -650,7 +650,7 @@ class Engine implements GuardrailEngine {
           start: 0,
           end: 0,
           path: typeof reason.path === 'string' ? reason.path : '',
-          message: String(reason.message).slice(0, 500),
+          message: typeof reason.message === 'string' ? reason.message.slice(0, 500) : '',
         });
       }
     }
