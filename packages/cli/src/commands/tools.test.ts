@@ -95,7 +95,9 @@ describe('charter tools diff', () => {
       const io = captureIo(dir);
       expect(await main(['tools', ...args], io)).toBe(0);
       expect(io.out()).toBe(`${toolsCommand.usage}\n\n${EXIT_CODES_LINE}\n`);
-      expect(io.out()).toContain('Usage: charter tools diff <old.json> <new.json> [--json]\n       charter tools scan (-- <command> [args...] | --url <url> | --from <tools.json>)');
+      expect(io.out()).toContain(
+        'Usage: charter tools diff <old.json> <new.json> [--json]\n       charter tools scan (-- <command> [args...] | --url <url> | --from <tools.json>)',
+      );
       expect(io.err()).toBe('');
     }
   });
