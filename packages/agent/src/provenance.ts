@@ -124,8 +124,19 @@ const TRIM_START = /^[.:#$€£¥+~=-]{1,8}/;
 const TRIM_END = /[.:,;!?%-]{1,8}$/;
 const CURRENCY_SUFFIX = /(?:usd|eur|gbp)$/i;
 
+/** True when a chunk has a digit, `@`, `.` or `:`: every key needs one (numbers, identifiers, addresses, hosts, URLs). */
+function valueLike(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if ((code >= 48 && code <= 58) || code === 64 || code === 46) return true; // 0-9 and ':', '@', '.'
+  }
+  return false;
+}
+
 /** The canonical key of one value-like chunk, or undefined for an ordinary word. */
 function chunkKey(raw: string): string | undefined {
+  // Most chunks of prose are plain words: skip them before any regex runs.
+  if (!valueLike(raw)) return undefined;
   let chunk = raw.replace(TRIM_START, '').replace(TRIM_END, '');
   if (chunk.length === 0 || chunk.length > 256) return undefined;
   const lower = chunk.toLowerCase();
