@@ -15,5 +15,6 @@ export default tseslint.config(
     },
   },
   { files: ['src/**/*.ts'], ...charter.configs.recommended },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );
