@@ -10,13 +10,13 @@ const dir = '.contract-release';
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const packed = spawnSync(npm, ['pack', `${pkg.name}@latest`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' });
+const packed = spawnSync(npm, ['pack', `${pkg.name}@latest`, '--pack-destination', dir, '--loglevel=error'], { encoding: 'utf8' });
 if (packed.status !== 0) {
   if (/E404|404 Not Found|is not in this registry/.test(packed.stderr)) {
     console.log(`contract:diff: ${pkg.name} has no release yet: nothing to compare with`);
     process.exit(0);
   }
-  console.error(packed.stderr);
+  console.error(`contract:diff: cannot fetch the last release of ${pkg.name}: ${packed.stderr}`);
   process.exit(2);
 }
 const tarball = readdirSync(dir).find((file) => file.endsWith('.tgz'));
