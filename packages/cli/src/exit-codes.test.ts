@@ -62,6 +62,19 @@ const cases: Record<string, readonly Case[]> = {
     ['-o under a file', ['alerts', agent, '-o', 'blocker/rules.yaml'], ExitCode.Usage],
     ['-o under /proc', ['alerts', agent, '-o', '/proc/charter-exit-codes/rules.yaml'], ExitCode.Usage],
   ],
+  rollout: [
+    ['a missing manifest', ['rollout', 'plan', 'missing.yaml'], ExitCode.Usage],
+    ['a folder without agent.yaml', ['rollout', 'status', 'folder'], ExitCode.Usage],
+    ['a binary manifest', ['rollout', 'plan', 'binary.bin'], ExitCode.Usage],
+    ['an invalid manifest', ['rollout', 'plan', 'agent.yaml'], ExitCode.Failed],
+    ['--state-dir under a file', ['rollout', 'status', agent, '--state-dir', 'blocker/rollouts'], ExitCode.Usage],
+    ['-o naming a folder', ['rollout', 'export', agent, '--argo', '-o', 'folder'], ExitCode.Usage],
+    [
+      '--html under /proc',
+      ['rollout', 'simulate', agent, '--skip-shadow', '--html', '/proc/charter-exit-codes/chart.html'],
+      ExitCode.Usage,
+    ],
+  ],
 };
 
 describe('every command follows the exit-code table', () => {

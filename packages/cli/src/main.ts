@@ -4,6 +4,7 @@ import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { newCommand } from './commands/new.js';
 import { replayCommand } from './commands/replay.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { runCommand } from './commands/run.js';
 import { toolsCommand } from './commands/tools.js';
 import { validateCommand } from './commands/validate.js';
@@ -11,7 +12,16 @@ import { CliError, CliErrorCode } from './errors.js';
 import { terminalPrompter } from './scaffold/prompt.js';
 
 /** Every sub-command, in the order `charter --help` lists them. */
-export const commands: readonly Command[] = [newCommand, runCommand, validateCommand, toolsCommand, auditCommand, replayCommand, alertsCommand];
+export const commands: readonly Command[] = [
+  newCommand,
+  runCommand,
+  validateCommand,
+  toolsCommand,
+  auditCommand,
+  replayCommand,
+  alertsCommand,
+  rolloutCommand,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
