@@ -105,7 +105,6 @@ function readPackage(dir: string): PackageJson {
 }
 
 async function loadToolsModule(file: string): Promise<ToolsModule> {
-  if (!existsSync(file)) throw ioError(`the tools module ${file} does not exist: build the package first (npm run build)`);
   try {
     return (await import(pathToFileURL(file).href)) as ToolsModule;
   } catch (error) {
@@ -136,12 +135,13 @@ export async function runAgentPackage(options: RunAgentOptions): Promise<AgentRu
   const pkg = readPackage(dir);
   const manifest = resolve(dir, pkg.charter?.manifest ?? 'agent.yaml');
   if (!existsSync(manifest)) throw ioError(`no Agent Manifest at ${manifest}: the package needs agent.yaml (or "charter": { "manifest": … })`);
-  const agentSpec: ValidAgent = requireAgent(manifest);
-  const toolsModule = toolsModulePath(dir, pkg);
-  const module = await loadToolsModule(toolsModule);
   const scenario = options.scenario === undefined ? undefined : readScenario(resolve(options.scenario));
   const input = scenario?.input ?? options.input;
   if (input === undefined) throw new CliError(CliErrorCode.Usage, 'give --input <text> or --scenario <file>');
+  const toolsModule = toolsModulePath(dir, pkg);
+  if (!existsSync(toolsModule)) throw ioError(`the tools module ${toolsModule} does not exist: build the package first (npm run build)`);
+  const agentSpec: ValidAgent = requireAgent(manifest);
+  const module = await loadToolsModule(toolsModule);
   const tools =
     typeof module.createTools === 'function'
       ? await module.createTools(scenario?.faults === undefined ? {} : { faults: scenario.faults })
