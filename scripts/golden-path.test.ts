@@ -24,7 +24,8 @@ let work = '';
 function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
-const output = (result: SpawnSyncReturns<string>): string => `exit ${result.status}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`;
+const output = (result: SpawnSyncReturns<string>): string =>
+  `exit ${result.status}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`;
 
 function ok(command: string, args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): string {
   const result = run(command, args, cwd, env);
@@ -40,14 +41,19 @@ function scaffold(template: string, name: string, values: Record<string, unknown
   writeFileSync(valuesFile, JSON.stringify(values));
   ok(process.execPath, [charter, 'new', template, dir, '--values', valuesFile], work);
   const host = registry.url.replace(/^http:/, '');
-  writeFileSync(join(dir, '.npmrc'), `@charter:registry=${registry.url}\n@acme:registry=${registry.url}\n${host}:_authToken=${registry.token}\n`);
+  writeFileSync(
+    join(dir, '.npmrc'),
+    `@charter:registry=${registry.url}\n@acme:registry=${registry.url}\n${host}:_authToken=${registry.token}\n`,
+  );
   ok('git', ['init', '-q', '-b', 'main'], dir);
   ok('git', ['add', '-A'], dir);
   ok('git', ['-c', 'user.name=golden', '-c', 'user.email=golden@example.com', 'commit', '-qm', `scaffolded from ${template}`], dir);
   ok('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
   // Every @charter package came from the registry, none from this workspace: a real folder (not a link)
   // whose lockfile integrity is the tarball the registry serves.
-  const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { integrity?: string; link?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { integrity?: string; link?: boolean }>;
+  };
   const charterEntries = Object.entries(lock.packages).filter(([path]) => /^node_modules\/@charter\/[^/]+$/.test(path));
   expect(charterEntries.length).toBeGreaterThan(0);
   for (const [path, entry] of charterEntries) {
@@ -123,7 +129,10 @@ describe.sequential('the golden path', () => {
     // Release 1.0.0, then make a breaking change (a new required input) with only a minor bump: refused.
     ok('npm', ['publish', '--registry', registry.url], dir);
     const tool = join(dir, 'src', 'tool.ts');
-    writeFileSync(tool, readFileSync(tool, 'utf8').replace("recordId: z.string().regex(", 'tenant: z.string().min(1),\n  recordId: z.string().regex('));
+    writeFileSync(
+      tool,
+      readFileSync(tool, 'utf8').replace('recordId: z.string().regex(', 'tenant: z.string().min(1),\n  recordId: z.string().regex('),
+    );
     const bump = (version: string) => {
       writeFileSync(tool, readFileSync(tool, 'utf8').replace(/export const VERSION = '[^']*';/, `export const VERSION = '${version}';`));
       ok('npm', ['version', version, '--no-git-tag-version'], dir);
@@ -150,4 +159,3 @@ describe.sequential('the golden path', () => {
     expect(ok('npm', ['run', 'eval'], dir)).toMatch(/(\d+)\/\1 cases as labelled/);
   }, 600_000);
 });
-

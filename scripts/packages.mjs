@@ -23,7 +23,12 @@ export function publicPackages(root) {
 
 /** `npm pack --json` in `dir` (lifecycle scripts run, as for publish); with `destination` a tarball is written there. */
 function npmPack(dir, destination) {
-  const args = ['pack', '--json', '--ignore-scripts=false', ...(destination === undefined ? ['--dry-run'] : ['--pack-destination', destination])];
+  const args = [
+    'pack',
+    '--json',
+    '--ignore-scripts=false',
+    ...(destination === undefined ? ['--dry-run'] : ['--pack-destination', destination]),
+  ];
   const result = spawnSync('npm', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } });
   if (result.status !== 0) throw new Error(`npm pack in ${dir} failed (exit ${result.status}): ${result.stderr}`);
   const start = result.stdout.indexOf('[');
@@ -45,7 +50,8 @@ export function exportEntries(manifest) {
   const entries = [];
   const walk = (subpath, value, conditions) => {
     if (typeof value === 'string') entries.push({ subpath, conditions, target: value });
-    else if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) walk(subpath, inner, [...conditions, key]);
+    else if (value && typeof value === 'object')
+      for (const [key, inner] of Object.entries(value)) walk(subpath, inner, [...conditions, key]);
   };
   const exportsField = manifest.exports;
   if (typeof exportsField === 'string') walk('.', exportsField, []);

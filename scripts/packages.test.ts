@@ -14,7 +14,8 @@ const packages = publicPackages(root);
 const license = readFileSync(join(root, 'LICENSE'), 'utf8');
 
 // A file that only exists for development: TypeScript sources (declarations are fine), tests, fixtures, configs.
-const SOURCE_ONLY = /(?:^|\/)(?:src|tests?|__fixtures__|bench|eval|examples)\/|\.test\.|\.test-d\.|(?<!\.d)\.ts$|^tsconfig|^vitest\.config|^\.turbo\//;
+const SOURCE_ONLY =
+  /(?:^|\/)(?:src|tests?|__fixtures__|bench|eval|examples)\/|\.test\.|\.test-d\.|(?<!\.d)\.ts$|^tsconfig|^vitest\.config|^\.turbo\//;
 
 describe('every public package packs for consumers', () => {
   it('the public packages are the @charter/* workspaces that are not private', () => {
@@ -37,7 +38,10 @@ describe('every public package packs for consumers', () => {
       const target = entry.target.replace(/^\.\//, '');
       if (target.includes('*')) {
         const prefix = target.slice(0, target.indexOf('*'));
-        expect(files.some((file) => file.startsWith(prefix)), `${p.name} ${entry.subpath} → ${entry.target}`).toBe(true);
+        expect(
+          files.some((file) => file.startsWith(prefix)),
+          `${p.name} ${entry.subpath} → ${entry.target}`,
+        ).toBe(true);
       } else expect(files, `${p.name} ${entry.subpath} → ${entry.target}`).toContain(target);
     }
     if (p.name === '@charter/cli') {
@@ -65,10 +69,22 @@ describe('installed from the tarballs into an empty folder', () => {
     for (const p of packages)
       for (const [name, range] of Object.entries((p.manifest.peerDependencies ?? {}) as Record<string, string>))
         if (!name.startsWith('@charter/')) peers.set(name, range);
-    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files, ...[...peers].map(([name, range]) => `${name}@${range}`)], {
-      cwd: consumer,
-      encoding: 'utf8',
-    });
+    const install = spawnSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+        ...files,
+        ...[...peers].map(([name, range]) => `${name}@${range}`),
+      ],
+      {
+        cwd: consumer,
+        encoding: 'utf8',
+      },
+    );
     expect(install.status, install.stderr).toBe(0);
 
     // One fresh process per package: each export subpath imported with Node's default conditions.
@@ -90,7 +106,20 @@ describe('installed from the tarballs into an empty folder', () => {
     expect(help.status, help.stderr).toBe(0);
     const dryRun = spawnSync(
       join(consumer, 'node_modules', '.bin', 'charter'),
-      ['new', 'guardrail-policy', 'pack-check', '--dry-run', '--set', 'name=pack-check', '--set', 'description=A policy from the packed CLI.', '--set', 'owner=group:default/platform-team', '--set', 'repoUrl=github.com?owner=acme&repo=pack-check'],
+      [
+        'new',
+        'guardrail-policy',
+        'pack-check',
+        '--dry-run',
+        '--set',
+        'name=pack-check',
+        '--set',
+        'description=A policy from the packed CLI.',
+        '--set',
+        'owner=group:default/platform-team',
+        '--set',
+        'repoUrl=github.com?owner=acme&repo=pack-check',
+      ],
       { cwd: consumer, encoding: 'utf8' },
     );
     expect(dryRun.status, dryRun.stderr).toBe(0);

@@ -55,7 +55,9 @@ export async function startVerdaccio({ scopes }) {
   const dir = mkdtempSync(join(tmpdir(), 'charter-verdaccio-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  const packages = scopes.map((scope) => `  '${scope}/*':\n    access: $all\n    publish: $authenticated\n    unpublish: $authenticated\n`).join('');
+  const packages = scopes
+    .map((scope) => `  '${scope}/*':\n    access: $all\n    publish: $authenticated\n    unpublish: $authenticated\n`)
+    .join('');
   writeFileSync(
     join(dir, 'config.yaml'),
     `storage: ${join(dir, 'storage')}\nauth:\n  htpasswd:\n    file: ${join(dir, 'htpasswd')}\n    max_users: 10\nuplinks: {}\npackages:\n${packages}  '**':\n    access: $all\nmax_body_size: 50mb\nlog: { type: stdout, format: pretty, level: warn }\n`,
@@ -83,7 +85,8 @@ export async function startVerdaccio({ scopes }) {
       body: JSON.stringify({ name: 'golden', password: 'golden-path-test' }),
     });
     const body = await response.json();
-    if (!response.ok || typeof body.token !== 'string') throw new Error(`cannot create the Verdaccio user: ${response.status} ${JSON.stringify(body)}`);
+    if (!response.ok || typeof body.token !== 'string')
+      throw new Error(`cannot create the Verdaccio user: ${response.status} ${JSON.stringify(body)}`);
     return { url, token: body.token, dir, log: () => output, stop };
   } catch (error) {
     await stop();

@@ -3,6 +3,7 @@
 // works from an installed CLI. `--clean` removes the copy again after packing.
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import process from 'node:process';
 
 const pkg = join(import.meta.dirname, '..');
 const target = join(pkg, 'templates');
@@ -10,7 +11,7 @@ rmSync(target, { recursive: true, force: true });
 if (!process.argv.includes('--clean')) {
   const source = join(pkg, '..', '..', 'templates');
   if (!existsSync(source)) {
-    console.error(`bundle-templates: no templates at ${source}`);
+    process.stderr.write(`bundle-templates: no templates at ${source}\n`);
     process.exit(1);
   }
   // templates/tsconfig.json is the repository's lint setup for the skeletons, not part of a template.

@@ -39,7 +39,10 @@ mkdirSync(join(dir, 'unbuilt'));
 writeFileSync(join(dir, 'unbuilt', 'package.json'), JSON.stringify({ name: 'unbuilt', exports: { './tools': './dist/tools.js' } }));
 writeFileSync(join(dir, 'unbuilt', 'agent.yaml'), 'apiVersion: charter.dev/v1alpha1\nkind: Agent\n');
 mkdirSync(join(dir, 'bad-manifest'));
-writeFileSync(join(dir, 'bad-manifest', 'package.json'), JSON.stringify({ name: 'bad', type: 'module', exports: { './tools': './tools.js' } }));
+writeFileSync(
+  join(dir, 'bad-manifest', 'package.json'),
+  JSON.stringify({ name: 'bad', type: 'module', exports: { './tools': './tools.js' } }),
+);
 writeFileSync(join(dir, 'bad-manifest', 'tools.js'), 'export const tools = [];\n');
 writeFileSync(join(dir, 'bad-manifest', 'agent.yaml'), 'apiVersion: charter.dev/v1alpha1\nkind: Agent\nmetadata: { name: x }\n');
 

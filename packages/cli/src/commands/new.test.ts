@@ -8,7 +8,16 @@ import { loadAgent } from '@charter/spec';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { findTemplate, loadTemplate, parseEntityRef, parseRepoUrl, pick, projectSlug, renderSkeleton, type TemplateParameter } from '../scaffold/index.js';
+import {
+  findTemplate,
+  loadTemplate,
+  parseEntityRef,
+  parseRepoUrl,
+  pick,
+  projectSlug,
+  renderSkeleton,
+  type TemplateParameter,
+} from '../scaffold/index.js';
 import { captureIo } from '../testing.js';
 
 const fixtures = join(import.meta.dirname, '..', '__fixtures__', 'templates');
@@ -46,7 +55,15 @@ describe('the scaffolder rules (fetch:template as Backstage runs it)', () => {
 
   it('renders names and contents, skips empty paths, copies binaries and copyWithoutTemplating files, keeps modes, skips a false `if`', () => {
     const cwd = scratch();
-    const entries = renderSkeleton(template, { name: 'demo', folder: 'docs', skipped: '', count: 2, flag: false, repoUrl: 'github.com?owner=acme&repo=rules', owner: 'group:default/platform-team' });
+    const entries = renderSkeleton(template, {
+      name: 'demo',
+      folder: 'docs',
+      skipped: '',
+      count: 2,
+      flag: false,
+      repoUrl: 'github.com?owner=acme&repo=rules',
+      owner: 'group:default/platform-team',
+    });
     const files = entries.filter((entry) => entry.type === 'file');
     expect(files.map((entry) => entry.path)).toEqual(['bin/run.sh', 'demo.txt', 'docs/page.md', 'logo.png', 'raw/demo.txt']);
     const text = (path: string) => {
@@ -61,27 +78,52 @@ describe('the scaffolder rules (fetch:template as Backstage runs it)', () => {
     const logo = files.find((file) => file.path === 'logo.png');
     expect(logo?.type === 'file' ? logo.content : undefined).toEqual(readFileSync(join(fixtures, 'rules', 'skeleton', 'logo.png')));
     const script = files.find((file) => file.path === 'bin/run.sh');
-    expect(script?.type === 'file' ? script.mode & 0o777 : 0).toBe(statSync(join(fixtures, 'rules', 'skeleton', 'bin', 'run.sh')).mode & 0o777);
+    expect(script?.type === 'file' ? script.mode & 0o777 : 0).toBe(
+      statSync(join(fixtures, 'rules', 'skeleton', 'bin', 'run.sh')).mode & 0o777,
+    );
     expect(entries.some((entry) => entry.path.startsWith('flagged'))).toBe(false);
     expect(existsSync(join(cwd, 'demo.txt'))).toBe(false);
   });
 
   it('runs a step whose `if` is true, into its targetPath', () => {
-    const entries = renderSkeleton(template, { name: 'demo', folder: 'docs', skipped: '', count: 1, flag: true, repoUrl: 'github.com?owner=acme&repo=rules', owner: 'group:default/platform-team' });
+    const entries = renderSkeleton(template, {
+      name: 'demo',
+      folder: 'docs',
+      skipped: '',
+      count: 1,
+      flag: true,
+      repoUrl: 'github.com?owner=acme&repo=rules',
+      owner: 'group:default/platform-team',
+    });
     expect(entries.some((entry) => entry.path === 'flagged/flagged.txt')).toBe(true);
   });
 
   it('refuses a rendered path that leaves the target', () => {
     expect(() =>
-      renderSkeleton(template, { name: 'demo', folder: '../../escape', skipped: '', count: 1, flag: false, repoUrl: 'github.com?owner=a&repo=b', owner: 'group:x' }),
+      renderSkeleton(template, {
+        name: 'demo',
+        folder: '../../escape',
+        skipped: '',
+        count: 1,
+        flag: false,
+        repoUrl: 'github.com?owner=a&repo=b',
+        owner: 'group:x',
+      }),
     ).toThrow(/resolves outside/);
   });
 
   it('the Backstage filters behave as the scaffolder’s', () => {
     expect(parseRepoUrl('github.com?owner=acme&repo=desk')).toEqual({ host: 'github.com', owner: 'acme', repo: 'desk' });
-    expect(parseRepoUrl('dev.azure.com?organization=o&project=p&repo=r')).toEqual({ host: 'dev.azure.com', organization: 'o', project: 'p', repo: 'r' });
+    expect(parseRepoUrl('dev.azure.com?organization=o&project=p&repo=r')).toEqual({
+      host: 'dev.azure.com',
+      organization: 'o',
+      project: 'p',
+      repo: 'r',
+    });
     expect(() => parseRepoUrl('github.com?repo=desk')).toThrow(/missing owner/);
-    expect(() => parseRepoUrl('git.example.com?owner=a&repo=b')).toThrow(/No matching integration configuration for host git\.example\.com/);
+    expect(() => parseRepoUrl('git.example.com?owner=a&repo=b')).toThrow(
+      /No matching integration configuration for host git\.example\.com/,
+    );
     expect(projectSlug('github.com?owner=acme&repo=desk')).toBe('acme/desk');
     expect(parseEntityRef('group:default/platform')).toEqual({ kind: 'group', namespace: 'default', name: 'platform' });
     expect(parseEntityRef('platform', { defaultKind: 'group' })).toEqual({ kind: 'group', namespace: 'default', name: 'platform' });
@@ -95,7 +137,12 @@ describe('charter new', () => {
   it('creates an agent-service project whose manifest loads cleanly and whose YAML and JSON parse', async () => {
     const cwd = scratch();
     const values = join(cwd, 'values.yaml');
-    writeFileSync(values, Object.entries(AGENT_VALUES).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join('\n'));
+    writeFileSync(
+      values,
+      Object.entries(AGENT_VALUES)
+        .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+        .join('\n'),
+    );
     const { exit, out, err } = await charterNew(cwd, ['agent-service', 'desk', '--values', values]);
     expect({ exit, err }).toEqual({ exit: 0, err: '' });
     expect(out).toMatch(/^created desk from agent-service \(\d+ files\)\n$/);
@@ -104,14 +151,19 @@ describe('charter new', () => {
     const { issues } = loadAgent(join(dir, 'agent.yaml'));
     expect(issues.filter((issue) => issue.severity === 'error')).toEqual([]);
     for (const file of filesOf(dir)) {
-      if (/\.ya?ml$/.test(file)) expect(() => parse(readFileSync(join(dir, file), 'utf8')), file).not.toThrow();
+      if (/\.ya?ml$/.test(file)) expect(() => parse(readFileSync(join(dir, file), 'utf8')) as unknown, file).not.toThrow();
       if (file.endsWith('.json')) expect(() => JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown, file).not.toThrow();
     }
   });
 
   it('a values file with a wrong type or without a required field is refused, the field named, exit 2', async () => {
     const cwd = scratch();
-    writeFileSync(join(cwd, 'wrong.yaml'), `${Object.entries(AGENT_VALUES).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n')}\nkpiBaseline: eight\n`);
+    writeFileSync(
+      join(cwd, 'wrong.yaml'),
+      `${Object.entries(AGENT_VALUES)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join('\n')}\nkpiBaseline: eight\n`,
+    );
     const wrong = await charterNew(cwd, ['agent-service', 'a', '--values', 'wrong.yaml']);
     expect(wrong.exit).toBe(2);
     expect(wrong.err).toContain('kpiBaseline: must be a number (got "eight")');
@@ -131,9 +183,22 @@ describe('charter new', () => {
   it('--set converts to the parameter type and overrides the values file', async () => {
     const cwd = scratch();
     writeFileSync(join(cwd, 'values.json'), JSON.stringify(AGENT_VALUES));
-    const { exit } = await charterNew(cwd, ['agent-service', 'desk', '--values', 'values.json', '--set', 'kpiBaseline=12.5', '--set', 'containsPii=true', '--set', 'dataClassification=confidential']);
+    const { exit } = await charterNew(cwd, [
+      'agent-service',
+      'desk',
+      '--values',
+      'values.json',
+      '--set',
+      'kpiBaseline=12.5',
+      '--set',
+      'containsPii=true',
+      '--set',
+      'dataClassification=confidential',
+    ]);
     expect(exit).toBe(0);
-    const manifest = parse(readFileSync(join(cwd, 'desk', 'agent.yaml'), 'utf8')) as { spec: { businessCase: { kpis: { baseline: unknown }[] }; data: unknown } };
+    const manifest = parse(readFileSync(join(cwd, 'desk', 'agent.yaml'), 'utf8')) as {
+      spec: { businessCase: { kpis: { baseline: unknown }[] }; data: unknown };
+    };
     expect(manifest.spec.businessCase.kpis[0]?.baseline).toBe(12.5);
     expect(manifest.spec.data).toMatchObject({ classification: 'confidential', pii: true });
   });
@@ -172,8 +237,23 @@ describe('charter new', () => {
   it('in a terminal, asks for the missing required values from the schema, in order, and uses the answers', async () => {
     const cwd = scratch();
     const asked: TemplateParameter[] = [];
-    const answers: Record<string, unknown> = { name: 'asked-desk', description: 'Asked for in the terminal, then rendered.', owner: 'group:default/platform-team', problem: 'Requests wait eight hours for a first answer today.', repoUrl: 'github.com?owner=acme&repo=asked' };
-    const io = { ...captureIo(cwd), prompt: () => Promise.resolve({ ask: (parameter: TemplateParameter) => { asked.push(parameter); return Promise.resolve(answers[parameter.name]); } }) };
+    const answers: Record<string, unknown> = {
+      name: 'asked-desk',
+      description: 'Asked for in the terminal, then rendered.',
+      owner: 'group:default/platform-team',
+      problem: 'Requests wait eight hours for a first answer today.',
+      repoUrl: 'github.com?owner=acme&repo=asked',
+    };
+    const io = {
+      ...captureIo(cwd),
+      prompt: () =>
+        Promise.resolve({
+          ask: (parameter: TemplateParameter) => {
+            asked.push(parameter);
+            return Promise.resolve(answers[parameter.name]);
+          },
+        }),
+    };
     const exit = await main(['new', 'agent-service'], io);
     expect({ exit, err: io.err() }).toEqual({ exit: 0, err: '' });
     expect(asked.map((parameter) => parameter.name)).toEqual(['name', 'description', 'owner', 'problem', 'repoUrl']);
@@ -207,28 +287,52 @@ describe('hostile values still give valid YAML and JSON', () => {
         kpiUnit: fill(n, 30),
       }),
       check: (dir: string, values: Record<string, unknown>) => {
-        const manifest = parse(readFileSync(join(dir, 'agent.yaml'), 'utf8')) as { metadata: Record<string, unknown>; spec: { businessCase: Record<string, unknown> } };
+        const manifest = parse(readFileSync(join(dir, 'agent.yaml'), 'utf8')) as {
+          metadata: Record<string, unknown>;
+          spec: { businessCase: Record<string, unknown> };
+        };
         expect(manifest.metadata.description).toBe(values.description);
         expect(manifest.metadata.title).toBe(values.title);
         expect(manifest.spec.businessCase.problem).toBe(values.problem);
-        expect((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { description: string }).description).toBe(values.description);
-        expect((parse(readFileSync(join(dir, 'catalog-info.yaml'), 'utf8')) as { metadata: { description: string } }).metadata.description).toBe(values.description);
+        expect((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { description: string }).description).toBe(
+          values.description,
+        );
+        expect(
+          (parse(readFileSync(join(dir, 'catalog-info.yaml'), 'utf8')) as { metadata: { description: string } }).metadata.description,
+        ).toBe(values.description);
         expect(loadAgent(join(dir, 'agent.yaml')).issues.filter((issue) => issue.severity === 'error')).toEqual([]);
       },
     },
     {
       template: 'agent-tool',
-      values: (n: string) => ({ name: '@acme/tool-x', toolName: 'lookup_x', description: fill(n, 500), owner: 'group:default/platform-team', repoUrl: 'github.com?owner=acme&repo=tool-x' }),
+      values: (n: string) => ({
+        name: '@acme/tool-x',
+        toolName: 'lookup_x',
+        description: fill(n, 500),
+        owner: 'group:default/platform-team',
+        repoUrl: 'github.com?owner=acme&repo=tool-x',
+      }),
       check: (dir: string, values: Record<string, unknown>) => {
-        expect((JSON.parse(readFileSync(join(dir, 'contract', 'tool.json'), 'utf8')) as { description: string }).description).toBe(values.description);
-        expect((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { description: string }).description).toBe(values.description);
+        expect((JSON.parse(readFileSync(join(dir, 'contract', 'tool.json'), 'utf8')) as { description: string }).description).toBe(
+          values.description,
+        );
+        expect((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { description: string }).description).toBe(
+          values.description,
+        );
       },
     },
     {
       template: 'guardrail-policy',
-      values: (n: string) => ({ name: 'acme-baseline', description: fill(n, 500), owner: 'group:default/platform-team', repoUrl: 'github.com?owner=acme&repo=p' }),
+      values: (n: string) => ({
+        name: 'acme-baseline',
+        description: fill(n, 500),
+        owner: 'group:default/platform-team',
+        repoUrl: 'github.com?owner=acme&repo=p',
+      }),
       check: (dir: string, values: Record<string, unknown>) => {
-        expect((parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as { metadata: { description: string } }).metadata.description).toBe(values.description);
+        expect((parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')) as { metadata: { description: string } }).metadata.description).toBe(
+          values.description,
+        );
       },
     },
   ];
@@ -243,7 +347,7 @@ describe('hostile values still give valid YAML and JSON', () => {
       const dir = join(cwd, 'out');
       for (const file of filesOf(dir)) {
         const text = readFileSync(join(dir, file), 'utf8');
-        if (/\.ya?ml$/.test(file)) expect(() => parse(text, { uniqueKeys: true }), file).not.toThrow();
+        if (/\.ya?ml$/.test(file)) expect(() => parse(text, { uniqueKeys: true }) as unknown, file).not.toThrow();
         if (file.endsWith('.json')) expect(() => JSON.parse(text) as unknown, file).not.toThrow();
       }
       check(dir, values);

@@ -103,7 +103,11 @@ export const newCommand: Command = {
               target: result.target,
               written: result.written,
               values: result.values,
-              files: files.map((entry) => ({ path: entry.path, type: entry.type, bytes: entry.type === 'file' ? entry.content.length : 0 })),
+              files: files.map((entry) => ({
+                path: entry.path,
+                type: entry.type,
+                bytes: entry.type === 'file' ? entry.content.length : 0,
+              })),
             },
             null,
             2,

@@ -77,7 +77,8 @@ function print(run: AgentRun, io: { stdout: (text: string) => void; cwd: string 
     if (line !== undefined) io.stdout(`  ${line}\n`);
   }
   const { result } = run;
-  const colour = result.status === 'completed' ? style.green : result.status === 'failed' || result.status === 'denied' ? style.red : style.yellow;
+  const colour =
+    result.status === 'completed' ? style.green : result.status === 'failed' || result.status === 'denied' ? style.red : style.yellow;
   const reason = result.reason === undefined ? '' : ` (${result.reason})`;
   io.stdout(
     `${style.bold('outcome')} ${colour(result.status)}${reason} · ${result.steps} model call${result.steps === 1 ? '' : 's'} · ${
@@ -114,7 +115,7 @@ export const runCommand: Command = {
         dir: resolve(io.cwd, dir),
         ...(typeof input === 'string' ? { input } : {}),
         ...(typeof scenario === 'string' ? { scenario: resolve(io.cwd, scenario) } : {}),
-        model: model as RunModel,
+        model: model satisfies RunModel,
         env: io.env,
       });
     } catch (error) {

@@ -26,7 +26,18 @@ Options:
 Exit 1: a document has an error, or no Charter document was found.`;
 
 // A template's skeleton holds ${{ }} placeholders: it is validated once rendered (charter new), not as it is.
-const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.turbo', 'coverage', '__fixtures__', 'fixtures', '.charter', 'site', 'skeleton']);
+const SKIP_DIRS = new Set([
+  'node_modules',
+  'dist',
+  '.git',
+  '.turbo',
+  'coverage',
+  '__fixtures__',
+  'fixtures',
+  '.charter',
+  'site',
+  'skeleton',
+]);
 const CHARTER_YAML = /^apiVersion:[ \t]{0,8}["']?charter\.dev\//m;
 
 /** Files under `dir` that hold Charter documents, in a stable order. */

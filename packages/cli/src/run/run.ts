@@ -68,7 +68,8 @@ interface ScenarioFile {
   readonly approval?: { readonly approved: boolean; readonly approver: string; readonly reason?: string };
 }
 
-const ioError = (message: string, cause?: unknown): CliError => new CliError(CliErrorCode.Io, message, cause === undefined ? undefined : { cause });
+const ioError = (message: string, cause?: unknown): CliError =>
+  new CliError(CliErrorCode.Io, message, cause === undefined ? undefined : { cause });
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The file an `exports` entry points at for `import` (a string, or the `import`/`node`/`default` condition). */
@@ -134,7 +135,8 @@ export async function runAgentPackage(options: RunAgentOptions): Promise<AgentRu
   const dir = resolve(options.dir);
   const pkg = readPackage(dir);
   const manifest = resolve(dir, pkg.charter?.manifest ?? 'agent.yaml');
-  if (!existsSync(manifest)) throw ioError(`no Agent Manifest at ${manifest}: the package needs agent.yaml (or "charter": { "manifest": … })`);
+  if (!existsSync(manifest))
+    throw ioError(`no Agent Manifest at ${manifest}: the package needs agent.yaml (or "charter": { "manifest": … })`);
   const scenario = options.scenario === undefined ? undefined : readScenario(resolve(options.scenario));
   const input = scenario?.input ?? options.input;
   if (input === undefined) throw new CliError(CliErrorCode.Usage, 'give --input <text> or --scenario <file>');
@@ -169,7 +171,7 @@ export async function runAgentPackage(options: RunAgentOptions): Promise<AgentRu
     ledger: new MemoryLedger(),
     escalation: memoryEscalation(),
     ...(typeof module.instructions === 'string' ? { instructions: module.instructions } : {}),
-    ...(Array.isArray(module.canaries) ? { canaries: [...module.canaries] } : {}),
+    ...(Array.isArray(module.canaries) ? { canaries: module.canaries.filter((c): c is string => typeof c === 'string') } : {}),
   } as Parameters<typeof createAgent>[0]);
   try {
     const context = scenario?.context ?? module.context;

@@ -58,7 +58,7 @@ export function parseRepoUrl(repoUrl: string, integrations: Readonly<Record<stri
   try {
     parsed = new URL(`https://${repoUrl}`);
   } catch (error) {
-    throw new Error(`Invalid repo URL passed to publisher, got ${repoUrl}, ${String(error)}`);
+    throw new Error(`Invalid repo URL passed to publisher, got ${repoUrl}, ${String(error)}`, { cause: error });
   }
   const host = parsed.host;
   const type = Object.hasOwn(integrations, host) ? integrations[host] : undefined;
@@ -92,7 +92,8 @@ export function parseEntityRef(
   context: { defaultKind?: string; defaultNamespace?: string } = {},
 ): CompoundEntityRef {
   if (!ref) throw new Error('Entity reference must not be empty');
-  const defaultNamespace = context.defaultNamespace || 'default';
+  // An empty default namespace counts as none (as in @backstage/catalog-model).
+  const defaultNamespace = context.defaultNamespace === undefined || context.defaultNamespace === '' ? 'default' : context.defaultNamespace;
   let kind: string | undefined;
   let namespace: string | undefined;
   let name: string | undefined;
@@ -112,7 +113,8 @@ export function parseEntityRef(
     namespace = ref.namespace ?? defaultNamespace;
     name = ref.name;
   }
-  if (!kind) throw new Error(`Entity reference ${JSON.stringify(ref)} had missing or empty kind (e.g. did not start with "component:" or similar)`);
+  if (!kind)
+    throw new Error(`Entity reference ${JSON.stringify(ref)} had missing or empty kind (e.g. did not start with "component:" or similar)`);
   if (!namespace) throw new Error(`Entity reference ${JSON.stringify(ref)} had missing or empty namespace`);
   if (!name) throw new Error(`Entity reference ${JSON.stringify(ref)} had missing or empty name`);
   return { kind, namespace, name };
@@ -161,10 +163,17 @@ export function projectSlug(repoUrl: string, integrations: Readonly<Record<strin
 }
 
 /** The four filters, ready for `createTemplateRenderer({ filters })`. */
-export function scaffolderFilters(integrations: Readonly<Record<string, IntegrationType>> = DEFAULT_INTEGRATIONS): Record<string, TemplateFilter> {
+export function scaffolderFilters(
+  integrations: Readonly<Record<string, IntegrationType>> = DEFAULT_INTEGRATIONS,
+): Record<string, TemplateFilter> {
   const asValue = (value: unknown): TemplateValue | undefined => value as TemplateValue | undefined;
+  // Template values are strings here; anything else is rendered as JSON (never "[object Object]").
+  const text = (value: TemplateValue | undefined): string => {
+    if (typeof value === 'string') return value;
+    return value === undefined ? '' : JSON.stringify(value);
+  };
   return {
-    parseRepoUrl: (input) => asValue(parseRepoUrl(String(input), integrations)),
+    parseRepoUrl: (input) => asValue(parseRepoUrl(text(input), integrations)),
     parseEntityRef: (input, context) =>
       asValue(
         parseEntityRef(
@@ -172,7 +181,7 @@ export function scaffolderFilters(integrations: Readonly<Record<string, Integrat
           (context ?? {}) as { defaultKind?: string; defaultNamespace?: string },
         ),
       ),
-    pick: (input, path) => asValue(pick(input, String(path))),
-    projectSlug: (input) => projectSlug(String(input), integrations),
+    pick: (input, path) => asValue(pick(input, text(path))),
+    projectSlug: (input) => projectSlug(text(input), integrations),
   };
 }

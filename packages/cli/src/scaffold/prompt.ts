@@ -17,7 +17,7 @@ export function checkAnswer(parameter: TemplateParameter, value: unknown): true 
   if (validate(value)) return true;
   const error = validate.errors?.[0];
   if (error === undefined) return 'invalid value';
-  if (error.keyword === 'pattern') return `must match ${String((error.params as { pattern: string }).pattern)}`;
+  if (error.keyword === 'pattern') return `must match ${(error.params as { pattern: string }).pattern}`;
   return error.message ?? 'invalid value';
 }
 
@@ -35,8 +35,8 @@ export async function terminalPrompter(): Promise<Prompter> {
       const { schema } = parameter;
       const message = label(parameter);
       if (Array.isArray(schema.enum)) {
-        const choices = schema.enum.map((value) => ({ name: String(value), value: value as unknown }));
-        return select({ message, choices, ...(schema.default === undefined ? {} : { default: schema.default as unknown }) });
+        const choices = schema.enum.map((value: unknown) => ({ name: JSON.stringify(value), value }));
+        return select({ message, choices, ...(schema.default === undefined ? {} : { default: schema.default }) });
       }
       if (schema.type === 'boolean') return confirm({ message, default: schema.default === true });
       if (schema.type === 'number' || schema.type === 'integer') {

@@ -61,7 +61,10 @@ function safeChild(parent: string, child: string, what: string): string {
   const path = resolve(parent, child);
   const rel = relative(parent, path);
   if (rel.startsWith('..') || isAbsolute(rel))
-    throw new ScaffoldError(ScaffoldErrorCode.Render, `${what} "${child}" resolves outside ${parent}: a value must not contain path segments`);
+    throw new ScaffoldError(
+      ScaffoldErrorCode.Render,
+      `${what} "${child}" resolves outside ${parent}: a value must not contain path segments`,
+    );
   return path;
 }
 
@@ -89,8 +92,16 @@ function renderStep(
   let extension: string | false = false;
   if (input.templateFileExtension !== undefined && input.templateFileExtension !== false) {
     if (copyOnly !== undefined)
-      throw new ScaffoldError(ScaffoldErrorCode.BadTemplate, `step ${step.id}: templateFileExtension cannot be combined with copyWithoutTemplating`);
-    extension = input.templateFileExtension === true ? '.njk' : String(input.templateFileExtension);
+      throw new ScaffoldError(
+        ScaffoldErrorCode.BadTemplate,
+        `step ${step.id}: templateFileExtension cannot be combined with copyWithoutTemplating`,
+      );
+    extension =
+      input.templateFileExtension === true
+        ? '.njk'
+        : typeof input.templateFileExtension === 'string'
+          ? input.templateFileExtension
+          : '.njk';
     if (!extension.startsWith('.')) extension = `.${extension}`;
   }
   const values = isRecord(input.values) ? input.values : {};
@@ -102,7 +113,9 @@ function renderStep(
   const globOptions = { cwd: skeleton, dot: true, onlyFiles: false, followSymbolicLinks: false } as const;
   const entries = globSync('**/*', { ...globOptions, expandDirectories: false }).sort();
   const copyOnlySet = new Set(
-    copyOnly === undefined ? [] : globSync(copyOnly.map(String), { ...globOptions, expandDirectories: true }).map((p) => p.replace(/\/$/, '')),
+    copyOnly === undefined
+      ? []
+      : globSync(copyOnly.map(String), { ...globOptions, expandDirectories: true }).map((p) => p.replace(/\/$/, '')),
   );
   const render = (source: string, where: string): string => {
     try {
@@ -125,7 +138,10 @@ function renderStep(
       local = render(local, `the path ${location}`);
     }
     if (local === '' || local.startsWith('/') || local.includes('//')) continue;
-    const path = posixRelative(ROOT, safeChild(ROOT, outputDir === '' ? local : `${outputDir}/${local}`, `the rendered path of ${location}`));
+    const path = posixRelative(
+      ROOT,
+      safeChild(ROOT, outputDir === '' ? local : `${outputDir}/${local}`, `the rendered path of ${location}`),
+    );
     if (out.has(path) && input.replace !== true) continue;
     if (isDirectory) {
       out.set(path, { type: 'directory', path });

@@ -116,7 +116,10 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   if (existsSync(target) && !statSync(target).isDirectory())
     throw new ScaffoldError(ScaffoldErrorCode.TargetNotEmpty, `${target} is a file: name a folder to create the project in`);
   if (!options.force && !isEmptyTarget(target))
-    throw new ScaffoldError(ScaffoldErrorCode.TargetNotEmpty, `${target} is not empty: choose a new folder, or pass --force to write into it`);
+    throw new ScaffoldError(
+      ScaffoldErrorCode.TargetNotEmpty,
+      `${target} is not empty: choose a new folder, or pass --force to write into it`,
+    );
   const values = validateValues(template, options.values);
   const entries = renderSkeleton(template, values, options);
   if (!options.dryRun) writeRendered(entries, target);

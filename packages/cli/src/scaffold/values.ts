@@ -20,7 +20,7 @@ function validatorOf(page: JsonSchema): ValidateFunction {
 }
 
 const preview = (value: unknown): string => {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = (JSON.stringify(value) as string | undefined) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 };
 
@@ -59,7 +59,9 @@ export function withDefaults(template: LoadedTemplate, values: Values): Values {
 
 /** The parameters a render still needs: required ones that have no value. */
 export function missingParameters(template: LoadedTemplate, values: Values): TemplateParameter[] {
-  return template.parameters.filter((parameter) => parameter.required && (values[parameter.name] === undefined || values[parameter.name] === ''));
+  return template.parameters.filter(
+    (parameter) => parameter.required && (values[parameter.name] === undefined || values[parameter.name] === ''),
+  );
 }
 
 /**

@@ -8,7 +8,8 @@ const scenarios = loadScenarios();
 describe('the scenario suite', () => {
   it('covers happy paths, attacks, faults and an approval', () => {
     const categories = new Set(scenarios.map((scenario) => scenario.category));
-    for (const category of ['happy', 'direct-injection', 'indirect-injection', 'faults', 'approval']) expect(categories).toContain(category);
+    for (const category of ['happy', 'direct-injection', 'indirect-injection', 'faults', 'approval'])
+      expect(categories).toContain(category);
   });
 
   it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { loadServiceAgent } from './agent.js';
 import { createDesk, CREATE_TICKET_SIDE_EFFECTS } from './tools.js';
 
-
 describe('the tools', () => {
   it('match the manifest: the same names, side effects, and versions in the granted ranges', () => {
     const agent = loadServiceAgent();

@@ -26,8 +26,11 @@ describe('the tool contract', () => {
       ok: true,
       value: { found: true, record: { status: 'open' } },
     });
-    expect(await executor.execute(tool.name, { recordId: 'REC-9999' }, { runId: 'r1' })).toMatchObject({ ok: true, value: { found: false } });
-    expect(await executor.execute(tool.name, { recordId: "1; DROP TABLE" }, { runId: 'r1' })).toMatchObject({ ok: false });
+    expect(await executor.execute(tool.name, { recordId: 'REC-9999' }, { runId: 'r1' })).toMatchObject({
+      ok: true,
+      value: { found: false },
+    });
+    expect(await executor.execute(tool.name, { recordId: '1; DROP TABLE' }, { runId: 'r1' })).toMatchObject({ ok: false });
     expect(await executor.execute(tool.name, { recordId: 'REC-1001', extra: true }, { runId: 'r1' })).toMatchObject({ ok: false });
     await executor.close();
   });

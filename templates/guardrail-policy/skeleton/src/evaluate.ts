@@ -45,7 +45,9 @@ export function loadEngine(path: string = POLICY_PATH): GuardrailEngine {
   const { value, issues } = loadPolicy({ path });
   const errors = issues.filter((issue) => issue.severity === 'error');
   if (value === undefined || errors.length > 0)
-    throw new Error(`${path} does not load:\n${errors.map((issue) => `${issue.file}:${issue.line}:${issue.column} ${issue.message}`).join('\n')}`);
+    throw new Error(
+      `${path} does not load:\n${errors.map((issue) => `${issue.file}:${issue.line}:${issue.column} ${issue.message}`).join('\n')}`,
+    );
   return compilePolicy(value);
 }
 

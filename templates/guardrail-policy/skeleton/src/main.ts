@@ -5,7 +5,9 @@ import { evaluate } from './evaluate.js';
 
 const report = evaluate();
 for (const result of report.cases.filter((item) => !item.ok))
-  console.log(`FAIL ${result.id} (${result.label}, ${result.hook}): expected ${result.expected}, got ${result.actual}${result.ruleId === undefined ? '' : ` [${result.ruleId}]`}`);
+  console.log(
+    `FAIL ${result.id} (${result.label}, ${result.hook}): expected ${result.expected}, got ${result.actual}${result.ruleId === undefined ? '' : ` [${result.ruleId}]`}`,
+  );
 for (const { label, cases, passed } of report.labels) console.log(`${label.padEnd(12)} ${passed}/${cases}`);
 writeFileSync(new URL('../eval/report.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
 console.log(`${report.policy.name} ${report.policy.version} (${report.policy.mode}): ${report.passed}/${report.total} cases as labelled`);
