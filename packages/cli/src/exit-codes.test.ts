@@ -95,6 +95,22 @@ const cases: Record<string, readonly Case[]> = {
     ['text that is not a recording', ['replay', 'garbage.txt', '--against', 'garbage.txt'], ExitCode.Failed],
     ['a missing --agent module', ['replay', 'garbage.txt', '--agent', 'missing.js'], ExitCode.Usage],
   ],
+  control: [
+    ['no reason (changes are audited)', ['control', 'agent.kill-switch', 'support-desk'], ExitCode.Usage],
+    ['an unknown action', ['control', 'agent.pause', 'support-desk', '--reason', 'x'], ExitCode.Usage],
+    ['tool.disable without a tool', ['control', 'tool.disable', 'support-desk', '--reason', 'x'], ExitCode.Usage],
+    ['an unknown state URL', ['control', 'list', 'support-desk', '--db', 'mysql://x'], ExitCode.Usage],
+    ['an unreachable database', ['control', 'list', 'support-desk', '--db', 'postgresql://charter@127.0.0.1:1/x'], ExitCode.Usage],
+    ['an unknown option', ['control', '--nope'], ExitCode.Usage],
+  ],
+  playbook: [
+    ['a missing agent', ['playbook', 'run', 'cascading-failure', '--agent', 'missing'], ExitCode.Usage],
+    ['a binary manifest', ['playbook', 'run', 'cascading-failure', '--agent', 'binary.bin'], ExitCode.Usage],
+    ['an invalid manifest', ['playbook', 'run', 'cascading-failure', '--agent', 'agent.yaml'], ExitCode.Failed],
+    ['a playbook the agent does not list', ['playbook', 'run', 'no-such', '--agent', referenceAgent], ExitCode.Usage],
+    ['$tool without --tool', ['playbook', 'run', 'cascading-failure', '--agent', referenceAgent, '--db', 'memory:'], ExitCode.Usage],
+    ['no --agent', ['playbook', 'run', 'cascading-failure'], ExitCode.Usage],
+  ],
   alerts: [
     ['a missing manifest', ['alerts', 'missing.yaml'], ExitCode.Usage],
     ['a binary manifest', ['alerts', 'binary.bin'], ExitCode.Usage],

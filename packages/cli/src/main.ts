@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
+import { controlCommand } from './commands/control.js';
 import { newCommand } from './commands/new.js';
+import { playbookCommand } from './commands/playbook.js';
 import { replayCommand } from './commands/replay.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { runCommand } from './commands/run.js';
@@ -20,6 +22,8 @@ export const commands: readonly Command[] = [
   auditCommand,
   replayCommand,
   alertsCommand,
+  controlCommand,
+  playbookCommand,
   rolloutCommand,
 ];
 
