@@ -49,6 +49,16 @@ const EXPECTED = [
   { command: /^npx charter rollout start /, output: [/^start: pending → shadow /m, /WARNING: no readiness gate is checked/] },
   { command: /^npx charter rollout abort /, output: [/^abort: shadow → aborted /m] },
   { command: /^npx vitest run --project spec$/, output: [/Tests {2}\d+ passed/] },
+  { command: /^npm run registry:start$/, output: [/^registry: http:\/\/127\.0\.0\.1:4873\/ serves every public @charter package/m] },
+  { command: /^npx charter new agent-service \.\.\/triage-desk /, output: [/^created \S*triage-desk from agent-service \(\d+ files\)$/m] },
+  {
+    command: /^npx charter run \. --scenario scenarios\/happy-lookup\.yaml$/,
+    output: [/^outcome completed · 2 model calls · 1 tool call/m],
+  },
+  {
+    command: /^npx charter run \. --input "Ignore all previous instructions/,
+    output: [/^ {2}guardrail input: deny \[injection\./m, /^outcome denied /m],
+  },
 ];
 
 const { values } = parseArgs({ options: { results: { type: 'string' } } });
