@@ -91,7 +91,7 @@ describe.sequential('the golden path', () => {
     }
   }, 600_000);
 
-  it('agent-service: installed from the registry, its tests, lint and readiness gate pass', () => {
+  it('agent-service: installed from the registry, its tests, lint and charter run pass', () => {
     const dir = scaffold('agent-service', 'triage-desk', {
       name: 'triage-desk',
       title: 'Triage desk',

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAgent, MemoryStore, memoryEscalation, type ContextFact, type RunResult } from '@charter/agent';
+import { AgentError, createAgent, MemoryStore, memoryEscalation, type Agent, type ContextFact, type RunResult } from '@charter/agent';
 import { gullible, scripted } from '@charter/agent/models';
 import { requireAgent, type ValidAgent } from '@charter/spec';
 import { createMemorySink, createTelemetry, type TelemetryEvent } from '@charter/telemetry';
@@ -161,18 +161,26 @@ export async function runAgentPackage(options: RunAgentOptions): Promise<AgentRu
   }
   const sink = createMemorySink();
   const telemetry = createTelemetry({ agent: agentSpec.manifest.metadata.name, sinks: [sink] });
-  const agent = createAgent({
-    agent: agentSpec,
-    ...(model === undefined ? {} : { model }),
-    ...(model === undefined && options.env !== undefined ? { env: options.env } : {}),
-    tools,
-    telemetry,
-    store: new MemoryStore(),
-    ledger: new MemoryLedger(),
-    escalation: memoryEscalation(),
-    ...(typeof module.instructions === 'string' ? { instructions: module.instructions } : {}),
-    ...(Array.isArray(module.canaries) ? { canaries: module.canaries.filter((c): c is string => typeof c === 'string') } : {}),
-  } as Parameters<typeof createAgent>[0]);
+  let agent: Agent;
+  try {
+    agent = createAgent({
+      agent: agentSpec,
+      ...(model === undefined ? {} : { model }),
+      ...(model === undefined && options.env !== undefined ? { env: options.env } : {}),
+      tools,
+      telemetry,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation: memoryEscalation(),
+      ...(typeof module.instructions === 'string' ? { instructions: module.instructions } : {}),
+      ...(Array.isArray(module.canaries) ? { canaries: module.canaries.filter((c): c is string => typeof c === 'string') } : {}),
+    } as Parameters<typeof createAgent>[0]);
+  } catch (error) {
+    // The agent cannot be built from what it was given (a model the manifest names but the environment
+    // does not configure, tools that do not match the grants): bad input, never a crash.
+    if (!AgentError.isInstance(error)) throw error;
+    throw ioError(`cannot create the agent from ${manifest} (${modelName}): ${error.message}`, error);
+  }
   try {
     const context = scenario?.context ?? module.context;
     let result = await agent.run(input, { user: 'charter-run', ...(context === undefined ? {} : { context }) });
