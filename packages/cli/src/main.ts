@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
+import { checkCommand } from './commands/check.js';
 import { controlCommand } from './commands/control.js';
 import { newCommand } from './commands/new.js';
 import { playbookCommand } from './commands/playbook.js';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   controlCommand,
   playbookCommand,
   rolloutCommand,
+  checkCommand,
 ];
 
 function version(): string {
