@@ -9,6 +9,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicPackages } from './packages.mjs';
 import { publishAll, startVerdaccio } from './verdaccio.mjs';
@@ -91,13 +92,23 @@ describe.sequential('the golden path', () => {
     }
   }, 600_000);
 
-  it('agent-service: installed from the registry, its tests, lint and charter run pass', () => {
+  it('agent-service: installed from the registry, its tests, lint and charter run pass; the gate holds it without its business case', () => {
     const dir = scaffold('agent-service', 'triage-desk', {
       name: 'triage-desk',
       title: 'Triage desk',
       description: 'Answers questions about service requests and opens tickets for the service desk.',
       owner: 'group:default/platform-team',
-      problem: 'Employees wait a median of 8 hours for an answer about a service request; 60 % are status lookups.',
+      problem: 'Employees wait a median of 8 hours for an answer about a service request; 4,000 questions a month.',
+      kpis: [
+        { name: 'median time to first answer', unit: 'hours', baseline: 8, target: 0.5, direction: 'decrease' },
+        { name: 'requests answered without a person', unit: 'percent', baseline: 0, target: 50, direction: 'increase' },
+      ],
+      roiHypothesis: 'Answering 2,000 lookups a month frees 1.5 FTE for 30,000 USD a year.',
+      annualValueUsd: 120000,
+      annualCostUsd: 30000,
+      paybackMonths: 4,
+      onCall: 'service-desk-oncall',
+      ownerMembers: ['ana'],
       dataClassification: 'internal',
       actionSideEffects: 'reversible',
       repoUrl: 'github.com?owner=acme&repo=triage-desk',
@@ -106,6 +117,28 @@ describe.sequential('the golden path', () => {
     ok('npm', ['run', 'lint'], dir);
     const runOutput = ok('npx', ['charter', 'run', '.', '--scenario', 'scenarios/happy-lookup.yaml'], dir);
     expect(runOutput).toContain('outcome completed');
+    // The gate, from the installed CLI: every rule that needs no pipeline evidence passes (the evidence
+    // script is not part of the template yet); without its business case the business rules fail.
+    const check = () => {
+      const result = run('npx', ['charter', 'check', '.', '--format', 'json'], dir);
+      const report = JSON.parse(result.stdout) as { results: { ruleId: string; status: string }[] };
+      return {
+        exit: result.status,
+        status: (id: string) => report.results.find((r) => r.ruleId === id)?.status,
+        failed: report.results.filter((r) => r.status === 'fail').map((r) => r.ruleId),
+      };
+    };
+    const before = check();
+    expect(before.failed).toEqual([]);
+    for (const id of ['BIZ-1', 'BIZ-2', 'BIZ-3', 'BIZ-4', 'FAL-1', 'FAL-4', 'OBS-4', 'SEC-7']) expect(before.status(id), id).toBe('pass');
+    const manifest = join(dir, 'agent.yaml');
+    const document = parseDocument(readFileSync(manifest, 'utf8'));
+    document.deleteIn(['spec', 'businessCase']);
+    writeFileSync(manifest, document.toString());
+    ok('git', ['-c', 'user.name=golden', '-c', 'user.email=golden@example.com', 'commit', '-qam', 'no business case'], dir);
+    const after = check();
+    expect(after.exit).toBe(1);
+    for (const id of ['BIZ-1', 'BIZ-2', 'BIZ-3']) expect(after.status(id), id).toBe('fail');
   }, 600_000);
 
   it('agent-tool: installed from the registry, its contract tests and lint pass; a breaking change needs a major version', () => {

@@ -1,12 +1,24 @@
 // The templates depend on @charter/* by a version range the current packages satisfy (after
 // `changeset version`, `npm run version-packages` moves them), never by path.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTemplateVersions } from './template-versions.mjs';
 
 const root = join(import.meta.dirname, '..');
+
+describe('the agent-service playbooks', () => {
+  it("are the repository's playbooks, unchanged (copy playbooks/*.md again after changing one)", () => {
+    const skeleton = join(root, 'templates', 'agent-service', 'skeleton', 'playbooks');
+    const own = readdirSync(join(root, 'playbooks'))
+      .filter((file) => file.endsWith('.md') && file !== 'README.md')
+      .sort();
+    expect(readdirSync(skeleton).sort()).toEqual(own);
+    for (const file of own)
+      expect(readFileSync(join(skeleton, file), 'utf8'), file).toBe(readFileSync(join(root, 'playbooks', file), 'utf8'));
+  });
+});
 
 describe('template versions', () => {
   it('every @charter dependency of every template is a range the current version satisfies', () => {

@@ -26,10 +26,20 @@ const values = {
   name: 'exit-desk',
   description: 'An agent for the exit-code table.',
   owner: 'group:default/platform-team',
-  problem: 'Nothing: it only exists for the exit-code test.',
+  problem: 'Nothing at all: it only exists for the exit-code test of 2026.',
+  kpis: [
+    { name: 'tests', unit: 'count', baseline: 1, target: 2, direction: 'increase' },
+    { name: 'bugs', unit: 'count', baseline: 2, target: 1, direction: 'decrease' },
+  ],
+  roiHypothesis: 'None: a test fixture of the exit-code table.',
+  annualValueUsd: 1,
+  annualCostUsd: 0,
+  paybackMonths: 1,
+  onCall: 'nobody',
+  ownerMembers: ['ana'],
   repoUrl: 'github.com?owner=acme&repo=exit-desk',
 };
-writeFileSync(join(dir, 'wrong-type.json'), JSON.stringify({ ...values, kpiBaseline: 'eight' }));
+writeFileSync(join(dir, 'wrong-type.json'), JSON.stringify({ ...values, annualValueUsd: 'lots' }));
 writeFileSync(join(dir, 'no-owner.json'), JSON.stringify({ ...values, owner: undefined }));
 writeFileSync(join(dir, 'values.json'), JSON.stringify(values));
 mkdirSync(join(dir, 'not-empty'));

@@ -27,7 +27,17 @@ const AGENT_VALUES = {
   name: 'triage-desk',
   description: 'Answers questions about service requests and opens tickets.',
   owner: 'group:default/platform-team',
-  problem: 'Employees wait a median of 8 hours for an answer about a service request.',
+  problem: 'Employees wait a median of 8 hours for an answer about a service request; 4,000 questions a month.',
+  kpis: [
+    { name: 'median time to first answer', unit: 'hours', baseline: 8, target: 0.5, direction: 'decrease' },
+    { name: 'requests answered without a person', unit: 'percent', baseline: 0, target: 50, direction: 'increase' },
+  ],
+  roiHypothesis: 'Answering 2,000 lookups a month frees 1.5 FTE for 30,000 USD a year.',
+  annualValueUsd: 120000,
+  annualCostUsd: 30000,
+  paybackMonths: 4,
+  onCall: 'service-desk-oncall',
+  ownerMembers: ['ana'],
   repoUrl: 'github.com?owner=acme&repo=triage-desk',
 };
 
@@ -158,15 +168,16 @@ describe('charter new', () => {
 
   it('a values file with a wrong type or without a required field is refused, the field named, exit 2', async () => {
     const cwd = scratch();
+    const { annualValueUsd: _value, ...rest } = AGENT_VALUES;
     writeFileSync(
       join(cwd, 'wrong.yaml'),
-      `${Object.entries(AGENT_VALUES)
+      `${Object.entries(rest)
         .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
-        .join('\n')}\nkpiBaseline: eight\n`,
+        .join('\n')}\nannualValueUsd: lots\n`,
     );
     const wrong = await charterNew(cwd, ['agent-service', 'a', '--values', 'wrong.yaml']);
     expect(wrong.exit).toBe(2);
-    expect(wrong.err).toContain('kpiBaseline: must be a number (got "eight")');
+    expect(wrong.err).toContain('annualValueUsd: must be a number (got "lots")');
     const { owner: _owner, ...withoutOwner } = AGENT_VALUES;
     writeFileSync(join(cwd, 'missing.json'), JSON.stringify(withoutOwner));
     const missing = await charterNew(cwd, ['agent-service', 'b', '--values', 'missing.json']);
@@ -189,17 +200,23 @@ describe('charter new', () => {
       '--values',
       'values.json',
       '--set',
-      'kpiBaseline=12.5',
+      'paybackMonths=12.5',
       '--set',
       'containsPii=true',
       '--set',
       'dataClassification=confidential',
+      '--set',
+      'ownerMembers=["ana","bo"]',
     ]);
     expect(exit).toBe(0);
     const manifest = parse(readFileSync(join(cwd, 'desk', 'agent.yaml'), 'utf8')) as {
-      spec: { businessCase: { kpis: { baseline: unknown }[] }; data: unknown };
+      spec: { businessCase: { roi: { paybackMonths: unknown } }; data: unknown };
     };
-    expect(manifest.spec.businessCase.kpis[0]?.baseline).toBe(12.5);
+    expect(manifest.spec.businessCase.roi.paybackMonths).toBe(12.5);
+    expect(parse(readFileSync(join(cwd, 'desk', 'owners.yaml'), 'utf8'))).toMatchObject({
+      metadata: { name: 'platform-team', namespace: 'default' },
+      spec: { members: ['ana', 'bo'] },
+    });
     expect(manifest.spec.data).toMatchObject({ classification: 'confidential', pii: true });
   });
 
@@ -238,10 +255,9 @@ describe('charter new', () => {
     const cwd = scratch();
     const asked: TemplateParameter[] = [];
     const answers: Record<string, unknown> = {
+      ...AGENT_VALUES,
       name: 'asked-desk',
       description: 'Asked for in the terminal, then rendered.',
-      owner: 'group:default/platform-team',
-      problem: 'Requests wait eight hours for a first answer today.',
       repoUrl: 'github.com?owner=acme&repo=asked',
     };
     const io = {
@@ -256,7 +272,20 @@ describe('charter new', () => {
     };
     const exit = await main(['new', 'agent-service'], io);
     expect({ exit, err: io.err() }).toEqual({ exit: 0, err: '' });
-    expect(asked.map((parameter) => parameter.name)).toEqual(['name', 'description', 'owner', 'problem', 'repoUrl']);
+    expect(asked.map((parameter) => parameter.name)).toEqual([
+      'name',
+      'description',
+      'owner',
+      'problem',
+      'kpis',
+      'roiHypothesis',
+      'annualValueUsd',
+      'annualCostUsd',
+      'paybackMonths',
+      'onCall',
+      'ownerMembers',
+      'repoUrl',
+    ]);
     expect(asked[2]?.schema['ui:field']).toBe('OwnerPicker');
     // [dir] defaults to the name that was asked for.
     expect(parse(readFileSync(join(cwd, 'asked-desk', 'agent.yaml'), 'utf8'))).toMatchObject({ metadata: { name: 'asked-desk' } });
@@ -283,8 +312,12 @@ describe('hostile values still give valid YAML and JSON', () => {
         title: fill(n, 100),
         description: fill(n, 500),
         problem: fill(n, 1000),
-        kpiName: fill(n, 80),
-        kpiUnit: fill(n, 30),
+        kpis: [
+          { name: fill(n, 80), unit: fill(n, 32), baseline: 8, target: 1, direction: 'decrease' },
+          { name: fill(n, 40), unit: 'percent', baseline: 10, target: 50, direction: 'increase' },
+        ],
+        roiHypothesis: fill(n, 1000),
+        onCall: fill(n, 200),
       }),
       check: (dir: string, values: Record<string, unknown>) => {
         const manifest = parse(readFileSync(join(dir, 'agent.yaml'), 'utf8')) as {
@@ -294,6 +327,11 @@ describe('hostile values still give valid YAML and JSON', () => {
         expect(manifest.metadata.description).toBe(values.description);
         expect(manifest.metadata.title).toBe(values.title);
         expect(manifest.spec.businessCase.problem).toBe(values.problem);
+        expect(manifest.spec.businessCase.kpis).toEqual(values.kpis);
+        expect(
+          (parse(readFileSync(join(dir, 'owners.yaml'), 'utf8')) as { metadata: { annotations: Record<string, string> } }).metadata
+            .annotations['charter.dev/on-call'],
+        ).toBe(values.onCall);
         expect((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { description: string }).description).toBe(
           values.description,
         );

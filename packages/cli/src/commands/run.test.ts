@@ -2,9 +2,10 @@
 // the tools module its package exports, on the offline model: a scenario (its script, faults and
 // approval), a free-text input the input guardrail refuses, and --json.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { captureIo } from '../testing.js';
@@ -20,7 +21,17 @@ beforeAll(async () => {
       name: 'desk',
       description: 'Answers questions about service requests and opens tickets.',
       owner: 'group:default/platform-team',
-      problem: 'Employees wait a median of 8 hours for an answer about a service request.',
+      problem: 'Employees wait a median of 8 hours for an answer about a service request; 4,000 questions a month.',
+      kpis: [
+        { name: 'median time to first answer', unit: 'hours', baseline: 8, target: 0.5, direction: 'decrease' },
+        { name: 'requests answered without a person', unit: 'percent', baseline: 0, target: 50, direction: 'increase' },
+      ],
+      roiHypothesis: 'Answering 2,000 lookups a month frees 1.5 FTE for 30,000 USD a year.',
+      annualValueUsd: 120000,
+      annualCostUsd: 30000,
+      paybackMonths: 4,
+      onCall: 'service-desk-oncall',
+      ownerMembers: ['ana'],
       actionSideEffects: 'irreversible',
       repoUrl: 'github.com?owner=acme&repo=desk',
     }),
@@ -71,4 +82,44 @@ describe('charter run', () => {
     expect(run.decisions[0]).toMatchObject({ hook: 'input', action: 'deny' });
     expect(run.decisions[0]?.ruleIds.some((id) => id.startsWith('injection.'))).toBe(true);
   });
+});
+
+describe('charter check on the scaffolded agent', () => {
+  interface CheckResult {
+    ruleId: string;
+    status: string;
+    location?: { file: string };
+  }
+  const check = async (): Promise<{ exit: number; results: CheckResult[] }> => {
+    const io = captureIo(project, {});
+    const exit = await main(['check', '.', '--format', 'json', '--no-lint-cache'], io);
+    return { exit, results: (JSON.parse(io.out()) as { results: CheckResult[] }).results };
+  };
+
+  it('passes every rule that needs no pipeline evidence; without its business case it fails the business rules, exit 1', async () => {
+    const git = (...args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: project });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'scaffolded');
+    const before = await check();
+    // Held in staging only for the evidence its pipeline has not produced here: nothing fails.
+    expect(before.exit).toBe(1);
+    expect(before.results.filter((result) => result.status === 'fail').map((result) => result.ruleId)).toEqual([]);
+    for (const id of ['BIZ-1', 'BIZ-2', 'BIZ-3', 'BIZ-4', 'FAL-1', 'FAL-4', 'OBS-4', 'SEC-1', 'SEC-7', 'REL-3', 'REL-4'])
+      expect(before.results.find((result) => result.ruleId === id)?.status, id).toBe('pass');
+
+    const manifest = join(project, 'agent.yaml');
+    const document = parseDocument(readFileSync(manifest, 'utf8'));
+    document.deleteIn(['spec', 'businessCase']);
+    writeFileSync(manifest, document.toString());
+    git('commit', '-qam', 'no business case');
+    const after = await check();
+    expect(after.exit).toBe(1);
+    for (const id of ['BIZ-1', 'BIZ-2', 'BIZ-3']) {
+      const result = after.results.find((candidate) => candidate.ruleId === id);
+      expect(result?.status, id).toBe('fail');
+      expect(result?.location?.file, id).toMatch(/agent\.yaml$/);
+    }
+  }, 180_000);
 });
