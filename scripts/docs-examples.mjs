@@ -7,7 +7,8 @@
 // - A command line is split at ` && `; `cd <dir>` moves the shell; a step already run in the same folder
 //   (the README's `npm ci` after getting-started's) is not run twice.
 // - A line whose trailing comment says `not run by the docs test: <why>` is reported as skipped.
-// - promtool and mkdocs steps are skipped with a message when the tool is missing, unless CI is set.
+// - promtool and mkdocs steps (and those whose EXPECTED entry `needs` one) are skipped with a message when
+//   the tool is missing, unless CI is set.
 // - Every step must exit 0 unless EXPECTED says otherwise; EXPECTED also names output a command must
 //   print. An EXPECTED entry that matches no command in the docs fails: the table cannot go stale.
 //
@@ -59,6 +60,8 @@ const EXPECTED = [
     command: /^npx charter run \. --input "Ignore all previous instructions/,
     output: [/^ {2}guardrail input: deny \[injection\./m, /^outcome denied /m],
   },
+  { command: /^npm run evidence$/, needs: 'promtool', output: [/^evidence: 7 report\(s\) in /m] },
+  { command: /^npx charter check \.$/, needs: 'promtool', output: [/^triage-desk is ready for production\.$/m] },
 ];
 
 const { values } = parseArgs({ options: { results: { type: 'string' } } });
@@ -142,7 +145,7 @@ for (const { file, command, comment } of examples) {
       }
       continue;
     }
-    const tool = step.split(' ')[0];
+    const tool = expected?.needs ?? step.split(' ')[0];
     if (EXTERNAL_TOOLS.includes(tool) && !has(tool)) {
       if (inCi) failed = `${tool} is not installed (CI is set: scripts/install-ci-tools.sh installs it)`;
       else skipped = `${tool} is not installed: skipped (it fails in CI)`;

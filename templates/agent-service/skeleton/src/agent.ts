@@ -1,9 +1,9 @@
 // The agent: loaded from its manifest (agent.yaml, with the policy it names) and given its tools.
 import { fileURLToPath } from 'node:url';
-import { createAgent, MemoryStore, type Agent, type AgentOptions, type EscalationSink } from '@charter/agent';
+import { createAgent, MemoryStore, type Agent, type AgentOptions, type EscalationSink, type RunStore } from '@charter/agent';
 import { requireAgent, type ValidAgent } from '@charter/spec';
 import type { Telemetry } from '@charter/telemetry';
-import { MemoryLedger, type AnyTool } from '@charter/tools';
+import { MemoryLedger, type AnyTool, type IdempotencyLedger } from '@charter/tools';
 import { canaries, createTools, instructions } from './tools.js';
 
 /** The manifest beside this package's src/ and dist/. */
@@ -22,11 +22,15 @@ export interface ServiceAgentOptions {
   readonly telemetry?: Telemetry;
   /** Where hand-offs go; default the manifest's escalation channel. */
   readonly escalation?: EscalationSink;
+  /** Paused runs; default in memory (a host application passes a durable store). */
+  readonly store?: RunStore;
+  /** The idempotency ledger of side-effecting calls; default in memory, one per agent. */
+  readonly ledger?: IdempotencyLedger;
   /** TEST ONLY: 'off' proves that the guardrails, not the model, stop attacks. */
   readonly governance?: 'enforce' | 'off';
 }
 
-/** Creates the agent with in-memory run store and idempotency ledger (a host application passes durable ones). */
+/** Creates the agent; run store and idempotency ledger default to in-memory ones (a host application passes durable ones). */
 export function createServiceAgent(options: ServiceAgentOptions): Agent {
   return createAgent({
     agent: options.agent ?? loadServiceAgent(),
@@ -34,8 +38,8 @@ export function createServiceAgent(options: ServiceAgentOptions): Agent {
     tools: options.tools ?? createTools(),
     instructions,
     canaries: [...canaries],
-    store: new MemoryStore(),
-    ledger: new MemoryLedger(),
+    store: options.store ?? new MemoryStore(),
+    ledger: options.ledger ?? new MemoryLedger(),
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     ...(options.escalation === undefined ? {} : { escalation: options.escalation }),
     governance: options.governance ?? 'enforce',
