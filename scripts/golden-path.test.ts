@@ -126,7 +126,7 @@ function expectWorkflowPassed(result: { steps: StepResult[] }): void {
   expect(bad, bad === undefined ? '' : `${bad.step} ${bad.status}\n${bad.output}`).toBeUndefined();
 }
 
-/** Scaffolds a template with `charter new` into the work folder, maps the scopes to the registry, commits, installs, commits the lockfile. */
+/** Scaffolds a template with `charter new` into the work folder, maps the scopes to the registry, commits it and its lockfile. */
 function scaffold(template: string, name: string, values: Record<string, unknown>): string {
   if (registry === undefined) throw new Error('no registry');
   const dir = join(work, name);
@@ -140,9 +140,18 @@ function scaffold(template: string, name: string, values: Record<string, unknown
   );
   ok('git', ['init', '-q', '-b', 'main'], dir);
   commit(dir, `scaffolded from ${template}`);
-  ok('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
-  // Every @charter package came from the registry, none from this workspace: a real folder (not a link)
-  // whose lockfile integrity is the tarball the registry serves.
+  // The team's first `npm install` writes the lockfile they commit; the workflow's `npm ci` installs from it.
+  ok('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+  commit(dir, 'lockfile');
+  return dir;
+}
+
+/**
+ * After the workflow's `npm ci`: every @charter package came from the registry, none from this
+ * workspace: a real folder (not a link) whose lockfile integrity is the tarball the registry serves.
+ */
+function expectInstalledFromRegistry(dir: string): void {
+  if (registry === undefined) throw new Error('no registry');
   const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { integrity?: string; link?: boolean }>;
   };
@@ -155,8 +164,6 @@ function scaffold(template: string, name: string, values: Record<string, unknown
     const served = run('npm', ['view', `${name}@${version}`, 'dist.integrity', '--registry', registry.url], dir);
     expect(entry.integrity, `${path}: ${output(served)}`).toBe(served.stdout.trim());
   }
-  commit(dir, 'lockfile');
-  return dir;
 }
 
 beforeAll(async () => {
@@ -214,6 +221,7 @@ describe.sequential('the golden path', () => {
       });
       const ci = runWorkflow(dir);
       expectWorkflowPassed(ci);
+      expectInstalledFromRegistry(dir);
       expect(ci.steps.map((step) => step.step)).toEqual(
         expect.arrayContaining([
           'agent: Install',
@@ -274,6 +282,7 @@ describe.sequential('the golden path', () => {
     });
     const first = runWorkflow(dir);
     expectWorkflowPassed(first);
+    expectInstalledFromRegistry(dir);
     const diffStep = 'tool: Contract against the last release (charter tools diff; a breaking change needs a major version)';
     expect(first.steps.find((step) => step.step === diffStep)?.output).toContain('has no release yet');
     // Release 1.0.0, then make a breaking change (a new required input) with only a minor bump: the
@@ -307,6 +316,7 @@ describe.sequential('the golden path', () => {
     });
     const ci = runWorkflow(dir);
     expectWorkflowPassed(ci);
+    expectInstalledFromRegistry(dir);
     expect(ci.steps.find((step) => step.step === 'policy: Evaluate against the labelled set')?.output).toMatch(
       /(\d+)\/\1 cases as labelled/,
     );
