@@ -25,6 +25,7 @@ import {
   EVIDENCE_VERSION,
   EvidenceReport,
   manifestDigest,
+  playbookRoutes,
   SCENARIO_COVERAGE,
   type EvidenceDataOf,
   type EvidenceKind,
@@ -442,7 +443,8 @@ async function guardrailEval(
 function alertRules(agent: ValidAgent): EvidenceDataOf<'alert-rules'> | string {
   const version = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
   if (version.status !== 0) return 'promtool is not installed (Debian/Ubuntu package "prometheus")';
-  const rules = generateAlertRules(agent.manifest);
+  // Each alert's runbook is the playbook whose triggers list it, among the playbooks the manifest names.
+  const rules = generateAlertRules(agent.manifest, { routes: playbookRoutes(agent.playbooks) });
   const yaml = alertRulesToYaml(rules);
   const alerting = rules.groups.flatMap((g) => g.rules).filter((r): r is AlertingRule => 'alert' in r);
   const dir = mkdtempSync(join(tmpdir(), 'evidence-promtool-'));
