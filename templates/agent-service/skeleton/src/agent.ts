@@ -15,8 +15,11 @@ export function loadServiceAgent(path: string = MANIFEST_PATH): ValidAgent {
 }
 
 export interface ServiceAgentOptions {
-  /** The model; tests and scenarios pass an offline one (`scripted` from @charter/agent/models). */
-  readonly model: AgentOptions['model'];
+  /**
+   * The model; tests and scenarios pass an offline one (`scripted` from @charter/agent/models). Default:
+   * the manifest's `spec.model` with its fallback, built from the environment's credentials.
+   */
+  readonly model?: AgentOptions['model'];
   readonly tools?: readonly AnyTool[];
   readonly agent?: ValidAgent;
   readonly telemetry?: Telemetry;
@@ -34,7 +37,7 @@ export interface ServiceAgentOptions {
 export function createServiceAgent(options: ServiceAgentOptions): Agent {
   return createAgent({
     agent: options.agent ?? loadServiceAgent(),
-    model: options.model,
+    ...(options.model === undefined ? {} : { model: options.model }),
     tools: options.tools ?? createTools(),
     instructions,
     canaries: [...canaries],
