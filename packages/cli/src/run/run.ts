@@ -174,7 +174,7 @@ export async function runAgentPackage(options: RunAgentOptions): Promise<AgentRu
       escalation: memoryEscalation(),
       ...(typeof module.instructions === 'string' ? { instructions: module.instructions } : {}),
       ...(Array.isArray(module.canaries) ? { canaries: module.canaries.filter((c): c is string => typeof c === 'string') } : {}),
-    } as Parameters<typeof createAgent>[0]);
+    });
   } catch (error) {
     // The agent cannot be built from what it was given (a model the manifest names but the environment
     // does not configure, tools that do not match the grants): bad input, never a crash.
