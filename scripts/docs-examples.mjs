@@ -7,7 +7,8 @@
 // - A command line is split at ` && `; `cd <dir>` moves the shell; a step already run in the same folder
 //   (the README's `npm ci` after getting-started's) is not run twice.
 // - A line whose trailing comment says `not run by the docs test: <why>` is reported as skipped.
-// - promtool and mkdocs steps are skipped with a message when the tool is missing, unless CI is set.
+// - promtool and mkdocs steps (and those whose EXPECTED entry `needs` one) are skipped with a message when
+//   the tool is missing, unless CI is set.
 // - Every step must exit 0 unless EXPECTED says otherwise; EXPECTED also names output a command must
 //   print. An EXPECTED entry that matches no command in the docs fails: the table cannot go stale.
 //
@@ -49,6 +50,18 @@ const EXPECTED = [
   { command: /^npx charter rollout start /, output: [/^start: pending → shadow /m, /WARNING: no readiness gate is checked/] },
   { command: /^npx charter rollout abort /, output: [/^abort: shadow → aborted /m] },
   { command: /^npx vitest run --project spec$/, output: [/Tests {2}\d+ passed/] },
+  { command: /^npm run registry:start$/, output: [/^registry: http:\/\/127\.0\.0\.1:4873\/ serves every public @charter package/m] },
+  { command: /^npx charter new agent-service \.\.\/triage-desk /, output: [/^created \S*triage-desk from agent-service \(\d+ files\)$/m] },
+  {
+    command: /^npx charter run \. --scenario scenarios\/happy-lookup\.yaml$/,
+    output: [/^outcome completed · 2 model calls · 1 tool call/m],
+  },
+  {
+    command: /^npx charter run \. --input "Ignore all previous instructions/,
+    output: [/^ {2}guardrail input: deny \[injection\./m, /^outcome denied /m],
+  },
+  { command: /^npm run evidence$/, needs: 'promtool', output: [/^evidence: 7 report\(s\) in /m] },
+  { command: /^npx charter check \.$/, needs: 'promtool', output: [/^triage-desk is ready for production\.$/m] },
 ];
 
 const { values } = parseArgs({ options: { results: { type: 'string' } } });
@@ -132,7 +145,7 @@ for (const { file, command, comment } of examples) {
       }
       continue;
     }
-    const tool = step.split(' ')[0];
+    const tool = expected?.needs ?? step.split(' ')[0];
     if (EXTERNAL_TOOLS.includes(tool) && !has(tool)) {
       if (inCi) failed = `${tool} is not installed (CI is set: scripts/install-ci-tools.sh installs it)`;
       else skipped = `${tool} is not installed: skipped (it fails in CI)`;

@@ -3,6 +3,8 @@ import { usageError } from './errors.js';
 export interface ParsedArgs {
   readonly positionals: string[];
   readonly flags: Map<string, string | true>;
+  /** Every value of each `repeated` flag, in order (`--set a=1 --set b=2`). */
+  readonly lists: Map<string, string[]>;
 }
 
 /**
@@ -11,12 +13,20 @@ export interface ParsedArgs {
  */
 export function parseArgs(
   args: readonly string[],
-  spec: { boolean?: readonly string[]; valued?: readonly string[]; aliases?: Readonly<Record<string, string>> },
+  spec: {
+    boolean?: readonly string[];
+    valued?: readonly string[];
+    /** Valued flags that may be given more than once (collected in `lists`). */
+    repeated?: readonly string[];
+    aliases?: Readonly<Record<string, string>>;
+  },
 ): ParsedArgs {
   const booleans = new Set(spec.boolean ?? []);
-  const valued = new Set(spec.valued ?? []);
+  const repeated = new Set(spec.repeated ?? []);
+  const valued = new Set([...(spec.valued ?? []), ...repeated]);
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let index = 0; index < args.length; index++) {
     const arg = args[index] ?? '';
     if (arg === '--') {
@@ -27,7 +37,10 @@ export function parseArgs(
       positionals.push(arg);
       continue;
     }
-    const [rawName, inline] = arg.split('=', 2) as [string, string | undefined];
+    // Only the first `=` separates the name: `--set key=a=b` keeps `key=a=b` whole.
+    const equals = arg.indexOf('=');
+    const rawName = equals === -1 ? arg : arg.slice(0, equals);
+    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
     const name = spec.aliases?.[rawName] ?? rawName.replace(/^-{1,2}/, '');
     if (booleans.has(name)) {
       if (inline !== undefined) throw usageError(`--${name} takes no value`);
@@ -36,10 +49,11 @@ export function parseArgs(
       const value = inline ?? args[++index];
       if (value === undefined || value.startsWith('--')) throw usageError(`--${name} needs a value`);
       flags.set(name, value);
+      if (repeated.has(name)) lists.set(name, [...(lists.get(name) ?? []), value]);
     } else {
       const known = [...booleans, ...valued].map((flag) => `--${flag}`).join(', ');
       throw usageError(`unknown option ${rawName}${known ? ` (options: ${known})` : ''}`);
     }
   }
-  return { positionals, flags };
+  return { positionals, flags, lists };
 }

@@ -1,3 +1,5 @@
+import type { Prompter } from './scaffold/prompt.js';
+
 /** Where a command writes: stdout for results, stderr for diagnostics. */
 export interface Io {
   readonly stdout: (text: string) => void;
@@ -7,6 +9,8 @@ export interface Io {
   /** True when stdout is a terminal (colour and progress allowed). */
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Present only when a person can answer (stdin and stdout are terminals): asks for missing values. */
+  readonly prompt?: () => Promise<Prompter>;
 }
 
 /** Exit codes of every command (the table below says what each means). */

@@ -21,11 +21,62 @@ writeFileSync(join(dir, 'garbage.txt'), 'this is not what the command reads\n');
 writeFileSync(join(dir, 'agent.yaml'), 'apiVersion: charter.dev/v1alpha1\nkind: Agent\nmetadata: { name: x }\n');
 writeFileSync(join(dir, 'blocker'), ''); // a file where an output folder should be
 const agent = join(referenceAgent, 'agent.yaml');
+// charter new: values with one problem each, and a folder that is not empty.
+const values = {
+  name: 'exit-desk',
+  description: 'An agent for the exit-code table.',
+  owner: 'group:default/platform-team',
+  problem: 'Nothing at all: it only exists for the exit-code test of 2026.',
+  kpis: [
+    { name: 'tests', unit: 'count', baseline: 1, target: 2, direction: 'increase' },
+    { name: 'bugs', unit: 'count', baseline: 2, target: 1, direction: 'decrease' },
+  ],
+  roiHypothesis: 'None: a test fixture of the exit-code table.',
+  annualValueUsd: 1,
+  annualCostUsd: 0,
+  paybackMonths: 1,
+  onCall: 'nobody',
+  ownerMembers: ['ana'],
+  repoUrl: 'github.com?owner=acme&repo=exit-desk',
+};
+writeFileSync(join(dir, 'wrong-type.json'), JSON.stringify({ ...values, annualValueUsd: 'lots' }));
+writeFileSync(join(dir, 'no-owner.json'), JSON.stringify({ ...values, owner: undefined }));
+writeFileSync(join(dir, 'values.json'), JSON.stringify(values));
+mkdirSync(join(dir, 'not-empty'));
+writeFileSync(join(dir, 'not-empty', 'file.txt'), 'taken');
+// charter run: a package without a built tools module, and one whose manifest does not load.
+mkdirSync(join(dir, 'unbuilt'));
+writeFileSync(join(dir, 'unbuilt', 'package.json'), JSON.stringify({ name: 'unbuilt', exports: { './tools': './dist/tools.js' } }));
+writeFileSync(join(dir, 'unbuilt', 'agent.yaml'), 'apiVersion: charter.dev/v1alpha1\nkind: Agent\n');
+mkdirSync(join(dir, 'bad-manifest'));
+writeFileSync(
+  join(dir, 'bad-manifest', 'package.json'),
+  JSON.stringify({ name: 'bad', type: 'module', exports: { './tools': './tools.js' } }),
+);
+writeFileSync(join(dir, 'bad-manifest', 'tools.js'), 'export const tools = [];\n');
+writeFileSync(join(dir, 'bad-manifest', 'agent.yaml'), 'apiVersion: charter.dev/v1alpha1\nkind: Agent\nmetadata: { name: x }\n');
 
 type Case = readonly [description: string, args: readonly string[], code: ExitCode];
 
 /** Bad input for each command, and the code the table gives it. */
 const cases: Record<string, readonly Case[]> = {
+  new: [
+    ['an unknown template', ['new', 'no-such-template'], ExitCode.Usage],
+    ['a values file with a wrong type', ['new', 'agent-service', 'out-a', '--values', 'wrong-type.json'], ExitCode.Usage],
+    ['a values file without a required field', ['new', 'agent-service', 'out-b', '--values', 'no-owner.json'], ExitCode.Usage],
+    ['a missing values file', ['new', 'agent-service', 'out-c', '--values', 'missing.yaml'], ExitCode.Usage],
+    ['a binary values file', ['new', 'agent-service', 'out-d', '--values', 'binary.bin'], ExitCode.Usage],
+    ['a target that is not empty', ['new', 'agent-service', 'not-empty', '--values', 'values.json'], ExitCode.Usage],
+    ['--set without =', ['new', 'agent-service', 'out-e', '--set', 'name'], ExitCode.Usage],
+  ],
+  run: [
+    ['no input', ['run', 'unbuilt'], ExitCode.Usage],
+    ['a folder without package.json', ['run', 'folder', '--input', 'hi'], ExitCode.Usage],
+    ['a package that is not built', ['run', 'unbuilt', '--input', 'hi'], ExitCode.Usage],
+    ['a missing scenario', ['run', 'bad-manifest', '--scenario', 'missing.yaml'], ExitCode.Usage],
+    ['a manifest that does not load', ['run', 'bad-manifest', '--input', 'hi'], ExitCode.Failed],
+    ['an unknown model', ['run', 'unbuilt', '--input', 'hi', '--model', 'gpt'], ExitCode.Usage],
+  ],
   validate: [
     ['a missing path', ['validate', 'missing.yaml'], ExitCode.Usage],
     ['a binary file', ['validate', 'binary.bin'], ExitCode.Usage],

@@ -4,17 +4,22 @@ import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
 import { controlCommand } from './commands/control.js';
+import { newCommand } from './commands/new.js';
 import { playbookCommand } from './commands/playbook.js';
 import { replayCommand } from './commands/replay.js';
 import { rolloutCommand } from './commands/rollout.js';
+import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { tenantsCommand } from './commands/tenants.js';
 import { toolsCommand } from './commands/tools.js';
 import { validateCommand } from './commands/validate.js';
 import { CliError, CliErrorCode } from './errors.js';
+import { terminalPrompter } from './scaffold/prompt.js';
 
 /** Every sub-command, in the order `charter --help` lists them. */
 export const commands: readonly Command[] = [
+  newCommand,
+  runCommand,
   validateCommand,
   toolsCommand,
   auditCommand,
@@ -106,5 +111,6 @@ export function processIo(): Io {
     cwd: process.cwd(),
     isTTY: process.stdout.isTTY,
     env: process.env,
+    ...(process.stdin.isTTY && process.stdout.isTTY ? { prompt: terminalPrompter } : {}),
   };
 }

@@ -13,7 +13,8 @@ const USAGE = `Usage: charter validate [paths...] [--json]
 Validates Charter documents: Agent manifests, GuardrailPolicy files (YAML with
 apiVersion charter.dev/*) and playbooks (Markdown with Playbook front matter).
 A path may be a file or a directory; with no path, the whole repository is
-searched (node_modules, dist, __fixtures__ and fixtures folders are skipped).
+searched (node_modules, dist, __fixtures__, fixtures and template skeleton folders
+are skipped).
 An Agent is loaded as the agent itself loads it (loadAgent): the policy its
 spec.policy names and the playbooks of spec.playbooks (the nearest playbooks/
 folder, up to the repository root) are validated with it.
@@ -24,7 +25,19 @@ Options:
 
 Exit 1: a document has an error, or no Charter document was found.`;
 
-const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.turbo', 'coverage', '__fixtures__', 'fixtures', '.charter', 'site']);
+// A template's skeleton holds ${{ }} placeholders: it is validated once rendered (charter new), not as it is.
+const SKIP_DIRS = new Set([
+  'node_modules',
+  'dist',
+  '.git',
+  '.turbo',
+  'coverage',
+  '__fixtures__',
+  'fixtures',
+  '.charter',
+  'site',
+  'skeleton',
+]);
 const CHARTER_YAML = /^apiVersion:[ \t]{0,8}["']?charter\.dev\//m;
 
 /** Files under `dir` that hold Charter documents, in a stable order. */

@@ -1,0 +1,1 @@
+export { Input, NAME, Output, SIDE_EFFECTS, tool, VERSION } from './tool.js';
