@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
+import { catalogCommand } from './commands/catalog.js';
 import { replayCommand } from './commands/replay.js';
 import { toolsCommand } from './commands/tools.js';
 import { validateCommand } from './commands/validate.js';
 import { CliError, CliErrorCode } from './errors.js';
 
 /** Every sub-command, in the order `charter --help` lists them. */
-export const commands: readonly Command[] = [validateCommand, toolsCommand, auditCommand, replayCommand, alertsCommand];
+export const commands: readonly Command[] = [validateCommand, toolsCommand, auditCommand, replayCommand, alertsCommand, catalogCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
