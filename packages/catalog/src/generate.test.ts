@@ -71,6 +71,7 @@ describe('generateCatalog', () => {
         'resource:default/desk-policy',
         'api:default/desk-tools',
       ],
+      consumesApis: ['api:default/tool-lookup-order', 'api:default/tool-refund-order', 'api:default/desk-tools'],
     });
     const annotations = agent.metadata.annotations ?? {};
     expect(annotations).toMatchObject({

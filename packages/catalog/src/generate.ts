@@ -546,6 +546,7 @@ export function generateCatalog(options: GenerateOptions): GeneratedCatalog {
           owner: facts.owner,
           system: config.system.name,
           dependsOn: [...facts.dependsOn, ...new Set(servedBy)],
+          consumesApis: [...facts.consumesApis, ...new Set(servedBy)],
         },
       },
     });

@@ -109,18 +109,21 @@ export function agentRef(manifest: Pick<AgentManifest, 'metadata'>): string {
 
 /**
  * What an agent's manifest says about its place in the catalog: the entities it depends on (the APIs
- * of the tools it is granted, then its policy), its owner and lifecycle. The generator writes these
- * into the agent's Component; the Backstage module checks a Component against them and emits them as
- * relations, so both read the manifest the same way.
+ * of the tools it is granted, then its policy), the APIs it consumes (its tools': Backstage's model
+ * relates Components to APIs through `consumesApis`, which the API pages show), its owner and
+ * lifecycle. The generator writes these into the agent's Component; the Backstage module checks a
+ * Component against them and emits them as relations, so both read the manifest the same way.
  */
 export function agentCatalogFacts(manifest: AgentManifest, policy: Pick<GuardrailPolicy, 'metadata'> | undefined) {
-  const dependsOn = [...new Set(manifest.spec.tools.map((tool) => toolApiRef(tool.name)))];
+  const consumesApis = [...new Set(manifest.spec.tools.map((tool) => toolApiRef(tool.name)))];
+  const dependsOn = [...consumesApis];
   if (policy !== undefined) dependsOn.push(policyRef(policy));
   return {
     name: entityName(manifest.metadata.name),
     owner: manifest.metadata.owner,
     lifecycle: manifest.metadata.lifecycle,
     dependsOn,
+    consumesApis,
     playbooks: [...manifest.spec.playbooks],
     rolloutStages: manifest.spec.rollout.stages.map((stage) => stage.name),
   };

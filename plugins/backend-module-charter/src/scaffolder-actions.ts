@@ -1,0 +1,174 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { loadAgent, MANIFEST_FILE } from '@charter/spec';
+import { formatIssue } from './agent-source.js';
+import { CharterModuleError, CharterModuleErrorCode } from './errors.js';
+
+/** A workspace-relative path the action may read: inside the workspace (else a clear refusal). */
+function workspacePath(workspace: string, path: string, what: string): string {
+  try {
+    return resolveSafeChildPath(workspace, path);
+  } catch (error) {
+    throw new CharterModuleError(
+      CharterModuleErrorCode.BadInput,
+      `${what} "${path}" is outside the task's workspace: give a path relative to the workspace, without ..`,
+      { cause: error },
+    );
+  }
+}
+
+/** The manifest an action input names: a file, or a folder holding agent.yaml, inside the workspace. */
+function manifestIn(workspace: string, path: string): string {
+  const target = workspacePath(workspace, path, 'path');
+  const file = existsSync(target) && statSync(target).isDirectory() ? join(target, MANIFEST_FILE) : target;
+  if (!existsSync(file))
+    throw new CharterModuleError(
+      CharterModuleErrorCode.BadInput,
+      `no Agent manifest at ${relative(workspace, file) || path} in the task's workspace: render it first (fetch:template) or fix input.path`,
+    );
+  return file;
+}
+
+/**
+ * `charter:manifest:validate`: loads the Agent manifest at `input.path` of the task's workspace (with
+ * the policy and playbooks it names) exactly as `charter validate` does, and fails the step listing
+ * every problem as `file:line:column message [code]`. Runs in dry-runs too (it only reads).
+ */
+export function createManifestValidateAction() {
+  return createTemplateAction({
+    id: 'charter:manifest:validate',
+    description:
+      'Validates a Charter Agent manifest in the workspace (its GuardrailPolicy and playbooks included) and fails the step with every problem as file:line:column.',
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'Validate the rendered manifest',
+        example: 'steps:\n  - id: validate\n    action: charter:manifest:validate\n    input:\n      path: agent.yaml\n',
+      },
+    ],
+    schema: {
+      input: {
+        path: (z) =>
+          z
+            .string()
+            .min(1, 'input.path names the Agent manifest (or its folder) relative to the workspace')
+            .default(MANIFEST_FILE)
+            .describe('The Agent manifest, or a folder holding agent.yaml, relative to the workspace'),
+        playbooks: (z) =>
+          z
+            .string()
+            .min(1)
+            .optional()
+            .describe('The folder of the playbooks the manifest names, relative to the workspace (default: the nearest playbooks/ folder)'),
+      },
+      output: {
+        agent: (z) => z.string().describe('metadata.name of the agent'),
+        owner: (z) => z.string().describe('metadata.owner of the agent'),
+        tools: (z) => z.array(z.string()).describe('The tools the manifest grants'),
+        warnings: (z) => z.number().int().describe('Warnings found (they do not fail the step)'),
+      },
+    },
+    async handler(ctx) {
+      // The scaffolder checks input against the JSON Schema but does not apply defaults: apply them here.
+      const file = manifestIn(ctx.workspacePath, (ctx.input.path as string | undefined) ?? MANIFEST_FILE);
+      const playbookDirs =
+        ctx.input.playbooks === undefined ? undefined : [workspacePath(ctx.workspacePath, ctx.input.playbooks, 'playbooks')];
+      const agent = loadAgent(file, playbookDirs === undefined ? {} : { playbookDirs });
+      const shown = (path: string) => relative(ctx.workspacePath, path) || path;
+      const errors = agent.issues.filter((issue) => issue.severity === 'error');
+      if (!agent.ok || agent.manifest === undefined) {
+        throw new CharterModuleError(
+          CharterModuleErrorCode.InvalidManifest,
+          `the Agent manifest ${shown(file)} does not load (${errors.length} problem${errors.length === 1 ? '' : 's'}):\n${errors
+            .map((issue) => formatIssue({ ...issue, file: shown(issue.file) }))
+            .join('\n')}`,
+        );
+      }
+      const warnings = agent.issues.filter((issue) => issue.severity === 'warning');
+      for (const issue of warnings) ctx.logger.warn(formatIssue({ ...issue, file: shown(issue.file) }));
+      ctx.logger.info(`${shown(file)}: agent ${agent.manifest.metadata.name} is valid${ctx.isDryRun === true ? ' (dry run)' : ''}`);
+      ctx.output('agent', agent.manifest.metadata.name);
+      ctx.output('owner', agent.manifest.metadata.owner);
+      ctx.output(
+        'tools',
+        agent.manifest.spec.tools.map((tool) => tool.name),
+      );
+      ctx.output('warnings', warnings.length);
+    },
+  });
+}
+
+/** What `charter:readiness:check` needs of a readiness report (`@charter/readiness`'s `Report`). */
+export interface ReadinessReportLike {
+  readonly agent: string;
+  readonly ready: boolean;
+  readonly score: { readonly passed: number; readonly total: number };
+  readonly results: readonly {
+    readonly ruleId: string;
+    readonly title: string;
+    readonly severity: string;
+    readonly status: string;
+    readonly message: string;
+    readonly remediation?: string;
+  }[];
+}
+
+/** Evaluates the agent in `dir` (`evaluateReadiness` of `@charter/readiness`). */
+export type ReadinessEvaluator = (options: { dir: string }) => Promise<ReadinessReportLike>;
+
+/**
+ * `charter:readiness:check`: evaluates the production-readiness standard on the agent at `input.path`
+ * of the workspace (`evaluateReadiness`, injected) and outputs `ready`, the score and the blockers. A
+ * freshly scaffolded agent has no evidence yet, so it is normally held: the step fails only when
+ * `input.failIfHeld` is true. Runs in dry-runs too (it only reads).
+ */
+export function createReadinessCheckAction(evaluate: ReadinessEvaluator) {
+  return createTemplateAction({
+    id: 'charter:readiness:check',
+    description:
+      "Evaluates Charter's production-readiness standard on the agent in the workspace and outputs ready, the score and the blockers; fails the step when failIfHeld is set and the agent is held.",
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'Report the readiness of the rendered agent',
+        example: 'steps:\n  - id: readiness\n    action: charter:readiness:check\n    input:\n      path: .\n',
+      },
+    ],
+    schema: {
+      input: {
+        path: (z) =>
+          z
+            .string()
+            .min(1, 'input.path names the agent folder (or its agent.yaml) relative to the workspace')
+            .default('.')
+            .describe('The agent folder or its agent.yaml, relative to the workspace'),
+        failIfHeld: (z) => z.boolean().default(false).describe('Fail the step when the agent is held in staging'),
+      },
+      output: {
+        ready: (z) => z.boolean().describe('True when no unwaived blocker fails or lacks evidence'),
+        score: (z) => z.string().describe('passed/total rules'),
+        blockers: (z) => z.array(z.string()).describe('Blockers that fail or lack evidence: "RULE-ID title: message"'),
+      },
+    },
+    async handler(ctx) {
+      const file = manifestIn(ctx.workspacePath, (ctx.input.path as string | undefined) ?? '.');
+      const failIfHeld = (ctx.input.failIfHeld as boolean | undefined) ?? false;
+      const report = await evaluate({ dir: file });
+      const blockers = report.results
+        .filter((result) => result.severity === 'blocker' && result.status !== 'pass' && result.status !== 'waived')
+        .map((result) => `${result.ruleId} ${result.title}: ${result.message}`);
+      const score = `${report.score.passed}/${report.score.total}`;
+      ctx.logger.info(`${report.agent}: ${report.ready ? 'ready' : 'held'} (${score}); ${blockers.length} blocker(s)`);
+      if (failIfHeld && !report.ready)
+        throw new CharterModuleError(
+          CharterModuleErrorCode.NotReady,
+          `${report.agent} is held in staging (${score}):\n${blockers.join('\n')}\nRun charter check on the agent for the remediation of each rule.`,
+        );
+      ctx.output('ready', report.ready);
+      ctx.output('score', score);
+      ctx.output('blockers', blockers);
+    },
+  });
+}
