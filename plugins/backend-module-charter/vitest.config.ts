@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    // dist/ is what backstage-cli built: Node loads it as an app would (vite would look for source maps it does not ship).
+    server: { deps: { external: [/\/dist\/[^/]+\.mjs$/] } },
   },
 });

@@ -65,14 +65,20 @@ async function feature(load: Promise<unknown>): Promise<BackendFeature> {
   return '$$type' in value ? value : value.default;
 }
 
-let server: StaticServer;
-let backend: TestBackend;
+let server: StaticServer | undefined;
+let backend: TestBackend | undefined;
+/** The file server, once beforeAll started it. */
+function files(): StaticServer {
+  if (server === undefined) throw new Error('the file server did not start');
+  return server;
+}
 let base: string;
 const errors: ErrorEvent[] = [];
 /** A copy of the fixture repository with its catalog generated and status published. */
 let fixtureRepo: string;
 const auth = { Authorization: mockCredentials.user.header() };
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the JSON shape it expects
 async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
   const response = await fetch(`${base}${path}`, {
     ...init,
@@ -137,15 +143,15 @@ beforeAll(async () => {
       mockServices.rootConfig.factory({
         data: {
           backend: {
-            reading: { allow: [{ host: server.host }] },
+            reading: { allow: [{ host: files().host }] },
             actions: { pluginSources: ['catalog'] },
           },
           catalog: {
             rules: [{ allow: ['Component', 'API', 'Resource', 'System', 'Domain', 'Group', 'User', 'Location', 'Template'] }],
             locations: [
-              { type: 'url', target: `${server.origin}/repo/catalog-info.yaml` },
-              { type: 'url', target: `${server.origin}/fixture/catalog-info.yaml` },
-              { type: 'url', target: `${server.origin}/handwritten/catalog-info.yaml` },
+              { type: 'url', target: `${files().origin}/repo/catalog-info.yaml` },
+              { type: 'url', target: `${files().origin}/fixture/catalog-info.yaml` },
+              { type: 'url', target: `${files().origin}/handwritten/catalog-info.yaml` },
             ],
           },
         },
@@ -177,7 +183,7 @@ describe('this repository in a real Backstage catalog', () => {
       () => `not every entity of the repository was ingested: ${JSON.stringify(errors.slice(0, 5))}`,
     );
     expect(expected.filter((key) => !ingested.has(key))).toEqual([]);
-    const repoErrors = errors.filter((event) => event.location?.includes(`${server.origin}/repo/`));
+    const repoErrors = errors.filter((event) => event.location?.includes(`${files().origin}/repo/`));
     expect(repoErrors).toEqual([]);
   });
 
@@ -238,14 +244,14 @@ describe('this repository in a real Backstage catalog', () => {
     const annotations = agent?.metadata.annotations ?? {};
     expect(annotations).toMatchObject({
       'charter.dev/manifest': '../../packages/reference-agent/agent.yaml',
-      'charter.dev/manifest-url': `${server.origin}/repo/packages/reference-agent/agent.yaml`,
+      'charter.dev/manifest-url': `${files().origin}/repo/packages/reference-agent/agent.yaml`,
       'charter.dev/slo-success-rate': '0.97',
       'charter.dev/rollout-stages': 'shadow,canary,ramp-10,ramp-25,ramp-50,full',
       'charter.dev/readiness-status': expect.stringMatching(/^(ready|held|unknown)$/),
       'charter.dev/rollout-stage': expect.any(String),
     });
     const links = (agent?.metadata.links ?? []).map((link) => link.url);
-    expect(links).toContain(`${server.origin}/repo/playbooks/tool-timeouts.md`);
+    expect(links).toContain(`${files().origin}/repo/playbooks/tool-timeouts.md`);
     expect(links).toHaveLength(9);
   });
 });
@@ -263,7 +269,7 @@ describe('the Charter catalog processor', () => {
       },
       () => `the fixture repository was not ingested: ${JSON.stringify(errors.filter((e) => e.location?.includes('/fixture/')))}`,
     );
-    expect(errors.filter((event) => event.location?.includes(`${server.origin}/fixture/`))).toEqual([]);
+    expect(errors.filter((event) => event.location?.includes(`${files().origin}/fixture/`))).toEqual([]);
     const mcp = all.find((entity) => keyOf(entity) === 'api:default/desk-tools');
     expect(mcp?.spec).toMatchObject({ type: 'mcp-server', remotes: [{ type: 'streamable-http', url: 'http://127.0.0.1:7010/mcp' }] });
     const desk = all.find((entity) => keyOf(entity) === 'component:default/desk');
@@ -296,7 +302,7 @@ describe('the Charter catalog processor', () => {
   });
 
   it('a broken agent manifest is a processing error naming its file and line, and the entity is not ingested', async () => {
-    const manifestUrl = `${server.origin}/handwritten/broken/agent.yaml`;
+    const manifestUrl = `${files().origin}/handwritten/broken/agent.yaml`;
     const event = await waitFor(
       async () => Promise.resolve(errors.find((candidate) => candidate.entity === 'component:default/broken-desk')),
       () => 'no processing error for the broken agent',
@@ -310,7 +316,7 @@ describe('the Charter catalog processor', () => {
     expect(messages).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^component:default/broken-desk: its Agent manifest does not load: ${manifestUrl.replace(/[.]/g, '\\.')}:${line}:\\d+ .*successRate`,
+          `^component:default/broken-desk: its Agent manifest does not load: ${manifestUrl.replace(/\./g, '\\.')}:${line}:\\d+ .*successRate`,
         ),
       ),
     ]);
@@ -430,7 +436,11 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
 });
 
 describe('the MCP actions backend offers Charter actions to the official MCP client', () => {
-  let client: Client;
+  let client: Client | undefined;
+  const mcp = (): Client => {
+    if (client === undefined) throw new Error('the MCP client did not connect');
+    return client;
+  };
 
   beforeAll(async () => {
     client = new Client({ name: 'charter-test', version: '1.0.0' });
@@ -443,7 +453,7 @@ describe('the MCP actions backend offers Charter actions to the official MCP cli
   });
 
   it('lists the three read-only Charter actions with truthful hints', async () => {
-    const { tools } = await client.listTools();
+    const { tools } = await mcp().listTools();
     const charter = tools.filter((tool) => tool.name.includes('charter'));
     // Tool names are namespaced by the plugin whose registry holds the action.
     expect(charter.map((tool) => tool.name).sort()).toEqual([
@@ -460,14 +470,14 @@ describe('the MCP actions backend offers Charter actions to the official MCP cli
       async () => ((await entities()).some((entity) => keyOf(entity) === 'component:default/desk') ? true : undefined),
       () => 'desk not ingested',
     );
-    const listed = await client.callTool({ name: 'catalog.charter-list-agents', arguments: { owner: 'group:default/care' } });
+    const listed = await mcp().callTool({ name: 'catalog.charter-list-agents', arguments: { owner: 'group:default/care' } });
     expect(listed.isError).toBeFalsy();
     const text = (listed.content as { type: string; text: string }[])[0]?.text ?? '';
     const agents = (JSON.parse(text) as { agents: { entityRef: string; readinessStatus: string }[] }).agents;
     expect(agents.map((agent) => agent.entityRef)).toContain('component:default/desk');
     expect(agents.find((agent) => agent.entityRef === 'component:default/desk')?.readinessStatus).toBe('held');
 
-    const readiness = await client.callTool({ name: 'catalog.charter-agent-readiness', arguments: { agent: 'desk' } });
+    const readiness = await mcp().callTool({ name: 'catalog.charter-agent-readiness', arguments: { agent: 'desk' } });
     const report = JSON.parse((readiness.content as { text: string }[])[0]?.text ?? '{}') as {
       status: string;
       score: string;
@@ -477,7 +487,7 @@ describe('the MCP actions backend offers Charter actions to the official MCP cli
 
     const manifest = readFileSync(join(fixtures, 'handwritten', 'broken', 'agent.yaml'), 'utf8');
     const policy = readFileSync(join(fixtures, 'handwritten', 'broken', 'policy.yaml'), 'utf8');
-    const validated = await client.callTool({ name: 'catalog.charter-validate-manifest', arguments: { manifest, policy } });
+    const validated = await mcp().callTool({ name: 'catalog.charter-validate-manifest', arguments: { manifest, policy } });
     const result = JSON.parse((validated.content as { text: string }[])[0]?.text ?? '{}') as {
       ok: boolean;
       issues: { line: number; message: string }[];
@@ -486,7 +496,7 @@ describe('the MCP actions backend offers Charter actions to the official MCP cli
     expect(result.issues).toEqual([
       expect.objectContaining({ line: manifest.split('\n').findIndex((l) => l.includes('successRate: 1.5')) + 1 }),
     ]);
-    const unknown = await client.callTool({ name: 'catalog.charter-agent-readiness', arguments: { agent: 'no-such-agent' } });
+    const unknown = await mcp().callTool({ name: 'catalog.charter-agent-readiness', arguments: { agent: 'no-such-agent' } });
     expect(unknown.isError).toBe(true);
     expect(JSON.stringify(unknown.content)).toContain('is not an agent in the catalog: list the agents with charter-list-agents');
   });

@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { UrlReaderService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { processingResult, type CatalogProcessor, type CatalogProcessorEmit, type LocationSpec } from '@backstage/plugin-catalog-node';
+import type { LocationSpec } from '@backstage/plugin-catalog-common';
+import { processingResult, type CatalogProcessor, type CatalogProcessorEmit } from '@backstage/plugin-catalog-node';
 import { agentCatalogFacts, ANNOTATIONS, ENTITY_TYPES, parseEntityRef, refKey } from '@charter/catalog';
 import { locatePointer } from '@charter/spec';
 import { formatIssue, loadRemoteAgent, type ReadText } from './agent-source.js';
@@ -101,20 +102,22 @@ export class CharterAgentProcessor implements CatalogProcessor {
       const position = remote.manifestText === undefined ? undefined : locatePointer(remote.manifestText, pointer);
       return `${manifestUrl}:${position?.line ?? 1}:${position?.column ?? 1}`;
     };
-    const mismatch = (field: string, entityValue: unknown, manifestValue: string, pointer: string) =>
+    const mismatch = (field: string, entityValue: unknown, manifestValue: string, pointer: string) => {
       emit(
         processingResult.inputError(
           location,
           `${name}: ${field} is ${JSON.stringify(entityValue)} but its manifest says ${JSON.stringify(manifestValue)} at ${at(pointer)}: the manifest is the source of truth; regenerate the entity (charter catalog) or fix the manifest [catalog-mismatch]`,
         ),
       );
+    };
     if (entity.metadata.name !== facts.name) mismatch('metadata.name', entity.metadata.name, facts.name, '/metadata/name');
-    let ownerMatches = false;
-    try {
-      ownerMatches = typeof spec.owner === 'string' && refKeyOf(spec.owner, 'Group') === refKeyOf(facts.owner, 'Group');
-    } catch {
-      ownerMatches = false;
-    }
+    const ownerMatches = (() => {
+      try {
+        return typeof spec.owner === 'string' && refKeyOf(spec.owner, 'Group') === refKeyOf(facts.owner, 'Group');
+      } catch {
+        return false;
+      }
+    })();
     if (!ownerMatches) mismatch('spec.owner', spec.owner, facts.owner, '/metadata/owner');
     if (spec.lifecycle !== facts.lifecycle) mismatch('spec.lifecycle', spec.lifecycle, facts.lifecycle, '/metadata/lifecycle');
 

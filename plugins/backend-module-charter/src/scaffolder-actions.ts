@@ -6,6 +6,14 @@ import { loadAgent, MANIFEST_FILE } from '@charter/spec';
 import { formatIssue } from './agent-source.js';
 import { CharterModuleError, CharterModuleErrorCode } from './errors.js';
 
+/**
+ * `value`, or `fallback` when the scaffolder passed nothing: it checks action input against the JSON
+ * Schema but does not apply the schema's defaults, so an input typed as present can be undefined.
+ */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value ?? fallback;
+}
+
 /** A workspace-relative path the action may read: inside the workspace (else a clear refusal). */
 function workspacePath(workspace: string, path: string, what: string): string {
   try {
@@ -70,9 +78,9 @@ export function createManifestValidateAction() {
         warnings: (z) => z.number().int().describe('Warnings found (they do not fail the step)'),
       },
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- the scaffolder's handler type is async
     async handler(ctx) {
-      // The scaffolder checks input against the JSON Schema but does not apply defaults: apply them here.
-      const file = manifestIn(ctx.workspacePath, (ctx.input.path as string | undefined) ?? MANIFEST_FILE);
+      const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.path, MANIFEST_FILE));
       const playbookDirs =
         ctx.input.playbooks === undefined ? undefined : [workspacePath(ctx.workspacePath, ctx.input.playbooks, 'playbooks')];
       const agent = loadAgent(file, playbookDirs === undefined ? {} : { playbookDirs });
@@ -153,7 +161,7 @@ export function createReadinessCheckAction(evaluate: ReadinessEvaluator) {
       },
     },
     async handler(ctx) {
-      const file = manifestIn(ctx.workspacePath, (ctx.input.path as string | undefined) ?? '.');
+      const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.path, '.'));
       const failIfHeld = (ctx.input.failIfHeld as boolean | undefined) ?? false;
       const report = await evaluate({ dir: file });
       const blockers = report.results

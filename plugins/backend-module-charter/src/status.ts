@@ -70,9 +70,8 @@ export async function readReadiness(
 ): Promise<ReadinessStatus> {
   const reportUrl = new URL(locations.readinessReport, manifestUrl).href;
   const unknown = (reason: string): ReadinessStatus => ({ status: 'unknown', score: undefined, reportUrl, blockers: [], reason });
-  const json = await readJson(read, reportUrl);
-  if (json === undefined) return unknown(`no readiness report at ${reportUrl}: publish charter check --format json there`);
-  const report = json as ReportShape | null;
+  const report = (await readJson(read, reportUrl)) as ReportShape | null | undefined;
+  if (report === undefined) return unknown(`no readiness report at ${reportUrl}: publish charter check --format json there`);
   if (report === null || typeof report !== 'object' || report.format !== 'charter.readiness')
     return unknown(`${reportUrl} is not a charter.readiness report`);
   if (report.agent !== manifest.metadata.name)
@@ -105,12 +104,15 @@ export async function readRollout(
   locations: StatusLocations = DEFAULT_STATUS_LOCATIONS,
 ): Promise<RolloutStatus> {
   const dir = locations.rolloutDir.endsWith('/') ? locations.rolloutDir : `${locations.rolloutDir}/`;
-  const json = (await readJson(read, new URL(`${dir}${manifest.metadata.name}.state.json`, manifestUrl).href)) as {
-    format?: unknown;
-    status?: unknown;
-    stage?: unknown;
-    weight?: unknown;
-  } | null;
+  const json = (await readJson(read, new URL(`${dir}${manifest.metadata.name}.state.json`, manifestUrl).href)) as
+    | {
+        format?: unknown;
+        status?: unknown;
+        stage?: unknown;
+        weight?: unknown;
+      }
+    | null
+    | undefined;
   if (json === undefined || json === null || typeof json !== 'object' || json.format !== 'charter.rollout')
     return { stage: 'not-started', status: undefined, weight: undefined };
   const status = typeof json.status === 'string' ? json.status : undefined;

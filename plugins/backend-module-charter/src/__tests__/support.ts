@@ -58,7 +58,13 @@ export async function serveFolders(roots: Readonly<Record<string, string>>): Pro
     origin: `http://localhost:${port}`,
     host: `localhost:${port}`,
     hits,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) =>
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        }),
+      ),
   };
 }
 
