@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 
 const built = join(import.meta.dirname, '..', 'dist', 'index.mjs');
 const present = existsSync(built);
-if (!present && !process.env.CI) console.warn(`skipping the built-module test: no ${built} (run scripts/backstage-ci.sh, or backstage-cli package build)`);
+if (!present && !process.env.CI)
+  console.warn(`skipping the built-module test: no ${built} (run scripts/backstage-ci.sh, or backstage-cli package build)`);
 
 async function feature(load: Promise<unknown>): Promise<BackendFeature> {
   const module = (await load) as { default: BackendFeature | { default: BackendFeature } };
@@ -48,11 +49,7 @@ describe.skipIf(!present && !process.env.CI)('the built module (dist/index.mjs)'
           .map((action) => action.id)
           .filter((id) => id.startsWith('catalog:charter-'))
           .sort(),
-      ).toEqual([
-        'catalog:charter-agent-readiness',
-        'catalog:charter-list-agents',
-        'catalog:charter-validate-manifest',
-      ]);
+      ).toEqual(['catalog:charter-agent-readiness', 'catalog:charter-list-agents', 'catalog:charter-validate-manifest']);
     } finally {
       await backend.stop();
     }
