@@ -42,6 +42,12 @@ const EXPECTED = [
     output: [/^✔ \.charter\/audit\.jsonl: \d+ record\(s\), hash chain intact/m],
   },
   { command: /^npx charter replay .* --agent /, output: [/replay identical/] },
+  {
+    command: /^npx charter rollout simulate .* --success-drop 5 /,
+    output: [/^outcome: rolled back at canary after \d+ requests/m, /^chart written to /m],
+  },
+  { command: /^npx charter rollout start /, output: [/^start: pending → shadow /m, /WARNING: no readiness gate is checked/] },
+  { command: /^npx charter rollout abort /, output: [/^abort: shadow → aborted /m] },
   { command: /^npx vitest run --project spec$/, output: [/Tests {2}\d+ passed/] },
 ];
 

@@ -1,5 +1,6 @@
 // The only module that runs tools (through the @charter/tools executor).
 import type { LanguageModelV3ToolResultOutput, LanguageModelV3ToolResultPart } from '@ai-sdk/provider';
+import { callControl, withControl } from './controls.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
@@ -34,8 +35,13 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
     const { tool } = entry;
     let args = call.args;
     const approvedBy = state.approved[call.callId];
-    if (approvedBy === undefined) {
-      const decision = await rt.guard.session(state).evaluate({ hook: 'tool-call', toolCall: { name: call.tool, args } });
+    const control = await callControl(rt, call.tool, tool.sideEffects, approvedBy !== undefined);
+    if (approvedBy === undefined || control !== undefined) {
+      const guard =
+        approvedBy === undefined
+          ? await rt.guard.session(state).evaluate({ hook: 'tool-call', toolCall: { name: call.tool, args } })
+          : undefined;
+      const decision = withControl(control, guard);
       if (decision.wouldBe !== 'allow') {
         state.decisions.push({
           step: state.step,

@@ -4,6 +4,7 @@ import type { AgentManifest, GuardrailPolicy, LoadedAgent } from '@charter/spec'
 import { type AnyTool, createExecutor, createRegistry } from '@charter/tools';
 import { z } from 'zod';
 import { denyPending } from './act.js';
+import { ControlGate } from './controls.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { escalationFromManifest } from './escalation.js';
 import { createGovernance, type GuardrailEngine } from './governance.js';
@@ -136,6 +137,7 @@ function buildRuntime(options: AgentOptions): Runtime {
     handoffTool,
     maxInputChars: options.maxInputChars ?? 20_000,
     clock: options.clock ?? Date.now,
+    controls: options.controls === undefined ? undefined : new ControlGate(options.controls, manifest.metadata.name, options.clock),
   };
 }
 

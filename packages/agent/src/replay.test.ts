@@ -94,7 +94,8 @@ describe('recordRun', () => {
         step: 0,
         hook: 'tool-result',
         action: 'deny',
-        ruleIds: ['injection.instruction-override', 'injection.tool-coercion'],
+        // Strong evidence first, then context (the authority framing and the requested side effect).
+        ruleIds: ['injection.instruction-override', 'injection.tool-coercion', 'injection.authority-claim', 'injection.tool-intent'],
         callId: recording.toolResults[0]?.callId,
       },
     ]);

@@ -1,4 +1,5 @@
 import { act, flushTurn } from './act.js';
+import { killSwitch } from './controls.js';
 import { assistantMessage, decide, repairMessages } from './decide.js';
 import type { ContextPacket } from './escalation.js';
 import { checkBudgets, detectLoop, elapsed, reflectOutput } from './reflect.js';
@@ -23,6 +24,7 @@ const PLAYBOOKS: Readonly<Record<EscalationReason, readonly string[]>> = {
   model_error: ['model-provider-outage'],
   handoff: [],
   review_required: [],
+  kill_switch: [],
 };
 
 /** Drives a run from its current state until it finishes or pauses. Never throws for run outcomes. */
@@ -30,6 +32,8 @@ export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | 
   const runSignal = runAbortSignal(rt, state, signal, segmentStart);
   try {
     for (;;) {
+      const killed = await killSwitch(rt);
+      if (killed !== undefined) return await escalate(rt, state, 'kill_switch', segmentStart, killed);
       if (state.queue.length > 0) {
         const outcome = await act(rt, state, runSignal);
         if (outcome.kind === 'pause') return await pause(rt, state, segmentStart);

@@ -1,6 +1,7 @@
 import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import type { AgentManifest } from '@charter/spec';
 import type { AnyTool, Executor } from '@charter/tools';
+import type { ControlGate } from './controls.js';
 import type { EscalationSink } from './escalation.js';
 import type { Governor } from './governance.js';
 import type { Observer } from './observe.js';
@@ -26,4 +27,6 @@ export interface Runtime {
   readonly handoffTool: string | undefined;
   readonly maxInputChars: number;
   readonly clock: () => number;
+  /** Operational controls (kill switch, disabled tools, require-all), when the agent was given a source. */
+  readonly controls?: ControlGate | undefined;
 }

@@ -22,7 +22,8 @@ export type EscalationReason =
   | 'guardrail_denied'
   | 'model_error'
   | 'handoff'
-  | 'review_required';
+  | 'review_required'
+  | 'kill_switch';
 
 /** A tool call the model asked for, validated against the tool's input contract. */
 export interface PlannedCall {

@@ -2,6 +2,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { AgentManifest, GuardrailPolicy, LoadedAgent } from '@charter/spec';
 import type { Telemetry } from '@charter/telemetry';
 import type { AnyTool, CredentialProvider, IdempotencyLedger } from '@charter/tools';
+import type { ControlSource } from './controls.js';
 import type { ContextPacket, EscalationSink } from './escalation.js';
 import type { GuardrailEngine } from './governance.js';
 import type { ActionRecord, DecisionRecord, PendingApproval, RunStatus } from './state.js';
@@ -62,6 +63,12 @@ export interface AgentOptions {
   readonly maxInputChars?: number;
   /** Epoch-millisecond clock (tests). */
   readonly clock?: () => number;
+  /**
+   * Operational controls read at every step (cached, re-read within 1 s): a kill switch escalates the
+   * run without calling the model, a disabled tool is refused, require-all sends side-effecting calls
+   * to approval. Default: none. `@charter/state` has file and PostgreSQL sources.
+   */
+  readonly controls?: ControlSource;
   /**
    * TEST ONLY: `off` runs without any guardrail (the manifest's grants and approvals still apply), to prove that the
    * guardrails — not the model — stop attacks. Never use it in production.

@@ -61,6 +61,22 @@ const cases: Record<string, readonly Case[]> = {
     ['--out without a value', ['catalog', '--out'], ExitCode.Usage],
     ['an unknown option', ['catalog', '--nope'], ExitCode.Usage],
   ],
+  control: [
+    ['no reason (changes are audited)', ['control', 'agent.kill-switch', 'support-desk'], ExitCode.Usage],
+    ['an unknown action', ['control', 'agent.pause', 'support-desk', '--reason', 'x'], ExitCode.Usage],
+    ['tool.disable without a tool', ['control', 'tool.disable', 'support-desk', '--reason', 'x'], ExitCode.Usage],
+    ['an unknown state URL', ['control', 'list', 'support-desk', '--db', 'mysql://x'], ExitCode.Usage],
+    ['an unreachable database', ['control', 'list', 'support-desk', '--db', 'postgresql://charter@127.0.0.1:1/x'], ExitCode.Usage],
+    ['an unknown option', ['control', '--nope'], ExitCode.Usage],
+  ],
+  playbook: [
+    ['a missing agent', ['playbook', 'run', 'cascading-failure', '--agent', 'missing'], ExitCode.Usage],
+    ['a binary manifest', ['playbook', 'run', 'cascading-failure', '--agent', 'binary.bin'], ExitCode.Usage],
+    ['an invalid manifest', ['playbook', 'run', 'cascading-failure', '--agent', 'agent.yaml'], ExitCode.Failed],
+    ['a playbook the agent does not list', ['playbook', 'run', 'no-such', '--agent', referenceAgent], ExitCode.Usage],
+    ['$tool without --tool', ['playbook', 'run', 'cascading-failure', '--agent', referenceAgent, '--db', 'memory:'], ExitCode.Usage],
+    ['no --agent', ['playbook', 'run', 'cascading-failure'], ExitCode.Usage],
+  ],
   alerts: [
     ['a missing manifest', ['alerts', 'missing.yaml'], ExitCode.Usage],
     ['a binary manifest', ['alerts', 'binary.bin'], ExitCode.Usage],
@@ -68,6 +84,19 @@ const cases: Record<string, readonly Case[]> = {
     ['-o naming a folder', ['alerts', agent, '-o', 'folder'], ExitCode.Usage],
     ['-o under a file', ['alerts', agent, '-o', 'blocker/rules.yaml'], ExitCode.Usage],
     ['-o under /proc', ['alerts', agent, '-o', '/proc/charter-exit-codes/rules.yaml'], ExitCode.Usage],
+  ],
+  rollout: [
+    ['a missing manifest', ['rollout', 'plan', 'missing.yaml'], ExitCode.Usage],
+    ['a folder without agent.yaml', ['rollout', 'status', 'folder'], ExitCode.Usage],
+    ['a binary manifest', ['rollout', 'plan', 'binary.bin'], ExitCode.Usage],
+    ['an invalid manifest', ['rollout', 'plan', 'agent.yaml'], ExitCode.Failed],
+    ['--state-dir under a file', ['rollout', 'status', agent, '--state-dir', 'blocker/rollouts'], ExitCode.Usage],
+    ['-o naming a folder', ['rollout', 'export', agent, '--argo', '-o', 'folder'], ExitCode.Usage],
+    [
+      '--html under /proc',
+      ['rollout', 'simulate', agent, '--skip-shadow', '--html', '/proc/charter-exit-codes/chart.html'],
+      ExitCode.Usage,
+    ],
   ],
 };
 

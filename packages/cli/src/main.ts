@@ -3,13 +3,26 @@ import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { catalogCommand } from './commands/catalog.js';
+import { controlCommand } from './commands/control.js';
+import { playbookCommand } from './commands/playbook.js';
 import { replayCommand } from './commands/replay.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { toolsCommand } from './commands/tools.js';
 import { validateCommand } from './commands/validate.js';
 import { CliError, CliErrorCode } from './errors.js';
 
 /** Every sub-command, in the order `charter --help` lists them. */
-export const commands: readonly Command[] = [validateCommand, toolsCommand, auditCommand, replayCommand, alertsCommand, catalogCommand];
+export const commands: readonly Command[] = [
+  validateCommand,
+  toolsCommand,
+  auditCommand,
+  replayCommand,
+  alertsCommand,
+  controlCommand,
+  playbookCommand,
+  rolloutCommand,
+  catalogCommand,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,13 +1,15 @@
 // Precision, recall and F1 per detector and PII entity, using the `recommended` pack's thresholds for
-// injection (input 0.6, tool-result 0.4) and all PII entities, on two labelled sets:
-//   dev      ./dataset.ts  — in-sample: the detectors were tuned while looking at it (a regression gate)
-//   heldout  ./heldout.ts  — out-of-sample: written without reading the detectors or the dev cases
-// Usage: tsx --conditions=@charter/source eval/run.ts [--set heldout|dev|all]
-//   (no --set: dev and heldout reported separately; `all`: the union of both as one set)
+// injection (input 0.6, tool-result 0.4) and all PII entities, on labelled sets:
+//   dev       ./dataset.ts  — in-sample: the detectors were tuned while looking at it (a regression gate)
+//   heldout   ./heldout.ts  — out-of-sample: written without reading the detectors or the dev cases
+//   heldout2  its batch 2 alone (issue 21), written and committed before the detectors changed for it
+// Injection recall and false-positive rate come with 95% Wilson score intervals (the sets are small).
+// Usage: tsx --conditions=@charter/source eval/run.ts [--set heldout|heldout2|dev|all]
+//   (no --set: dev, heldout and heldout2 reported separately; `all`: dev and heldout as one set)
 // Ends with one JSON line of headline figures (ratios 0-1, counts of cases).
 import { compilePolicy, type Finding } from '../src/index.js';
 import { dataset, type EvalCase } from './dataset.js';
-import { heldout } from './heldout.js';
+import { heldout, heldoutBatch2 } from './heldout.js';
 
 const engine = compilePolicy({
   version: '1.0.0',
@@ -26,13 +28,18 @@ interface Score {
   readonly misses: string[];
 }
 
-const SET_NAMES = ['heldout', 'dev', 'all'] as const;
+const SET_NAMES = ['heldout', 'heldout2', 'dev', 'all'] as const;
 type SetName = (typeof SET_NAMES)[number];
-const SETS: Readonly<Record<SetName, readonly EvalCase[]>> = { heldout, dev: dataset, all: [...dataset, ...heldout] };
+const SETS: Readonly<Record<SetName, readonly EvalCase[]>> = {
+  heldout,
+  heldout2: heldoutBatch2,
+  dev: dataset,
+  all: [...dataset, ...heldout],
+};
 
 const parseSets = (argv: readonly string[]): SetName[] => {
   const at = argv.findIndex((arg) => arg === '--set' || arg.startsWith('--set='));
-  if (at === -1) return ['dev', 'heldout'];
+  if (at === -1) return ['dev', 'heldout', 'heldout2'];
   const arg = argv[at] ?? '';
   const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[at + 1];
   const name = SET_NAMES.find((n) => n === value);
@@ -126,10 +133,30 @@ const ratios = ({ tp, fp, fn }: Counts): { precision: number; recall: number; f1
   return { precision, recall, f1 };
 };
 const round = (value: number): number => Math.round(value * 1000) / 1000;
+
+/** 95% Wilson score interval of `successes` out of `n` (z = 1.96); [0, 1] when n is 0. */
+export function wilson(successes: number, n: number, z = 1.96): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+const interval = ([lo, hi]: [number, number]): string => `[${lo.toFixed(2)}-${hi.toFixed(2)}]`;
 const camel = (key: string): string =>
   key
     .split(/[/-]/)
-    .map((part) => (part === 'pii' ? 'Pii' : part.charAt(0).toUpperCase() + part.slice(1)))
+    .map((part) =>
+      part === 'pii'
+        ? 'Pii'
+        : part.includes('_') || part === part.toUpperCase()
+          ? part
+              .split('_')
+              .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
+              .join('')
+          : part.charAt(0).toUpperCase() + part.slice(1),
+    )
     .join('');
 
 const headline: Record<string, number> = {};
@@ -149,12 +176,36 @@ for (const name of parseSets(process.argv.slice(2))) {
     );
   }
   console.log('(pii = micro-average over entities, TN = benign output cases with no PII finding; injection = both hooks)');
+  console.log('injection, 95% Wilson intervals:');
+  for (const key of ['injection', 'injection/input', 'injection/tool-result']) {
+    const c = counts.get(key);
+    if (c === undefined) continue;
+    const recall = wilson(c.tp, c.tp + c.fn);
+    const fpr = wilson(c.fp, c.fp + c.tn);
+    console.log(
+      `  ${key.padEnd(22)} recall ${c.tp}/${c.tp + c.fn} = ${(c.tp / Math.max(1, c.tp + c.fn)).toFixed(3)} ${interval(recall)}   false-positive rate ${c.fp}/${c.fp + c.tn} = ${(c.fp / Math.max(1, c.fp + c.tn)).toFixed(3)} ${interval(fpr)}`,
+    );
+    headline[`${name}${camel(key)}RecallLow`] = round(recall[0]);
+    headline[`${name}${camel(key)}RecallHigh`] = round(recall[1]);
+    headline[`${name}${camel(key)}FalsePositiveRate`] = round(c.fp / Math.max(1, c.fp + c.tn));
+    headline[`${name}${camel(key)}FalsePositiveRateLow`] = round(fpr[0]);
+    headline[`${name}${camel(key)}FalsePositiveRateHigh`] = round(fpr[1]);
+  }
   if (name !== 'dev' || misses.length > 0) {
     console.log(`misses (${misses.length}):`);
     for (const miss of misses) console.log(`  ${miss}`);
   }
   headline[`${name}Cases`] = cases.length;
-  for (const key of ['pii', 'secrets', 'injection', 'injection/input', 'injection/tool-result']) {
+  for (const key of [
+    'pii',
+    'pii/CREDIT_CARD',
+    'pii/PHONE',
+    'pii/IBAN',
+    'secrets',
+    'injection',
+    'injection/input',
+    'injection/tool-result',
+  ]) {
     const c = counts.get(key);
     if (c === undefined) continue;
     const { precision, recall, f1 } = ratios(c);

@@ -204,8 +204,8 @@ describe('adapters share one policy and give identical decisions', () => {
       {
         hook: 'tool-result',
         action: 'deny',
-        ruleId: 'injection.tool-coercion',
-        rules: ['injection.tool-coercion', 'injection.tool-coercion'],
+        ruleId: 'injection.addressed-instruction',
+        rules: ['injection.addressed-instruction', 'injection.tool-coercion', 'injection.addressee'],
       },
     ]);
     expect(resultDecisions(agents.decisions)).toEqual(resultDecisions(ai.decisions));

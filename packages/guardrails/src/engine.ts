@@ -310,7 +310,7 @@ class Engine implements GuardrailEngine {
           hasAsync = true;
           continue;
         }
-        const detector = this.compileDetector(config, options);
+        const detector = this.compileDetector(config, options, hook);
         detectors.push(detector);
         if (detector.name === 'pii' || detector.name === 'secrets') redactors.push(detector);
       }
@@ -361,7 +361,11 @@ class Engine implements GuardrailEngine {
     }
   }
 
-  private compileDetector(config: Exclude<DetectorConfig, { detector: 'classifier' }>, options: CompileOptions): Detector {
+  private compileDetector(
+    config: Exclude<DetectorConfig, { detector: 'classifier' }>,
+    options: CompileOptions,
+    hook: GuardrailHook,
+  ): Detector {
     switch (config.detector) {
       case 'pii':
         if (config.options.redaction === 'hash' && !options.salt)
@@ -389,7 +393,13 @@ class Engine implements GuardrailEngine {
           id: config.id,
         });
       case 'injection':
-        return compileInjection({ action: config.action, threshold: config.threshold, decode: config.options.decode, id: config.id });
+        return compileInjection({
+          action: config.action,
+          threshold: config.threshold,
+          decode: config.options.decode,
+          id: config.id,
+          origin: hook === 'input' ? 'user' : 'content',
+        });
       case 'keywords':
         return compileKeywords({ action: config.action, lists: config.options.lists, id: config.id });
       case 'canary':
@@ -442,6 +452,20 @@ class Engine implements GuardrailEngine {
         const ruleId = `${classifier.prefix}.${classifier.name}`;
         try {
           const result = await classifier.classify(text, { hook: request.hook });
+          if (result.failure !== undefined) {
+            const open = result.failure.mode === 'fail-open';
+            list.push({
+              ruleId: `${ruleId}.${open ? 'unavailable' : 'error'}`,
+              detector: 'classifier',
+              severity: open ? 'medium' : 'high',
+              action: open ? 'allow' : classifier.action,
+              start: 0,
+              end: 0,
+              path: '',
+              message: `classifier "${classifier.name}" ${open ? 'unavailable, allowed (fail-open)' : 'failed (fail-closed)'}: ${result.failure.code}: ${result.failure.message}`,
+            });
+            continue;
+          }
           if (typeof result.score !== 'number' || !(result.score >= 0 && result.score <= 1)) {
             throw new GuardrailError(
               GuardrailErrorCode.ClassifierFailed,

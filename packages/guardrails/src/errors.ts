@@ -20,6 +20,16 @@ export const GuardrailErrorCode = {
   UnknownRule: 'GUARDRAILS_UNKNOWN_RULE',
   /** A registered classifier failed or returned a score outside 0-1. */
   ClassifierFailed: 'GUARDRAILS_CLASSIFIER_FAILED',
+  /** An HTTP classifier is misconfigured: bad URL or option, or a header names an unset environment variable. */
+  ClassifierConfig: 'GUARDRAILS_CLASSIFIER_CONFIG',
+  /** An HTTP classifier did not answer within its timeout. */
+  ClassifierTimeout: 'GUARDRAILS_CLASSIFIER_TIMEOUT',
+  /** An HTTP classifier answered with a non-2xx status (`status` on the error). */
+  ClassifierHttp: 'GUARDRAILS_CLASSIFIER_HTTP',
+  /** An HTTP classifier could not be reached (connection refused, DNS, TLS). */
+  ClassifierUnreachable: 'GUARDRAILS_CLASSIFIER_UNREACHABLE',
+  /** An HTTP classifier answered with a body that has no usable score for every input. */
+  ClassifierBadResponse: 'GUARDRAILS_CLASSIFIER_BAD_RESPONSE',
   /** An adapter blocked a request or response (the decision is attached). */
   Blocked: 'GUARDRAILS_BLOCKED',
 } as const;
@@ -41,6 +51,16 @@ export class GuardrailError extends Error {
   /** True for a GuardrailError from any copy of this package. */
   static isInstance(value: unknown): value is GuardrailError {
     return typeof value === 'object' && value !== null && marker in value;
+  }
+}
+
+/** A failure of a model-based classifier; `status` is the HTTP status when there was one. */
+export class GuardrailClassifierError extends GuardrailError {
+  override readonly name: string = 'GuardrailClassifierError';
+  readonly status: number | undefined;
+  constructor(code: GuardrailErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options?.status;
   }
 }
 

@@ -9,9 +9,12 @@ export type { InjectionRule, InjectionSignal } from './detectors/injection.js';
 export { PII_ENTITIES } from './detectors/pii.js';
 export { createRedactor } from './redactor.js';
 export type { RedactorOptions } from './redactor.js';
-export { GuardrailBlockedError, GuardrailError, GuardrailErrorCode } from './errors.js';
+export { GuardrailBlockedError, GuardrailClassifierError, GuardrailError, GuardrailErrorCode } from './errors.js';
+export { chunkText, createHttpClassifier, DEFAULT_POSITIVE_LABELS, parseClassifierResponse } from './http-classifier.js';
+export type { HttpClassifier, HttpClassifierOptions } from './http-classifier.js';
 export type {
   Classifier,
+  ClassifierFailureMode,
   ClassifierResult,
   Decision,
   DetectorName,

@@ -67,12 +67,21 @@ export interface GuardrailRequest {
   readonly toolCall?: ToolCall;
 }
 
+/** What a classifier decides when it cannot score: `fail-closed` applies the detector's action, `fail-open` allows. */
+export type ClassifierFailureMode = 'fail-closed' | 'fail-open';
+
 /** What a pluggable (model-based) classifier returns. */
 export interface ClassifierResult {
   /** 0-1; compared with the detector's threshold. */
   readonly score: number;
   readonly label?: string;
   readonly spans?: readonly { readonly start: number; readonly end: number }[];
+  /**
+   * Set when the classifier could not score (timeout, HTTP error, bad response): the engine records a
+   * finding `<rule>.error` with the detector's action (`fail-closed`) or `<rule>.unavailable` with `allow`
+   * (`fail-open`), so a failure is always visible in the decision and never a silent pass.
+   */
+  readonly failure?: { readonly mode: ClassifierFailureMode; readonly code: string; readonly message: string };
 }
 
 /** An async detector an organisation registers by name, e.g. a hosted prompt-injection model. */

@@ -219,3 +219,47 @@ describe('tamper test: any single-byte change of a 1,000-record log is detected 
     check(lines.slice(0, -1).concat(lines.at(-1)!.slice(0, -1)), 999);
   });
 });
+
+describe('rollout transitions', () => {
+  it('a rollout.transition record with its statistics chains, verifies, and an edit to the statistics breaks it', () => {
+    const path = tempLog();
+    const log = openAuditLog(path, { env: {} });
+    log.append(entry(0));
+    log.append({
+      kind: 'rollout.transition',
+      ts: new Date(1_700_000_100_000).toISOString(),
+      agent: 'customer-support',
+      runId: 'rollout:customer-support#2',
+      actor: { type: 'system', id: 'rollout-controller' },
+      policyVersion: '1.4.0',
+      reason: 'rolled back: regression beyond tolerance: success +5.0 %',
+      rollout: {
+        id: 'customer-support',
+        transition: 2,
+        event: 'rollback',
+        from: 'canary',
+        to: 'rolled-back',
+        stage: 'canary',
+        weight: 0,
+        statistics: {
+          verdict: 'fail',
+          metrics: [{ metric: 'success', effect: 0.05, lower: 0.031, upper: 0.069, tolerance: 0.02 }],
+          n: [20000, 2000],
+        },
+      },
+    });
+    expect(verifyAudit(path, { env: {} })).toMatchObject({ ok: true, records: 2 });
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"effect":0.05', '"effect":0.01'));
+    expect(verifyAudit(path, { env: {} })).toMatchObject({ ok: false, firstBroken: { line: 2 } });
+  });
+
+  it('rejects a rollout record without its transition number', () => {
+    const log = openAuditLog(tempLog(), { env: {} });
+    const bad = {
+      ...entry(0),
+      kind: 'rollout.transition' as const,
+      rollout: { id: 'x', event: 'start', from: 'pending', to: 'shadow', weight: 0 },
+    } as unknown as AuditEntry;
+    expect(() => log.append(bad)).toThrow(/audit entry rejected: rollout\.transition: /);
+  });
+});

@@ -19,6 +19,7 @@ export const AuditKind = z.enum([
   'tool.call',
   'guardrail.denied',
   'escalation',
+  'rollout.transition',
 ]);
 export type AuditKind = z.infer<typeof AuditKind>;
 
@@ -53,6 +54,19 @@ export const AuditEntry = z.strictObject({
   approvalId: z.string().min(1).max(200).optional(),
   ruleIds: z.array(z.string().min(1).max(200)).max(64).optional(),
   reason: z.string().max(2000).optional(),
+  /** `rollout.transition`: which rollout moved from where to where, and the statistics behind it. */
+  rollout: z
+    .strictObject({
+      id: z.string().min(1).max(200),
+      transition: z.int().positive(),
+      event: z.string().min(1).max(32),
+      from: z.string().min(1).max(32),
+      to: z.string().min(1).max(32),
+      stage: z.string().max(64).optional(),
+      weight: z.number().min(0).max(100),
+      statistics: z.json().optional(),
+    })
+    .optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 

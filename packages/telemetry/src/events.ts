@@ -196,6 +196,28 @@ export const Feedback = z.strictObject({
   score: z.number().min(1).max(5),
 });
 
+/**
+ * A staged rollout (`@charter/rollout`) changed state. `runId` is `rollout:<id>`; `transition` numbers
+ * the rollout's transitions 1, 2, 3…; `statistics` holds the analysis behind the decision (counts,
+ * effects and confidence sequences, never content).
+ */
+export const RolloutTransition = z.strictObject({
+  ...Base,
+  type: z.literal('rollout.transition'),
+  transition: z.int().positive(),
+  /** start, promote, pause, resume, abort, rollback, set-weight. */
+  event: z.string().min(1).max(32),
+  from: z.string().min(1).max(32),
+  to: z.string().min(1).max(32),
+  /** The stage name after the transition, when there is one. */
+  stage: z.string().max(64).optional(),
+  /** The candidate's share of traffic after the transition, 0-100. */
+  weight: z.number().min(0).max(100),
+  actor: z.enum(['human', 'system']),
+  reason: z.string().max(2000),
+  statistics: JsonValue.optional(),
+});
+
 /** Every event `@charter/telemetry` knows, discriminated by `type`. */
 export const TelemetryEvent = z.discriminatedUnion('type', [
   RunStarted,
@@ -214,6 +236,7 @@ export const TelemetryEvent = z.discriminatedUnion('type', [
   BudgetExceeded,
   Escalation,
   Feedback,
+  RolloutTransition,
 ]);
 export type TelemetryEvent = z.infer<typeof TelemetryEvent>;
 export type EventType = TelemetryEvent['type'];

@@ -16,6 +16,7 @@ export {
   RunCompleted,
   RunEscalated,
   RunFailed,
+  RolloutTransition,
   RunStarted,
   SideEffects,
   StepEvent,

@@ -123,7 +123,7 @@ export function ssnValid(digits: string): boolean {
   return digits !== '078051120' && digits !== '219099999';
 }
 
-/** Issuer prefixes of card networks: Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro. */
+/** Issuer prefixes and lengths of card networks: Visa, Mastercard, Amex, Discover, JCB (15 and 16-19), Diners, UnionPay, Maestro (12-19). */
 export function cardIssuerKnown(digits: string): boolean {
   const two = Number(digits.slice(0, 2));
   const four = Number(digits.slice(0, 4));
@@ -133,8 +133,11 @@ export function cardIssuerKnown(digits: string): boolean {
   if (two === 34 || two === 37) return length === 15;
   if (digits.startsWith('6011') || two === 65 || (four >= 6440 && four <= 6499)) return length >= 16 && length <= 19;
   if (four >= 3528 && four <= 3589) return length >= 16 && length <= 19;
+  // JCB's 15-digit numbers.
+  if (four === 1800 || four === 2131) return length === 15;
   if (two === 36 || two === 38 || two === 39 || (four >= 3000 && four <= 3059)) return length >= 14 && length <= 19;
-  if (two === 62) return length >= 16 && length <= 19;
+  // UnionPay (62, and the 81 range issued since 2017).
+  if (two === 62 || (four >= 8100 && four <= 8171)) return length >= 16 && length <= 19;
   if (two === 50 || (two >= 56 && two <= 69)) return length >= 12 && length <= 19;
   return false;
 }

@@ -4,9 +4,11 @@ import { TextView, type Detector, type Sink } from './common.js';
 import { injectionRules, type InjectionRule, type InjectionSignal } from './injection-rules.js';
 import { builtinKeywords, INJECTION_BASE } from './prefilter.js';
 import { hasPayload } from './keyword-scanner.js';
+import { analyseStructure, type InjectionOrigin } from './injection-structure.js';
 
 export { injectionRules } from './injection-rules.js';
 export type { InjectionRule, InjectionSignal } from './injection-rules.js';
+export type { InjectionOrigin } from './injection-structure.js';
 
 // Zero-width characters, bidi controls and Unicode tag characters (U+E0000-E007F as surrogate pairs).
 // eslint-disable-next-line no-misleading-character-class -- the zero-width joiner is listed on purpose: it is what we look for
@@ -26,6 +28,56 @@ export interface InjectionOptions {
   readonly threshold: number;
   readonly decode: boolean;
   readonly id?: string | undefined;
+  /**
+   * Who wrote the scanned text: `user` (the `input` hook: addressing the assistant and asking it to act is
+   * normal there) or `content` (tool results and everything else that should be data). Default `content`.
+   */
+  readonly origin?: InjectionOrigin | undefined;
+}
+
+/** Context kinds: they add to a strong signal or to an address to an AI, and alone never exceed `CONTEXT_CAP`. */
+const CONTEXT_KINDS: ReadonlySet<InjectionSignal> = new Set<InjectionSignal>([
+  'addressee',
+  'control-waived',
+  'authority-claim',
+  'secrecy',
+  'tool-intent',
+  'forged-transcript',
+  'obfuscation',
+  'template-mention',
+]);
+/** The highest score context signals reach without a strong signal or an addressee. */
+export const CONTEXT_CAP = 0.2;
+/** Weight of an authority claim made to an AI ("important message from the owner to the assistant"). */
+export const SPOOFED_AUTHORITY_WEIGHT = 0.5;
+/** Factor on a signal quoted inside a text that discusses attacks ("attackers write 'ignore previous instructions'"). */
+export const QUOTED_DISCUSSION_FACTOR = 0.4;
+const QUOTES = new Set([34, 0x201c, 0x201d, 0xab, 0xbb, 0x201e, 0x300c, 0x300d, 39, 0x2018, 0x2019]);
+
+/** True when [start, end) sits between quotation marks on its line (looks at most 160 characters each way). */
+export function quotedSpan(text: string, start: number, end: number): boolean {
+  let open = false;
+  for (let i = start - 1; i >= 0 && start - i <= 160; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10) break;
+    if (QUOTES.has(c)) {
+      const before = i > 0 ? text.charCodeAt(i - 1) : 32;
+      // An apostrophe between letters ("don't") is not a quotation mark.
+      if ((c === 39 || c === 0x2019) && /\p{L}/u.test(String.fromCharCode(before)) && /\p{L}/u.test(text.charAt(i + 1))) continue;
+      open = true;
+      break;
+    }
+  }
+  if (!open) return false;
+  for (let i = end; i < text.length && i - end <= 160; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) return false;
+    if (QUOTES.has(c)) {
+      if ((c === 39 || c === 0x2019) && /\p{L}/u.test(text.charAt(i - 1)) && /\p{L}/u.test(text.charAt(i + 1))) continue;
+      return true;
+    }
+  }
+  return false;
 }
 
 interface Signal {
@@ -94,6 +146,7 @@ export function decodeRun(run: string): string | undefined {
 /** Compiles the prompt-injection detector: phrase rules, hidden content, exfiltration images, encoded payloads. */
 export function compileInjection(options: InjectionOptions): Detector {
   const prefix = options.id ?? 'injection';
+  const origin: InjectionOrigin = options.origin ?? 'content';
   const compiled: CompiledInjectionRule[] = injectionRules.map((rule, i) => ({
     rule,
     regex: new RegExp(rule.regex.source, rule.regex.flags),
@@ -233,13 +286,30 @@ export function compileInjection(options: InjectionOptions): Detector {
     }
   };
 
+  /** Structural signals (./injection-structure.ts); spans are offsets into `text`, or `[offset, end)` for decoded text. */
+  const structureSignals = (text: string, out: Signal[], offset: number, end: number): boolean => {
+    const result = analyseStructure(text, origin);
+    for (const s of result.signals) {
+      out.push({
+        ruleId: `${prefix}.${s.signal}`,
+        signal: s.signal,
+        weight: s.weight,
+        start: offset < 0 ? s.start : offset,
+        end: offset < 0 ? s.end : end,
+        message: s.message,
+      });
+    }
+    return result.meta;
+  };
+
   const encodedSignals = (text: string, out: Signal[]): void => {
     for (const [start, end] of encodedRuns(text, MIN_ENCODED, MAX_DECODED_RUNS)) {
       const decoded = decodeRun(text.slice(start, end));
       if (decoded === undefined) continue;
       const inner: Signal[] = [];
       phraseSignals(new TextView(decoded), inner, start, end);
-      const strongest = inner.reduce((best, s) => (s.weight > best ? s.weight : best), 0);
+      structureSignals(decoded, inner, start, end);
+      const strongest = inner.reduce((best, s) => (CONTEXT_KINDS.has(s.signal) || s.weight <= best ? best : s.weight), 0);
       if (strongest > 0) {
         out.push({
           ruleId: `${prefix}.encoded-payload`,
@@ -258,13 +328,37 @@ export function compileInjection(options: InjectionOptions): Detector {
     action: options.action,
     scan(view: TextView, sink: Sink): void {
       const text = view.text;
-      const signals: Signal[] = [];
+      let signals: Signal[] = [];
       phraseSignals(view, signals, -1, 0);
+      const meta = structureSignals(text, signals, -1, 0);
       hiddenSignals(text, signals);
       commentSignals(text, signals);
       imageSignals(text, signals);
       if (options.decode) encodedSignals(text, signals);
       if (signals.length === 0) return;
+      signals = dedupe(signals);
+      // An authority claim made to an AI is a strong signal of its own.
+      const authority = signals.find((s) => s.signal === 'authority-claim');
+      if (authority && signals.some((s) => s.signal === 'addressee'))
+        signals.push({
+          ruleId: `${prefix}.spoofed-authority`,
+          signal: 'spoofed-authority',
+          weight: SPOOFED_AUTHORITY_WEIGHT,
+          start: authority.start,
+          end: authority.end,
+          message: `authority claimed towards an AI (${authority.message})`,
+        });
+      // A text that discusses attacks may quote one: quoted signals count for less there.
+      if (meta)
+        signals = signals.map((s) =>
+          quotedSpan(text, s.start, s.end)
+            ? {
+                ...s,
+                weight: Math.round(s.weight * QUOTED_DISCUSSION_FACTOR * 1000) / 1000,
+                message: `${s.message} (quoted in a discussion)`,
+              }
+            : s,
+        );
       const score = injectionScore(signals);
       if (score < options.threshold) return;
       for (const signal of signals) {
@@ -282,13 +376,41 @@ export function compileInjection(options: InjectionOptions): Detector {
   };
 }
 
-/** 1 - Π(1 - w) over the strongest weight of each signal kind. */
+/**
+ * Strongest first (so a decision names its strongest evidence), dropping a signal whose span overlaps a
+ * stronger or earlier signal of the same kind.
+ */
+function dedupe(signals: readonly Signal[]): Signal[] {
+  const order = signals.map((s, i) => [s, i] as const).sort(([a, i], [b, j]) => b.weight - a.weight || i - j);
+  const kept: Signal[] = [];
+  const byKind = new Map<InjectionSignal, Signal[]>();
+  for (const [s] of order) {
+    const same = byKind.get(s.signal) ?? [];
+    // At most 16 spans per kind are compared: the list stays bounded.
+    if (same.length >= 16 || same.some((k) => k.start < s.end && s.start < k.end)) continue;
+    same.push(s);
+    byKind.set(s.signal, same);
+    kept.push(s);
+  }
+  return kept;
+}
+
+/**
+ * 1 - Π(1 - w) over the strongest weight of each signal kind; when every kind is a context kind and none is
+ * an `addressee`, the score is capped at `CONTEXT_CAP` (context alone is not an injection).
+ */
 export function injectionScore(signals: readonly { readonly signal: InjectionSignal; readonly weight: number }[]): number {
   const strongest = new Map<InjectionSignal, number>();
   for (const s of signals) strongest.set(s.signal, Math.max(strongest.get(s.signal) ?? 0, s.weight));
   let keep = 1;
-  for (const weight of strongest.values()) keep *= 1 - weight;
-  return Math.round((1 - keep) * 1000) / 1000;
+  let strong = false;
+  for (const [kind, weight] of strongest) {
+    keep *= 1 - weight;
+    if (!CONTEXT_KINDS.has(kind) && weight > 0) strong = true;
+  }
+  const score = 1 - keep;
+  const capped = strong || strongest.has('addressee') ? score : Math.min(score, CONTEXT_CAP);
+  return Math.round(capped * 1000) / 1000;
 }
 
 /** Internal patterns, exported for the linear-time test. */

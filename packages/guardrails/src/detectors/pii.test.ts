@@ -76,6 +76,100 @@ describe('pii detector: true positives', () => {
   });
 });
 
+/** Appends the Luhn check digit. */
+const withLuhn = (body: string): string => {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let digit = Number(body.charAt(body.length - 1 - i));
+    if (i % 2 === 0) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+    sum += digit;
+  }
+  return `${body}${(10 - (sum % 10)) % 10}`;
+};
+
+describe('pii detector: card networks and lengths (Luhn-checked)', () => {
+  it.each([
+    ['JCB, 15 digits (2131)', withLuhn('21314827193046')],
+    ['JCB, 15 digits (1800), grouped 4-6-5', withLuhn('18002231900578').replace(/^(\d{4})(\d{6})/, '$1 $2 ')],
+    ['JCB, 16 digits', withLuhn('356600481732659')],
+    ['Maestro, 12 digits', withLuhn('67593048127')],
+    ['Maestro, 13 digits', withLuhn('501841920736')],
+    ['Maestro, 19 digits, grouped 4-4-4-4-3', withLuhn('675941108823570264').replace(/^(\d{4})(\d{4})(\d{4})(\d{4})/, '$1 $2 $3 $4 ')],
+    ['UnionPay, 16 digits', withLuhn('622202491738560')],
+    ['UnionPay, 19 digits', withLuhn('621700048823619057')],
+    ['Diners, 14 digits (36)', withLuhn('3612849370185')],
+    ['Diners, 14 digits (300-305), grouped 4-6-4', withLuhn('3014927051883').replace(/^(\d{4})(\d{6})/, '$1 $2 ')],
+  ])('%s', (_label, value) => {
+    expect(found(`card ${value} on file`)).toEqual([{ entity: 'CREDIT_CARD', text: value }]);
+  });
+
+  it('rejects a wrong check digit and a JCB prefix at the wrong length', () => {
+    const jcb = withLuhn('21314827193046');
+    expect(found(`card ${jcb.slice(0, -1)}${(Number(jcb.slice(-1)) + 1) % 10} on file`)).toEqual([]);
+    expect(cardIssuerKnown(withLuhn('213148271930461'))).toBe(false);
+    expect(cardIssuerKnown(withLuhn('21314827193046'))).toBe(true);
+  });
+});
+
+describe('pii detector: phone numbers', () => {
+  it.each([
+    ['extension "x"', '(415) 555-0132 x4587'],
+    ['extension "ext."', '+1 212-555-0199 ext. 12'],
+    ['extension "ext"', '646.555.0147 ext 304'],
+    ['extension word', '+44 20 7946 0321 extension 245'],
+    ['001 prefix', '001-312-555-0176'],
+    ['00 prefix, DE', '0049 30 12345678'],
+    ['00 prefix, spaced', '00 44 161 496 0734'],
+    ['E.164, US', '+14155550132'],
+    ['E.164, DE', '+4915123456789'],
+    ['DE landline', '030 12345678'],
+    ['DE mobile', '0171 2345678'],
+    ['DE slash', '089/12345679'],
+    ['DE (0)', '+49 (0)89 1234 5678'],
+    ['FR dots', '06.12.34.56.78'],
+    ['FR (0)', '+33 (0)1 44 55 66 77'],
+    ['GB mobile', '07700 900123'],
+    ['IT landline', '02 1234 5678'],
+    ['IT mobile', '+39 333 123 4567'],
+    ['ES landline 2-3-2-2', '91 123 45 67'],
+    ['ES mobile 3-2-2-2', '612 34 56 78'],
+    ['NL mobile', '06-12345678'],
+    ['NL (0)', '+31 (0)20 123 4567'],
+    ['PL', '+48 22 123 45 67'],
+    ['SE', '08-123 456 78'],
+    ['SE mobile', '070-123 45 67'],
+    ['CH', '044 668 18 00'],
+    ['BE mobile', '0470 12 34 56'],
+    ['AT mobile', '0664 1234567'],
+  ])('%s: %s', (_label, value) => {
+    expect(found(`phone: ${value}; thanks`)).toEqual([{ entity: 'PHONE', text: value }]);
+  });
+
+  it('takes a 3-3-3 grouping for a phone number only next to a phone word', () => {
+    expect(found('Zadzwoń pod 601-234-567 jutro')).toEqual([{ entity: 'PHONE', text: '601-234-567' }]);
+    expect(found('Total 123 456 789 units shipped')).toEqual([]);
+  });
+
+  it.each([
+    ['SSCC with 00 prefix', 'SSCC 00340434161234567890 on the pallet'],
+    ['short 00 reference', 'Ref. 0033 1234 and lot 0049 30'],
+    ['slashed dates', 'delivered 2024/05/17, returned 17/05/2024'],
+    ['bad IBAN digits are not a phone', 'iban nl91 abna 0417 1643 01 is mistyped'],
+    ['extension cord', 'extension cord 2 m, model EXT-2041, x4 pack'],
+  ])('not a phone: %s', (_label, text) => {
+    expect(found(text)).toEqual([]);
+  });
+});
+
+describe('pii detector: IBANs in any case', () => {
+  it.each(['de89 3704 0044 0532 0130 00', 'gb82west12345698765432', 'Nl91 Abna 0417 1643 00', 'fr14 2004 1010 0505 0001 3m02 606'])(
+    '%s',
+    (value) => {
+      expect(found(`iban ${value} please`)).toEqual([{ entity: 'IBAN', text: value }]);
+    },
+  );
+});
+
 describe('pii detector: negatives', () => {
   it.each([
     ['card failing Luhn', '4111 1111 1111 1112'],

@@ -20,13 +20,20 @@ export interface PiiOptions {
 // Finds the next digit; the run around it is read by a linear loop.
 const DIGIT = /\d/g;
 // IBAN: two letters, two check digits, groups of four (optionally space-separated). Bounded.
-const IBAN_CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
+// Case-insensitive: IBANs are typed in lower case too ("de89 3704 …"); the mod-97 check keeps precision.
+const IBAN_CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/gi;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const SSN_FORMAT = /^\d{3}([ -])\d{2}\1\d{4}$/;
 const NANP = /^(?:1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?[2-9]\d{2}[ .-]?\d{4}$/;
-const TRUNK_NATIONAL = /^\(?0\d{1,4}\)?(?:[ .-]\d{2,4}){1,4}$/;
+// A national number with a trunk "0": area code, then up to four groups ("030 12345678", "089/1234567", "01 42 68 53 00").
+const TRUNK_NATIONAL = /^\(?0\d{1,4}\)?[ ./-]\d{2,8}(?:[ .-]\d{2,8}){0,3}$/;
+// Nine-digit national numbers without a trunk prefix (Spain, Poland, Portugal, Italian mobiles …): 3-3-3, 3-2-2-2, 2-3-2-2.
+const NATIONAL_NINE = /^[1-9](?:\d{2}([ .-])\d{3}\1\d{3}|\d{2}([ .-])\d{2}\2\d{2}\2\d{2}|\d([ .-])\d{3}\3\d{2}\3\d{2})$/;
+// An extension after a phone number: " x4587", " ext. 12", ", extension 42", " Durchwahl 12", " wew. 31".
+const EXTENSION = /[ ,]{0,2}(?:x|ext|extn|extension|poste|durchwahl|wew)\.? {0,2}\d{1,6}\b/iy;
 const CARD_GROUPS = /^\d{4}([ -])\d{4,6}\1\d{4,5}(?:\1\d{1,4}){0,2}$/;
-const PHONE_CONTEXT = /\b(?:phone|tel|call|mobile|cell|fax|whatsapp|sms|text me)\b/;
+const PHONE_CONTEXT =
+  /\b(?:phone|tel|call|dial|ring|mobile?|cell|fax|whatsapp|sms|text me|contact|n[uú]m[eé]ro|nummer|handy|natel|gsm|m[oó]vil|kom[oó]rka|zadzwo|llam|appel|chiam|(?:an)?ruf|bel ons)/;
 const SSN_CONTEXT = /\b(?:ssn|social security)\b/;
 const VERSION_CONTEXT = /\b(?:v|ver|version|release|build)\.?\s{0,2}$/;
 const TLD = /^[a-z]{2,24}$/i;
@@ -61,7 +68,7 @@ function luhnSpan(text: string, from: number, to: number): boolean {
 
 /** Characters the digit-run candidate may contain. */
 function isRunChar(code: number): boolean {
-  return isDigit(code) || code === 32 || code === 40 || code === 41 || code === 46 || code === 45;
+  return isDigit(code) || code === 32 || code === 40 || code === 41 || code === 46 || code === 45 || code === 47;
 }
 function isHex(code: number): boolean {
   return isDigit(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
@@ -169,12 +176,20 @@ function classifyDigits(candidate: string, contextBefore: () => string, plus: bo
     if (!separated) return undefined;
   }
   if (plus) return digits.length >= 8 && digits.length <= 15 && !digits.startsWith('0') ? 'PHONE' : undefined;
+  // "00" (or "001", i.e. 00 + 1) is the international prefix: a country code and number follow.
+  if (digits.startsWith('00') && digits.charCodeAt(2) !== 48 && (separated || PHONE_CONTEXT.test(contextBefore())))
+    return digits.length >= 10 && digits.length <= 17 ? 'PHONE' : undefined;
   if (candidate.includes('.') && !/^\(?\d{3}\)?[ .]\d{3}\.\d{4}$/.test(candidate) && !TRUNK_NATIONAL.test(candidate)) return undefined;
   if (NANP.test(candidate)) {
     if (!separated && !PHONE_CONTEXT.test(contextBefore())) return undefined;
     return 'PHONE';
   }
-  if (separated && digits.length >= 9 && digits.length <= 12 && TRUNK_NATIONAL.test(candidate)) return 'PHONE';
+  if (separated && digits.length >= 9 && digits.length <= 13 && TRUNK_NATIONAL.test(candidate)) return 'PHONE';
+  // 3-3-3 is also how large amounts are grouped ("123 456 789"): it needs phone context; 3-2-2-2 and 2-3-2-2 do not.
+  if (separated && digits.length === 9 && NATIONAL_NINE.test(candidate)) {
+    const threeThreeThree = !isDigit(candidate.charCodeAt(3)) && !isDigit(candidate.charCodeAt(7));
+    if (!threeThreeThree || PHONE_CONTEXT.test(contextBefore())) return 'PHONE';
+  }
   if (!separated && digits.length >= 9 && digits.length <= 12 && PHONE_CONTEXT.test(contextBefore())) return 'PHONE';
   return undefined;
 }
@@ -225,9 +240,15 @@ export function compilePii(options: PiiOptions): Detector {
     const classifyAt = (from: number, to: number, withPlus: boolean, only?: DigitEntity): DigitEntity | undefined => {
       const p = from > 0 ? text.charCodeAt(from - 1) : 32;
       const realStart = withPlus || p === 40 ? from - 1 : from;
-      const entity = classifyDigits(text.slice(from, to), () => text.slice(Math.max(0, realStart - 28), realStart).toLowerCase(), withPlus);
+      const entity = classifyDigits(text.slice(from, to), () => text.slice(Math.max(0, realStart - 48), realStart).toLowerCase(), withPlus);
       if (entity === undefined || (only !== undefined && entity !== only)) return undefined;
-      if (enabled.has(entity)) sink(hit(entity, realStart, to));
+      let end = to;
+      if (entity === 'PHONE') {
+        // The extension belongs to the number ("(415) 555-0132 x4587").
+        EXTENSION.lastIndex = to;
+        if (EXTENSION.exec(text) !== null) end = EXTENSION.lastIndex;
+      }
+      if (enabled.has(entity)) sink(hit(entity, realStart, end));
       return entity;
     };
     if (segment.length <= 40 && segment.length >= 7 && classifyAt(segStart, segEnd, plus) !== undefined) return;
@@ -292,19 +313,23 @@ export function compilePii(options: PiiOptions): Detector {
     }
   };
 
-  const scanDigits = (text: string, sink: Sink, claimed: readonly (readonly [number, number])[]): void => {
+  const scanDigits = (text: string, sink: Sink, unsorted: readonly (readonly [number, number])[]): void => {
     const regex = DIGIT;
     regex.lastIndex = 0;
+    // Claimed spans (e-mail, IBAN) in order, walked with one pointer as the scan moves right: linear.
+    const claimed = [...unsorted].sort((a, b) => a[0] - b[0]);
+    let pointer = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(text)) !== null) {
       let start = match.index;
-      const inside = claimed.find(([from, to]) => start >= from && start < to);
-      if (inside) {
+      while (pointer < claimed.length && (claimed[pointer]?.[1] ?? 0) <= start) pointer++;
+      const inside = claimed[pointer];
+      if (inside && inside[0] <= start) {
         regex.lastIndex = inside[1];
         continue;
       }
-      // The whole run of digits and separators, up to a claimed span (e-mail, IBAN): one linear pass.
-      const limit = claimed.reduce((min, [from]) => (from > start && from < min ? from : min), text.length);
+      // The whole run of digits and separators, up to the next claimed span: one linear pass.
+      const limit = inside ? inside[0] : text.length;
       let end = start;
       let lastDigit = start;
       while (end < limit && isRunChar(text.charCodeAt(end))) {
@@ -320,7 +345,7 @@ export function compilePii(options: PiiOptions): Detector {
         // Glued to a word (an id such as "A1001"): skip that token. After an IBAN-like head ("DE89")
         // skip the groups that follow too: they are the account number, not a phone number.
         const ibanHead =
-          start >= 2 && (start === 2 || !isAlnum(text.charCodeAt(start - 3))) && /^[A-Z]{2}\d{2} /.test(text.slice(start - 2, start + 3));
+          start >= 2 && (start === 2 || !isAlnum(text.charCodeAt(start - 3))) && /^[A-Z]{2}\d{2} /i.test(text.slice(start - 2, start + 3));
         if (ibanHead) continue;
         while (start < end && isDigit(text.charCodeAt(start))) start++;
         while (start < end && !isDigit(text.charCodeAt(start)) && text.charCodeAt(start) !== 40 && text.charCodeAt(start) !== 43) start++;
@@ -352,7 +377,7 @@ export function compilePii(options: PiiOptions): Detector {
     regex.lastIndex = 0;
     let match: RegExpExecArray | null;
     while ((match = regex.exec(text)) !== null) {
-      const raw = match[0];
+      const raw = match[0].toUpperCase();
       const expected = IBAN_LENGTHS[raw.slice(0, 2)];
       if (expected === undefined) continue;
       // Take exactly the country's length of characters (a following word may have been swallowed).
@@ -363,13 +388,13 @@ export function compilePii(options: PiiOptions): Detector {
         if (char !== ' ') compact += char;
         end++;
       }
-      if (compact.length === expected && ibanValid(compact)) {
-        const nextCode = match.index + end < text.length ? text.charCodeAt(match.index + end) : 32;
-        if (!isAlnum(nextCode) || raw[end] === ' ') {
-          claimed.push([match.index, match.index + end]);
-          sink(hit('IBAN', match.index, match.index + end));
-        }
-      }
+      if (compact.length !== expected) continue;
+      const nextCode = match.index + end < text.length ? text.charCodeAt(match.index + end) : 32;
+      if (isAlnum(nextCode) && raw[end] !== ' ') continue;
+      // An IBAN-shaped string of the right length is claimed even when its check digits are wrong: its
+      // groups are an account number, not a phone number.
+      claimed.push([match.index, match.index + end]);
+      if (ibanValid(compact)) sink(hit('IBAN', match.index, match.index + end));
     }
   };
 
@@ -415,6 +440,8 @@ export const piiPatterns: readonly RegExp[] = [
   SSN_FORMAT,
   NANP,
   TRUNK_NATIONAL,
+  NATIONAL_NINE,
+  EXTENSION,
   CARD_GROUPS,
   PHONE_CONTEXT,
   SSN_CONTEXT,

@@ -313,6 +313,7 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         return;
       }
       case 'feedback':
+      case 'rollout.transition':
         return;
     }
   }

@@ -1,0 +1,150 @@
+import { MemoryStore, memoryEscalation, type AgentOptions } from '@charter/agent';
+import { scripted } from '@charter/agent/models';
+import type { ScriptInput } from '@charter/agent/models';
+import { MemoryLedger } from '@charter/tools';
+import { describe, expect, it } from 'vitest';
+import { deskPolicy, deskTools } from './__fixtures__/desk.js';
+import { referenceManifest } from './__fixtures__/reference.js';
+import { agentArm, simulatedTools } from './agent-arms.js';
+import { compareLayered, createShadowRunner, normaliseText, type Comparable } from './shadow.js';
+
+const manifest = referenceManifest();
+const context = { customerOrders: ['A-1'], customerEmail: 'ana@example.com' };
+const refund = (text: string): ScriptInput => ({
+  turns: [{ toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-1', amount: 40, reason: 'damaged' } }] }, { text }],
+});
+
+function options(script: ScriptInput, tools: AgentOptions['tools']): AgentOptions {
+  return {
+    manifest,
+    policy: deskPolicy(),
+    model: scripted(script),
+    tools,
+    store: new MemoryStore(),
+    ledger: new MemoryLedger(),
+    escalation: memoryEscalation(),
+  };
+}
+
+describe('comparators', () => {
+  it('layers: exact, normalised text, actions, judge', async () => {
+    const refundA = { tool: 'refund_order', args: { orderId: 'A-1', amount: 40 } };
+    const lookup = { tool: 'lookup_order', args: { orderId: 'A-1' } };
+    const base: Comparable = { text: 'Refunded.', actions: [refundA, lookup] };
+    expect(
+      await compareLayered(base, { text: 'Refunded.', actions: [lookup, { tool: 'refund_order', args: { amount: 40, orderId: 'A-1' } }] }),
+    ).toEqual({ agree: true, layer: 'exact' });
+    expect(await compareLayered(base, { text: '  refunded ', actions: [refundA, lookup, lookup] })).toEqual({
+      agree: true,
+      layer: 'normalised-text',
+    });
+    expect(await compareLayered(base, { text: 'Refunded.', actions: [lookup] })).toMatchObject({ agree: false, layer: 'actions' });
+    expect(await compareLayered(base, { text: 'Your money is on its way.', actions: [refundA, lookup] })).toMatchObject({
+      agree: false,
+      layer: 'unresolved',
+    });
+    const judged = await compareLayered(base, { text: 'Your money is on its way.', actions: [refundA, lookup] }, () =>
+      Promise.resolve({ agree: true, detail: 'same meaning' }),
+    );
+    expect(judged).toEqual({ agree: true, layer: 'judge', detail: 'same meaning' });
+    expect(normaliseText('Ｈｅｌｌｏ,   World!')).toBe('hello world');
+  });
+});
+
+describe('shadow runner with real agents', () => {
+  it('the user gets the control; the candidate runs after it with simulated tools: one real refund, one simulated', async () => {
+    const { tools, effects } = deskTools();
+    const control = agentArm(options(refund('Refunded 40 USD for A-1.'), tools), 'live');
+    const candidate = agentArm(options(refund('Refunded 40 USD for A-1.'), tools), 'shadow');
+    const outcomes: string[] = [];
+    let candidateStarted = false;
+    const runner = createShadowRunner<string, Awaited<ReturnType<typeof control.run>>>({
+      control: (input) => control.run(input, { context }),
+      candidate: (input) => {
+        candidateStarted = true;
+        return candidate.run(input, { context });
+      },
+      comparable: (run) => run.comparable,
+      onOutcome: (arm, outcome) => outcomes.push(`${arm}:${outcome.result?.result.status ?? 'error'}`),
+    });
+    const answer = await runner.run('My order A-1 arrived broken.');
+    expect(candidateStarted).toBe(false);
+    expect(answer.result.output).toBe('Refunded 40 USD for A-1.');
+    await runner.idle();
+    expect(effects.refunds).toEqual(['A-1']);
+    expect(effects.simulatedRefunds).toEqual(['A-1']);
+    expect(outcomes).toEqual(['control:completed', 'candidate:completed']);
+    expect(runner.summary()).toMatchObject({ comparisons: 1, agreements: 1, byLayer: { exact: 1 } });
+  });
+
+  it('guardrails in monitor mode: a candidate leaking a phone number is not redacted, and is a critical pii-leak', async () => {
+    const { tools } = deskTools();
+    const candidate = agentArm(options({ turns: [{ text: 'Call our manager on +1 415 555 0100.' }] }, tools), 'shadow');
+    const run = await candidate.run('Who can I call?', { context });
+    expect(run.result.output).toContain('+1 415 555 0100');
+    expect(run.result.decisions.some((d) => d.hook === 'output' && !d.enforced && d.action === 'redact')).toBe(true);
+    expect(run.observation).toMatchObject({ success: true, critical: 'pii-leak' });
+    const live = agentArm(options({ turns: [{ text: 'Call our manager on +1 415 555 0100.' }] }, tools), 'live');
+    expect((await live.run('Who can I call?', { context })).result.output).not.toContain('555 0100');
+  });
+
+  it('a side-effecting tool without simulate is refused in the shadow, never executed', async () => {
+    const { tools, effects } = deskTools();
+    const script: ScriptInput = {
+      turns: [
+        { toolCalls: [{ tool: 'send_email', args: { to: ['ana@example.com'], subject: 'Hi', body: 'Refund done' } }] },
+        { text: 'Mailed you.' },
+      ],
+    };
+    const candidate = agentArm(options(script, tools), 'shadow');
+    const run = await candidate.run('Mail me', { context });
+    expect(effects.emails).toEqual([]);
+    expect(run.result.actions[0]).toMatchObject({ tool: 'send_email', outcome: 'error', errorCode: 'TOOL_FAILED' });
+    expect(simulatedTools(tools).find((tool) => tool.name === 'refund_order')).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('agreement with a confidence interval and a noise floor from running the control twice', async () => {
+    let n = 0;
+    const runner = createShadowRunner<number, Comparable>({
+      control: (i) => Promise.resolve({ text: `answer ${i}` }),
+      candidate: (i) => Promise.resolve({ text: i % 5 === 0 ? 'something else' : `answer ${i}` }),
+      controlReplica: (i) => Promise.resolve({ text: i % 20 === 0 ? 'noise' : `answer ${i}` }),
+      noiseSampleRate: 1,
+      maxInFlight: 1_000,
+      onComparison: () => n++,
+    });
+    for (let i = 1; i <= 100; i++) await runner.run(i);
+    await runner.idle();
+    const summary = runner.summary();
+    expect(summary).toMatchObject({ comparisons: 100, agreements: 80, agreement: 0.8, noise: { comparisons: 100, agreements: 95 } });
+    expect(summary.agreementInterval.lower).toBeCloseTo(0.711, 2);
+    expect(summary.agreementInterval.upper).toBeCloseTo(0.867, 2);
+    expect(n).toBe(200);
+  });
+
+  it('sheds shadow work beyond maxInFlight instead of piling it up', async () => {
+    const runner = createShadowRunner<number, string>({
+      control: (i) => Promise.resolve(`a${i}`),
+      candidate: (i) => Promise.resolve(`a${i}`),
+      maxInFlight: 10,
+    });
+    // The controls answer in microtasks; no shadow run starts before the loop ends.
+    for (let i = 0; i < 25; i++) await runner.run(i);
+    await runner.idle();
+    expect(runner.summary()).toMatchObject({ comparisons: 10, shed: 15 });
+  });
+
+  it('a failing control fails the request as it would without shadowing; the candidate is not run', async () => {
+    let ran = false;
+    const runner = createShadowRunner<string, string>({
+      control: () => Promise.reject(new Error('model down')),
+      candidate: () => {
+        ran = true;
+        return Promise.resolve('x');
+      },
+    });
+    await expect(runner.run('x')).rejects.toThrow('model down');
+    await runner.idle();
+    expect(ran).toBe(false);
+  });
+});

@@ -1,0 +1,419 @@
+// ONE contract for every implementation of the stores (memory, file, PGlite, PostgreSQL): the same
+// tests, so the implementations cannot drift apart. Each implementation also provides a "second
+// instance" over the same backing state (another FileStore on the folder, another SqlLedger on the
+// database: what a second process would hold) where it has one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunState } from '@charter/agent';
+import { STATE_VERSION } from '@charter/agent';
+import { createExecutor, createRegistry, defineTool, type IdempotencyLedger, type LedgerRecord } from '@charter/tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { freshSchema, PG_SKIP, PG_SKIP_MESSAGE, pgUrl } from './__fixtures__/pg.js';
+import { connectPostgres } from './sql.js';
+import { openState, type StateStores } from './open.js';
+
+interface Implementation {
+  readonly name: string;
+  readonly skip?: string | undefined;
+  open(): Promise<{ stores: StateStores; second: StateStores | undefined; close(): Promise<void> }>;
+}
+
+const implementations: Implementation[] = [
+  {
+    name: 'memory',
+    async open() {
+      const stores = await openState({ url: 'memory:' });
+      return { stores, second: undefined, close: () => stores.close() };
+    },
+  },
+  {
+    name: 'file',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'charter-state-contract-'));
+      const stores = await openState({ url: `file:${dir}` });
+      const second = await openState({ url: `file:${dir}` });
+      return {
+        stores,
+        second,
+        async close() {
+          await stores.close();
+          await second.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'pglite',
+    async open() {
+      const stores = await openState({ url: 'pglite:memory', leaseMs: 5_000 });
+      // PGlite is one process: a second instance of the stores over the same driver.
+      const { sqlStores } = await import('./open.js');
+      if (stores.sql === undefined) throw new Error('pglite without a driver');
+      const second = sqlStores(stores.sql, { leaseMs: 5_000 });
+      return { stores, second, close: () => stores.close() };
+    },
+  },
+  {
+    name: 'postgres',
+    skip: PG_SKIP ? PG_SKIP_MESSAGE : undefined,
+    async open() {
+      const schema = freshSchema('contract');
+      const url = pgUrl();
+      const stores = await openState({ url, schema, leaseMs: 5_000 });
+      const second = await openState({ url, schema, leaseMs: 5_000 });
+      return {
+        stores,
+        second,
+        async close() {
+          await stores.close();
+          await second.close();
+          const admin = await connectPostgres({ url, schema });
+          await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
+          await admin.close();
+        },
+      };
+    },
+  },
+];
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+
+function runState(runId: string, overrides: Partial<RunState> = {}): RunState {
+  return {
+    v: STATE_VERSION,
+    runId,
+    agent: 'state-shop',
+    tenant: 'acme',
+    user: 'u-1',
+    context: { customerEmail: 'ana@example.com', customerOrders: ['A-1', 'A-2'] },
+    status: 'paused',
+    messages: [
+      { role: 'system', content: 'You help customers.' },
+      { role: 'user', content: [{ type: 'text', text: 'Refund A-2 please — it arrived broken (é, 中文, "quotes").' }] },
+    ],
+    step: 1,
+    usage: { inputTokens: 120, outputTokens: 30, costUsd: 0.0012 },
+    startedAt: 1_700_000_000_000,
+    elapsedMs: 12,
+    repairs: 0,
+    actions: [],
+    decisions: [],
+    signatures: { 'refund_order:{"amount":250,"orderId":"A-2"}': 1 },
+    queue: [{ callId: 'call_0_0', tool: 'refund_order', args: { orderId: 'A-2', amount: 250 } }],
+    turnResults: [],
+    pending: {
+      approvalId: `${runId}:call_0_0`,
+      callId: 'call_0_0',
+      tool: 'refund_order',
+      args: { orderId: 'A-2', amount: 250 },
+      reason: 'manifest approval policy: when amount > 100',
+      ruleIds: [],
+      requestedAt: 1_700_000_000_500,
+    },
+    approved: {},
+    output: undefined,
+    reason: undefined,
+    owner: undefined,
+    ...overrides,
+  };
+}
+
+const record = (key: string, state: LedgerRecord['state'], value?: unknown): LedgerRecord => ({
+  key,
+  state,
+  tool: 'refund_order',
+  version: '1.0.0',
+  runId: 'r-1',
+  at: new Date().toISOString(),
+  ...(value === undefined ? {} : { value }),
+});
+
+for (const impl of implementations) {
+  describe.skipIf(impl.skip !== undefined)(
+    `store contract: ${impl.name}${impl.skip === undefined ? '' : ` (skipped: ${impl.skip})`}`,
+    () => {
+      let stores: StateStores;
+      let second: StateStores | undefined;
+      let close: () => Promise<void>;
+
+      beforeAll(async () => {
+        const opened = await impl.open();
+        stores = opened.stores;
+        second = opened.second;
+        close = () => opened.close();
+      });
+      afterAll(async () => {
+        await close();
+      });
+
+      describe('RunStore', () => {
+        it('saves and loads a checkpoint equal to what was saved; unknown runs are undefined', async () => {
+          const id = unique('run');
+          const state = runState(id);
+          await stores.runs.save(state);
+          expect(await stores.runs.load(id)).toEqual(JSON.parse(JSON.stringify(state)));
+          expect(await stores.runs.load(unique('missing'))).toBeUndefined();
+        });
+
+        it('load returns a copy; a later save replaces the checkpoint', async () => {
+          const id = unique('run');
+          await stores.runs.save(runState(id));
+          const loaded = await stores.runs.load(id);
+          loaded!.step = 99;
+          expect((await stores.runs.load(id))?.step).toBe(1);
+          await stores.runs.save(runState(id, { status: 'completed', pending: undefined, output: 'Refunded.', step: 2 }));
+          expect(await stores.runs.load(id)).toMatchObject({ status: 'completed', output: 'Refunded.', step: 2 });
+        });
+
+        it('delete removes the checkpoint', async () => {
+          const id = unique('run');
+          await stores.runs.save(runState(id));
+          await stores.runs.delete(id);
+          expect(await stores.runs.load(id)).toBeUndefined();
+        });
+
+        it('claim is exclusive until released', async () => {
+          const id = unique('run');
+          expect(await stores.runs.claim(id)).toBe(true);
+          expect(await stores.runs.claim(id)).toBe(false);
+          await stores.runs.release(id);
+          expect(await stores.runs.claim(id)).toBe(true);
+          await stores.runs.release(id);
+        });
+
+        it('claim is exclusive across instances over the same state (another process)', async () => {
+          if (second === undefined) {
+            expect(impl.name).toBe('memory');
+            return;
+          }
+          const id = unique('run');
+          await stores.runs.save(runState(id));
+          const results = await Promise.all([stores.runs.claim(id), second.runs.claim(id), stores.runs.claim(id), second.runs.claim(id)]);
+          expect(results.filter(Boolean)).toHaveLength(1);
+          const winner = results.indexOf(true) % 2 === 0 ? stores : second;
+          const loser = winner === stores ? second : stores;
+          expect(await loser.runs.claim(id)).toBe(false);
+          await winner.runs.release(id);
+          expect(await loser.runs.claim(id)).toBe(true);
+          await loser.runs.release(id);
+          expect(await winner.runs.load(id)).toMatchObject({ runId: id });
+        });
+      });
+
+      describe('IdempotencyLedger', () => {
+        it('get is undefined for an unknown key; the latest appended record wins', async () => {
+          const key = unique('refund');
+          expect(await stores.ledger.get(key)).toBeUndefined();
+          await stores.ledger.append(record(key, 'started'));
+          expect(await stores.ledger.get(key)).toMatchObject({ key, state: 'started' });
+          await stores.ledger.append(record(key, 'completed', { refundId: 'R-1', amount: 250 }));
+          expect(await stores.ledger.get(key)).toMatchObject({ key, state: 'completed', value: { refundId: 'R-1', amount: 250 } });
+        });
+
+        it('a second instance over the same state sees what the first appended', async () => {
+          if (second === undefined) {
+            expect(impl.name).toBe('memory');
+            return;
+          }
+          const key = unique('refund');
+          await stores.ledger.append(record(key, 'failed'));
+          expect(await second.ledger.get(key)).toMatchObject({ key, state: 'failed' });
+        });
+
+        it('lock is exclusive per key across instances and releases', async () => {
+          const ledger = stores.ledger;
+          const other = second?.ledger;
+          if (ledger.lock === undefined || other?.lock === undefined) {
+            expect(impl.name).toBe('memory');
+            return;
+          }
+          const key = unique('refund');
+          const order: string[] = [];
+          const releaseFirst = await ledger.lock(key);
+          order.push('first locked');
+          const waiting = other.lock(key).then((release) => {
+            order.push('second locked');
+            return release;
+          });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          order.push('first releases');
+          await releaseFirst();
+          const releaseSecond = await waiting;
+          await releaseSecond();
+          expect(order).toEqual(['first locked', 'first releases', 'second locked']);
+          // Another key is independent of a held one.
+          const held = await ledger.lock(key);
+          const free = await other.lock(unique('refund'));
+          await free();
+          await held();
+        });
+
+        it('through the executor: 4 instances racing one irreversible key execute it once', async () => {
+          const ledgers: IdempotencyLedger[] =
+            second === undefined ? [stores.ledger] : [stores.ledger, second.ledger, stores.ledger, second.ledger];
+          const orderId = `A-${100 + counter++}`;
+          let effects = 0;
+          const refund = defineTool({
+            name: 'refund_order',
+            version: '1.0.0',
+            description: 'Refund (irreversible).',
+            input: z.object({ orderId: z.string() }),
+            output: z.object({ ok: z.boolean() }),
+            sideEffects: 'irreversible',
+            breaker: false,
+            retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 1, maxTotalMs: 100 },
+            idempotencyKey: ({ orderId: id }) => `contract:${id}`,
+            async execute() {
+              effects += 1;
+              await new Promise((resolve) => setTimeout(resolve, 30));
+              return { ok: true };
+            },
+          });
+          const toolset = createRegistry([refund]).resolve({
+            metadata: { name: 'contract' },
+            spec: { tools: [{ name: 'refund_order', version: '^1.0.0', sideEffects: 'irreversible', scopes: [] }] },
+          } as never);
+          // A ledger without `lock` (memory) is safe within one executor only (its in-flight sharing): there
+          // the four calls go through one executor; elsewhere through four, as four processes would.
+          const single = createExecutor(toolset, { ledger: stores.ledger });
+          const executors =
+            second === undefined ? [single, single, single, single] : ledgers.map((ledger) => createExecutor(toolset, { ledger }));
+          const results = await Promise.all(
+            executors.map((executor, n) => executor.execute('refund_order', { orderId }, { runId: `r${n}` })),
+          );
+          expect(effects).toBe(1);
+          expect(results.filter((r) => r.ok && !r.meta.replayed)).toHaveLength(1);
+          for (const r of results) if (!r.ok) expect(r.error.code).toBe('TOOL_IN_DOUBT');
+        });
+      });
+
+      describe('VersionedStore', () => {
+        it('creates at version 1, advances by compare-and-set, refuses a stale version with the current document', async () => {
+          const key = unique('doc');
+          expect(await stores.documents.get('rollout', key)).toBeUndefined();
+          expect(await stores.documents.compareAndSet('rollout', key, 0, { stage: 'canary', weight: 5 })).toEqual({ ok: true, version: 1 });
+          expect(await stores.documents.compareAndSet('rollout', key, 0, { stage: 'other' })).toEqual({
+            ok: false,
+            current: { version: 1, value: { stage: 'canary', weight: 5 } },
+          });
+          expect(await stores.documents.compareAndSet('rollout', key, 1, { stage: 'canary', weight: 25 })).toEqual({
+            ok: true,
+            version: 2,
+          });
+          expect(await stores.documents.compareAndSet('rollout', key, 1, { stage: 'late' })).toMatchObject({
+            ok: false,
+            current: { version: 2 },
+          });
+          expect(await stores.documents.compareAndSet('rollout', unique('doc'), 3, {})).toEqual({ ok: false, current: undefined });
+          expect(await stores.documents.get('rollout', key)).toEqual({ version: 2, value: { stage: 'canary', weight: 25 } });
+        });
+
+        it('of concurrent writers at the same version exactly one wins', async () => {
+          const key = unique('doc');
+          await stores.documents.compareAndSet('rollout', key, 0, { n: 0 });
+          const writers = [stores, second ?? stores, stores, second ?? stores].map((s, n) =>
+            s.documents.compareAndSet('rollout', key, 1, { n }),
+          );
+          const results = await Promise.all(writers);
+          expect(results.filter((r) => r.ok)).toHaveLength(1);
+          expect((await stores.documents.get('rollout', key))?.version).toBe(2);
+        });
+
+        it('appends to a log with seq 1, 2, 3 … and reads it back in windows', async () => {
+          const key = unique('doc');
+          const seqs = [];
+          for (let n = 0; n < 3; n++) seqs.push(await stores.documents.append('rollout', key, { event: 'promoted', n }));
+          expect(seqs).toEqual([1, 2, 3]);
+          const concurrent = await Promise.all(
+            [0, 1, 2, 3].map((n) => (n % 2 === 0 ? stores : (second ?? stores)).documents.append('rollout', key, { n })),
+          );
+          expect([...concurrent].sort()).toEqual([4, 5, 6, 7]);
+          expect((await stores.documents.log('rollout', key)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+          expect(await stores.documents.log('rollout', key, { after: 1, limit: 2 })).toEqual([
+            { seq: 2, entry: { event: 'promoted', n: 1 } },
+            { seq: 3, entry: { event: 'promoted', n: 2 } },
+          ]);
+        });
+
+        it('refuses names that could escape a folder and values that are not JSON', async () => {
+          await expect(stores.documents.get('rollout', '../etc')).rejects.toMatchObject({ code: 'STATE_BAD_CONFIG' });
+          await expect(stores.documents.compareAndSet('rollout', unique('doc'), 0, undefined)).rejects.toMatchObject({
+            code: 'STATE_BAD_CONFIG',
+          });
+          await expect(stores.documents.compareAndSet('rollout', unique('doc'), -1, {})).rejects.toMatchObject({
+            code: 'STATE_BAD_CONFIG',
+          });
+        });
+      });
+
+      describe('ControlStore', () => {
+        const by = { by: 'oncall@example.com', reason: 'refunds failing' };
+
+        it('sets, replaces and clears controls per agent; other agents are not affected', async () => {
+          const agent = unique('agent');
+          expect(await stores.controls.controls(agent)).toEqual([]);
+          await stores.controls.set(agent, { action: 'tool.disable', target: 'refund_order' }, by);
+          await stores.controls.set(agent, { action: 'tool.disable', target: 'send_email' }, by);
+          await stores.controls.set(agent, { action: 'rollout.set-weight', value: 10 }, by);
+          await stores.controls.set(agent, { action: 'rollout.set-weight', value: 25 }, { by: 'lead', reason: 'recovering' });
+          const controls = await (second ?? stores).controls.controls(agent);
+          expect(controls).toHaveLength(3);
+          expect(controls).toContainEqual({ action: 'rollout.set-weight', value: 25, by: 'lead', reason: 'recovering' });
+          expect(controls).toContainEqual({ action: 'tool.disable', target: 'refund_order', ...by });
+          expect(await stores.controls.controls(unique('agent'))).toEqual([]);
+          expect(await stores.controls.clear(agent, 'tool.disable', 'refund_order', by)).toBe(true);
+          expect(await stores.controls.clear(agent, 'tool.disable', 'refund_order', by)).toBe(false);
+          expect(await stores.controls.clear(agent, 'tool.disable', undefined, by)).toBe(true);
+          expect((await stores.controls.controls(agent)).map((c) => c.action)).toEqual(['rollout.set-weight']);
+        });
+
+        it('records who changed what and why, oldest first', async () => {
+          const agent = unique('agent');
+          await stores.controls.set(agent, { action: 'agent.kill-switch' }, { by: 'ana', reason: 'leaking data' });
+          await stores.controls.clear(agent, 'agent.kill-switch', undefined, { by: 'bo', reason: 'fixed in 1.4.2' });
+          const history = await stores.controls.history(agent);
+          expect(history.map(({ op, action, by: who, reason }) => ({ op, action, by: who, reason }))).toEqual([
+            { op: 'set', action: 'agent.kill-switch', by: 'ana', reason: 'leaking data' },
+            { op: 'clear', action: 'agent.kill-switch', by: 'bo', reason: 'fixed in 1.4.2' },
+          ]);
+          expect(Number.isNaN(Date.parse(history[0]!.at))).toBe(false);
+        });
+
+        it('refuses an unknown action, a tool.disable without a tool, a weight out of range and a change without a reason', async () => {
+          const agent = unique('agent');
+          await expect(stores.controls.set(agent, { action: 'agent.pause' as never }, by)).rejects.toMatchObject({
+            code: 'STATE_BAD_CONTROL',
+          });
+          await expect(stores.controls.set(agent, { action: 'tool.disable' }, by)).rejects.toMatchObject({ code: 'STATE_BAD_CONTROL' });
+          await expect(stores.controls.set(agent, { action: 'rollout.set-weight', value: 101 }, by)).rejects.toMatchObject({
+            code: 'STATE_BAD_CONTROL',
+          });
+          await expect(stores.controls.set(agent, { action: 'agent.kill-switch' }, { by: 'ana', reason: ' ' })).rejects.toMatchObject({
+            code: 'STATE_BAD_CONTROL',
+          });
+          expect(await stores.controls.controls(agent)).toEqual([]);
+        });
+      });
+
+      describe('AuditAnchorStore', () => {
+        const h = (c: string) => c.repeat(64);
+
+        it('moves the head forward only, and refuses another hash for the anchored seq', async () => {
+          const log = unique('audit');
+          expect(await stores.auditHeads.head(log)).toBeUndefined();
+          await stores.auditHeads.advance(log, { seq: 0, hash: h('a') });
+          await stores.auditHeads.advance(log, { seq: 2, hash: h('c') });
+          await stores.auditHeads.advance(log, { seq: 1, hash: h('b') });
+          expect(await (second ?? stores).auditHeads.head(log)).toEqual({ seq: 2, hash: h('c') });
+          await stores.auditHeads.advance(log, { seq: 2, hash: h('c') });
+          await expect(stores.auditHeads.advance(log, { seq: 2, hash: h('d') })).rejects.toMatchObject({ code: 'STATE_AUDIT_MISMATCH' });
+          await expect(stores.auditHeads.advance(log, { seq: 3, hash: 'nothex' })).rejects.toMatchObject({ code: 'STATE_BAD_CONFIG' });
+        });
+      });
+    },
+  );
+}

@@ -1,0 +1,262 @@
+// The one schema of Charter's shared state, as numbered migrations. `migrate` applies the missing ones
+// in a single transaction under an advisory lock, so any number of instances may start at once: the
+// first applies them, the others wait for the lock and find nothing left to do.
+import { StateError, StateErrorCode } from './errors.js';
+import type { SqlDriver } from './sql.js';
+
+export interface Migration {
+  /** 1, 2, 3, …: applied in order, each exactly once, never edited once released. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs, approvals, ledger, audit heads, documents, controls',
+    sql: `
+CREATE TABLE runs (
+  run_id      text PRIMARY KEY,
+  agent       text NOT NULL,
+  status      text NOT NULL,
+  state       text NOT NULL,
+  saves       bigint NOT NULL DEFAULT 1,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX runs_agent_status ON runs (agent, status);
+
+-- Who holds a run (the process resuming it) until when: a lease, renewed while held. UNLOGGED: taking
+-- and releasing a lease needs no WAL flush (no fsync); a server crash empties the table, which only
+-- frees leases early (a lost ledger lock then fails its holder's fenced write instead of writing twice).
+CREATE UNLOGGED TABLE run_claims (
+  run_id       text PRIMARY KEY,
+  holder       text NOT NULL,
+  lease_until  timestamptz NOT NULL
+);
+
+-- Projection of the approvals paused runs wait for (written with the checkpoint that pauses).
+CREATE TABLE approvals (
+  approval_id      text PRIMARY KEY,
+  run_id           text NOT NULL,
+  agent            text NOT NULL,
+  tool             text NOT NULL,
+  call_id          text NOT NULL,
+  args             text NOT NULL,
+  reason           text NOT NULL,
+  status           text NOT NULL CHECK (status IN ('pending', 'granted', 'denied')),
+  requested_at     timestamptz NOT NULL,
+  decided_by       text,
+  decision_reason  text,
+  decided_at       timestamptz
+);
+CREATE INDEX approvals_run ON approvals (run_id);
+CREATE INDEX approvals_pending ON approvals (agent, requested_at) WHERE status = 'pending';
+
+-- The idempotency ledger: the latest record per key (started → completed | failed).
+CREATE TABLE ledger (
+  key         text PRIMARY KEY,
+  state       text NOT NULL CHECK (state IN ('started', 'completed', 'failed')),
+  tool        text NOT NULL,
+  run_id      text NOT NULL,
+  record      text NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+-- The exclusive claim on a key while "read → decide → append started" runs: a lease with a fencing token.
+-- UNLOGGED, like run_claims: the durable fact is the 'started' record, written with one WAL flush.
+CREATE UNLOGGED TABLE ledger_locks (
+  key          text PRIMARY KEY,
+  holder       text NOT NULL,
+  lease_until  timestamptz NOT NULL
+);
+
+-- Takes the lock of a key if it is free or its lease expired, then reads the key's record. A function,
+-- so that the read is a new statement with a new snapshot: it sees the 'started' record of the holder whose
+-- lock we just took over (one statement would read with a snapshot taken before that holder committed).
+CREATE FUNCTION ledger_lock(p_key text, p_holder text, p_lease_ms double precision)
+RETURNS TABLE (acquired boolean, current_record text) LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  INSERT INTO ledger_locks AS l (key, holder, lease_until)
+  VALUES (p_key, p_holder, clock_timestamp() + p_lease_ms * interval '1 millisecond')
+  ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+  WHERE l.lease_until < clock_timestamp();
+  acquired := FOUND;
+  current_record := NULL;
+  IF acquired THEN
+    SELECT t.record INTO current_record FROM ledger t WHERE t.key = p_key;
+  END IF;
+  RETURN NEXT;
+END
+$fn$;
+
+-- The head of each hash-chained audit log, anchored outside the file.
+CREATE TABLE audit_heads (
+  log_id      text PRIMARY KEY,
+  seq         bigint NOT NULL,
+  hash        text NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Versioned documents (compare-and-set by version) and an append-only log beside each.
+CREATE TABLE documents (
+  namespace   text NOT NULL,
+  key         text NOT NULL,
+  version     bigint NOT NULL CHECK (version > 0),
+  value       text NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (namespace, key)
+);
+CREATE TABLE document_log (
+  namespace  text NOT NULL,
+  key        text NOT NULL,
+  seq        bigint NOT NULL,
+  entry      text NOT NULL,
+  at         timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (namespace, key, seq)
+);
+
+-- Operational controls in force (target: the tool of tool.disable, '' otherwise) and their history.
+CREATE TABLE controls (
+  agent   text NOT NULL,
+  action  text NOT NULL,
+  target  text NOT NULL DEFAULT '',
+  value   text,
+  set_by  text NOT NULL,
+  reason  text NOT NULL,
+  set_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (agent, action, target)
+);
+CREATE TABLE control_events (
+  id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  agent   text NOT NULL,
+  action  text NOT NULL,
+  target  text NOT NULL DEFAULT '',
+  op      text NOT NULL CHECK (op IN ('set', 'clear')),
+  value   text,
+  actor   text NOT NULL,
+  reason  text NOT NULL,
+  at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX control_events_agent ON control_events (agent, id);
+`,
+  },
+  {
+    version: 2,
+    name: 'serving: tenants, jobs, usage',
+    sql: `
+CREATE TABLE tenants (
+  tenant_id   text PRIMARY KEY,
+  name        text NOT NULL,
+  settings    jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- A queue of runs to execute: workers take jobs with FOR UPDATE SKIP LOCKED and hold a lease.
+CREATE TABLE jobs (
+  job_id       text PRIMARY KEY,
+  tenant_id    text REFERENCES tenants (tenant_id),
+  agent        text NOT NULL,
+  kind         text NOT NULL,
+  payload      jsonb NOT NULL,
+  status       text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  attempts     integer NOT NULL DEFAULT 0,
+  run_after    timestamptz NOT NULL DEFAULT now(),
+  holder       text,
+  lease_until  timestamptz,
+  run_id       text,
+  result       jsonb,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX jobs_ready ON jobs (run_after) WHERE status = 'queued';
+CREATE INDEX jobs_lease ON jobs (lease_until) WHERE status = 'running';
+
+-- Usage per tenant, agent and day (metering, quotas).
+CREATE TABLE usage (
+  tenant_id      text NOT NULL,
+  agent          text NOT NULL,
+  day            date NOT NULL,
+  runs           bigint NOT NULL DEFAULT 0,
+  input_tokens   bigint NOT NULL DEFAULT 0,
+  output_tokens  bigint NOT NULL DEFAULT 0,
+  cost_usd       numeric(14, 6) NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, agent, day)
+);
+`,
+  },
+];
+
+/** The schema version this package writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface MigrationResult {
+  /** Versions this call applied (empty when another instance had applied them). */
+  readonly applied: readonly number[];
+  /** The schema version now in force. */
+  readonly version: number;
+}
+
+/**
+ * Brings the schema to `SCHEMA_VERSION`: takes a transaction-scoped advisory lock named after the
+ * schema, creates the schema and `schema_migrations` if absent, applies every missing migration in
+ * order and commits. Concurrent callers queue on the lock. A database with a newer version than this
+ * package knows fails with `STATE_SCHEMA_TOO_NEW` (nothing is changed).
+ */
+export async function migrate(driver: SqlDriver, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
+  checkOrder(migrations);
+  try {
+    return await driver.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`charter.migrate:${driver.schema}`]);
+      await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${driver.schema}`);
+      await tx.exec(`CREATE TABLE IF NOT EXISTS ${driver.schema}.schema_migrations (
+  version     integer PRIMARY KEY,
+  name        text NOT NULL,
+  applied_at  timestamptz NOT NULL DEFAULT now()
+)`);
+      const { rows } = await tx.query<{ version: number }>(`SELECT version FROM ${driver.schema}.schema_migrations ORDER BY version`);
+      const done = new Set(rows.map((row) => row.version));
+      const newest = Math.max(0, ...done);
+      const known = migrations.at(-1)?.version ?? 0;
+      if (newest > known)
+        throw new StateError(
+          StateErrorCode.SchemaTooNew,
+          `the database schema "${driver.schema}" is at version ${newest}, newer than the ${known} this @charter/state knows: upgrade @charter/state (never run an older one against a newer schema)`,
+        );
+      const applied: number[] = [];
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        try {
+          await tx.exec(migration.sql);
+        } catch (error) {
+          throw new StateError(
+            StateErrorCode.Migration,
+            `migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}; the schema stays at version ${newest}`,
+            { cause: error },
+          );
+        }
+        await tx.query(`INSERT INTO ${driver.schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
+        applied.push(migration.version);
+      }
+      return { applied, version: Math.max(newest, ...applied) };
+    });
+  } catch (error) {
+    if (StateError.isInstance(error) && (error.code === StateErrorCode.Migration || error.code === StateErrorCode.SchemaTooNew))
+      throw error;
+    throw new StateError(StateErrorCode.Migration, `cannot migrate schema "${driver.schema}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1)
+      throw new StateError(
+        StateErrorCode.Migration,
+        `migration "${migration.name}" has version ${migration.version} at position ${index + 1}: versions run 1, 2, 3, … without gaps`,
+      );
+  });
+}
