@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { checkCatalog, entityKey, generateCatalog, writeCatalog } from '@charter/catalog';
+import { createRolloutController, FileRolloutStore, loadRolloutPlan } from '@charter/rollout';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import charterModule from './index.js';
@@ -102,7 +103,7 @@ beforeAll(async () => {
   cpSync(join(fixtures, 'repo'), fixtureRepo, { recursive: true });
   writeCatalog(generateCatalog({ root: fixtureRepo }));
   // What the desk agent's pipeline publishes: its readiness report and its rollout state.
-  mkdirSync(join(fixtureRepo, 'agents', 'desk', '.charter', 'rollouts'), { recursive: true });
+  mkdirSync(join(fixtureRepo, 'agents', 'desk', '.charter'), { recursive: true });
   writeFileSync(
     join(fixtureRepo, 'agents', 'desk', '.charter', 'readiness.json'),
     JSON.stringify({
@@ -125,11 +126,14 @@ beforeAll(async () => {
       ],
     }),
   );
-  writeFileSync(
-    join(fixtureRepo, 'agents', 'desk', '.charter', 'rollouts', 'desk.state.json'),
-    JSON.stringify({ format: 'charter.rollout', v: 1, id: 'desk', agent: 'desk', status: 'shadow', stage: 0, weight: 0 }),
-  );
-
+  // The rollout as @charter/rollout's controller writes it into a FileRolloutStore: started, so in shadow.
+  const { plan } = loadRolloutPlan(join(fixtureRepo, 'agents', 'desk', 'agent.yaml'));
+  const rollout = createRolloutController({
+    plan,
+    store: new FileRolloutStore(join(fixtureRepo, 'agents', 'desk', '.charter', 'rollouts')),
+  });
+  const started = await rollout.start({ candidate: 'v2', skipGate: 'the Backstage test publishes no readiness gate' });
+  if (!started.ok) throw new Error(`the fixture rollout did not start: ${started.reason}`);
   server = await serveFolders({ repo, fixture: fixtureRepo, handwritten: join(fixtures, 'handwritten') });
   backend = await startTestBackend({
     features: [

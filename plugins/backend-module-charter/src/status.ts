@@ -1,3 +1,4 @@
+import { assertState, describeState, planFromManifest, type RolloutState } from '@charter/rollout';
 import type { AgentManifest } from '@charter/spec';
 import type { ReadText } from './agent-source.js';
 
@@ -29,12 +30,16 @@ export interface ReadinessStatus {
 
 /** What the catalog shows of an agent's rollout. */
 export interface RolloutStatus {
-  /** The stage name the rollout is in, or `pending`, `complete`, `aborted`, `rolled-back`, or `not-started` without a published state. */
+  /** The stage name the rollout is in, or `pending`, `complete`, `aborted`, `rolled-back`; `not-started` without a published state; `unknown` for an invalid or outdated one. */
   readonly stage: string;
   /** The rollout status of the state file (`pending`, `shadow`, `canary`, `ramp`, `complete`, `paused`, `aborted`, `rolled-back`). */
   readonly status: string | undefined;
   /** The candidate's share of traffic, percent. */
   readonly weight: number | undefined;
+  /** `@charter/rollout`'s one-line description of the state, e.g. `canary (stage 2/6 "canary", 5 %)`. */
+  readonly description?: string;
+  /** Why the stage is unknown, when it is. */
+  readonly reason?: string;
 }
 
 interface ReportShape {
@@ -96,31 +101,38 @@ export async function readReadiness(
   };
 }
 
-/** The rollout of the agent, from the rollout store's state file (`<rolloutDir>/<agent>.state.json`, format `charter.rollout`). */
+/**
+ * The rollout of the agent, from the rollout store's state file (`<rolloutDir>/<agent>.state.json` of
+ * `FileRolloutStore`), validated with `@charter/rollout`'s `assertState` and read against the plan of
+ * the manifest as it is now: the stage's name, or `pending`, `complete`, `aborted`, `rolled-back`;
+ * `not-started` without a state file; `unknown` (with the reason) for a file that is not a valid state
+ * or belongs to another plan (the manifest's `spec.rollout` changed since the rollout started).
+ */
 export async function readRollout(
-  manifest: Pick<AgentManifest, 'metadata' | 'spec'>,
+  manifest: AgentManifest,
   manifestUrl: string,
   read: ReadText,
   locations: StatusLocations = DEFAULT_STATUS_LOCATIONS,
 ): Promise<RolloutStatus> {
   const dir = locations.rolloutDir.endsWith('/') ? locations.rolloutDir : `${locations.rolloutDir}/`;
-  const json = (await readJson(read, new URL(`${dir}${manifest.metadata.name}.state.json`, manifestUrl).href)) as
-    | {
-        format?: unknown;
-        status?: unknown;
-        stage?: unknown;
-        weight?: unknown;
-      }
-    | null
-    | undefined;
-  if (json === undefined || json === null || typeof json !== 'object' || json.format !== 'charter.rollout')
-    return { stage: 'not-started', status: undefined, weight: undefined };
-  const status = typeof json.status === 'string' ? json.status : undefined;
-  const weight = typeof json.weight === 'number' ? json.weight : undefined;
-  const stageName = typeof json.stage === 'number' ? manifest.spec.rollout.stages[json.stage]?.name : undefined;
-  const stage =
-    status === undefined || ['pending', 'complete', 'aborted', 'rolled-back'].includes(status)
-      ? (status ?? 'unknown')
-      : (stageName ?? status);
-  return { stage, status, weight };
+  const url = new URL(`${dir}${manifest.metadata.name}.state.json`, manifestUrl).href;
+  const json = await readJson(read, url);
+  if (json === undefined) return { stage: 'not-started', status: undefined, weight: undefined };
+  let state: RolloutState;
+  try {
+    state = assertState(json, url);
+  } catch (error) {
+    return { stage: 'unknown', status: undefined, weight: undefined, reason: (error as Error).message };
+  }
+  const plan = planFromManifest(manifest);
+  if (state.planHash !== plan.hash)
+    return {
+      stage: 'unknown',
+      status: state.status,
+      weight: state.weight,
+      reason: `${url} is the state of another rollout plan: spec.rollout changed since this rollout started`,
+    };
+  const active = !['pending', 'complete', 'aborted', 'rolled-back'].includes(state.status);
+  const stage = active ? (plan.stages[state.stage]?.name ?? state.status) : state.status;
+  return { stage, status: state.status, weight: state.weight, description: describeState(plan, state) };
 }
