@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/.turbo/**', '**/schema/**', '**/__fixtures__/**', '.charter/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/.turbo/**', '**/schema/**', '**/__fixtures__/**', '**/.charter/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

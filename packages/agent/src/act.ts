@@ -23,6 +23,7 @@ const MAX_REFUSED = 3;
  * model marked as untrusted data.
  */
 export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Promise<ActOutcome> {
+  rt.observer.step(state.runId, state.step, 'act');
   while (state.queue.length > 0) {
     const call = state.queue[0];
     if (call === undefined) break;

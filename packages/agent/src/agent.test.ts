@@ -60,6 +60,8 @@ describe('the loop', () => {
     expect(types).toContain('tool.result');
     expect(types.filter((t) => t === 'model.request')).toHaveLength(2);
     expect(types.at(-1)).toBe('run.completed');
+    const phases = sink.events.flatMap((e) => (e.type === 'step' ? [e.phase] : []));
+    expect(phases).toEqual(['perceive', 'decide', 'act', 'decide', 'reflect']);
   });
 
   it('rejects bad input with a typed error', async () => {

@@ -55,6 +55,7 @@ export type OutputVerdict =
 
 /** Output guardrails on the final answer: `redact` rewrites it, `deny` withholds it, `needs-approval` sends it to a human. */
 export async function reflectOutput(rt: Runtime, state: RunState, text: string): Promise<OutputVerdict> {
+  rt.observer.step(state.runId, state.step, 'reflect');
   const decision = await rt.guard.session(state).evaluate({ hook: 'output', content: text });
   if (decision.wouldBe !== 'allow') {
     state.decisions.push({

@@ -85,6 +85,14 @@ const cases: Record<string, readonly Case[]> = {
     ['-o under a file', ['alerts', agent, '-o', 'blocker/rules.yaml'], ExitCode.Usage],
     ['-o under /proc', ['alerts', agent, '-o', '/proc/charter-exit-codes/rules.yaml'], ExitCode.Usage],
   ],
+  check: [
+    ['a missing folder', ['check', 'missing'], ExitCode.Usage],
+    ['a folder without a manifest', ['check', 'folder'], ExitCode.Usage],
+    ['a binary manifest', ['check', 'binary.bin', '--commit', 'abcdef0', '--no-lint'], ExitCode.Failed],
+    ['an invalid manifest (held in staging)', ['check', 'agent.yaml', '--commit', 'abcdef0', '--no-lint'], ExitCode.Failed],
+    ['no commit outside a git checkout', ['check', 'agent.yaml', '--no-lint'], ExitCode.Usage],
+    ['a bad --format', ['check', '--format', 'pdf'], ExitCode.Usage],
+  ],
   rollout: [
     ['a missing manifest', ['rollout', 'plan', 'missing.yaml'], ExitCode.Usage],
     ['a folder without agent.yaml', ['rollout', 'status', 'folder'], ExitCode.Usage],

@@ -3,6 +3,7 @@ import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { catalogCommand } from './commands/catalog.js';
+import { checkCommand } from './commands/check.js';
 import { controlCommand } from './commands/control.js';
 import { playbookCommand } from './commands/playbook.js';
 import { replayCommand } from './commands/replay.js';
@@ -21,6 +22,7 @@ export const commands: readonly Command[] = [
   controlCommand,
   playbookCommand,
   rolloutCommand,
+  checkCommand,
   catalogCommand,
 ];
 

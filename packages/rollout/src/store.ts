@@ -4,6 +4,7 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -11,6 +12,7 @@ import {
   rmSync,
   statSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -272,14 +274,10 @@ export class FileRolloutStore implements RolloutStore {
     const deadline = Date.now() + this.#lockTimeoutMs;
     let wait = 1;
     for (;;) {
-      let fd: number | undefined;
-      try {
-        fd = openSync(file, 'wx');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
-          throw new RolloutError(RolloutErrorCode.Store, `cannot create the lock ${file}: ${(error as Error).message}`, { cause: error });
-      }
-      if (fd !== undefined) return hold(fd, file);
+      // The lock appears with its holder already written in it (a hard link of a complete temporary
+      // file): a process killed while taking it never leaves an empty lock that nobody can judge.
+      const held = tryLock(file);
+      if (held !== undefined) return held;
       const holder = inspectLock(file);
       if (holder !== undefined && this.#breakIfStale(file, holder)) continue;
       if (Date.now() >= deadline) {
@@ -403,16 +401,23 @@ function replaceAtomically(path: string, text: string, dir: string): void {
   }
 }
 
-function hold(fd: number, file: string): () => void {
+/** Creates `file` holding `{ pid, at }` atomically (link of a written temporary file); undefined when it exists. */
+function tryLock(file: string): (() => void) | undefined {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   let ino: number;
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, at: Date.now() }));
-    ino = fstatSync(fd).ino;
+    writeFileSync(temp, JSON.stringify({ pid: process.pid, at: Date.now() }));
+    try {
+      linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+      throw error;
+    }
+    ino = statSync(temp).ino;
   } catch (error) {
-    rmSync(file, { force: true });
-    throw new RolloutError(RolloutErrorCode.Store, `cannot write the lock ${file}: ${(error as Error).message}`, { cause: error });
+    throw new RolloutError(RolloutErrorCode.Store, `cannot create the lock ${file}: ${(error as Error).message}`, { cause: error });
   } finally {
-    closeSync(fd);
+    rmSync(temp, { force: true });
   }
   let released = false;
   return () => {

@@ -161,6 +161,18 @@ export const DataHandling = z.strictObject({
   pii: z.boolean(),
 });
 
+/**
+ * A readiness waiver: lets an agent go to production while one rule of the production-readiness
+ * standard (`@charter/readiness`) does not pass, for a reason, approved by someone, until a date.
+ */
+export const ReadinessWaiver = z.strictObject({
+  rule: z.string().regex(/^[A-Z]{2,6}-\d{1,3}$/, { error: 'a readiness rule id reads like "FAL-5"' }),
+  reason: z.string().min(10).max(1000),
+  approver: z.string().min(1).max(200),
+  expires: z.iso.date({ error: 'an expiry date reads like "2026-12-31"' }),
+});
+export type ReadinessWaiver = z.infer<typeof ReadinessWaiver>;
+
 export const AgentSpec = z.strictObject({
   businessCase: BusinessCase,
   model: ModelSpec,
@@ -172,6 +184,8 @@ export const AgentSpec = z.strictObject({
   rollout: Rollout,
   playbooks: z.array(Identifier).default([]),
   data: DataHandling,
+  /** Readiness waivers (also accepted in `readiness-waivers.yaml` beside the manifest). */
+  waivers: z.array(ReadinessWaiver).optional(),
 });
 
 /** The Agent Manifest: the single source of truth of an agent. */

@@ -9,6 +9,7 @@ export {
   Escalation,
   Kpi,
   ModelSpec,
+  ReadinessWaiver,
   Rollout,
   RolloutAnalysis,
   RolloutStage,
@@ -49,6 +50,26 @@ export type { LoadedDocument, LoadInput, LoadOptions, LoadResult, SpecIssue, Spe
 export { loadAgent, MANIFEST_FILE, requireAgent } from './load-agent.js';
 export type { LoadAgentOptions, LoadedAgent, ValidAgent } from './load-agent.js';
 export { jsonSchemas } from './json-schema.js';
+export {
+  AlertRulesEvidence,
+  BenchEvidence,
+  ConsistencyEvidence,
+  EVIDENCE_DIR,
+  EVIDENCE_FORMAT,
+  EVIDENCE_KINDS,
+  EVIDENCE_VERSION,
+  EvidenceReport,
+  evidenceJsonSchema,
+  GuardrailEvalEvidence,
+  KillSwitchEvidence,
+  manifestDigest,
+  SCENARIO_COVERAGE,
+  ScenarioResult,
+  ScenarioSuiteEvidence,
+  SoakEvidence,
+  TelemetryEvidence,
+} from './evidence.js';
+export type { EvidenceDataOf, EvidenceKind, EvidenceOf, EvidenceReportInput, ScenarioCoverage } from './evidence.js';
 export {
   Communication,
   DiagnosisStep,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evidenceJsonSchema } from './evidence.js';
 import { kinds, type Kind } from './kinds.js';
 
 const FILE_NAMES: Record<Kind, string> = {
@@ -8,7 +9,7 @@ const FILE_NAMES: Record<Kind, string> = {
 };
 
 /**
- * JSON Schemas of every kind, keyed by the file name under `packages/spec/schema/`. Cross-field rules
+ * JSON Schemas of every kind (and of evidence reports), keyed by the file name under `packages/spec/schema/`. Cross-field rules
  * are enforced by the loader only; JSON Schema carries the structure editors complete and check.
  */
 export function jsonSchemas(): Record<string, unknown> {
@@ -21,5 +22,6 @@ export function jsonSchemas(): Record<string, unknown> {
       title: `Charter ${kind}`,
     };
   }
+  out['evidence.schema.json'] = evidenceJsonSchema();
   return out;
 }

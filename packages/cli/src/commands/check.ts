@@ -1,0 +1,87 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { evaluateReadiness, FORMATS, formatReport, ReadinessError, type FormatName } from '@charter/readiness';
+import { parseArgs } from '../args.js';
+import { ExitCode, type Command, type Io } from '../command.js';
+import { CliError, CliErrorCode, usageError } from '../errors.js';
+import { findRepoRoot } from '../repo.js';
+
+const USAGE = `Usage: charter check [dir] [--format <format>] [--out <file>] [--evidence <dir>] [--commit <sha>] [--no-lint] [--no-lint-cache]
+
+Evaluates an agent against the production-readiness standard
+(docs/standards/production-readiness.md): its manifest and what it names, its
+code (@charter/eslint-plugin over its TypeScript sources), the evidence reports
+its pipeline wrote under .charter/evidence/ (they must be for this commit and
+this manifest), and its waivers (spec.waivers or readiness-waivers.yaml).
+dir is the agent's folder or its manifest (default: the working directory).
+
+Options:
+  --format <format>   text (default), json, sarif, markdown, junit or html
+  --out <file>        write the report to <file> (folders are created) and print
+                      a one-line verdict instead
+  --evidence <dir>    where the evidence reports are (default <dir>/.charter/evidence)
+  --commit <sha>      the commit the evidence must be for (default CHARTER_COMMIT,
+                      else the checkout's HEAD)
+  --no-lint           do not lint the code (its rules report missing evidence)
+  --no-lint-cache     lint again even when the sources did not change
+  --help              show this help
+
+Exit codes: 0 ready, 1 held in staging, 2 usage error or unreadable input.`;
+
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'Check an agent against the production-readiness standard (exit 1: held in staging)',
+  usage: USAGE,
+  async run(args: readonly string[], io: Io): Promise<ExitCode> {
+    const { positionals, flags } = parseArgs(args, {
+      valued: ['format', 'out', 'evidence', 'commit'],
+      boolean: ['no-lint', 'no-lint-cache'],
+    });
+    if (positionals.length > 1) throw usageError(`expected one agent folder or manifest, got ${positionals.length}`);
+    const format = flags.get('format') ?? 'text';
+    if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))
+      throw usageError(`--format must be one of ${FORMATS.join(', ')}, got "${String(format)}"`);
+    const dir = resolve(io.cwd, positionals[0] ?? '.');
+    const evidence = flags.get('evidence');
+    const commit = flags.get('commit') ?? io.env.CHARTER_COMMIT;
+    if (typeof commit === 'string' && !/^[0-9a-f]{7,64}$/.test(commit))
+      throw usageError(`--commit must be a hex commit id, got "${commit}"`);
+    let report;
+    try {
+      report = await evaluateReadiness({
+        dir,
+        ...(typeof evidence === 'string' ? { evidenceDir: resolve(io.cwd, evidence) } : {}),
+        ...(typeof commit === 'string' ? { commit } : {}),
+        lint: flags.has('no-lint') ? false : flags.has('no-lint-cache') ? { cacheDir: false } : true,
+      });
+    } catch (error) {
+      if (ReadinessError.isInstance(error)) throw new CliError(CliErrorCode.Io, `${error.message} [${error.code}]`, { cause: error });
+      throw error;
+    }
+    const text = formatReport(report, format as FormatName, {
+      color: format === 'text' && io.isTTY && io.env.NO_COLOR === undefined,
+      cwd: io.cwd,
+      repoRoot: findRepoRoot(dir),
+      version: cliVersion(),
+    });
+    const out = flags.get('out');
+    if (typeof out === 'string') {
+      const target = resolve(io.cwd, out);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, text);
+      const holding = report.results.filter(
+        (r) => r.severity === 'blocker' && (r.status === 'fail' || r.status === 'missing-evidence'),
+      ).length;
+      io.stdout(
+        `wrote the ${format} report to ${relative(io.cwd, target) || target}: ${report.agent.name} is ${report.ready ? 'ready for production' : `held in staging (${holding} blocker(s))`}, score ${report.score.passed}/${report.score.total}\n`,
+      );
+    } else {
+      io.stdout(text);
+    }
+    return report.ready ? ExitCode.Ok : ExitCode.Failed;
+  },
+};
