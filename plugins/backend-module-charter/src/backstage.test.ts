@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { checkCatalog, entityKey, generateCatalog, writeCatalog } from '@charter/catalog';
+import { evaluateReadiness, formatReport, type Report } from '@charter/readiness';
 import { createRolloutController, FileRolloutStore, loadRolloutPlan } from '@charter/rollout';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,13 @@ const errors: ErrorEvent[] = [];
 /** A copy of the fixture repository with its catalog generated and status published. */
 let fixtureRepo: string;
 const auth = { Authorization: mockCredentials.user.header() };
+const FIXTURE_COMMIT = '0123456789abcdef0123456789abcdef01234567';
+/** The desk agent's readiness as @charter/readiness judged it in beforeAll (no evidence: held). */
+let deskReport: Report;
+const deskStatus = () => (deskReport.ready ? 'ready' : 'held');
+const deskScore = () => `${deskReport.score.passed}/${deskReport.score.total}`;
+const deskBlockers = () =>
+  deskReport.results.filter((r) => r.severity === 'blocker' && r.status !== 'pass' && r.status !== 'waived').map((r) => r.ruleId);
 
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the JSON shape it expects
 async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
@@ -102,30 +110,10 @@ beforeAll(async () => {
   fixtureRepo = mkdtempSync(join(tmpdir(), 'charter-backstage-fixture-'));
   cpSync(join(fixtures, 'repo'), fixtureRepo, { recursive: true });
   writeCatalog(generateCatalog({ root: fixtureRepo }));
-  // What the desk agent's pipeline publishes: its readiness report and its rollout state.
+  // What the desk agent's pipeline publishes: its readiness report (charter check --format json) ...
   mkdirSync(join(fixtureRepo, 'agents', 'desk', '.charter'), { recursive: true });
-  writeFileSync(
-    join(fixtureRepo, 'agents', 'desk', '.charter', 'readiness.json'),
-    JSON.stringify({
-      format: 'charter.readiness',
-      v: 1,
-      agent: 'desk',
-      commit: '0123456789abcdef0123456789abcdef01234567',
-      evaluatedAt: '2026-12-01T10:00:00.000Z',
-      ready: false,
-      score: { passed: 37, total: 41, score: 0.9 },
-      results: [
-        {
-          ruleId: 'REL-1',
-          title: 'Scenario suite passes',
-          severity: 'blocker',
-          status: 'missing-evidence',
-          message: 'no scenario-suite evidence',
-        },
-        { ruleId: 'BIZ-1', title: 'Business case', severity: 'blocker', status: 'pass', message: 'ok' },
-      ],
-    }),
-  );
+  deskReport = await evaluateReadiness({ dir: join(fixtureRepo, 'agents', 'desk'), commit: FIXTURE_COMMIT, lint: false });
+  writeFileSync(join(fixtureRepo, 'agents', 'desk', '.charter', 'readiness.json'), formatReport(deskReport, 'json'));
   // The rollout as @charter/rollout's controller writes it into a FileRolloutStore: started, so in shadow.
   const { plan } = loadRolloutPlan(join(fixtureRepo, 'agents', 'desk', 'agent.yaml'));
   const rollout = createRolloutController({
@@ -278,8 +266,8 @@ describe('the Charter catalog processor', () => {
     expect(mcp?.spec).toMatchObject({ type: 'mcp-server', remotes: [{ type: 'streamable-http', url: 'http://127.0.0.1:7010/mcp' }] });
     const desk = all.find((entity) => keyOf(entity) === 'component:default/desk');
     expect(desk?.metadata.annotations).toMatchObject({
-      'charter.dev/readiness-status': 'held',
-      'charter.dev/readiness-score': '37/41',
+      'charter.dev/readiness-status': deskStatus(),
+      'charter.dev/readiness-score': deskScore(),
       'charter.dev/rollout-stage': 'shadow',
     });
     expect((desk?.relations ?? []).map((relation) => `${relation.type} ${relation.targetRef}`)).toContain(
@@ -374,13 +362,33 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
     expect(files.get('policy.yaml')).toContain('name: returns-desk-policy');
     const messages = body.log.map((entry) => entry.body.message).join('\n');
     expect(messages).toContain('agent returns-desk is valid (dry run)');
-    expect(body.output).toMatchObject({ text: [{ title: 'Agent', content: 'returns-desk owned by group:default/care' }] });
+    // charter:readiness:check ran @charter/readiness on the rendered agent: no evidence yet, so held.
+    expect(messages).toContain('the workspace is not a git commit: no evidence can match it');
+    expect(messages).toMatch(/returns-desk: held \(\d+\/41\); \d+ blocker\(s\)/);
+    expect(body.output).toMatchObject({
+      text: [
+        { title: 'Agent', content: 'returns-desk owned by group:default/care' },
+        { title: 'Readiness', content: expect.stringMatching(/^\d+\/41 rules pass; ready false$/) },
+      ],
+    });
   });
 
   it('charter:manifest:validate refuses a manifest the values break, with file:line:column', async () => {
     const { status, body } = await dryRun(fixtureTemplate, { name: 'bad-desk', owner: 'group:default/care', successRate: 1.5 });
     expect(status).toBe(400);
     expect(body.error?.message).toMatch(/the Agent manifest agent\.yaml does not load \(1 problem\):\nagent\.yaml:19:\d+ .*successRate/);
+  });
+
+  it('charter:readiness:check fails the step when asked to and the new agent is held, naming the blockers', async () => {
+    const { status, body } = await dryRun(fixtureTemplate, {
+      name: 'strict-desk',
+      owner: 'group:default/care',
+      successRate: 0.95,
+      strict: true,
+    });
+    expect(status).toBe(400);
+    expect(body.error?.message).toMatch(/^strict-desk is held in staging \(\d+\/41\):\n[A-Z]{2,4}-\d+ /);
+    expect(body.error?.message).toContain('Run charter check on the agent for the remediation of each rule.');
   });
 
   it('charter:manifest:validate refuses a path outside the workspace and a missing manifest, saying what to do', async () => {
@@ -479,7 +487,7 @@ describe('the MCP actions backend offers Charter actions to the official MCP cli
     const text = (listed.content as { type: string; text: string }[])[0]?.text ?? '';
     const agents = (JSON.parse(text) as { agents: { entityRef: string; readinessStatus: string }[] }).agents;
     expect(agents.map((agent) => agent.entityRef)).toContain('component:default/desk');
-    expect(agents.find((agent) => agent.entityRef === 'component:default/desk')?.readinessStatus).toBe('held');
+    expect(agents.find((agent) => agent.entityRef === 'component:default/desk')?.readinessStatus).toBe(deskStatus());
 
     const readiness = await mcp().callTool({ name: 'catalog.charter-agent-readiness', arguments: { agent: 'desk' } });
     const report = JSON.parse((readiness.content as { text: string }[])[0]?.text ?? '{}') as {
@@ -487,7 +495,9 @@ describe('the MCP actions backend offers Charter actions to the official MCP cli
       score: string;
       blockers: { ruleId: string }[];
     };
-    expect(report).toMatchObject({ status: 'held', score: '37/41', blockers: [{ ruleId: 'REL-1' }] });
+    expect(report).toMatchObject({ status: deskStatus(), score: deskScore() });
+    expect(report.blockers.map((blocker) => blocker.ruleId)).toEqual(deskBlockers());
+    expect(deskBlockers().length).toBeGreaterThan(0);
 
     const manifest = readFileSync(join(fixtures, 'handwritten', 'broken', 'agent.yaml'), 'utf8');
     const policy = readFileSync(join(fixtures, 'handwritten', 'broken', 'policy.yaml'), 'utf8');

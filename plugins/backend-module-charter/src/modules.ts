@@ -4,7 +4,8 @@ import { catalogProcessingExtensionPoint, catalogServiceRef } from '@backstage/p
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { CharterAgentProcessor, urlReaderText } from './processor.js';
 import { registerCharterActions } from './registry-actions.js';
-import { createManifestValidateAction } from './scaffolder-actions.js';
+import { evaluateReadiness } from '@charter/readiness';
+import { createManifestValidateAction, createReadinessCheckAction } from './scaffolder-actions.js';
 import type { StatusLocations } from './status.js';
 
 /** `charter.status` of app-config: where agents' pipelines publish readiness reports and rollout state, relative to the manifest. */
@@ -49,7 +50,10 @@ export const scaffolderModuleCharter = createBackendModule({
     reg.registerInit({
       deps: { scaffolder: scaffolderActionsExtensionPoint },
       async init({ scaffolder }) {
-        scaffolder.addActions(createManifestValidateAction());
+        scaffolder.addActions(
+          createManifestValidateAction(),
+          createReadinessCheckAction((options) => evaluateReadiness(options)),
+        );
         return Promise.resolve();
       },
     });

@@ -152,7 +152,7 @@ export class CharterAgentProcessor implements CatalogProcessor {
 
     // Live status: readiness and rollout as published by the agent's pipeline, links to the playbooks.
     const [readiness, rollout] = await Promise.all([
-      readReadiness(manifest, manifestUrl, this.#read, this.#locations),
+      readReadiness(manifest, { manifest: remote.manifestText ?? '', policy: remote.policyText }, manifestUrl, this.#read, this.#locations),
       readRollout(manifest, manifestUrl, this.#read, this.#locations),
     ]);
     const links = [...(entity.metadata.links ?? [])];

@@ -7,7 +7,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { ANNOTATIONS, ENTITY_TYPES } from '@charter/catalog';
 import { loadAgent, type SpecIssue } from '@charter/spec';
 import { parse } from 'yaml';
-import type { ReadText } from './agent-source.js';
+import { loadRemoteAgent, type ReadText } from './agent-source.js';
 import { CharterModuleError, CharterModuleErrorCode } from './errors.js';
 import { LIVE_ANNOTATIONS } from './processor.js';
 import { DEFAULT_STATUS_LOCATIONS, readReadiness, type StatusLocations } from './status.js';
@@ -145,7 +145,7 @@ export function registerCharterActions(options: {
     name: ACTION_NAMES.agentReadiness,
     title: "Show a Charter agent's readiness",
     description:
-      "Shows whether an agent may leave staging: its readiness status (ready, held, unknown) and score from the readiness report its pipeline published, and the blockers that fail or lack evidence. Give the agent's name or entity reference.",
+      "Shows whether an agent may leave staging: its readiness status (ready, held, stale, unknown) and score from the readiness report its pipeline published, and the blockers that fail or lack evidence. Give the agent's name or entity reference.",
     attributes,
     schema: {
       input: (z) =>
@@ -155,7 +155,7 @@ export function registerCharterActions(options: {
       output: (z) =>
         z.object({
           entityRef: z.string(),
-          status: z.enum(['ready', 'held', 'unknown']),
+          status: z.enum(['ready', 'held', 'stale', 'unknown']),
           score: z.string().nullable(),
           reportUrl: z.string(),
           evaluatedAt: z.string().nullable(),
@@ -185,7 +185,19 @@ export function registerCharterActions(options: {
           CharterModuleErrorCode.BadInput,
           `${ref} has no ${LIVE_ANNOTATIONS.manifestUrl} annotation: the Charter catalog processor has not processed it (is the module installed?)`,
         );
-      const readiness = await readReadiness({ metadata: { name: entity.metadata.name } }, manifestUrl, read, locations);
+      const remote = await loadRemoteAgent(manifestUrl, read);
+      if (remote.manifestText === undefined)
+        throw new CharterModuleError(
+          CharterModuleErrorCode.BadInput,
+          `the manifest of ${ref} is no longer at ${manifestUrl}: refresh the entity`,
+        );
+      const readiness = await readReadiness(
+        { metadata: { name: entity.metadata.name } },
+        { manifest: remote.manifestText, policy: remote.policyText },
+        manifestUrl,
+        read,
+        locations,
+      );
       return {
         output: {
           entityRef: ref,

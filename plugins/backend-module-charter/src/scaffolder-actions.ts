@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
@@ -110,7 +111,7 @@ export function createManifestValidateAction() {
 
 /** What `charter:readiness:check` needs of a readiness report (`@charter/readiness`'s `Report`). */
 export interface ReadinessReportLike {
-  readonly agent: string;
+  readonly agent: { readonly name: string };
   readonly ready: boolean;
   readonly score: { readonly passed: number; readonly total: number };
   readonly results: readonly {
@@ -124,12 +125,22 @@ export interface ReadinessReportLike {
 }
 
 /** Evaluates the agent in `dir` (`evaluateReadiness` of `@charter/readiness`). */
-export type ReadinessEvaluator = (options: { dir: string }) => Promise<ReadinessReportLike>;
+export type ReadinessEvaluator = (options: { dir: string; commit: string; lint: boolean }) => Promise<ReadinessReportLike>;
+
+/** The commit a workspace is at: its git HEAD when it is a checkout, else undefined. */
+function workspaceCommit(dir: string): string | undefined {
+  const result = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+  const commit = result.status === 0 ? result.stdout.trim() : '';
+  return /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
+}
 
 /**
  * `charter:readiness:check`: evaluates the production-readiness standard on the agent at `input.path`
- * of the workspace (`evaluateReadiness`, injected) and outputs `ready`, the score and the blockers. A
- * freshly scaffolded agent has no evidence yet, so it is normally held: the step fails only when
+ * of the workspace (`evaluateReadiness` of `@charter/readiness`, injected) and outputs `ready`, the
+ * score and the blockers. Evidence is bound to a commit: `input.commit`, else the workspace's git HEAD,
+ * else `uncommitted` (a freshly rendered workspace is not a commit, so no evidence can match and its
+ * evidence rules are missing — said in the log). The code rules need the workspace's dependencies
+ * installed, so `input.lint` is off by default. A new agent is normally held: the step fails only when
  * `input.failIfHeld` is true. Runs in dry-runs too (it only reads).
  */
 export function createReadinessCheckAction(evaluate: ReadinessEvaluator) {
@@ -153,29 +164,40 @@ export function createReadinessCheckAction(evaluate: ReadinessEvaluator) {
             .default('.')
             .describe('The agent folder or its agent.yaml, relative to the workspace'),
         failIfHeld: (z) => z.boolean().default(false).describe('Fail the step when the agent is held in staging'),
+        commit: (z) =>
+          z
+            .string()
+            .regex(/^[0-9a-f]{7,64}$/, 'input.commit is a git commit id')
+            .optional()
+            .describe("The commit the evidence must be for (default: the workspace's git HEAD)"),
+        lint: (z) => z.boolean().default(false).describe("Lint the agent's code with type information (needs its dependencies installed)"),
       },
       output: {
         ready: (z) => z.boolean().describe('True when no unwaived blocker fails or lacks evidence'),
         score: (z) => z.string().describe('passed/total rules'),
+        commit: (z) => z.string().describe('The commit the evidence was looked up for'),
         blockers: (z) => z.array(z.string()).describe('Blockers that fail or lack evidence: "RULE-ID title: message"'),
       },
     },
     async handler(ctx) {
       const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.path, '.'));
-      const failIfHeld = (ctx.input.failIfHeld as boolean | undefined) ?? false;
-      const report = await evaluate({ dir: file });
+      const failIfHeld = orDefault(ctx.input.failIfHeld, false);
+      const commit = ctx.input.commit ?? workspaceCommit(ctx.workspacePath);
+      if (commit === undefined) ctx.logger.info('the workspace is not a git commit: no evidence can match it (evaluated as "uncommitted")');
+      const report = await evaluate({ dir: file, commit: commit ?? 'uncommitted', lint: orDefault(ctx.input.lint, false) });
       const blockers = report.results
         .filter((result) => result.severity === 'blocker' && result.status !== 'pass' && result.status !== 'waived')
         .map((result) => `${result.ruleId} ${result.title}: ${result.message}`);
       const score = `${report.score.passed}/${report.score.total}`;
-      ctx.logger.info(`${report.agent}: ${report.ready ? 'ready' : 'held'} (${score}); ${blockers.length} blocker(s)`);
+      ctx.logger.info(`${report.agent.name}: ${report.ready ? 'ready' : 'held'} (${score}); ${blockers.length} blocker(s)`);
       if (failIfHeld && !report.ready)
         throw new CharterModuleError(
           CharterModuleErrorCode.NotReady,
-          `${report.agent} is held in staging (${score}):\n${blockers.join('\n')}\nRun charter check on the agent for the remediation of each rule.`,
+          `${report.agent.name} is held in staging (${score}):\n${blockers.join('\n')}\nRun charter check on the agent for the remediation of each rule.`,
         );
       ctx.output('ready', report.ready);
       ctx.output('score', score);
+      ctx.output('commit', commit ?? 'uncommitted');
       ctx.output('blockers', blockers);
     },
   });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { evaluateReadiness, formatReport } from '@charter/readiness';
 import { createRolloutController, FileRolloutStore, planFromManifest } from '@charter/rollout';
 import { requireAgent } from '@charter/spec';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,8 @@ import type { ReadText } from './agent-source.js';
 import { readReadiness, readRollout } from './status.js';
 
 const manifestUrl = 'http://localhost:1/agents/desk/agent.yaml';
-const { manifest } = requireAgent(join(import.meta.dirname, '__fixtures__', 'repo', 'agents', 'desk', 'agent.yaml'));
+const manifestFile = join(import.meta.dirname, '__fixtures__', 'repo', 'agents', 'desk', 'agent.yaml');
+const { manifest } = requireAgent(manifestFile);
 /** A ReadText over an in-memory map of URL → text (a missing URL reads as a 404). */
 const reader =
   (files: Record<string, string>): ReadText =>
@@ -17,28 +19,38 @@ const reader =
 
 describe('readReadiness', () => {
   const reportUrl = 'http://localhost:1/agents/desk/.charter/readiness.json';
-  const report = { format: 'charter.readiness', agent: 'desk', ready: true, score: { passed: 41, total: 41 }, results: [] };
+  const texts = { manifest: readFileSync(manifestFile, 'utf8'), policy: readFileSync(join(dirname(manifestFile), 'policy.yaml'), 'utf8') };
 
-  it('reads ready or held and the score from the published report', async () => {
-    expect(await readReadiness(manifest, manifestUrl, reader({ [reportUrl]: JSON.stringify(report) }))).toMatchObject({
-      status: 'ready',
-      score: '41/41',
-      blockers: [],
+  it('reads held or ready and the score from the report charter check publishes, with the blockers', async () => {
+    const report = await evaluateReadiness({ dir: manifestFile, commit: '0123456789abcdef0123456789abcdef01234567', lint: false });
+    const status = await readReadiness(manifest, texts, manifestUrl, reader({ [reportUrl]: formatReport(report, 'json') }));
+    expect(status).toMatchObject({ status: report.ready ? 'ready' : 'held', score: `${report.score.passed}/${report.score.total}` });
+    const blockers = report.results.filter((r) => r.severity === 'blocker' && r.status !== 'pass' && r.status !== 'waived');
+    expect(status.blockers.map((blocker) => blocker.ruleId)).toEqual(blockers.map((r) => r.ruleId));
+    expect(blockers.length).toBeGreaterThan(0); // no evidence was produced for the fixture: held
+  });
+
+  it('is stale when the manifest or its policy changed since the report', async () => {
+    const report = await evaluateReadiness({ dir: manifestFile, commit: '0123456789abcdef0123456789abcdef01234567', lint: false });
+    const files = reader({ [reportUrl]: formatReport(report, 'json') });
+    expect(await readReadiness(manifest, { ...texts, manifest: `${texts.manifest}# edited\n` }, manifestUrl, files)).toMatchObject({
+      status: 'stale',
+      reason: expect.stringContaining('run charter check again'),
     });
+    expect(await readReadiness(manifest, { ...texts, policy: undefined }, manifestUrl, files)).toMatchObject({ status: 'stale' });
   });
 
   it('is unknown, with the reason, without a report, for text that is no report, and for another agent’s', async () => {
-    expect(await readReadiness(manifest, manifestUrl, reader({}))).toMatchObject({
+    expect(await readReadiness(manifest, texts, manifestUrl, reader({}))).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining('no readiness report at'),
     });
-    expect(await readReadiness(manifest, manifestUrl, reader({ [reportUrl]: 'not json' }))).toMatchObject({
+    expect(await readReadiness(manifest, texts, manifestUrl, reader({ [reportUrl]: 'not json' }))).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining('is not a charter.readiness report'),
     });
-    expect(
-      await readReadiness(manifest, manifestUrl, reader({ [reportUrl]: JSON.stringify({ ...report, agent: 'other' }) })),
-    ).toMatchObject({
+    const other = JSON.stringify({ format: 'charter.readiness', agent: { name: 'other' }, ready: true, score: { passed: 1, total: 1 } });
+    expect(await readReadiness(manifest, texts, manifestUrl, reader({ [reportUrl]: other }))).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining('is the report of other, not desk'),
     });

@@ -1,5 +1,5 @@
 import { assertState, describeState, planFromManifest, type RolloutState } from '@charter/rollout';
-import type { AgentManifest } from '@charter/spec';
+import { manifestDigest, type AgentManifest } from '@charter/spec';
 import type { ReadText } from './agent-source.js';
 
 /** Where an agent's pipeline publishes its live status, relative to the manifest's folder. */
@@ -14,8 +14,11 @@ export const DEFAULT_STATUS_LOCATIONS: StatusLocations = { readinessReport: '.ch
 
 /** What the catalog shows of an agent's readiness. */
 export interface ReadinessStatus {
-  /** `ready`, `held` (a blocker fails or lacks evidence), or `unknown` (no report published, or it is not this agent's). */
-  readonly status: 'ready' | 'held' | 'unknown';
+  /**
+   * `ready`, `held` (a blocker fails or lacks evidence), `stale` (the report judged another version of
+   * the manifest or its policy) or `unknown` (no report published, or it is not this agent's).
+   */
+  readonly status: 'ready' | 'held' | 'stale' | 'unknown';
   /** `passed/total` rules; undefined when unknown. */
   readonly score: string | undefined;
   /** The report's URL (whether or not it was there). */
@@ -44,7 +47,8 @@ export interface RolloutStatus {
 
 interface ReportShape {
   format?: unknown;
-  agent?: unknown;
+  agent?: { name?: unknown };
+  manifestDigest?: unknown;
   ready?: unknown;
   score?: { passed?: unknown; total?: unknown };
   evaluatedAt?: unknown;
@@ -64,11 +68,14 @@ async function readJson(read: ReadText, url: string): Promise<unknown> {
 
 /**
  * The readiness of the agent whose manifest is at `manifestUrl`, from the report its pipeline published
- * (`charter check --format json`): `ready` or `held` with the score and the blockers, or `unknown`
- * with the reason (no report, not JSON, not a `charter.readiness` report, another agent's).
+ * (`charter check --format json`): `ready` or `held` with the score and the blockers; `stale` when the
+ * report's `manifestDigest` is not the digest of the manifest and policy texts as they are now (the
+ * gate's own rule: evidence is bound to them); `unknown` with the reason (no report, not JSON, not a
+ * `charter.readiness` report, another agent's).
  */
 export async function readReadiness(
   manifest: { readonly metadata: { readonly name: string } },
+  texts: { readonly manifest: string; readonly policy: string | undefined },
   manifestUrl: string,
   read: ReadText,
   locations: StatusLocations = DEFAULT_STATUS_LOCATIONS,
@@ -79,8 +86,8 @@ export async function readReadiness(
   if (report === undefined) return unknown(`no readiness report at ${reportUrl}: publish charter check --format json there`);
   if (report === null || typeof report !== 'object' || report.format !== 'charter.readiness')
     return unknown(`${reportUrl} is not a charter.readiness report`);
-  if (report.agent !== manifest.metadata.name)
-    return unknown(`${reportUrl} is the report of ${String(report.agent)}, not ${manifest.metadata.name}`);
+  if (report.agent?.name !== manifest.metadata.name)
+    return unknown(`${reportUrl} is the report of ${String(report.agent?.name)}, not ${manifest.metadata.name}`);
   const passed = typeof report.score?.passed === 'number' ? report.score.passed : undefined;
   const total = typeof report.score?.total === 'number' ? report.score.total : undefined;
   const blockers = (report.results ?? [])
@@ -91,8 +98,15 @@ export async function readReadiness(
       status: String(result.status),
       message: String(result.message),
     }));
+  const current = manifestDigest(texts.manifest, texts.policy ?? '');
+  const stale = report.manifestDigest !== current;
   return {
-    status: report.ready === true ? 'ready' : 'held',
+    status: stale ? 'stale' : report.ready === true ? 'ready' : 'held',
+    ...(stale
+      ? {
+          reason: `${reportUrl} judged manifest ${String(report.manifestDigest)}, not the current ${current}: run charter check again and publish it`,
+        }
+      : {}),
     score: passed === undefined || total === undefined ? undefined : `${passed}/${total}`,
     reportUrl,
     blockers,
