@@ -4,7 +4,7 @@
 // locations). Processing errors are read from the catalog's `experimental.catalog.errors` events: the
 // entities API never shows them.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createBackendModule, type BackendFeature } from '@backstage/backend-plugin-api';
@@ -317,6 +317,39 @@ describe('the Charter catalog processor', () => {
   });
 });
 
+/** Every file under `dir`, relative, sorted. */
+function listFiles(dir: string): string[] {
+  const files: string[] = [];
+  const walk = (current: string) => {
+    for (const name of readdirSync(current)) {
+      const path = join(current, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(relative(dir, path));
+    }
+  };
+  walk(dir);
+  return files.sort();
+}
+
+/**
+ * Values a template is run with: its `values.example.yaml` when it has one, else each parameter's
+ * first example or default.
+ */
+function templateValues(dir: string): Record<string, unknown> {
+  const example = join(dir, 'values.example.yaml');
+  if (existsSync(example)) return parse(readFileSync(example, 'utf8')) as Record<string, unknown>;
+  const template = parse(readFileSync(join(dir, 'template.yaml'), 'utf8')) as {
+    spec: { parameters?: { properties?: Record<string, { default?: unknown; examples?: unknown[] }> }[] };
+  };
+  const values: Record<string, unknown> = {};
+  for (const page of [template.spec.parameters ?? []].flat())
+    for (const [key, property] of Object.entries(page.properties ?? {})) {
+      const value = property.examples?.[0] ?? property.default;
+      if (value !== undefined) values[key] = value;
+    }
+  return values;
+}
+
 /** A template's folder as the scaffolder's dry-run takes it: every file, base64, with its relative path. */
 function directoryContents(dir: string): { path: string; base64Content: string }[] {
   const files: { path: string; base64Content: string }[] = [];
@@ -395,7 +428,7 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
     const outside = await dryRun(fixtureTemplate, { name: 'x-desk', owner: 'group:default/care', manifestPath: '../../etc/passwd' });
     expect(outside.status).toBe(400);
     expect(outside.body.error?.message).toContain(
-      'path "../../etc/passwd" is outside the task\'s workspace: give a path relative to the workspace',
+      'input.manifest "../../etc/passwd" is outside the task\'s workspace: give a path relative to the workspace',
     );
     const missing = await dryRun(fixtureTemplate, { name: 'x-desk', owner: 'group:default/care', manifestPath: 'nope.yaml' });
     expect(missing.status).toBe(400);
@@ -404,13 +437,7 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
 
   it('every template of the repository dry-runs, byte-identical to what charter new renders with the same values', async () => {
     const templatesDir = join(repo, 'templates');
-    const templates = readdirSync(templatesDir).filter((name) => {
-      try {
-        return statSync(join(templatesDir, name, 'template.yaml')).isFile();
-      } catch {
-        return false;
-      }
-    });
+    const templates = readdirSync(templatesDir).filter((name) => existsSync(join(templatesDir, name, 'template.yaml')));
     const cli = join(repo, 'packages', 'cli', 'bin', 'charter.js');
     if (templates.length === 0) {
       // The templates and `charter new` arrive with the golden-path work; until then there is nothing to compare.
@@ -419,30 +446,19 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
     }
     for (const name of templates) {
       const dir = join(templatesDir, name);
-      const template = parse(readFileSync(join(dir, 'template.yaml'), 'utf8')) as {
-        spec: { parameters?: { properties?: Record<string, { default?: unknown; examples?: unknown[] }> }[] };
-      };
-      const values: Record<string, unknown> = {};
-      for (const page of [template.spec.parameters ?? []].flat())
-        for (const [key, property] of Object.entries(page.properties ?? {})) {
-          const example = property.examples?.[0] ?? property.default;
-          if (example !== undefined) values[key] = example;
-        }
+      const values = templateValues(dir);
       const { status, body } = await dryRun(dir, values);
       expect({ name, status, error: body.error }).toEqual({ name, status: 200, error: undefined });
-      const out = mkdtempSync(join(tmpdir(), `charter-new-${name}-`));
-      const args = [
-        cli,
-        'new',
-        name,
-        '--out',
-        out,
-        ...Object.entries(values).flatMap(([key, value]) => ['--value', `${key}=${String(value)}`]),
-      ];
-      const result = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });
+      const scratch = mkdtempSync(join(tmpdir(), `charter-new-${name}-`));
+      const valuesFile = join(scratch, 'values.json');
+      writeFileSync(valuesFile, JSON.stringify(values));
+      const out = join(scratch, 'out');
+      const result = spawnSync(process.execPath, [cli, 'new', name, out, '--values', valuesFile], { cwd: repo, encoding: 'utf8' });
       expect({ name, status: result.status, stderr: result.stderr }).toEqual({ name, status: 0, stderr: '' });
-      for (const [path, text] of rendered(body))
-        expect({ name, path, text }).toEqual({ name, path, text: readFileSync(join(out, path), 'utf8') });
+      const dryRunFiles = new Map(body.directoryContents.map((file) => [file.path, Buffer.from(file.base64Content, 'base64')]));
+      expect({ name, files: listFiles(out) }).toEqual({ name, files: [...dryRunFiles.keys()].sort() });
+      for (const [path, bytes] of dryRunFiles)
+        expect({ name, path, same: readFileSync(join(out, path)).equals(bytes) }).toEqual({ name, path, same: true });
     }
   });
 });

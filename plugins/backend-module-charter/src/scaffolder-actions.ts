@@ -30,18 +30,18 @@ function workspacePath(workspace: string, path: string, what: string): string {
 
 /** The manifest an action input names: a file, or a folder holding agent.yaml, inside the workspace. */
 function manifestIn(workspace: string, path: string): string {
-  const target = workspacePath(workspace, path, 'path');
+  const target = workspacePath(workspace, path, 'input.manifest');
   const file = existsSync(target) && statSync(target).isDirectory() ? join(target, MANIFEST_FILE) : target;
   if (!existsSync(file))
     throw new CharterModuleError(
       CharterModuleErrorCode.BadInput,
-      `no Agent manifest at ${relative(workspace, file) || path} in the task's workspace: render it first (fetch:template) or fix input.path`,
+      `no Agent manifest at ${relative(workspace, file) || path} in the task's workspace: render it first (fetch:template) or fix input.manifest`,
     );
   return file;
 }
 
 /**
- * `charter:manifest:validate`: loads the Agent manifest at `input.path` of the task's workspace (with
+ * `charter:manifest:validate`: loads the Agent manifest at `input.manifest` of the task's workspace (with
  * the policy and playbooks it names) exactly as `charter validate` does, and fails the step listing
  * every problem as `file:line:column message [code]`. Runs in dry-runs too (it only reads).
  */
@@ -54,15 +54,15 @@ export function createManifestValidateAction() {
     examples: [
       {
         description: 'Validate the rendered manifest',
-        example: 'steps:\n  - id: validate\n    action: charter:manifest:validate\n    input:\n      path: agent.yaml\n',
+        example: 'steps:\n  - id: validate\n    action: charter:manifest:validate\n    input:\n      manifest: ./agent.yaml\n',
       },
     ],
     schema: {
       input: {
-        path: (z) =>
+        manifest: (z) =>
           z
             .string()
-            .min(1, 'input.path names the Agent manifest (or its folder) relative to the workspace')
+            .min(1, 'input.manifest names the Agent manifest (or its folder) relative to the workspace')
             .default(MANIFEST_FILE)
             .describe('The Agent manifest, or a folder holding agent.yaml, relative to the workspace'),
         playbooks: (z) =>
@@ -81,9 +81,9 @@ export function createManifestValidateAction() {
     },
     // eslint-disable-next-line @typescript-eslint/require-await -- the scaffolder's handler type is async
     async handler(ctx) {
-      const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.path, MANIFEST_FILE));
+      const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.manifest, MANIFEST_FILE));
       const playbookDirs =
-        ctx.input.playbooks === undefined ? undefined : [workspacePath(ctx.workspacePath, ctx.input.playbooks, 'playbooks')];
+        ctx.input.playbooks === undefined ? undefined : [workspacePath(ctx.workspacePath, ctx.input.playbooks, 'input.playbooks')];
       const agent = loadAgent(file, playbookDirs === undefined ? {} : { playbookDirs });
       const shown = (path: string) => relative(ctx.workspacePath, path) || path;
       const errors = agent.issues.filter((issue) => issue.severity === 'error');
@@ -135,7 +135,7 @@ function workspaceCommit(dir: string): string | undefined {
 }
 
 /**
- * `charter:readiness:check`: evaluates the production-readiness standard on the agent at `input.path`
+ * `charter:readiness:check`: evaluates the production-readiness standard on the agent at `input.manifest`
  * of the workspace (`evaluateReadiness` of `@charter/readiness`, injected) and outputs `ready`, the
  * score and the blockers. Evidence is bound to a commit: `input.commit`, else the workspace's git HEAD,
  * else `uncommitted` (a freshly rendered workspace is not a commit, so no evidence can match and its
@@ -152,17 +152,17 @@ export function createReadinessCheckAction(evaluate: ReadinessEvaluator) {
     examples: [
       {
         description: 'Report the readiness of the rendered agent',
-        example: 'steps:\n  - id: readiness\n    action: charter:readiness:check\n    input:\n      path: .\n',
+        example: 'steps:\n  - id: readiness\n    action: charter:readiness:check\n    input:\n      manifest: ./agent.yaml\n',
       },
     ],
     schema: {
       input: {
-        path: (z) =>
+        manifest: (z) =>
           z
             .string()
-            .min(1, 'input.path names the agent folder (or its agent.yaml) relative to the workspace')
-            .default('.')
-            .describe('The agent folder or its agent.yaml, relative to the workspace'),
+            .min(1, 'input.manifest names the Agent manifest (or its folder) relative to the workspace')
+            .default(MANIFEST_FILE)
+            .describe('The Agent manifest, or a folder holding agent.yaml, relative to the workspace'),
         failIfHeld: (z) => z.boolean().default(false).describe('Fail the step when the agent is held in staging'),
         commit: (z) =>
           z
@@ -180,7 +180,7 @@ export function createReadinessCheckAction(evaluate: ReadinessEvaluator) {
       },
     },
     async handler(ctx) {
-      const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.path, '.'));
+      const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.manifest, MANIFEST_FILE));
       const failIfHeld = orDefault(ctx.input.failIfHeld, false);
       const commit = ctx.input.commit ?? workspaceCommit(ctx.workspacePath);
       if (commit === undefined) ctx.logger.info('the workspace is not a git commit: no evidence can match it (evaluated as "uncommitted")');
