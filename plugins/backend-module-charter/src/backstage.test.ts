@@ -129,6 +129,8 @@ beforeAll(async () => {
       await feature(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model')),
       await feature(import('@backstage/plugin-catalog-backend-module-ai-model')),
       await feature(import('@backstage/plugin-scaffolder-backend')),
+      // publish:github, which the templates end with (it does not support dry-run, so a dry-run skips it).
+      await feature(import('@backstage/plugin-scaffolder-backend-module-github')),
       await feature(import('@backstage/plugin-mcp-actions-backend')),
       charterModule,
       errorsProbe(errors),
@@ -331,22 +333,30 @@ function listFiles(dir: string): string[] {
   return files.sort();
 }
 
+/** One page of a template's parameters (`spec.parameters` is one page or a list of them). */
+interface ParameterPage {
+  required?: string[];
+  properties?: Record<string, { default?: unknown }>;
+}
+
 /**
- * Values a template is run with: its `values.example.yaml` when it has one, else each parameter's
- * first example or default.
+ * The values a template runs with, as Backstage's form submits them: every parameter's default, then
+ * the template's `values.example.yaml` (the file `charter new <template> --values` takes). The
+ * scaffolder's dry-run applies no defaults itself. Throws naming what a template lacks.
  */
 function templateValues(dir: string): Record<string, unknown> {
-  const example = join(dir, 'values.example.yaml');
-  if (existsSync(example)) return parse(readFileSync(example, 'utf8')) as Record<string, unknown>;
-  const template = parse(readFileSync(join(dir, 'template.yaml'), 'utf8')) as {
-    spec: { parameters?: { properties?: Record<string, { default?: unknown; examples?: unknown[] }> }[] };
-  };
+  const template = parse(readFileSync(join(dir, 'template.yaml'), 'utf8')) as { spec: { parameters?: ParameterPage | ParameterPage[] } };
+  const pages = [template.spec.parameters ?? []].flat();
   const values: Record<string, unknown> = {};
-  for (const page of [template.spec.parameters ?? []].flat())
-    for (const [key, property] of Object.entries(page.properties ?? {})) {
-      const value = property.examples?.[0] ?? property.default;
-      if (value !== undefined) values[key] = value;
-    }
+  for (const page of pages)
+    for (const [key, property] of Object.entries(page.properties ?? {})) if (property.default !== undefined) values[key] = property.default;
+  const example = join(dir, 'values.example.yaml');
+  if (existsSync(example)) Object.assign(values, parse(readFileSync(example, 'utf8')) as Record<string, unknown>);
+  const missing = pages.flatMap((page) => page.required ?? []).filter((key) => values[key] === undefined);
+  if (missing.length > 0)
+    throw new Error(
+      `${relative(repo, dir)} needs values for ${missing.join(', ')}: write them in ${relative(repo, example)} (charter new --values takes the same file)`,
+    );
   return values;
 }
 
