@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { createBackendModule, type BackendFeature } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices, startTestBackend, type TestBackend } from '@backstage/backend-test-utils';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
@@ -341,8 +341,9 @@ interface ParameterPage {
 
 /**
  * The values a template runs with, as Backstage's form submits them: every parameter's default, then
- * the template's `values.example.yaml` (the file `charter new <template> --values` takes). The
- * scaffolder's dry-run applies no defaults itself. Throws naming what a template lacks.
+ * the template's `values.example.yaml` (the file `charter new <template> --values` takes) or, for a
+ * template that ships none, this suite's `__fixtures__/template-values/<template>.yaml`. The scaffolder's
+ * dry-run applies no defaults itself. Throws naming what a template lacks and where to write it.
  */
 function templateValues(dir: string): Record<string, unknown> {
   const template = parse(readFileSync(join(dir, 'template.yaml'), 'utf8')) as { spec: { parameters?: ParameterPage | ParameterPage[] } };
@@ -351,11 +352,13 @@ function templateValues(dir: string): Record<string, unknown> {
   for (const page of pages)
     for (const [key, property] of Object.entries(page.properties ?? {})) if (property.default !== undefined) values[key] = property.default;
   const example = join(dir, 'values.example.yaml');
-  if (existsSync(example)) Object.assign(values, parse(readFileSync(example, 'utf8')) as Record<string, unknown>);
+  const ours = join(fixtures, 'template-values', `${basename(dir)}.yaml`);
+  const file = [example, ours].find((candidate) => existsSync(candidate));
+  if (file !== undefined) Object.assign(values, parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
   const missing = pages.flatMap((page) => page.required ?? []).filter((key) => values[key] === undefined);
   if (missing.length > 0)
     throw new Error(
-      `${relative(repo, dir)} needs values for ${missing.join(', ')}: write them in ${relative(repo, example)} (charter new --values takes the same file)`,
+      `${relative(repo, dir)} needs values for ${missing.join(', ')}: write them in ${relative(repo, example)} (charter new --values takes the same file) or in ${relative(repo, ours)}`,
     );
   return values;
 }
@@ -410,7 +413,7 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
     expect(messages).toMatch(/returns-desk: held \(\d+\/41\); \d+ blocker\(s\)/);
     expect(body.output).toMatchObject({
       text: [
-        { title: 'Agent', content: 'returns-desk owned by group:default/care' },
+        { title: 'Validated', content: 'Agent returns-desk owned by group:default/care' },
         { title: 'Readiness', content: expect.stringMatching(/^\d+\/41 rules pass; ready false$/) },
       ],
     });
@@ -420,6 +423,29 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
     const { status, body } = await dryRun(fixtureTemplate, { name: 'bad-desk', owner: 'group:default/care', successRate: 1.5 });
     expect(status).toBe(400);
     expect(body.error?.message).toMatch(/the Agent manifest agent\.yaml does not load \(1 problem\):\nagent\.yaml:19:\d+ .*successRate/);
+  });
+
+  it('charter:manifest:validate validates a GuardrailPolicy as its own kind, and refuses a broken one with file:line:column', async () => {
+    const valid = await dryRun(fixtureTemplate, { name: 'pack-desk', owner: 'group:default/care', manifestPath: 'policy.yaml' });
+    expect(valid.body.error).toBeUndefined();
+    expect(valid.status).toBe(200);
+    expect(valid.body.log.map((entry) => entry.body.message).join('\n')).toContain(
+      'policy.yaml: GuardrailPolicy pack-desk-policy is valid (dry run)',
+    );
+    expect((valid.body.output.text as unknown[] | undefined)?.[0]).toEqual({
+      title: 'Validated',
+      content: 'GuardrailPolicy pack-desk-policy owned by group:default/care',
+    });
+    // An owner that is not a group reference: the policy's metadata.owner line, and nothing from the agent.
+    const line =
+      readFileSync(join(fixtureTemplate, 'skeleton', 'policy.yaml'), 'utf8')
+        .split('\n')
+        .findIndex((text) => text.includes('owner:')) + 1;
+    const broken = await dryRun(fixtureTemplate, { name: 'pack-desk', owner: 'care', manifestPath: 'policy.yaml' });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error?.message).toMatch(
+      new RegExp(`^the GuardrailPolicy policy\\.yaml does not load \\(1 problem\\):\\npolicy\\.yaml:${line}:\\d+ .*group reference`),
+    );
   });
 
   it('charter:readiness:check fails the step when asked to and the new agent is held, naming the blockers', async () => {
@@ -445,32 +471,41 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
     expect(missing.body.error?.message).toContain("no Agent manifest at nope.yaml in the task's workspace");
   });
 
-  it('every template of the repository dry-runs, byte-identical to what charter new renders with the same values', async () => {
-    const templatesDir = join(repo, 'templates');
-    const templates = readdirSync(templatesDir).filter((name) => existsSync(join(templatesDir, name, 'template.yaml')));
-    const cli = join(repo, 'packages', 'cli', 'bin', 'charter.js');
-    if (templates.length === 0) {
-      // The templates and `charter new` arrive with the golden-path work; until then there is nothing to compare.
+  // The repository's templates (templates/*/template.yaml) and `charter new` arrive with the golden-path work.
+  const templatesDir = join(repo, 'templates');
+  const templates = existsSync(templatesDir)
+    ? readdirSync(templatesDir).filter((name) => existsSync(join(templatesDir, name, 'template.yaml')))
+    : [];
+  const cli = join(repo, 'packages', 'cli', 'bin', 'charter.js');
+
+  if (templates.length === 0)
+    it('has no template in templates/ yet, and no charter new to compare a dry-run with', () => {
       expect(spawnSync(process.execPath, [cli, 'new', '--help'], { encoding: 'utf8' }).status).not.toBe(0);
-      return;
-    }
-    for (const name of templates) {
+    });
+  else
+    it.each(templates)('templates/%s dry-runs, byte-identical to what charter new renders with the same values', async (name) => {
       const dir = join(templatesDir, name);
       const values = templateValues(dir);
       const { status, body } = await dryRun(dir, values);
-      expect({ name, status, error: body.error }).toEqual({ name, status: 200, error: undefined });
+      expect({ status, error: body.error }).toEqual({ status: 200, error: undefined });
+      // The steps that do not support dry-run (publish:github, catalog:register) are skipped; Charter's run.
+      const actions = (parse(readFileSync(join(dir, 'template.yaml'), 'utf8')) as { spec: { steps: { id: string; action: string }[] } })
+        .spec.steps;
+      const messages = body.log.map((entry) => entry.body.message).join('\n');
+      for (const step of actions.filter((candidate) => candidate.action === 'charter:manifest:validate'))
+        expect(messages, `${name}: step ${step.id}`).toMatch(/: (agent|GuardrailPolicy) \S+ is valid \(dry run\)/);
       const scratch = mkdtempSync(join(tmpdir(), `charter-new-${name}-`));
       const valuesFile = join(scratch, 'values.json');
       writeFileSync(valuesFile, JSON.stringify(values));
       const out = join(scratch, 'out');
       const result = spawnSync(process.execPath, [cli, 'new', name, out, '--values', valuesFile], { cwd: repo, encoding: 'utf8' });
-      expect({ name, status: result.status, stderr: result.stderr }).toEqual({ name, status: 0, stderr: '' });
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
       const dryRunFiles = new Map(body.directoryContents.map((file) => [file.path, Buffer.from(file.base64Content, 'base64')]));
-      expect({ name, files: listFiles(out) }).toEqual({ name, files: [...dryRunFiles.keys()].sort() });
+      expect(listFiles(out)).toEqual([...dryRunFiles.keys()].sort());
+      expect(dryRunFiles.size).toBeGreaterThan(0);
       for (const [path, bytes] of dryRunFiles)
-        expect({ name, path, same: readFileSync(join(out, path)).equals(bytes) }).toEqual({ name, path, same: true });
-    }
-  });
+        expect({ path, same: readFileSync(join(out, path)).equals(bytes) }).toEqual({ path, same: true });
+    });
 });
 
 describe('the MCP actions backend offers Charter actions to the official MCP client', () => {

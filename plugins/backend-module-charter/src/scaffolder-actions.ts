@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { loadAgent, MANIFEST_FILE } from '@charter/spec';
+import { loadAgent, loadPolicy, MANIFEST_FILE, type SpecIssue } from '@charter/spec';
 import { formatIssue } from './agent-source.js';
 import { CharterModuleError, CharterModuleErrorCode } from './errors.js';
 
@@ -40,21 +40,74 @@ function manifestIn(workspace: string, path: string): string {
   return file;
 }
 
+/** The top-level `kind:` of a YAML file (its first one), if it states one. */
+const TOP_LEVEL_KIND = /^kind:[ \t]*["']?([A-Za-z]{1,64})/m;
+
+/** The size limit of `@charter/spec`'s loaders (1 MiB). */
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** What a validated document gives the step's outputs. */
+interface Validated {
+  readonly kind: 'Agent' | 'GuardrailPolicy';
+  readonly name: string;
+  readonly owner: string;
+  readonly tools?: string[];
+  readonly issues: readonly SpecIssue[];
+}
+
 /**
- * `charter:manifest:validate`: loads the Agent manifest at `input.manifest` of the task's workspace (with
- * the policy and playbooks it names) exactly as `charter validate` does, and fails the step listing
- * every problem as `file:line:column message [code]`. Runs in dry-runs too (it only reads).
+ * Loads the file as the kind it declares: a GuardrailPolicy with `loadPolicy`, anything else as an
+ * Agent manifest with its policy and playbooks (`loadAgent`, which names a wrong kind itself).
+ * Throws listing every error as `file:line:column message [code]`.
+ */
+function validateDocument(file: string, playbookDirs: string[] | undefined, shown: (path: string) => string): Validated {
+  const refuse = (what: string, issues: readonly SpecIssue[]): never => {
+    const errors = issues.filter((issue) => issue.severity === 'error');
+    throw new CharterModuleError(
+      CharterModuleErrorCode.InvalidManifest,
+      `${what} ${shown(file)} does not load (${errors.length} problem${errors.length === 1 ? '' : 's'}):\n${errors
+        .map((issue) => formatIssue({ ...issue, file: shown(issue.file) }))
+        .join('\n')}`,
+    );
+  };
+  // A file over the loaders' 1 MiB limit is left to loadAgent, which refuses it naming the limit.
+  const kind = statSync(file).size > MAX_DOCUMENT_BYTES ? undefined : TOP_LEVEL_KIND.exec(readFileSync(file, 'utf8'))?.[1];
+  if (kind === 'GuardrailPolicy') {
+    const policy = loadPolicy({ path: file });
+    if (policy.value === undefined) return refuse('the GuardrailPolicy', policy.issues);
+    return { kind, name: policy.value.metadata.name, owner: policy.value.metadata.owner, issues: policy.issues };
+  }
+  const agent = loadAgent(file, playbookDirs === undefined ? {} : { playbookDirs });
+  if (!agent.ok || agent.manifest === undefined) return refuse('the Agent manifest', agent.issues);
+  return {
+    kind: 'Agent',
+    name: agent.manifest.metadata.name,
+    owner: agent.manifest.metadata.owner,
+    tools: agent.manifest.spec.tools.map((tool) => tool.name),
+    issues: agent.issues,
+  };
+}
+
+/**
+ * `charter:manifest:validate`: loads the document at `input.manifest` of the task's workspace as the
+ * kind it declares and fails the step listing every problem as `file:line:column message [code]`. An
+ * Agent manifest is loaded with the policy and playbooks it names, exactly as `charter validate` does;
+ * a GuardrailPolicy (a policy pack) on its own. Runs in dry-runs too (it only reads).
  */
 export function createManifestValidateAction() {
   return createTemplateAction({
     id: 'charter:manifest:validate',
     description:
-      'Validates a Charter Agent manifest in the workspace (its GuardrailPolicy and playbooks included) and fails the step with every problem as file:line:column.',
+      'Validates a Charter Agent manifest (its GuardrailPolicy and playbooks included) or a GuardrailPolicy in the workspace and fails the step with every problem as file:line:column.',
     supportsDryRun: true,
     examples: [
       {
         description: 'Validate the rendered manifest',
         example: 'steps:\n  - id: validate\n    action: charter:manifest:validate\n    input:\n      manifest: ./agent.yaml\n',
+      },
+      {
+        description: 'Validate a rendered guardrail policy pack',
+        example: 'steps:\n  - id: validate\n    action: charter:manifest:validate\n    input:\n      manifest: ./policy.yaml\n',
       },
     ],
     schema: {
@@ -62,9 +115,9 @@ export function createManifestValidateAction() {
         manifest: (z) =>
           z
             .string()
-            .min(1, 'input.manifest names the Agent manifest (or its folder) relative to the workspace')
+            .min(1, 'input.manifest names the Agent manifest (or its folder) or the GuardrailPolicy, relative to the workspace')
             .default(MANIFEST_FILE)
-            .describe('The Agent manifest, or a folder holding agent.yaml, relative to the workspace'),
+            .describe('The Agent manifest (a folder means its agent.yaml) or a GuardrailPolicy file, relative to the workspace'),
         playbooks: (z) =>
           z
             .string()
@@ -73,9 +126,11 @@ export function createManifestValidateAction() {
             .describe('The folder of the playbooks the manifest names, relative to the workspace (default: the nearest playbooks/ folder)'),
       },
       output: {
-        agent: (z) => z.string().describe('metadata.name of the agent'),
-        owner: (z) => z.string().describe('metadata.owner of the agent'),
-        tools: (z) => z.array(z.string()).describe('The tools the manifest grants'),
+        kind: (z) => z.enum(['Agent', 'GuardrailPolicy']).describe('The kind of the validated document'),
+        name: (z) => z.string().describe('metadata.name of the document'),
+        agent: (z) => z.string().optional().describe('metadata.name of the agent (Agent manifests only)'),
+        owner: (z) => z.string().describe('metadata.owner of the document'),
+        tools: (z) => z.array(z.string()).optional().describe('The tools the manifest grants (Agent manifests only)'),
         warnings: (z) => z.number().int().describe('Warnings found (they do not fail the step)'),
       },
     },
@@ -84,26 +139,17 @@ export function createManifestValidateAction() {
       const file = manifestIn(ctx.workspacePath, orDefault(ctx.input.manifest, MANIFEST_FILE));
       const playbookDirs =
         ctx.input.playbooks === undefined ? undefined : [workspacePath(ctx.workspacePath, ctx.input.playbooks, 'input.playbooks')];
-      const agent = loadAgent(file, playbookDirs === undefined ? {} : { playbookDirs });
       const shown = (path: string) => relative(ctx.workspacePath, path) || path;
-      const errors = agent.issues.filter((issue) => issue.severity === 'error');
-      if (!agent.ok || agent.manifest === undefined) {
-        throw new CharterModuleError(
-          CharterModuleErrorCode.InvalidManifest,
-          `the Agent manifest ${shown(file)} does not load (${errors.length} problem${errors.length === 1 ? '' : 's'}):\n${errors
-            .map((issue) => formatIssue({ ...issue, file: shown(issue.file) }))
-            .join('\n')}`,
-        );
-      }
-      const warnings = agent.issues.filter((issue) => issue.severity === 'warning');
+      const document = validateDocument(file, playbookDirs, shown);
+      const warnings = document.issues.filter((issue) => issue.severity === 'warning');
       for (const issue of warnings) ctx.logger.warn(formatIssue({ ...issue, file: shown(issue.file) }));
-      ctx.logger.info(`${shown(file)}: agent ${agent.manifest.metadata.name} is valid${ctx.isDryRun === true ? ' (dry run)' : ''}`);
-      ctx.output('agent', agent.manifest.metadata.name);
-      ctx.output('owner', agent.manifest.metadata.owner);
-      ctx.output(
-        'tools',
-        agent.manifest.spec.tools.map((tool) => tool.name),
-      );
+      const what = document.kind === 'Agent' ? 'agent' : 'GuardrailPolicy';
+      ctx.logger.info(`${shown(file)}: ${what} ${document.name} is valid${ctx.isDryRun === true ? ' (dry run)' : ''}`);
+      ctx.output('kind', document.kind);
+      ctx.output('name', document.name);
+      ctx.output('owner', document.owner);
+      if (document.kind === 'Agent') ctx.output('agent', document.name);
+      if (document.tools !== undefined) ctx.output('tools', document.tools);
       ctx.output('warnings', warnings.length);
     },
   });
