@@ -243,6 +243,56 @@ describe('context packets', () => {
   });
 });
 
+describe("playbook routing (the playbooks' triggers)", () => {
+  const twoLookups = {
+    turns: [
+      { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-1' } }] },
+      { toolCalls: [{ tool: 'lookup_order', args: { orderId: 'A-2' } }] },
+      { text: 'Done.' },
+    ],
+  };
+  // tool_failure is a trigger of tool-timeouts and cascading-failure; the run's error code picks.
+  const routed = { ...manifest, spec: { ...manifest.spec, playbooks: ['tool-timeouts', 'cascading-failure'] } };
+  const failing = (faults: { transient?: number; timeout?: number }, withPlaybooks = true) =>
+    createAgent({
+      manifest: routed,
+      policy,
+      model: scripted(twoLookups),
+      tools: createShop({ faults: { ...faults, random: () => 0 } }).tools,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation: memoryEscalation(),
+      ...(withPlaybooks ? { playbooks: loadAgent(join(import.meta.dirname, '..', '..', 'reference-agent', 'agent.yaml')).playbooks } : {}),
+    });
+
+  it('names the playbook whose triggers list the reason, refined by the error code of the failing calls', async () => {
+    const timeouts = await failing({ timeout: 1 }).run('Look up A-1 and A-2', { context });
+    expect([timeouts.reason, timeouts.escalation?.playbook]).toEqual(['tool_failure', 'tool-timeouts']);
+    const transient = await failing({ transient: 1 }).run('Look up A-1 and A-2', { context });
+    expect([transient.reason, transient.escalation?.playbook]).toEqual(['tool_failure', 'cascading-failure']);
+  });
+
+  it('takes the playbooks of `agent` (loadAgent) by default', async () => {
+    const escalation = memoryEscalation();
+    const agent = createAgent({
+      agent: loaded,
+      model: scripted({ turns: [{ malformed: { tool: 'x', input: '{' } }, { malformed: { tool: 'y', input: '{' } }] }),
+      tools: createShop().tools,
+      store: new MemoryStore(),
+      ledger: new MemoryLedger(),
+      escalation,
+    });
+    expect(loaded.playbooks.size).toBeGreaterThan(0);
+    expect((await agent.run('Hello', { context })).escalation?.playbook).toBe('hallucination-quality-drop');
+  });
+
+  it('names no playbook when the agent was given none (a manifest value and no playbooks)', async () => {
+    const result = await failing({ timeout: 1 }, false).run('Look up A-1 and A-2', { context });
+    expect(result.status).toBe('escalated');
+    expect(result.escalation?.playbook).toBeUndefined();
+  });
+});
+
 describe('budgets from the manifest', () => {
   const many = {
     turns: Array.from({ length: 6 }, (_, i) => ({ toolCalls: [{ tool: 'lookup_order', args: { orderId: `A-${i + 10}` } }] })),

@@ -7,10 +7,11 @@ import { denyPending } from './act.js';
 import { ControlGate } from './controls.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { escalationFromManifest } from './escalation.js';
+import { modelSetup } from './fallback.js';
 import { createGovernance, type GuardrailEngine } from './governance.js';
 import { Observer } from './observe.js';
 import { normaliseInput, perceive } from './perceive.js';
-import { drive, escalate, finish, result } from './run.js';
+import { drive, escalate, finish, playbookRoutesOf, result } from './run.js';
 import type { Runtime } from './runtime.js';
 import { type RunState, STATE_VERSION } from './state.js';
 import { FileStore, nodeCrypto } from './store.js';
@@ -75,16 +76,11 @@ export function manifestOf(options: AgentOptions): AgentManifest {
 }
 
 function buildRuntime(options: AgentOptions): Runtime {
-  const { model, tools } = options;
+  const { tools } = options;
   const { manifest, policy, dir } = sourceOf(options);
-  const given: { model: unknown; tools: unknown; governance: unknown } = { model, tools, governance: options.governance };
-  if (
-    typeof given.model !== 'object' ||
-    given.model === null ||
-    (given.model as { specificationVersion?: unknown }).specificationVersion !== 'v3'
-  ) {
-    throw new AgentError(AgentErrorCode.BadOptions, 'createAgent needs `model`: an AI SDK LanguageModelV3 (specificationVersion "v3")');
-  }
+  const given: { tools: unknown; governance: unknown } = { tools, governance: options.governance };
+  // The model comes from spec.model through the model registry unless `model` overrides it (fallback.ts).
+  const models = modelSetup(options, manifest);
   if (!Array.isArray(given.tools))
     throw new AgentError(
       AgentErrorCode.BadOptions,
@@ -123,7 +119,9 @@ function buildRuntime(options: AgentOptions): Runtime {
   return {
     name: manifest.metadata.name,
     manifest,
-    model,
+    ...models,
+    // The playbooks option, else those of the loaded agent: their triggers route escalations.
+    routes: playbookRoutesOf(manifest, options.playbooks ?? (options.agent === undefined ? undefined : options.agent.playbooks)),
     executor,
     tools: resolved,
     modelTools,

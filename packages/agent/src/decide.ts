@@ -1,5 +1,6 @@
 import type { LanguageModelV3Content, LanguageModelV3Message } from '@ai-sdk/provider';
 import type { ZodType } from 'zod';
+import { generate } from './fallback.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
 
@@ -13,49 +14,37 @@ export type Decision =
 const MAX_RAW = 2000;
 
 /**
- * Decide: one `doGenerate` call of the language model with the granted tools as function tools;
- * every tool call is parsed and validated against the tool's input contract. Usage and cost are
- * added to the run state.
+ * Decide: one model turn (`doGenerate` of the primary model, or of the fallback when the primary is
+ * unavailable: fallback.ts) with the granted tools as function tools; every tool call is parsed and
+ * validated against the tool's input contract. Usage and cost are added to the run state.
  */
 export async function decide(rt: Runtime, state: RunState, signal: AbortSignal): Promise<Decision> {
   const step = state.step++;
-  const callId = `${state.runId}:m${step}`;
-  const { model, observer } = rt;
+  const { observer } = rt;
   observer.step(state.runId, step, 'decide');
-  observer.modelRequest(state.runId, callId, model.provider, model.modelId, step, () => state.messages);
-  const started = rt.clock();
   const params = rt.manifest.spec.model.params;
-  let content: LanguageModelV3Content[];
-  let finish: string;
-  let inputTokens: number;
-  let outputTokens: number;
-  try {
-    const result = await model.doGenerate({
+  // The manifest's params go with every call, to the primary and to the fallback alike.
+  const generation = await generate(
+    rt,
+    state,
+    step,
+    {
       prompt: state.messages,
       tools: rt.modelTools as never,
       toolChoice: { type: 'auto' },
-      abortSignal: signal,
       ...(params.temperature === undefined ? {} : { temperature: params.temperature }),
+      ...(params.topP === undefined ? {} : { topP: params.topP }),
       ...(params.maxOutputTokens === undefined ? {} : { maxOutputTokens: params.maxOutputTokens }),
       ...(params.seed === undefined ? {} : { seed: params.seed }),
-    });
-    content = result.content;
-    finish = result.finishReason.unified;
-    inputTokens = result.usage.inputTokens.total ?? 0;
-    outputTokens = result.usage.outputTokens.total ?? 0;
-  } catch (error) {
-    observer.modelResponse(
-      state.runId,
-      callId,
-      model.provider,
-      model.modelId,
-      { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-      rt.clock() - started,
-      'error',
-      () => null,
-    );
-    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
-  }
+    },
+    signal,
+  );
+  if (!generation.ok) return { kind: 'error', message: generation.message };
+  const { model, callId, result, startedAt } = generation.call;
+  const content: LanguageModelV3Content[] = result.content;
+  const finish = result.finishReason.unified;
+  const inputTokens = result.usage.inputTokens.total ?? 0;
+  const outputTokens = result.usage.outputTokens.total ?? 0;
   const costUsd = (inputTokens * rt.pricing.inputPerMTokUsd + outputTokens * rt.pricing.outputPerMTokUsd) / 1e6;
   state.usage.inputTokens += inputTokens;
   state.usage.outputTokens += outputTokens;
@@ -66,7 +55,7 @@ export async function decide(rt: Runtime, state: RunState, signal: AbortSignal):
     model.provider,
     model.modelId,
     { inputTokens, outputTokens, costUsd },
-    rt.clock() - started,
+    rt.clock() - startedAt,
     finish,
     () => content,
   );

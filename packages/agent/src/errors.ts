@@ -18,7 +18,10 @@ export const AgentErrorCode = {
   Escalation: 'AGENT_ESCALATION',
   /** A scripted model scenario is invalid. */
   BadScript: 'AGENT_BAD_SCRIPT',
-  /** A real model provider is not configured (environment variables missing) or its package is absent. */
+  /**
+   * The model `spec.model` names cannot be built: its provider is not in the model registry, an
+   * environment variable it needs is missing (`ModelConfigError.variable`), or its package is absent.
+   */
   ModelConfig: 'AGENT_MODEL_CONFIG',
   /** A replayed run reached something the recording holds as a failure (a model call that failed). */
   Replay: 'AGENT_REPLAY',
@@ -41,5 +44,19 @@ export class AgentError extends Error {
   /** True for an AgentError from any copy of this package. */
   static isInstance(value: unknown): value is AgentError {
     return typeof value === 'object' && value !== null && marker in value;
+  }
+}
+
+/**
+ * `AGENT_MODEL_CONFIG`: the model the manifest names cannot be built. `variable` names the missing or
+ * invalid environment variable when that is the cause; the message says what to set.
+ */
+export class ModelConfigError extends AgentError {
+  override readonly name: string = 'ModelConfigError';
+  readonly variable: string | undefined;
+
+  constructor(message: string, options: { readonly variable?: string; readonly cause?: unknown } = {}) {
+    super(AgentErrorCode.ModelConfig, message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.variable = options.variable;
   }
 }

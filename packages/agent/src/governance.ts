@@ -1,11 +1,12 @@
 // The only module that talks to @charter/guardrails: an API change there touches this file alone.
 import { APPROVAL_RULE, compilePolicy, type GuardrailEngine as Engine, type GuardrailRun } from '@charter/guardrails';
-import type { GuardrailPolicy, ToolGrant } from '@charter/spec';
+import type { GuardrailAction, GuardrailHook, GuardrailPolicy, ToolGrant } from '@charter/spec';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { RunState } from './state.js';
 
-export type Hook = 'input' | 'output' | 'tool-call' | 'tool-result';
-export type Action = 'allow' | 'redact' | 'needs-approval' | 'deny';
+// The hooks and actions are @charter/spec's shared values.
+export type Hook = GuardrailHook;
+export type Action = GuardrailAction;
 
 /** What the loop asks guardrails. */
 export interface GuardRequest {

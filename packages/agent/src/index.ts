@@ -1,6 +1,8 @@
 export { createAgent } from './agent.js';
 export type { Agent, AgentOptions, ApprovalDecision, ContextFact, Pricing, RunOptions, RunResult } from './types.js';
-export { AgentError, AgentErrorCode } from './errors.js';
+export { AgentError, AgentErrorCode, ModelConfigError } from './errors.js';
+export { ModelBreakers } from './fallback.js';
+export type { ModelBreakerOptions, ModelBreakerState, ModelKey } from './fallback.js';
 export { FileStore, MemoryStore } from './store.js';
 export type { RunStore } from './store.js';
 export { parseState, serializeState, STATE_VERSION } from './state.js';

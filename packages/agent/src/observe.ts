@@ -1,7 +1,7 @@
 // The only module that talks to @charter/telemetry: an API change there touches this file alone.
-import type { JsonValue, Telemetry } from '@charter/telemetry';
+import type { GuardrailAction as Action, GuardrailHook as Hook, SideEffects } from '@charter/spec';
+import type { JsonValue, ModelFallbackReason, Telemetry } from '@charter/telemetry';
 import { AgentError, AgentErrorCode } from './errors.js';
-import type { Action, Hook } from './governance.js';
 
 // @charter/telemetry is optional (`AgentOptions.telemetry`) and the loop needs one function of it,
 // `hashArguments`, only when a telemetry is given: it is imported by the first run or resume of an
@@ -10,7 +10,6 @@ import type { Action, Hook } from './governance.js';
 let hashArguments: ((args: unknown) => string) | undefined;
 let loading: Promise<void> | undefined;
 
-type SideEffects = 'none' | 'reversible' | 'irreversible';
 type Json = JsonValue;
 
 /** Emits the loop's events; every method is a no-op without telemetry. */
@@ -90,6 +89,30 @@ export class Observer {
       latencyMs,
       finishReason,
       ...(this.content ? { output: output() as Json } : {}),
+    });
+  }
+
+  /** A model call sent to the fallback instead of the primary (also the metric `charter_model_fallbacks_total`). */
+  modelFallback(
+    runId: string,
+    callId: string,
+    fallbackCallId: string,
+    primary: { readonly provider: string; readonly modelId: string },
+    fallback: { readonly provider: string; readonly modelId: string },
+    reason: ModelFallbackReason,
+    error: string | undefined,
+  ): void {
+    this.#t?.emit({
+      type: 'model.fallback',
+      runId,
+      callId,
+      fallbackCallId,
+      provider: primary.provider,
+      model: primary.modelId,
+      fallbackProvider: fallback.provider,
+      fallbackModel: fallback.modelId,
+      reason,
+      ...(error === undefined ? {} : { error: error.slice(0, 500) }),
     });
   }
 

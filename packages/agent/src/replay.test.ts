@@ -276,3 +276,20 @@ describe('rerun', () => {
     await expect(rerun({ ...recording, input: 42 }, faithful)).rejects.toMatchObject({ code: 'AGENT_BAD_INPUT' });
   });
 });
+
+describe('a run that fell back to the fallback model', () => {
+  it('records the answer the run went on with and replays without a diff', async () => {
+    const { APICallError } = await import('@ai-sdk/provider');
+    const down = scripted(SCRIPT, { modelId: 'primary' });
+    const primary = {
+      ...down,
+      doGenerate: () =>
+        Promise.reject(new APICallError({ message: 'Service Unavailable', url: 'u', requestBodyValues: {}, statusCode: 503 })),
+    };
+    const live: AgentOptions = { ...options(), model: primary, fallbackModel: scripted(SCRIPT, { modelId: 'backup' }) };
+    const { result, recording } = await recordRun(live, INPUT, { context, runId: 'fb-1' });
+    expect(result.status).toBe('completed');
+    expect(recording.modelResponses.map((response) => response.finishReason)).not.toContain('error');
+    await expectReplayToMatch(recording, (session) => rerun(session, faithful));
+  });
+});

@@ -22,6 +22,7 @@ import type {
 } from '@charter/telemetry';
 import { defineTool, MemoryLedger, ToolError } from '@charter/tools';
 import type { AnyTool, ToolErrorCode } from '@charter/tools';
+import type { GuardrailAction, GuardrailHook } from '@charter/spec';
 import type { ZodType } from 'zod';
 import { createAgent, manifestOf } from './agent.js';
 import { AgentError, AgentErrorCode } from './errors.js';
@@ -78,8 +79,8 @@ type Entry =
       readonly kind: 'decision';
       readonly step: number;
       readonly decision: {
-        hook: 'input' | 'output' | 'tool-call' | 'tool-result';
-        action: 'allow' | 'redact' | 'needs-approval' | 'deny';
+        hook: GuardrailHook;
+        action: GuardrailAction;
         ruleIds: string[];
         callId?: string;
       };
@@ -155,6 +156,13 @@ export function createRecordingTap(options: RecordingTapOptions): RecordingTap {
           response: modelEntry(event.output, event.finishReason, event.inputTokens, event.outputTokens),
         });
         break;
+      case 'model.fallback': {
+        // The run used the fallback's answer: it takes the place of the primary's failed call, so
+        // a replay (one replay model, no fallback) serves the answer the run went on with.
+        const last = log.entries.at(-1);
+        if (last?.kind === 'model' && last.response.finishReason === 'error') log.entries.pop();
+        break;
+      }
       case 'tool.call':
         log.args.set(event.callId, argsOf(event.name, event.args));
         break;

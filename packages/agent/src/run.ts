@@ -1,6 +1,8 @@
+import { type AgentManifest, type Playbook, type PlaybookRoutes, playbookRoutes, routeEscalation } from '@charter/spec';
 import { act, flushTurn } from './act.js';
 import { killSwitch } from './controls.js';
 import { assistantMessage, decide, repairMessages } from './decide.js';
+import { AgentError, AgentErrorCode } from './errors.js';
 import type { ContextPacket } from './escalation.js';
 import { checkBudgets, detectLoop, elapsed, reflectOutput } from './reflect.js';
 import type { Runtime } from './runtime.js';
@@ -11,21 +13,24 @@ import type { RunResult } from './types.js';
 export const MAX_REPAIRS = 1;
 const REFUSAL = 'I cannot help with that request.';
 
-const PLAYBOOKS: Readonly<Record<EscalationReason, readonly string[]>> = {
-  approval_denied: ['approval-queue-overload'],
-  budget_steps: ['hallucination-quality-drop'],
-  budget_tokens: ['cost-runaway'],
-  budget_cost: ['cost-runaway'],
-  budget_time: ['tool-timeouts'],
-  loop_detected: ['hallucination-quality-drop'],
-  malformed_output: ['hallucination-quality-drop'],
-  tool_failure: ['tool-timeouts', 'cascading-failure'],
-  guardrail_denied: ['prompt-injection', 'pii-secret-leak'],
-  model_error: ['model-provider-outage'],
-  handoff: [],
-  review_required: [],
-  kill_switch: [],
-};
+/**
+ * The routing table of the playbooks an agent was given, kept to those its manifest lists
+ * (`spec.playbooks`): escalation reason → playbook comes from their `triggers.escalations`.
+ */
+export function playbookRoutesOf(
+  manifest: AgentManifest,
+  playbooks: ReadonlyMap<string, Playbook> | Iterable<Playbook> | undefined,
+): PlaybookRoutes | undefined {
+  if (playbooks === undefined) return undefined;
+  const listed = new Set(manifest.spec.playbooks);
+  const given: Playbook[] =
+    playbooks instanceof Map ? [...(playbooks as ReadonlyMap<string, Playbook>).values()] : [...(playbooks as Iterable<Playbook>)];
+  try {
+    return playbookRoutes(given.filter((playbook) => listed.has(playbook.metadata.name)));
+  } catch (error) {
+    throw new AgentError(AgentErrorCode.BadOptions, `the playbooks do not route: ${(error as Error).message}`, { cause: error });
+  }
+}
 
 /** Drives a run from its current state until it finishes or pauses. Never throws for run outcomes. */
 export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | undefined, segmentStart: number): Promise<RunResult> {
@@ -186,8 +191,14 @@ export function contextPacket(
   segmentStart: number,
 ): ContextPacket {
   const budgets = rt.manifest.spec.budgets;
-  const listed = rt.manifest.spec.playbooks;
-  const playbook = PLAYBOOKS[reason].find((id) => listed.includes(id));
+  // The playbooks' triggers decide; the run's error codes and guardrail rules pick among several.
+  const playbook =
+    rt.routes === undefined
+      ? undefined
+      : routeEscalation(rt.routes, reason, {
+          errorCodes: state.actions.flatMap((action) => (action.errorCode === undefined ? [] : [action.errorCode])),
+          ruleIds: state.decisions.flatMap((decision) => decision.ruleIds),
+        });
   return {
     v: 1,
     runId: state.runId,

@@ -1,8 +1,9 @@
 import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
-import type { AgentManifest } from '@charter/spec';
+import type { AgentManifest, PlaybookRoutes } from '@charter/spec';
 import type { AnyTool, Executor } from '@charter/tools';
 import type { ControlGate } from './controls.js';
 import type { EscalationSink } from './escalation.js';
+import type { ModelBreakers } from './fallback.js';
 import type { Governor } from './governance.js';
 import type { Observer } from './observe.js';
 import type { Pricing } from './types.js';
@@ -12,7 +13,15 @@ import type { RunStore } from './store.js';
 export interface Runtime {
   readonly name: string;
   readonly manifest: AgentManifest;
+  /** The primary model (`spec.model`, or the `model` option). */
   readonly model: LanguageModelV3;
+  /** The fallback (`spec.model.fallback`, or the `fallbackModel` option); undefined without one. */
+  readonly fallbackModel: LanguageModelV3 | undefined;
+  readonly breakers: ModelBreakers;
+  /** How long a primary call may take when a fallback exists. */
+  readonly modelTimeoutMs: number;
+  /** Playbook routing from the playbooks the agent was given (the context packet's `playbook`). */
+  readonly routes: PlaybookRoutes | undefined;
   readonly executor: Executor;
   /** The manifest's granted tools, by name (whether a call needs approval is the guardrail engine's to decide). */
   readonly tools: ReadonlyMap<string, { readonly tool: AnyTool }>;

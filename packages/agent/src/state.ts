@@ -1,4 +1,5 @@
 import type { LanguageModelV3Message } from '@ai-sdk/provider';
+import { type EscalationReason, type GuardrailAction, type GuardrailHook, RUN_STATUSES, type RunStatus } from '@charter/spec';
 import { z } from 'zod';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { ContextFact } from './types.js';
@@ -6,24 +7,8 @@ import type { ContextFact } from './types.js';
 /** Version of the checkpoint format; bump on a breaking change. */
 export const STATE_VERSION = 1;
 
-/** How a run ended, or `paused` while it waits for a human's approval. */
-export type RunStatus = 'completed' | 'escalated' | 'denied' | 'failed' | 'paused';
-
-/** Why a run was handed to a human: a low-cardinality code (a metric label). */
-export type EscalationReason =
-  | 'approval_denied'
-  | 'budget_steps'
-  | 'budget_tokens'
-  | 'budget_cost'
-  | 'budget_time'
-  | 'loop_detected'
-  | 'malformed_output'
-  | 'tool_failure'
-  | 'guardrail_denied'
-  | 'model_error'
-  | 'handoff'
-  | 'review_required'
-  | 'kill_switch';
+// How a run ended (or `paused`) and why a run was handed to a human: shared values of @charter/spec.
+export type { EscalationReason, RunStatus };
 
 /** A tool call the model asked for, validated against the tool's input contract. */
 export interface PlannedCall {
@@ -48,8 +33,8 @@ export interface ActionRecord {
 /** One guardrail decision other than a plain allow, with the rules behind it. */
 export interface DecisionRecord {
   readonly step: number;
-  readonly hook: 'input' | 'output' | 'tool-call' | 'tool-result';
-  readonly action: 'allow' | 'redact' | 'needs-approval' | 'deny';
+  readonly hook: GuardrailHook;
+  readonly action: GuardrailAction;
   readonly ruleIds: readonly string[];
   readonly callId?: string;
   /** False when the policy runs in monitor mode (recorded, not enforced). */
@@ -121,7 +106,7 @@ function buildStateSchema() {
     v: z.literal(STATE_VERSION),
     runId: z.string().min(1).max(200),
     agent: z.string().min(1),
-    status: z.enum(['completed', 'escalated', 'denied', 'failed', 'paused', 'running']),
+    status: z.enum([...RUN_STATUSES, 'running']),
     messages: z.array(z.looseObject({ role: z.enum(['system', 'user', 'assistant', 'tool']) })),
     step: z.int().nonnegative(),
     usage: z.strictObject({

@@ -1,9 +1,11 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import type { AgentManifest, GuardrailPolicy, LoadedAgent } from '@charter/spec';
+import type { AgentManifest, GuardrailPolicy, LoadedAgent, Playbook } from '@charter/spec';
 import type { Telemetry } from '@charter/telemetry';
 import type { AnyTool, CredentialProvider, IdempotencyLedger } from '@charter/tools';
 import type { ControlSource } from './controls.js';
 import type { ContextPacket, EscalationSink } from './escalation.js';
+import type { ModelBreakers } from './fallback.js';
+import type { ModelEnv, ModelRegistry } from './models/registry.js';
 import type { GuardrailEngine } from './governance.js';
 import type { ActionRecord, DecisionRecord, PendingApproval, RunStatus } from './state.js';
 import type { RunStore } from './store.js';
@@ -28,8 +30,37 @@ export interface AgentOptions {
    * target needs an `escalation` sink; `policy` is required. Prefer `agent`. Give this or `agent`.
    */
   readonly manifest?: AgentManifest;
-  /** Any AI SDK provider's language model (`LanguageModelV3`), or an offline one from `@charter/agent/models`. */
-  readonly model: LanguageModelV3;
+  /**
+   * The model, overriding `spec.model`: any AI SDK provider's `LanguageModelV3`, or an offline one from
+   * `@charter/agent/models` (tests, offline runs, the reference agent's scenario suite). An explicit
+   * model replaces the manifest's choice whole: the manifest's fallback is not resolved either (pass
+   * `fallbackModel` for one). Default: `spec.model` resolved through `models` (`resolveModel`).
+   */
+  readonly model?: LanguageModelV3;
+  /** The fallback model, overriding `spec.model.fallback`. */
+  readonly fallbackModel?: LanguageModelV3;
+  /** How `spec.model` and its fallback become models when `model` is not given. Default `defaultModelRegistry`. */
+  readonly models?: ModelRegistry;
+  /** The environment the model registry reads (base URL, API key). Default `process.env`. */
+  readonly env?: ModelEnv;
+  /**
+   * The models' circuit breakers (used when there is a fallback). Default: the agent's own, with 3
+   * failures in a row opening a breaker for 30 s. Share one `ModelBreakers` between agents to share what they learn.
+   */
+  readonly modelBreakers?: ModelBreakers;
+  /**
+   * With a fallback, a primary call that has not answered after this many ms is abandoned and the
+   * fallback gets the prompt (reason `timeout`). Default: half of `spec.budgets.timeoutMs`, at most
+   * 30 000. Without a fallback only the run's own time budget bounds a call.
+   */
+  readonly modelTimeoutMs?: number;
+  /**
+   * The playbooks the manifest names; default: those of `agent` (`loadAgent(path).playbooks`). An
+   * escalation's context packet names the playbook their triggers route it to (`triggers.escalations`,
+   * refined by error codes and guardrail rules). Playbooks the manifest does not list are ignored.
+   * Without any (a `manifest` given as a value and no `playbooks`) the packet names none.
+   */
+  readonly playbooks?: ReadonlyMap<string, Playbook> | Iterable<Playbook>;
   /** The tool implementations (`defineTool`); every tool the manifest grants must be among them. */
   readonly tools: readonly AnyTool[];
   /**

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { loadDocuments, loadPlaybook, RolloutAnalysis, type AgentManifest, type Playbook } from '@charter/spec';
+import { loadDocuments, loadPlaybook, playbookRoutes, RolloutAnalysis, type AgentManifest, type Playbook } from '@charter/spec';
 import { ALERTS, DEFAULT_RUNBOOK_URL, generateAlertRules, METRICS, type AlertingRule } from '@charter/telemetry';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -39,8 +39,10 @@ for (const file of discover(root).filter((path) => /\.ya?ml$/.test(path))) {
     if (document.kind === 'Agent') manifests.push({ file: relative(root, file), value: document.value });
 }
 
+// Routes from every playbook of the repository: each manifest's alerts link where the playbooks say.
+const routes = playbookRoutes([...playbooks.values()].map((entry) => entry.value));
 const generated = manifests.flatMap(({ file, value }) =>
-  generateAlertRules(value)
+  generateAlertRules(value, { routes })
     .groups.flatMap((group) => group.rules)
     .filter((rule): rule is AlertingRule => 'alert' in rule)
     .map((rule) => ({ file, rule })),
@@ -150,7 +152,8 @@ for (const metric of Object.values(METRICS)) {
   for (const label of metric.labels) knownSeries.add(label); // label names such as gen_ai_request_model
 }
 for (const { value } of manifests) {
-  for (const group of generateAlertRules(value).groups) for (const rule of group.rules) if ('record' in rule) knownSeries.add(rule.record);
+  for (const group of generateAlertRules(value, { routes }).groups)
+    for (const rule of group.rules) if ('record' in rule) knownSeries.add(rule.record);
 }
 
 const queriesOf = (playbook: Playbook) => [
@@ -196,8 +199,8 @@ describe('playbooks, manifests, alerts and docs agree', () => {
       else if (!playbook.value.spec.triggers.alerts.includes(rule.alert))
         problems.push(`${file}: ${rule.alert} opens ${id ?? ''}, whose triggers do not list it`);
     }
-    for (const [alert, { playbook }] of Object.entries(ALERTS))
-      if (!playbooks.has(playbook)) problems.push(`ALERTS.${alert}: no playbook ${playbook}`);
+    for (const alert of Object.keys(ALERTS))
+      if (!routes.alerts.has(alert)) problems.push(`${alert}: no playbook lists it in triggers.alerts`);
     expect(problems).toEqual([]);
   });
 
@@ -301,7 +304,7 @@ describe.skipIf(!has('promtool') && !inCi)('playbook PromQL parses (real promtoo
 
 /** `/docs/<namespace>/<kind>/<name>/<page>`: Backstage TechDocs' route to an entity's page. */
 const runbook = /^\/docs\/([a-z0-9-]{1,63})\/([a-z]{1,63})\/([a-z0-9-]{1,63})\/(.{0,200})$/.exec(DEFAULT_RUNBOOK_URL);
-const runbookPlaybooks = [...new Set(Object.values(ALERTS).map(({ playbook }) => playbook))];
+const runbookPlaybooks = [...new Set(Object.keys(ALERTS).flatMap((alert) => routes.alerts.get(alert) ?? []))];
 
 interface CatalogEntity {
   file: string;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   EVIDENCE_DIR,
@@ -9,10 +9,13 @@ import {
   loadPolicy,
   MANIFEST_FILE,
   manifestDigest,
+  playbookRoutes,
   type AgentManifest,
   type EvidenceDataOf,
   type EvidenceKind,
   type GuardrailPolicy,
+  type Playbook,
+  type PlaybookRoutes,
 } from '@charter/spec';
 import { alertRulesToYaml, generateAlertRules, METRIC_BUCKETS, type AlertingRule } from '@charter/telemetry';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
@@ -60,6 +63,20 @@ function repoRootOf(from: string): string {
     if (parent === current) return from;
     current = parent;
   }
+}
+
+/** The routes of every valid playbook in the folders (`<id>.md`; README.md and invalid files are skipped: OBS-4 and FAL-4 report what they miss). */
+export function playbookRoutesIn(dirs: readonly string[]): PlaybookRoutes {
+  const found: Playbook[] = [];
+  for (const folder of dirs) {
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder).sort()) {
+      if (!name.endsWith('.md') || name === 'README.md') continue;
+      const value = loadPlaybook({ path: join(folder, name) }).value;
+      if (value !== undefined) found.push(value);
+    }
+  }
+  return playbookRoutes(found);
 }
 
 function nearestPlaybookDir(dir: string): string | undefined {
@@ -161,20 +178,23 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   const ownerRef = typeof at('/metadata/owner') === 'string' ? (at('/metadata/owner') as string) : '';
   const owner = resolveOwner(ownerRef, options.ownerFiles ?? ownerSources(dir, repoRoot), repoRoot);
 
+  const playbookDirs =
+    options.playbookDirs?.map((folder) => resolve(folder)) ??
+    [loaded.playbookDir ?? nearestPlaybookDir(dir)].filter((d): d is string => d !== undefined);
   let alerts: readonly AlertingRule[] | string;
   let alertRulesDigest: string | undefined;
   try {
     // A manifest with schema errors is still read for its alerts (rules judge what it says).
-    const rules = generateAlertRules((valid ?? source.value) as AgentManifest);
+    // Each alert's runbook is the playbook whose triggers name it, among every playbook of the folders
+    // (FAL-4 then judges whether the manifest lists the ones its alerts open; an alert no playbook
+    // routes makes the generation fail, which OBS-4 reports).
+    const rules = generateAlertRules((valid ?? source.value) as AgentManifest, { routes: playbookRoutesIn(playbookDirs) });
     alerts = rules.groups.flatMap((group) => group.rules).filter((rule): rule is AlertingRule => 'alert' in rule);
     alertRulesDigest = sha256(alertRulesToYaml(rules));
   } catch (error) {
     alerts = `the alerts cannot be generated from the manifest: ${error instanceof Error ? error.message : String(error)}`;
   }
 
-  const playbookDirs =
-    options.playbookDirs?.map((folder) => resolve(folder)) ??
-    [loaded.playbookDir ?? nearestPlaybookDir(dir)].filter((d): d is string => d !== undefined);
   const playbooks = new Map<string, PlaybookLookup>();
   const playbook = (id: string): PlaybookLookup => {
     const cached = playbooks.get(id);

@@ -23,6 +23,7 @@ import {
   EVIDENCE_VERSION,
   EvidenceReport,
   manifestDigest,
+  playbookRoutes,
   SCENARIO_COVERAGE,
   type EvidenceDataOf,
   type EvidenceKind,
@@ -481,7 +482,7 @@ async function guardrailEval(
 function alertRules(spec: DeskSpec): EvidenceDataOf<'alert-rules'> | string {
   const version = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
   if (version.status !== 0) return 'promtool is not installed (Debian package "prometheus"; scripts/install-ci-tools.sh installs it)';
-  const rules: PrometheusRuleFile = generateAlertRules(spec.manifest);
+  const rules: PrometheusRuleFile = generateAlertRules(spec.manifest, { routes: playbookRoutes([...spec.playbooks.values()]) });
   const yaml = alertRulesToYaml(rules);
   const alerting = rules.groups.flatMap((g) => g.rules).filter((r): r is AlertingRule => 'alert' in r);
   const dir = mkdtempSync(join(tmpdir(), 'charter-evidence-promtool-'));

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from '@charter/agent/models';
+import { RunStatus as Status } from '@charter/spec';
 import { parse } from 'yaml';
 import { z } from 'zod';
-
-const Status = z.enum(['completed', 'escalated', 'denied', 'failed', 'paused']);
 
 /** A scenario of the reference agent's suite: input, model, faults and the expected outcome. */
 export const Scenario = z.strictObject({

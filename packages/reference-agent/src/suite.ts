@@ -112,6 +112,8 @@ export async function runScenario(spec: DeskSpec, scenario: Scenario, options: R
   const desk = createDesk({ faults: scenario.faults });
   const agent = createAgent({
     agent: spec,
+    // The manifest names the production model; the suite overrides it explicitly with the scenario's
+    // offline model (an explicit `model` replaces spec.model whole, fallback included: no endpoint, no key).
     model: scenario.model === 'gullible' ? gullible() : scripted(scenario.script ?? { turns: [{ text: '' }] }),
     tools: desk.tools,
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),

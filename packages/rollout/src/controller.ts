@@ -481,16 +481,11 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
       const reason =
         startOptions.reason ??
         `started: candidate ${startOptions.candidate}${startOptions.control ? ` vs control ${startOptions.control}` : ''}`;
-      return commit(
-        { type: 'start' },
-        startOptions.actor ?? OPERATOR,
-        gate.detail.startsWith('SKIPPED') ? `${reason}; ${gate.detail}` : reason,
-        {
-          guards: [gate],
-          expectVersion: current.version,
-          patch: { candidate: startOptions.candidate, control: startOptions.control },
-        },
-      );
+      return commit({ type: 'start' }, startOptions.actor ?? OPERATOR, `${reason}; ${gate.detail}`, {
+        guards: [gate],
+        expectVersion: current.version,
+        patch: { candidate: startOptions.candidate, control: startOptions.control },
+      });
     },
     async advance(advanceOptions = {}) {
       const current = await flush();
@@ -509,7 +504,7 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
           guards,
         };
       const gate = guards.find((guard) => guard.guard === 'gate');
-      const reason = `${advanceOptions.reason ?? 'promoted by an operator'}${gate?.detail.startsWith('SKIPPED') ? `; ${gate.detail}` : ''}`;
+      const reason = `${advanceOptions.reason ?? 'promoted by an operator'}${gate === undefined ? '' : `; ${gate.detail}`}`;
       return commit({ type: 'promote' }, advanceOptions.actor ?? OPERATOR, reason, {
         guards,
         statistics: statisticsOf(current, analysis),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseApprovalPolicy } from './approval.js';
 import { API_VERSION, Duration, durationToMs, Identifier, Metadata, SemverRange } from './common.js';
+import { SideEffects } from './values.js';
 
 /** A key performance indicator of the business case, measured before and targeted after. */
 export const Kpi = z
@@ -62,7 +63,7 @@ export const ApprovalPolicyText = z.string().superRefine((value, ctx) => {
 export const ToolGrant = z.strictObject({
   name: Identifier,
   version: SemverRange,
-  sideEffects: z.enum(['none', 'reversible', 'irreversible']),
+  sideEffects: SideEffects,
   scopes: z
     .array(z.string().regex(/^[a-z][a-z0-9_-]{0,31}(?::[a-z][a-z0-9_-]{0,31}){0,3}$/, { error: 'a scope reads like "orders:read"' }))
     .default([]),

@@ -4,6 +4,8 @@ export const SpecErrorCode = {
   Invalid: 'SPEC_INVALID',
   /** An approval policy string could not be parsed. */
   BadApprovalPolicy: 'SPEC_BAD_APPROVAL_POLICY',
+  /** `playbookRoutes` was given two playbooks that claim the same alert, or one playbook twice. */
+  RouteConflict: 'SPEC_ROUTE_CONFLICT',
 } as const;
 export type SpecErrorCode = (typeof SpecErrorCode)[keyof typeof SpecErrorCode];
 

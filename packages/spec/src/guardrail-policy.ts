@@ -1,18 +1,11 @@
 import { z } from 'zod';
 import { ApprovalPolicyText } from './agent.js';
 import { API_VERSION, Identifier, Metadata, SemverVersion } from './common.js';
+import { GuardrailAction, GuardrailHook } from './values.js';
 
 // `kind: GuardrailPolicy`: which detectors run at which hook with which action, which tools may be
 // called and with which arguments, and whether the policy is enforced or only monitored (shadow).
 // `@charter/guardrails` compiles it; this file is the contract both sides read.
-
-/** What a guardrail decides; the most severe action of all findings wins. */
-export const GuardrailAction = z.enum(['allow', 'redact', 'needs-approval', 'deny']);
-export type GuardrailAction = z.infer<typeof GuardrailAction>;
-
-/** Where a check runs: user → agent, agent → user, before a tool call, on what a tool returned. */
-export const GuardrailHook = z.enum(['input', 'output', 'tool-call', 'tool-result']);
-export type GuardrailHook = z.infer<typeof GuardrailHook>;
 
 /** Built-in packs a policy may extend. */
 export const GuardrailPack = z.enum(['recommended', 'strict']);

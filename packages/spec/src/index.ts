@@ -24,8 +24,6 @@ export {
   CustomPattern,
   DetectorConfig,
   Dictionary,
-  GuardrailAction,
-  GuardrailHook,
   GuardrailPack,
   GuardrailPolicy,
   GuardrailPolicySpec,
@@ -87,6 +85,22 @@ export {
   VerificationCheck,
 } from './playbook.js';
 export type { PlaybookInput } from './playbook.js';
+export {
+  ESCALATION_REASONS,
+  EscalationReason,
+  FINAL_RUN_STATUSES,
+  FinalRunStatus,
+  GUARDRAIL_ACTIONS,
+  GUARDRAIL_HOOKS,
+  GuardrailAction,
+  GuardrailHook,
+  RUN_STATUSES,
+  RunStatus,
+  SIDE_EFFECTS,
+  SideEffects,
+} from './values.js';
+export { playbookRoutes, routeEscalation } from './routing.js';
+export type { EscalationContext, PlaybookRoutes } from './routing.js';
 export { SpecError, SpecErrorCode } from './errors.js';
 export { didYouMean } from './suggest.js';
 export { locatePointer } from './locate.js';

@@ -2,6 +2,7 @@
 // playbook.ts so that kinds.ts can import it without a cycle (kinds → playbook → loader → kinds).
 import { z } from 'zod';
 import { API_VERSION, DnsLabel, Duration, GroupRef } from './common.js';
+import { EscalationReason } from './values.js';
 
 /**
  * The machine actions a playbook mitigation may name. An operator (or the rollout controller) runs
@@ -57,13 +58,19 @@ export type PlaybookAction = z.infer<typeof PlaybookAction>;
 
 const Text = z.string().min(3).max(2000);
 
-/** What starts the playbook: alert names, guardrail rule ids, error codes, rollout-analysis checks. */
+/**
+ * What starts the playbook: alert names, escalation reasons, guardrail rule ids, error codes,
+ * rollout-analysis checks. The triggers are the routing table: `playbookRoutes` derives from them
+ * which playbook an alert's `runbook_url` opens and which one an escalation's context packet names.
+ */
 export const PlaybookTriggers = z
   .strictObject({
     /** Alert names as `charter alerts` generates them, e.g. `CharterAgentErrorBudgetBurn`. */
     alerts: z
       .array(z.string().regex(/^[A-Z][A-Za-z0-9]{0,127}$/, { error: 'alert names are UpperCamelCase, e.g. "CharterAgentErrorBudgetBurn"' }))
       .default([]),
+    /** Escalation reasons (`ESCALATION_REASONS`): the context packet of a run escalated for one names this playbook. */
+    escalations: z.array(EscalationReason).default([]),
     /** Guardrail rule ids (the `rule` label of `charter_guardrail_trips_total`). */
     guardrailRules: z
       .array(z.string().regex(/^[a-z][a-z0-9._:-]{0,127}$/, { error: 'guardrail rule ids are lower-case, e.g. "prompt-injection"' }))
@@ -76,8 +83,17 @@ export const PlaybookTriggers = z
     rolloutChecks: z.array(z.enum(ROLLOUT_CHECKS)).default([]),
   })
   .superRefine((triggers, ctx) => {
-    if (triggers.alerts.length + triggers.guardrailRules.length + triggers.errorCodes.length + triggers.rolloutChecks.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'name at least one trigger: an alert, a guardrail rule, an error code or a rollout check' });
+    const named =
+      triggers.alerts.length +
+      triggers.escalations.length +
+      triggers.guardrailRules.length +
+      triggers.errorCodes.length +
+      triggers.rolloutChecks.length;
+    if (named === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'name at least one trigger: an alert, an escalation reason, a guardrail rule, an error code or a rollout check',
+      });
     }
   });
 

@@ -16,7 +16,13 @@ describe('loadPlaybook', () => {
     const { value, issues } = loadPlaybook(fixture('minimal.md'));
     expect(issues).toEqual([]);
     expect(value?.metadata.name).toBe('minimal');
-    expect(value?.spec.triggers).toEqual({ alerts: ['CharterToolTimeouts'], guardrailRules: [], errorCodes: [], rolloutChecks: [] });
+    expect(value?.spec.triggers).toEqual({
+      alerts: ['CharterToolTimeouts'],
+      guardrailRules: [],
+      errorCodes: [],
+      escalations: [],
+      rolloutChecks: [],
+    });
     expect(value?.spec.mitigations.map((m) => m.action)).toEqual([
       { type: 'tool.disable', tool: '$tool' },
       { type: 'rollout.set-weight', weight: 10 },

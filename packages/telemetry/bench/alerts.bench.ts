@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadManifest, loadPlaybook } from '@charter/spec';
+import { loadAgent, loadManifest, loadPlaybook, playbookRoutes } from '@charter/spec';
 import { alertRulesToYaml, generateAlertRules } from '../src/alerts.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,7 +27,8 @@ function medianUs(fn: () => unknown, iterations = 300, samples = 7): number {
 
 const round = (value: number) => Math.round(value * 10) / 10;
 const load = medianUs(() => loadManifest({ text: manifestText }));
-const generate = medianUs(() => alertRulesToYaml(generateAlertRules(manifest)));
+const routes = playbookRoutes(loadAgent(join(here, '..', '..', 'reference-agent', 'agent.yaml')).playbooks);
+const generate = medianUs(() => alertRulesToYaml(generateAlertRules(manifest, { routes })));
 const playbook = medianUs(() => loadPlaybook({ text: playbookText }));
 console.log(`loadManifest (anchor)           median ${round(load)} µs`);
 console.log(`generateAlertRules + toYaml     median ${round(generate)} µs  (${round(generate / load)}× the anchor)`);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadManifest } from '@charter/spec';
+import { loadAgent, playbookRoutes } from '@charter/spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertRulesToYaml, generateAlertRules, type AlertingRule, type AlertRuleOptions, type PrometheusRuleFile } from './alerts.js';
 
@@ -24,10 +24,10 @@ function requirePromtool(): string {
   return promtool;
 }
 
-function rules(options: AlertRuleOptions = {}): PrometheusRuleFile {
-  const { value, issues } = loadManifest(manifestPath);
-  if (!value) throw new Error(`reference manifest: ${JSON.stringify(issues)}`);
-  return generateAlertRules(value, options);
+function rules(options: Partial<AlertRuleOptions> = {}): PrometheusRuleFile {
+  const agent = loadAgent(manifestPath);
+  if (!agent.manifest) throw new Error(`reference manifest: ${JSON.stringify(agent.issues)}`);
+  return generateAlertRules(agent.manifest, { routes: playbookRoutes(agent.playbooks), ...options });
 }
 
 function writeRules(name: string, file: PrometheusRuleFile): string {
@@ -209,6 +209,53 @@ describe.skipIf(!promtool && !inCi)('promtool (real)', () => {
           exp_alerts: [expected(file, 'CharterToolTimeouts', 'page', { tool: 'lookup_order' })],
         },
       ],
+    );
+    expect(result.output).toContain('SUCCESS');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe.skipIf(!promtool && !inCi)('promtool (real): the model fallback alert', () => {
+  const model = (id: string, values: string): Series => ({
+    series: `gen_ai_client_operation_duration_seconds_count{agent="support-desk",gen_ai_operation_name="chat",gen_ai_request_model="${id}"}`,
+    values,
+  });
+  const fallbacks = (reason: string, values: string): Series => ({
+    series: `charter_model_fallbacks_total{agent="support-desk",model="gpt-4o-mini",fallback_model="gpt-4.1-mini",reason="${reason}"}`,
+    values,
+  });
+
+  it('pages when most model calls go to the fallback (charter_model_fallbacks_total), with the runbook of model-provider-outage', () => {
+    const file = rules();
+    const path = writeRules('support-desk.rules.yaml', file);
+    // 20 runs and 40 model calls a minute: the primary's breaker is open, 36 calls go to the fallback.
+    const result = testRules(
+      path,
+      'fallback-active',
+      [
+        runs('completed', '0+20x60'),
+        model('gpt-4o-mini', '0+4x60'),
+        model('gpt-4.1-mini', '0+36x60'),
+        fallbacks('breaker_open', '0+36x60'),
+      ],
+      [
+        { eval_time: '4m', alertname: 'CharterModelFallbackActive', exp_alerts: [] },
+        { eval_time: '20m', alertname: 'CharterModelFallbackActive', exp_alerts: [expected(file, 'CharterModelFallbackActive', 'page')] },
+      ],
+    );
+    expect(result.output).toContain('SUCCESS');
+    expect(result.status).toBe(0);
+    expect(expected(file, 'CharterModelFallbackActive', 'page').exp_annotations.runbook_url).toContain('/playbooks/model-provider-outage/');
+  });
+
+  it('stays quiet when a few calls fall back (a flaky primary that still serves most calls)', () => {
+    const path = writeRules('support-desk.rules.yaml', rules());
+    // 40 calls a minute, 4 of them failed on the primary (5xx) and were retried on the fallback.
+    const result = testRules(
+      path,
+      'fallback-quiet',
+      [runs('completed', '0+20x60'), model('gpt-4o-mini', '0+36x60'), model('gpt-4.1-mini', '0+4x60'), fallbacks('server_error', '0+4x60')],
+      [{ eval_time: '30m', alertname: 'CharterModelFallbackActive', exp_alerts: [] }],
     );
     expect(result.output).toContain('SUCCESS');
     expect(result.status).toBe(0);

@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadManifest, type AgentManifest } from '@charter/spec';
+import { readdirSync } from 'node:fs';
+import { ESCALATION_REASONS, loadAgent, loadManifest, loadPlaybook, playbookRoutes, type AgentManifest } from '@charter/spec';
 import { describe, expect, it } from 'vitest';
-import { ALERTS, alertRulesToYaml, generateAlertRules, SLI_WINDOWS, type AlertingRule, type RecordingRule } from './alerts.js';
+import {
+  ALERTS,
+  alertRulesToYaml,
+  generateAlertRules,
+  SLI_WINDOWS,
+  type AlertingRule,
+  type AlertRuleOptions,
+  type RecordingRule,
+} from './alerts.js';
 import { TelemetryError } from './errors.js';
 import { METRICS } from './metric-names.js';
 
@@ -18,17 +27,20 @@ function reference(): AgentManifest {
   return value;
 }
 
+/** The routes of the playbooks the reference manifest names, as `charter alerts` builds them. */
+const ROUTES = playbookRoutes(loadAgent(join(repo, 'packages', 'reference-agent', 'agent.yaml')).playbooks);
+
 function withSlos(slos: Partial<AgentManifest['spec']['slos']>, extra: Partial<AgentManifest['spec']> = {}): AgentManifest {
   const base = reference();
   return { ...base, spec: { ...base.spec, ...extra, slos: { ...base.spec.slos, ...slos } } };
 }
 
-const alertsOf = (manifest: AgentManifest, options = {}) =>
-  generateAlertRules(manifest, options)
+const alertsOf = (manifest: AgentManifest, options: Partial<AlertRuleOptions> = {}) =>
+  generateAlertRules(manifest, { routes: ROUTES, ...options })
     .groups.flatMap((group) => group.rules)
     .filter((rule): rule is AlertingRule => 'alert' in rule);
 const recordsOf = (manifest: AgentManifest) =>
-  generateAlertRules(manifest)
+  generateAlertRules(manifest, { routes: ROUTES })
     .groups.flatMap((group) => group.rules)
     .filter((rule): rule is RecordingRule => 'record' in rule);
 const find = (rules: AlertingRule[], alert: string, severity: 'page' | 'ticket') => {
@@ -39,12 +51,13 @@ const find = (rules: AlertingRule[], alert: string, severity: 'page' | 'ticket')
 
 describe('generateAlertRules', () => {
   it('matches the committed rule file for the reference agent byte for byte', () => {
-    const yaml = alertRulesToYaml(generateAlertRules(reference()));
+    const yaml = alertRulesToYaml(generateAlertRules(reference(), { routes: ROUTES }));
     expect(yaml).toBe(readFileSync(snapshot, 'utf8'));
   });
 
   it('is deterministic', () => {
-    expect(alertRulesToYaml(generateAlertRules(reference()))).toBe(alertRulesToYaml(generateAlertRules(reference())));
+    const once = () => alertRulesToYaml(generateAlertRules(reference(), { routes: ROUTES }));
+    expect(once()).toBe(once());
   });
 
   it('records every SLI at 5m, 30m, 1h, 6h and 3d over the telemetry metric names', () => {
@@ -113,20 +126,21 @@ describe('generateAlertRules', () => {
     );
   });
 
-  it('labels every alert with severity and agent and links the playbook of ALERTS', () => {
+  it('labels every alert with severity and agent and links the playbook whose triggers list it', () => {
     for (const rule of alertsOf(reference())) {
       expect(['page', 'ticket']).toContain(rule.labels.severity);
       expect(rule.labels.agent).toBe('support-desk');
-      expect(rule.annotations.runbook_url).toBe(`/docs/default/system/charter/playbooks/${ALERTS[rule.alert].playbook}/`);
+      expect(rule.annotations.runbook_url).toBe(`/docs/default/system/charter/playbooks/${ROUTES.alerts.get(rule.alert) ?? '?'}/`);
       expect(rule.annotations.summary.length).toBeGreaterThan(10);
       expect(rule.annotations.description.length).toBeGreaterThan(10);
     }
+    expect(find(alertsOf(reference()), 'CharterModelFallbackActive', 'page').annotations.runbook_url).toContain('/model-provider-outage/');
   });
 
-  it('takes a runbook URL template and per-alert playbook overrides', () => {
+  it('takes a runbook URL template and the routes of other playbooks', () => {
     const rules = alertsOf(reference(), {
       runbookUrl: 'https://github.com/acme/charter/blob/main/playbooks/{id}.md',
-      playbooks: { CharterAgentLatencyBudgetBurn: 'model-provider-outage' },
+      routes: { alerts: new Map([...ROUTES.alerts, ['CharterAgentLatencyBudgetBurn', 'model-provider-outage']]) },
     });
     expect(find(rules, 'CharterAgentLatencyBudgetBurn', 'page').annotations.runbook_url).toBe(
       'https://github.com/acme/charter/blob/main/playbooks/model-provider-outage.md',
@@ -134,6 +148,28 @@ describe('generateAlertRules', () => {
     expect(find(rules, 'CharterAgentErrorBudgetBurn', 'page').annotations.runbook_url).toBe(
       'https://github.com/acme/charter/blob/main/playbooks/cascading-failure.md',
     );
+  });
+
+  it("every alert the generator can emit and every escalation reason routes to a playbook in the repository's playbooks/", () => {
+    const dir = join(repo, 'playbooks');
+    const files = readdirSync(dir).filter((file) => file.endsWith('.md') && file !== 'README.md');
+    const playbooks = files.map((file) => {
+      const { value, issues } = loadPlaybook({ path: join(dir, file) });
+      expect(issues).toEqual([]);
+      if (!value) throw new Error(file);
+      return value;
+    });
+    const ids = new Set(playbooks.map((playbook) => playbook.metadata.name));
+    const routes = playbookRoutes(playbooks);
+    // The reference manifest (fallback and satisfaction SLO set) makes the generator emit every alert it knows.
+    const emitted = new Set(alertsOf(reference()).map((rule) => rule.alert));
+    expect([...emitted].sort()).toEqual(Object.keys(ALERTS).sort());
+    const unrouted = Object.keys(ALERTS).filter((alert) => !ids.has(routes.alerts.get(alert) ?? ''));
+    expect(unrouted).toEqual([]);
+    const unroutedReasons = ESCALATION_REASONS.filter((reason) => (routes.escalations.get(reason) ?? []).every((id) => !ids.has(id)));
+    expect(unroutedReasons).toEqual([]);
+    // And the reference agent's own playbooks (what `charter alerts` passes) route every alert it emits.
+    expect(Object.keys(ALERTS).filter((alert) => !ROUTES.alerts.has(alert))).toEqual([]);
   });
 
   it('omits the fallback and satisfaction alerts when the manifest has neither', () => {
@@ -146,7 +182,10 @@ describe('generateAlertRules', () => {
     expect(alertsOf(base).map((rule) => rule.alert)).toEqual(
       expect.arrayContaining(['CharterModelFallbackActive', 'CharterAgentSatisfactionLow']),
     );
-    expect(find(alertsOf(base), 'CharterModelFallbackActive', 'page').expr).toContain('gen_ai_request_model="gpt-4.1-mini"');
+    const fallback = find(alertsOf(base), 'CharterModelFallbackActive', 'page');
+    expect(fallback.expr).toContain('rate(charter_model_fallbacks_total{agent="support-desk"}[10m])');
+    expect(fallback.expr).toContain('rate(gen_ai_client_operation_duration_seconds_count{agent="support-desk"}[10m])');
+    expect(fallback.annotations.description).toContain('openai-compatible/gpt-4.1-mini instead of openai-compatible/gpt-4o-mini');
   });
 
   it('pages on cost at twice the SLO, capped by the per-run budget', () => {
@@ -159,13 +198,17 @@ describe('generateAlertRules', () => {
     [{ runbookUrl: 'https://docs.example.com/playbooks/' }, /\{id\}/],
     [{ minRunsPerHour: 0 }, /minRunsPerHour/],
     [{ runDurationBucketsSeconds: [1, 0.5] }, /strictly increasing/],
-    [{ playbooks: { CharterNoSuchAlert: 'x' } as never }, /unknown alert "CharterNoSuchAlert"/],
-    [{ playbooks: { CharterToolTimeouts: 'Bad Id' } }, /playbook id/],
+    [{ routes: { alerts: new Map([...ROUTES.alerts, ['CharterToolTimeouts', 'Bad Id']]) } }, /playbook id/],
+    [
+      { routes: { alerts: new Map([...ROUTES.alerts].filter(([alert]) => alert !== 'CharterModelFallbackActive')) } },
+      /no playbook lists CharterModelFallbackActive/,
+    ],
+    [{ routes: {} as never }, /routes must be playbookRoutes/],
     [{ runDurationBucketsSeconds: [1, 2, 4] }, /latencyP95Ms 8000 ms is above the largest run-duration bucket/],
   ])('rejects bad options %j with TELEMETRY_BAD_OPTIONS', (options, message) => {
     let caught: unknown;
     try {
-      generateAlertRules(reference(), options);
+      generateAlertRules(reference(), { routes: ROUTES, ...options });
     } catch (error) {
       caught = error;
     }

@@ -1,4 +1,4 @@
-import type { AgentManifest } from '@charter/spec';
+import type { AgentManifest, PlaybookRoutes } from '@charter/spec';
 import { durationToMs } from '@charter/spec';
 import { TelemetryError, TelemetryErrorCode } from './errors.js';
 import { METRICS } from './metric-names.js';
@@ -10,29 +10,29 @@ import { METRIC_BUCKETS } from './metrics.js';
  * playbook that handles it. Pure and deterministic: the same manifest gives byte-identical YAML.
  */
 
-/** Every alert `generateAlertRules` can produce, with the playbook its `runbook_url` opens. */
+/**
+ * Every alert `generateAlertRules` can produce and when it fires. The playbook its `runbook_url` opens
+ * is not stated here: it comes from the playbooks' own `triggers.alerts` (`playbookRoutes` of
+ * `@charter/spec`), passed in as `routes`.
+ */
 export const ALERTS = {
-  /** Failed runs burn the success-rate error budget (page: 1 h/5 m at 14.4×, 6 h/30 m at 6×; ticket: 3 d/6 h at 1×). */
-  CharterAgentErrorBudgetBurn: { playbook: 'cascading-failure' },
-  /** Runs slower than `latencyP95Ms` burn the latency budget (5 % of runs), same windows. */
-  CharterAgentLatencyBudgetBurn: { playbook: 'tool-timeouts' },
-  /** The share of runs handed to a human exceeds `maxEscalationRate` (ticket) or twice it (page). */
-  CharterAgentEscalationRateHigh: { playbook: 'approval-queue-overload' },
-  /** Model spend per run exceeds `costPerRequestUsd` (ticket) or twice it, capped at `maxCostUsd` (page). */
-  CharterAgentCostPerRunHigh: { playbook: 'cost-runaway' },
-  /** Average satisfaction over 6 h falls below `minSatisfaction` (only when the manifest sets it). */
-  CharterAgentSatisfactionLow: { playbook: 'hallucination-quality-drop' },
-  /** More than 10 % of one tool's calls time out (`TOOL_TIMEOUT`). */
-  CharterToolTimeouts: { playbook: 'tool-timeouts' },
-  /** Circuit breakers are open (`TOOL_UNAVAILABLE`) on two or more tools at once. */
-  CharterToolCircuitsOpen: { playbook: 'cascading-failure' },
-  /** Over half of the model calls go to the fallback model (only when the manifest names one). */
-  CharterModelFallbackActive: { playbook: 'model-provider-outage' },
-  /** Guardrails deny input or tool results in more than 5 % of runs (injection attempts). */
-  CharterGuardrailDenySpike: { playbook: 'prompt-injection' },
-  /** Guardrails block or redact output in more than 2 % of runs (PII or secrets in answers). */
-  CharterGuardrailOutputBlocks: { playbook: 'pii-secret-leak' },
-} as const satisfies Record<string, { readonly playbook: string }>;
+  CharterAgentErrorBudgetBurn: {
+    when: 'Failed runs burn the success-rate error budget (page: 1 h/5 m at 14.4×, 6 h/30 m at 6×; ticket: 3 d/6 h at 1×).',
+  },
+  CharterAgentLatencyBudgetBurn: { when: 'Runs slower than `latencyP95Ms` burn the latency budget (5 % of runs), same windows.' },
+  CharterAgentEscalationRateHigh: { when: 'The share of runs handed to a human exceeds `maxEscalationRate` (ticket) or twice it (page).' },
+  CharterAgentCostPerRunHigh: {
+    when: 'Model spend per run exceeds `costPerRequestUsd` (ticket) or twice it, capped at `maxCostUsd` (page).',
+  },
+  CharterAgentSatisfactionLow: { when: 'Average satisfaction over 6 h falls below `minSatisfaction` (only when the manifest sets it).' },
+  CharterToolTimeouts: { when: "More than 10 % of one tool's calls time out (`TOOL_TIMEOUT`)." },
+  CharterToolCircuitsOpen: { when: 'Circuit breakers are open (`TOOL_UNAVAILABLE`) on two or more tools at once.' },
+  CharterModelFallbackActive: {
+    when: 'Over half of the model calls go to the fallback model (`charter_model_fallbacks_total`; only when the manifest names a fallback).',
+  },
+  CharterGuardrailDenySpike: { when: 'Guardrails deny input or tool results in more than 5 % of runs (injection attempts).' },
+  CharterGuardrailOutputBlocks: { when: 'Guardrails block or redact output in more than 2 % of runs (PII or secrets in answers).' },
+} as const satisfies Record<string, { readonly when: string }>;
 export type AlertName = keyof typeof ALERTS;
 
 /**
@@ -55,8 +55,12 @@ export interface AlertRuleOptions {
   readonly minRunsPerHour?: number;
   /** Upper bounds (seconds) of the run-duration histogram. Default: `@charter/telemetry`'s own. */
   readonly runDurationBucketsSeconds?: readonly number[];
-  /** Playbook id per alert, overriding `ALERTS`. */
-  readonly playbooks?: Partial<Record<AlertName, string>>;
+  /**
+   * Which playbook each alert's `runbook_url` opens: `playbookRoutes(playbooks)` of `@charter/spec`,
+   * built from the playbooks the manifest names (`loadAgent(path).playbooks`). Every alert the
+   * manifest produces needs a playbook that lists it in `triggers.alerts`; a missing one is an error.
+   */
+  readonly routes: Pick<PlaybookRoutes, 'alerts'>;
 }
 
 export interface RecordingRule {
@@ -130,7 +134,7 @@ interface Resolved {
   readonly runbookUrl: string;
   readonly minRunsPerHour: number;
   readonly buckets: readonly number[];
-  readonly playbooks: Record<AlertName, string>;
+  readonly playbooks: ReadonlyMap<AlertName, string>;
 }
 
 function resolveOptions(options: AlertRuleOptions): Resolved {
@@ -150,12 +154,15 @@ function resolveOptions(options: AlertRuleOptions): Resolved {
   ) {
     fail('runDurationBucketsSeconds must be positive, finite and strictly increasing');
   }
-  const playbooks = Object.fromEntries(Object.entries(ALERTS).map(([name, alert]) => [name, alert.playbook])) as Record<AlertName, string>;
-  for (const [name, id] of Object.entries(options.playbooks ?? {})) {
-    if (!Object.hasOwn(ALERTS, name)) fail(`playbooks: unknown alert "${name}": use one of ${Object.keys(ALERTS).join(', ')}`);
+  const alerts = (options as { routes?: { alerts?: unknown } } | undefined)?.routes?.alerts;
+  if (!(alerts instanceof Map))
+    fail('routes must be playbookRoutes(playbooks) from @charter/spec: the playbooks decide which runbook each alert opens');
+  const playbooks = new Map<AlertName, string>();
+  for (const [name, id] of alerts as ReadonlyMap<unknown, unknown>) {
+    if (typeof name !== 'string' || !Object.hasOwn(ALERTS, name)) continue; // a playbook may name alerts of other generators
     if (typeof id !== 'string' || !ID.test(id))
-      fail(`playbooks.${name} must be a playbook id such as "tool-timeouts", got ${JSON.stringify(id)}`);
-    playbooks[name as AlertName] = id;
+      fail(`routes: ${name} must route to a playbook id such as "tool-timeouts", got ${JSON.stringify(id)}`);
+    playbooks.set(name as AlertName, id);
   }
   return { runbookUrl, minRunsPerHour, buckets, playbooks };
 }
@@ -166,7 +173,7 @@ function resolveOptions(options: AlertRuleOptions): Resolved {
  * and cost per run, and signal alerts (tool timeouts, open circuits, model fallback, guardrail
  * spikes). Throws `TelemetryError` (`TELEMETRY_BAD_OPTIONS`) on options it cannot honour.
  */
-export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOptions = {}): PrometheusRuleFile {
+export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOptions): PrometheusRuleFile {
   const resolved = resolveOptions(options);
   const name = manifest.metadata.name;
   const { slos, budgets, model } = manifest.spec;
@@ -202,7 +209,14 @@ export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOp
   const windowHours = windowMs / 3_600_000;
   const windowText = slos.window;
   const guard = (w: Window) => `${SLI_RECORDS.runs(w)}{${sel}} * 3600 >= ${num(resolved.minRunsPerHour)}`;
-  const runbook = (alert: AlertName) => resolved.runbookUrl.replaceAll('{id}', resolved.playbooks[alert]);
+  const runbook = (alert: AlertName) => {
+    const id = resolved.playbooks.get(alert);
+    if (id === undefined)
+      fail(
+        `no playbook lists ${alert} in its triggers.alerts, so its runbook_url would open nothing: add it to the triggers of a playbook the manifest names (spec.playbooks)`,
+      );
+    return resolved.runbookUrl.replaceAll('{id}', id);
+  };
   const labels = (severity: 'page' | 'ticket') => ({ severity, agent: name });
 
   /** Multi-window, multi-burn-rate conditions for a ratio SLI with error budget `budget`. */
@@ -348,14 +362,16 @@ export function generateAlertRules(manifest: AgentManifest, options: AlertRuleOp
 
   if (model.fallback) {
     const ops = `${METRICS.modelDuration.prometheus}_count`;
+    const primary = `${model.provider}/${model.id}`;
+    const fallback = `${model.fallback.provider}/${model.fallback.id}`;
     alerts.push({
       alert: 'CharterModelFallbackActive',
-      expr: `${sumRate(ops, `${sel},gen_ai_request_model="${model.fallback.id}"`, '10m')}\n/\n${sumRate(ops, sel, '10m')}\n> 0.5\n${trafficGuard}`,
+      expr: `${sumRate(METRICS.modelFallbacks.prometheus, sel, '10m')}\n/\n${sumRate(ops, sel, '10m')}\n> 0.5\n${trafficGuard}`,
       for: '5m',
       labels: labels('page'),
       annotations: {
         summary: `${name}: most model calls go to the fallback ${model.fallback.id}`,
-        description: `Over half of the model calls in 10m went to the fallback ${model.fallback.provider}/${model.fallback.id} instead of ${model.provider}/${model.id}: the primary provider is failing.`,
+        description: `Over half of the model calls in 10m went to the fallback ${fallback} instead of ${primary} (${METRICS.modelFallbacks.prometheus}, by reason). A call switches when the primary times out or answers 5xx, 429, 408 or 409 or fails on the network; after 3 such failures in a row (the agent's default) the primary's circuit breaker sends every call to the fallback for 30 s, then one probe call tries the primary and the agent switches back when it answers. The model.switch-fallback action holds the breaker open by hand.`,
         runbook_url: runbook('CharterModelFallbackActive'),
       },
     });

@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { SideEffects } from '@charter/spec';
 import { z } from 'zod';
 import { canonicalJson, nodeCrypto, sha256Hex } from './canonical.js';
 import { TelemetryError, TelemetryErrorCode } from './errors.js';
@@ -45,7 +46,7 @@ export const AuditEntry = z.strictObject({
     .strictObject({
       name: z.string().min(1).max(200),
       version: z.string().min(1).max(64),
-      sideEffects: z.enum(['none', 'reversible', 'irreversible']),
+      sideEffects: SideEffects,
       /** SHA-256 of the canonical JSON of the arguments. */
       argsHash: Hex64,
       callId: z.string().min(1).max(200).optional(),

@@ -1,4 +1,4 @@
-import { GuardrailAction, GuardrailHook } from '@charter/spec';
+import { FinalRunStatus, GuardrailAction, GuardrailHook, SideEffects } from '@charter/spec';
 import { z } from 'zod';
 
 /** Version of the event schema; written as `v` on every event. Bump on a breaking change. */
@@ -27,8 +27,8 @@ const Base = {
 export const StepPhase = z.enum(['perceive', 'decide', 'act', 'reflect']);
 export type StepPhase = z.infer<typeof StepPhase>;
 
-export const SideEffects = z.enum(['none', 'reversible', 'irreversible']);
-export type SideEffects = z.infer<typeof SideEffects>;
+/** What a tool call may change (`@charter/spec`'s shared value, re-exported for event consumers). */
+export { SideEffects };
 
 export const BudgetKind = z.enum(['steps', 'tokens', 'cost', 'time']);
 export type BudgetKind = z.infer<typeof BudgetKind>;
@@ -50,7 +50,7 @@ export const RunCompleted = z.strictObject({
   ...Base,
   type: z.literal('run.completed'),
   /** `denied` when a guardrail refused the run and the agent answered with a refusal. */
-  status: z.enum(['completed', 'denied']),
+  status: FinalRunStatus.extract(['completed', 'denied']),
   durationMs: NonNegative,
   steps: Count,
   costUsd: NonNegative.optional(),
@@ -103,6 +103,36 @@ export const ModelResponse = z.strictObject({
   /** e.g. `stop`, `tool-calls`, `length`, `content-filter`, `error`. */
   finishReason: Id,
   output: JsonValue.optional(),
+});
+
+/**
+ * Why a model call went to the fallback model: the primary's circuit breaker is open, or the primary
+ * failed this call with a timeout, a 5xx, a 429 or another retryable error (network, 408, 409).
+ */
+export const MODEL_FALLBACK_REASONS = ['breaker_open', 'timeout', 'server_error', 'rate_limited', 'unavailable'] as const;
+export const ModelFallbackReason = z.enum(MODEL_FALLBACK_REASONS);
+export type ModelFallbackReason = (typeof MODEL_FALLBACK_REASONS)[number];
+
+/**
+ * One model call sent to the fallback model (`spec.model.fallback`) instead of the primary. Emitted
+ * before the fallback's own `model.request`, whose `callId` is this event's `fallbackCallId`.
+ */
+export const ModelFallback = z.strictObject({
+  ...Base,
+  type: z.literal('model.fallback'),
+  /** The primary's call id (its `model.request`/`model.response`; none when the breaker was open). */
+  callId: Id,
+  /** The fallback's call id. */
+  fallbackCallId: Id,
+  /** The primary model. */
+  provider: Id,
+  model: Id,
+  /** The fallback model. */
+  fallbackProvider: Id,
+  fallbackModel: Id,
+  reason: ModelFallbackReason,
+  /** What the primary's failure was, without content (e.g. `HTTP 503`, `no answer within 20000 ms`). */
+  error: z.string().max(500).optional(),
 });
 
 export const ToolCall = z.strictObject({
@@ -227,6 +257,7 @@ export const TelemetryEvent = z.discriminatedUnion('type', [
   StepEvent,
   ModelRequest,
   ModelResponse,
+  ModelFallback,
   ToolCall,
   ToolResult,
   GuardrailDecision,

@@ -47,6 +47,15 @@ export const METRICS = {
     labels: ['agent', 'gen_ai_operation_name', 'gen_ai_request_model'],
     description: 'Duration of one model call (OpenTelemetry GenAI convention).',
   },
+  modelFallbacks: {
+    otel: 'charter.model.fallbacks',
+    prometheus: 'charter_model_fallbacks_total',
+    type: 'counter',
+    unit: '{call}',
+    labels: ['agent', 'model', 'fallback_model', 'reason'],
+    description:
+      'Model calls sent to the fallback model (spec.model.fallback) instead of the primary, by primary model, fallback model and reason (breaker_open, timeout, server_error, rate_limited, unavailable).',
+  },
   toolCalls: {
     otel: 'charter.tool.calls',
     prometheus: 'charter_tool_calls_total',

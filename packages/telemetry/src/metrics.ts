@@ -45,6 +45,9 @@ export function observeEvent(event: TelemetryEvent, observe: Observe): void {
       observe('modelDuration', event.latencyMs / 1000, { agent, gen_ai_operation_name: 'chat', gen_ai_request_model: event.model });
       return;
     }
+    case 'model.fallback':
+      observe('modelFallbacks', 1, { agent, model: event.model, fallback_model: event.fallbackModel, reason: event.reason });
+      return;
     case 'tool.result': {
       observe('toolCalls', 1, { agent, tool: event.name, outcome: event.outcome, error_code: event.errorCode ?? 'none' });
       observe('toolDuration', event.durationMs / 1000, { agent, tool: event.name, outcome: event.outcome });

@@ -87,6 +87,20 @@ function parseExposition(text: string): Map<string, Family> {
   return families;
 }
 
+/** A model call the agent sent to the fallback because the primary answered 503. */
+const FALLBACK = {
+  type: 'model.fallback',
+  runId: 'r1',
+  callId: 'r1:m0',
+  fallbackCallId: 'r1:m0:fallback',
+  provider: 'openai-compatible.chat',
+  model: 'gpt-4o-mini',
+  fallbackProvider: 'openai-compatible.chat',
+  fallbackModel: 'gpt-4.1-mini',
+  reason: 'server_error',
+  error: 'HTTP 503',
+} as const;
+
 function emitRun(sinkTools: string[] = []) {
   const sink = createPrometheusSink();
   const telemetry = createTelemetry({ agent: 'customer-support', sinks: [sink] });
@@ -104,6 +118,7 @@ function emitRun(sinkTools: string[] = []) {
     });
   }
   telemetry.emit({ type: 'feedback', runId: 'r1', score: 5 });
+  telemetry.emit(FALLBACK);
   return sink;
 }
 
@@ -152,6 +167,14 @@ describe('createPrometheusSink', () => {
     expect(value('charter_agent_cost_usd_total', { model: 'gpt-4o-mini' })).toBe(0.00042);
     expect(value('gen_ai_client_token_usage_sum', { gen_ai_token_type: 'input' })).toBe(420);
     expect(value('charter_agent_satisfaction_score_count', {})).toBe(1);
+    expect(
+      value('charter_model_fallbacks_total', {
+        agent: 'customer-support',
+        model: 'gpt-4o-mini',
+        fallback_model: 'gpt-4.1-mini',
+        reason: 'server_error',
+      }),
+    ).toBe(1);
   });
 
   it('escapes label values so any tool name parses back unchanged (property)', () => {

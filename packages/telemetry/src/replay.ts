@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { GuardrailAction, GuardrailHook } from '@charter/spec';
+import { FinalRunStatus, GuardrailAction, GuardrailHook } from '@charter/spec';
 import { canonicalJson, hashArguments } from './canonical.js';
 import { TelemetryError, TelemetryErrorCode } from './errors.js';
 import { JsonValue } from './events.js';
@@ -50,8 +50,9 @@ export const RecordedDecision = z.strictObject({
 });
 export type RecordedDecision = z.infer<typeof RecordedDecision>;
 
-export const RunStatus = z.enum(['completed', 'denied', 'escalated', 'failed']);
-export type RunStatus = z.infer<typeof RunStatus>;
+/** The status a recording ends with: a final run status (`FinalRunStatus` of `@charter/spec`; a paused run records `escalated`). */
+export const RunStatus = FinalRunStatus;
+export type RunStatus = FinalRunStatus;
 
 /** A recorded run: everything needed to replay it deterministically and compare the outcome. */
 export const Recording = z.strictObject({

@@ -1,10 +1,11 @@
+import { SideEffects } from '@charter/spec/values';
 import { semver } from './semver-lazy.js';
 import { z } from 'zod';
 import type { Credentials } from './credentials.js';
 import { ToolDefinitionError } from './errors.js';
 
-/** What a call may change in the world; the manifest grants the same value. */
-export type SideEffects = 'none' | 'reversible' | 'irreversible';
+// What a call may change in the world: the manifest grants the same value, stated once in @charter/spec.
+export type { SideEffects } from '@charter/spec/values';
 
 /** Retries of transient failures: exponential backoff with full jitter, bounded in attempts and total time. */
 export interface RetryOptions {
@@ -115,7 +116,7 @@ function buildDefinitionShape() {
       .max(64)
       .refine((v) => semver.valid(v) !== null, { error: 'must be a semver version such as "1.0.0"' }),
     description: z.string().min(1).max(2000),
-    sideEffects: z.enum(['none', 'reversible', 'irreversible']),
+    sideEffects: SideEffects,
     scopes: z.array(Scope).max(32).optional(),
     timeoutMs: PositiveMs.optional(),
     retry: z

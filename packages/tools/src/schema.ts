@@ -1,7 +1,8 @@
+import { SideEffects } from '@charter/spec/values';
 import { semver } from './semver-lazy.js';
 import { z } from 'zod';
 import { toJson } from './classify.js';
-import type { AnyTool, SideEffects } from './define.js';
+import type { AnyTool } from './define.js';
 import { ToolError, ToolErrorCode } from './errors.js';
 
 /** A JSON Schema (draft 2020-12) as produced by `z.toJSONSchema`. */
@@ -28,7 +29,7 @@ function buildExportShape() {
       .max(64)
       .refine((v) => semver.valid(v) !== null, { error: 'must be a semver version' }),
     description: z.string().max(2000).default(''),
-    sideEffects: z.enum(['none', 'reversible', 'irreversible']),
+    sideEffects: SideEffects,
     input: z.record(z.string(), z.unknown()),
     output: z.record(z.string(), z.unknown()),
   });

@@ -1,6 +1,7 @@
 import { generateText, stepCountIs, tool, jsonSchema } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { findInstructions, gullible, scripted } from '../models.js';
+import { ModelConfigError } from '../errors.js';
+import { defaultModelRegistry, findInstructions, gullible, offlineProvider, resolveModel, resolveModels, scripted } from '../models.js';
 
 const lookup = tool({
   description: 'Look up an order',
@@ -65,17 +66,66 @@ describe('offline models are real LanguageModelV3 implementations', () => {
   });
 });
 
-describe('modelFromEnv', () => {
-  it('is off without CHARTER_MODEL_BASE_URL and builds an OpenAI-compatible model with it (no request made)', async () => {
-    const { modelFromEnv } = await import('../models.js');
-    expect(await modelFromEnv({})).toBeUndefined();
-    const model = await modelFromEnv({
-      CHARTER_MODEL_BASE_URL: 'http://127.0.0.1:9/v1',
-      CHARTER_MODEL_API_KEY: 'k',
-      CHARTER_MODEL_ID: 'gpt-4o-mini',
-    });
-    expect(model?.specificationVersion).toBe('v3');
-    expect(model?.modelId).toBe('gpt-4o-mini');
-    await expect(modelFromEnv({ CHARTER_MODEL_BASE_URL: 'http://127.0.0.1:9/v1' })).rejects.toMatchObject({ code: 'AGENT_MODEL_CONFIG' });
+describe('the model registry (spec.model → a model)', () => {
+  const env = { CHARTER_MODEL_BASE_URL: 'http://127.0.0.1:9/v1', CHARTER_MODEL_API_KEY: 'k' };
+
+  it('builds an openai-compatible model from the environment alone (no request made, the package loaded at the first call)', () => {
+    const model = resolveModel({ provider: 'openai-compatible', id: 'gpt-4o-mini' }, { env });
+    expect(model.specificationVersion).toBe('v3');
+    expect(model.provider).toBe('openai-compatible.chat');
+    expect(model.modelId).toBe('gpt-4o-mini');
+  });
+
+  it.each([
+    [{ CHARTER_MODEL_API_KEY: 'k' }, 'CHARTER_MODEL_BASE_URL'],
+    [{ CHARTER_MODEL_BASE_URL: '  ', CHARTER_MODEL_API_KEY: 'k' }, 'CHARTER_MODEL_BASE_URL'],
+    [{ CHARTER_MODEL_BASE_URL: 'ftp://models.example/v1', CHARTER_MODEL_API_KEY: 'k' }, 'CHARTER_MODEL_BASE_URL'],
+    [{ CHARTER_MODEL_BASE_URL: 'http://127.0.0.1:9/v1' }, 'CHARTER_MODEL_API_KEY'],
+  ])('a missing or invalid variable (%j) is a ModelConfigError naming %s: no silent default', (vars, variable) => {
+    let caught: unknown;
+    try {
+      resolveModel({ provider: 'openai-compatible', id: 'gpt-4o-mini' }, { env: vars });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ModelConfigError);
+    expect(caught).toMatchObject({ code: 'AGENT_MODEL_CONFIG', variable });
+    expect((caught as Error).message).toContain(variable);
+  });
+
+  it('an empty API key is an explicit "no key" for endpoints without one', () => {
+    expect(resolveModel({ provider: 'openai-compatible', id: 'llama3' }, { env: { ...env, CHARTER_MODEL_API_KEY: '' } }).modelId).toBe(
+      'llama3',
+    );
+  });
+
+  it('names the offline models: gullible, and scripted models whose script the registry is given', async () => {
+    const deferred = resolveModel({ provider: 'offline', id: 'gullible' }, { env: {} });
+    expect(deferred.provider).toBe('charter.gullible');
+    // The default registry's gullible model loads at its first call and then answers as gullible() does.
+    expect((await generateText({ model: deferred, prompt: 'What is the weather like?' })).text).toBe(
+      (await generateText({ model: gullible(), prompt: 'What is the weather like?' })).text,
+    );
+    const registry = { ...defaultModelRegistry, offline: offlineProvider({ scripts: { greeter: { turns: [{ text: 'Hello!' }] } } }) };
+    const greeter = resolveModel({ provider: 'offline', id: 'greeter' }, { env: {}, registry });
+    expect(greeter.modelId).toBe('greeter');
+    const result = await generateText({ model: greeter, prompt: 'Hi' });
+    expect(result.text).toBe('Hello!');
+    expect(() => resolveModel({ provider: 'offline', id: 'scripted' }, { env: {} })).toThrow(/the offline model "scripted" does not exist/);
+  });
+
+  it('an unknown provider is a ModelConfigError listing the known ones; resolveModels resolves the fallback too', () => {
+    expect(() => resolveModel({ provider: 'anthropic', id: 'claude' }, { env })).toThrow(
+      expect.objectContaining({
+        code: 'AGENT_MODEL_CONFIG',
+        message: expect.stringContaining('known: openai-compatible, offline') as string,
+      }) as Error,
+    );
+    const both = resolveModels(
+      { provider: 'offline', id: 'gullible', fallback: { provider: 'openai-compatible', id: 'gpt-4.1-mini' } },
+      { env },
+    );
+    expect([both.primary.modelId, both.fallback?.modelId]).toEqual(['gullible', 'gpt-4.1-mini']);
+    expect(resolveModels({ provider: 'offline', id: 'gullible' }, { env }).fallback).toBeUndefined();
   });
 });

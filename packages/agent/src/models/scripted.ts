@@ -3,45 +3,50 @@ import { z } from 'zod';
 import { AgentError, AgentErrorCode } from '../errors.js';
 import { lastToolResult, offlineModel, turnIndex } from './common.js';
 
-const ToolCallSpec = z.strictObject({
-  tool: z.string().min(1).max(64),
-  args: z.record(z.string(), z.unknown()).default({}),
-});
+// The schemas are built by the first parse (z.lazy), not when the module is imported: the model
+// registry of the main entry names the offline models, and building these costs milliseconds.
+function buildScript() {
+  const ToolCallSpec = z.strictObject({
+    tool: z.string().min(1).max(64),
+    args: z.record(z.string(), z.unknown()).default({}),
+  });
 
-const ReplyShape = {
-  /** The final answer (or text before tool calls). */
-  text: z.string().max(20_000).optional(),
-  toolCalls: z.array(ToolCallSpec).max(16).optional(),
-  /** A broken tool call: `input` is sent verbatim (e.g. truncated JSON) to exercise repair. */
-  malformed: z.strictObject({ tool: z.string().min(1).max(64), input: z.string().max(2000) }).optional(),
-};
+  const ReplyShape = {
+    /** The final answer (or text before tool calls). */
+    text: z.string().max(20_000).optional(),
+    toolCalls: z.array(ToolCallSpec).max(16).optional(),
+    /** A broken tool call: `input` is sent verbatim (e.g. truncated JSON) to exercise repair. */
+    malformed: z.strictObject({ tool: z.string().min(1).max(64), input: z.string().max(2000) }).optional(),
+  };
 
-/** A condition on the last tool result. */
-const When = z.strictObject({
-  tool: z.string().optional(),
-  ok: z.boolean().optional(),
-  /** The result text contains this (case-sensitive). */
-  includes: z.string().max(200).optional(),
-});
+  /** A condition on the last tool result. */
+  const When = z.strictObject({
+    tool: z.string().optional(),
+    ok: z.boolean().optional(),
+    /** The result text contains this (case-sensitive). */
+    includes: z.string().max(200).optional(),
+  });
 
-const _Reply = z.strictObject(ReplyShape);
-const Turn = z.strictObject({
-  ...ReplyShape,
-  cases: z
-    .array(z.strictObject({ when: When, ...ReplyShape }))
-    .max(16)
-    .optional(),
-});
+  const Turn = z.strictObject({
+    ...ReplyShape,
+    cases: z
+      .array(z.strictObject({ when: When, ...ReplyShape }))
+      .max(16)
+      .optional(),
+  });
+
+  return z.strictObject({
+    turns: z.array(Turn).min(1).max(200),
+    /** Said once the turns run out; default "Is there anything else I can help with?". */
+    fallback: z.string().max(2000).optional(),
+  });
+}
 
 /** A scripted conversation: turn n answers the prompt that already holds n assistant messages. */
-export const Script = z.strictObject({
-  turns: z.array(Turn).min(1).max(200),
-  /** Said once the turns run out; default "Is there anything else I can help with?". */
-  fallback: z.string().max(2000).optional(),
-});
+export const Script = z.lazy(buildScript);
 export type Script = z.infer<typeof Script>;
 export type ScriptInput = z.input<typeof Script>;
-type ReplyValue = z.infer<typeof _Reply>;
+type ReplyValue = Script['turns'][number];
 
 /**
  * A deterministic offline model: the answer depends only on the prompt (how many assistant turns it

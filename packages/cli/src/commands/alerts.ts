@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAgent, MANIFEST_FILE, type SpecIssue } from '@charter/spec';
+import { loadAgent, MANIFEST_FILE, playbookRoutes, SpecError, type SpecIssue } from '@charter/spec';
 import { alertRulesToYaml, DEFAULT_RUNBOOK_URL, generateAlertRules, TelemetryError, type AlertRuleOptions } from '@charter/telemetry';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
@@ -37,7 +37,7 @@ export const alertsCommand: Command = {
       throw usageError(
         positionals.length === 0 ? 'name the Agent manifest to generate alerts for' : `expected one manifest, got ${positionals.length}`,
       );
-    const options: { -readonly [K in keyof AlertRuleOptions]: AlertRuleOptions[K] } = {};
+    const options: { -readonly [K in keyof AlertRuleOptions]?: AlertRuleOptions[K] } = {};
     const runbookUrl = flags.get('runbook-url');
     if (typeof runbookUrl === 'string') options.runbookUrl = runbookUrl;
     const minRuns = flags.get('min-runs-per-hour');
@@ -59,10 +59,15 @@ export const alertsCommand: Command = {
     let yaml: string;
     let count: number;
     try {
-      const rules = generateAlertRules(manifest, options);
+      // The playbooks the manifest names decide which runbook each alert opens (their triggers.alerts).
+      const rules = generateAlertRules(manifest, { ...options, routes: playbookRoutes(agent.playbooks) });
       count = rules.groups.reduce((total, group) => total + group.rules.length, 0);
       yaml = alertRulesToYaml(rules);
     } catch (error) {
+      if (SpecError.isInstance(error)) {
+        io.stderr(`charter alerts: ${error.message} [${error.code}]\n`);
+        return ExitCode.Failed;
+      }
       if (!TelemetryError.isInstance(error)) throw error;
       // Options come from the command line; anything else the generator rejects comes from the manifest.
       if (runbookUrl !== undefined && error.message.includes('runbookUrl'))

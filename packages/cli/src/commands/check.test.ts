@@ -39,6 +39,16 @@ describe.skipIf(!promtool && !inCi)('charter check on the reference agent', () =
     expect(code).toBe(0);
   }, 300_000);
 
+  it('charter rollout start asks the same gate: the ready reference agent starts its shadow stage', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'charter-check-rollout-'));
+    const io = captureIo(cwd, { USER: 'ana' });
+    const code = await main(['rollout', 'start', referenceAgent, '--candidate', 'v2', '--evidence', evidence], io);
+    expect(io.err()).toBe('');
+    expect(io.out()).toBe('start: pending → shadow (stage 1/6 "shadow", 0 %) (transition 1)\n');
+    expect(code).toBe(0);
+    expect(readFileSync(join(cwd, '.charter', 'audit.jsonl'), 'utf8')).toMatch(/readiness: ready for production \(score \d+\/41\)/);
+  }, 300_000);
+
   it('writes every format with --out; the JSON report says ready', async () => {
     for (const format of ['json', 'sarif', 'markdown', 'junit', 'html']) {
       const io = captureIo(packages);

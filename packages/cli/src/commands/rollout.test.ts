@@ -23,11 +23,15 @@ describe('charter rollout', () => {
     expect(out).toContain('at least 200 samples per arm');
   });
 
-  it('start refuses without a gate (exit 1); with --skip-gate it warns, starts and records the skip', async () => {
+  it('start asks the readiness gate: without evidence the agent is held (exit 1, nothing recorded); with --skip-gate it warns, starts and records the skip', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'charter-rollout-cli-'));
-    const refused = await charter(cwd, 'start', manifest, '--candidate', 'v2');
+    const noEvidence = mkdtempSync(join(tmpdir(), 'charter-rollout-no-evidence-'));
+    const refused = await charter(cwd, 'start', manifest, '--candidate', 'v2', '--evidence', noEvidence);
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain('no readiness gate is wired into this CLI yet');
+    expect(refused.err).toContain('the readiness gate does not pass: readiness: held in staging by');
+    expect(refused.err).toMatch(/FAIL gate +readiness: held in staging by \d+ blocker\(s\): [A-Z]+-\d/);
+    const auditFile = join(cwd, '.charter', 'audit.jsonl');
+    expect(existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '').toBe('');
     const started = await charter(cwd, 'start', manifest, '--candidate', 'v2', '--skip-gate', 'readiness checked by hand');
     expect(started.code).toBe(0);
     expect(started.err).toContain('WARNING: no readiness gate is checked (--skip-gate "readiness checked by hand")');

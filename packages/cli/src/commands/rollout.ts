@@ -15,11 +15,13 @@ import {
   simulateRollout,
   simulationHtml,
   type CandidateProfile,
+  type Gate,
   type GuardResult,
   type RolloutController,
   type RolloutPlan,
   type TransitionOutcome,
 } from '@charter/rollout';
+import { evaluateReadiness, ReadinessError } from '@charter/readiness';
 import { durationToMs, MANIFEST_FILE } from '@charter/spec';
 import { createJsonlSink, createTelemetry, openAuditLog, TelemetryError } from '@charter/telemetry';
 import { parseArgs, type ParsedArgs } from '../args.js';
@@ -45,9 +47,11 @@ transition is appended to the audit log and the event log.
   export    the current stage as a flagd flag definition (--flagd, default), or the
             plan as an Argo Rollouts Rollout + AnalysisTemplate (--argo)
 
-The readiness gate (@charter/readiness) is not wired into this CLI yet: start and
-advance refuse to run without it unless --skip-gate <reason> is given; the skip
-is printed as a warning and recorded in the transition and the audit log.
+The readiness gate: start and every promotion evaluate the agent with
+@charter/readiness (as charter check does: its manifest, code and the evidence
+reports for this commit); an agent held in staging does not start or advance.
+--skip-gate <reason> proceeds without the gate; the skip is printed as a warning
+and recorded in the transition and the audit log.
 
 Options:
   --state-dir <dir>            rollout state (default .charter/rollouts)
@@ -58,6 +62,10 @@ Options:
   --candidate <label>          start: what is rolled out (e.g. its version)
   --control <label>            start: what it replaces
   --skip-gate <reason>         start, advance: proceed without a readiness gate
+  --evidence <dir>             start, advance: the evidence reports (default
+                               <agent>/.charter/evidence)
+  --commit <sha>               start, advance: the commit the evidence must be for
+                               (default CHARTER_COMMIT, else the checkout's HEAD)
   --json                       plan, status, simulate: print JSON
   simulate:
     --success-drop <points>    candidate success rate lower by N points
@@ -83,8 +91,8 @@ const COMMON = ['state-dir', 'audit', 'events', 'id'];
 const ALLOWED: Record<Sub, readonly string[]> = {
   plan: ['json'],
   status: [...COMMON, 'json'],
-  start: [...COMMON, 'reason', 'candidate', 'control', 'skip-gate'],
-  advance: [...COMMON, 'reason', 'skip-gate'],
+  start: [...COMMON, 'reason', 'candidate', 'control', 'skip-gate', 'evidence', 'commit'],
+  advance: [...COMMON, 'reason', 'skip-gate', 'evidence', 'commit'],
   pause: [...COMMON, 'reason'],
   resume: [...COMMON, 'reason'],
   abort: [...COMMON, 'reason'],
@@ -121,6 +129,8 @@ async function runRollout(args: readonly string[], io: Io): Promise<ExitCode> {
       'candidate',
       'control',
       'skip-gate',
+      'evidence',
+      'commit',
       'success-drop',
       'latency-increase',
       'leak-rate',
@@ -160,7 +170,7 @@ async function runRollout(args: readonly string[], io: Io): Promise<ExitCode> {
       case 'simulate':
         return await simulate(plan, parsed, io);
       default:
-        return await operate(command, plan, loaded.policyVersion, parsed, io);
+        return await operate(command, plan, loaded.policyVersion, parsed, io, manifestPath);
     }
   } catch (error) {
     if (TelemetryError.isInstance(error))
@@ -284,7 +294,42 @@ async function simulate(plan: RolloutPlan, parsed: ParsedArgs, io: Io): Promise<
   return ExitCode.Ok;
 }
 
-function controllerFor(plan: RolloutPlan, policyVersion: string, parsed: ParsedArgs, io: Io, withLogs: boolean): RolloutController {
+/**
+ * The readiness gate of `@charter/readiness`, as `charter check` evaluates it: held in staging (a
+ * blocker failing or without evidence) refuses the transition, naming the blockers.
+ */
+function readinessGate(manifestPath: string, io: Io, evidence: string | undefined, commit: string | undefined): Gate {
+  return async () => {
+    let readiness;
+    try {
+      readiness = await evaluateReadiness({
+        dir: manifestPath,
+        ...(evidence === undefined ? {} : { evidenceDir: resolve(io.cwd, evidence) }),
+        ...(commit === undefined ? {} : { commit }),
+      });
+    } catch (error) {
+      if (ReadinessError.isInstance(error)) throw new CliError(CliErrorCode.Io, `${error.message} [${error.code}]`, { cause: error });
+      throw error;
+    }
+    const blockers = readiness.results.filter((r) => r.severity === 'blocker' && (r.status === 'fail' || r.status === 'missing-evidence'));
+    const score = `${readiness.score.passed}/${readiness.score.total}`;
+    if (readiness.ready) return { ready: true, summary: `readiness: ready for production (score ${score})` };
+    const ids = blockers.map((r) => r.ruleId);
+    return {
+      ready: false,
+      summary: `readiness: held in staging by ${ids.length} blocker(s): ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''} (score ${score}; charter check ${shown(io, manifestPath)} for details)`,
+    };
+  };
+}
+
+function controllerFor(
+  plan: RolloutPlan,
+  policyVersion: string,
+  parsed: ParsedArgs,
+  io: Io,
+  withLogs: boolean,
+  gate?: Gate,
+): RolloutController {
   const at = (name: string, fallback: string) => resolve(io.cwd, flag(parsed, name) ?? fallback);
   const store = new FileRolloutStore(ensureFolder(io, at('state-dir', join('.charter', 'rollouts'))));
   if (!withLogs) return createRolloutController({ plan, store, ...(flag(parsed, 'id') ? { id: flag(parsed, 'id') ?? '' } : {}) });
@@ -296,6 +341,7 @@ function controllerFor(plan: RolloutPlan, policyVersion: string, parsed: ParsedA
   return createRolloutController({
     plan,
     store,
+    ...(gate === undefined ? {} : { gate }),
     audit: openAuditLog(auditPath),
     telemetry,
     policyVersion,
@@ -325,14 +371,19 @@ async function operate(
   policyVersion: string,
   parsed: ParsedArgs,
   io: Io,
+  manifestPath: string,
 ): Promise<ExitCode> {
   const readOnly = command === 'status' || command === 'export';
-  const controller = controllerFor(plan, policyVersion, parsed, io, !readOnly);
+  const skipGate = flag(parsed, 'skip-gate');
+  if (skipGate?.trim() === '') throw usageError('--skip-gate needs a reason');
+  const commit = flag(parsed, 'commit') ?? io.env.CHARTER_COMMIT;
+  if (commit !== undefined && !/^[0-9a-f]{7,64}$/.test(commit)) throw usageError(`--commit must be a hex commit id, got "${commit}"`);
+  const evidence = flag(parsed, 'evidence');
+  const gate = readOnly || skipGate !== undefined ? undefined : readinessGate(manifestPath, io, evidence, commit);
+  const controller = controllerFor(plan, policyVersion, parsed, io, !readOnly, gate);
   const reason = flag(parsed, 'reason');
   const actor = { type: 'human' as const, id: io.env.USER ?? 'operator' };
   const operator = { actor, ...(reason === undefined ? {} : { reason }) };
-  const skipGate = flag(parsed, 'skip-gate');
-  if (skipGate?.trim() === '') throw usageError('--skip-gate needs a reason');
   if (skipGate !== undefined)
     io.stderr(
       `charter rollout ${command}: WARNING: no readiness gate is checked (--skip-gate "${skipGate}"); the skip is recorded in the audit log\n`,
@@ -346,13 +397,16 @@ async function operate(
       const candidate = flag(parsed, 'candidate');
       if (candidate === undefined) throw usageError('rollout start needs --candidate <label> (what is rolled out, e.g. its version)');
       const control = flag(parsed, 'control');
-      if (skipGate === undefined) {
-        io.stderr(
-          'charter rollout start: no readiness gate is wired into this CLI yet (@charter/readiness): a rollout starts only after the readiness checks pass. Run them, then rerun with --skip-gate "<why>" to start without the gate; the skip is recorded in the audit log.\n',
-        );
-        return ExitCode.Failed;
-      }
-      return report(await controller.start({ ...operator, candidate, skipGate, ...(control === undefined ? {} : { control }) }), plan, io);
+      return report(
+        await controller.start({
+          ...operator,
+          candidate,
+          ...(skipGate === undefined ? {} : { skipGate }),
+          ...(control === undefined ? {} : { control }),
+        }),
+        plan,
+        io,
+      );
     }
     case 'advance':
       return report(await controller.advance({ ...operator, ...(skipGate === undefined ? {} : { skipGate }) }), plan, io);

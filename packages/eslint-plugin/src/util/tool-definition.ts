@@ -1,12 +1,17 @@
 // Recognises `defineTool(...)` from @charter/tools through types (an import alias or a namespace import
 // still counts; a local function of the same name does not) and reads its definition.
+import { SIDE_EFFECTS, type SideEffects } from '@charter/spec/values';
 import { AST_NODE_TYPES, type ParserServicesWithTypeInformation, type TSESTree } from '@typescript-eslint/utils';
 import type { Scope } from '@typescript-eslint/utils/ts-eslint';
 import ts from 'typescript';
 import { findProperty, objectLiteralOf, staticValue } from './ast.js';
 import { callIdentity, TOOLS_PKG } from './symbols.js';
 
-export type SideEffectsValue = 'none' | 'reversible' | 'irreversible';
+export type SideEffectsValue = SideEffects;
+
+function isSideEffects(value: unknown): value is SideEffects {
+  return (SIDE_EFFECTS as readonly unknown[]).includes(value);
+}
 
 /** One `defineTool` call and what can be known statically about its definition. */
 export interface ToolDefinitionSite {
@@ -94,7 +99,7 @@ export function toolDefinitionSite(
       const written = property('sideEffects');
       if (written !== undefined) {
         const value = staticValue(written.value, scope);
-        if (value?.value === 'none' || value?.value === 'reversible' || value?.value === 'irreversible') return new Set([value.value]);
+        if (isSideEffects(value?.value)) return new Set([value.value]);
       }
       const type = typeOf('sideEffects');
       if (type === undefined) return undefined;
@@ -102,7 +107,7 @@ export function toolDefinitionSite(
       const values = new Set<SideEffectsValue>();
       for (const part of parts) {
         if (!part.isStringLiteral()) return undefined;
-        if (part.value === 'none' || part.value === 'reversible' || part.value === 'irreversible') values.add(part.value);
+        if (isSideEffects(part.value)) values.add(part.value);
       }
       return values.size === 0 ? undefined : values;
     },

@@ -16,6 +16,7 @@ import {
 } from '@charter/spec';
 import { alertRulesToYaml, generateAlertRules, METRICS } from '@charter/telemetry';
 import { parse } from 'yaml';
+import { playbookRoutesIn } from '../evaluate.js';
 
 export const PACKAGE = join(import.meta.dirname, '..', '..');
 export const REPO = join(PACKAGE, '..', '..');
@@ -189,13 +190,21 @@ export function passingEvidence(): EvidenceData {
   };
 }
 
-/** The digest of the alert rules generated from the fixture's manifest, as the gate computes it. */
-function alertDigest(dir: string): string {
+/**
+ * The digest of the alert rules generated from the fixture's manifest, as the gate computes it; when
+ * they cannot be generated (no playbook routes an alert), the digest of the evidence as it was written
+ * before the change (the pipeline could not have produced a newer one).
+ */
+function alertDigest(dir: string, previous: string): string {
   const path = join(dir, 'agent.yaml');
   const manifest = loadManifest({ path }).value ?? (parse(readFileSync(path, 'utf8')) as AgentManifest);
-  return `sha256:${createHash('sha256')
-    .update(alertRulesToYaml(generateAlertRules(manifest)))
-    .digest('hex')}`;
+  let yaml: string;
+  try {
+    yaml = alertRulesToYaml(generateAlertRules(manifest, { routes: playbookRoutesIn([join(dir, 'playbooks')]) }));
+  } catch {
+    return previous;
+  }
+  return `sha256:${createHash('sha256').update(yaml).digest('hex')}`;
 }
 
 export interface WriteOptions {
@@ -213,7 +222,7 @@ export function writeEvidence(dir: string, data: EvidenceData, options: WriteOpt
   mkdirSync(out, { recursive: true });
   const policy = join(dir, 'policy.yaml');
   const digest = options.digest ?? manifestDigest(readFileSync(join(dir, 'agent.yaml'), 'utf8'), readFileSync(policy, 'utf8'));
-  data['alert-rules'].rulesDigest = alertDigest(dir);
+  data['alert-rules'].rulesDigest = alertDigest(dir, data['alert-rules'].rulesDigest);
   for (const kind of Object.keys(data) as EvidenceKind[]) {
     if (options.omit?.includes(kind)) continue;
     const report = EvidenceReport.parse({

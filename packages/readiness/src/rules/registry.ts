@@ -635,7 +635,8 @@ const fallback: RuleDefinition[] = [
         if (lookup.playbook === undefined)
           return fail(`playbook "${id}": ${lookup.problem ?? 'not found'}`, manifestAt(`/spec/playbooks/${index}`));
       }
-      if (typeof ctx.alerts === 'string') return fail(ctx.alerts);
+      if (typeof ctx.alerts === 'string')
+        return pass(`${listed.length} playbooks exist and validate; the alerts could not be generated, which OBS-4 reports`);
       const linked = new Set(ctx.alerts.flatMap((a) => /\/playbooks\/([a-z0-9-]+)\/?$/.exec(a.annotations.runbook_url)?.[1] ?? []));
       const uncovered = [...linked].filter((id) => !listed.includes(id));
       if (uncovered.length > 0)

@@ -41,6 +41,20 @@ function setup(captureContent = false, clock?: () => number) {
   };
 }
 
+/** A model call the agent sent to the fallback because the primary did not answer in time. */
+const FALLBACK = {
+  type: 'model.fallback',
+  runId: 'r2',
+  callId: 'r2:m0',
+  fallbackCallId: 'r2:m0:fallback',
+  provider: 'openai-compatible.chat',
+  model: 'gpt-4o-mini',
+  fallbackProvider: 'openai-compatible.chat',
+  fallbackModel: 'gpt-4.1-mini',
+  reason: 'timeout',
+  error: 'no answer within 20000 ms',
+} as const;
+
 const byName = (spans: readonly ReadableSpan[], name: string) => {
   const span = spans.find((s) => s.name === name);
   if (!span) throw new Error(`no span ${name}; have ${spans.map((s) => s.name).join(', ')}`);
@@ -146,6 +160,23 @@ describe('OpenTelemetry sink: spans follow the GenAI conventions', () => {
     );
   });
 
+  it('records a model fallback as a span event on the run span', () => {
+    const { telemetry, spans } = setup();
+    telemetry.emit({ type: 'run.started', runId: 'r2' });
+    telemetry.emit(FALLBACK);
+    telemetry.emit({ type: 'run.completed', runId: 'r2', status: 'completed', durationMs: 5, steps: 1 });
+    const agent = byName(spans(), 'invoke_agent customer-support');
+    expect(agent.events.filter((e) => e.name === SpanEventNames.modelFallback).map((e) => e.attributes)).toEqual([
+      {
+        'charter.model.fallback.reason': 'timeout',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'charter.model.fallback.model': 'gpt-4.1-mini',
+        'charter.model.fallback.provider': 'openai-compatible.chat',
+        'charter.model.fallback.error': 'no answer within 20000 ms',
+      },
+    ]);
+  });
+
   it('puts a decision about an open tool call on that tool span', () => {
     const { telemetry, spans } = setup();
     telemetry.emit({ type: 'run.started', runId: 'r' });
@@ -248,6 +279,7 @@ describe('OpenTelemetry sink: metrics', () => {
     telemetry.emit({ type: 'run.started', runId: 'r2' });
     telemetry.emit({ type: 'run.completed', runId: 'r2', status: 'completed', durationMs: 1500, steps: 2 });
     telemetry.emit({ type: 'feedback', runId: 'r2', score: 4 });
+    telemetry.emit(FALLBACK);
     const data = await metrics();
     const byOtel = new Map(data.map((m) => [m.descriptor.name, m]));
     for (const [key, def] of Object.entries(METRICS)) {

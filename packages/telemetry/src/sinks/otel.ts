@@ -50,6 +50,7 @@ export const SpanEventNames = {
   budgetExceeded: 'charter.budget.exceeded',
   escalation: 'charter.escalation',
   step: 'charter.step',
+  modelFallback: 'charter.model.fallback',
 } as const;
 
 export interface OtelSinkOptions {
@@ -212,6 +213,19 @@ export function createOtelSink(options: OtelSinkOptions = {}): OtelSink {
         span.end(event.ts);
         return;
       }
+      case 'model.fallback':
+        runs.get(event.runId)?.span.addEvent(
+          SpanEventNames.modelFallback,
+          {
+            'charter.model.fallback.reason': event.reason,
+            [GenAiAttributes.requestModel]: event.model,
+            'charter.model.fallback.model': event.fallbackModel,
+            'charter.model.fallback.provider': event.fallbackProvider,
+            ...(event.error === undefined ? {} : { 'charter.model.fallback.error': event.error }),
+          },
+          event.ts,
+        );
+        return;
       case 'tool.call': {
         const attributes: Attributes = {
           [GenAiAttributes.operationName]: 'execute_tool',
