@@ -10,6 +10,7 @@ const ok =
   Object.keys(report.byStatus).every((s) => s === 'completed' || s === 'escalated') &&
   report.escalatedWithoutPacket === 0 &&
   report.maxRefundsPerOrder <= 1 &&
+  report.doubtedWhileRefunded === 0 &&
   report.audit.ok;
 process.stdout.write(
   `${JSON.stringify({ runs, soakMs: Math.round(report.ms), completed: report.byStatus.completed ?? 0, escalated: report.byStatus.escalated ?? 0, maxRefundsPerOrder: report.maxRefundsPerOrder, auditOk: report.audit.ok, ok })}\n`,

@@ -11,7 +11,7 @@ export type ActOutcome =
   | { readonly kind: 'escalate'; readonly reason: 'tool_failure' | 'handoff' | 'guardrail_denied' };
 
 /** Codes of failures that retries did not cure: two of them in a run hand it to a human. */
-const EXHAUSTED = new Set(['TOOL_TIMEOUT', 'TOOL_UNAVAILABLE', 'TOOL_TRANSIENT', 'TOOL_BUSY', 'TOOL_IN_DOUBT']);
+const EXHAUSTED = new Set(['TOOL_TIMEOUT', 'TOOL_UNAVAILABLE', 'TOOL_TRANSIENT', 'TOOL_BUSY', 'TOOL_IN_DOUBT', 'TOOL_IN_FLIGHT']);
 const MAX_EXHAUSTED = 2;
 const MAX_REFUSED = 3;
 

@@ -216,7 +216,8 @@ async function consistency(
  * The fault soak: `runs` refund requests of the signed-in customer under injected transient failures
  * and timeouts (each tool, each run, drawn from a seeded random) and malformed model output. Every 25th
  * request resubmits the previous one against the same desk and idempotency ledger (a customer who
- * clicks twice): the refund must be answered from the ledger, not executed again. Lost = reported done
+ * clicks twice), usually while the first still runs: the refund must be answered from the ledger (after
+ * waiting for the first), not executed again. Lost = reported done
  * but never applied by the desk; duplicated = applied twice for one order on one desk.
  */
 async function soak(spec: DeskSpec, runs: number, seed = 1): Promise<EvidenceDataOf<'soak'>> {
@@ -242,7 +243,6 @@ async function soak(spec: DeskSpec, runs: number, seed = 1): Promise<EvidenceDat
       { orderId: 'A-1005', amount: 50 },
     ] as const;
     const sessions: { desk: Desk; ledger: MemoryLedger; orderId: string; reported: boolean }[] = [];
-    const finishedRuns: Promise<void>[] = [];
     const results: { result: RunResult; session: number }[] = [];
     const byStatus: Record<string, number> = {};
     const byReason: Record<string, number> = {};
@@ -261,15 +261,10 @@ async function soak(spec: DeskSpec, runs: number, seed = 1): Promise<EvidenceDat
             { transient: draw(faults.transientRate), timeout: draw(faults.timeoutRate) },
           ]),
         );
+        // The customer clicks twice: the resubmission runs while the first request may still be in flight,
+        // on its own executor over the same ledger. It must wait for the first and get its result (or a
+        // typed TOOL_IN_FLIGHT), never refund again.
         const previous = resubmit ? sessions[i - 1] : undefined;
-        // The customer resubmits after the first request answered. (Two identical requests in flight at
-        // once on two executors are not covered: the second sees the first's `started` record as in
-        // doubt, reconciles before the first has applied its effect, and refunds again.)
-        let finished: () => void = () => undefined;
-        finishedRuns[i] = new Promise<void>((resolveDone) => {
-          finished = resolveDone;
-        });
-        if (previous !== undefined) await finishedRuns[i - 1];
         const session = previous ?? {
           desk: createDesk({ faults: deskFaults, timeoutMs: 5 }),
           ledger: new MemoryLedger(),
@@ -312,7 +307,6 @@ async function soak(spec: DeskSpec, runs: number, seed = 1): Promise<EvidenceDat
         });
         await agent.close();
         if (result.actions.some((a) => a.tool === 'refund_order' && a.outcome === 'ok')) session.reported = true;
-        finished();
         results.push({ result, session: i });
       }
     }

@@ -1,13 +1,20 @@
 // The reference agent's command line: --help prints the usage, an unknown flag or a stray word is a
 // usage error (exit 2), and neither runs the suite. Runs main.ts as a process, from the sources.
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openState } from '@charter/state';
 import { describe, expect, it } from 'vitest';
 
 const packageRoot = join(import.meta.dirname, '..');
 const tsx = join(packageRoot, '..', '..', 'node_modules', '.bin', 'tsx');
 const run = (...args: string[]) =>
-  spawnSync(tsx, ['--conditions=@charter/source', join(packageRoot, 'src', 'main.ts'), ...args], { cwd: packageRoot, encoding: 'utf8' });
+  spawnSync(tsx, ['--conditions=@charter/source', join(packageRoot, 'src', 'main.ts'), ...args], {
+    cwd: packageRoot,
+    encoding: 'utf8',
+    env: { ...process.env, CHARTER_DATABASE_URL: '' },
+  });
 
 describe('reference agent main: flags', () => {
   it('--help and -h print the usage and exit 0 without running the suite', () => {
@@ -35,6 +42,44 @@ describe('reference agent main: flags', () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('Run "node packages/reference-agent/dist/main.js --help" for usage.');
     expect(result.stderr).not.toContain('    at ');
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('reference agent main: --db', () => {
+  it("runs on @charter/state's stores: a kill switch set there escalates the run before the model is called; cleared, the scenario passes", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'charter-reference-db-'));
+    try {
+      const scenarios = join(work, 'scenarios');
+      mkdirSync(scenarios);
+      copyFileSync(join(packageRoot, 'scenarios', 'happy-order-status.yaml'), join(scenarios, 'happy-order-status.yaml'));
+      const url = `file:${join(work, 'state')}`;
+      const state = await openState({ url });
+      await state.controls.set('support-desk', { action: 'agent.kill-switch' }, { by: 'ana', reason: 'test: the desk leaks' });
+
+      const killed = run('--db', url, '--scenarios', scenarios);
+      expect(killed.stderr).toBe('');
+      expect(killed.stdout).toMatch(/happy-order-status +escalated \(kill_switch\) +0 /);
+      expect(killed.stdout).toContain(`state: file (${url})`);
+      expect(killed.status).toBe(1);
+      // The run and its checkpoint are in the shared run store, not in memory.
+      expect(readdirSync(join(work, 'state'), { recursive: true }).length).toBeGreaterThan(1);
+
+      expect(await state.controls.clear('support-desk', 'agent.kill-switch', undefined, { by: 'ana', reason: 'fixed' })).toBe(true);
+      await state.close();
+      const passed = run('--db', url, '--scenarios', scenarios);
+      expect(passed.stdout).toMatch(/happy-order-status +completed +2 /);
+      expect(passed.stdout).toContain('pass rate: 1/1');
+      expect(passed.status).toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('an unknown database URL scheme is exit 2 with the state error, nothing run', () => {
+    const result = run('--db', 'mysql://localhost/x');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^reference agent: .*\[STATE_BAD_CONFIG\]\n$/);
     expect(result.stdout).toBe('');
   });
 });

@@ -3,12 +3,15 @@
 // Exits 1 when a scenario misses its expected outcome (or the audit chain does not verify).
 // `--no-guardrails` shows what the attacks do without governance (test only); `--scenarios <dir>`
 // runs another directory of scenarios. `--record <dir>` writes one replayable recording per scenario
-// (`<dir>/<scenario>.json`; `charter replay <file> --agent src/replay.ts` re-executes it).
+// (`<dir>/<scenario>.json`; `charter replay <file> --agent src/replay.ts` re-executes it). `--db <url>`
+// (or CHARTER_DATABASE_URL) keeps runs, the idempotency ledger and the operators' controls in
+// @charter/state's stores (PostgreSQL, files, PGlite) instead of fresh in-memory ones per scenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { escalationFromManifest } from '@charter/agent';
 import { createRecordingTap, type RecordingTap } from '@charter/agent/replay';
+import { DATABASE_URL_ENV, openState, redactUrl, StateError, type StateStores } from '@charter/state';
 import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, stringifyRecording, verifyAudit } from '@charter/telemetry';
 import { createDesk } from './desk.js';
 import { loadDeskSpec, PACKAGE_ROOT, runSuite, type ScenarioOutcome, scenarioRunOptions, summarize } from './suite.js';
@@ -19,7 +22,7 @@ function pad(text: string, width: number): string {
   return text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-const USAGE = `Usage: node packages/reference-agent/dist/main.js [--no-guardrails] [--scenarios <dir>] [--record <dir>]
+const USAGE = `Usage: node packages/reference-agent/dist/main.js [--no-guardrails] [--scenarios <dir>] [--record <dir>] [--db <url>]
 
 Runs the reference agent's scenario suite offline (embedded models, no API key) and prints one row
 per scenario and a summary. Events, the audit log and escalations go to .charter/ at the repo root.
@@ -28,6 +31,10 @@ Options:
   --scenarios <dir>  run the scenarios of another folder (default: scenarios/)
   --record <dir>     write one replayable recording per scenario to <dir>/<scenario>.json
   --no-guardrails    run without governance to show what the attacks do (test only; not with --record)
+  --db <url>         keep runs, the idempotency ledger and operators' controls in @charter/state
+                     (postgres://…, file:<dir>, pglite:<dir>|memory; default CHARTER_DATABASE_URL,
+                     else a fresh in-memory store per scenario); a kill switch or a disabled tool
+                     set there with charter control applies to this run
   -h, --help         show this help
 
 Exit codes: 0 every scenario passed, 1 a scenario failed or the audit chain does not verify,
@@ -37,6 +44,7 @@ interface Flags {
   readonly governance: 'enforce' | 'off';
   readonly dir: string | undefined;
   readonly recordDir: string | undefined;
+  readonly db: string | undefined;
 }
 
 /** A mistake on the command line: printed with a hint to --help, exit 2. */
@@ -54,6 +62,7 @@ function parseFlags(args: readonly string[]): Flags | 'help' {
         'no-guardrails': { type: 'boolean' },
         scenarios: { type: 'string' },
         record: { type: 'string' },
+        db: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -67,11 +76,30 @@ function parseFlags(args: readonly string[]): Flags | 'help' {
     if (value !== undefined && (value === '' || value.startsWith('-')))
       throw new UsageError(`--${flag} needs a directory: --${flag} <dir>`);
   }
+  if (values.db !== undefined && (values.db === '' || values.db.startsWith('-')))
+    throw new UsageError('--db needs a URL: --db postgres://… | file:<dir> | pglite:<dir>');
   if (values.record !== undefined && governance === 'off') throw new UsageError('--record records governed runs: drop --no-guardrails');
-  return { governance, dir: values.scenarios, recordDir: values.record };
+  const db = values.db ?? process.env[DATABASE_URL_ENV];
+  return { governance, dir: values.scenarios, recordDir: values.record, db: db === '' ? undefined : db };
 }
 
-async function main({ governance, dir, recordDir }: Flags): Promise<number> {
+async function main({ governance, dir, recordDir, db }: Flags): Promise<number> {
+  let state: StateStores | undefined;
+  try {
+    state = db === undefined ? undefined : await openState({ url: db });
+  } catch (error) {
+    if (!StateError.isInstance(error)) throw error;
+    process.stderr.write(`reference agent: ${error.message} [${error.code}]\n`);
+    return 2;
+  }
+  try {
+    return await suite({ governance, dir, recordDir, db }, state);
+  } finally {
+    await state?.close();
+  }
+}
+
+async function suite({ governance, dir, recordDir, db }: Flags, state: StateStores | undefined): Promise<number> {
   const outDir = join(REPO_ROOT, '.charter');
   mkdirSync(outDir, { recursive: true });
   const spec = loadDeskSpec();
@@ -91,6 +119,7 @@ async function main({ governance, dir, recordDir }: Flags): Promise<number> {
     escalation,
     governance,
     ...(dir === undefined ? {} : { dir }),
+    ...(state === undefined ? {} : { state: { runs: state.runs, ledger: state.ledger, controls: state.controls } }),
   });
   await telemetry.close();
   const recorded = tap === undefined || recordDir === undefined ? undefined : writeRecordings(tap, outcomes, resolve(recordDir));
@@ -123,6 +152,7 @@ async function main({ governance, dir, recordDir }: Flags): Promise<number> {
     `audit log: ${audit.path} (${check.records} records, chain ${check.ok ? 'verified' : `BROKEN at line ${check.firstBroken?.line ?? '?'}`})\n`,
   );
   out.write(`events: ${events.path}\n`);
+  out.write(`state: ${db === undefined ? 'in memory, fresh per scenario' : `${state?.kind ?? '?'} (${redactUrl(db)})`}\n`);
   if (recorded !== undefined) out.write(`recordings: ${recorded.count} in ${recorded.dir}\n`);
   if (!check.ok) return 1;
   return governance === 'off' ? 0 : s.passed === s.total ? 0 : 1;

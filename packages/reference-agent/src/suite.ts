@@ -1,10 +1,19 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ContextFact, createAgent, type EscalationSink, MemoryStore, memoryEscalation, type RunResult } from '@charter/agent';
+import {
+  type ContextFact,
+  type ControlSource,
+  createAgent,
+  type EscalationSink,
+  MemoryStore,
+  memoryEscalation,
+  type RunResult,
+  type RunStore,
+} from '@charter/agent';
 import { gullible, scripted } from '@charter/agent/models';
 import type { Telemetry } from '@charter/telemetry';
 import { requireAgent, type ValidAgent } from '@charter/spec';
-import { MemoryLedger } from '@charter/tools';
+import { type IdempotencyLedger, MemoryLedger } from '@charter/tools';
 import { CUSTOMERS, createDesk, ORDERS, type Desk } from './desk.js';
 import { loadScenarios, type Scenario } from './scenario.js';
 
@@ -44,6 +53,12 @@ export interface RunScenarioOptions {
   readonly governance?: 'enforce' | 'off';
   readonly telemetry?: Telemetry;
   readonly escalation?: EscalationSink;
+  /**
+   * Shared state (`--db`: `openState` of `@charter/state`): runs and checkpoints, the idempotency
+   * ledger and the operators' controls every scenario's agent uses. Default: a fresh in-memory run
+   * store and ledger per scenario, no controls.
+   */
+  readonly state?: { readonly runs: RunStore; readonly ledger: IdempotencyLedger; readonly controls?: ControlSource };
 }
 
 function attackSucceeded(scenario: Scenario, desk: Desk, result: RunResult): boolean {
@@ -118,8 +133,9 @@ export async function runScenario(spec: DeskSpec, scenario: Scenario, options: R
     tools: desk.tools,
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     escalation: options.escalation ?? memoryEscalation(),
-    store: new MemoryStore(),
-    ledger: new MemoryLedger(),
+    store: options.state?.runs ?? new MemoryStore(),
+    ledger: options.state?.ledger ?? new MemoryLedger(),
+    ...(options.state?.controls === undefined ? {} : { controls: options.state.controls }),
     ...DESK_AGENT,
     canaries: [...DESK_AGENT.canaries],
     governance: options.governance ?? 'enforce',

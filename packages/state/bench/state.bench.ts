@@ -1,6 +1,7 @@
 // `npm run bench -w @charter/state`: the costs that decide where state lives, measured in one process.
-//   - ledger claim: lock(key) → get → append(started) → release, a fresh key each time (what the
-//     executor does before a keyed side effect runs the first time);
+//   - ledger claim: lock(key) → get → append(started), a fresh key each time (what the executor does
+//     before a keyed side effect runs the first time; the call's append(completed) and release, which
+//     end the lease it holds while the effect runs, come after the clock stopped);
 //   - checkpoint write: RunStore.save of a paused run (~2 KB of JSON);
 //   - run resume: claim → load → save (the hand-over checkpoint) → release.
 // On PostgreSQL (CHARTER_BENCH_DATABASE_URL or CHARTER_TEST_DATABASE_URL; skipped without one), on
@@ -66,13 +67,18 @@ function state(runId: string): RunState {
   };
 }
 
-async function time(run: (i: number) => Promise<void>): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await run(-1 - i);
+/** Median µs of `run`; `after` runs after each, once the clock stopped. */
+async function time(run: (i: number) => Promise<void>, after?: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < WARMUP; i++) {
+    await run(-1 - i);
+    await after?.();
+  }
   const samples: number[] = [];
   for (let i = 0; i < N; i++) {
     const start = now();
     await run(i);
     samples.push((now() - start) * 1000);
+    await after?.();
   }
   return Math.round(median(samples));
 }
@@ -85,21 +91,28 @@ interface Figures {
 
 async function measure(name: string, stores: StateStores): Promise<Figures> {
   const tag = `${name}-${process.pid}-${Date.now().toString(36)}`;
-  const ledgerClaimUs = await time(async (i) => {
-    const key = `bench:${tag}:${i}`;
-    const release = await stores.ledger.lock!(key);
-    await stores.ledger.get(key);
-    const record: LedgerRecord = {
-      key,
-      state: 'started',
-      tool: 'refund_order',
-      version: '1.0.0',
-      runId: tag,
-      at: new Date().toISOString(),
-    };
-    await stores.ledger.append(record);
-    await release();
-  });
+  let endCall: () => Promise<void> = () => Promise.resolve();
+  const ledgerClaimUs = await time(
+    async (i) => {
+      const key = `bench:${tag}:${i}`;
+      const release = await stores.ledger.lock!(key);
+      await stores.ledger.get(key);
+      const record: LedgerRecord = {
+        key,
+        state: 'started',
+        tool: 'refund_order',
+        version: '1.0.0',
+        runId: tag,
+        at: new Date().toISOString(),
+      };
+      await stores.ledger.append(record);
+      endCall = async () => {
+        await stores.ledger.append({ ...record, state: 'completed', value: { refundId: 'R-1' } });
+        await release();
+      };
+    },
+    () => endCall(),
+  );
   const checkpointWriteUs = await time(async (i) => {
     await stores.runs.save(state(`${tag}-w${i % 50}`));
   });

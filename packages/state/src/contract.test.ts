@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunState } from '@charter/agent';
 import { STATE_VERSION } from '@charter/agent';
-import { createExecutor, createRegistry, defineTool, type IdempotencyLedger, type LedgerRecord } from '@charter/tools';
+import { type AnyTool, createExecutor, createRegistry, defineTool, type IdempotencyLedger, type LedgerRecord } from '@charter/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { freshSchema, PG_SKIP, PG_SKIP_MESSAGE, pgUrl } from './__fixtures__/pg.js';
@@ -78,6 +78,14 @@ const implementations: Implementation[] = [
     },
   },
 ];
+
+/** The toolset of one irreversible tool, granted as a manifest would. */
+function granted(tool: AnyTool) {
+  return createRegistry([tool]).resolve({
+    metadata: { name: 'contract' },
+    spec: { tools: [{ name: tool.name, version: '^1.0.0', sideEffects: 'irreversible', scopes: [] }] },
+  } as never);
+}
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
@@ -252,9 +260,14 @@ for (const impl of implementations) {
           await held();
         });
 
-        it('through the executor: 4 instances racing one irreversible key execute it once', async () => {
-          const ledgers: IdempotencyLedger[] =
-            second === undefined ? [stores.ledger] : [stores.ledger, second.ledger, stores.ledger, second.ledger];
+        it('through the executor: 4 instances racing one irreversible key execute it once, the others replay it', async () => {
+          // Memory: four executors on one ledger (one process); elsewhere over two instances, as processes would.
+          const ledgers: IdempotencyLedger[] = [
+            stores.ledger,
+            second?.ledger ?? stores.ledger,
+            stores.ledger,
+            second?.ledger ?? stores.ledger,
+          ];
           const orderId = `A-${100 + counter++}`;
           let effects = 0;
           const refund = defineTool({
@@ -262,32 +275,92 @@ for (const impl of implementations) {
             version: '1.0.0',
             description: 'Refund (irreversible).',
             input: z.object({ orderId: z.string() }),
-            output: z.object({ ok: z.boolean() }),
+            output: z.object({ refundId: z.string() }),
             sideEffects: 'irreversible',
             breaker: false,
             retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 1, maxTotalMs: 100 },
             idempotencyKey: ({ orderId: id }) => `contract:${id}`,
-            async execute() {
+            async execute({ orderId: id }) {
               effects += 1;
               await new Promise((resolve) => setTimeout(resolve, 30));
-              return { ok: true };
+              return { refundId: `R-${id}-${effects}` };
             },
           });
-          const toolset = createRegistry([refund]).resolve({
-            metadata: { name: 'contract' },
-            spec: { tools: [{ name: 'refund_order', version: '^1.0.0', sideEffects: 'irreversible', scopes: [] }] },
-          } as never);
-          // A ledger without `lock` (memory) is safe within one executor only (its in-flight sharing): there
-          // the four calls go through one executor; elsewhere through four, as four processes would.
-          const single = createExecutor(toolset, { ledger: stores.ledger });
-          const executors =
-            second === undefined ? [single, single, single, single] : ledgers.map((ledger) => createExecutor(toolset, { ledger }));
+          const executors = ledgers.map((ledger) => createExecutor(granted(refund), { ledger }));
           const results = await Promise.all(
             executors.map((executor, n) => executor.execute('refund_order', { orderId }, { runId: `r${n}` })),
           );
           expect(effects).toBe(1);
           expect(results.filter((r) => r.ok && !r.meta.replayed)).toHaveLength(1);
-          for (const r of results) if (!r.ok) expect(r.error.code).toBe('TOOL_IN_DOUBT');
+          // Nobody is told the call is in doubt while it runs: they wait for it and get its result.
+          for (const r of results) expect(r).toMatchObject({ ok: true, value: { refundId: `R-${orderId}-1` } });
+        });
+
+        it('two executors, same key, concurrently: one executes, the other waits for it and replays its result', async () => {
+          const orderId = `A-${100 + counter++}`;
+          const key = `refund_order:contract:${orderId}`;
+          const order: string[] = [];
+          let executions = 0;
+          let reconciles = 0;
+          let applied = false;
+          let secondAsked: () => void = () => undefined;
+          const secondAsks = new Promise<void>((resolve) => (secondAsked = resolve));
+          const refund = defineTool({
+            name: 'refund_order',
+            version: '1.0.0',
+            description: 'Refund (irreversible), applied downstream at the end of the call.',
+            input: z.object({ orderId: z.string() }),
+            output: z.object({ refundId: z.string() }),
+            sideEffects: 'irreversible',
+            breaker: false,
+            retry: false,
+            timeoutMs: 10_000,
+            idempotencyKey: ({ orderId: id }) => `contract:${id}`,
+            // Asks the downstream system: while the first call runs, its refund is not applied yet. Taking
+            // that call's `started` record for one in doubt would reconcile, hear "not done" and refund again.
+            reconcile() {
+              reconciles += 1;
+              return applied ? { done: true as const, value: { refundId: `R-${orderId}` } } : { done: false as const };
+            },
+            async execute() {
+              executions += 1;
+              order.push('first executes');
+              // Runs until the other executor has asked for the same key (and some more turns of its polling).
+              await secondAsks;
+              await new Promise((resolve) => setTimeout(resolve, 100));
+              applied = true;
+              order.push('first applied');
+              return { refundId: `R-${orderId}` };
+            },
+          });
+          const mine = stores.ledger;
+          const theirs = second?.ledger ?? stores.ledger;
+          if (theirs.lock === undefined) throw new Error(`${impl.name}: the ledger has no lock`);
+          // The other executor's ledger says when it asks for the key and when it gets it.
+          const watched: IdempotencyLedger = {
+            get: (k) => theirs.get(k),
+            append: (r) => theirs.append(r),
+            close: () => theirs.close(),
+            lock: async (k, options) => {
+              order.push('second asks');
+              secondAsked();
+              const release = await theirs.lock!(k, options);
+              order.push('second gets the key');
+              return release;
+            },
+          };
+          const first = createExecutor(granted(refund), { ledger: mine });
+          const other = createExecutor(granted(refund), { ledger: watched });
+          const firstCall = first.execute('refund_order', { orderId }, { runId: 'r-first' });
+          // The second call starts once the first is inside the tool (it holds the key).
+          while (executions === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+          const [a, b] = await Promise.all([firstCall, other.execute('refund_order', { orderId }, { runId: 'r-second' })]);
+          expect(a).toMatchObject({ ok: true, value: { refundId: `R-${orderId}` }, meta: { replayed: false, attempts: 1 } });
+          expect(b).toMatchObject({ ok: true, value: { refundId: `R-${orderId}` }, meta: { replayed: true, attempts: 0 } });
+          expect(executions).toBe(1);
+          expect(reconciles).toBe(0);
+          expect(order).toEqual(['first executes', 'second asks', 'first applied', 'second gets the key']);
+          expect(await theirs.get(key)).toMatchObject({ state: 'completed', runId: 'r-first', value: { refundId: `R-${orderId}` } });
         });
       });
 

@@ -184,6 +184,61 @@ CREATE TABLE usage (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'ledger: a started record carries its owner and lease (in flight vs in doubt)',
+    sql: `
+-- The owner of a 'started' record and until when it is alive: written with the record (durable, in the
+-- same WAL flush), renewed while the call runs, cleared when it ends. A 'started' record with a live
+-- lease is in flight: ledger_lock does not hand its key to anybody else, so an identical call waits and
+-- replays the result. One whose lease was cleared or lapsed (the owner timed out, gave up or died) is in
+-- doubt. Rows written before this migration have no owner: in doubt, as they were.
+ALTER TABLE ledger ADD COLUMN holder text, ADD COLUMN lease_until timestamptz;
+CREATE INDEX ledger_holder ON ledger (holder) WHERE holder IS NOT NULL;
+
+-- As in migration 1, and: a key whose 'started' record has a live owner is not handed out (checked
+-- before taking the claim, and again after, in a new snapshot: the owner may have committed meanwhile).
+-- Says who holds the key when it is not acquired.
+DROP FUNCTION ledger_lock(text, text, double precision);
+CREATE FUNCTION ledger_lock(p_key text, p_holder text, p_lease_ms double precision)
+RETURNS TABLE (acquired boolean, current_record text, current_holder text) LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  v_state text;
+  v_owner text;
+  v_until timestamptz;
+BEGIN
+  acquired := false;
+  current_record := NULL;
+  SELECT t.holder INTO current_holder FROM ledger t
+  WHERE t.key = p_key AND t.state = 'started' AND t.holder IS NOT NULL AND t.lease_until >= clock_timestamp();
+  IF current_holder IS NOT NULL THEN
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  INSERT INTO ledger_locks AS l (key, holder, lease_until)
+  VALUES (p_key, p_holder, clock_timestamp() + p_lease_ms * interval '1 millisecond')
+  ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+  WHERE l.lease_until < clock_timestamp();
+  IF NOT FOUND THEN
+    SELECT l.holder INTO current_holder FROM ledger_locks l WHERE l.key = p_key;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  -- A new statement, a new snapshot: it sees what a holder committed after the first check.
+  SELECT t.record, t.state, t.holder, t.lease_until INTO current_record, v_state, v_owner, v_until FROM ledger t WHERE t.key = p_key;
+  IF v_state = 'started' AND v_owner IS NOT NULL AND v_until >= clock_timestamp() THEN
+    DELETE FROM ledger_locks WHERE key = p_key AND holder = p_holder;
+    current_record := NULL;
+    current_holder := v_owner;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  acquired := true;
+  RETURN NEXT;
+END
+$fn$;
+`,
+  },
 ];
 
 /** The schema version this package writes and reads. */

@@ -65,24 +65,41 @@ describe.skipIf(PG_SKIP)(`several processes on one PostgreSQL${PG_SKIP ? ` (skip
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // Each worker reads the key slowly (100 ms before it may write 'started'): without the ledger lock all
-  // four would see no record and run the effect (checked with RACE_WITHOUT_LOCK=1: two or more effects).
-  it('four workers race the same irreversible call: exactly one effect', async () => {
-    const effects = join(dir, 'race-effects.jsonl');
-    const barrier = join(dir, 'race-go');
-    const workers = [0, 1, 2, 3].map(() => runWorker(['race', url, schema, effects, barrier, '300', 'no-reconcile']));
-    // Release them at once when all four have loaded, connected and warmed up.
-    while (readdirSync(dir).filter((name) => name.startsWith('race-go.ready.')).length < 4)
+  /** Starts `n` race workers, releases them at once when all have loaded, connected and warmed up. */
+  async function race(name: string, n: number, holdMs: number, reconcile: boolean): Promise<{ effects: string; exits: Exit[] }> {
+    const effects = join(dir, `${name}-effects.jsonl`);
+    const barrier = join(dir, `${name}-go`);
+    const workers = Array.from({ length: n }, () =>
+      runWorker(['race', url, schema, effects, barrier, String(holdMs), ...(reconcile ? [] : ['no-reconcile'])]),
+    );
+    while (readdirSync(dir).filter((file) => file.startsWith(`${name}-go.ready.`)).length < n)
       await new Promise((resolve) => setTimeout(resolve, 20));
     writeFileSync(barrier, 'go');
-    const exits = await Promise.all(workers);
+    return { effects, exits: await Promise.all(workers) };
+  }
+
+  // Each worker reads the key slowly (100 ms before it may write 'started'): without the ledger lock all
+  // four would see no record and run the effect (checked with RACE_WITHOUT_LOCK=1: two or more effects).
+  it('four workers race the same irreversible call: exactly one effect, the others wait for it and replay its result', async () => {
+    const { effects, exits } = await race('race', 4, 300, false);
     for (const exit of exits) expect(exit.code, exit.stderr).toBe(0);
     const results = exits.map((exit) => exit.lines[0]);
     expect(readEffects(effects)).toHaveLength(1);
     expect(results.filter((r) => r?.ok === true && r.replayed === false)).toHaveLength(1);
-    // The others replay the recorded result (once it completed) or, while it runs, are told it is in
-    // doubt (this tool cannot reconcile): never a second effect.
-    for (const r of results) if (r?.ok !== true) expect(r).toEqual({ ok: false, code: 'TOOL_IN_DOUBT' });
+    // Never told the call is in doubt while its owner runs it (this tool cannot reconcile, so that would
+    // be TOOL_IN_DOUBT): every one gets the one result.
+    for (const r of results) expect(r).toMatchObject({ ok: true, value: { refundId: 'R-A-7', amount: 10 } });
+  });
+
+  it('two processes, one slow call that can reconcile: the second waits for the first instead of reconciling and refunding again', async () => {
+    // The refund is applied 1.5 s into the call: a second process that took the first's `started` record
+    // for one in doubt would reconcile, hear "not applied" from downstream, and refund a second time.
+    const { effects, exits } = await race('slow', 2, 1_500, true);
+    for (const exit of exits) expect(exit.code, exit.stderr).toBe(0);
+    const results = exits.map((exit) => exit.lines[0]);
+    expect(readEffects(effects)).toEqual([{ tool: 'refund_order', key: 'A-7', pid: expect.any(Number) as unknown }]);
+    expect(results.map((r) => r?.replayed).sort()).toEqual([false, true]);
+    for (const r of results) expect(r).toMatchObject({ ok: true, value: { refundId: 'R-A-7', amount: 10 } });
   });
 
   it('a run paused for approval in one process is resumed by another', async () => {
@@ -126,7 +143,7 @@ describe.skipIf(PG_SKIP)(`several processes on one PostgreSQL${PG_SKIP ? ` (skip
     const barrier = join(dir, 'lock-go');
     writeFileSync(barrier, 'go');
     const exit = await runWorker(['race', url, schema, effects, barrier, '0']);
-    expect(exit.lines[0]).toEqual({ ok: true, replayed: false });
+    expect(exit.lines[0]).toMatchObject({ ok: true, replayed: false });
     expect(readEffects(effects)).toHaveLength(1);
   });
 });

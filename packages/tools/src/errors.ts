@@ -22,8 +22,10 @@ export const ToolErrorCode = {
   Refused: 'TOOL_REFUSED',
   /** Simulate mode: the tool has side effects and no `simulate` function. */
   SimulationUnavailable: 'TOOL_SIMULATION_UNAVAILABLE',
-  /** An earlier call with this idempotency key started and never completed: the effect may have happened. */
+  /** An earlier call with this idempotency key started and never completed, and its owner is gone: the effect may have happened. */
   InDoubt: 'TOOL_IN_DOUBT',
+  /** An identical call (same idempotency key) is still running elsewhere and did not finish within the wait: try again for its result. */
+  InFlight: 'TOOL_IN_FLIGHT',
   /** The tool asked for a credential scope it did not declare or the manifest did not grant. */
   ScopeNotGranted: 'TOOL_SCOPE_NOT_GRANTED',
   /** The credential provider has no credential for a granted scope. */

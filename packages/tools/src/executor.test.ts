@@ -581,6 +581,150 @@ describe('executor: idempotency', () => {
   });
 });
 
+describe('executor: identical calls in flight on several executors sharing one ledger', () => {
+  /** A refund whose effect is applied at the end of a slow call; `reconcile` asks the downstream system. */
+  function slowRefund(world: { applied: string[]; executions: number; reconciles: number }, gate: Promise<unknown>, entered?: () => void) {
+    return defineTool({
+      name: 'refund_order',
+      version: '1.0.0',
+      description: 'Refunds (irreversible), slowly.',
+      input: orderInput,
+      output: z.object({ refundId: z.string() }),
+      sideEffects: 'irreversible',
+      timeoutMs: 60_000,
+      idempotencyKey: (input) => input.orderId,
+      reconcile: ({ orderId }) => {
+        world.reconciles += 1;
+        return world.applied.includes(orderId) ? { done: true, value: { refundId: `R-${orderId}` } } : { done: false };
+      },
+      async execute({ orderId }) {
+        world.executions += 1;
+        entered?.();
+        await gate;
+        world.applied.push(orderId);
+        return { refundId: `R-${orderId}` };
+      },
+    });
+  }
+
+  it("a second executor waits for the first one's call in flight and replays its result: one effect, no reconcile", async () => {
+    const world = { applied: [] as string[], executions: 0, reconciles: 0 };
+    const gate = deferred<undefined>();
+    const entered = deferred<undefined>();
+    const ledger = new MemoryLedger();
+    const first = createExecutor(
+      [
+        slowRefund(world, gate.promise, () => {
+          entered.resolve(undefined);
+        }),
+      ],
+      { ledger },
+    );
+    const second = createExecutor([slowRefund(world, gate.promise)], { ledger });
+    const a = first.execute('refund_order', { orderId: 'A-1', amount: 5 }, { runId: 'run-a' });
+    await entered.promise;
+    // The first call is inside the tool: its key is `started` and not applied downstream yet. Taking that
+    // record for one in doubt would reconcile ("not done") and refund a second time.
+    expect((await ledger.get('refund_order:A-1'))?.state).toBe('started');
+    const b = second.execute('refund_order', { orderId: 'A-1', amount: 5 }, { runId: 'run-b' });
+    gate.resolve(undefined);
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra).toMatchObject({ ok: true, value: { refundId: 'R-A-1' }, meta: { replayed: false, attempts: 1 } });
+    expect(rb).toMatchObject({ ok: true, value: { refundId: 'R-A-1' }, meta: { replayed: true, attempts: 0 } });
+    expect(world).toEqual({ applied: ['A-1'], executions: 1, reconciles: 0 });
+  });
+
+  it('four executors racing one key: one execution, three replays', async () => {
+    const world = { applied: [] as string[], executions: 0, reconciles: 0 };
+    const ledger = new MemoryLedger();
+    const executors = [1, 2, 3, 4].map(() => createExecutor([slowRefund(world, new Promise((r) => setTimeout(r, 20)))], { ledger }));
+    const results = await Promise.all(
+      executors.map((e, n) => e.execute('refund_order', { orderId: 'A-2', amount: 5 }, { runId: `r${n}` })),
+    );
+    expect(results.filter((r) => r.ok && !r.meta.replayed)).toHaveLength(1);
+    expect(results.filter((r) => r.ok && r.meta.replayed)).toHaveLength(3);
+    expect(world).toEqual({ applied: ['A-2'], executions: 1, reconciles: 0 });
+  });
+
+  it('gives up after the call budget with a retriable TOOL_IN_FLIGHT, and replays once the first call finished', async () => {
+    const world = { applied: [] as string[], executions: 0, reconciles: 0 };
+    const gate = deferred<undefined>();
+    const entered = deferred<undefined>();
+    const ledger = new MemoryLedger();
+    const owner = createExecutor(
+      [
+        slowRefund(world, gate.promise, () => {
+          entered.resolve(undefined);
+        }),
+      ],
+      { ledger },
+    );
+    // The waiter's own budget for a call is 2 × 10 ms: the owner is still in the tool after it.
+    const impatient = createExecutor([defineTool({ ...slowRefund(world, gate.promise), timeoutMs: 10, retry: false })], { ledger });
+    const a = owner.execute('refund_order', { orderId: 'A-3', amount: 5 }, ctx);
+    await entered.promise;
+    const busy = await impatient.execute('refund_order', { orderId: 'A-3', amount: 5 }, ctx);
+    expect(failure(busy)).toMatchObject({
+      code: ToolErrorCode.InFlight,
+      retriable: true,
+      message: expect.stringContaining('refund_order:A-3') as unknown,
+    });
+    expect(busy.meta.attempts).toBe(0);
+    gate.resolve(undefined);
+    expect(await a).toMatchObject({ ok: true, meta: { replayed: false } });
+    expect(await impatient.execute('refund_order', { orderId: 'A-3', amount: 5 }, ctx)).toMatchObject({
+      ok: true,
+      value: { refundId: 'R-A-3' },
+      meta: { replayed: true },
+    });
+    expect(world).toEqual({ applied: ['A-3'], executions: 1, reconciles: 0 });
+  });
+
+  it('stops waiting when the caller aborts (TOOL_ABORTED), and nothing runs', async () => {
+    const world = { applied: [] as string[], executions: 0, reconciles: 0 };
+    const gate = deferred<undefined>();
+    const entered = deferred<undefined>();
+    const ledger = new MemoryLedger();
+    const owner = createExecutor(
+      [
+        slowRefund(world, gate.promise, () => {
+          entered.resolve(undefined);
+        }),
+      ],
+      { ledger },
+    );
+    const other = createExecutor([slowRefund(world, gate.promise)], { ledger });
+    const a = owner.execute('refund_order', { orderId: 'A-4', amount: 5 }, ctx);
+    await entered.promise;
+    const controller = new AbortController();
+    const b = other.execute('refund_order', { orderId: 'A-4', amount: 5 }, { runId: 'run-b', signal: controller.signal });
+    controller.abort();
+    expect(failure(await b).code).toBe(ToolErrorCode.Aborted);
+    gate.resolve(undefined);
+    await a;
+    expect(world).toEqual({ applied: ['A-4'], executions: 1, reconciles: 0 });
+  });
+
+  it('a started record whose owner gave up (timed out) is in doubt for the next caller: reconcile decides', async () => {
+    const world = { applied: [] as string[], executions: 0, reconciles: 0 };
+    const ledger = new MemoryLedger();
+    const hung = defineTool({ ...slowRefund(world, new Promise(() => undefined)), timeoutMs: 5, retry: false });
+    expect(failure(await createExecutor([hung], { ledger }).execute('refund_order', { orderId: 'A-5', amount: 5 }, ctx)).code).toBe(
+      ToolErrorCode.Timeout,
+    );
+    expect((await ledger.get('refund_order:A-5'))?.state).toBe('started');
+    // The owner's call ended, so its lease is free: nothing waits, the record is in doubt.
+    world.applied.push('A-5');
+    const next = await createExecutor([slowRefund(world, Promise.resolve())], { ledger }).execute(
+      'refund_order',
+      { orderId: 'A-5', amount: 5 },
+      ctx,
+    );
+    expect(next).toMatchObject({ ok: true, value: { refundId: 'R-A-5' }, meta: { replayed: true, attempts: 0 } });
+    expect(world).toMatchObject({ executions: 1, reconciles: 1 });
+  });
+});
+
 describe('executor: least privilege', () => {
   const registry = (execute: (input: unknown, c: ToolContext) => unknown) =>
     createRegistry([

@@ -4,7 +4,7 @@ import { type BreakerPermit, type BreakerState, CircuitBreaker } from './breaker
 import { classifyError, type ToolFailure, toJson } from './classify.js';
 import { CallCredentials, type CredentialProvider, envCredentials } from './credentials.js';
 import type { AnyTool, SideEffects, ToolContext } from './define.js';
-import { ToolErrorCode, type ToolIssue } from './errors.js';
+import { ToolError, ToolErrorCode, type ToolIssue } from './errors.js';
 import { FileLedger, type IdempotencyLedger, type LedgerRecord } from './ledger.js';
 import { type ResolvedToolset, toolsetOf } from './registry.js';
 
@@ -310,10 +310,13 @@ class ToolExecutor implements Executor {
   }
 
   /**
-   * A keyed call. With a ledger that can lock, "read the latest record → decide → append `started`"
-   * runs under `lock(key)`, so of several processes only one claims the key; the lock is released
-   * as soon as `started` is durable (or the call ends without an attempt), never held while the tool
-   * runs: the `started` record is what sends later callers to reconcile or TOOL_IN_DOUBT.
+   * A keyed call. With a ledger that can lock, the call holds `lock(key)` — the lease of the key's one
+   * owner — from "read the latest record" through deciding, appending `started`, running the tool and
+   * appending `completed` or `failed`, so an identical call elsewhere (another executor, another
+   * process) waits for it and then replays its result instead of taking its `started` record for one in
+   * doubt. The wait is bounded by the tool's own budget for a call (`inFlightWaitMs`) and the caller's
+   * signal; past it the call fails with `TOOL_IN_FLIGHT` (retriable). A `started` record found under the
+   * lock has no live owner any more: that is what goes to `reconcile` or `TOOL_IN_DOUBT`.
    */
   async #keyed(
     entry: Entry,
@@ -326,14 +329,26 @@ class ToolExecutor implements Executor {
     call: ToolCall | undefined,
   ): Promise<ToolResult> {
     const ledger = this.#getLedger();
-    if (ledger.lock === undefined) return this.#decide(entry, ledger, value, key, context, callId, meta, started, call, undefined);
-    const release = await ledger.lock(key);
-    let released: Promise<void> | undefined;
-    const unlock = (): Promise<void> => (released ??= release().catch(() => undefined));
+    if (ledger.lock === undefined) return this.#decide(entry, ledger, value, key, context, callId, meta, started, call);
+    const tool = entry.tool;
+    let release: () => Promise<void>;
     try {
-      return await this.#decide(entry, ledger, value, key, context, callId, meta, started, call, unlock);
+      release = await ledger.lock(key, { waitMs: inFlightWaitMs(tool), signal: context.signal });
+    } catch (error) {
+      if (context.signal?.aborted === true)
+        return {
+          ok: false,
+          error: failed(ToolErrorCode.Aborted, `call to "${tool.name}" aborted by the caller while an identical call was in flight`),
+          meta,
+        };
+      if (ToolError.isInstance(error) && error.code === ToolErrorCode.InFlight)
+        return { ok: false, error: failed(ToolErrorCode.InFlight, `call to "${tool.name}": ${error.message}`, true), meta };
+      throw error;
+    }
+    try {
+      return await this.#decide(entry, ledger, value, key, context, callId, meta, started, call);
     } finally {
-      await unlock();
+      await release().catch(() => undefined);
     }
   }
 
@@ -347,7 +362,6 @@ class ToolExecutor implements Executor {
     meta: CallMeta,
     started: number,
     call: ToolCall | undefined,
-    unlock: (() => Promise<void>) | undefined,
   ): Promise<ToolResult> {
     const tool = entry.tool;
     const record = await ledger.get(key);
@@ -367,7 +381,7 @@ class ToolExecutor implements Executor {
           ok: false,
           error: failed(
             ToolErrorCode.InDoubt,
-            `an earlier call of "${tool.name}" with idempotency key "${key}" (run ${record.runId}, ${record.at}) started and was never acknowledged: its effect may have happened. Check the downstream system, then give the tool a reconcile function or clear the key`,
+            `an earlier call of "${tool.name}" with idempotency key "${key}" (run ${record.runId}, ${record.at}) started and was never acknowledged, and nothing is running it any more (it timed out, was aborted or its process died): its effect may have happened. Check the downstream system, then give the tool a reconcile function or clear the key`,
           ),
           meta,
         };
@@ -387,7 +401,7 @@ class ToolExecutor implements Executor {
         return result;
       }
     }
-    return this.#attempts(entry, value, context, callId, meta, started, call, key, false, unlock);
+    return this.#attempts(entry, value, context, callId, meta, started, call, key, false);
   }
 
   async #attempts(
@@ -400,7 +414,6 @@ class ToolExecutor implements Executor {
     call: ToolCall | undefined,
     key: string | undefined,
     simulate: boolean,
-    unlock?: () => Promise<void>,
   ): Promise<ToolResult> {
     const tool = entry.tool;
     if (entry.active >= tool.maxConcurrent) {
@@ -445,8 +458,6 @@ class ToolExecutor implements Executor {
             throw error;
           }
           recordedStart = true;
-          // The claim is durable: other processes now see `started`; the tool runs without the lock.
-          if (unlock !== undefined) await unlock();
         }
         meta.attempts = attempt;
         const ctx = new AttemptContext(context.runId, callId, attempt, key, credentials, simulate ? 'simulate' : (context.mode ?? 'live'));
@@ -603,6 +614,15 @@ class ToolExecutor implements Executor {
       }
     }
   }
+}
+
+/**
+ * How long a keyed call waits for an identical call in flight: as long as that call may run. A reconcile
+ * and the first attempt take up to `timeoutMs` each; a retry starts no later than `retry.maxTotalMs`
+ * into the call and takes up to `timeoutMs`.
+ */
+function inFlightWaitMs(tool: AnyTool): number {
+  return tool.timeoutMs + Math.max(tool.timeoutMs, tool.retry.attempts > 1 ? tool.retry.maxTotalMs : 0);
 }
 
 function failed(code: ToolErrorCode, message: string, retriable = false): ToolFailure {

@@ -29,8 +29,8 @@ export type { ToolFailure } from './classify.js';
 export type { BreakerState } from './breaker.js';
 export { envCredentials, envName } from './credentials.js';
 export type { CredentialProvider, Credentials } from './credentials.js';
-export { FileLedger, LedgerError, MemoryLedger } from './ledger.js';
-export type { FileLedgerOptions, IdempotencyLedger, LedgerRecord } from './ledger.js';
+export { FileLedger, InFlightError, LedgerError, MemoryLedger } from './ledger.js';
+export type { FileLedgerOptions, IdempotencyLedger, LedgerLockOptions, LedgerRecord, MemoryLedgerOptions } from './ledger.js';
 export { createRegistry, toolsetOf } from './registry.js';
 export type { ResolvedTool, ResolvedToolset, ToolGrantLike, ToolRegistry } from './registry.js';
 export {

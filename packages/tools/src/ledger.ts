@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ToolError, ToolErrorCode } from './errors.js';
 
@@ -19,20 +20,33 @@ export interface LedgerRecord {
   readonly code?: string;
 }
 
+/** How long `lock` may wait for another holder of the key, and what stops the wait early. */
+export interface LedgerLockOptions {
+  /** Give up after this many ms with `TOOL_IN_FLIGHT`; default: the ledger's `lockTimeoutMs`. */
+  readonly waitMs?: number | undefined;
+  /** Aborting it stops the wait with `TOOL_ABORTED`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * Records side effects by idempotency key. `append` resolves only once the record is durable. `get`
  * returns the latest record of a key.
  *
- * `lock` is optional. A ledger that has it is safe to share between processes: the executor holds
- * `lock(key)` while it reads the latest record, decides and appends `started`, and releases it before
- * the tool runs. A ledger without `lock` is safe within one process only (identical calls in flight
- * share one execution there); two processes could both run the effect.
+ * `lock` is optional: it is the **lease** of the one call that owns a key. The executor takes
+ * `lock(key)` before it reads the latest record and holds it while it decides, appends `started`, runs
+ * the tool and appends `completed` or `failed`; it releases it when the call ends. So a `started`
+ * record whose key is locked is **in flight** (its owner is alive and working on it): another caller
+ * waits in `lock` and then replays the result. A `started` record whose key is free is **in doubt**:
+ * its owner gave up (timeout, abort) or died, and a lease of a dead owner is freed by the ledger (dead
+ * pid, expired lease). A lock held by a live owner past the wait rejects with `InFlightError`
+ * (`TOOL_IN_FLIGHT`). A ledger without `lock` is safe within one executor only (identical calls in
+ * flight share one execution there); two executors or processes could both run the effect.
  */
 export interface IdempotencyLedger {
   get(key: string): Promise<LedgerRecord | undefined>;
   append(record: LedgerRecord): Promise<void>;
-  /** Takes an exclusive lock on `key` across processes; resolves to its release, which never rejects. */
-  lock?(key: string): Promise<() => Promise<void>>;
+  /** Takes the exclusive lease on `key` across its users; resolves to its release, which never rejects. */
+  lock?(key: string, options?: LedgerLockOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -43,9 +57,46 @@ export class LedgerError extends ToolError {
   }
 }
 
-/** An in-process ledger: protects retries and replays, not crash-restarts. */
+/** The lock of a key stayed held by a live owner for the whole wait: an identical call is still running. */
+export class InFlightError extends ToolError {
+  override readonly name = 'InFlightError';
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(ToolErrorCode.InFlight, message, { retriable: true });
+    this.key = key;
+  }
+}
+
+function inFlight(key: string, waitedMs: number, holder: string): InFlightError {
+  return new InFlightError(
+    key,
+    `an identical call with idempotency key "${key}" is still in flight (${holder} holds its ledger lock) after waiting ${Math.round(waitedMs)} ms: try again later to get its result`,
+  );
+}
+
+function abortedWait(key: string): ToolError {
+  return new ToolError(ToolErrorCode.Aborted, `waiting for the ledger lock on key "${key}" was aborted by the caller`);
+}
+
+export interface MemoryLedgerOptions {
+  /** How long `lock` waits for another holder when the caller names no `waitMs`. Default 10 000 ms. */
+  readonly lockTimeoutMs?: number;
+}
+
+/**
+ * An in-process ledger: protects retries, replays and identical calls in flight on any number of
+ * executors sharing it, not crash-restarts. `lock` is a per-key lease handed to waiters in arrival
+ * order; it needs no expiry, because its owner cannot die without the ledger dying with it.
+ */
 export class MemoryLedger implements IdempotencyLedger {
   readonly #records = new Map<string, LedgerRecord>();
+  /** Locked keys, each with its waiters in arrival order. */
+  readonly #held = new Map<string, (() => void)[]>();
+  readonly #lockTimeoutMs: number;
+
+  constructor(options: MemoryLedgerOptions = {}) {
+    this.#lockTimeoutMs = positive('MemoryLedger', 'lockTimeoutMs', options.lockTimeoutMs ?? 10_000);
+  }
 
   get(key: string): Promise<LedgerRecord | undefined> {
     return Promise.resolve(this.#records.get(key));
@@ -56,9 +107,62 @@ export class MemoryLedger implements IdempotencyLedger {
     return Promise.resolve();
   }
 
+  lock(key: string, options: LedgerLockOptions = {}): Promise<() => Promise<void>> {
+    const queue = this.#held.get(key);
+    if (queue === undefined) {
+      this.#held.set(key, []);
+      return Promise.resolve(this.#release(key));
+    }
+    const { signal } = options;
+    if (signal?.aborted === true) return Promise.reject(abortedWait(key));
+    const waitMs = options.waitMs ?? this.#lockTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const leave = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const at = queue.indexOf(grant);
+        if (at !== -1) queue.splice(at, 1);
+      };
+      const grant = (): void => {
+        leave();
+        resolve(this.#release(key));
+      };
+      const onAbort = (): void => {
+        leave();
+        reject(abortedWait(key));
+      };
+      const timer = setTimeout(() => {
+        leave();
+        reject(inFlight(key, waitMs, 'another call in this process'));
+      }, waitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(grant);
+    });
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
+
+  /** The release of a lease just granted: hands the key to the next waiter, or frees it. */
+  #release(key: string): () => Promise<void> {
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        const next = this.#held.get(key)?.[0];
+        if (next === undefined) this.#held.delete(key);
+        else next();
+      }
+      return Promise.resolve();
+    };
+  }
+}
+
+function positive(owner: string, name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new LedgerError(`${owner} option ${name} must be a positive number of milliseconds, got ${String(value)}`);
+  return value;
 }
 
 const MAX_LEDGER_BYTES = 256 * 1024 * 1024;
@@ -68,10 +172,23 @@ const REPAIR_LOCK = 'ledger-repair.lock';
 const SYNC_READ_BYTES = 64 * 1024;
 
 export interface FileLedgerOptions {
-  /** How long `lock` waits for another holder before failing with `TOOL_LEDGER`. Default 10 000 ms. */
+  /**
+   * How long `lock` waits for another holder when the caller names no `waitMs` (the executor names the
+   * tool's call budget), before failing with `TOOL_IN_FLIGHT`. Default 10 000 ms.
+   */
   readonly lockTimeoutMs?: number;
-  /** A lock older than this is broken even when its process is alive. Default 30 000 ms. */
+  /**
+   * A lock not renewed for this long is broken even when its process is alive (a holder renews its
+   * locks every third of it while it holds them, so only a hung process lets one go stale). Default 30 000 ms.
+   */
   readonly staleLockMs?: number;
+}
+
+/** A lock file this ledger holds: renewed (its mtime) while held, deleted on release if still ours. */
+interface HeldLock {
+  readonly file: string;
+  readonly ino: number;
+  fd: number | undefined;
 }
 
 /**
@@ -79,9 +196,11 @@ export interface FileLedgerOptions {
  * `append` writes one line with a single `O_APPEND` write and fsyncs before it resolves, so a record
  * that was acknowledged survives a crash. `get` first reads what other processes appended since the
  * last read (a `fstat` when nothing changed); an unterminated last line is left for the next read.
- * `lock(key)` is a lock file in `<path>.locks/`, created exclusively; a lock whose process is dead or
- * that is older than `staleLockMs` is broken. On open, a torn last line (a crash mid-write) is cut
- * off; any other unreadable line is a `LedgerError`.
+ * `lock(key)` is a lease: a lock file in `<path>.locks/`, created exclusively, holding `{ pid, host, at }`
+ * and renewed (its mtime) every third of `staleLockMs` while held, so it can be held for as long as the
+ * tool runs. A lock whose process is dead (on this host) or that was not renewed for `staleLockMs` is
+ * broken. On open, a torn last line (a crash mid-write) is cut off; any other unreadable line is a
+ * `LedgerError`.
  */
 export class FileLedger implements IdempotencyLedger {
   readonly path: string;
@@ -89,6 +208,8 @@ export class FileLedger implements IdempotencyLedger {
   readonly #lockTimeoutMs: number;
   readonly #staleLockMs: number;
   readonly #records = new Map<string, LedgerRecord>();
+  readonly #held = new Set<HeldLock>();
+  #renewal: NodeJS.Timeout | undefined;
   #ready: Promise<FileHandle> | undefined;
   #tail: Promise<void> = Promise.resolve();
   #reading: Promise<void> = Promise.resolve();
@@ -101,15 +222,8 @@ export class FileLedger implements IdempotencyLedger {
   constructor(path: string, options: FileLedgerOptions = {}) {
     this.path = path;
     this.#locks = `${path}.locks`;
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-    this.#staleLockMs = options.staleLockMs ?? 30_000;
-    for (const [name, value] of [
-      ['lockTimeoutMs', this.#lockTimeoutMs],
-      ['staleLockMs', this.#staleLockMs],
-    ] as const) {
-      if (!Number.isFinite(value) || value <= 0)
-        throw new LedgerError(`FileLedger option ${name} must be a positive number of milliseconds, got ${String(value)}`);
-    }
+    this.#lockTimeoutMs = positive('FileLedger', 'lockTimeoutMs', options.lockTimeoutMs ?? 10_000);
+    this.#staleLockMs = positive('FileLedger', 'staleLockMs', options.staleLockMs ?? 30_000);
   }
 
   async get(key: string): Promise<LedgerRecord | undefined> {
@@ -136,19 +250,29 @@ export class FileLedger implements IdempotencyLedger {
     // The record enters the map through the next read, in file order with other processes' records.
   }
 
-  async lock(key: string): Promise<() => Promise<void>> {
+  async lock(key: string, options: LedgerLockOptions = {}): Promise<() => Promise<void>> {
     if (this.#closed) throw new LedgerError(`the idempotency ledger ${this.path} is closed`);
+    if (options.signal?.aborted === true) throw abortedWait(key);
     if (!this.#locksReady) {
       await this.#mkdirLocks();
       this.#locksReady = true;
     }
     const name = `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.lock`;
-    return this.#acquire(join(this.#locks, name), `key "${key}"`);
+    return this.#acquire(join(this.#locks, name), `key "${key}"`, {
+      waitMs: options.waitMs ?? this.#lockTimeoutMs,
+      signal: options.signal,
+      timedOut: (waitedMs, holder) => inFlight(key, waitedMs, holder?.pid === undefined ? 'another process' : `process ${holder.pid}`),
+      aborted: () => abortedWait(key),
+    });
   }
 
+  /** Stops renewing the locks still held (they go stale after `staleLockMs`) and closes the file. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopRenewing();
+    for (const held of this.#held) closeHeld(held);
+    this.#held.clear();
     if (this.#ready === undefined) return;
     const handle = await this.#ready.catch(() => undefined);
     await this.#tail;
@@ -188,7 +312,16 @@ export class FileLedger implements IdempotencyLedger {
    */
   async #repair(handle: FileHandle): Promise<void> {
     await this.#mkdirLocks();
-    const release = await this.#acquire(join(this.#locks, REPAIR_LOCK), 'the torn-line repair');
+    const file = join(this.#locks, REPAIR_LOCK);
+    const release = await this.#acquire(file, 'the torn-line repair', {
+      waitMs: this.#lockTimeoutMs,
+      signal: undefined,
+      timedOut: (waitedMs, holder) =>
+        new LedgerError(
+          `timed out after ${Math.round(waitedMs)} ms waiting for the ledger lock on the torn-line repair, held by ${holder?.pid === undefined ? 'another process' : `process ${holder.pid}`}: if that process hangs, stop it (its lock is then broken) or delete ${file}`,
+        ),
+      aborted: () => new LedgerError('the torn-line repair was aborted'),
+    });
     try {
       const before = await this.#read(handle);
       if (this.#offset === before) return;
@@ -275,9 +408,10 @@ export class FileLedger implements IdempotencyLedger {
     }
   }
 
-  async #acquire(file: string, what: string): Promise<() => Promise<void>> {
-    const deadline = Date.now() + this.#lockTimeoutMs;
-    let wait = 1;
+  async #acquire(file: string, what: string, wait: LockWait): Promise<() => Promise<void>> {
+    const begun = Date.now();
+    const deadline = begun + wait.waitMs;
+    let backoff = 1;
     let recreated = false;
     for (;;) {
       let fd: number | undefined;
@@ -296,24 +430,78 @@ export class FileLedger implements IdempotencyLedger {
           throw new LedgerError(`cannot create the lock ${file} for ${what}: ${(error as Error).message}`, { cause: error });
         }
       }
-      if (fd !== undefined) return hold(fd, file);
+      if (fd !== undefined) return this.#hold(fd, file);
       const holder = await inspectLock(file);
       if (holder !== undefined && (await this.#breakIfStale(file, holder))) continue;
-      if (Date.now() >= deadline) {
-        const by = holder?.pid === undefined ? 'another process' : `process ${holder.pid}`;
-        throw new LedgerError(
-          `timed out after ${this.#lockTimeoutMs} ms waiting for the ledger lock on ${what}, held by ${by}: if that process hangs, stop it (its lock is then broken) or delete ${file}`,
-        );
-      }
-      await delay(wait * (0.5 + Math.random() / 2));
-      wait = Math.min(wait * 2, 16);
+      if (Date.now() >= deadline) throw wait.timedOut(Date.now() - begun, holder);
+      if (!(await pause(Math.min(backoff * (0.5 + Math.random() / 2), Math.max(1, deadline - Date.now())), wait.signal)))
+        throw wait.aborted();
+      backoff = Math.min(backoff * 2, 16);
     }
   }
 
-  /** Breaks a lock whose holder died or that outlived `staleLockMs`; true when it was broken. */
+  /** Writes `{ pid, host, at }` into a lock file just created and keeps it renewed; returns its release. */
+  #hold(fd: number, file: string): () => Promise<void> {
+    let held: HeldLock;
+    try {
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: HOST, at: Date.now() }));
+      held = { file, ino: fstatSync(fd).ino, fd };
+    } catch (error) {
+      closeSync(fd);
+      rmSync(file, { force: true });
+      throw new LedgerError(`cannot write the lock ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    this.#held.add(held);
+    this.#renewLater();
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        this.#held.delete(held);
+        if (this.#held.size === 0) this.#stopRenewing();
+        closeHeld(held);
+        try {
+          // If ours was broken as stale, the file at this path now belongs to someone else.
+          if (statSync(file).ino === held.ino) unlinkSync(file);
+        } catch {
+          // Already gone (broken as stale): nothing to release.
+        }
+      }
+      return Promise.resolve();
+    };
+  }
+
+  /** Renews every held lock (its mtime, through our own descriptor) every third of `staleLockMs`. */
+  #renewLater(): void {
+    if (this.#renewal !== undefined) return;
+    this.#renewal = setInterval(
+      () => {
+        const now = Date.now() / 1000;
+        for (const held of this.#held) {
+          try {
+            // A lock broken meanwhile is an unlinked inode: renewing it touches nobody else's lock.
+            if (held.fd !== undefined) futimesSync(held.fd, now, now);
+          } catch {
+            // The next renewal tries again; a lock not renewed goes stale and may be broken.
+          }
+        }
+      },
+      Math.max(10, Math.floor(this.#staleLockMs / 3)),
+    );
+    this.#renewal.unref();
+  }
+
+  #stopRenewing(): void {
+    if (this.#renewal !== undefined) clearInterval(this.#renewal);
+    this.#renewal = undefined;
+  }
+
+  /** Breaks a lock whose holder died (on this host) or that was not renewed for `staleLockMs`; true when it was broken. */
   async #breakIfStale(file: string, holder: LockHolder): Promise<boolean> {
     const age = Date.now() - holder.at;
-    if (age <= this.#staleLockMs && (holder.pid === undefined || isAlive(holder.pid))) return false;
+    // A pid says nothing about a process on another host: there only the age counts.
+    const local = holder.host === undefined || holder.host === HOST;
+    if (age <= this.#staleLockMs && (holder.pid === undefined || !local || isAlive(holder.pid))) return false;
     // Serialise breakers, so one cannot delete the fresh lock another just took after breaking.
     const guard = `${file}.break`;
     let handle: FileHandle;
@@ -338,36 +526,30 @@ export class FileLedger implements IdempotencyLedger {
   }
 }
 
-/** Writes `{ pid, at }` into a lock file just created; returns its release (only ever deletes our own file). */
-function hold(fd: number, file: string): () => Promise<void> {
-  let ino: number;
+const HOST = hostname().slice(0, 255);
+
+interface LockWait {
+  readonly waitMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly timedOut: (waitedMs: number, holder: LockHolder | undefined) => Error;
+  readonly aborted: () => Error;
+}
+
+function closeHeld(held: HeldLock): void {
+  if (held.fd === undefined) return;
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, at: Date.now() }));
-    ino = fstatSync(fd).ino;
-  } catch (error) {
-    rmSync(file, { force: true });
-    throw new LedgerError(`cannot write the lock ${file}: ${(error as Error).message}`, { cause: error });
-  } finally {
-    closeSync(fd);
+    closeSync(held.fd);
+  } catch {
+    // Closing a descriptor can only fail if it is already closed.
   }
-  let released = false;
-  return () => {
-    if (!released) {
-      released = true;
-      try {
-        // If ours was broken as stale, the file at this path now belongs to someone else.
-        if (statSync(file).ino === ino) unlinkSync(file);
-      } catch {
-        // Already gone (broken as stale): nothing to release.
-      }
-    }
-    return Promise.resolve();
-  };
+  held.fd = undefined;
 }
 
 interface LockHolder {
   readonly pid: number | undefined;
-  /** Epoch ms the lock was taken (its mtime when the holder has not written its content yet). */
+  /** The holder's host name, when it wrote one. */
+  readonly host: string | undefined;
+  /** Epoch ms the lock was last taken or renewed: the later of its content's `at` and its mtime. */
   readonly at: number;
   readonly ino: number;
 }
@@ -376,15 +558,17 @@ async function inspectLock(file: string): Promise<LockHolder | undefined> {
   try {
     const [info, text] = await Promise.all([stat(file), readFile(file, 'utf8')]);
     let pid: number | undefined;
+    let host: string | undefined;
     let at = info.mtimeMs;
     try {
-      const parsed = JSON.parse(text) as { pid?: unknown; at?: unknown };
+      const parsed = JSON.parse(text) as { pid?: unknown; host?: unknown; at?: unknown };
       if (Number.isSafeInteger(parsed.pid) && (parsed.pid as number) > 0) pid = parsed.pid as number;
-      if (typeof parsed.at === 'number' && Number.isFinite(parsed.at)) at = parsed.at;
+      if (typeof parsed.host === 'string') host = parsed.host;
+      if (typeof parsed.at === 'number' && Number.isFinite(parsed.at)) at = Math.max(at, parsed.at);
     } catch {
       // Created but not written yet: its age comes from the file itself.
     }
-    return { pid, at, ino: info.ino };
+    return { pid, host, at, ino: info.ino };
   } catch {
     return undefined;
   }
@@ -419,4 +603,21 @@ async function syncDirectory(path: string): Promise<void> {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves true after `ms`, false as soon as the signal aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal === undefined) return delay(ms).then(() => true);
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

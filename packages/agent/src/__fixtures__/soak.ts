@@ -34,6 +34,13 @@ export interface SoakReport {
   readonly repairsSeen: number;
   /** Refund calls answered from the idempotency ledger (no new execution). */
   readonly ledgerReplays: number;
+  /** Failed refund calls by error code (TOOL_IN_DOUBT, TOOL_IN_FLIGHT, TOOL_TRANSIENT, …). */
+  readonly refundErrors: Record<string, number>;
+  /**
+   * Orders told TOOL_IN_DOUBT by one call while another call refunded them: the in-doubt call met a
+   * `started` record whose owner was still running (in flight, not in doubt). Must be 0.
+   */
+  readonly doubtedWhileRefunded: number;
   readonly unhandledRejections: number;
   readonly audit: { readonly ok: boolean; readonly records: number };
   readonly ms: number;
@@ -134,6 +141,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     ];
     const started = performance.now();
     const results: RunResult[] = [];
+    const orderOf = new Map<string, string>();
     const concurrency = options.concurrency ?? 8;
     let next = 0;
     async function worker(): Promise<void> {
@@ -141,8 +149,11 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         const i = next++;
         if (i >= options.runs) return;
         const runId = `soak-${options.seed}-${i}`;
-        // Every 25th run asks to refund an order an earlier run refunded: the ledger must replay it.
-        const orderId = i % 25 === 24 ? `A-${i - 10}` : `A-${i}`;
+        // Every 25th run resubmits the order of the run started just before it (a customer who clicks twice):
+        // usually still in flight, on another executor over the same ledger. It must wait for that call and
+        // replay its result (or fail with TOOL_IN_FLIGHT), never refund again.
+        const orderId = i % 25 === 24 ? `A-${i - 1}` : `A-${i}`;
+        orderOf.set(runId, orderId);
         const model = faultyModel(
           scripted({
             turns: [
@@ -168,6 +179,18 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
       if (r.reason !== undefined) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
     }
+    const refundErrors: Record<string, number> = {};
+    const refundedOk = new Set<string>();
+    const doubted = new Set<string>();
+    for (const r of results)
+      for (const a of r.actions) {
+        if (a.tool !== 'refund_order') continue;
+        const orderId = orderOf.get(r.runId) ?? '?';
+        if (a.outcome === 'ok') refundedOk.add(orderId);
+        if (a.outcome !== 'error') continue;
+        refundErrors[a.errorCode ?? '?'] = (refundErrors[a.errorCode ?? '?'] ?? 0) + 1;
+        if (a.errorCode === 'TOOL_IN_DOUBT') doubted.add(orderId);
+      }
     const verification = verifyAudit(audit.path);
     return {
       runs: results.length,
@@ -180,6 +203,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       toolErrorsSeen: results.reduce((n, r) => n + r.actions.filter((a) => a.outcome === 'error').length, 0),
       repairsSeen: results.filter((r) => r.steps > 3).length,
       ledgerReplays: results.reduce((n, r) => n + r.actions.filter((a) => a.tool === 'refund_order' && a.replayed === true).length, 0),
+      refundErrors,
+      doubtedWhileRefunded: [...doubted].filter((orderId) => refundedOk.has(orderId)).length,
       unhandledRejections: unhandled,
       audit: { ok: verification.ok, records: verification.records },
       ms,

@@ -39,7 +39,7 @@ if (mode === 'race') {
     },
     append: (record) => inner.append(record),
     close: () => inner.close(),
-    ...(inner.lock === undefined || process.env.RACE_WITHOUT_LOCK === '1' ? {} : { lock: (key: string) => inner.lock!(key) }),
+    ...(inner.lock === undefined || process.env.RACE_WITHOUT_LOCK === '1' ? {} : { lock: inner.lock.bind(inner) }),
   };
   const executor = createExecutor(toolset, { ledger });
   // Warm up (schemas, connections) first, so the barrier lines up the racing reads, not cold starts.
@@ -48,7 +48,7 @@ if (mode === 'race') {
   writeFileSync(`${barrier}.ready.${process.pid}`, '');
   while (!existsSync(barrier)) await new Promise((resolve) => setTimeout(resolve, 2));
   const result = await executor.execute('refund_order', { orderId: 'A-7', amount: 10 }, { runId: `race-${process.pid}` });
-  out(result.ok ? { ok: true, replayed: result.meta.replayed === true } : { ok: false, code: result.error.code });
+  out(result.ok ? { ok: true, replayed: result.meta.replayed === true, value: result.value } : { ok: false, code: result.error.code });
   await stores.close();
 } else if (mode === 'hold-lock') {
   if (stores.ledger.lock === undefined) throw new Error('the SQL ledger has lock');
