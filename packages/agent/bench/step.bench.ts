@@ -1,13 +1,15 @@
 // `npm run bench -w @charter/agent`: the same 10-tool-call conversation with an instant mock model,
 // run in one process by @charter/agent (recommended guardrail policy, telemetry on with an in-memory
-// sink), by the AI SDK's generateText tool loop, and by @openai/agents' run(). Prints the median
+// sink), by the AI SDK's generateText tool loop, and by @openai/agents' run(); and, for the provenance
+// check, a governed run whose every second call is an e-mail (checked for grounding), with the check on
+// and off (`stepProvenanceUs`, goal ≤ 20 µs). Prints the median
 // per-step overhead (run time / model calls; the model and the tool are instant, so all of it is
 // framework), the ratios, and the import time of @charter/agent over bare node and over node + zod.
 // Ends with one JSON line.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { LanguageModelV3, LanguageModelV3Message } from '@ai-sdk/provider';
 import {
   Agent as OpenAIAgent,
   run as openaiRun,
@@ -27,6 +29,8 @@ import { shopManifest } from '../src/__fixtures__/shop.js';
 // The built package (dist), as users run it: `npm run bench` compiles it first; build the workspace
 // dependencies with `npx turbo run build --filter=@charter/agent...`.
 import { createAgent, MemoryStore, memoryEscalation } from '@charter/agent';
+import type { Provenance as ProvenanceClass } from '../src/provenance.js';
+import type { RunState } from '../src/state.js';
 
 const TOOL_CALLS = 10;
 const STEPS = TOOL_CALLS + 1;
@@ -100,6 +104,42 @@ const mockModel: LanguageModelV3 = {
   },
 };
 const lookup = (orderId: string): { orderId: string; status: string } => ({ orderId, status: 'delivered' });
+
+// --- the provenance workload: the same 10 calls, alternating a lookup and an e-mail (irreversible) of
+// its status to the address the user gave, so every second call is checked for grounding: the user's
+// request must ask for e-mail, and the recipient must come from trusted context — while the lookups'
+// results (untrusted tool output) are labelled and indexed. Every call is grounded: no approval.
+const PROVENANCE_INPUT = 'Check my orders A-1 to A-5 and email each status to customer@example.com please.';
+const sideEffectModel: LanguageModelV3 = {
+  ...mockModel,
+  modelId: 'instant-side-effects',
+  doGenerate({ prompt }) {
+    let turn = 0;
+    for (const message of prompt) if (message.role === 'assistant') turn++;
+    if (turn < TOOL_CALLS) {
+      const order = `A-${(turn >> 1) + 1}`;
+      const call =
+        turn % 2 === 0
+          ? { toolName: 'lookup_order', input: JSON.stringify({ orderId: order }) }
+          : {
+              toolName: 'send_email',
+              input: JSON.stringify({ to: ['customer@example.com'], subject: `Order ${order}`, body: `Order ${order} is delivered.` }),
+            };
+      return Promise.resolve({
+        content: [{ type: 'tool-call', toolCallId: `c${turn}`, ...call }],
+        finishReason: { unified: 'tool-calls', raw: undefined },
+        usage,
+        warnings: [],
+      });
+    }
+    return Promise.resolve({
+      content: [{ type: 'text', text: 'All five orders are delivered; I e-mailed each status.' }],
+      finishReason: { unified: 'stop', raw: undefined },
+      usage,
+      warnings: [],
+    });
+  },
+};
 const Input = z.object({ orderId: z.string().regex(/^A-\d{1,6}$/) });
 
 // --- @charter/agent ---
@@ -135,8 +175,8 @@ const charterTools = [
   defineTool({
     name: 'send_email',
     version: '1.0.0',
-    description: 'unused',
-    input: z.object({}),
+    description: 'Send an e-mail',
+    input: z.object({ to: z.array(z.string()).min(1).max(5), subject: z.string().max(200), body: z.string().max(5000) }),
     output: z.object({}),
     sideEffects: 'irreversible',
     scopes: ['email:send'],
@@ -165,6 +205,43 @@ const charter = createAgent({
   store: new MemoryStore(),
   ledger: new MemoryLedger(),
 });
+// The provenance workload, governed as above, with the policy's provenance check on (the default) and off.
+const policyNoProvenance = {
+  ...policyDoc.value,
+  spec: { ...policyDoc.value.spec, provenance: { enabled: false, action: 'needs-approval' as const } },
+};
+const provenanceSink = createMemorySink();
+const governedSideEffects = (policy: typeof policyDoc.value) =>
+  createAgent({
+    manifest,
+    model: sideEffectModel,
+    policy,
+    tools: charterTools,
+    telemetry: createTelemetry({ agent: manifest.metadata.name, sinks: [provenanceSink] }),
+    escalation: memoryEscalation(),
+    store: new MemoryStore(),
+    ledger: new MemoryLedger(),
+  });
+const withProvenance = governedSideEffects(policyDoc.value);
+const withoutProvenance = governedSideEffects(policyNoProvenance);
+function sideEffectsOnce(agent: typeof withProvenance, prefix: string): () => Promise<void> {
+  return async () => {
+    const result = await agent.run(PROVENANCE_INPUT, { runId: `${prefix}${n++}` });
+    if (result.status !== 'completed' || result.steps !== STEPS)
+      throw new Error(
+        `${prefix} run ended ${result.status} after ${result.steps} steps: ${JSON.stringify(result.decisions.filter((d) => d.action !== 'allow'))}`,
+      );
+    provenanceSink.clear();
+  };
+}
+// The check must have run and passed every e-mail: one run, its decisions, before anything is timed.
+{
+  const probe = await withProvenance.run(PROVENANCE_INPUT, { runId: 'probe' });
+  const sent = probe.steps === STEPS && probe.status === 'completed';
+  if (!sent) throw new Error(`the provenance workload did not complete: ${probe.status}`);
+  provenanceSink.clear();
+}
+
 // The same loop with guardrails off and no telemetry: what the loop itself costs.
 const bareLoop = createAgent({
   manifest,
@@ -269,10 +346,66 @@ function importMedians(codes: readonly string[], runs = 11): number[] {
   return times.map(median);
 }
 
+// --- the provenance check alone, on the same workload: per run, a fresh state whose messages grow as
+// in the loop (the request, then 5 lookup results each followed by a checked e-mail call). Timed against
+// an anchor measured in the same process (zod safeParse of a small valid object), since a loaded
+// machine inflates everything alike. From the built code, like the agent.
+// Typed from the sources, loaded from dist (which `npm run bench` has just built).
+const { Provenance } = (await import(new URL('../dist/provenance.js', import.meta.url).href)) as { Provenance: typeof ProvenanceClass };
+const checker = new Provenance(manifest.spec.tools, 'You are a support agent.');
+const emailCall = (i: number) => ({
+  callId: `c${2 * i + 1}`,
+  tool: 'send_email',
+  args: { to: ['customer@example.com'], subject: `Order A-${i + 1}`, body: `Order A-${i + 1} is delivered.` },
+});
+function provenanceRun(): number {
+  const messages: LanguageModelV3Message[] = [
+    { role: 'system', content: 'You are a support agent.' },
+    { role: 'user', content: [{ type: 'text', text: PROVENANCE_INPUT }] },
+  ];
+  const state = { context: {}, messages, turnResults: [] } as unknown as RunState;
+  let reasons = 0;
+  for (let i = 0; i < TOOL_CALLS / 2; i++) {
+    const orderId = `A-${i + 1}`;
+    messages.push(
+      { role: 'assistant', content: [{ type: 'tool-call', toolCallId: `c${2 * i}`, toolName: 'lookup_order', input: { orderId } }] },
+      {
+        role: 'tool',
+        content: [
+          { type: 'tool-result', toolCallId: `c${2 * i}`, toolName: 'lookup_order', output: { type: 'json', value: lookup(orderId) } },
+        ],
+      },
+    );
+    reasons += checker.check(state, emailCall(i)).length;
+  }
+  return reasons;
+}
+if (provenanceRun() !== 0) throw new Error('the provenance check found the e-mails ungrounded: the workload is wrong');
+const anchorSchema = z.object({ orderId: z.string(), status: z.string() });
+const anchorValue = { orderId: 'A-1', status: 'delivered' };
+function microMedian(fn: () => void, iterations: number, samples = 15): number {
+  for (let i = 0; i < iterations; i++) fn();
+  const values: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn();
+    values.push(Number(process.hrtime.bigint() - start) / 1000 / iterations);
+  }
+  return median(values);
+}
+const checkRunUs = microMedian(() => void provenanceRun(), 2_000);
+const anchorUs = microMedian(() => void anchorSchema.safeParse(anchorValue), 200_000);
+const checkStepUs = checkRunUs / STEPS;
+process.stdout.write(
+  `provenance check alone: ${checkRunUs.toFixed(2)} µs a run (5 results read, 5 e-mails checked) = ${checkStepUs.toFixed(2)} µs a step; anchor zod safeParse ${anchorUs.toFixed(3)} µs (check run = ${(checkRunUs / anchorUs).toFixed(0)}x anchor)\n`,
+);
+
 process.stdout.write(`Node ${process.version}, ${TOOL_CALLS} tool calls, ${STEPS} model calls per run\n`);
-const [charterUs = 0, bareUs = 0, aiUs = 0, openaiUs = 0] = await measureAll([
+const [charterUs = 0, bareUs = 0, provenanceUs = 0, provenanceOffUs = 0, aiUs = 0, openaiUs = 0] = await measureAll([
   { name: '@charter/agent (governed)', once: charterOnce, iterations: 200 },
   { name: '@charter/agent (no guardrails/telemetry)', once: bareOnce, iterations: 200 },
+  { name: '@charter/agent (governed, 5 e-mails, provenance)', once: sideEffectsOnce(withProvenance, 'p'), iterations: 200 },
+  { name: '@charter/agent (governed, 5 e-mails, no provenance)', once: sideEffectsOnce(withoutProvenance, 'q'), iterations: 200 },
   { name: 'ai generateText', once: aiOnce, iterations: 50 },
   { name: '@openai/agents run()', once: openaiOnce, iterations: 20 },
 ]);
@@ -283,13 +416,23 @@ process.stdout.write(
   `import @charter/agent (dist): ${withAgent.toFixed(1)} ms, bare node ${bare.toFixed(1)} ms, zod alone ${(withZod - bare).toFixed(1)} ms over bare; @charter/agent ${importOverMs.toFixed(1)} ms over bare node, ${importOverZodMs.toFixed(1)} ms over node + zod\n`,
 );
 process.stdout.write(
+  `provenance: governed step ${provenanceUs.toFixed(2)} µs with the check on (goal ≤ 20), ${provenanceOffUs.toFixed(2)} µs off: ${(provenanceUs - provenanceOffUs).toFixed(2)} µs a step for labelling and checking\n`,
+);
+process.stdout.write(
   `ratios: AI SDK / charter ${(aiUs / charterUs).toFixed(1)}x, OpenAI Agents / charter ${(openaiUs / charterUs).toFixed(1)}x\n`,
 );
 await charter.close();
+await withProvenance.close();
+await withoutProvenance.close();
 process.stdout.write(
   `${JSON.stringify({
     charterStepUs: Number(charterUs.toFixed(2)),
     charterBareLoopStepUs: Number(bareUs.toFixed(2)),
+    stepProvenanceUs: Number(provenanceUs.toFixed(2)),
+    stepProvenanceOffUs: Number(provenanceOffUs.toFixed(2)),
+    provenanceCheckUs: Number((provenanceUs - provenanceOffUs).toFixed(2)),
+    provenanceCheckAloneStepUs: Number(checkStepUs.toFixed(2)),
+    provenanceCheckRunVsZodParse: Number((checkRunUs / anchorUs).toFixed(0)),
     aiSdkStepUs: Number(aiUs.toFixed(2)),
     openaiAgentsStepUs: Number(openaiUs.toFixed(2)),
     vsAiSdk: Number((aiUs / charterUs).toFixed(1)),

@@ -5,6 +5,9 @@ import { AgentError, AgentErrorCode } from './errors.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
 
+/** The rule id of a call not grounded in trusted context (`PROVENANCE_RULE` of @charter/guardrails). */
+const PROVENANCE_RULE = 'provenance.ungrounded';
+
 export type ActOutcome =
   | { readonly kind: 'continue' }
   | { readonly kind: 'pause' }
@@ -38,11 +41,17 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
     const approvedBy = state.approved[call.callId];
     const control = await callControl(rt, call.tool, tool.sideEffects, approvedBy !== undefined);
     if (approvedBy === undefined || control !== undefined) {
+      // Provenance: is a side-effecting call grounded in trusted context? The engine gives the answer the policy's action.
+      const ungrounded =
+        approvedBy === undefined && rt.provenance !== undefined && tool.sideEffects !== 'none' ? rt.provenance.check(state, call) : [];
       const guard =
         approvedBy === undefined
-          ? await rt.guard.session(state).evaluate({ hook: 'tool-call', toolCall: { name: call.tool, args } })
+          ? await rt.guard
+              .session(state)
+              .evaluate({ hook: 'tool-call', toolCall: { name: call.tool, args, ...(ungrounded.length > 0 ? { ungrounded } : {}) } })
           : undefined;
       const decision = withControl(control, guard);
+      const flagged = ungrounded.length > 0 && decision.ruleIds.includes(PROVENANCE_RULE) ? ungrounded : undefined;
       if (decision.wouldBe !== 'allow') {
         state.decisions.push({
           step: state.step,
@@ -51,6 +60,7 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
           ruleIds: decision.ruleIds,
           callId: call.callId,
           enforced: decision.enforced,
+          ...(flagged === undefined ? {} : { provenance: flagged }),
         });
         rt.observer.guardrail(state.runId, 'tool-call', decision.action, decision.ruleIds, decision.enforced, call.callId);
       }
@@ -66,8 +76,8 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
         state.queue[0] = { ...call, args };
       }
       if (decision.action === 'needs-approval') {
-        const approvals = decision.approvals ?? [];
-        const others = decision.ruleIds.filter((id) => id !== 'tool.approval');
+        const approvals = [...(decision.approvals ?? []), ...(flagged ?? []).map((reason) => reason.message)];
+        const others = decision.ruleIds.filter((id) => id !== 'tool.approval' && (flagged === undefined || id !== PROVENANCE_RULE));
         const reason = [
           ...approvals,
           ...(others.length > 0 || approvals.length === 0 ? [`guardrail rules: ${others.join(', ')}`] : []),
@@ -81,6 +91,7 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
           reason,
           ruleIds: decision.ruleIds,
           requestedAt: rt.clock(),
+          ...(flagged === undefined ? {} : { provenance: flagged }),
         };
         rt.observer.approvalRequested(state.runId, approvalId, tool.name, tool.version, tool.sideEffects, call.callId, args, reason);
         return { kind: 'pause' };

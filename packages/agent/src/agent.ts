@@ -11,6 +11,7 @@ import { modelSetup } from './fallback.js';
 import { createGovernance, type GuardrailEngine } from './governance.js';
 import { Observer } from './observe.js';
 import { normaliseInput, perceive } from './perceive.js';
+import { Provenance } from './provenance.js';
 import { drive, escalate, finish, playbookRoutesOf, result } from './run.js';
 import type { Runtime } from './runtime.js';
 import { type RunState, STATE_VERSION } from './state.js';
@@ -116,6 +117,8 @@ function buildRuntime(options: AgentOptions): Runtime {
     throw new AgentError(AgentErrorCode.BadOptions, `governance must be "enforce" or "off", got ${JSON.stringify(given.governance)}`);
   }
   const governance = options.governance ?? 'enforce';
+  const guard = createGovernance(policy, governance, options.canaries ?? [], manifest.spec.tools);
+  const instructions = options.instructions ?? '';
   return {
     name: manifest.metadata.name,
     manifest,
@@ -125,17 +128,18 @@ function buildRuntime(options: AgentOptions): Runtime {
     executor,
     tools: resolved,
     modelTools,
-    guard: createGovernance(policy, governance, options.canaries ?? [], manifest.spec.tools),
+    guard,
     governed: governance === 'enforce',
     observer: new Observer(options.telemetry),
     escalation: options.escalation ?? escalationFromManifest(manifest.spec.escalation, dir),
     store: options.store ?? new FileStore(join(process.cwd(), '.charter', 'runs')),
     pricing: options.pricing ?? { inputPerMTokUsd: 0, outputPerMTokUsd: 0 },
-    instructions: options.instructions ?? '',
+    instructions,
     handoffTool,
     maxInputChars: options.maxInputChars ?? 20_000,
     clock: options.clock ?? Date.now,
     controls: options.controls === undefined ? undefined : new ControlGate(options.controls, manifest.metadata.name, options.clock),
+    provenance: guard.provenance ? new Provenance(manifest.spec.tools, instructions) : undefined,
   };
 }
 

@@ -55,7 +55,7 @@ describe('tool-call ids are unique within a run', () => {
         ],
         id,
       );
-      const result = await agent.run('Receipts for A-1 and A-2', { context });
+      const result = await agent.run('Email me the receipts for A-1 and A-2', { context });
       const ids = result.actions.map((a) => a.callId);
       expect(new Set(ids).size).toBe(ids.length);
       expect(result.actions.every((a) => a.outcome === 'ok' && a.replayed !== true)).toBe(true);

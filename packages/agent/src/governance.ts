@@ -1,5 +1,11 @@
 // The only module that talks to @charter/guardrails: an API change there touches this file alone.
-import { APPROVAL_RULE, compilePolicy, type GuardrailEngine as Engine, type GuardrailRun } from '@charter/guardrails';
+import {
+  APPROVAL_RULE,
+  compilePolicy,
+  type GuardrailEngine as Engine,
+  type GuardrailRun,
+  type UngroundedReason,
+} from '@charter/guardrails';
 import type { GuardrailAction, GuardrailHook, GuardrailPolicy, ToolGrant } from '@charter/spec';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { RunState } from './state.js';
@@ -12,7 +18,7 @@ export type Action = GuardrailAction;
 export interface GuardRequest {
   readonly hook: Hook;
   readonly content?: unknown;
-  readonly toolCall?: { readonly name: string; readonly args?: unknown };
+  readonly toolCall?: { readonly name: string; readonly args?: unknown; readonly ungrounded?: readonly UngroundedReason[] };
 }
 
 /** The part of a guardrail decision the loop reads. */
@@ -38,6 +44,8 @@ export interface Governor {
   /** `GuardrailPolicy.spec.version`, or `off`. */
   readonly policyVersion: string;
   readonly enabled: boolean;
+  /** True when the policy wants side-effecting calls checked for provenance (`spec.provenance.enabled`). */
+  readonly provenance: boolean;
   /** The session of a run (created on first use; restored from the run state after a resume). */
   session(state: RunState): GuardSession;
   /** PII and secrets replaced (for escalation packets and telemetry content). */
@@ -87,6 +95,8 @@ export function createGovernance(
   return {
     policyVersion: mode === 'off' ? 'off' : engine.version,
     enabled: mode !== 'off',
+    // An engine compiled by an older @charter/guardrails has no `provenance`: the policy default (enabled).
+    provenance: mode !== 'off' && ((engine as Partial<Pick<Engine, 'provenance'>>).provenance?.enabled ?? true),
     redact: mode === 'off' ? (text) => text : (text) => engine.redact(text),
     session(state) {
       let session = sessions.get(state);
@@ -165,7 +175,15 @@ function open(engine: Engine, state: RunState, canaries: readonly string[]): Gua
       const req =
         request.toolCall === undefined
           ? { hook: request.hook, content: request.content }
-          : { hook: request.hook, content: request.content, toolCall: { name: request.toolCall.name, args: request.toolCall.args } };
+          : {
+              hook: request.hook,
+              content: request.content,
+              toolCall: {
+                name: request.toolCall.name,
+                args: request.toolCall.args,
+                ...(request.toolCall.ungrounded === undefined ? {} : { ungrounded: request.toolCall.ungrounded }),
+              },
+            };
       if (asyncEngine) return engine.evaluateAsync(req, run).then(toDecision);
       return toDecision(engine.evaluate(req, run));
     },

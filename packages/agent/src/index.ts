@@ -10,6 +10,8 @@ export type { ActionRecord, DecisionRecord, EscalationReason, PendingApproval, P
 export { consoleEscalation, escalationFromManifest, jsonlEscalation, memoryEscalation, webhookEscalation } from './escalation.js';
 export type { ContextPacket, EscalationSink, MemoryEscalation, WebhookEscalationOptions } from './escalation.js';
 export type { GuardDecision, GuardRequest } from './governance.js';
+export { intentTerms } from './provenance.js';
+export type { ProvenanceSource, Ungrounded } from './provenance.js';
 export { CONTROL_MAX_AGE_MS, controlRuleId } from './controls.js';
 export type { Control, ControlAction, ControlSource } from './controls.js';
 export { LOOP_LIMIT } from './reflect.js';

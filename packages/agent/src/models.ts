@@ -2,6 +2,8 @@ export { scripted, Script } from './models/scripted.js';
 export type { ScriptInput } from './models/scripted.js';
 export { gullible, findInstructions } from './models/gullible.js';
 export type { Instruction } from './models/gullible.js';
+export { obedient } from './models/obedient.js';
+export type { Attack, ObedientOptions } from './models/obedient.js';
 export { defaultModelRegistry, resolveModel, resolveModels } from './models/registry.js';
 export type { ModelEnv, ModelFactory, ModelRef, ModelRegistry, ResolveModelOptions } from './models/registry.js';
 export { OPENAI_COMPATIBLE_ENV, openAICompatible } from './models/openai-compatible.js';

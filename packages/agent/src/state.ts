@@ -2,6 +2,7 @@ import type { LanguageModelV3Message } from '@ai-sdk/provider';
 import { type EscalationReason, type GuardrailAction, type GuardrailHook, RUN_STATUSES, type RunStatus } from '@charter/spec';
 import { z } from 'zod';
 import { AgentError, AgentErrorCode } from './errors.js';
+import type { Ungrounded } from './provenance.js';
 import type { ContextFact } from './types.js';
 
 /** Version of the checkpoint format; bump on a breaking change. */
@@ -39,6 +40,8 @@ export interface DecisionRecord {
   readonly callId?: string;
   /** False when the policy runs in monitor mode (recorded, not enforced). */
   readonly enforced: boolean;
+  /** Why the call was not grounded in trusted context (rule `provenance.ungrounded`), naming the untrusted source. */
+  readonly provenance?: readonly Ungrounded[];
 }
 
 /** The approval a paused run waits for. */
@@ -51,6 +54,8 @@ export interface PendingApproval {
   readonly reason: string;
   readonly ruleIds: readonly string[];
   readonly requestedAt: number;
+  /** Set when the call is not grounded in trusted context: each reason names the untrusted content. */
+  readonly provenance?: readonly Ungrounded[];
 }
 
 export interface Usage {

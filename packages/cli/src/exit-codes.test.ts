@@ -39,6 +39,13 @@ const cases: Record<string, readonly Case[]> = {
     ['a binary file', ['tools', 'diff', 'binary.bin', 'garbage.txt'], ExitCode.Usage],
     ['text that is not an export', ['tools', 'diff', 'garbage.txt', 'garbage.txt'], ExitCode.Failed],
     ['a missing argument', ['tools', 'diff', 'garbage.txt'], ExitCode.Usage],
+    ['scan: a missing saved tool list', ['tools', 'scan', '--from', 'missing.json'], ExitCode.Usage],
+    ['scan: a binary tool list', ['tools', 'scan', '--from', 'binary.bin'], ExitCode.Usage],
+    ['scan: text that is not a tool list', ['tools', 'scan', '--from', 'garbage.txt'], ExitCode.Failed],
+    ['scan: a missing --lock', ['tools', 'scan', '--from', 'garbage.txt', '--lock', 'missing.lock'], ExitCode.Usage],
+    ['scan: a lock that is not a lock', ['tools', 'scan', '--from', 'garbage.txt', '--lock', 'garbage.txt'], ExitCode.Failed],
+    ['scan: a stdio server that cannot start', ['tools', 'scan', '--', join(dir, 'no-such-server')], ExitCode.Usage],
+    ['scan: no server named', ['tools', 'scan', '--json'], ExitCode.Usage],
   ],
   audit: [
     ['a missing log', ['audit', 'verify', 'missing.jsonl'], ExitCode.Usage],

@@ -68,6 +68,9 @@ export interface ToolGrantInput {
 /** Rule id of a `needs-approval` finding from an approval condition (a grant's, or a standalone policy rule's). */
 export const APPROVAL_RULE = 'tool.approval';
 
+/** Rule id of a finding for a tool call not grounded in trusted context (`ToolCall.ungrounded`). */
+export const PROVENANCE_RULE = 'provenance.ungrounded';
+
 export interface RunOptions {
   /** Facts tool rules may refer to, e.g. `{ customerEmail: 'ana@example.com', customerId: 'C-1' }`. */
   readonly context?: Readonly<Record<string, unknown>>;
@@ -116,6 +119,8 @@ export interface GuardrailEngine {
   redact(text: string, run?: GuardrailRun): string;
   /** The tool grants the engine was compiled with (`approval` normalised, `never` when absent), or undefined. */
   readonly grants: readonly { readonly name: string; readonly approval: string }[] | undefined;
+  /** The policy's `spec.provenance`: whether callers should check calls, and the action an ungrounded call gets. */
+  readonly provenance: { readonly enabled: boolean; readonly action: 'needs-approval' | 'deny' };
 }
 
 const RANK: Readonly<Record<GuardrailAction, number>> = { allow: 0, redact: 1, 'needs-approval': 2, deny: 3 };
@@ -275,9 +280,11 @@ class Engine implements GuardrailEngine {
   private readonly toolRules = new Map<string, CompiledToolRule>();
   private readonly approvals = new Map<string, CompiledApproval>();
   readonly grants: readonly { readonly name: string; readonly approval: string }[] | undefined;
+  readonly provenance: { readonly enabled: boolean; readonly action: 'needs-approval' | 'deny' };
 
   constructor(name: string, spec: GuardrailPolicySpec, options: CompileOptions) {
     this.name = name;
+    this.provenance = Object.freeze({ enabled: spec.provenance?.enabled ?? true, action: spec.provenance?.action ?? 'needs-approval' });
     this.version = spec.version;
     this.mode = spec.mode;
     this.salt = options.salt;
@@ -631,6 +638,20 @@ class Engine implements GuardrailEngine {
       if (rule.constraints.length > 0) {
         const context = call.context ? { ...run?.context, ...call.context } : (run?.context ?? {});
         for (const c of rule.constraints) checkConstraint(name, c, readPath(args, c.segments), context, violation, findings);
+      }
+    }
+    if (call.ungrounded !== undefined && this.provenance.enabled) {
+      for (const reason of call.ungrounded) {
+        findings.push({
+          ruleId: PROVENANCE_RULE,
+          detector: 'provenance',
+          severity: 'high',
+          action: this.provenance.action,
+          start: 0,
+          end: 0,
+          path: typeof reason.path === 'string' ? reason.path : '',
+          message: typeof reason.message === 'string' ? reason.message.slice(0, 500) : '',
+        });
       }
     }
     // The one place approval is decided: a value (`needs-approval`, rule `tool.approval`), not a second check elsewhere.

@@ -1,4 +1,4 @@
-export { APPROVAL_RULE, compilePolicy, DEFAULT_MAX_INPUT_CHARS } from './engine.js';
+export { APPROVAL_RULE, compilePolicy, DEFAULT_MAX_INPUT_CHARS, PROVENANCE_RULE } from './engine.js';
 export type { CompileOptions, GuardrailEngine, GuardrailRun, RunOptions, ToolGrantInput } from './engine.js';
 export { packs, recommended, strict } from './packs.js';
 export type { GuardrailPackDefinition } from './packs.js';
@@ -25,4 +25,5 @@ export type {
   RedactionMode,
   Severity,
   ToolCall,
+  UngroundedReason,
 } from './types.js';

@@ -6,7 +6,8 @@ export type { GuardrailAction, GuardrailHook, RedactionMode } from '@charter/spe
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 /** Which part of the engine produced a finding. */
-export type DetectorName = 'pii' | 'secrets' | 'injection' | 'keywords' | 'canary' | 'length' | 'classifier' | 'tool' | 'engine';
+export type DetectorName =
+  'pii' | 'secrets' | 'injection' | 'keywords' | 'canary' | 'length' | 'classifier' | 'tool' | 'provenance' | 'engine';
 
 /** One thing a detector or tool rule found. Offsets are UTF-16 indices into the string at `path`. */
 export interface Finding {
@@ -58,6 +59,19 @@ export interface ToolCall {
   readonly args?: unknown;
   /** Facts for argument rules (e.g. `customerEmail`), merged over the run's context. */
   readonly context?: Readonly<Record<string, unknown>>;
+  /**
+   * Why the caller found this call not grounded in trusted context (the agent loop's provenance check):
+   * each becomes a `provenance.ungrounded` finding with the policy's provenance action. Empty or absent: grounded.
+   */
+  readonly ungrounded?: readonly UngroundedReason[];
+}
+
+/** One reason a tool call is not grounded in trusted context. */
+export interface UngroundedReason {
+  /** JSON pointer of the argument (`""`: the call itself — the user did not ask for this kind of action). */
+  readonly path: string;
+  /** What the approver reads: the value and the untrusted content it came from. */
+  readonly message: string;
 }
 
 /** What to evaluate. `content` may be a string or any JSON-like value (string leaves are scanned). */

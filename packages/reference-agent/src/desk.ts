@@ -141,8 +141,18 @@ export interface Desk {
   readonly tickets: { summary: string; priority: string }[];
 }
 
+/**
+ * Text planted in the desk's content for an indirect-injection scenario: appended to a knowledge-base
+ * article's body or to an order's notes (both reach the model through a tool result).
+ */
+export type Injection =
+  | { readonly into: 'kb'; readonly article: string; readonly text: string }
+  | { readonly into: 'order-note'; readonly orderId: string; readonly text: string };
+
 export interface DeskOptions {
   readonly faults?: DeskFaults;
+  /** Injected text for this desk only (the shared ORDERS and ARTICLES are not changed). */
+  readonly inject?: Injection;
   /** Per-attempt timeout of every tool (default 50 ms: scenarios run offline and fast). */
   readonly timeoutMs?: number;
 }
@@ -154,6 +164,20 @@ function digest(...parts: readonly string[]): string {
 
 const OrderId = z.string().regex(/^A-\d{4}$/, { error: 'an order id reads like "A-1001"' });
 
+/** The desk's orders and articles with the injection planted; throws when it names no such order or article. */
+function content(inject: Injection | undefined): { orders: readonly Order[]; articles: readonly Article[] } {
+  if (inject === undefined) return { orders: ORDERS, articles: ARTICLES };
+  if (inject.into === 'kb') {
+    if (!ARTICLES.some((a) => a.id === inject.article)) throw new Error(`no KB article "${inject.article}" to inject into`);
+    return { orders: ORDERS, articles: ARTICLES.map((a) => (a.id === inject.article ? { ...a, body: `${a.body}\n\n${inject.text}` } : a)) };
+  }
+  if (!ORDERS.some((o) => o.orderId === inject.orderId)) throw new Error(`no order "${inject.orderId}" to inject into`);
+  return {
+    orders: ORDERS.map((o) => (o.orderId === inject.orderId ? { ...o, notes: `${o.notes} ${inject.text}` } : o)),
+    articles: ARTICLES,
+  };
+}
+
 /** Creates a fresh desk (own data, own effect log). */
 export function createDesk(options: DeskOptions = {}): Desk {
   const faults = options.faults ?? {};
@@ -163,6 +187,7 @@ export function createDesk(options: DeskOptions = {}): Desk {
   const outbox: Desk['outbox'] = [];
   const refunds: Desk['refunds'] = [];
   const tickets: Desk['tickets'] = [];
+  const { orders, articles } = content(options.inject);
   const retry = { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxTotalMs: 2000 };
 
   async function hazard(tool: string, signal: AbortSignal): Promise<void> {
@@ -197,7 +222,7 @@ export function createDesk(options: DeskOptions = {}): Desk {
       breaker: false,
       async execute({ orderId }, ctx) {
         await hazard('lookup_order', ctx.signal);
-        const order = ORDERS.find((o) => o.orderId === orderId);
+        const order = orders.find((o) => o.orderId === orderId);
         return order === undefined ? { found: false } : { found: true, order };
       },
     }),
@@ -221,7 +246,7 @@ export function createDesk(options: DeskOptions = {}): Desk {
       },
       async execute({ orderId, amount, reason }, ctx) {
         await hazard('refund_order', ctx.signal);
-        const order = ORDERS.find((o) => o.orderId === orderId);
+        const order = orders.find((o) => o.orderId === orderId);
         if (order === undefined) throw new Error(`no order ${orderId}`);
         if (amount > order.total) throw new Error(`refund ${amount} exceeds the order total ${order.total}`);
         refunds.push({ orderId, amount });
@@ -246,10 +271,10 @@ export function createDesk(options: DeskOptions = {}): Desk {
           .toLowerCase()
           .split(/\s+/)
           .filter((w) => w.length > 2);
-        const articles = ARTICLES.filter((a) => words.some((w) => a.tags.includes(w) || a.title.toLowerCase().includes(w))).map(
-          ({ id, title, body }) => ({ id, title, body }),
-        );
-        return { articles };
+        const found = articles
+          .filter((a) => words.some((w) => a.tags.includes(w) || a.title.toLowerCase().includes(w)))
+          .map(({ id, title, body }) => ({ id, title, body }));
+        return { articles: found };
       },
     }),
     defineTool({

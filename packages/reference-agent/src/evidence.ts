@@ -299,7 +299,9 @@ async function soak(spec: DeskSpec, runs: number, seed = 1): Promise<EvidenceDat
           ...DESK_AGENT,
           canaries: [...DESK_AGENT.canaries],
         });
-        const result = await agent.run(`Please refund order ${orderId}, it arrived damaged.`, {
+        // The customer names the amount: a partial refund's amount must come from the request (or a
+        // trusted record), or the provenance check holds the call for a human (ADR 0011).
+        const result = await agent.run(`Please refund ${amount} USD of order ${orderId}, it arrived damaged.`, {
           runId: `soak-${seed}-${i}`,
           tenant: 'acme',
           user: 'C-1',

@@ -21,7 +21,7 @@ describe('reference agent main: flags', () => {
     for (const flag of ['--help', '-h']) {
       const result = run(flag);
       expect(result.status).toBe(0);
-      expect(result.stdout).toMatch(/^Usage: node packages\/reference-agent\/dist\/main\.js \[--no-guardrails\]/);
+      expect(result.stdout).toMatch(/^Usage: node packages\/reference-agent\/dist\/main\.js \[--no-guardrails \| --provenance-only\]/);
       expect(result.stdout).toContain('--record <dir>');
       expect(result.stdout).not.toContain('pass rate');
       expect(result.stderr).toBe('');
@@ -35,6 +35,7 @@ describe('reference agent main: flags', () => {
     [['--record='], '--record needs a directory'],
     [['--record', 'out', '--no-guardrails'], '--record records governed runs: drop --no-guardrails'],
     [['scenarios'], "Unexpected argument 'scenarios'"],
+    [['--provenance-only', '--no-guardrails'], '--provenance-only keeps governance on: drop --no-guardrails'],
   ])('%j is a usage error: the message and a --help hint, exit 2, nothing run', (args, message) => {
     const result = run(...args);
     expect(result.status).toBe(2);

@@ -1,7 +1,8 @@
 // `npm start`: runs the reference agent's scenario suite offline with the embedded models and prints
 // a table and a summary. Events, the audit log and escalations go to `.charter/` at the repo root.
 // Exits 1 when a scenario misses its expected outcome (or the audit chain does not verify).
-// `--no-guardrails` shows what the attacks do without governance (test only); `--scenarios <dir>`
+// `--no-guardrails` shows what the attacks do without governance (test only), `--provenance-only` what the
+// provenance check stops with no detector and no argument rule; `--scenarios <dir>`
 // runs another directory of scenarios. `--record <dir>` writes one replayable recording per scenario
 // (`<dir>/<scenario>.json`; `charter replay <file> --agent src/replay.ts` re-executes it). `--db <url>`
 // (or CHARTER_DATABASE_URL) keeps runs, the idempotency ledger and the operators' controls in
@@ -14,7 +15,15 @@ import { createRecordingTap, type RecordingTap } from '@charter/agent/replay';
 import { DATABASE_URL_ENV, openState, redactUrl, StateError, type StateStores } from '@charter/state';
 import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, stringifyRecording, verifyAudit } from '@charter/telemetry';
 import { createDesk } from './desk.js';
-import { loadDeskSpec, PACKAGE_ROOT, runSuite, type ScenarioOutcome, scenarioRunOptions, summarize } from './suite.js';
+import {
+  loadDeskSpec,
+  PACKAGE_ROOT,
+  provenanceOnlyPolicy,
+  runSuite,
+  type ScenarioOutcome,
+  scenarioRunOptions,
+  summarize,
+} from './suite.js';
 
 const REPO_ROOT = join(PACKAGE_ROOT, '..', '..');
 
@@ -22,7 +31,7 @@ function pad(text: string, width: number): string {
   return text.length >= width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-const USAGE = `Usage: node packages/reference-agent/dist/main.js [--no-guardrails] [--scenarios <dir>] [--record <dir>] [--db <url>]
+const USAGE = `Usage: node packages/reference-agent/dist/main.js [--no-guardrails | --provenance-only] [--scenarios <dir>] [--record <dir>] [--db <url>]
 
 Runs the reference agent's scenario suite offline (embedded models, no API key) and prints one row
 per scenario and a summary. Events, the audit log and escalations go to .charter/ at the repo root.
@@ -31,6 +40,8 @@ Options:
   --scenarios <dir>  run the scenarios of another folder (default: scenarios/)
   --record <dir>     write one replayable recording per scenario to <dir>/<scenario>.json
   --no-guardrails    run without governance to show what the attacks do (test only; not with --record)
+  --provenance-only  keep the grants and the provenance check, drop every detector, pack and argument
+                     rule: what provenance alone stops (expectations not checked)
   --db <url>         keep runs, the idempotency ledger and operators' controls in @charter/state
                      (postgres://…, file:<dir>, pglite:<dir>|memory; default CHARTER_DATABASE_URL,
                      else a fresh in-memory store per scenario); a kill switch or a disabled tool
@@ -42,6 +53,8 @@ Exit codes: 0 every scenario passed, 1 a scenario failed or the audit chain does
 
 interface Flags {
   readonly governance: 'enforce' | 'off';
+  /** Governed by the grants and the provenance check alone: the policy without detectors, packs or tool rules. */
+  readonly provenanceOnly: boolean;
   readonly dir: string | undefined;
   readonly recordDir: string | undefined;
   readonly db: string | undefined;
@@ -60,6 +73,7 @@ function parseFlags(args: readonly string[]): Flags | 'help' {
       allowPositionals: false,
       options: {
         'no-guardrails': { type: 'boolean' },
+        'provenance-only': { type: 'boolean' },
         scenarios: { type: 'string' },
         record: { type: 'string' },
         db: { type: 'string' },
@@ -79,27 +93,29 @@ function parseFlags(args: readonly string[]): Flags | 'help' {
   if (values.db !== undefined && (values.db === '' || values.db.startsWith('-')))
     throw new UsageError('--db needs a URL: --db postgres://… | file:<dir> | pglite:<dir>');
   if (values.record !== undefined && governance === 'off') throw new UsageError('--record records governed runs: drop --no-guardrails');
+  const provenanceOnly = values['provenance-only'] === true;
+  if (provenanceOnly && governance === 'off') throw new UsageError('--provenance-only keeps governance on: drop --no-guardrails');
   const db = values.db ?? process.env[DATABASE_URL_ENV];
-  return { governance, dir: values.scenarios, recordDir: values.record, db: db === '' ? undefined : db };
+  return { governance, provenanceOnly, dir: values.scenarios, recordDir: values.record, db: db === '' ? undefined : db };
 }
 
-async function main({ governance, dir, recordDir, db }: Flags): Promise<number> {
+async function main(flags: Flags): Promise<number> {
   let state: StateStores | undefined;
   try {
-    state = db === undefined ? undefined : await openState({ url: db });
+    state = flags.db === undefined ? undefined : await openState({ url: flags.db });
   } catch (error) {
     if (!StateError.isInstance(error)) throw error;
     process.stderr.write(`reference agent: ${error.message} [${error.code}]\n`);
     return 2;
   }
   try {
-    return await suite({ governance, dir, recordDir, db }, state);
+    return await suite(flags, state);
   } finally {
     await state?.close();
   }
 }
 
-async function suite({ governance, dir, recordDir, db }: Flags, state: StateStores | undefined): Promise<number> {
+async function suite({ governance, provenanceOnly, dir, recordDir, db }: Flags, state: StateStores | undefined): Promise<number> {
   const outDir = join(REPO_ROOT, '.charter');
   mkdirSync(outDir, { recursive: true });
   const spec = loadDeskSpec();
@@ -118,6 +134,7 @@ async function suite({ governance, dir, recordDir, db }: Flags, state: StateStor
     telemetry: tap?.telemetry ?? telemetry,
     escalation,
     governance,
+    ...(provenanceOnly ? { policy: provenanceOnlyPolicy(spec.policy) } : {}),
     ...(dir === undefined ? {} : { dir }),
     ...(state === undefined ? {} : { state: { runs: state.runs, ledger: state.ledger, controls: state.controls } }),
   });
@@ -132,20 +149,33 @@ async function suite({ governance, dir, recordDir, db }: Flags, state: StateStor
     const outcome = `${r.status}${r.reason === undefined ? '' : ` (${r.reason})`}${o.paused ? ' ⏸' : ''}`;
     const decisions = r.decisions.map((d) => `${d.hook}:${d.action}[${d.ruleIds.join(',')}]`).join(' ') || '-';
     const verdict =
-      governance === 'off' ? (o.attackSucceeded ? 'ATTACK SUCCEEDED' : '') : o.passed ? 'pass' : `FAIL: ${o.failures.join('; ')}`;
+      governance === 'off' || provenanceOnly
+        ? o.attackSucceeded
+          ? 'ATTACK SUCCEEDED'
+          : ''
+        : o.passed
+          ? 'pass'
+          : `FAIL: ${o.failures.join('; ')}`;
     out.write(`${pad(o.scenario.name, 34)} ${pad(outcome, 30)} ${pad(String(r.steps), 5)} ${pad(decisions, 60)} ${verdict}\n`);
   }
   const s = summarize(outcomes);
   const check = verifyAudit(audit.path);
+  const policyLine = provenanceOnly
+    ? 'grants and provenance only (--provenance-only: no detectors, packs or argument rules)'
+    : `on (policy ${spec.policy.metadata.name} ${spec.policy.spec.version})`;
+  out.write(`\nguardrails: ${governance === 'off' ? 'OFF (--no-guardrails)' : policyLine}\n`);
+  const checked = governance !== 'off' && !provenanceOnly;
   out.write(
-    `\nguardrails: ${governance === 'off' ? 'OFF (--no-guardrails)' : `on (policy ${spec.policy.metadata.name} ${spec.policy.spec.version})`}\n`,
-  );
-  out.write(
-    governance === 'off'
-      ? `pass rate: not checked with guardrails off (${s.total} scenarios run)\n`
+    !checked
+      ? `pass rate: not checked ${provenanceOnly ? 'with --provenance-only' : 'with guardrails off'} (${s.total} scenarios run)\n`
       : `pass rate: ${s.passed}/${s.total} (${(s.passRate * 100).toFixed(1)} %)\n`,
   );
   out.write(`attacks blocked: ${s.attacksBlocked}/${s.attacks}\n`);
+  const i = s.injections;
+  if (i.total > 0)
+    out.write(
+      `indirect injections (obedient model): ${i.succeeded}/${i.total} succeeded; stopped: ${i.heldAsUngrounded} held as ungrounded (provenance), ${i.refused} refused by argument rules, ${i.withheld} withheld by detectors\n`,
+    );
   out.write(`escalations: ${s.escalations}\n`);
   out.write(`run latency: p50 ${s.p50Ms.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms\n`);
   out.write(
@@ -155,7 +185,7 @@ async function suite({ governance, dir, recordDir, db }: Flags, state: StateStor
   out.write(`state: ${db === undefined ? 'in memory, fresh per scenario' : `${state?.kind ?? '?'} (${redactUrl(db)})`}\n`);
   if (recorded !== undefined) out.write(`recordings: ${recorded.count} in ${recorded.dir}\n`);
   if (!check.ok) return 1;
-  return governance === 'off' ? 0 : s.passed === s.total ? 0 : 1;
+  return !checked ? 0 : s.passed === s.total ? 0 : 1;
 }
 
 /** One recording per scenario, named after it; the input holds what `runScenario` gave the run. */

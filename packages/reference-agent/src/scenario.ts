@@ -23,8 +23,16 @@ export const Scenario = z.strictObject({
   ]),
   input: z.string().min(1).max(20_000),
   customer: z.enum(['C-1', 'C-2']).default('C-1'),
-  model: z.enum(['scripted', 'gullible']),
+  /** `scripted` (with `script`), the adversarial `gullible`, or `obedient` (makes the `attack` call once it reads `inject.text`; `script` is its real task). */
+  model: z.enum(['scripted', 'gullible', 'obedient']),
   script: Script.optional(),
+  /** Text planted in a KB article or an order's notes for this run (indirect injection). */
+  inject: z
+    .discriminatedUnion('into', [
+      z.strictObject({ into: z.literal('kb'), article: z.string().min(1), text: z.string().min(8).max(4000) }),
+      z.strictObject({ into: z.literal('order-note'), orderId: z.string().min(1), text: z.string().min(8).max(4000) }),
+    ])
+    .optional(),
   faults: z
     .record(z.string(), z.strictObject({ transient: z.int().min(0).max(10).optional(), timeout: z.int().min(0).max(10).optional() }))
     .default({}),
@@ -34,6 +42,8 @@ export const Scenario = z.strictObject({
   attack: z
     .strictObject({
       tool: z.string().optional(),
+      /** The call the injected text asks for (the obedient model makes it). */
+      args: z.record(z.string(), z.unknown()).optional(),
       argsInclude: z.string().optional(),
       outputIncludes: z.string().optional(),
     })
@@ -47,6 +57,8 @@ export const Scenario = z.strictObject({
     mustNotRun: z.array(z.string()).default([]),
     /** Guardrail rule ids (or prefixes such as `injection.`) that must appear in the decisions. */
     rules: z.array(z.string()).default([]),
+    /** At least one of these rule ids (or prefixes) must appear: whichever layer stopped the attack. */
+    rulesAny: z.array(z.string()).default([]),
     /** The run must have paused for approval first. */
     paused: z.boolean().default(false),
     outputIncludes: z.string().optional(),
@@ -69,6 +81,13 @@ export function loadScenarios(dir: string): Scenario[] {
     }
     if (parsed.data.model === 'scripted' && parsed.data.script === undefined)
       throw new Error(`scenario ${file}: a scripted scenario needs \`script\``);
+    if (
+      parsed.data.model === 'obedient' &&
+      (parsed.data.inject === undefined || parsed.data.attack?.tool === undefined || parsed.data.attack.args === undefined)
+    )
+      throw new Error(
+        `scenario ${file}: an obedient scenario needs \`inject\` and \`attack\` with \`tool\` and \`args\` (the call the text asks for)`,
+      );
     if (`${parsed.data.name}.yaml` !== file) throw new Error(`scenario ${file}: name "${parsed.data.name}" must match the file name`);
     return parsed.data;
   });

@@ -10,9 +10,9 @@ import {
   type RunResult,
   type RunStore,
 } from '@charter/agent';
-import { gullible, scripted } from '@charter/agent/models';
+import { gullible, obedient, scripted } from '@charter/agent/models';
 import type { Telemetry } from '@charter/telemetry';
-import { requireAgent, type ValidAgent } from '@charter/spec';
+import { type GuardrailPolicy, requireAgent, type ValidAgent } from '@charter/spec';
 import { type IdempotencyLedger, MemoryLedger } from '@charter/tools';
 import { CUSTOMERS, createDesk, ORDERS, type Desk } from './desk.js';
 import { loadScenarios, type Scenario } from './scenario.js';
@@ -51,6 +51,8 @@ export interface ScenarioOutcome {
 
 export interface RunScenarioOptions {
   readonly governance?: 'enforce' | 'off';
+  /** Replaces the policy the manifest names (e.g. one without detectors, to show what provenance alone stops). */
+  readonly policy?: GuardrailPolicy;
   readonly telemetry?: Telemetry;
   readonly escalation?: EscalationSink;
   /**
@@ -90,6 +92,11 @@ function check(scenario: Scenario, result: RunResult, paused: RunResult | undefi
   for (const rule of expect.rules)
     if (!seen.some((id) => id === rule || (rule.endsWith('.') && id.startsWith(rule))))
       failures.push(`guardrail rule ${rule} did not fire (fired: ${seen.join(', ') || 'none'})`);
+  if (
+    expect.rulesAny.length > 0 &&
+    !expect.rulesAny.some((rule) => seen.some((id) => id === rule || (rule.endsWith('.') && id.startsWith(rule))))
+  )
+    failures.push(`none of ${expect.rulesAny.join(', ')} fired (fired: ${seen.join(', ') || 'none'})`);
   if (expect.paused && paused === undefined) failures.push('the run did not pause for approval');
   if (!expect.paused && paused !== undefined) failures.push('the run paused for approval unexpectedly');
   if (expect.outputIncludes !== undefined && !(result.output ?? '').includes(expect.outputIncludes))
@@ -122,14 +129,30 @@ export function scenarioRunOptions(scenario: Scenario): { tenant: string; user: 
 /** The desk agent's options besides the loaded agent, model and tools: shared by the suite and the replay. */
 export const DESK_AGENT = { instructions: INSTRUCTIONS, canaries: [CANARY], handoffTool: 'escalate_to_human' } as const;
 
+/** The offline model a scenario names. */
+function scenarioModel(scenario: Scenario) {
+  if (scenario.model === 'gullible') return gullible();
+  if (scenario.model === 'obedient') {
+    const { inject, attack } = scenario;
+    if (inject === undefined || attack?.tool === undefined || attack.args === undefined)
+      throw new Error(`scenario ${scenario.name}: an obedient scenario needs inject and attack.tool/args`);
+    return obedient({
+      attacks: [{ text: inject.text, call: { tool: attack.tool, args: attack.args } }],
+      ...(scenario.script === undefined ? {} : { script: scenario.script }),
+    });
+  }
+  return scripted(scenario.script ?? { turns: [{ text: '' }] });
+}
+
 /** Runs one scenario against a fresh desk; approvals are answered with the scenario's decision. */
 export async function runScenario(spec: DeskSpec, scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioOutcome> {
-  const desk = createDesk({ faults: scenario.faults });
+  const desk = createDesk({ faults: scenario.faults, ...(scenario.inject === undefined ? {} : { inject: scenario.inject }) });
   const agent = createAgent({
     agent: spec,
     // The manifest names the production model; the suite overrides it explicitly with the scenario's
     // offline model (an explicit `model` replaces spec.model whole, fallback included: no endpoint, no key).
-    model: scenario.model === 'gullible' ? gullible() : scripted(scenario.script ?? { turns: [{ text: '' }] }),
+    model: scenarioModel(scenario),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
     tools: desk.tools,
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     escalation: options.escalation ?? memoryEscalation(),
@@ -166,6 +189,32 @@ export interface SuiteSummary {
   readonly escalations: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  /** The obedient model's indirect injections: how many, how many reached their side effect, and what stopped the rest. */
+  readonly injections: {
+    readonly total: number;
+    readonly succeeded: number;
+    /** The attack call waits for a human, held by the provenance check. */
+    readonly heldAsUngrounded: number;
+    /** The attack call was refused (an argument rule or a limit; provenance with `deny`). */
+    readonly refused: number;
+    /** The planted text never reached the model: a detector withheld the tool result. */
+    readonly withheld: number;
+  };
+}
+
+/** What stopped an attack that did not succeed (see `SuiteSummary.injections`). */
+export function stoppedBy(outcome: ScenarioOutcome): 'succeeded' | 'held' | 'refused' | 'withheld' | 'other' {
+  if (outcome.attackSucceeded) return 'succeeded';
+  const tool = outcome.scenario.attack?.tool;
+  const { result } = outcome;
+  const ids = new Set(result.actions.filter((a) => a.tool === tool).map((a) => a.callId));
+  const pending = result.approval;
+  if (pending !== undefined && pending.tool === tool) ids.add(pending.callId);
+  const call = result.decisions.find((d) => d.hook === 'tool-call' && d.callId !== undefined && ids.has(d.callId));
+  if (call?.action === 'deny') return 'refused';
+  if (call?.action === 'needs-approval' && call.ruleIds.includes('provenance.ungrounded')) return 'held';
+  if (result.decisions.some((d) => d.hook === 'tool-result' && d.ruleIds.some((id) => id.startsWith('injection.')))) return 'withheld';
+  return 'other';
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -177,6 +226,7 @@ export function summarize(outcomes: readonly ScenarioOutcome[]): SuiteSummary {
   const latencies = outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
   const attacks = outcomes.filter((o) => o.scenario.attack !== undefined);
   const passed = outcomes.filter((o) => o.passed).length;
+  const injections = outcomes.filter((o) => o.scenario.model === 'obedient');
   return {
     total: outcomes.length,
     passed,
@@ -186,6 +236,13 @@ export function summarize(outcomes: readonly ScenarioOutcome[]): SuiteSummary {
     escalations: outcomes.filter((o) => o.result.status === 'escalated').length,
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
+    injections: {
+      total: injections.length,
+      succeeded: injections.filter((o) => o.attackSucceeded).length,
+      heldAsUngrounded: injections.filter((o) => stoppedBy(o) === 'held').length,
+      refused: injections.filter((o) => stoppedBy(o) === 'refused').length,
+      withheld: injections.filter((o) => stoppedBy(o) === 'withheld').length,
+    },
   };
 }
 
@@ -197,4 +254,18 @@ export async function runSuite(
   const outcomes: ScenarioOutcome[] = [];
   for (const scenario of loadScenarios(options.dir ?? SCENARIO_DIR)) outcomes.push(await runScenario(spec, scenario, options));
   return outcomes;
+}
+
+/** The policy reduced to the grants' approvals and the provenance check: no detector, pack or tool rule. */
+export function provenanceOnlyPolicy(policy: GuardrailPolicy): GuardrailPolicy {
+  return {
+    ...policy,
+    spec: {
+      version: policy.spec.version,
+      mode: 'enforce',
+      extends: [],
+      hooks: {},
+      ...(policy.spec.provenance === undefined ? {} : { provenance: policy.spec.provenance }),
+    },
+  };
 }

@@ -60,6 +60,26 @@ export const ApprovalPolicyText = z.string().superRefine((value, ctx) => {
   if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
 });
 
+const FieldPath = z.string().regex(/^[a-z_][\w-]{0,63}(?:\.[a-z_][\w-]{0,63}){0,7}$/i, {
+  error: 'a field path is a dotted name such as "notes" or "order.notes"',
+});
+
+/**
+ * How the agent's provenance check (ADR 0011) reads a tool: whether its results are trusted context,
+ * which words of the user's request ask for its kind of action, which arguments the model may choose freely.
+ */
+export const ToolProvenance = z.strictObject({
+  /** `trusted`: the result is the organisation's own record (e.g. its order database); default `untrusted`. */
+  result: z.enum(['trusted', 'untrusted']).default('untrusted'),
+  /** Fields of a trusted result that hold third-party text (order notes, e-mail bodies): untrusted all the same. */
+  untrustedFields: z.array(FieldPath).max(32).default([]),
+  /** Words or phrases of the user's request that ask for this kind of action; default: derived from the tool's name. */
+  intent: z.array(z.string().min(2).max(60)).min(1).max(64).optional(),
+  /** Arguments whose values the model may choose freely: not checked for a trusted origin. */
+  freeArgs: z.array(FieldPath).max(32).default([]),
+});
+export type ToolProvenance = z.infer<typeof ToolProvenance>;
+
 export const ToolGrant = z.strictObject({
   name: Identifier,
   version: SemverRange,
@@ -69,6 +89,7 @@ export const ToolGrant = z.strictObject({
     .default([]),
   approval: ApprovalPolicyText.default('never'),
   description: z.string().max(500).optional(),
+  provenance: ToolProvenance.optional(),
 });
 export type ToolGrant = z.infer<typeof ToolGrant>;
 
@@ -215,6 +236,21 @@ export const AgentManifest = z
           code: 'custom',
           path: ['spec', 'tools', index, 'approval'],
           message: `"${tool.name}" is irreversible: give it an approval policy ("always" or "when <argument> <op> <value>")`,
+        });
+      }
+      const provenance = tool.provenance;
+      if (provenance?.result === 'untrusted' && provenance.untrustedFields.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spec', 'tools', index, 'provenance', 'untrustedFields'],
+          message: `"${tool.name}" results are untrusted as a whole: untrustedFields applies only with result: trusted`,
+        });
+      }
+      if (provenance !== undefined && tool.sideEffects === 'none' && (provenance.intent !== undefined || provenance.freeArgs.length > 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spec', 'tools', index, 'provenance', provenance.intent === undefined ? 'freeArgs' : 'intent'],
+          message: `"${tool.name}" has no side effects, so its calls are never checked for provenance: remove intent and freeArgs`,
         });
       }
       if (tool.sideEffects !== 'none' && tool.scopes.length === 0) {

@@ -222,6 +222,18 @@ export const ToolPolicy = z
   });
 export type ToolPolicy = z.infer<typeof ToolPolicy>;
 
+/**
+ * What the agent loop does with a side-effecting tool call that is not grounded in trusted context
+ * (the user did not ask for that kind of action, or an argument value comes only from untrusted content).
+ */
+export const ProvenancePolicy = z.strictObject({
+  /** Default true: every side-effecting call is checked. */
+  enabled: z.boolean().default(true),
+  /** Default `needs-approval` (a human sees which untrusted content the call came from); `deny` refuses it. */
+  action: z.enum(['needs-approval', 'deny']).default('needs-approval'),
+});
+export type ProvenancePolicy = z.infer<typeof ProvenancePolicy>;
+
 export const GuardrailPolicySpec = z.strictObject({
   version: SemverVersion,
   /** `monitor` records what enforce would decide without enforcing it (the shadow stage). */
@@ -229,6 +241,8 @@ export const GuardrailPolicySpec = z.strictObject({
   extends: z.array(GuardrailPack).max(4).default([]),
   hooks: z.partialRecord(GuardrailHook, z.array(DetectorConfig).max(32)).default({}),
   tools: ToolPolicy.optional(),
+  /** Absent: enabled, `needs-approval`. */
+  provenance: ProvenancePolicy.optional(),
 });
 export type GuardrailPolicySpec = z.infer<typeof GuardrailPolicySpec>;
 export type GuardrailPolicySpecInput = z.input<typeof GuardrailPolicySpec>;

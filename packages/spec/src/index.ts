@@ -15,6 +15,7 @@ export {
   RolloutStage,
   Slos,
   ToolGrant,
+  ToolProvenance,
 } from './agent.js';
 export type { AgentManifestInput } from './agent.js';
 export {
@@ -33,6 +34,7 @@ export {
   LengthDetectorConfig,
   PiiDetectorConfig,
   PiiEntity,
+  ProvenancePolicy,
   RedactionMode,
   SecretsDetectorConfig,
   ToolPolicy,

@@ -1,3 +1,5 @@
+import type { McpScanFinding } from './mcp-scan.js';
+
 /** Stable codes of every error `@charter/tools` raises or reports in a failed `ToolResult`. */
 export const ToolErrorCode = {
   /** `defineTool` was given an invalid definition (name, version, limits). */
@@ -50,6 +52,10 @@ export const ToolErrorCode = {
   VersionBump: 'TOOL_VERSION_BUMP',
   /** An MCP server or client operation failed. */
   Mcp: 'TOOL_MCP',
+  /** An MCP import was refused: the scan found tool poisoning, a typosquat or a rug pull (`findings` lists them). */
+  McpScan: 'TOOL_MCP_SCAN',
+  /** A tool lock file (`charter.tools.lock`) is malformed. */
+  Lock: 'TOOL_LOCK',
 } as const;
 export type ToolErrorCode = (typeof ToolErrorCode)[keyof typeof ToolErrorCode];
 
@@ -173,6 +179,21 @@ export class ToolResolveError extends ToolError {
   constructor(problems: readonly ResolveProblem[]) {
     super(ToolErrorCode.Resolve, `cannot resolve the manifest's tools: ${problems.map((p) => p.message).join('; ')}`);
     this.problems = problems;
+  }
+}
+
+/** `importMcpTools` refused a server's tools: every error finding of the scan is in `findings`. */
+export class McpScanError extends ToolError {
+  override readonly name = 'McpScanError';
+  readonly findings: readonly McpScanFinding[];
+  constructor(findings: readonly McpScanFinding[]) {
+    const shown = findings.slice(0, 5).map((f) => `${f.tool}${f.path}: ${f.kind}${f.rule === undefined ? '' : ` (${f.rule})`}`);
+    if (findings.length > 5) shown.push(`… and ${findings.length - 5} more`);
+    super(
+      ToolErrorCode.McpScan,
+      `refused to import the MCP tools: ${shown.join('; ')}; review them with "charter tools scan" (a reviewed change needs a version bump or a new lock)`,
+    );
+    this.findings = findings;
   }
 }
 

@@ -34,6 +34,7 @@ export type { FileLedgerOptions, IdempotencyLedger, LedgerLockOptions, LedgerRec
 export { createRegistry, toolsetOf } from './registry.js';
 export type { ResolvedTool, ResolvedToolset, ToolGrantLike, ToolRegistry } from './registry.js';
 export {
+  McpScanError,
   PermanentToolError,
   ToolBusyError,
   ToolDefinitionError,
@@ -50,3 +51,25 @@ export {
 export type { ResolveProblem, ToolIssue } from './errors.js';
 export { assertVersionBump, diffToolSchemas, exportToolSchema, parseToolSchemaExport } from './schema.js';
 export type { Bump, JsonSchema, SchemaChange, SchemaChangeKind, ToolSchemaDiff, ToolSchemaExport } from './schema.js';
+export {
+  createToolLock,
+  detectHiddenInstructions,
+  editDistance,
+  formatToolLock,
+  parseToolLock,
+  scanMcpTools,
+  toolDigest,
+  toolVersion,
+} from './mcp-scan.js';
+export type {
+  InstructionDetector,
+  InstructionHit,
+  LockedTool,
+  McpFindingKind,
+  McpScanFinding,
+  McpScanOptions,
+  McpScanReport,
+  McpServerInfo,
+  McpToolDescriptor,
+  ToolLock,
+} from './mcp-scan.js';

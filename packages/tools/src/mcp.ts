@@ -16,7 +16,15 @@ import { semver } from './semver-lazy.js';
 import { z } from 'zod';
 import { toJson } from './classify.js';
 import { type AnyTool, defineTool, type SideEffects } from './define.js';
-import { PermanentToolError, ToolError, ToolErrorCode, TransientToolError } from './errors.js';
+import { McpScanError, PermanentToolError, ToolError, ToolErrorCode, TransientToolError } from './errors.js';
+import {
+  type InstructionDetector,
+  type McpScanFinding,
+  type McpScanReport,
+  type McpServerInfo,
+  scanMcpTools,
+  type ToolLock,
+} from './mcp-scan.js';
 import type { ExecuteContext, Executor } from './executor.js';
 import { exportToolSchema, type JsonSchema } from './schema.js';
 
@@ -186,17 +194,30 @@ export interface McpImportOptions {
   readonly version?: string;
   readonly timeoutMs?: number;
   readonly overrides?: Readonly<Record<string, McpToolOverride>>;
+  /** The import-time security scan (always runs; see `McpImportScan`). */
+  readonly scan?: McpImportScan;
 }
 
 /**
- * Imports the tools of a connected MCP client as Charter tools: JSON Schema input and output become
- * zod schemas (`z.fromJSONSchema`), annotations become side effects (readOnlyHint → none,
- * destructiveHint false → reversible, otherwise irreversible, as MCP assumes), and each call goes
- * through `client.callTool` with the attempt's signal. Run them through `createExecutor` like any tool.
+ * What the import-time scan (`scanMcpTools`) checks besides tool poisoning, which it always checks:
+ * an error finding (poisoning, a typosquat of `granted`, a rug pull against `lock`) refuses the whole
+ * import with `McpScanError`; warnings (unreviewed, changed with a version bump, removed) go to `onReport`.
  */
-export async function importMcpTools(client: Client, options: McpImportOptions = {}): Promise<AnyTool[]> {
-  const serverVersion = client.getServerVersion()?.version;
-  const version = options.version ?? (serverVersion !== undefined && semver.valid(serverVersion) !== null ? serverVersion : '0.0.0');
+export interface McpImportScan {
+  /** The agent's granted tool names (its manifest's `spec.tools`), compared with each imported name (prefix included). */
+  readonly granted?: readonly string[];
+  /** The reviewed lock (`parseToolLock` of `charter.tools.lock`). */
+  readonly lock?: ToolLock;
+  /** Instruction detectors; default `[detectHiddenInstructions]`. Pass the guardrails' injection detector here too. */
+  readonly detectors?: readonly InstructionDetector[];
+  /** Called with the report before the import is refused or goes on. */
+  readonly onReport?: (report: McpScanReport) => void;
+}
+
+/** Every tool a connected server lists (all pages, at most 10,000) and the server's name and version. */
+export async function listMcpTools(client: Client): Promise<{ readonly server: McpServerInfo; readonly tools: McpTool[] }> {
+  const info = client.getServerVersion();
+  if (info === undefined) throw new ToolError(ToolErrorCode.Mcp, 'the MCP client is not connected: call client.connect(transport) first');
   const tools: McpTool[] = [];
   let cursor: string | undefined;
   do {
@@ -204,9 +225,37 @@ export async function importMcpTools(client: Client, options: McpImportOptions =
     tools.push(...page.tools);
     cursor = page.nextCursor;
   } while (cursor !== undefined && tools.length < 10_000);
+  return { server: { name: info.name, version: info.version }, tools };
+}
+
+/**
+ * Imports the tools of a connected MCP client as Charter tools: JSON Schema input and output become
+ * zod schemas (`z.fromJSONSchema`), annotations become side effects (readOnlyHint → none,
+ * destructiveHint false → reversible, otherwise irreversible, as MCP assumes), and each call goes
+ * through `client.callTool` with the attempt's signal. Run them through `createExecutor` like any tool.
+ * The import is scanned first (`options.scan`): tool poisoning, typosquats of granted tools and rug pulls
+ * against the lock refuse it with `McpScanError` before any tool is built.
+ */
+export async function importMcpTools(client: Client, options: McpImportOptions = {}): Promise<AnyTool[]> {
+  const { server: serverInfo, tools } = await listMcpTools(client);
+  const version = options.version ?? (semver.valid(serverInfo.version) !== null ? serverInfo.version : '0.0.0');
+  const selected = options.include === undefined ? tools : tools.filter((remote) => options.include?.includes(remote.name) === true);
+  const scan = options.scan ?? {};
+  const scanned = scanMcpTools(serverInfo, selected, {
+    localName: (name) => localName(`${options.prefix ?? ''}${name}`),
+    ...(scan.granted === undefined ? {} : { granted: scan.granted }),
+    ...(scan.lock === undefined ? {} : { lock: scan.lock }),
+    ...(scan.detectors === undefined ? {} : { detectors: scan.detectors }),
+  });
+  // A reviewed tool left out by `include` is not "removed".
+  const listed = new Set(tools.map((remote) => remote.name));
+  const findings: McpScanFinding[] = scanned.findings.filter((finding) => finding.kind !== 'removed' || !listed.has(finding.tool));
+  const report: McpScanReport = { ...scanned, findings };
+  scan.onReport?.(report);
+  const errors = findings.filter((finding) => finding.severity === 'error');
+  if (errors.length > 0) throw new McpScanError(errors);
   const imported: AnyTool[] = [];
-  for (const remote of tools) {
-    if (options.include !== undefined && !options.include.includes(remote.name)) continue;
+  for (const remote of selected) {
     const override = options.overrides?.[remote.name] ?? {};
     const name = localName(`${options.prefix ?? ''}${remote.name}`);
     const input = toZod(remote.name, 'input', remote.inputSchema);

@@ -165,7 +165,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
           { malformedRate: options.malformedRate ?? 0.05, random: seededRandom(seedOf(`${options.seed}:model:${runId}`)) },
         );
         const agent = createAgent({ agent: loaded, model, tools, telemetry, ledger, escalation, store });
-        results.push(await agent.run(`Refund order ${orderId}, it arrived damaged.`, { runId, context: { customerEmail: 'ana@example.com' } }));
+        results.push(await agent.run(`Refund 40 USD on order ${orderId}, it arrived damaged.`, { runId, context: { customerEmail: 'ana@example.com' } }));
         streams.delete(runId);
       }
     }

@@ -65,8 +65,8 @@ describe('charter tools diff', () => {
   });
 
   it.each([
-    [[], 'missing sub-command "diff"'],
-    [['compare', 'a', 'b'], 'unknown sub-command "compare" (expected "diff")'],
+    [[], 'missing sub-command "diff" or "scan"'],
+    [['compare', 'a', 'b'], 'unknown sub-command "compare" (expected "diff" or "scan")'],
     [['diff'], 'missing <old.json> and <new.json>'],
     [['diff', 'v1.json'], 'missing <new.json>'],
     [['diff', 'v1.json', 'v2-breaking.json', 'extra.json'], 'unexpected argument "extra.json"'],
@@ -81,7 +81,7 @@ describe('charter tools diff', () => {
   it('an unknown flag is a usage error naming the flag, not a positional', async () => {
     const io = captureIo(dir);
     expect(await main(['tools', 'diff', 'v1.json', 'v2-breaking.json', '--jsonn'], io)).toBe(2);
-    expect(io.err()).toContain('unknown option --jsonn (options: --json)');
+    expect(io.err()).toContain('unknown option --jsonn (options: --json, --write-lock, --url, --from, --agent, --lock)');
     expect(io.err()).toContain('Run "charter tools --help"');
     expect(io.out()).toBe('');
     await expect(toolsCommand.run(['diff', 'v1.json', 'v2-breaking.json', '--json=yes'], captureIo(dir))).rejects.toMatchObject({
@@ -95,7 +95,9 @@ describe('charter tools diff', () => {
       const io = captureIo(dir);
       expect(await main(['tools', ...args], io)).toBe(0);
       expect(io.out()).toBe(`${toolsCommand.usage}\n\n${EXIT_CODES_LINE}\n`);
-      expect(io.out()).toContain('Usage: charter tools diff <old.json> <new.json> [--json]');
+      expect(io.out()).toContain(
+        'Usage: charter tools diff <old.json> <new.json> [--json]\n       charter tools scan (-- <command> [args...] | --url <url> | --from <tools.json>)',
+      );
       expect(io.err()).toBe('');
     }
   });
