@@ -8,6 +8,8 @@ import { controlCommand } from './commands/control.js';
 import { playbookCommand } from './commands/playbook.js';
 import { replayCommand } from './commands/replay.js';
 import { rolloutCommand } from './commands/rollout.js';
+import { serveCommand } from './commands/serve.js';
+import { tenantsCommand } from './commands/tenants.js';
 import { toolsCommand } from './commands/tools.js';
 import { validateCommand } from './commands/validate.js';
 import { CliError, CliErrorCode } from './errors.js';
@@ -24,6 +26,8 @@ export const commands: readonly Command[] = [
   rolloutCommand,
   checkCommand,
   catalogCommand,
+  serveCommand,
+  tenantsCommand,
 ];
 
 function version(): string {

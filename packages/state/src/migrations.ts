@@ -239,6 +239,18 @@ END
 $fn$;
 `,
   },
+  {
+    version: 4,
+    name: 'serving: fair-share order and per-tenant indexes of jobs',
+    sql: `
+-- Start-time fair queuing (@charter/serve): a job's virtual start time; workers take the queued job with the smallest.
+ALTER TABLE jobs ADD COLUMN vtime double precision NOT NULL DEFAULT 0;
+CREATE INDEX jobs_fair ON jobs (vtime) WHERE status = 'queued';
+CREATE INDEX jobs_vtime ON jobs (vtime);
+CREATE INDEX jobs_tenant_status ON jobs (tenant_id, status);
+CREATE INDEX jobs_tenant_created ON jobs (tenant_id, created_at);
+`,
+  },
 ];
 
 /** The schema version this package writes and reads. */

@@ -1,0 +1,244 @@
+// `npm run load -w @charter/serve`: the service on 127.0.0.1 under autocannon, bounded in requests and
+// time. Three tenants; an instant (or --latency-ms) offline model; each request refunds a unique order,
+// so every accepted run must leave exactly one refund effect.
+//   1. throughput: the three tenants without quotas, closed loop, 8 connections each;
+//   2. unloaded: tenants a and b at --rate requests/s each (p50/p95/p99 per tenant);
+//   3. loaded: a and b as before, "flood" at 10× their rate, allowed 2× their volume (requestsPerMinute
+//      = 2 × rate × seconds, the minute being longer than the phase); halfway
+//      through, a second instance's worker pool is killed mid-run (its leases expire, the main
+//      instance takes its runs over).
+// Then it waits for the queue to empty and counts lost and duplicated runs. Prints the phases, then ONE
+// JSON line of headline figures.
+// Options: --db <url> (default CHARTER_TEST_DATABASE_URL, else pglite:memory), --seconds N (per phase, 6),
+// --rate N (10), --workers N (4), --latency-ms N (0).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openState, sqlStores, type StateStores } from '@charter/state';
+import autocannon from 'autocannon';
+import { readEffects, shopAgent } from '../src/__fixtures__/shop.js';
+import { createService } from '../src/service.js';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    seconds: { type: 'string', default: '6' },
+    rate: { type: 'string', default: '10' },
+    workers: { type: 'string', default: '4' },
+    'latency-ms': { type: 'string', default: '0' },
+  },
+});
+const seconds = Number(values.seconds);
+const rate = Number(values.rate);
+const workers = Number(values.workers);
+const latencyMs = Number(values['latency-ms']);
+const url = values.db ?? process.env.CHARTER_TEST_DATABASE_URL ?? 'pglite:memory';
+const postgres = url.startsWith('postgres');
+const schema = `load_${randomBytes(4).toString('hex')}`;
+const scratch = mkdtempSync(join(tmpdir(), 'charter-serve-load-'));
+const effects = join(scratch, 'effects.jsonl');
+
+const state: StateStores = await openState({ url, ...(postgres ? { schema, maxConnections: 20 } : {}), leaseMs: 2000 });
+const agent = shopAgent({ effects, modelLatencyMs: latencyMs });
+const service = createService({
+  agent,
+  state,
+  workers,
+  leaseMs: 1000,
+  maxQueued: 5000,
+  idleMs: 5,
+  quotas: { requestsPerMinute: 1_000_000, concurrentRuns: 100_000 },
+  limits: { syncTimeoutMs: 30_000 },
+});
+// A second instance (workers only) sharing the database: the one whose pool gets killed.
+const second = createService({
+  agent: shopAgent({ effects, modelLatencyMs: latencyMs }),
+  state: sqlStores(state.sql!, { leaseMs: 2000 }),
+  workers: 2,
+  leaseMs: 1000,
+  idleMs: 5,
+});
+const base = await service.listen({ port: 0 });
+const key = async (id: string, quotas: Record<string, number> = {}) => (await service.tenants.add(id, { quotas })).apiKey;
+const keys = {
+  a: await key('a'),
+  b: await key('b'),
+  // The rate quota's window (a minute) is longer than a phase: within the phase the flooder may send twice what a or b sends.
+  flood: await key('flood', { requestsPerMinute: Math.round(rate * 2 * seconds) }),
+  t1: await key('t1'),
+  t2: await key('t2'),
+  t3: await key('t3'),
+};
+
+let order = 0;
+interface Sample {
+  latencies: number[];
+  statuses: Map<number, number>;
+}
+function load(
+  tenantKey: string,
+  options: { connections: number; overallRate?: number; duration: number },
+): { done: Promise<unknown>; sample: Sample } {
+  const sample: Sample = { latencies: [], statuses: new Map() };
+  let finished!: (value: unknown) => void;
+  const done = new Promise((resolve) => (finished = resolve));
+  const instance = autocannon(
+    {
+      url: `${base}/v1/agents/serve-shop/runs`,
+      method: 'POST',
+      connections: options.connections,
+      duration: options.duration,
+      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+      timeout: 60,
+      headers: { authorization: `Bearer ${tenantKey}`, 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (request) => ({ ...request, body: JSON.stringify({ input: `refund A-${++order} 40` }) }),
+        },
+      ],
+    },
+    (error, result) => {
+      if (error !== null && error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+      finished(result);
+    },
+  );
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    sample.statuses.set(statusCode, (sample.statuses.get(statusCode) ?? 0) + 1);
+    if (statusCode < 300) sample.latencies.push(responseTime);
+  });
+  return { done, sample };
+}
+
+const pct = (values: number[], p: number): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 10) / 10;
+};
+const summary = (sample: Sample) => ({
+  ok: sample.latencies.length,
+  p50Ms: pct(sample.latencies, 50),
+  p95Ms: pct(sample.latencies, 95),
+  p99Ms: pct(sample.latencies, 99),
+  statuses: Object.fromEntries(sample.statuses),
+});
+const jain = (xs: number[]): number =>
+  Math.round((xs.reduce((s, x) => s + x, 0) ** 2 / (xs.length * xs.reduce((s, x) => s + x * x, 0))) * 1000) / 1000;
+
+console.log(
+  `load: ${postgres ? 'PostgreSQL' : 'PGlite'} (${url.replace(/:[^:@/]*@/, ':***@')}), ${workers}+2 workers, model latency ${latencyMs} ms, ${seconds} s per phase`,
+);
+
+// 1. throughput
+const t0 = Date.now();
+const tp = [
+  load(keys.t1, { connections: 8, duration: seconds }),
+  load(keys.t2, { connections: 8, duration: seconds }),
+  load(keys.t3, { connections: 8, duration: seconds }),
+];
+await Promise.all(tp.map((x) => x.done));
+const tpSeconds = (Date.now() - t0) / 1000;
+const tpRuns = tp.reduce((s, x) => s + x.sample.latencies.length, 0);
+const throughputRunsPerS = Math.round(tpRuns / tpSeconds);
+console.log(
+  `1. throughput: ${tpRuns} runs in ${tpSeconds.toFixed(1)} s = ${throughputRunsPerS} runs/s`,
+  tp.map((x) => summary(x.sample)),
+);
+
+// 2. unloaded
+const un = {
+  a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds }),
+  b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds }),
+};
+await Promise.all([un.a.done, un.b.done]);
+console.log('2. unloaded', { a: summary(un.a.sample), b: summary(un.b.sample) });
+
+// 3. loaded, with a worker pool killed halfway
+const lo = {
+  a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds }),
+  b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds }),
+  flood: load(keys.flood, { connections: 40, overallRate: rate * 10, duration: seconds }),
+};
+let killedInFlight = 0;
+// From halfway on, kill the second instance's pool as soon as it is mid-run (a run in flight).
+const killAt = setTimeout(
+  () => {
+    const poll = setInterval(() => {
+      if (second.workers.inFlight === 0) return;
+      killedInFlight = second.workers.inFlight;
+      second.workers.kill();
+      clearInterval(poll);
+    }, 2);
+    setTimeout(
+      () => {
+        clearInterval(poll);
+      },
+      (seconds * 1000) / 2,
+    ).unref();
+  },
+  (seconds * 1000) / 2,
+);
+await Promise.all([lo.a.done, lo.b.done, lo.flood.done]);
+clearTimeout(killAt);
+console.log('3. loaded', { a: summary(lo.a.sample), b: summary(lo.b.sample), flood: summary(lo.flood.sample) });
+
+// Drain, then count.
+const drainStart = Date.now();
+for (;;) {
+  const depth = await service.queue.depth();
+  if (depth.queued + depth.running === 0 || Date.now() - drainStart > 60_000) break;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+const accepted = [...tp, un.a, un.b, lo.a, lo.b, lo.flood].reduce(
+  (s, x) => s + [...x.sample.statuses].filter(([code]) => code < 300).reduce((n, [, c]) => n + c, 0),
+  0,
+);
+const { rows } = await state.sql!.query<{ input: string; status: string; result: string | null; attempts: number }>(
+  `SELECT payload ->> 'input' AS input, status, result ->> 'status' AS result, attempts FROM jobs`,
+);
+const perKey = new Map<string, number>();
+for (const effect of readEffects(effects)) perKey.set(effect.key, (perKey.get(effect.key) ?? 0) + 1);
+const completed = rows.filter((row) => row.status === 'done' && row.result === 'completed');
+const missingEffect = completed.filter((row) => (perKey.get(`refund:${/A-\d+/.exec(row.input)?.[0] ?? ''}`) ?? 0) === 0).length;
+const duplicated = [...perKey.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
+const lost = Math.max(0, accepted - rows.length) + (rows.length - completed.length) + missingEffect;
+const takenOver = rows.filter((row) => row.attempts > 1).length;
+const outcomes = new Map<string, number>();
+for (const row of rows) outcomes.set(`${row.status}/${row.result ?? '-'}`, (outcomes.get(`${row.status}/${row.result ?? '-'}`) ?? 0) + 1);
+console.log('jobs by status/result', Object.fromEntries(outcomes), { missingEffect, drainedInS: (Date.now() - drainStart) / 1000 });
+
+const p95 = (sample: Sample) => pct(sample.latencies, 95);
+const flood429 = lo.flood.sample.statuses.get(429) ?? 0;
+const floodTotal = [...lo.flood.sample.statuses.values()].reduce((s, n) => s + n, 0);
+const headline = {
+  store: postgres ? 'postgres' : 'pglite',
+  modelLatencyMs: latencyMs,
+  throughputRunsPerS,
+  unloadedP95MsA: p95(un.a.sample),
+  unloadedP95MsB: p95(un.b.sample),
+  loadedP50MsA: pct(lo.a.sample.latencies, 50),
+  loadedP95MsA: p95(lo.a.sample),
+  loadedP99MsA: pct(lo.a.sample.latencies, 99),
+  loadedP50MsB: pct(lo.b.sample.latencies, 50),
+  loadedP95MsB: p95(lo.b.sample),
+  loadedP99MsB: pct(lo.b.sample.latencies, 99),
+  loadedP95MsFlood: p95(lo.flood.sample),
+  p95RatioA: Math.round((p95(lo.a.sample) / p95(un.a.sample)) * 100) / 100,
+  p95RatioB: Math.round((p95(lo.b.sample) / p95(un.b.sample)) * 100) / 100,
+  jainIndexNonFlooders: jain([lo.a.sample.latencies.length, lo.b.sample.latencies.length]),
+  flood429Share: Math.round((flood429 / Math.max(1, floodTotal)) * 1000) / 1000,
+  accepted,
+  jobs: rows.length,
+  killedInFlight,
+  takenOver,
+  lost,
+  duplicated,
+};
+
+await second.close(100).catch(() => undefined);
+await service.close(5000);
+if (postgres) await state.sql!.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+await state.close();
+rmSync(scratch, { recursive: true, force: true });
+console.log(JSON.stringify(headline));

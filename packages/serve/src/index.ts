@@ -1,0 +1,18 @@
+export { ServeError, ServeErrorCode } from './errors.js';
+export { checkQuotas, defaultQuotas, QUOTA_KEYS } from './quotas.js';
+export type { Quotas } from './quotas.js';
+export { TenantStore } from './tenants.js';
+export type { Tenant } from './tenants.js';
+export { JobQueue, newRunId } from './queue.js';
+export type { Job, JobKind, JobPayload, JobStatus, QueueOptions, Rejection } from './queue.js';
+export { WorkerPool } from './workers.js';
+export type { Execute, Execution, WorkerPoolOptions } from './workers.js';
+export { RunEvents } from './events.js';
+export type { RunEventListener } from './events.js';
+export { HttpProblem, jsonDepthExceeds, problem, PROBLEM_CONTENT_TYPE, PROBLEMS } from './problems.js';
+export type { Problem, ProblemKind } from './problems.js';
+export { openApiDocument } from './openapi.js';
+export { createService, viewOf } from './service.js';
+export type { RunView, ServedAgentOptions, ServeLimits, ServeOptions, Service } from './service.js';
+export { loadServedAgent, openServeState, runServe, SERVE_MODULES, serveStateUrl } from './agent-dir.js';
+export type { RunningService, RunServeOptions } from './agent-dir.js';

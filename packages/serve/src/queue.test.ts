@@ -1,0 +1,127 @@
+import { openState, type StateStores } from '@charter/state';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshSchema, PG_SKIP, PG_SKIP_MESSAGE, pgUrl } from './__fixtures__/pg.js';
+import { JobQueue } from './queue.js';
+import { defaultQuotas } from './quotas.js';
+import { manifest } from './__fixtures__/shop.js';
+
+const quotas = { ...defaultQuotas(manifest()), requestsPerMinute: 10_000, concurrentRuns: 10_000 };
+const NONE = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+
+function queueSuite(label: string, open: () => Promise<{ state: StateStores; drop: () => Promise<void> }>) {
+  describe(`the fair queue over ${label}`, () => {
+    let state: StateStores;
+    let drop: () => Promise<void>;
+    let agent = 0;
+    const fresh = (options: { maxRunningPerTenant?: number; maxQueued?: number } = {}) =>
+      new JobQueue(state.sql!, { agent: `agent-${++agent}`, leaseMs: 60_000, ...options });
+    const tenant = async (id: string, weight = 1) => {
+      await state.sql!.query(`INSERT INTO tenants (tenant_id, name, settings) VALUES ($1, $1, $2::jsonb) ON CONFLICT DO NOTHING`, [
+        id,
+        JSON.stringify({ weight }),
+      ]);
+      return { id, weight };
+    };
+    /** Claims and finishes every job, returning the tenants in claim order. */
+    const drainOrder = async (queue: JobQueue, limit = 1000): Promise<string[]> => {
+      const order: string[] = [];
+      for (let i = 0; i < limit; i++) {
+        const job = await queue.claim('h', false);
+        if (job === undefined) break;
+        order.push(job.tenant);
+        expect(await queue.finish(job, 'h', { status: 'done', result: { status: 'completed' } }, NONE)).toBe(true);
+      }
+      return order;
+    };
+
+    beforeAll(async () => {
+      ({ state, drop } = await open());
+    });
+    afterAll(async () => {
+      await state.close();
+      await drop();
+    });
+
+    it('a flooding tenant cannot starve the others: their jobs are served in the first rounds', async () => {
+      const queue = fresh();
+      const flood = await tenant(`flood-${agent}`);
+      const a = await tenant(`a-${agent}`);
+      const b = await tenant(`b-${agent}`);
+      for (let i = 0; i < 30; i++) await queue.enqueue(flood, quotas, { input: `f${i}` });
+      for (let i = 0; i < 3; i++) {
+        await queue.enqueue(a, quotas, { input: `a${i}` });
+        await queue.enqueue(b, quotas, { input: `b${i}` });
+      }
+      const order = await drainOrder(queue);
+      expect(order).toHaveLength(36);
+      const last = (id: string) => order.lastIndexOf(id);
+      // Round robin from the moment they arrive: three rounds of (flood, a, b) after the head.
+      expect(Math.max(last(a.id), last(b.id))).toBeLessThan(10);
+    });
+
+    it('weights: a tenant of weight 2 gets twice the runs of weight 1 while both are backlogged', async () => {
+      const queue = fresh();
+      const heavy = await tenant(`heavy-${agent}`, 2);
+      const light = await tenant(`light-${agent}`, 1);
+      for (let i = 0; i < 20; i++) {
+        await queue.enqueue(heavy, quotas, { input: 'h' });
+        await queue.enqueue(light, quotas, { input: 'l' });
+      }
+      const first = (await drainOrder(queue)).slice(0, 15);
+      const heavyShare = first.filter((id) => id === heavy.id).length;
+      expect(heavyShare).toBeGreaterThanOrEqual(9);
+      expect(heavyShare).toBeLessThanOrEqual(11);
+    });
+
+    it('a per-tenant running cap leaves the workers to the others; a claim is exclusive', async () => {
+      const queue = fresh({ maxRunningPerTenant: 1 });
+      const x = await tenant(`x-${agent}`);
+      const y = await tenant(`y-${agent}`);
+      for (let i = 0; i < 3; i++) await queue.enqueue(x, quotas, { input: 'x' });
+      await queue.enqueue(y, quotas, { input: 'y' });
+      const claims = await Promise.all([queue.claim('w1', false), queue.claim('w2', false), queue.claim('w3', false)]);
+      const got = claims.filter((job) => job !== undefined).map((job) => job.tenant);
+      expect(got.sort()).toEqual([x.id, y.id].sort());
+      expect(new Set(claims.filter((job) => job !== undefined).map((job) => job.id)).size).toBe(2);
+    });
+
+    it('the queue is bounded: beyond maxQueued, admission is refused with a retry time', async () => {
+      const queue = fresh({ maxQueued: 1_000_000 });
+      const z = await tenant(`z-${agent}`);
+      const { rows } = await state.sql!.query<{ n: string }>(`SELECT count(*) AS n FROM jobs WHERE status = 'queued'`);
+      const bounded = new JobQueue(state.sql!, { agent: queue.agent, maxQueued: Number(rows[0]?.n ?? 0) + 2 });
+      expect('job' in (await bounded.enqueue(z, quotas, { input: '1' }))).toBe(true);
+      expect('job' in (await bounded.enqueue(z, quotas, { input: '2' }))).toBe(true);
+      expect(await bounded.enqueue(z, quotas, { input: '3' })).toMatchObject({ rejected: { kind: 'queue-full', retryAfterS: 1 } });
+    });
+
+    it('an expired lease is taken over; the old holder can no longer finish the job (fenced)', async () => {
+      const queue = new JobQueue(state.sql!, { agent: `agent-${++agent}`, leaseMs: 50 });
+      const t = await tenant(`lease-${agent}`);
+      await queue.enqueue(t, quotas, { input: 'x' });
+      const first = await queue.claim('dead', false);
+      expect(first).toBeDefined();
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      const second = await queue.claim('alive', true);
+      expect(second).toMatchObject({ id: first!.id, attempts: 2 });
+      expect(await queue.finish(first!, 'dead', { status: 'done', result: {} }, NONE)).toBe(false);
+      expect(await queue.finish(second!, 'alive', { status: 'done', result: {} }, NONE)).toBe(true);
+    });
+  });
+}
+
+queueSuite('PGlite', async () => ({ state: await openState({ url: 'pglite:memory' }), drop: () => Promise.resolve() }));
+
+describe.skipIf(PG_SKIP)(`PostgreSQL${PG_SKIP ? ` (skipped: ${PG_SKIP_MESSAGE})` : ''}`, () => {
+  queueSuite('PostgreSQL', async () => {
+    const schema = freshSchema('servequeue');
+    return {
+      state: await openState({ url: pgUrl(), schema }),
+      drop: async () => {
+        const admin = await openState({ url: pgUrl(), schema });
+        await admin.sql!.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.close();
+      },
+    };
+  });
+});

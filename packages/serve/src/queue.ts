@@ -1,0 +1,317 @@
+// The durable run queue in the state database's `jobs` table. Admission checks the bounded queue and
+// the tenant's quotas; workers claim with `FOR UPDATE SKIP LOCKED` in start-time fair-queuing order
+// (a job's `vtime` is its tenant's previous virtual time plus 1/weight, never behind the queue's head),
+// skipping tenants at their running cap, and hold a lease they renew; an expired lease is taken over.
+import { randomBytes } from 'node:crypto';
+import type { SqlClient, SqlDriver } from '@charter/state';
+import type { Quotas } from './quotas.js';
+
+export type JobKind = 'run' | 'resume';
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobPayload {
+  readonly input: string;
+  readonly user?: string | undefined;
+  readonly context?: Readonly<Record<string, string | readonly string[]>> | undefined;
+  readonly variant?: 'control' | 'shadow' | 'candidate' | undefined;
+  /** A resume: the human's decision. */
+  readonly decision?: { readonly approved: boolean; readonly approver: string; readonly reason?: string | undefined } | undefined;
+  /** Usage already charged to the tenant for this run (a resume charges only what it adds). */
+  readonly charged?: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number } | undefined;
+}
+
+export interface Job {
+  readonly id: string;
+  readonly tenant: string;
+  readonly agent: string;
+  readonly kind: JobKind;
+  readonly status: JobStatus;
+  readonly payload: JobPayload;
+  readonly attempts: number;
+  readonly result: unknown;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+interface Row {
+  job_id: string;
+  tenant_id: string;
+  agent: string;
+  kind: JobKind;
+  status: JobStatus;
+  payload: JobPayload | string;
+  attempts: number | string;
+  result: unknown;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+
+function toJob(row: Row): Job {
+  return {
+    id: row.job_id,
+    tenant: row.tenant_id,
+    agent: row.agent,
+    kind: row.kind,
+    status: row.status,
+    payload: json(row.payload),
+    attempts: Number(row.attempts),
+    result: row.result === null || row.result === undefined ? undefined : json(row.result),
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** Why a run request was not admitted, and when to try again. */
+export type Rejection =
+  | { readonly kind: 'queue-full'; readonly retryAfterS: number; readonly queued: number; readonly limit: number }
+  | {
+      readonly kind: 'quota';
+      readonly quota: keyof Quotas;
+      readonly limit: number;
+      readonly used: number;
+      readonly retryAfterS: number;
+    };
+
+export interface QueueOptions {
+  readonly agent: string;
+  /** Queued jobs of every tenant at most (default 1000): beyond it, 503 + Retry-After. */
+  readonly maxQueued?: number;
+  /** Lease of a claimed job (default 10 000 ms), renewed every third of it while the worker lives. */
+  readonly leaseMs?: number;
+  /** Runs of one tenant running at once across every worker (default: no cap). */
+  readonly maxRunningPerTenant?: number;
+}
+
+export const newRunId = (): string => `run_${randomBytes(12).toString('base64url')}`;
+
+const VIRTUAL_NOW = `coalesce((SELECT min(vtime) FROM jobs WHERE status = 'queued'), (SELECT max(vtime) FROM jobs WHERE status <> 'queued'), 0)`;
+const TODAY = `(now() AT TIME ZONE 'UTC')::date`;
+
+export class JobQueue {
+  readonly #db: SqlDriver;
+  readonly agent: string;
+  readonly maxQueued: number;
+  readonly leaseMs: number;
+  readonly maxRunningPerTenant: number;
+
+  constructor(db: SqlDriver, options: QueueOptions) {
+    this.#db = db;
+    this.agent = options.agent;
+    this.maxQueued = options.maxQueued ?? 1000;
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.maxRunningPerTenant = options.maxRunningPerTenant ?? 1_000_000;
+  }
+
+  /**
+   * Admits a run request: checks the bounded queue and the tenant's quotas, then inserts the job.
+   * Returns the job, or why it was refused. One transaction, so two requests of one tenant cannot both pass the last free slot.
+   */
+  async enqueue(
+    tenant: { readonly id: string; readonly weight: number },
+    quotas: Quotas,
+    payload: JobPayload,
+    runId: string = newRunId(),
+  ): Promise<{ readonly job: Job } | { readonly rejected: Rejection }> {
+    return this.#db.transaction(async (tx) => {
+      // Serialise admissions of one tenant (the counts below are then exact for it).
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`charter.serve.admit:${tenant.id}`]);
+      const { rows } = await tx.query<{
+        queued: string;
+        active: string;
+        recent: string;
+        oldest_age: number | string | null;
+        tokens: string;
+        cost: string;
+      }>(
+        `SELECT
+           (SELECT count(*) FROM jobs WHERE status = 'queued') AS queued,
+           (SELECT count(*) FROM jobs WHERE tenant_id = $1 AND status IN ('queued', 'running')) AS active,
+           (SELECT count(*) FROM jobs WHERE tenant_id = $1 AND created_at > now() - interval '60 seconds') AS recent,
+           (SELECT extract(epoch FROM now() - min(created_at)) FROM jobs WHERE tenant_id = $1 AND created_at > now() - interval '60 seconds') AS oldest_age,
+           (SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM usage WHERE tenant_id = $1 AND day = ${TODAY}) AS tokens,
+           (SELECT coalesce(sum(cost_usd), 0) FROM usage WHERE tenant_id = $1 AND day = ${TODAY}) AS cost`,
+        [tenant.id],
+      );
+      const row = rows[0];
+      const queued = Number(row?.queued ?? 0);
+      if (queued >= this.maxQueued) return { rejected: { kind: 'queue-full', retryAfterS: 1, queued, limit: this.maxQueued } as const };
+      const untilMidnight = Math.max(1, Math.ceil((Date.UTC(...utcTomorrow()) - Date.now()) / 1000));
+      const checks: [keyof Quotas, number, number][] = [
+        ['requestsPerMinute', Number(row?.recent ?? 0), Math.max(1, Math.ceil(60 - Number(row?.oldest_age ?? 0)))],
+        ['concurrentRuns', Number(row?.active ?? 0), 1],
+        ['tokensPerDay', Number(row?.tokens ?? 0), untilMidnight],
+        ['costPerDayUsd', Number(row?.cost ?? 0), untilMidnight],
+      ];
+      for (const [quota, used, retryAfterS] of checks)
+        if (used >= quotas[quota]) return { rejected: { kind: 'quota', quota, limit: quotas[quota], used, retryAfterS } as const };
+      const inserted = await tx.query<Row>(
+        `INSERT INTO jobs (job_id, tenant_id, agent, kind, payload, run_id, vtime)
+         VALUES ($1, $2, $3, 'run', $4::jsonb, $1, greatest(
+           ${VIRTUAL_NOW},
+           coalesce((SELECT max(vtime) FROM jobs WHERE tenant_id = $2 AND status = 'queued') + 1.0 / $5, 0)))
+         RETURNING *`,
+        [runId, tenant.id, this.agent, JSON.stringify(payload), tenant.weight],
+      );
+      const job = inserted.rows[0];
+      if (job === undefined) throw new Error(`the job ${runId} was not inserted`);
+      return { job: toJob(job) };
+    });
+  }
+
+  /** Queues a resume of a paused run (the approval endpoint); false when the run is not paused or not the tenant's. */
+  async enqueueResume(runId: string, tenant: string, decision: NonNullable<JobPayload['decision']>): Promise<Job | undefined> {
+    const { rows } = await this.#db.query<Row>(
+      `UPDATE jobs SET kind = 'resume', status = 'queued', updated_at = now(), vtime = ${VIRTUAL_NOW},
+         payload = payload || jsonb_build_object('decision', $3::jsonb, 'charged', result -> 'usage')
+       WHERE job_id = $1 AND tenant_id = $2 AND agent = $4 AND status = 'done' AND result ->> 'status' = 'paused'
+       RETURNING *`,
+      [runId, tenant, JSON.stringify(decision), this.agent],
+    );
+    return rows[0] === undefined ? undefined : toJob(rows[0]);
+  }
+
+  /** A tenant's job (another tenant's is undefined, like a missing one). */
+  async get(runId: string, tenant: string): Promise<Job | undefined> {
+    const { rows } = await this.#db.query<Row>('SELECT * FROM jobs WHERE job_id = $1 AND tenant_id = $2 AND agent = $3', [
+      runId,
+      tenant,
+      this.agent,
+    ]);
+    return rows[0] === undefined ? undefined : toJob(rows[0]);
+  }
+
+  /**
+   * Claims the next job for `holder`: first a running job whose lease expired (its worker died), then the
+   * queued job with the smallest virtual time among tenants below their running cap.
+   */
+  async claim(holder: string, takeover = true): Promise<Job | undefined> {
+    if (takeover) {
+      const { rows } = await this.#db.query<Row>(
+        `UPDATE jobs SET holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond', attempts = attempts + 1, updated_at = now()
+         WHERE job_id = (
+           SELECT job_id FROM jobs WHERE status = 'running' AND agent = $3 AND lease_until < clock_timestamp()
+           ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED)
+         AND status = 'running' AND lease_until < clock_timestamp()
+         RETURNING *`,
+        [holder, this.leaseMs, this.agent],
+      );
+      if (rows[0] !== undefined) return toJob(rows[0]);
+    }
+    // Candidates in fair order, read without locks (a concurrent claimer must still see them, to pass
+    // over a tenant at its cap). Per tenant, an advisory lock serialises the running count with the claim,
+    // so two workers can never both take a tenant's last free slot; the job itself is taken with
+    // FOR UPDATE SKIP LOCKED (a job another worker is claiming is passed over, not waited for).
+    return this.#db.transaction(async (tx) => {
+      // A claim lost in a server crash only returns the job to the queue (its lease state is gone): no WAL flush to wait for.
+      await tx.exec('SET LOCAL synchronous_commit TO off');
+      const { rows } = await tx.query<{ job_id: string; tenant_id: string }>(
+        `SELECT job_id, tenant_id FROM jobs WHERE status = 'queued' AND agent = $1 AND run_after <= now()
+         ORDER BY vtime, created_at LIMIT 16`,
+        [this.agent],
+      );
+      const full = new Set<string>();
+      for (const candidate of rows) {
+        if (full.has(candidate.tenant_id)) continue;
+        if (this.maxRunningPerTenant < 1_000_000) {
+          const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+            `charter.serve.cap:${candidate.tenant_id}`,
+          ]);
+          if (lock.rows[0]?.locked !== true) {
+            full.add(candidate.tenant_id); // another worker is claiming for this tenant right now
+            continue;
+          }
+          const running = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM jobs WHERE tenant_id = $1 AND status = 'running'`, [
+            candidate.tenant_id,
+          ]);
+          if (Number(running.rows[0]?.n ?? 0) >= this.maxRunningPerTenant) {
+            full.add(candidate.tenant_id);
+            continue;
+          }
+        }
+        const claimed = await tx.query<Row>(
+          `UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
+             attempts = attempts + 1, updated_at = now()
+           WHERE job_id = (SELECT job_id FROM jobs WHERE job_id = $3 AND status = 'queued' FOR UPDATE SKIP LOCKED) RETURNING *`,
+          [holder, this.leaseMs, candidate.job_id],
+        );
+        if (claimed.rows[0] !== undefined) return toJob(claimed.rows[0]);
+      }
+      return undefined;
+    });
+  }
+
+  /** Renews the leases `holder` has on `jobIds`. */
+  async renew(holder: string, jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.#db.query(
+      `UPDATE jobs SET lease_until = clock_timestamp() + $2 * interval '1 millisecond' WHERE holder = $1 AND status = 'running' AND job_id = ANY($3::text[])`,
+      [holder, this.leaseMs, [...jobIds]],
+    );
+  }
+
+  /**
+   * Finishes a claimed job (fenced: only the holder of this attempt may) and charges the tenant the usage
+   * it added, in one transaction. False when the lease was lost: another worker owns the job now.
+   */
+  async finish(
+    job: Job,
+    holder: string,
+    outcome: { readonly status: 'done' | 'failed'; readonly result: unknown },
+    usage: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number },
+  ): Promise<boolean> {
+    return this.#db.transaction(async (tx: SqlClient) => {
+      // A finish lost in a server crash leaves the job running: its lease expires and the run is executed
+      // again under the same id, which the idempotency ledger (durable) answers without a second effect.
+      await tx.exec('SET LOCAL synchronous_commit TO off');
+      const { rowCount } = await tx.query(
+        `UPDATE jobs SET status = $3, result = $4::jsonb, holder = NULL, lease_until = NULL, updated_at = now()
+         WHERE job_id = $1 AND holder = $2 AND attempts = $5 AND status = 'running'`,
+        [job.id, holder, outcome.status, JSON.stringify(outcome.result ?? null), job.attempts],
+      );
+      if (rowCount !== 1) return false;
+      await tx.query(
+        `INSERT INTO usage (tenant_id, agent, day, runs, input_tokens, output_tokens, cost_usd) VALUES ($1, $2, ${TODAY}, $3, $4, $5, $6)
+         ON CONFLICT (tenant_id, agent, day) DO UPDATE SET runs = usage.runs + excluded.runs,
+           input_tokens = usage.input_tokens + excluded.input_tokens, output_tokens = usage.output_tokens + excluded.output_tokens,
+           cost_usd = usage.cost_usd + excluded.cost_usd`,
+        [job.tenant, job.agent, job.kind === 'run' ? 1 : 0, usage.inputTokens, usage.outputTokens, usage.costUsd],
+      );
+      return true;
+    });
+  }
+
+  /** Gives a claimed job back to the queue (graceful shutdown of a worker that could not finish it). */
+  async release(job: Job, holder: string): Promise<void> {
+    await this.#db.query(
+      `UPDATE jobs SET status = 'queued', holder = NULL, lease_until = NULL, updated_at = now() WHERE job_id = $1 AND holder = $2 AND status = 'running'`,
+      [job.id, holder],
+    );
+  }
+
+  /** Queued and running jobs of this agent, per tenant (for /metrics and /readyz). */
+  async depth(): Promise<{ readonly queued: number; readonly running: number }> {
+    const { rows } = await this.#db.query<{ queued: string; running: string }>(
+      `SELECT count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running
+       FROM jobs WHERE agent = $1 AND status IN ('queued', 'running')`,
+      [this.agent],
+    );
+    return { queued: Number(rows[0]?.queued ?? 0), running: Number(rows[0]?.running ?? 0) };
+  }
+
+  /** Usage charged to a tenant today. */
+  async usageToday(tenant: string): Promise<{ readonly runs: number; readonly tokens: number; readonly costUsd: number }> {
+    const { rows } = await this.#db.query<{ runs: string; tokens: string; cost: string }>(
+      `SELECT coalesce(sum(runs), 0) AS runs, coalesce(sum(input_tokens + output_tokens), 0) AS tokens, coalesce(sum(cost_usd), 0) AS cost
+       FROM usage WHERE tenant_id = $1 AND day = ${TODAY}`,
+      [tenant],
+    );
+    return { runs: Number(rows[0]?.runs ?? 0), tokens: Number(rows[0]?.tokens ?? 0), costUsd: Number(rows[0]?.cost ?? 0) };
+  }
+}
+
+function utcTomorrow(): [number, number, number] {
+  const now = new Date();
+  return [now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1];
+}

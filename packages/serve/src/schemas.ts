@@ -1,0 +1,117 @@
+// The JSON Schemas of the API: fastify validates requests with them (nothing reaches the agent
+// unvalidated) and the OpenAPI document is built from the same objects.
+
+export const ID_PATTERN = '^[A-Za-z0-9_.-]{1,200}$';
+
+export function runRequestSchema(maxInputChars: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['input'],
+    properties: {
+      input: { type: 'string', minLength: 1, maxLength: maxInputChars, description: 'What the user asks the agent.' },
+      user: { type: 'string', minLength: 1, maxLength: 200, description: 'The end user (targeting key of a rollout; written on the run).' },
+      context: {
+        type: 'object',
+        maxProperties: 32,
+        description: 'Facts guardrail argument rules read (e.g. customerEmail).',
+        additionalProperties: {
+          oneOf: [
+            { type: 'string', maxLength: 1000 },
+            { type: 'array', maxItems: 32, items: { type: 'string', maxLength: 1000 } },
+          ],
+        },
+      },
+      mode: {
+        type: 'string',
+        enum: ['sync', 'async'],
+        description: 'sync (default): wait for the run up to timeoutMs, then 202; async: 202 at once.',
+      },
+      timeoutMs: { type: 'integer', minimum: 1, maximum: 120_000, description: 'How long a sync request waits.' },
+    },
+  } as const;
+}
+
+export const approvalSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['approved'],
+  properties: {
+    approved: { type: 'boolean' },
+    approver: { type: 'string', minLength: 1, maxLength: 200, description: 'Who decided (default: the tenant).' },
+    reason: { type: 'string', maxLength: 2000 },
+  },
+} as const;
+
+export const feedbackSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rating'],
+  properties: {
+    rating: { type: 'integer', minimum: 1, maximum: 5, description: 'Satisfaction, 1-5.' },
+    correction: { type: 'string', maxLength: 20_000, description: 'What the answer should have been.' },
+    comment: { type: 'string', maxLength: 5000 },
+  },
+} as const;
+
+export const runIdParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: ID_PATTERN } },
+} as const;
+
+export const agentParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: { type: 'string', pattern: ID_PATTERN } },
+} as const;
+
+const usage = {
+  type: 'object',
+  properties: {
+    inputTokens: { type: 'integer' },
+    outputTokens: { type: 'integer' },
+    tokens: { type: 'integer' },
+    costUsd: { type: 'number' },
+  },
+} as const;
+
+export const runViewSchema = {
+  type: 'object',
+  required: ['id', 'agent', 'status', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    agent: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'running', 'completed', 'paused', 'escalated', 'denied', 'failed'] },
+    variant: { type: 'string', enum: ['control', 'shadow', 'candidate'] },
+    output: { type: 'string' },
+    reason: { type: 'string' },
+    steps: { type: 'integer' },
+    durationMs: { type: 'number' },
+    usage,
+    approval: {
+      type: 'object',
+      properties: { approvalId: { type: 'string' }, tool: { type: 'string' }, args: {}, reason: { type: 'string' } },
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string', format: 'uri-reference' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', required: ['pointer', 'detail'], properties: { pointer: { type: 'string' }, detail: { type: 'string' } } },
+    },
+  },
+} as const;
