@@ -1,5 +1,5 @@
 // Scaffolds the files every @charter package has. Usage: node scripts/new-package.mjs <dir> <description>
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, ...descWords] = process.argv.slice(2);
@@ -69,42 +69,10 @@ write(
   'vitest.config.ts',
   `import { defineProject } from 'vitest/config';\nimport { sharedProject } from '../../vitest.shared.js';\n\nexport default defineProject(sharedProject('${dir}'));\n`,
 );
-// Title and description are written as double-quoted YAML scalars (JSON strings are valid YAML): an
-// unquoted `@charter/x` or a description with `: ` in it is not valid YAML.
-write(
-  'catalog-info.yaml',
-  `apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: charter-${dir}
-  title: ${JSON.stringify(name)}
-  description: ${JSON.stringify(description)}
-  annotations:
-    backstage.io/techdocs-ref: dir:../..
-spec:
-  type: library
-  lifecycle: experimental
-  owner: group:default/platform-team
-  system: charter
-`,
-);
-// The root Location lists every catalog file (the conventions check fails on an unlisted one).
-const location = 'catalog-info.yaml';
-const target = `    - ./packages/${dir}/catalog-info.yaml`;
-if (existsSync(location)) {
-  const lines = readFileSync(location, 'utf8').split('\n');
-  if (!lines.includes(target)) {
-    const last = lines.findLastIndex((line) => line.startsWith('    - ./packages/'));
-    const at = last === -1 ? lines.findIndex((line) => line.trim() === 'targets:') + 1 : last + 1;
-    if (at > 0) {
-      lines.splice(at, 0, target);
-      writeFileSync(location, lines.join('\n'));
-    } else console.error(`${location} has no spec.targets: add ${target.trim().slice(2)} to it by hand`);
-  }
-}
 write('README.md', `# ${name}\n\n${description}\n`);
 console.log(`scaffolded ${root}`);
 console.log(
   `next: place ${name} in a dependency layer (scripts/conventions/layers.json), say its one job and add an example to its README ` +
-    '(node scripts/conventions.mjs checks both), and add a changeset',
+    "(node scripts/conventions.mjs checks both), add a changeset, and run npx charter catalog: the package's Backstage " +
+    'Component is generated into catalog/generated/ (charter catalog --check in npm test fails until it is)',
 );

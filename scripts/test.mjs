@@ -1,9 +1,9 @@
 // `npm test`: check formatting (Prettier) and the repository's conventions (scripts/conventions.mjs), build,
 // typecheck and lint every package through turbo, then run every vitest project once, then the docs' shell
 // examples on a fresh clone (scripts/docs-examples.mjs; not when arguments filter the vitest run), and close
-// with the one summary line CI reads: `N passed, N failed`.
+// with the one summary line CI reads: `N passed, N failed` (also written to .test-summary.json).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
@@ -67,5 +67,7 @@ if (process.argv.length > 2) {
     failed += 1;
   }
 }
+// The totals, for a later CI step that adds its own and prints the closing line (scripts/backstage-ci.sh).
+writeFileSync('.test-summary.json', `${JSON.stringify({ passed, failed, skipped })}\n`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(testsStatus === 0 && docsStatus === 0 && failed === 0 && passed > 0 ? 0 : 1);

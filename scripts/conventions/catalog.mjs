@@ -3,7 +3,12 @@
 // validators cannot see from one entity: Location targets exist, every catalog file is reachable from
 // the root Location, every entity reference (owner, system, domain, parent, …) names an entity defined
 // in the repository, no entity is defined twice, and a `dir:` TechDocs reference has an mkdocs.yml.
-// Catalog files: catalog-info.yaml at the root and in every package or plugin folder, catalog/*.yaml.
+// Catalog files: catalog-info.yaml at the root and in every package or plugin folder, catalog/**/*.yaml
+// (the organisation's Groups and what `charter catalog` generates into catalog/generated/), and every
+// templates/<name>/template.yaml. Template entities are checked against the Template v1beta3 JSON Schema
+// of @backstage/plugin-scaffolder-common, kept in schemas/ (that package brings ~107 MB; the plugin's
+// tests compare the copy with the installed package), API entities of `spec.type: mcp-server` with
+// catalog-model's mcp-server validator (they carry `spec.remotes` instead of a definition).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
@@ -11,6 +16,7 @@ import {
   componentEntityV1alpha1Validator,
   DefaultNamespaceEntityPolicy,
   domainEntityV1alpha1Validator,
+  entityKindSchemaValidator,
   EntityPolicies,
   FieldFormatEntityPolicy,
   groupEntityV1alpha1Validator,
@@ -22,12 +28,23 @@ import {
   systemEntityV1alpha1Validator,
   userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
+import { createRequire } from 'node:module';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { PACKAGE_FOLDERS, toPosix } from './workspace.mjs';
 
-/** The kinds this check validates, each with its validator from @backstage/catalog-model. */
+// The ESM build of @backstage/catalog-model/alpha does not load in Node (it imports 'lodash/uniqBy'
+// without an extension): its CommonJS build does.
+const { mcpServerApiEntityValidator } = createRequire(import.meta.url)('@backstage/catalog-model/alpha');
+const templateSchema = JSON.parse(readFileSync(new URL('./schemas/Template.v1beta3.schema.json', import.meta.url), 'utf8'));
+const templateValidator = entityKindSchemaValidator(templateSchema);
+
+/** The kinds this check validates, each with its validator from @backstage/catalog-model (Template: its JSON Schema). */
 export const KIND_VALIDATORS = {
-  API: apiEntityV1alpha1Validator,
+  API: {
+    // An mcp-server API has spec.remotes instead of spec.definition: catalog-model's own validator for it.
+    check: (entity) => (entity.spec?.type === 'mcp-server' ? mcpServerApiEntityValidator : apiEntityV1alpha1Validator).check(entity),
+  },
+  Template: { check: async (entity) => templateValidator(entity) === entity },
   Component: componentEntityV1alpha1Validator,
   Domain: domainEntityV1alpha1Validator,
   Group: groupEntityV1alpha1Validator,
@@ -75,8 +92,18 @@ export function catalogFiles(root) {
     for (const entry of readdirSync(base, { withFileTypes: true }))
       if (entry.isDirectory()) add(join(base, entry.name, 'catalog-info.yaml'));
   }
-  const catalog = join(root, 'catalog');
-  if (existsSync(catalog)) for (const name of readdirSync(catalog)) if (/\.ya?ml$/.test(name)) add(join(catalog, name));
+  const walk = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (/\.ya?ml$/.test(entry.name)) add(join(dir, entry.name));
+    }
+  };
+  walk(join(root, 'catalog'));
+  const templates = join(root, 'templates');
+  if (existsSync(templates))
+    for (const entry of readdirSync(templates, { withFileTypes: true }))
+      if (entry.isDirectory()) add(join(templates, entry.name, 'template.yaml'));
   return files.sort();
 }
 
@@ -120,6 +147,37 @@ function pathOfMessage(message) {
   const unknown = /^Unknown field (\S{1,100})/.exec(message);
   if (unknown?.[1]) return [unknown[1]];
   return [];
+}
+
+const PLACEHOLDERS = new Set(['$text', '$json', '$yaml']);
+
+/** `value` with every `{ $text | $json | $yaml: <relative path> }` replaced by the file's content (as the catalog's placeholder processor does). */
+function resolvePlaceholders(value, dir, at, issues) {
+  if (Array.isArray(value)) return value.map((item, index) => resolvePlaceholders(item, dir, [...at, index], issues));
+  if (typeof value !== 'object' || value === null) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && PLACEHOLDERS.has(keys[0])) {
+    const [kind] = keys;
+    const target = value[kind];
+    if (typeof target !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(target)) return ''; // an absolute URL: not checked here
+    const path = resolve(dir, target);
+    if (!existsSync(path) || !statSync(path).isFile()) {
+      issues.push({
+        at,
+        message: `${kind} ${target} names ${path}, which does not exist: Backstage reports a processing error and drops the entity`,
+      });
+      return '';
+    }
+    const text = readFileSync(path, 'utf8');
+    try {
+      if (kind === '$json') return JSON.parse(text);
+      if (kind === '$yaml') return parseAllDocuments(text)[0]?.toJS() ?? null;
+    } catch (error) {
+      issues.push({ at, message: `${kind} ${target} is not valid ${kind.slice(1).toUpperCase()}: ${String(error)}` });
+    }
+    return text;
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolvePlaceholders(item, dir, [...at, key], issues)]));
 }
 
 /** Text of an error from the Backstage validators, without its link to the format ADR. */
@@ -170,9 +228,15 @@ export async function validateCatalogFiles(root, files = catalogFiles(root)) {
         });
         continue;
       }
+      // Placeholders ($text, $json, $yaml) are resolved by the catalog before it validates: resolve the
+      // relative ones here the same way (a missing target is a processing error in Backstage).
+      const placeholderIssues = [];
+      const resolved = resolvePlaceholders(value, dirname(path), [], placeholderIssues);
+      for (const { at, message } of placeholderIssues) violations.push({ file, line: line(at), rule: 'catalog-placeholder', message });
+      if (placeholderIssues.length > 0) continue;
       let entity;
       try {
-        entity = await policy.enforce(structuredClone(value));
+        entity = await policy.enforce(structuredClone(resolved));
       } catch (error) {
         const message = cleanMessage(error);
         violations.push({

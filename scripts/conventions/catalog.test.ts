@@ -1,7 +1,7 @@
 // Every Backstage catalog file of the repository validates with @backstage/catalog-model's own validators
 // (entity policies + the kind's validator), and the check reports what is wrong with file:line.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
@@ -40,12 +40,12 @@ const shown = (violations: { file: string; line: number; rule: string }[]) =>
   violations.map(({ file, line, rule }) => `${file}:${line} ${rule}`);
 
 describe('the repository catalog', () => {
-  it('finds the root Location, every package catalog-info.yaml and catalog/*.yaml', () => {
+  it('finds the root Location, the org data, the generated files and the templates, and the Location lists every other one', () => {
     const files = catalogFiles(repo).map((path) => relative(repo, path));
     expect(files).toContain('catalog-info.yaml');
-    expect(files).toContain('packages/spec/catalog-info.yaml');
-    expect(files).toContain('catalog/system.yaml');
     expect(files).toContain('catalog/groups.yaml');
+    expect(files).toContain('catalog/generated/agents.yaml');
+    expect(files.filter((file) => file.startsWith('packages/'))).toEqual([]); // charter catalog generates the package Components
     const root = parse(readFileSync(join(repo, 'catalog-info.yaml'), 'utf8')) as { spec: { targets: string[] } };
     expect(root.spec.targets.length).toBe(files.length - 1);
   });
@@ -98,28 +98,58 @@ describe('validateCatalogFiles', () => {
 
   it('reports a kind it has no validator for instead of passing it', async () => {
     const root = tree({
-      'catalog/t.yaml': 'apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec: {}\n',
+      'catalog/t.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: t\nspec: {}\n',
     });
     expect(shown(await validateCatalogFiles(root))).toEqual(['catalog/t.yaml:2 catalog-invalid']);
+  });
+
+  it('validates Templates with the Template v1beta3 schema and mcp-server APIs with their own validator', async () => {
+    const template = (spec: string) => `apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n${spec}`;
+    const good = template('  type: service\n  owner: group:default/platform-team\n  steps: []\n');
+    const mcp = (remotes: string) =>
+      `apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: m\nspec:\n  type: mcp-server\n  lifecycle: experimental\n  owner: group:default/platform-team\n${remotes}`;
+    const root = tree({
+      'catalog-info.yaml': location(
+        './catalog/all.yaml',
+        './templates/a/template.yaml',
+        './templates/b/template.yaml',
+        './catalog/mcp.yaml',
+      ),
+      'catalog/all.yaml': `${GROUP}---\n${SYSTEM}`,
+      'templates/a/template.yaml': good,
+      'templates/b/template.yaml': template('  type: service\n  owner: group:default/platform-team\n'),
+      'catalog/mcp.yaml': `${mcp('  remotes:\n    - type: streamable-http\n      url: http://127.0.0.1:7007/api/mcp-actions/v1\n')}---\n${mcp('  remotes: []\n').replace('name: m', 'name: n')}`,
+    });
+    const violations = await validateCatalogFiles(root);
+    expect(shown(violations)).toEqual(['catalog/mcp.yaml:21 catalog-invalid', 'templates/b/template.yaml:5 catalog-invalid']);
+    expect(violations[1]?.message).toContain("must have required property 'steps'");
+  });
+
+  it('resolves $text placeholders relative to the file and reports a missing target', async () => {
+    const api = (target: string) =>
+      `apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: s\nspec:\n  type: jsonschema\n  lifecycle: experimental\n  owner: group:default/platform-team\n  definition:\n    $text: ${target}\n`;
+    const root = tree({
+      'catalog-info.yaml': location('./catalog/all.yaml', './catalog/generated/api.yaml'),
+      'catalog/all.yaml': `${GROUP}---\n${SYSTEM}`,
+      'catalog/generated/api.yaml': api('../../schema/x.schema.json'),
+      'schema/x.schema.json': '{}\n',
+    });
+    expect(await validateCatalogFiles(root)).toEqual([]);
+    writeFileSync(join(root, 'catalog/generated/api.yaml'), api('../../schema/gone.json'));
+    expect(shown(await validateCatalogFiles(root))).toEqual(['catalog/generated/api.yaml:9 catalog-placeholder']);
   });
 });
 
 describe('scripts/new-package.mjs', () => {
-  it('writes a catalog-info.yaml that validates and lists it in the root Location', async () => {
-    const root = tree({
-      'catalog-info.yaml': location('./catalog/all.yaml'),
-      'catalog/all.yaml': `${GROUP}---\n${SYSTEM}`,
-      'mkdocs.yml': 'site_name: x\n',
-    });
+  it('writes no catalog file: charter catalog generates the package Component', () => {
+    const root = tree({ 'catalog-info.yaml': location('./catalog/all.yaml'), 'catalog/all.yaml': `${GROUP}---\n${SYSTEM}` });
     cpSync(join(repo, 'scripts', 'new-package.mjs'), join(root, 'new-package.mjs'));
-    const description = 'Demo: a package whose description has a colon, `backticks` and "quotes"';
-    const result = spawnSync(process.execPath, ['new-package.mjs', 'demo', ...description.split(' ')], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['new-package.mjs', 'demo', 'Demo:', 'a', 'package'], { cwd: root, encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const written = parse(readFileSync(join(root, 'packages/demo/catalog-info.yaml'), 'utf8')) as { metadata: Record<string, string> };
-    expect(written.metadata).toMatchObject({ name: 'charter-demo', title: '@charter/demo', description });
-    expect(readFileSync(join(root, 'catalog-info.yaml'), 'utf8')).toContain('- ./packages/demo/catalog-info.yaml');
-    expect(await validateCatalogFiles(root)).toEqual([]);
+    expect(result.stdout).toContain('npx charter catalog');
+    expect(existsSync(join(root, 'packages/demo/catalog-info.yaml'))).toBe(false);
+    expect(readFileSync(join(root, 'catalog-info.yaml'), 'utf8')).toBe(location('./catalog/all.yaml'));
   });
 
   it('refuses a folder name that cannot be a package or entity name (exit 2)', () => {

@@ -112,6 +112,13 @@ const cases: Record<string, readonly Case[]> = {
     ['text that is not a recording', ['replay', 'garbage.txt', '--against', 'garbage.txt'], ExitCode.Failed],
     ['a missing --agent module', ['replay', 'garbage.txt', '--agent', 'missing.js'], ExitCode.Usage],
   ],
+  catalog: [
+    ['a folder that is no repository (no package.json)', ['catalog', '--check'], ExitCode.Usage],
+    ['a stray argument', ['catalog', 'agent.yaml'], ExitCode.Usage],
+    ['--out naming a file', ['catalog', '--out', 'blocker'], ExitCode.Usage],
+    ['--out without a value', ['catalog', '--out'], ExitCode.Usage],
+    ['an unknown option', ['catalog', '--nope'], ExitCode.Usage],
+  ],
   control: [
     ['no reason (changes are audited)', ['control', 'agent.kill-switch', 'support-desk'], ExitCode.Usage],
     ['an unknown action', ['control', 'agent.pause', 'support-desk', '--reason', 'x'], ExitCode.Usage],

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT_CODES, ExitCode, type Command, type Io } from './command.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
+import { catalogCommand } from './commands/catalog.js';
 import { checkCommand } from './commands/check.js';
 import { controlCommand } from './commands/control.js';
 import { newCommand } from './commands/new.js';
@@ -29,6 +30,7 @@ export const commands: readonly Command[] = [
   playbookCommand,
   rolloutCommand,
   checkCommand,
+  catalogCommand,
   serveCommand,
   tenantsCommand,
 ];
