@@ -494,6 +494,8 @@ describe('the scaffolder: dry-runs and Charter actions', () => {
       const messages = body.log.map((entry) => entry.body.message).join('\n');
       for (const step of actions.filter((candidate) => candidate.action === 'charter:manifest:validate'))
         expect(messages, `${name}: step ${step.id}`).toMatch(/: (agent|GuardrailPolicy) \S+ is valid \(dry run\)/);
+      for (const step of actions.filter((candidate) => candidate.action === 'charter:readiness:check'))
+        expect(messages, `${name}: step ${step.id}`).toMatch(/: (ready|held) \(\d+\/\d+\); \d+ blocker\(s\)/);
       const scratch = mkdtempSync(join(tmpdir(), `charter-new-${name}-`));
       const valuesFile = join(scratch, 'values.json');
       writeFileSync(valuesFile, JSON.stringify(values));
