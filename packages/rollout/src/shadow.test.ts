@@ -67,7 +67,7 @@ describe('shadow runner with real agents', () => {
       comparable: (run) => run.comparable,
       onOutcome: (arm, outcome) => outcomes.push(`${arm}:${outcome.result?.result.status ?? 'error'}`),
     });
-    const answer = await runner.run('My order A-1 arrived broken.');
+    const answer = await runner.run('My order A-1 arrived broken: please refund the 40 USD.');
     expect(candidateStarted).toBe(false);
     expect(answer.result.output).toBe('Refunded 40 USD for A-1.');
     await runner.idle();
