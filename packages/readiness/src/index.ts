@@ -29,4 +29,5 @@ export type {
 } from './types.js';
 export { FORMATS, formatReport, renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTerminal } from './format/index.js';
 export type { FormatName, FormatOptions } from './format/index.js';
+export { holding } from './format/common.js';
 export { renderStandard } from './standard.js';

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { evaluateReadiness, FORMATS, formatReport, ReadinessError, type FormatName } from '@charter/readiness';
+import { evaluateReadiness, FORMATS, formatReport, holding, ReadinessError, type FormatName } from '@charter/readiness';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
@@ -73,11 +73,9 @@ export const checkCommand: Command = {
       const target = resolve(io.cwd, out);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, text);
-      const holding = report.results.filter(
-        (r) => r.severity === 'blocker' && (r.status === 'fail' || r.status === 'missing-evidence'),
-      ).length;
+      const held = holding(report).length;
       io.stdout(
-        `wrote the ${format} report to ${relative(io.cwd, target) || target}: ${report.agent.name} is ${report.ready ? 'ready for production' : `held in staging (${holding} blocker(s))`}, score ${report.score.passed}/${report.score.total}\n`,
+        `wrote the ${format} report to ${relative(io.cwd, target) || target}: ${report.agent.name} is ${report.ready ? 'ready for production' : `held in staging (${held} blocker(s))`}, score ${report.score.passed}/${report.score.total}\n`,
       );
     } else {
       io.stdout(text);

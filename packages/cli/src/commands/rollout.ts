@@ -21,7 +21,7 @@ import {
   type RolloutPlan,
   type TransitionOutcome,
 } from '@charter/rollout';
-import { evaluateReadiness, ReadinessError } from '@charter/readiness';
+import { evaluateReadiness, holding, ReadinessError } from '@charter/readiness';
 import { durationToMs, MANIFEST_FILE } from '@charter/spec';
 import { createJsonlSink, createTelemetry, openAuditLog, TelemetryError } from '@charter/telemetry';
 import { parseArgs, type ParsedArgs } from '../args.js';
@@ -311,7 +311,7 @@ function readinessGate(manifestPath: string, io: Io, evidence: string | undefine
       if (ReadinessError.isInstance(error)) throw new CliError(CliErrorCode.Io, `${error.message} [${error.code}]`, { cause: error });
       throw error;
     }
-    const blockers = readiness.results.filter((r) => r.severity === 'blocker' && (r.status === 'fail' || r.status === 'missing-evidence'));
+    const blockers = holding(readiness);
     const score = `${readiness.score.passed}/${readiness.score.total}`;
     if (readiness.ready) return { ready: true, summary: `readiness: ready for production (score ${score})` };
     const ids = blockers.map((r) => r.ruleId);
