@@ -184,10 +184,17 @@ clearTimeout(killAt);
 console.log('3. loaded', { a: summary(lo.a.sample), b: summary(lo.b.sample), flood: summary(lo.flood.sample) });
 
 // Drain, then count.
+// Requests the client gave up on at the end of a phase may still be admitted after it: the queue is
+// drained only when it is empty and no job has been added for a second.
 const drainStart = Date.now();
+const jobCount = async (): Promise<number> => Number((await state.sql!.query<{ n: string }>('SELECT count(*) AS n FROM jobs')).rows[0]?.n ?? 0);
+let lastCount = -1;
+let stableSince = Date.now();
 for (;;) {
   const depth = await service.queue.depth();
-  if (depth.queued + depth.running === 0 || Date.now() - drainStart > 60_000) break;
+  const count = await jobCount();
+  if (count !== lastCount) [lastCount, stableSince] = [count, Date.now()];
+  if ((depth.queued + depth.running === 0 && Date.now() - stableSince >= 1000) || Date.now() - drainStart > 60_000) break;
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 const accepted = [...tp, un.a, un.b, lo.a, lo.b, lo.flood].reduce(
