@@ -203,9 +203,22 @@ export class JobQueue {
     // over a tenant at its cap). Per tenant, an advisory lock serialises the running count with the claim,
     // so two workers can never both take a tenant's last free slot; the job itself is taken with
     // FOR UPDATE SKIP LOCKED (a job another worker is claiming is passed over, not waited for).
+    // A claim lost in a server crash only returns the job to the queue (its lease state is gone): no WAL flush to wait for.
+    const fast = { durable: false } as const;
+    if (this.maxRunningPerTenant >= 1_000_000)
+      // No running cap: the first queued job in fair order that no other claimer holds, in one statement.
+      return this.#db.transaction(async (tx) => {
+        const { rows } = await tx.query<Row>(
+          `UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
+             attempts = attempts + 1, updated_at = now()
+           WHERE job_id = (SELECT job_id FROM jobs WHERE status = 'queued' AND agent = $3 AND run_after <= now()
+             ORDER BY vtime, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+           RETURNING *`,
+          [holder, this.leaseMs, this.agent],
+        );
+        return rows[0] === undefined ? undefined : toJob(rows[0]);
+      }, fast);
     return this.#db.transaction(async (tx) => {
-      // A claim lost in a server crash only returns the job to the queue (its lease state is gone): no WAL flush to wait for.
-      await tx.exec('SET LOCAL synchronous_commit TO off');
       const { rows } = await tx.query<{ job_id: string; tenant_id: string }>(
         `SELECT job_id, tenant_id FROM jobs WHERE status = 'queued' AND agent = $1 AND run_after <= now()
          ORDER BY vtime, created_at LIMIT 16`,
@@ -214,32 +227,32 @@ export class JobQueue {
       const full = new Set<string>();
       for (const candidate of rows) {
         if (full.has(candidate.tenant_id)) continue;
-        if (this.maxRunningPerTenant < 1_000_000) {
-          const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
-            `charter.serve.cap:${candidate.tenant_id}`,
-          ]);
-          if (lock.rows[0]?.locked !== true) {
-            full.add(candidate.tenant_id); // another worker is claiming for this tenant right now
-            continue;
-          }
-          const running = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM jobs WHERE tenant_id = $1 AND status = 'running'`, [
-            candidate.tenant_id,
-          ]);
-          if (Number(running.rows[0]?.n ?? 0) >= this.maxRunningPerTenant) {
-            full.add(candidate.tenant_id);
-            continue;
-          }
+        const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+          `charter.serve.cap:${candidate.tenant_id}`,
+        ]);
+        if (lock.rows[0]?.locked !== true) {
+          full.add(candidate.tenant_id); // another worker is claiming for this tenant right now
+          continue;
         }
-        const claimed = await tx.query<Row>(
-          `UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
-             attempts = attempts + 1, updated_at = now()
-           WHERE job_id = (SELECT job_id FROM jobs WHERE job_id = $3 AND status = 'queued' FOR UPDATE SKIP LOCKED) RETURNING *`,
-          [holder, this.leaseMs, candidate.job_id],
+        // With the tenant's lock held (this statement's snapshot sees every claim committed before it), the
+        // running count and the claim are one statement: the job is taken only below the cap.
+        const { rows: claimed } = await tx.query<(Row | { [K in keyof Row]: null }) & { running_now: string }>(
+          `WITH running AS (SELECT count(*) AS n FROM jobs WHERE tenant_id = $4 AND status = 'running'),
+           claimed AS (
+             UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
+               attempts = attempts + 1, updated_at = now()
+             WHERE job_id = (SELECT job_id FROM jobs WHERE job_id = $3 AND status = 'queued' FOR UPDATE SKIP LOCKED)
+               AND (SELECT n FROM running) < $5
+             RETURNING *)
+           SELECT running.n AS running_now, claimed.* FROM running LEFT JOIN claimed ON true`,
+          [holder, this.leaseMs, candidate.job_id, candidate.tenant_id, this.maxRunningPerTenant],
         );
-        if (claimed.rows[0] !== undefined) return toJob(claimed.rows[0]);
+        const row = claimed[0];
+        if (row !== undefined && row.job_id !== null) return toJob(row);
+        if (Number(row?.running_now ?? 0) >= this.maxRunningPerTenant) full.add(candidate.tenant_id);
       }
       return undefined;
-    });
+    }, fast);
   }
 
   /** Renews the leases `holder` has on `jobIds`. */
@@ -261,25 +274,37 @@ export class JobQueue {
     outcome: { readonly status: 'done' | 'failed'; readonly result: unknown },
     usage: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number },
   ): Promise<boolean> {
-    return this.#db.transaction(async (tx: SqlClient) => {
-      // A finish lost in a server crash leaves the job running: its lease expires and the run is executed
-      // again under the same id, which the idempotency ledger (durable) answers without a second effect.
-      await tx.exec('SET LOCAL synchronous_commit TO off');
-      const { rowCount } = await tx.query(
-        `UPDATE jobs SET status = $3, result = $4::jsonb, holder = NULL, lease_until = NULL, updated_at = now()
-         WHERE job_id = $1 AND holder = $2 AND attempts = $5 AND status = 'running'`,
-        [job.id, holder, outcome.status, JSON.stringify(outcome.result ?? null), job.attempts],
-      );
-      if (rowCount !== 1) return false;
-      await tx.query(
-        `INSERT INTO usage (tenant_id, agent, day, runs, input_tokens, output_tokens, cost_usd) VALUES ($1, $2, ${TODAY}, $3, $4, $5, $6)
-         ON CONFLICT (tenant_id, agent, day) DO UPDATE SET runs = usage.runs + excluded.runs,
-           input_tokens = usage.input_tokens + excluded.input_tokens, output_tokens = usage.output_tokens + excluded.output_tokens,
-           cost_usd = usage.cost_usd + excluded.cost_usd`,
-        [job.tenant, job.agent, job.kind === 'run' ? 1 : 0, usage.inputTokens, usage.outputTokens, usage.costUsd],
-      );
-      return true;
-    });
+    // A finish lost in a server crash leaves the job running: its lease expires and the run is executed
+    // again under the same id, which the idempotency ledger (durable) answers without a second effect.
+    // The fenced update and the charge are one statement: the charge is made only when the update matched.
+    return this.#db.transaction(
+      async (tx: SqlClient) => {
+        const { rowCount } = await tx.query(
+          `WITH finished AS (
+             UPDATE jobs SET status = $3, result = $4::jsonb, holder = NULL, lease_until = NULL, updated_at = now()
+             WHERE job_id = $1 AND holder = $2 AND attempts = $5 AND status = 'running'
+             RETURNING tenant_id, agent)
+           INSERT INTO usage (tenant_id, agent, day, runs, input_tokens, output_tokens, cost_usd)
+           SELECT tenant_id, agent, ${TODAY}, $6, $7, $8, $9 FROM finished
+           ON CONFLICT (tenant_id, agent, day) DO UPDATE SET runs = usage.runs + excluded.runs,
+             input_tokens = usage.input_tokens + excluded.input_tokens, output_tokens = usage.output_tokens + excluded.output_tokens,
+             cost_usd = usage.cost_usd + excluded.cost_usd`,
+          [
+            job.id,
+            holder,
+            outcome.status,
+            JSON.stringify(outcome.result ?? null),
+            job.attempts,
+            job.kind === 'run' ? 1 : 0,
+            usage.inputTokens,
+            usage.outputTokens,
+            usage.costUsd,
+          ],
+        );
+        return rowCount === 1;
+      },
+      { durable: false },
+    );
   }
 
   /** Gives a claimed job back to the queue (graceful shutdown of a worker that could not finish it). */

@@ -99,7 +99,8 @@ export interface RunView extends Omit<StoredResult, 'status' | 'error'> {
 const ZERO = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
 /** Requests waiting for a job, process-wide: every service of this process wakes them when it finishes the job. */
-const waiters = new Map<string, Set<() => void>>();
+/** Sync requests waiting for a job, woken by the service of this process that finishes it (with the finished job). */
+const waiters = new Map<string, Set<(finished?: Job) => void>>();
 
 function stored(result: RunResult): StoredResult {
   return {
@@ -279,17 +280,21 @@ export function createService(options: ServeOptions): Service {
     };
   }
 
-  const notify = (jobId: string): void => {
-    for (const wake of waiters.get(jobId) ?? []) wake();
+  const notify = (jobId: string, finished?: Job): void => {
+    for (const wake of waiters.get(jobId) ?? []) wake(finished);
   };
   const workers = new WorkerPool({
     queue,
     execute,
     workers: workerCount,
     ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
-    onFinished: (job, execution) => {
+    onFinished: (job, execution, kept) => {
       events.publish(job.id, 'run', { id: job.id, status: (execution.result as StoredResult).status });
-      notify(job.id);
+      // Kept: this worker's finish was written, so the job as stored is known here (no read back).
+      notify(
+        job.id,
+        kept ? { ...job, status: execution.status, result: execution.result, updatedAt: new Date().toISOString() } : undefined,
+      );
     },
   });
 
@@ -301,21 +306,24 @@ export function createService(options: ServeOptions): Service {
     while (current.status === 'queued' || current.status === 'running') {
       const left = deadline - Date.now();
       if (left <= 0) return current;
-      await new Promise<void>((resolve) => {
+      // A job this instance's workers hold is announced when it finishes: the poll is only a safety net
+      // (the lease lost to another process); a job queued or run elsewhere is polled.
+      const local = workers.holds(job.id);
+      const finished = await new Promise<Job | undefined>((resolve) => {
         const set = waiters.get(job.id) ?? new Set();
         waiters.set(job.id, set);
-        const wake = (): void => {
+        const wake = (done?: Job): void => {
           clearTimeout(timer);
           set.delete(wake);
           if (set.size === 0) waiters.delete(job.id);
-          resolve();
+          resolve(done);
         };
         // Woken at once by any service of this process that finishes the job; polled for another process's.
-        const timer = setTimeout(wake, Math.min(left, poll));
-        poll = Math.min(poll * 2, 200);
+        const timer = setTimeout(wake, Math.min(left, local ? 1000 : poll));
+        if (!local) poll = Math.min(poll * 2, 200);
         set.add(wake);
       });
-      current = (await queue.get(job.id, tenant)) ?? current;
+      current = finished ?? (await queue.get(job.id, tenant)) ?? current;
     }
     return current;
   }

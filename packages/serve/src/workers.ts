@@ -44,6 +44,11 @@ export class WorkerPool {
     this.#options = options;
   }
 
+  /** Whether a worker of this pool runs the job now. */
+  holds(jobId: string): boolean {
+    return this.#inFlight.has(jobId);
+  }
+
   get inFlight(): number {
     return this.#inFlight.size;
   }

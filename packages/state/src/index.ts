@@ -1,6 +1,6 @@
 export { StateError, StateErrorCode } from './errors.js';
 export { connectPostgres, openPglite } from './sql.js';
-export type { PgliteOptions, PostgresOptions, SqlClient, SqlDriver, SqlResult } from './sql.js';
+export type { PgliteOptions, PostgresOptions, SqlClient, SqlDriver, SqlResult, TransactionOptions } from './sql.js';
 export { migrate, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 export type { Migration, MigrationResult } from './migrations.js';
 export { SqlRunStore } from './runs.js';

@@ -16,12 +16,25 @@ export interface SqlClient {
   exec(text: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * `false`: the commit does not wait for its WAL flush (`synchronous_commit` off for this transaction):
+   * a server crash may lose the transaction, never half of it. For writes that are recomputed when lost
+   * (a claim, a lease). Default `true`.
+   */
+  readonly durable?: boolean;
+}
+
+/** The statement that opens a transaction: one round trip, also when the commit need not be durable. */
+const begin = (options: TransactionOptions | undefined): string =>
+  options?.durable === false ? 'BEGIN; SET LOCAL synchronous_commit TO off' : 'BEGIN';
+
 export interface SqlDriver extends SqlClient {
   readonly kind: 'postgres' | 'pglite';
   /** The PostgreSQL schema every table lives in (the connection's `search_path`). */
   readonly schema: string;
   /** Runs `fn` in one transaction on one connection: commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -123,7 +136,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlDriv
       guard();
       return direct.exec(text);
     },
-    async transaction(fn) {
+    async transaction(fn, options) {
       guard();
       let client: PgClientLike;
       try {
@@ -134,7 +147,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlDriv
       const tx = clientOf(client);
       let broken = false;
       try {
-        await tx.exec('BEGIN');
+        await tx.exec(begin(options));
         const value = await fn(tx);
         await tx.exec('COMMIT');
         return value;
@@ -221,9 +234,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlDriver
       guard();
       return direct.exec(text);
     },
-    async transaction(fn) {
+    async transaction(fn, options) {
       guard();
-      return db.transaction((tx) => fn(clientOf(tx)));
+      return db.transaction(async (tx) => {
+        if (options?.durable === false) await tx.exec('SET LOCAL synchronous_commit TO off');
+        return fn(clientOf(tx));
+      });
     },
     async close() {
       if (closed) return;
