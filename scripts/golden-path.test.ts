@@ -177,7 +177,8 @@ afterAll(async () => {
   await registry?.stop();
   // CHARTER_KEEP_GOLDEN=1 keeps the scaffolded projects for a look after a failure (never in CI).
   if (work !== '' && process.env.CHARTER_KEEP_GOLDEN !== '1') rmSync(work, { recursive: true, force: true });
-}, 120_000);
+  // Three installed projects and a registry's storage: removing them took over 120 s at load average 40.
+}, 600_000);
 
 describe.sequential('the golden path', () => {
   it('the release (changeset publish, what npm run release runs after the build) publishes every public package', () => {
@@ -197,7 +198,7 @@ describe.sequential('the golden path', () => {
     console.warn('golden path: agent-service skipped: promtool is not installed (apt-get install prometheus); CI fails instead');
 
   it.skipIf(!promtool && process.env.CI === undefined)(
-    'agent-service: installed from the registry, its CI workflow passes (tests, lint, evidence, charter check: ready but for the kill-switch warning); the gate holds it without its business case',
+    'agent-service: installed from the registry, its CI workflow passes (tests, lint, evidence, charter check: ready with no gap, the kill switch proven); the gate holds it without its business case',
     () => {
       const dir = scaffold('agent-service', 'triage-desk', {
         name: 'triage-desk',
@@ -252,8 +253,9 @@ describe.sequential('the golden path', () => {
       const before = check();
       expect(before.exit).toBe(0);
       expect(before.report.ready).toBe(true);
-      expect(before.gaps).toEqual(['FAL-5 warning missing-evidence']);
-      expect(before.report.evidence.filter((e) => e.state !== 'fresh').map((e) => e.kind)).toEqual(['kill-switch']);
+      expect(before.gaps).toEqual([]);
+      expect(before.report.evidence.filter((e) => e.state !== 'fresh').map((e) => e.kind)).toEqual([]);
+      expect(before.status('FAL-5')).toBe('pass');
       const runOutput = ok('npx', ['charter', 'run', '.', '--scenario', 'scenarios/happy-lookup.yaml'], dir);
       expect(runOutput).toContain('outcome completed');
       // Without its business case the business rules fail and the agent is held (exit 1).

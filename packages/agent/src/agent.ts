@@ -4,7 +4,7 @@ import type { AgentManifest, GuardrailPolicy, LoadedAgent } from '@charter/spec'
 import { type AnyTool, createExecutor, createRegistry } from '@charter/tools';
 import { z } from 'zod';
 import { denyPending } from './act.js';
-import { ControlGate } from './controls.js';
+import { ControlGate, killSwitch } from './controls.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { escalationFromManifest } from './escalation.js';
 import { modelSetup } from './fallback.js';
@@ -196,6 +196,9 @@ export function createAgent(options: AgentOptions): Agent {
     rt.observer.runStarted(runId, { provider: rt.model.provider, id: rt.model.modelId }, text);
     rt.observer.step(runId, 0, 'perceive');
     const seen = await perceive(rt, state, text);
+    // A stopped agent hands every new run to a human, whatever its input guardrails decided.
+    const killed = await killSwitch(rt);
+    if (killed !== undefined) return escalate(rt, state, 'kill_switch', start, killed);
     if (seen.kind === 'denied') return finish(rt, state, 'denied', 'I cannot help with that request.', start);
     if (seen.kind === 'review')
       return escalate(rt, state, 'review_required', start, `the input needs a human (${seen.ruleIds.join(', ')})`);

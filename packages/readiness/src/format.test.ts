@@ -13,10 +13,16 @@ let report: Report;
 let dir: string;
 
 // One report with a bit of everything: a manifest blocker (PERF-3), an evidence blocker (SEC-6), a
-// warning (FAL-5 without evidence) and a waived blocker (REL-7).
+// warning (BIZ-5: an ROI hypothesis without figures) and a waived blocker (REL-7).
 beforeAll(async () => {
   dir = makeFixture('formats');
   edit(dir, 'agent.yaml', 'maxCostUsd: 0.25', 'maxCostUsd: 0.6');
+  edit(
+    dir,
+    'agent.yaml',
+    'hypothesis: Answering routine questions saves 1.5 FTE, about 90,000 USD a year, at under 0.05 USD a question.',
+    'hypothesis: Answering routine questions saves time and money for the support team.',
+  );
   edit(
     dir,
     'agent.yaml',
@@ -26,7 +32,7 @@ beforeAll(async () => {
   const evidence = passingEvidence();
   evidence['guardrail-eval'].secrets = { cases: 3, caught: 2 };
   evidence['scenario-suite'].passed = 23;
-  writeEvidence(dir, evidence, { omit: ['kill-switch'] });
+  writeEvidence(dir, evidence);
   report = await evaluateReadiness(evaluateOptions(dir));
 }, 180_000);
 
@@ -38,7 +44,7 @@ describe('the report', () => {
   it('holds the agent for the two blockers, shows the warning and the waiver', () => {
     expect(report.ready).toBe(false);
     const status = Object.fromEntries(report.results.filter((r) => r.status !== 'pass').map((r) => [r.ruleId, r.status]));
-    expect(status).toEqual({ 'PERF-3': 'fail', 'SEC-6': 'fail', 'FAL-5': 'missing-evidence', 'REL-7': 'waived' });
+    expect(status).toEqual({ 'PERF-3': 'fail', 'SEC-6': 'fail', 'BIZ-5': 'fail', 'REL-7': 'waived' });
     expect(report.dimensions.find((d) => d.id === 'performance')).toMatchObject({ ready: false, failed: 1, passed: 3, total: 4 });
     expect(report.dimensions.find((d) => d.id === 'reliability')).toMatchObject({ ready: true, waived: 1 });
   });
@@ -103,9 +109,9 @@ describe('SARIF 2.1.0', () => {
     const location = perf3?.locations?.[0]?.physicalLocation;
     expect(location?.artifactLocation.uri).toMatch(/^packages\/readiness\/\.charter\/fixtures\/formats-\d+-\d+\/agent\.yaml$/);
     expect(location?.region.startLine).toBe(lineOf(dir, 'agent.yaml', 'maxCostUsd: 0.6'));
-    expect(run?.results.find((r) => r.ruleId === 'FAL-5')?.level).toBe('warning');
+    expect(run?.results.find((r) => r.ruleId === 'BIZ-5')?.level).toBe('warning');
     expect(run?.results.find((r) => r.ruleId === 'REL-7')?.suppressions?.[0]).toMatchObject({ kind: 'external', status: 'accepted' });
-    expect(run?.results.map((r) => r.ruleId).sort()).toEqual(['FAL-5', 'PERF-3', 'REL-7', 'SEC-6']);
+    expect(run?.results.map((r) => r.ruleId).sort()).toEqual(['BIZ-5', 'PERF-3', 'REL-7', 'SEC-6']);
   });
 });
 
@@ -142,7 +148,7 @@ describe('Markdown', () => {
     expect(md).toContain('| Performance | 3/4 | 75 % | ⛔ 1 failing |');
     expect(md).toMatch(/\| \*\*PERF-3\*\* A single run cannot cost much more than the target\. \| fail \| `agent\.yaml:\d+:\d+` \|/);
     expect(md).toContain('| REL-7 | active | 2026-06-30 | head-of-support@acme.example |');
-    expect(md).toContain('| kill-switch | missing | - |');
+    expect(md).toMatch(/\| kill-switch \| fresh \| \d+ \w+ \| +\|/);
   });
 });
 

@@ -3,8 +3,8 @@
 // @charter/spec's schema/evidence.schema.json). Each report carries the commit and the digest of the
 // manifest and its policy, so a report for another commit or manifest is stale.
 //   node dist/evidence.js [--out <dir>] [--commit <sha>] [--only <kind,kind>]
-// Kinds: scenario-suite, consistency, soak, bench, guardrail-eval, alert-rules (needs promtool), telemetry.
-// `kill-switch` is not produced here: the store that implements the switch produces it.
+// Kinds: scenario-suite, consistency, soak, bench, guardrail-eval, alert-rules (needs promtool), telemetry,
+// kill-switch (the switch thrown in @charter/state's control store, the store `--db` uses).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,7 @@ import {
   type PrometheusRuleFile,
 } from '@charter/telemetry';
 import { MemoryLedger } from '@charter/tools';
+import { openState } from '@charter/state';
 import { ARTICLES, createDesk, ORDERS, type Desk } from './desk.js';
 import { loadScenarios, type Scenario } from './scenario.js';
 import {
@@ -67,6 +68,7 @@ export const PRODUCED_KINDS = [
   'guardrail-eval',
   'alert-rules',
   'telemetry',
+  'kill-switch',
 ] as const satisfies readonly EvidenceKind[];
 export type ProducedKind = (typeof PRODUCED_KINDS)[number];
 
@@ -551,6 +553,45 @@ function alertRules(spec: DeskSpec): EvidenceDataOf<'alert-rules'> | string {
  * through one telemetry with a memory sink, the OpenTelemetry SDK (in-memory exporters), the Prometheus
  * sink and an audit log, and reports what was emitted.
  */
+/**
+ * The kill switch, thrown the way an operator throws it (`charter control set … agent.kill-switch` writes
+ * the same control): in @charter/state's control store (a file store in a temporary folder), which every
+ * scenario's agent then reads. Every scenario runs once; the model calls are counted from the telemetry
+ * (`model.request` events), not from the runs' own counts.
+ */
+async function killSwitch(spec: DeskSpec, scenarios: readonly Scenario[]): Promise<EvidenceDataOf<'kill-switch'>> {
+  const dir = mkdtempSync(join(tmpdir(), 'charter-evidence-kill-switch-'));
+  const state = await openState({ url: `file:${dir}` });
+  try {
+    const agent = spec.manifest.metadata.name;
+    await state.controls.set(
+      agent,
+      { action: 'agent.kill-switch' },
+      { by: 'evidence', reason: 'kill-switch evidence: every run must stop' },
+    );
+    const memory = createMemorySink();
+    const telemetry = createTelemetry({ agent, sinks: [memory] });
+    let escalated = 0;
+    for (const scenario of scenarios) {
+      const outcome = await runScenario(spec, scenario, {
+        telemetry,
+        state: { runs: state.runs, ledger: state.ledger, controls: state.controls },
+      });
+      if (outcome.result.status === 'escalated' && outcome.result.reason === 'kill_switch') escalated++;
+    }
+    await telemetry.close();
+    return {
+      switch: `agent.kill-switch control in @charter/state (${state.kind} store), read by every run`,
+      runs: scenarios.length,
+      escalated,
+      modelCalls: memory.events.filter((event) => event.type === 'model.request').length,
+    };
+  } finally {
+    await state.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function telemetryEvidence(spec: DeskSpec, scenarios: readonly Scenario[]): Promise<EvidenceDataOf<'telemetry'>> {
   const names = ['happy-small-refund', 'approval-refund-approved', 'happy-handoff', 'pii-card-echo', 'direct-injection-developer-mode'];
   const chosen = names.map((name) => scenarios.find((s) => s.name === name)).filter((s): s is Scenario => s !== undefined);
@@ -716,6 +757,10 @@ export async function produceEvidence(options: EvidenceOptions = {}): Promise<Ev
   if (only.has('telemetry')) {
     const [data, ms] = await timed(() => telemetryEvidence(spec, scenarios));
     write('telemetry', data, ms);
+  }
+  if (only.has('kill-switch')) {
+    const [data, ms] = await timed(() => killSwitch(spec, scenarios));
+    write('kill-switch', data, ms);
   }
   return { dir: out, written, skipped };
 }

@@ -1,6 +1,14 @@
 // The agent: loaded from its manifest (agent.yaml, with the policy it names) and given its tools.
 import { fileURLToPath } from 'node:url';
-import { createAgent, MemoryStore, type Agent, type AgentOptions, type EscalationSink, type RunStore } from '@charter/agent';
+import {
+  createAgent,
+  MemoryStore,
+  type Agent,
+  type AgentOptions,
+  type ControlSource,
+  type EscalationSink,
+  type RunStore,
+} from '@charter/agent';
 import { requireAgent, type ValidAgent } from '@charter/spec';
 import type { Telemetry } from '@charter/telemetry';
 import { MemoryLedger, type AnyTool, type IdempotencyLedger } from '@charter/tools';
@@ -29,6 +37,8 @@ export interface ServiceAgentOptions {
   readonly store?: RunStore;
   /** The idempotency ledger of side-effecting calls; default in memory, one per agent. */
   readonly ledger?: IdempotencyLedger;
+  /** Operators' controls (kill switch, disabled tools): e.g. `openState(…).controls` of @charter/state; default none. */
+  readonly controls?: ControlSource;
   /** TEST ONLY: 'off' proves that the guardrails, not the model, stop attacks. */
   readonly governance?: 'enforce' | 'off';
 }
@@ -45,6 +55,7 @@ export function createServiceAgent(options: ServiceAgentOptions): Agent {
     ledger: options.ledger ?? new MemoryLedger(),
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     ...(options.escalation === undefined ? {} : { escalation: options.escalation }),
+    ...(options.controls === undefined ? {} : { controls: options.controls }),
     governance: options.governance ?? 'enforce',
   });
 }

@@ -4,7 +4,7 @@
 // for another commit or another version of the manifest is stale.
 //   node dist/evidence.js [--out <dir>] [--commit <sha>]
 // Kinds: scenario-suite, consistency, soak, bench, guardrail-eval, alert-rules (needs promtool, Debian
-// package "prometheus"), telemetry. `kill-switch` comes from the store that implements the switch.
+// package "prometheus"), telemetry, kill-switch (the switch thrown in @charter/state's control store).
 // Everything runs on the offline scripted model of the scenarios: it measures the loop, the tools and
 // the guardrails, not a model provider.
 import { spawnSync } from 'node:child_process';
@@ -44,6 +44,7 @@ import {
   verifyAudit,
   type AlertingRule,
 } from '@charter/telemetry';
+import { openState } from '@charter/state';
 import { MemoryLedger } from '@charter/tools';
 import { createServiceAgent, loadServiceAgent, MANIFEST_PATH } from './agent.js';
 import { REQUESTS } from './requests.js';
@@ -61,6 +62,7 @@ export const PRODUCED_KINDS = [
   'guardrail-eval',
   'alert-rules',
   'telemetry',
+  'kill-switch',
 ] as const satisfies readonly EvidenceKind[];
 export type ProducedKind = (typeof PRODUCED_KINDS)[number];
 
@@ -510,6 +512,41 @@ function alertRules(agent: ValidAgent): EvidenceDataOf<'alert-rules'> | string {
   }
 }
 
+/**
+ * The kill switch, thrown as an operator throws it (`charter control set <agent> agent.kill-switch`):
+ * in @charter/state's control store (here a file store in a temporary folder; the service's database in
+ * production), which every scenario's agent reads. Model calls are counted from the telemetry.
+ */
+async function killSwitch(agent: ValidAgent, scenarios: readonly Scenario[]): Promise<EvidenceDataOf<'kill-switch'>> {
+  const dir = mkdtempSync(join(tmpdir(), 'evidence-kill-switch-'));
+  const state = await openState({ url: `file:${dir}` });
+  try {
+    const name = agent.manifest.metadata.name;
+    await state.controls.set(
+      name,
+      { action: 'agent.kill-switch' },
+      { by: 'evidence', reason: 'kill-switch evidence: every run must stop' },
+    );
+    const memory = createMemorySink();
+    const telemetry = createTelemetry({ agent: name, sinks: [memory] });
+    let escalated = 0;
+    for (const scenario of scenarios) {
+      const { result } = await runScenario(scenario, { agent, telemetry, controls: state.controls });
+      if (result.status === 'escalated' && result.reason === 'kill_switch') escalated++;
+    }
+    await telemetry.close();
+    return {
+      switch: `agent.kill-switch control in @charter/state (${state.kind} store), read by every run`,
+      runs: scenarios.length,
+      escalated,
+      modelCalls: memory.events.filter((event) => event.type === 'model.request').length,
+    };
+  } finally {
+    await state.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs `TELEMETRY_SCENARIOS` through one telemetry with a memory sink, the OpenTelemetry SDK (in-memory exporters), Prometheus and an audit log. */
 async function telemetryEvidence(agent: ValidAgent, scenarios: readonly Scenario[]): Promise<EvidenceDataOf<'telemetry'>> {
   const chosen = scenarios.filter((s) => TELEMETRY_SCENARIOS.includes(s.name));
@@ -599,7 +636,7 @@ function headCommit(cwd: string): string {
   return commit;
 }
 
-/** Produces every report: runs the suite once, then the repeats, the soak, the bench, the guardrail sets, promtool and the telemetry run. */
+/** Produces every report: runs the suite once, then the repeats, the soak, the bench, the guardrail sets, promtool, the telemetry run and the suite with the kill switch thrown. */
 export async function produceEvidence(options: EvidenceOptions = {}): Promise<EvidenceResult> {
   const log = options.log ?? (() => undefined);
   const agent = loadServiceAgent();
@@ -656,6 +693,8 @@ export async function produceEvidence(options: EvidenceOptions = {}): Promise<Ev
   } else write('alert-rules', alerts, alertMs);
   const [emitted, telemetryMs] = await timed(() => telemetryEvidence(agent, scenarios));
   write('telemetry', emitted, telemetryMs);
+  const [killed, killMs] = await timed(() => killSwitch(agent, scenarios));
+  write('kill-switch', killed, killMs);
   return { dir: out, written, skipped };
 }
 

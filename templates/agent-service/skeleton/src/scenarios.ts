@@ -11,7 +11,7 @@ import type { ValidAgent } from '@charter/spec';
 import type { Telemetry } from '@charter/telemetry';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { createServiceAgent } from './agent.js';
+import { createServiceAgent, type ServiceAgentOptions } from './agent.js';
 import { CANARY, context as defaultContext, createDesk, type DeskOptions, type Ticket } from './tools.js';
 
 export const SCENARIO_DIR = fileURLToPath(new URL('../scenarios', import.meta.url));
@@ -132,6 +132,8 @@ function check(
 export interface RunScenarioOptions {
   readonly agent?: ValidAgent;
   readonly telemetry?: Telemetry;
+  /** Operators' controls every run reads (the kill-switch evidence throws the switch in @charter/state's store). */
+  readonly controls?: ServiceAgentOptions['controls'];
   /** TEST ONLY: run without guardrails to prove an attack scenario would succeed without them. */
   readonly governance?: 'enforce' | 'off';
   /** The desk's per-attempt tool timeout (default 50 ms: injected hangs end quickly, a loaded machine still answers in time). */
@@ -149,6 +151,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     escalation: memoryEscalation(),
     ...(options.agent === undefined ? {} : { agent: options.agent }),
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
+    ...(options.controls === undefined ? {} : { controls: options.controls }),
     governance: options.governance ?? 'enforce',
   });
   const started = performance.now();
