@@ -56,16 +56,19 @@ export const EvalComparisonRow = z.strictObject({
   delta: z.number().min(-1).max(1),
   /** One-sided p-value of "the current version fails more often" (Fisher's exact test). */
   pValue: Ratio,
-  /** The p-value after Holm's correction over every compared category. */
+  /** The p-value after the correction over every compared category (equal to `pValue` with `none`). */
   adjustedP: Ratio,
   regressed: z.boolean(),
+  /** Whether this category could show a regression at all: every current case failing would reach significance. */
+  detectable: z.boolean(),
 });
 export type EvalComparisonRow = z.infer<typeof EvalComparisonRow>;
 
 export const EvalComparison = z.strictObject({
   baseline: z.strictObject({ agent: Key, version: Key.optional(), producedAt: z.iso.datetime() }),
   test: z.literal('fisher-exact-one-sided'),
-  correction: z.literal('holm'),
+  /** `none`: each category tested at `alpha`; `holm`: the family of categories at `alpha` (Holm's step-down). */
+  correction: z.enum(['none', 'holm']),
   alpha: z.number().gt(0).lt(1),
   regressed: z.boolean(),
   categories: z.array(EvalComparisonRow),
