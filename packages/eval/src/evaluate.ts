@@ -281,7 +281,7 @@ export function readEvalReport(path: string): EvalReport {
     const issue = result.error.issues[0];
     throw new EvalError(
       EvalErrorCode.BadBaseline,
-      `${path} is not a charter.eval v${EVAL_REPORT_VERSION} report (${issue?.path.join('.') || '(report)'}: ${issue?.message ?? 'invalid'}): write it with charter eval --json`,
+      `${path} is not a charter.eval v${EVAL_REPORT_VERSION} report (${issue === undefined || issue.path.length === 0 ? '(report)' : issue.path.join('.')}: ${issue?.message ?? 'invalid'}): write it with charter eval --json`,
     );
   }
   return result.data;

@@ -23,7 +23,9 @@ describe('charter eval over the reference desk', () => {
     dir = mkdtempSync(join(tmpdir(), 'charter-eval-'));
     baseline = await evaluate(evalSubject(), { version: 'reference' });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('the scenario suite is the labelled set: accuracy per category with a Wilson interval, in a valid charter.eval report', () => {
     expect(EvalReport.safeParse(baseline).success).toBe(true);

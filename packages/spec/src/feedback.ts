@@ -11,7 +11,7 @@ export const FEEDBACK_KINDS = ['rating', 'approval-denied', 'escalation-override
 export const FeedbackKind = z.enum(FEEDBACK_KINDS);
 export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
 
-const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, { error: 'an id of 1-200 letters, digits, "_", ".", ":" or "-"' });
+const Id = z.string().regex(/^[\w.:-]{1,200}$/, { error: 'an id of 1-200 letters, digits, "_", ".", ":" or "-"' });
 const ToolName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, { error: 'a tool name such as "refund_order"' });
 
 /**

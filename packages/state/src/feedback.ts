@@ -87,7 +87,9 @@ export class FileFeedbackStore implements FeedbackStore {
 
   async record(input: FeedbackInput): Promise<Feedback> {
     const feedback = newFeedback(input);
-    await withFileLock(this.#lock, () => appendLine(this.#file, JSON.stringify(feedback)));
+    await withFileLock(this.#lock, () => {
+      appendLine(this.#file, JSON.stringify(feedback));
+    });
     return feedback;
   }
 

@@ -21,7 +21,9 @@ describe('charter eval', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'charter-eval-cli-'));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('reports accuracy per category and writes a charter.eval report; --baseline passes an unchanged version (exit 0)', async () => {
     const io = captureIo(dir);

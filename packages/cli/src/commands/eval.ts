@@ -67,9 +67,9 @@ async function loadSubject(io: Io, module: string, policyFile: string | undefine
   if (typeof loaded.evalSubject !== 'function')
     throw usageError(`--agent ${module}: the module exports no \`evalSubject\` function (see @charter/eval)`);
   try {
-    return (await (loaded.evalSubject as (options: { policyFile?: string }) => EvalSubject | Promise<EvalSubject>)(
+    return await (loaded.evalSubject as (options: { policyFile?: string }) => EvalSubject | Promise<EvalSubject>)(
       policyFile === undefined ? {} : { policyFile },
-    )) as EvalSubject;
+    );
   } catch (error) {
     throw new CliError(CliErrorCode.Io, `--agent ${module}: evalSubject() failed: ${(error as Error).message.split('\n')[0] ?? ''}`, {
       cause: error,
