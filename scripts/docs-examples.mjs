@@ -43,6 +43,13 @@ const EXPECTED = [
     output: [/^✔ \.charter\/audit\.jsonl: \d+ record\(s\), hash chain intact/m],
   },
   { command: /^npx charter replay .* --agent /, output: [/replay identical/] },
+  { command: /^npx charter eval .* --label main --out /, output: [/^support-desk main: 96\/96 cases pass$/m] },
+  { command: /^npx charter eval --agent \S+ --baseline \S+$/, output: [/^no significant regression$/m] },
+  {
+    command: /^npx charter eval .* --policy .* --patterns$/,
+    exit: 1,
+    output: [/^indirect-injection +60\/60 +54\/60 .* REGRESSED$/m, /^ {2}1\. category indirect-injection: 6 failure/m],
+  },
   {
     command: /^npx charter rollout simulate .* --success-drop 5 /,
     output: [/^outcome: rolled back at canary after \d+ requests/m, /^chart written to /m],

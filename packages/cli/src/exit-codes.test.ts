@@ -21,6 +21,8 @@ writeFileSync(join(dir, 'garbage.txt'), 'this is not what the command reads\n');
 writeFileSync(join(dir, 'agent.yaml'), 'apiVersion: charter.dev/v1alpha1\nkind: Agent\nmetadata: { name: x }\n');
 writeFileSync(join(dir, 'blocker'), ''); // a file where an output folder should be
 const agent = join(referenceAgent, 'agent.yaml');
+// The reference desk's eval subject, built (the cli's tests build their workspace dependencies first).
+const evalModule = join(referenceAgent, 'dist', 'eval.js');
 // charter new: values with one problem each, and a folder that is not empty.
 const values = {
   name: 'exit-desk',
@@ -168,6 +170,17 @@ const cases: Record<string, readonly Case[]> = {
     ['an unknown state URL', ['tenants', 'list', '--db', 'mysql://x'], ExitCode.Usage],
     ['state without SQL', ['tenants', 'list', '--db', 'memory:'], ExitCode.Usage],
     ['an unknown tenant', ['tenants', 'revoke', 'nobody', '--db', 'pglite:memory'], ExitCode.Usage],
+  ],
+  eval: [
+    ['no --agent', ['eval'], ExitCode.Usage],
+    ['a missing subject module', ['eval', '--agent', 'missing.js'], ExitCode.Usage],
+    ['a module without evalSubject', ['eval', '--agent', join(referenceAgent, 'dist', 'replay.js')], ExitCode.Usage],
+    ['a module that does not load', ['eval', '--agent', 'garbage.txt'], ExitCode.Usage],
+    ['a missing --policy', ['eval', '--agent', evalModule, '--policy', 'missing.yaml'], ExitCode.Usage],
+    ['a baseline that is no report', ['eval', '--agent', evalModule, '--baseline', 'garbage.txt'], ExitCode.Usage],
+    ['recordings that are not recordings', ['eval', '--agent', evalModule, '--recordings', 'garbage.txt'], ExitCode.Usage],
+    ['a bad --alpha', ['eval', '--agent', evalModule, '--alpha', '5'], ExitCode.Usage],
+    ['a bad --correction', ['eval', '--agent', evalModule, '--correction', 'bonferroni'], ExitCode.Usage],
   ],
   rollout: [
     ['a missing manifest', ['rollout', 'plan', 'missing.yaml'], ExitCode.Usage],

@@ -5,6 +5,7 @@ import { auditCommand } from './commands/audit.js';
 import { catalogCommand } from './commands/catalog.js';
 import { checkCommand } from './commands/check.js';
 import { controlCommand } from './commands/control.js';
+import { evalCommand } from './commands/eval.js';
 import { newCommand } from './commands/new.js';
 import { playbookCommand } from './commands/playbook.js';
 import { replayCommand } from './commands/replay.js';
@@ -30,6 +31,7 @@ export const commands: readonly Command[] = [
   playbookCommand,
   rolloutCommand,
   checkCommand,
+  evalCommand,
   catalogCommand,
   serveCommand,
   tenantsCommand,

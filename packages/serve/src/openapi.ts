@@ -2,6 +2,7 @@ import { PROBLEM_CONTENT_TYPE, PROBLEMS } from './problems.js';
 import {
   agentParams,
   approvalSchema,
+  correctionSchema,
   feedbackSchema,
   ID_PATTERN,
   problemSchema,
@@ -94,13 +95,33 @@ export function openApiDocument(options: { readonly agent: string; readonly vers
       '/v1/runs/{id}/feedback': {
         post: {
           operationId: 'runFeedback',
-          summary: 'Rate a run, correct it, comment on it: stored for the feedback loop.',
+          summary: 'Rate a run and say what it should have done: stored with the run, the labelled set of `charter eval`.',
           parameters: [idParam],
           requestBody: { required: true, content: { 'application/json': { schema: feedbackSchema } } },
           responses: {
             '201': {
-              description: 'Stored.',
-              content: { 'application/json': { schema: { type: 'object', properties: { seq: { type: 'integer' } } } } },
+              description: 'Stored: the feedback record (`@charter/spec` Feedback).',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'runId', 'agent', 'kind', 'by', 'at'],
+                    properties: {
+                      id: { type: 'string' },
+                      runId: { type: 'string' },
+                      agent: { type: 'string' },
+                      tenant: { type: 'string' },
+                      kind: { type: 'string', enum: ['rating', 'approval-denied', 'escalation-override'] },
+                      rating: { type: 'integer' },
+                      correction: correctionSchema,
+                      reason: { type: 'string' },
+                      category: { type: 'string' },
+                      by: { type: 'string' },
+                      at: { type: 'string', format: 'date-time' },
+                    },
+                  },
+                },
+              },
             },
             ...common,
           },

@@ -43,14 +43,47 @@ export const approvalSchema = {
   },
 } as const;
 
+const TOOL_NAMES = { type: 'array', maxItems: 32, items: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } } as const;
+
+/** `@charter/spec`'s `FeedbackCorrection` as JSON Schema: what the run should have done. */
+export const correctionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'The labelled expectation `charter eval` checks against a replay of the run.',
+  properties: {
+    status: { type: 'string', enum: ['completed', 'escalated', 'denied', 'failed'], description: 'The outcome the run should have had.' },
+    reason: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      description: 'The escalation reason (or error code) it should have ended with.',
+    },
+    answer: { type: 'string', minLength: 1, maxLength: 20_000, description: 'Text a correct answer contains.' },
+    mustRun: { ...TOOL_NAMES, description: 'Tools that should have run.' },
+    mustNotRun: { ...TOOL_NAMES, description: 'Tools that should not have run.' },
+  },
+} as const;
+
 export const feedbackSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['rating'],
+  anyOf: [{ required: ['rating'] }, { required: ['correction'] }],
   properties: {
     rating: { type: 'integer', minimum: 1, maximum: 5, description: 'Satisfaction, 1-5.' },
-    correction: { type: 'string', maxLength: 20_000, description: 'What the answer should have been.' },
-    comment: { type: 'string', maxLength: 5000 },
+    correction: {
+      description: 'What the run should have done; a string is the expected answer (`{ answer }`).',
+      oneOf: [{ type: 'string', minLength: 1, maxLength: 20_000 }, correctionSchema],
+    },
+    kind: {
+      type: 'string',
+      enum: ['rating', 'escalation-override'],
+      description: '`escalation-override`: a human resolved the escalated run differently (default `rating`).',
+    },
+    reason: { type: 'string', maxLength: 2000, description: 'Why.' },
+    comment: { type: 'string', maxLength: 2000, description: 'Deprecated: the same as `reason`.' },
+    category: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'Category `charter eval` reports the run under.' },
+    by: { type: 'string', minLength: 1, maxLength: 200, description: 'Who gave it (default: the tenant).' },
   },
 } as const;
 

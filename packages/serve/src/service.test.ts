@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { openState, type StateStores } from '@charter/state';
+import { listFeedback, openState, type StateStores } from '@charter/state';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './__fixtures__/harness.js';
@@ -140,23 +140,72 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
         ),
       ).toMatchObject({ reason: 'approval_denied' });
       expect(readEffects(h.effects).filter((e) => e.key === 'refund:A-78')).toHaveLength(0);
+      // The human overrode the agent: recorded as feedback on the run.
+      expect(await listFeedback(state, { runId: paused.id })).toEqual([
+        expect.objectContaining({
+          kind: 'approval-denied',
+          agent: 'serve-shop',
+          tenant: t.id,
+          correction: { mustNotRun: ['refund_order'] },
+          reason: 'no',
+          by: `tenant:${t.id}`,
+        }),
+      ]);
     });
 
-    it('feedback is stored for the feedback loop', async () => {
+    it('feedback is stored with the run (rating, correction, reason, who, when); bad feedback is a problem document', async () => {
       const t = await tenant();
       const done = (await (await run(t.key, { input: 'hi' })).json()) as RunBody;
       const res = await h.request(`/v1/runs/${done.id}/feedback`, {
         key: t.key,
-        body: { rating: 2, correction: 'Say hello back.', comment: 'terse' },
+        body: { rating: 2, correction: { status: 'completed', answer: 'Hello back' }, reason: 'terse', by: 'ana@acme' },
       });
       expect(res.status).toBe(201);
-      const log = await state.documents.log('feedback', done.id);
-      expect(log.map((entry) => entry.entry)).toEqual([
-        expect.objectContaining({ tenant: t.id, rating: 2, correction: 'Say hello back.', comment: 'terse' }),
+      const stored = (await res.json()) as { id: string; at: string };
+      expect(stored).toMatchObject({ runId: done.id, agent: 'serve-shop', tenant: t.id, kind: 'rating', rating: 2, by: 'ana@acme' });
+      // A string correction is the expected answer; `comment` is the old name of `reason`; `by` defaults to the tenant.
+      const legacy = await h.request(`/v1/runs/${done.id}/feedback`, {
+        key: t.key,
+        body: { rating: 1, correction: 'Say hello back.', comment: 'x' },
+      });
+      expect(legacy.status).toBe(201);
+      const override = await h.request(`/v1/runs/${done.id}/feedback`, {
+        key: t.key,
+        body: { kind: 'escalation-override', correction: { status: 'escalated', reason: 'handoff' }, category: 'handoff' },
+      });
+      expect(override.status).toBe(201);
+      expect(await listFeedback(state, { runId: done.id })).toEqual([
+        expect.objectContaining({
+          id: stored.id,
+          at: stored.at,
+          correction: { status: 'completed', answer: 'Hello back' },
+          reason: 'terse',
+        }),
+        expect.objectContaining({ rating: 1, correction: { answer: 'Say hello back.' }, reason: 'x', by: `tenant:${t.id}` }),
+        expect.objectContaining({
+          kind: 'escalation-override',
+          category: 'handoff',
+          correction: { status: 'escalated', reason: 'handoff' },
+        }),
       ]);
-      const bad = await h.request(`/v1/runs/${done.id}/feedback`, { key: t.key, body: { rating: 9 } });
-      expect(bad.status).toBe(400);
-      expect(await bad.json()).toMatchObject({ errors: [{ pointer: '/body/rating' }] });
+      for (const [body, pointer] of [
+        [{ rating: 9 }, '/body/rating'],
+        [{ comment: 'no rating, no correction' }, '/body'],
+        [{ correction: {} }, '/body/correction'],
+        [{ correction: { status: 'happy' } }, '/body/correction'],
+        [{ rating: 3, extra: true }, '/body'],
+      ] as const) {
+        const bad = await h.request(`/v1/runs/${done.id}/feedback`, { key: t.key, body });
+        expect(bad.status, JSON.stringify(body)).toBe(400);
+        expect(bad.headers.get('content-type')).toContain('application/problem+json');
+        const problem = (await bad.json()) as { type: string; errors: { pointer: string }[] };
+        expect(problem.type).toBe('urn:charter:problem:validation');
+        expect(
+          problem.errors.map((e) => e.pointer).some((p) => p.startsWith(pointer)),
+          JSON.stringify(problem.errors),
+        ).toBe(true);
+      }
+      expect(await listFeedback(state, { runId: done.id })).toHaveLength(3);
     });
 
     it('server-sent events: the run’s telemetry events, then the finished run', async () => {

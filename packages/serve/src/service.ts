@@ -5,7 +5,8 @@ import type { Socket } from 'node:net';
 import { type Agent, AgentError, type AgentOptions, type RunResult, type RunState } from '@charter/agent';
 import { createRouter, type Observation, type RolloutStore, storeRoutingSource } from '@charter/rollout';
 import { outcomeOfRun, shadowAgentOptions } from '@charter/rollout/agent';
-import type { StateStores } from '@charter/state';
+import type { Feedback } from '@charter/spec';
+import { StateError, StateErrorCode, type StateStores } from '@charter/state';
 import { createPrometheusSink, createTelemetry } from '@charter/telemetry';
 import { createAgent } from '@charter/agent';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -99,6 +100,17 @@ export interface RunView extends Omit<StoredResult, 'status' | 'error'> {
 const ZERO = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
 /** Requests waiting for a job, process-wide: every service of this process wakes them when it finishes the job. */
+/** The body of `POST /v1/runs/{id}/feedback` (validated by `feedbackSchema`). */
+interface FeedbackBody {
+  readonly rating?: number;
+  readonly correction?: string | NonNullable<Feedback['correction']>;
+  readonly kind?: 'rating' | 'escalation-override';
+  readonly reason?: string;
+  readonly comment?: string;
+  readonly category?: string;
+  readonly by?: string;
+}
+
 /** Sync requests waiting for a job, woken by the service of this process that finishes it (with the finished job). */
 const waiters = new Map<string, Set<(finished?: Job) => void>>();
 
@@ -572,9 +584,10 @@ export function createService(options: ServeOptions): Service {
     async (request, reply) => {
       const tenant = await authenticate(request);
       const { approved, approver, reason } = request.body;
+      const by = approver ?? `tenant:${tenant.id}`;
       const job = await queue.enqueueResume(request.params.id, tenant.id, {
         approved,
-        approver: approver ?? `tenant:${tenant.id}`,
+        approver: by,
         ...(reason === undefined ? {} : { reason }),
       });
       if (job === undefined) {
@@ -582,21 +595,54 @@ export function createService(options: ServeOptions): Service {
         if (existing === undefined) throw notFound(request.params.id);
         throw new HttpProblem(problem('notPaused', `run ${existing.id} is ${viewOf(existing).status}, not waiting for an approval`));
       }
+      // A human refusing what the agent asked for overrides the agent: that is feedback on the run.
+      const tool = (job.result as StoredResult | undefined)?.approval?.tool;
+      if (!approved && tool !== undefined)
+        await state.feedback.record({
+          runId: job.id,
+          agent: agentName,
+          tenant: tenant.id,
+          kind: 'approval-denied',
+          correction: { mustNotRun: [tool] },
+          ...(reason === undefined ? {} : { reason }),
+          by,
+        });
       workers.wake();
       return reply.code(202).header('Location', location(job.id)).send(viewOf(job));
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { rating: number; correction?: string; comment?: string } }>(
+  app.post<{ Params: { id: string }; Body: FeedbackBody }>(
     '/v1/runs/:id/feedback',
     { schema: { params: runIdParams, body: feedbackSchema } },
     async (request, reply) => {
       const tenant = await authenticate(request);
       const job = await queue.get(request.params.id, tenant.id);
       if (job === undefined) throw notFound(request.params.id);
-      const seq = await state.documents.append('feedback', job.id, { tenant: tenant.id, at: new Date().toISOString(), ...request.body });
-      telemetry.emit({ type: 'feedback', runId: job.id, score: request.body.rating });
-      return reply.code(201).send({ seq });
+      const body = request.body;
+      const reason = body.reason ?? body.comment;
+      let feedback: Feedback;
+      try {
+        feedback = await state.feedback.record({
+          runId: job.id,
+          agent: agentName,
+          tenant: tenant.id,
+          kind: body.kind ?? 'rating',
+          ...(body.rating === undefined ? {} : { rating: body.rating }),
+          ...(body.correction === undefined
+            ? {}
+            : { correction: typeof body.correction === 'string' ? { answer: body.correction } : body.correction }),
+          ...(reason === undefined ? {} : { reason }),
+          ...(body.category === undefined ? {} : { category: body.category }),
+          by: body.by ?? `tenant:${tenant.id}`,
+        });
+      } catch (error) {
+        if (StateError.isInstance(error) && error.code === StateErrorCode.BadFeedback)
+          throw new HttpProblem(problem('validation', error.message, { errors: [{ pointer: '/body', detail: error.message }] }));
+        throw error;
+      }
+      if (feedback.rating !== undefined) telemetry.emit({ type: 'feedback', runId: job.id, score: feedback.rating });
+      return reply.code(201).send(feedback);
     },
   );
 

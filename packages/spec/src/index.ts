@@ -102,6 +102,21 @@ export {
   SideEffects,
 } from './values.js';
 export { playbookRoutes, routeEscalation } from './routing.js';
+export { FEEDBACK_KINDS, Feedback, FeedbackCorrection, FeedbackInput, FeedbackKind } from './feedback.js';
+export {
+  EVAL_PATTERN_KINDS,
+  EVAL_REPORT_FORMAT,
+  EVAL_REPORT_VERSION,
+  EvalCase,
+  EvalCategory,
+  EvalComparison,
+  EvalComparisonRow,
+  EvalPattern,
+  EvalPatternKind,
+  EvalProportion,
+  EvalReport,
+  evalReportJsonSchema,
+} from './eval-report.js';
 export type { EscalationContext, PlaybookRoutes } from './routing.js';
 export { SpecError, SpecErrorCode } from './errors.js';
 export { didYouMean } from './suggest.js';

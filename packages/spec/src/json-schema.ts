@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evalReportJsonSchema } from './eval-report.js';
 import { evidenceJsonSchema } from './evidence.js';
 import { kinds, type Kind } from './kinds.js';
 
@@ -23,5 +24,6 @@ export function jsonSchemas(): Record<string, unknown> {
     };
   }
   out['evidence.schema.json'] = evidenceJsonSchema();
+  out['eval-report.schema.json'] = evalReportJsonSchema();
   return out;
 }

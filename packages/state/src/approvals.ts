@@ -1,3 +1,4 @@
+import { SqlFeedbackStore } from './feedback.js';
 import { checkName } from './names.js';
 import type { SqlDriver } from './sql.js';
 
@@ -70,16 +71,33 @@ export class SqlApprovals {
     return rows[0] === undefined ? undefined : toApproval(rows[0]);
   }
 
-  /** Records a decision on a pending approval; false when it is not pending (decided already, or unknown). */
+  /**
+   * Records a decision on a pending approval; false when it is not pending (decided already, or
+   * unknown). A denial is a human overriding the agent: it is also recorded as feedback on the run
+   * (kind `approval-denied`, correction `mustNotRun: [tool]`), in the same transaction.
+   */
   async record(
     approvalId: string,
     decision: { readonly approved: boolean; readonly approver: string; readonly reason?: string },
   ): Promise<boolean> {
-    const { rowCount } = await this.#db.query(
-      `UPDATE approvals SET status = $2, decided_by = $3, decision_reason = $4, decided_at = now()
-       WHERE approval_id = $1 AND status = 'pending'`,
-      [approvalId, decision.approved ? 'granted' : 'denied', decision.approver, decision.reason ?? null],
-    );
-    return rowCount === 1;
+    return this.#db.transaction(async (tx) => {
+      const { rows } = await tx.query<Row>(
+        `UPDATE approvals SET status = $2, decided_by = $3, decision_reason = $4, decided_at = now()
+         WHERE approval_id = $1 AND status = 'pending' RETURNING *`,
+        [approvalId, decision.approved ? 'granted' : 'denied', decision.approver, decision.reason ?? null],
+      );
+      const row = rows[0];
+      if (row === undefined) return false;
+      if (!decision.approved)
+        await new SqlFeedbackStore(tx).record({
+          runId: row.run_id,
+          agent: row.agent,
+          kind: 'approval-denied',
+          correction: { mustNotRun: [row.tool] },
+          reason: decision.reason ?? `${decision.approver} denied ${row.tool}: ${row.reason}`.slice(0, 2000),
+          by: decision.approver,
+        });
+      return true;
+    });
   }
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { freshSchema, PG_SKIP, PG_SKIP_MESSAGE, pgUrl } from './__fixtures__/pg.js';
 import { connectPostgres } from './sql.js';
+import { listFeedback, recordFeedback } from './feedback.js';
 import { openState, type StateStores } from './open.js';
 
 interface Implementation {
@@ -469,6 +470,75 @@ for (const impl of implementations) {
             code: 'STATE_BAD_CONTROL',
           });
           expect(await stores.controls.controls(agent)).toEqual([]);
+        });
+      });
+
+      describe('FeedbackStore', () => {
+        it('records feedback with an id and a time, lists it by agent, run and tenant, oldest first, from another instance too', async () => {
+          const agent = unique('fb')
+            .toLowerCase()
+            .replace(/[^a-z0-9-]/g, '-');
+          const runId = unique('run');
+          const first = await recordFeedback(stores, {
+            runId,
+            agent,
+            tenant: 'acme',
+            rating: 2,
+            correction: { status: 'completed', answer: 'refund issued', mustRun: ['refund_order'] },
+            reason: 'should have refunded',
+            by: 'ana',
+          });
+          expect(first).toMatchObject({ runId, agent, kind: 'rating', rating: 2, by: 'ana', tenant: 'acme' });
+          expect(first.id).toMatch(/^fb_/);
+          expect(Date.parse(first.at)).not.toBeNaN();
+          const second2 = await recordFeedback(second ?? stores, { runId: unique('run'), agent, rating: 5, by: 'bo', tenant: 'globex' });
+          expect(await listFeedback(second ?? stores, { agent })).toEqual([first, second2]);
+          expect(await listFeedback(stores, { agent, runId })).toEqual([first]);
+          expect(await listFeedback(stores, { agent, tenant: 'globex' })).toEqual([second2]);
+          expect(await listFeedback(stores, { agent, limit: 1 })).toEqual([second2]);
+          expect(await listFeedback(stores, { agent: 'nobody-here' })).toEqual([]);
+        });
+
+        it('refuses feedback with neither a rating nor a correction, an empty correction, or a rating outside 1-5', async () => {
+          const base = { runId: unique('run'), agent: 'state-shop', by: 'ana' };
+          await expect(recordFeedback(stores, base)).rejects.toMatchObject({
+            code: 'STATE_BAD_FEEDBACK',
+            message: expect.stringContaining('a rating (1-5), a correction, or both') as unknown,
+          });
+          await expect(recordFeedback(stores, { ...base, correction: {} })).rejects.toMatchObject({ code: 'STATE_BAD_FEEDBACK' });
+          await expect(recordFeedback(stores, { ...base, rating: 6 })).rejects.toMatchObject({
+            code: 'STATE_BAD_FEEDBACK',
+            message: expect.stringContaining('rating') as unknown,
+          });
+          expect(await listFeedback(stores, { runId: base.runId })).toEqual([]);
+        });
+
+        it('a human denying an approval is recorded as feedback on the run (SQL approvals queue)', async () => {
+          if (stores.approvals === undefined) {
+            expect(['memory', 'file']).toContain(impl.name);
+            return;
+          }
+          const id = unique('run');
+          await stores.runs.save(runState(id));
+          expect(
+            await stores.approvals.record(`${id}:call_0_0`, { approved: false, approver: 'lead@example.com', reason: 'not damaged' }),
+          ).toBe(true);
+          expect(await listFeedback(stores, { runId: id })).toEqual([
+            expect.objectContaining({
+              kind: 'approval-denied',
+              agent: 'state-shop',
+              correction: { mustNotRun: ['refund_order'] },
+              reason: 'not damaged',
+              by: 'lead@example.com',
+            }),
+          ]);
+          // Decided already: no second record, no second feedback.
+          expect(await stores.approvals.record(`${id}:call_0_0`, { approved: false, approver: 'lead@example.com' })).toBe(false);
+          const granted = unique('run');
+          await stores.runs.save(runState(granted));
+          expect(await stores.approvals.record(`${granted}:call_0_0`, { approved: true, approver: 'lead@example.com' })).toBe(true);
+          expect(await listFeedback(stores, { runId: id })).toHaveLength(1);
+          expect(await listFeedback(stores, { runId: granted })).toEqual([]);
         });
       });
 

@@ -22,6 +22,8 @@ export const StateErrorCode = {
   Playbook: 'STATE_PLAYBOOK',
   /** The audit log does not match the head anchored in the store (truncated, edited or replaced). */
   AuditMismatch: 'STATE_AUDIT_MISMATCH',
+  /** A feedback is not valid (no rating nor correction, a rating outside 1-5, an unknown field). */
+  BadFeedback: 'STATE_BAD_FEEDBACK',
 } as const;
 export type StateErrorCode = (typeof StateErrorCode)[keyof typeof StateErrorCode];
 

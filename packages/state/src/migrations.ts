@@ -251,6 +251,25 @@ CREATE INDEX jobs_tenant_status ON jobs (tenant_id, status);
 CREATE INDEX jobs_tenant_created ON jobs (tenant_id, created_at);
 `,
   },
+  {
+    version: 5,
+    name: 'feedback',
+    sql: `
+-- Feedback on runs (ratings, corrections, human overrides): the labelled set of \`charter eval\`.
+-- \`feedback\` holds the whole record as @charter/spec's Feedback (JSON text); the columns index it.
+CREATE TABLE feedback (
+  feedback_id  text PRIMARY KEY,
+  run_id       text NOT NULL,
+  agent        text NOT NULL,
+  tenant       text,
+  kind         text NOT NULL CHECK (kind IN ('rating', 'approval-denied', 'escalation-override')),
+  feedback     text NOT NULL,
+  created_at   timestamptz NOT NULL
+);
+CREATE INDEX feedback_agent_created ON feedback (agent, created_at);
+CREATE INDEX feedback_run ON feedback (run_id);
+`,
+  },
 ];
 
 /** The schema version this package writes and reads. */
