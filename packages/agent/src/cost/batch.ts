@@ -28,7 +28,7 @@ interface Waiting {
 
 /** The `providerMetadata.charter.batched` flag on an answer that came from a batch (priced at the batch factor). */
 export function wasBatched(result: LanguageModelV3GenerateResult): boolean {
-  return result.providerMetadata?.['charter']?.['batched'] === true;
+  return result.providerMetadata?.charter?.batched === true;
 }
 
 /**
@@ -90,7 +90,10 @@ export class MicroBatcher {
         { once: true },
       );
       if (this.#queue.length >= this.#max) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#waitMs);
+      else
+        this.#timer ??= setTimeout(() => {
+          this.#flush();
+        }, this.#waitMs);
     });
   }
 
@@ -110,7 +113,7 @@ export class MicroBatcher {
             else
               waiting.resolve({
                 ...result,
-                providerMetadata: { ...result.providerMetadata, charter: { ...result.providerMetadata?.['charter'], batched: true } },
+                providerMetadata: { ...result.providerMetadata, charter: { ...result.providerMetadata?.charter, batched: true } },
               });
           });
         },

@@ -27,7 +27,7 @@ const TAIL = 200;
  * when the model reported none (the cascade then escalates).
  */
 export function selfReported(result: LanguageModelV3GenerateResult): { confidence: number | undefined; content: LanguageModelV3Content[] } {
-  const meta = result.providerMetadata?.['charter']?.['confidence'];
+  const meta = result.providerMetadata?.charter?.confidence;
   if (typeof meta === 'number' && meta >= 0 && meta <= 1) return { confidence: meta, content: result.content };
   const content = [...result.content];
   for (let i = content.length - 1; i >= 0; i--) {
