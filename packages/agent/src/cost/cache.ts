@@ -51,6 +51,7 @@ export class DecisionCache {
   readonly maxEntries: number;
   readonly #clock: () => number;
   readonly #entries = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<CachedDecision | undefined>>();
   #hits = 0;
   #misses = 0;
   #bypasses = 0;
@@ -99,6 +100,39 @@ export class DecisionCache {
       if (oldest.done === true) break;
       this.#entries.delete(oldest.value);
     }
+  }
+
+  /**
+   * The answer of a call with this key that is being made right now, if any (single flight: a burst
+   * of identical calls makes one model call). Settles undefined when that call fails.
+   */
+  pending(key: string): Promise<CachedDecision | undefined> | undefined {
+    return this.#inFlight.get(key);
+  }
+
+  /** Marks a call with this key as being made; `settle` stores its answer (or nothing) and wakes the waiters. */
+  begin(key: string): (value: CachedDecision | undefined) => void {
+    let wake: (value: CachedDecision | undefined) => void = () => undefined;
+    this.#inFlight.set(
+      key,
+      new Promise((resolve) => {
+        wake = resolve;
+      }),
+    );
+    return (value) => {
+      this.#inFlight.delete(key);
+      if (value !== undefined) this.set(key, value);
+      wake(value);
+    };
+  }
+
+  /** Counts a hit that waited for a call in flight. */
+  joined(value: CachedDecision): void {
+    this.#hits++;
+    this.#misses--;
+    this.#savedIn += value.inputTokens;
+    this.#savedOut += value.outputTokens;
+    this.#savedUsd += value.costUsd;
   }
 
   /** Counts a call that could not be cached (not deterministic, or no scope). */

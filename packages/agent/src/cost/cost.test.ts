@@ -88,6 +88,19 @@ describe('decision cache', () => {
     expect(b.actions).toEqual([{ step: 1, callId: 'call_0_0', tool: 'lookup_order', outcome: 'ok' }]);
   });
 
+  it('makes one model call for a burst of identical concurrent calls (single flight)', async () => {
+    const model = counted(scripted(LOOKUP));
+    const cache = new DecisionCache({ ttlMs: 60_000, maxEntries: 100 });
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        agentFor(CACHE, model, { decisionCache: cache }).agent.run('Where is my order A-1?', { context, tenant: 'acme' }),
+      ),
+    );
+    expect(results.map((r) => r.output)).toEqual(Array.from({ length: 3 }, () => 'Your order was delivered.'));
+    expect(model.calls).toHaveLength(2);
+    expect(cache.stats()).toMatchObject({ hits: 4, misses: 2 });
+  });
+
   it('misses when the call is not deterministic (temperature > 0)', async () => {
     const model = counted(scripted(LOOKUP));
     const cache = new DecisionCache({ ttlMs: 60_000, maxEntries: 100 });

@@ -63,7 +63,14 @@ export async function modelTurn(
       key = digest(
         `${cache.fixed}\n${scope}\n${rt.model.provider}/${rt.model.modelId}\n${canonicalKey(state.messages)}\n${canonicalKey(state.decisions)}`,
       );
-      const hit = cache.store.get(key);
+      let hit = cache.store.get(key);
+      if (hit === undefined) {
+        const pending = cache.store.pending(key);
+        if (pending !== undefined) {
+          hit = await pending;
+          if (hit !== undefined) cache.store.joined(hit);
+        }
+      }
       if (hit !== undefined) {
         rt.observer.modelCache(state.runId, callId, { provider: hit.provider, modelId: hit.modelId }, 'hit', hit);
         const result: LanguageModelV3GenerateResult = {
@@ -81,17 +88,26 @@ export async function modelTurn(
       rt.observer.modelCache(state.runId, callId, rt.model, 'miss', NOTHING);
     }
   }
-  const generation =
-    rt.cost.cascade === undefined ? await generate(rt, state, step, options, signal) : await cascade(rt, state, step, options, signal);
-  if (generation.ok && key !== undefined && cache !== undefined) {
-    const { model, result } = generation.call;
-    cache.store.set(key, {
-      content: result.content,
-      finishReason: result.finishReason,
-      provider: model.provider,
-      modelId: model.modelId,
-      ...callCost(rt, model, result),
-    });
+  const settle = key === undefined || cache === undefined ? undefined : cache.store.begin(key);
+  let generation: Generation | undefined;
+  try {
+    generation =
+      rt.cost.cascade === undefined ? await generate(rt, state, step, options, signal) : await cascade(rt, state, step, options, signal);
+  } finally {
+    if (settle !== undefined) {
+      const call = generation?.ok === true ? generation.call : undefined;
+      settle(
+        call === undefined
+          ? undefined
+          : {
+              content: call.result.content,
+              finishReason: call.result.finishReason,
+              provider: call.model.provider,
+              modelId: call.model.modelId,
+              ...callCost(rt, call.model, call.result),
+            },
+      );
+    }
   }
   return generation;
 }
