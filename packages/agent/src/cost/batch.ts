@@ -77,18 +77,26 @@ export class MicroBatcher {
     const signal = options.abortSignal;
     if (signal?.aborted === true) return Promise.reject((signal.reason as Error | undefined) ?? new Error('aborted'));
     return new Promise((resolve, reject) => {
-      const waiting: Waiting = { options, resolve, reject };
-      this.#queue.push(waiting);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.#queue.indexOf(waiting);
-          if (index < 0) return;
-          this.#queue.splice(index, 1);
-          reject((signal.reason as Error | undefined) ?? new Error('aborted'));
+      const onAbort = (): void => {
+        const index = this.#queue.indexOf(waiting);
+        if (index < 0) return;
+        this.#queue.splice(index, 1);
+        reject((signal?.reason as Error | undefined) ?? new Error('aborted'));
+      };
+      // The listener goes when the call settles: a run's signal serves all of its calls.
+      const waiting: Waiting = {
+        options,
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
         },
-        { once: true },
-      );
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      };
+      this.#queue.push(waiting);
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (this.#queue.length >= this.#max) this.#flush();
       else
         this.#timer ??= setTimeout(() => {

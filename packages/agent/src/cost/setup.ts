@@ -3,6 +3,7 @@ import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provi
 import { type AgentManifest, durationToMs } from '@charter/spec';
 import { canonicalKey } from '../canonical.js';
 import { AgentError, AgentErrorCode } from '../errors.js';
+import { capabilitiesOf } from '../models/capabilities.js';
 import { resolveModel } from '../models/registry.js';
 import { LOOP_LIMIT } from '../reflect.js';
 import type { AgentOptions, Pricing } from '../types.js';
@@ -71,7 +72,14 @@ export function costSetup(input: CostSetupInput): { readonly cost: CostRuntime; 
         );
       verifier = given;
     }
-    if (small !== undefined) cascade = { model: small, threshold: spec.threshold, verifier };
+    // With batching, the small model batches too when it can (it is optional there: the large one must).
+    const batchable = small !== undefined && declared.batch !== undefined && capabilitiesOf(small).batch !== undefined;
+    if (small !== undefined)
+      cascade = {
+        model: batchable && declared.batch !== undefined ? batcherFor(small, declared.batch).model : small,
+        threshold: spec.threshold,
+        verifier,
+      };
   }
 
   let cache: CostRuntime['cache'];

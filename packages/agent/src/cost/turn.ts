@@ -25,6 +25,7 @@ export function callCost(
   const outputTokens = result.usage.outputTokens.total ?? 0;
   const capabilities = capabilitiesOf(model);
   const price = rt.cost.pricing ?? capabilities.pricing ?? FREE;
+  if (result.providerMetadata?.charter?.cached === true) return { inputTokens, outputTokens, costUsd: 0 };
   const factor = wasBatched(result) ? (capabilities.batch?.priceFactor ?? 1) : 1;
   const costUsd = ((inputTokens * price.inputPerMTokUsd + outputTokens * price.outputPerMTokUsd) / 1e6) * factor;
   return { inputTokens, outputTokens, costUsd };
@@ -76,9 +77,11 @@ export async function modelTurn(
         const result: LanguageModelV3GenerateResult = {
           content: [...hit.content],
           finishReason: hit.finishReason,
+          // The tokens count toward the run's token budget (a run behaves the same whether its answers
+          // came from the cache or not); the cost is 0 (`cached`: callCost).
           usage: {
-            inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 0, text: 0, reasoning: 0 },
+            inputTokens: { total: hit.inputTokens, noCache: 0, cacheRead: hit.inputTokens, cacheWrite: 0 },
+            outputTokens: { total: hit.outputTokens, text: hit.outputTokens, reasoning: 0 },
           },
           warnings: [],
           providerMetadata: { charter: { cached: true } },

@@ -29,7 +29,7 @@ export interface ModelCapabilities {
 /** The capabilities a model declares (none for a plain `LanguageModelV3`). */
 export function capabilitiesOf(model: LanguageModelV3): ModelCapabilities {
   const declared = (model as unknown as Record<symbol, unknown>)[MODEL_CAPABILITIES];
-  return typeof declared === 'object' && declared !== null ? (declared) : {};
+  return typeof declared === 'object' && declared !== null ? declared : {};
 }
 
 /** The same model object with `capabilities` declared (merged over what it declared before). */
