@@ -6,7 +6,7 @@ import { COST_MODES, costTraffic, type CostTraffic, outcomeOf } from '../src/cos
 import { loadScenarios } from '../src/scenario.js';
 import { loadDeskSpec, SCENARIO_DIR } from '../src/suite.js';
 
-const REPEATS = Number(process.env['REPEATS'] ?? 3);
+const REPEATS = Number(process.env.REPEATS ?? 3);
 const spec = loadDeskSpec();
 const scenarios = loadScenarios(SCENARIO_DIR);
 const results = new Map<string, CostTraffic>();

@@ -33,12 +33,12 @@ describe('cost controls on the scenario suite', () => {
     const failed = on.outcomes.flat().filter((o) => !o.passed);
     expect(failed.map((o) => `${o.scenario.name}: ${o.failures.join('; ')}`)).toEqual([]);
     const differ: string[] = [];
-    on.outcomes.forEach((burst, i) =>
+    on.outcomes.forEach((burst, i) => {
       burst.forEach((outcome, j) => {
         const reference = off.outcomes[i]?.[j];
         if (reference === undefined || outcomeOf(reference) !== outcomeOf(outcome)) differ.push(outcome.scenario.name);
-      }),
-    );
+      });
+    });
     expect(differ).toEqual([]);
   });
 
