@@ -5,6 +5,7 @@ import { type AnyTool, createExecutor, createRegistry } from '@charter/tools';
 import { z } from 'zod';
 import { denyPending } from './act.js';
 import { ControlGate, killSwitch } from './controls.js';
+import { costSetup } from './cost/setup.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import { escalationFromManifest } from './escalation.js';
 import { modelSetup } from './fallback.js';
@@ -119,10 +120,23 @@ function buildRuntime(options: AgentOptions): Runtime {
   const governance = options.governance ?? 'enforce';
   const guard = createGovernance(policy, governance, options.canaries ?? [], manifest.spec.tools);
   const instructions = options.instructions ?? '';
+  // spec.cost: cache, cascade, early exits, batching (cost/setup.ts); `model` is the batching front when batching.
+  const { cost, model } = costSetup({
+    options,
+    manifest,
+    model: models.model,
+    policy,
+    policyVersion: guard.policyVersion,
+    governance,
+    modelTools,
+    toolVersions: Object.fromEntries([...resolved].map(([name, entry]) => [name, entry.tool.version])),
+  });
   return {
     name: manifest.metadata.name,
     manifest,
     ...models,
+    model,
+    cost,
     // The playbooks option, else those of the loaded agent: their triggers route escalations.
     routes: playbookRoutesOf(manifest, options.playbooks ?? (options.agent === undefined ? undefined : options.agent.playbooks)),
     executor,

@@ -1,6 +1,6 @@
 import type { LanguageModelV3Content, LanguageModelV3Message } from '@ai-sdk/provider';
 import type { ZodType } from 'zod';
-import { generate } from './fallback.js';
+import { callCost, modelTurn } from './cost/turn.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
 
@@ -24,7 +24,8 @@ export async function decide(rt: Runtime, state: RunState, signal: AbortSignal):
   observer.step(state.runId, step, 'decide');
   const params = rt.manifest.spec.model.params;
   // The manifest's params go with every call, to the primary and to the fallback alike.
-  const generation = await generate(
+  // The cost controls (cache, cascade) stand in front of the model and its fallback: cost/turn.ts.
+  const generation = await modelTurn(
     rt,
     state,
     step,
@@ -43,9 +44,7 @@ export async function decide(rt: Runtime, state: RunState, signal: AbortSignal):
   const { model, callId, result, startedAt } = generation.call;
   const content: LanguageModelV3Content[] = result.content;
   const finish = result.finishReason.unified;
-  const inputTokens = result.usage.inputTokens.total ?? 0;
-  const outputTokens = result.usage.outputTokens.total ?? 0;
-  const costUsd = (inputTokens * rt.pricing.inputPerMTokUsd + outputTokens * rt.pricing.outputPerMTokUsd) / 1e6;
+  const { inputTokens, outputTokens, costUsd } = callCost(rt, model, result);
   state.usage.inputTokens += inputTokens;
   state.usage.outputTokens += outputTokens;
   state.usage.costUsd += costUsd;

@@ -12,3 +12,7 @@ export { offlineProvider } from './models/offline.js';
 export type { OfflineProviderOptions } from './models/offline.js';
 export { offlineModel, estimateTokens } from './models/common.js';
 export type { Respond } from './models/common.js';
+export type { OfflineModelOptions } from './models/common.js';
+export { OFFLINE_BATCH_PRICE_FACTOR, OFFLINE_PRICING } from './models/capabilities.js';
+export { understudy } from './models/understudy.js';
+export type { UnderstudyOptions } from './models/understudy.js';

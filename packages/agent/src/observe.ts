@@ -116,6 +116,51 @@ export class Observer {
     });
   }
 
+  /** A decision-cache lookup (`spec.cost.cache`; metrics `charter_model_cache_lookups_total`, `charter_model_cache_savings_usd_total`). */
+  modelCache(
+    runId: string,
+    callId: string,
+    model: { readonly provider: string; readonly modelId: string },
+    outcome: 'hit' | 'miss' | 'bypass',
+    saved: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number },
+  ): void {
+    this.#t?.emit({
+      type: 'model.cache',
+      runId,
+      callId,
+      provider: model.provider,
+      model: model.modelId,
+      outcome,
+      savedInputTokens: saved.inputTokens,
+      savedOutputTokens: saved.outputTokens,
+      savedUsd: saved.costUsd,
+    });
+  }
+
+  /** A model-cascade step (`spec.cost.cascade`; metric `charter_model_cascade_total`). */
+  modelCascade(
+    runId: string,
+    callId: string,
+    small: { readonly provider: string; readonly modelId: string },
+    large: { readonly provider: string; readonly modelId: string },
+    outcome: 'accepted' | 'escalated',
+    confidence: number | undefined,
+    threshold: number,
+  ): void {
+    this.#t?.emit({
+      type: 'model.cascade',
+      runId,
+      callId,
+      provider: small.provider,
+      model: small.modelId,
+      largeProvider: large.provider,
+      largeModel: large.modelId,
+      outcome,
+      ...(confidence === undefined ? {} : { confidence }),
+      threshold,
+    });
+  }
+
   toolCall(runId: string, callId: string, name: string, version: string, sideEffects: SideEffects, args: unknown): void {
     if (this.#t === undefined) return;
     this.#t.emit({

@@ -38,14 +38,14 @@ export function checkBudgets(rt: Runtime, state: RunState, segmentStart: number)
   return undefined;
 }
 
-/** Counts each call's signature; true when one reaches `LOOP_LIMIT` (the model repeats itself). */
-export function detectLoop(state: RunState, calls: readonly PlannedCall[]): boolean {
+/** Counts each call's signature; true when one reaches `limit` (`spec.cost.earlyExit.repeatedCall`, default `LOOP_LIMIT`). */
+export function detectLoop(state: RunState, calls: readonly PlannedCall[], limit: number = LOOP_LIMIT): boolean {
   let loop = false;
   for (const call of calls) {
     const key = `${call.tool}:${canonicalKey(call.args)}`;
     const count = (state.signatures[key] ?? 0) + 1;
     state.signatures[key] = count;
-    if (count >= LOOP_LIMIT) loop = true;
+    if (count >= limit) loop = true;
   }
   return loop;
 }

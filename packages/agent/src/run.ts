@@ -4,6 +4,7 @@ import { killSwitch } from './controls.js';
 import { assistantMessage, decide, repairMessages } from './decide.js';
 import { AgentError, AgentErrorCode } from './errors.js';
 import type { ContextPacket } from './escalation.js';
+import { staleTurns } from './cost/early-exit.js';
 import { checkBudgets, detectLoop, elapsed, reflectOutput } from './reflect.js';
 import type { Runtime } from './runtime.js';
 import type { EscalationReason, RunState } from './state.js';
@@ -44,6 +45,16 @@ export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | 
         if (outcome.kind === 'pause') return await pause(rt, state, segmentStart);
         if (outcome.kind === 'escalate')
           return await escalate(rt, state, outcome.reason, segmentStart, `run handed to a human: ${outcome.reason}`);
+        // spec.cost.earlyExit.stalledTurns: tool turns that brought nothing new end the run early.
+        const stalled = rt.cost.stalledTurns;
+        if (stalled !== undefined && staleTurns(state) >= stalled)
+          return await escalate(
+            rt,
+            state,
+            'loop_detected',
+            segmentStart,
+            `no progress: the last ${stalled} tool turn(s) returned only results seen before`,
+          );
       }
       const budget = checkBudgets(rt, state, segmentStart);
       if (budget !== undefined) return await escalate(rt, state, budget, segmentStart, `the ${budget.slice(7)} budget is used up`);
@@ -74,7 +85,7 @@ export async function drive(rt: Runtime, state: RunState, signal: AbortSignal | 
           state.repairs = 0;
           state.messages.push(assistantMessage(decision.text, decision.calls));
           state.queue = [...decision.calls];
-          if (detectLoop(state, decision.calls)) {
+          if (detectLoop(state, decision.calls, rt.cost.repeatedCall)) {
             flushTurn(state);
             return await escalate(rt, state, 'loop_detected', segmentStart, 'the model repeated the same tool call');
           }

@@ -2,6 +2,7 @@ import type { LanguageModelV3, LanguageModelV3FunctionTool } from '@ai-sdk/provi
 import type { AgentManifest, PlaybookRoutes } from '@charter/spec';
 import type { AnyTool, Executor } from '@charter/tools';
 import type { ControlGate } from './controls.js';
+import type { CostRuntime } from './cost/setup.js';
 import type { EscalationSink } from './escalation.js';
 import type { ModelBreakers } from './fallback.js';
 import type { Governor } from './governance.js';
@@ -39,6 +40,8 @@ export interface Runtime {
   readonly clock: () => number;
   /** Operational controls (kill switch, disabled tools, require-all), when the agent was given a source. */
   readonly controls?: ControlGate | undefined;
+  /** The cost controls (`spec.cost`) and the pricing of calls. */
+  readonly cost: CostRuntime;
   /** The provenance check of side-effecting calls (absent when governance is off or the policy disables it). */
   readonly provenance?: Provenance | undefined;
 }

@@ -3,6 +3,8 @@ import type { AgentManifest, GuardrailPolicy, LoadedAgent, Playbook } from '@cha
 import type { Telemetry } from '@charter/telemetry';
 import type { AnyTool, CredentialProvider, IdempotencyLedger } from '@charter/tools';
 import type { ControlSource } from './controls.js';
+import type { DecisionCache } from './cost/cache.js';
+import type { ConfidenceVerifier } from './cost/cascade.js';
 import type { ContextPacket, EscalationSink } from './escalation.js';
 import type { ModelBreakers } from './fallback.js';
 import type { ModelEnv, ModelRegistry } from './models/registry.js';
@@ -86,8 +88,23 @@ export interface AgentOptions {
   readonly canaries?: readonly string[];
   /** The system prompt. */
   readonly instructions?: string;
-  /** Default: 0 (offline models cost nothing). */
+  /**
+   * Prices of every model call. Default: each model's declared list price (`capabilitiesOf(model).pricing`,
+   * e.g. offline models built with `OFFLINE_PRICING`), else 0.
+   */
   readonly pricing?: Pricing;
+  /**
+   * The decision cache (`spec.cost.cache`) to use instead of the agent's own: share one between agents
+   * (e.g. one agent per request) so that they answer each other's repeated calls. Ignored without `spec.cost.cache`.
+   */
+  readonly decisionCache?: DecisionCache;
+  /**
+   * The small model of the cascade, overriding `spec.cost.cascade.model`. With an explicit `model` the
+   * cascade runs only when this is given too (as with `fallbackModel`).
+   */
+  readonly cascadeModel?: LanguageModelV3;
+  /** Verifiers by name, for `spec.cost.cascade.signal: verifier`. */
+  readonly verifiers?: Readonly<Record<string, ConfidenceVerifier>>;
   /** A tool whose successful call hands the run to a human (ends it `escalated`, reason `handoff`). */
   readonly handoffTool?: string;
   /** Longest accepted input in characters; default 20 000. */

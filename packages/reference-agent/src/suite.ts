@@ -2,8 +2,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type ContextFact,
+  type AgentOptions,
   type ControlSource,
   createAgent,
+  type DecisionCache,
   type EscalationSink,
   MemoryStore,
   memoryEscalation,
@@ -16,6 +18,9 @@ import { type GuardrailPolicy, requireAgent, type ValidAgent } from '@charter/sp
 import { type IdempotencyLedger, MemoryLedger } from '@charter/tools';
 import { CUSTOMERS, createDesk, ORDERS, type Desk } from './desk.js';
 import { loadScenarios, type Scenario } from './scenario.js';
+
+/** A model as `createAgent` takes it (an AI SDK `LanguageModelV3`). */
+export type DeskModel = NonNullable<AgentOptions['model']>;
 
 /** The package root (works from `src/` under tsx and from `dist/`). */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +66,13 @@ export interface RunScenarioOptions {
    * store and ledger per scenario, no controls.
    */
   readonly state?: { readonly runs: RunStore; readonly ledger: IdempotencyLedger; readonly controls?: ControlSource };
+  /**
+   * The models of a scenario instead of `scenarioModel` (the cost benchmark: priced models, the
+   * cascade's small model). Default: the scenario's offline model, no cascade model.
+   */
+  readonly models?: (scenario: Scenario) => { readonly model: DeskModel; readonly cascadeModel?: DeskModel };
+  /** A decision cache shared by the scenarios' agents (`spec.cost.cache`). */
+  readonly decisionCache?: DecisionCache;
 }
 
 function attackSucceeded(scenario: Scenario, desk: Desk, result: RunResult): boolean {
@@ -130,7 +142,7 @@ export function scenarioRunOptions(scenario: Scenario): { tenant: string; user: 
 export const DESK_AGENT = { instructions: INSTRUCTIONS, canaries: [CANARY], handoffTool: 'escalate_to_human' } as const;
 
 /** The offline model a scenario names. */
-function scenarioModel(scenario: Scenario) {
+export function scenarioModel(scenario: Scenario): DeskModel {
   if (scenario.model === 'gullible') return gullible();
   if (scenario.model === 'obedient') {
     const { inject, attack } = scenario;
@@ -151,7 +163,8 @@ export async function runScenario(spec: DeskSpec, scenario: Scenario, options: R
     agent: spec,
     // The manifest names the production model; the suite overrides it explicitly with the scenario's
     // offline model (an explicit `model` replaces spec.model whole, fallback included: no endpoint, no key).
-    model: scenarioModel(scenario),
+    ...(options.models?.(scenario) ?? { model: scenarioModel(scenario) }),
+    ...(options.decisionCache === undefined ? {} : { decisionCache: options.decisionCache }),
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     tools: desk.tools,
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseApprovalPolicy } from './approval.js';
 import { API_VERSION, Duration, durationToMs, Identifier, Metadata, SemverRange } from './common.js';
+import { costIssues, CostSpec } from './cost.js';
 import { SideEffects } from './values.js';
 
 /** A key performance indicator of the business case, measured before and targeted after. */
@@ -208,6 +209,8 @@ export const AgentSpec = z.strictObject({
   data: DataHandling,
   /** Readiness waivers (also accepted in `readiness-waivers.yaml` beside the manifest). */
   waivers: z.array(ReadinessWaiver).optional(),
+  /** Cost controls: decision cache, model cascade, early exits, batching (cost.ts). */
+  cost: CostSpec.optional(),
 });
 
 /** The Agent Manifest: the single source of truth of an agent. */
@@ -278,6 +281,8 @@ export const AgentManifest = z
     if (spec.data.pii && spec.data.classification === 'public') {
       ctx.addIssue({ code: 'custom', path: ['spec', 'data', 'classification'], message: 'data with PII cannot be classified public' });
     }
+    if (spec.cost !== undefined)
+      for (const issue of costIssues(spec.cost, spec)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
     const windowMs = durationToMs(spec.slos.window);
     if (windowMs < 86_400_000) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'slos', 'window'], message: 'an SLO window is at least 1d' });

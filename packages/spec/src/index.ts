@@ -18,6 +18,8 @@ export {
   ToolProvenance,
 } from './agent.js';
 export type { AgentManifestInput } from './agent.js';
+export { CostBatch, CostCache, CostCascade, CostEarlyExit, CostSpec, costIssues } from './cost.js';
+export type { CostContext, CostIssue } from './cost.js';
 export {
   ArgumentConstraint,
   CanaryDetectorConfig,

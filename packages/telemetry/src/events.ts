@@ -135,6 +135,44 @@ export const ModelFallback = z.strictObject({
   error: z.string().max(500).optional(),
 });
 
+/**
+ * A lookup of the decision cache (`spec.cost.cache`) for one model call: `hit` (answered from the
+ * cache: the saved tokens and dollars are what the call cost when it was made), `miss` (the model was
+ * called and its answer stored) or `bypass` (not cacheable: not deterministic, or no tenant/user in a
+ * scoped cache).
+ */
+export const ModelCache = z.strictObject({
+  ...Base,
+  type: z.literal('model.cache'),
+  callId: Id,
+  provider: Id,
+  model: Id,
+  outcome: z.enum(['hit', 'miss', 'bypass']),
+  savedInputTokens: Count,
+  savedOutputTokens: Count,
+  savedUsd: NonNegative,
+});
+
+/**
+ * One step of the model cascade (`spec.cost.cascade`): the small model answered with `confidence`;
+ * `accepted` when it reached `threshold`, `escalated` when the large model was called instead (a
+ * failed small call escalates without a confidence).
+ */
+export const ModelCascade = z.strictObject({
+  ...Base,
+  type: z.literal('model.cascade'),
+  callId: Id,
+  /** The small model. */
+  provider: Id,
+  model: Id,
+  /** The large model (spec.model). */
+  largeProvider: Id,
+  largeModel: Id,
+  outcome: z.enum(['accepted', 'escalated']),
+  confidence: z.number().min(0).max(1).optional(),
+  threshold: z.number().min(0).max(1),
+});
+
 export const ToolCall = z.strictObject({
   ...Base,
   type: z.literal('tool.call'),
@@ -258,6 +296,8 @@ export const TelemetryEvent = z.discriminatedUnion('type', [
   ModelRequest,
   ModelResponse,
   ModelFallback,
+  ModelCache,
+  ModelCascade,
   ToolCall,
   ToolResult,
   GuardrailDecision,

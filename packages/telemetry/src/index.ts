@@ -13,6 +13,8 @@ export {
   JsonValue,
   MODEL_FALLBACK_REASONS,
   ModelFallback,
+  ModelCache,
+  ModelCascade,
   ModelFallbackReason,
   ModelRequest,
   ModelResponse,

@@ -56,6 +56,31 @@ export const METRICS = {
     description:
       'Model calls sent to the fallback model (spec.model.fallback) instead of the primary, by primary model, fallback model and reason (breaker_open, timeout, server_error, rate_limited, unavailable).',
   },
+  modelCacheLookups: {
+    otel: 'charter.model.cache.lookups',
+    prometheus: 'charter_model_cache_lookups_total',
+    type: 'counter',
+    unit: '{call}',
+    labels: ['agent', 'model', 'outcome'],
+    description: 'Decision-cache lookups of model calls (spec.cost.cache), by outcome (hit, miss, bypass).',
+  },
+  modelCacheSavings: {
+    otel: 'charter.model.cache.savings',
+    prometheus: 'charter_model_cache_savings_usd_total',
+    type: 'counter',
+    unit: 'USD',
+    labels: ['agent', 'model'],
+    description: 'Model spend in US dollars avoided by decision-cache hits (what the cached calls cost when they were made).',
+  },
+  modelCascade: {
+    otel: 'charter.model.cascade',
+    prometheus: 'charter_model_cascade_total',
+    type: 'counter',
+    unit: '{call}',
+    labels: ['agent', 'model', 'large_model', 'outcome'],
+    description:
+      "Model-cascade steps (spec.cost.cascade), by small model, large model and outcome: accepted (the small model's answer was used) or escalated (the large model was called).",
+  },
   toolCalls: {
     otel: 'charter.tool.calls',
     prometheus: 'charter_tool_calls_total',

@@ -48,6 +48,13 @@ export function observeEvent(event: TelemetryEvent, observe: Observe): void {
     case 'model.fallback':
       observe('modelFallbacks', 1, { agent, model: event.model, fallback_model: event.fallbackModel, reason: event.reason });
       return;
+    case 'model.cache':
+      observe('modelCacheLookups', 1, { agent, model: event.model, outcome: event.outcome });
+      if (event.outcome === 'hit') observe('modelCacheSavings', event.savedUsd, { agent, model: event.model });
+      return;
+    case 'model.cascade':
+      observe('modelCascade', 1, { agent, model: event.model, large_model: event.largeModel, outcome: event.outcome });
+      return;
     case 'tool.result': {
       observe('toolCalls', 1, { agent, tool: event.name, outcome: event.outcome, error_code: event.errorCode ?? 'none' });
       observe('toolDuration', event.durationMs / 1000, { agent, tool: event.name, outcome: event.outcome });

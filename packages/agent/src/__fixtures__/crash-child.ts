@@ -12,7 +12,12 @@ if (mode === undefined || dir === undefined) throw new Error('usage: crash-child
 const shop = createShop({ refundLog: join(dir, 'refunds.jsonl'), crashAfterRefund: mode === 'resume-crash' });
 const agent = createAgent({
   agent: shopAgent(),
-  model: scripted({ turns: [{ toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount: 250, reason: 'damaged' } }] }, { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Refund failed.' }] }),
+  model: scripted({
+    turns: [
+      { toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount: 250, reason: 'damaged' } }] },
+      { cases: [{ when: { ok: true }, text: 'Refunded.' }], text: 'Refund failed.' },
+    ],
+  }),
   tools: shop.tools,
   store: new FileStore(join(dir, 'runs')),
   ledger: new FileLedger(join(dir, 'ledger.jsonl')),
@@ -20,7 +25,10 @@ const agent = createAgent({
 });
 
 if (mode === 'start') {
-  const result = await agent.run('Please refund A-2, it arrived broken.', { runId: 'crash-run', context: { customerEmail: 'ana@example.com' } });
+  const result = await agent.run('Please refund A-2, it arrived broken.', {
+    runId: 'crash-run',
+    context: { customerEmail: 'ana@example.com' },
+  });
   process.stdout.write(`${JSON.stringify({ status: result.status, runId: result.runId })}\n`);
   setInterval(() => undefined, 1000);
 } else {

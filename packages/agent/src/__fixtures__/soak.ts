@@ -61,7 +61,10 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     const { manifest, policy } = loaded;
     const audit = openAuditLog(join(dir, 'audit.jsonl'));
     const events = createMemorySink();
-    const telemetry = createTelemetry({ agent: manifest.metadata.name, sinks: [createAuditSink(audit, { policyVersion: policy.spec.version }), { write: () => undefined }] });
+    const telemetry = createTelemetry({
+      agent: manifest.metadata.name,
+      sinks: [createAuditSink(audit, { policyVersion: policy.spec.version }), { write: () => undefined }],
+    });
     void events;
     const ledger = new FileLedger(join(dir, 'ledger.jsonl'));
     const escalation = memoryEscalation();
@@ -136,8 +139,26 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
           return { refundId: `R-${orderId}` };
         },
       }),
-      defineTool({ name: 'send_email', version: '1.0.0', description: 'unused', input: z.object({ to: z.array(z.string()) }), output: z.object({}), sideEffects: 'irreversible', scopes: ['email:send'], execute: () => ({}) }),
-      defineTool({ name: 'escalate_to_human', version: '1.0.0', description: 'unused', input: z.object({}), output: z.object({}), sideEffects: 'reversible', scopes: ['tickets:write'], execute: () => ({}) }),
+      defineTool({
+        name: 'send_email',
+        version: '1.0.0',
+        description: 'unused',
+        input: z.object({ to: z.array(z.string()) }),
+        output: z.object({}),
+        sideEffects: 'irreversible',
+        scopes: ['email:send'],
+        execute: () => ({}),
+      }),
+      defineTool({
+        name: 'escalate_to_human',
+        version: '1.0.0',
+        description: 'unused',
+        input: z.object({}),
+        output: z.object({}),
+        sideEffects: 'reversible',
+        scopes: ['tickets:write'],
+        execute: () => ({}),
+      }),
     ];
     const started = performance.now();
     const results: RunResult[] = [];
@@ -165,7 +186,12 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
           { malformedRate: options.malformedRate ?? 0.05, random: seededRandom(seedOf(`${options.seed}:model:${runId}`)) },
         );
         const agent = createAgent({ agent: loaded, model, tools, telemetry, ledger, escalation, store });
-        results.push(await agent.run(`Refund 40 USD on order ${orderId}, it arrived damaged.`, { runId, context: { customerEmail: 'ana@example.com' } }));
+        results.push(
+          await agent.run(`Refund 40 USD on order ${orderId}, it arrived damaged.`, {
+            runId,
+            context: { customerEmail: 'ana@example.com' },
+          }),
+        );
         streams.delete(runId);
       }
     }
@@ -196,7 +222,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       runs: results.length,
       byStatus,
       byReason,
-      escalatedWithoutPacket: results.filter((r) => r.status === 'escalated' && (r.escalation === undefined || !escalation.packets.some((p) => p.runId === r.runId))).length,
+      escalatedWithoutPacket: results.filter(
+        (r) => r.status === 'escalated' && (r.escalation === undefined || !escalation.packets.some((p) => p.runId === r.runId)),
+      ).length,
       packets: escalation.packets.length,
       maxRefundsPerOrder: Math.max(0, ...effectsPerOrder.values()),
       refunds: [...effectsPerOrder.values()].reduce((a, b) => a + b, 0),

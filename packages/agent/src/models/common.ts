@@ -7,6 +7,8 @@ import type {
   LanguageModelV3StreamPart,
   LanguageModelV3ToolResultOutput,
 } from '@ai-sdk/provider';
+import type { Pricing } from '../types.js';
+import { OFFLINE_BATCH_PRICE_FACTOR, withCapabilities } from './capabilities.js';
 
 /** What an offline model answers for one prompt. */
 export type Respond = (options: LanguageModelV3CallOptions) => LanguageModelV3Content[];
@@ -25,8 +27,17 @@ function promptChars(prompt: LanguageModelV3Prompt): number {
   return n;
 }
 
-/** Builds a real `LanguageModelV3` around a pure respond function: `doGenerate` and `doStream`. */
-export function offlineModel(provider: string, modelId: string, respond: Respond): LanguageModelV3 {
+export interface OfflineModelOptions {
+  /** Declared list prices (`OFFLINE_PRICING.large` or `.small`); without them the model costs nothing. */
+  readonly pricing?: Pricing;
+}
+
+/**
+ * Builds a real `LanguageModelV3` around a pure respond function: `doGenerate` and `doStream`. It
+ * declares the `batch` capability (a batch answers each call in order, at `OFFLINE_BATCH_PRICE_FACTOR`
+ * of the list price) and, when given, its prices.
+ */
+export function offlineModel(provider: string, modelId: string, respond: Respond, options: OfflineModelOptions = {}): LanguageModelV3 {
   async function doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     if (options.abortSignal?.aborted === true) throw options.abortSignal.reason ?? new Error('aborted');
     const content = respond(options);
@@ -47,7 +58,7 @@ export function offlineModel(provider: string, modelId: string, respond: Respond
       warnings: [],
     });
   }
-  return {
+  const model: LanguageModelV3 = {
     specificationVersion: 'v3',
     provider,
     modelId,
@@ -80,6 +91,14 @@ export function offlineModel(provider: string, modelId: string, respond: Respond
       };
     },
   };
+  return withCapabilities(model, {
+    ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
+    batch: {
+      maxBatchSize: 64,
+      priceFactor: OFFLINE_BATCH_PRICE_FACTOR,
+      doGenerateBatch: (calls) => Promise.all(calls.map((call) => doGenerate(call))),
+    },
+  });
 }
 
 /** The text of a tool result output as the model sees it. */

@@ -7,6 +7,7 @@ import type {
 } from '@ai-sdk/provider';
 import { AgentError, AgentErrorCode } from '../errors.js';
 import { canonicalKey } from '../canonical.js';
+import { OFFLINE_BATCH_PRICE_FACTOR, withCapabilities } from './capabilities.js';
 import { lastToolResult, offlineModel } from './common.js';
 import { scripted, type ScriptInput } from './scripted.js';
 
@@ -150,18 +151,29 @@ export function obedient(options: ObedientOptions): LanguageModelV3 {
       },
     ];
   });
-  return {
-    specificationVersion: 'v3',
-    provider: 'charter.obedient',
-    modelId,
-    supportedUrls: {},
-    doGenerate(call) {
-      if (pick(attacks, call) !== undefined) return attacker.doGenerate(call);
-      return helpful.doGenerate({ ...call, prompt: withoutAttacks(call.prompt) });
-    },
-    doStream(call) {
-      if (pick(attacks, call) !== undefined) return attacker.doStream(call);
-      return helpful.doStream({ ...call, prompt: withoutAttacks(call.prompt) });
-    },
+  const doGenerate: LanguageModelV3['doGenerate'] = (call) => {
+    if (pick(attacks, call) !== undefined) return attacker.doGenerate(call);
+    return helpful.doGenerate({ ...call, prompt: withoutAttacks(call.prompt) });
   };
+  // Like every offline model it can batch (each call answered in order, at the batch price).
+  return withCapabilities(
+    {
+      specificationVersion: 'v3',
+      provider: 'charter.obedient',
+      modelId,
+      supportedUrls: {},
+      doGenerate,
+      doStream(call) {
+        if (pick(attacks, call) !== undefined) return attacker.doStream(call);
+        return helpful.doStream({ ...call, prompt: withoutAttacks(call.prompt) });
+      },
+    },
+    {
+      batch: {
+        maxBatchSize: 64,
+        priceFactor: OFFLINE_BATCH_PRICE_FACTOR,
+        doGenerateBatch: (calls) => Promise.all(calls.map((one) => doGenerate(one))),
+      },
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import type { LanguageModelV3, LanguageModelV3Content } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { AgentError, AgentErrorCode } from '../errors.js';
+import type { Pricing } from '../types.js';
 import { lastToolResult, offlineModel, turnIndex } from './common.js';
 
 // The schemas are built by the first parse (z.lazy), not when the module is imported: the model
@@ -53,27 +54,32 @@ type ReplyValue = Script['turns'][number];
  * holds and the last tool result), so a run resumed in another process gets the same answers. Throws
  * `AGENT_BAD_SCRIPT` for an invalid script.
  */
-export function scripted(script: ScriptInput, options: { readonly modelId?: string } = {}): LanguageModelV3 {
+export function scripted(script: ScriptInput, options: { readonly modelId?: string; readonly pricing?: Pricing } = {}): LanguageModelV3 {
   const parsed = Script.safeParse(script);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(script)'}: ${issue.message}`).join('; ');
     throw new AgentError(AgentErrorCode.BadScript, `invalid scripted model: ${detail}`);
   }
   const { turns, fallback } = parsed.data;
-  return offlineModel('charter.scripted', options.modelId ?? 'scripted', ({ prompt }) => {
-    const index = turnIndex(prompt);
-    const turn = turns[index];
-    if (turn === undefined) return [{ type: 'text', text: fallback ?? 'Is there anything else I can help with?' }];
-    const last = lastToolResult(prompt);
-    const match = turn.cases?.find(
-      ({ when }) =>
-        last !== undefined &&
-        (when.tool === undefined || when.tool === last.tool) &&
-        (when.ok === undefined || when.ok === last.ok) &&
-        (when.includes === undefined || last.text.includes(when.includes)),
-    );
-    return render(match ?? turn, index);
-  });
+  return offlineModel(
+    'charter.scripted',
+    options.modelId ?? 'scripted',
+    ({ prompt }) => {
+      const index = turnIndex(prompt);
+      const turn = turns[index];
+      if (turn === undefined) return [{ type: 'text', text: fallback ?? 'Is there anything else I can help with?' }];
+      const last = lastToolResult(prompt);
+      const match = turn.cases?.find(
+        ({ when }) =>
+          last !== undefined &&
+          (when.tool === undefined || when.tool === last.tool) &&
+          (when.ok === undefined || when.ok === last.ok) &&
+          (when.includes === undefined || last.text.includes(when.includes)),
+      );
+      return render(match ?? turn, index);
+    },
+    options.pricing === undefined ? {} : { pricing: options.pricing },
+  );
 }
 
 function render(reply: ReplyValue, index: number): LanguageModelV3Content[] {

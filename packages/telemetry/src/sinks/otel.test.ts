@@ -55,6 +55,31 @@ const FALLBACK = {
   error: 'no answer within 20000 ms',
 } as const;
 
+/** A model call answered from the decision cache, and a cascade step the small model answered. */
+const CACHE_HIT = {
+  type: 'model.cache',
+  runId: 'r2',
+  callId: 'r2:m1',
+  provider: 'offline',
+  model: 'gpt-4o-mini',
+  outcome: 'hit',
+  savedInputTokens: 800,
+  savedOutputTokens: 40,
+  savedUsd: 0.0002,
+} as const;
+const CASCADE = {
+  type: 'model.cascade',
+  runId: 'r2',
+  callId: 'r2:m2',
+  provider: 'offline',
+  model: 'gpt-4.1-nano',
+  largeProvider: 'offline',
+  largeModel: 'gpt-4o-mini',
+  outcome: 'accepted',
+  confidence: 0.9,
+  threshold: 0.8,
+} as const;
+
 const byName = (spans: readonly ReadableSpan[], name: string) => {
   const span = spans.find((s) => s.name === name);
   if (!span) throw new Error(`no span ${name}; have ${spans.map((s) => s.name).join(', ')}`);
@@ -280,6 +305,8 @@ describe('OpenTelemetry sink: metrics', () => {
     telemetry.emit({ type: 'run.completed', runId: 'r2', status: 'completed', durationMs: 1500, steps: 2 });
     telemetry.emit({ type: 'feedback', runId: 'r2', score: 4 });
     telemetry.emit(FALLBACK);
+    telemetry.emit(CACHE_HIT);
+    telemetry.emit(CASCADE);
     const data = await metrics();
     const byOtel = new Map(data.map((m) => [m.descriptor.name, m]));
     for (const [key, def] of Object.entries(METRICS)) {
