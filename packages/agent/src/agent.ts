@@ -147,7 +147,6 @@ function buildRuntime(options: AgentOptions): Runtime {
     observer: new Observer(options.telemetry),
     escalation: options.escalation ?? escalationFromManifest(manifest.spec.escalation, dir),
     store: options.store ?? new FileStore(join(process.cwd(), '.charter', 'runs')),
-    pricing: options.pricing ?? { inputPerMTokUsd: 0, outputPerMTokUsd: 0 },
     instructions,
     handoffTool,
     maxInputChars: options.maxInputChars ?? 20_000,

@@ -8,7 +8,6 @@ import type { ModelBreakers } from './fallback.js';
 import type { Governor } from './governance.js';
 import type { Observer } from './observe.js';
 import type { Provenance } from './provenance.js';
-import type { Pricing } from './types.js';
 import type { RunStore } from './store.js';
 
 /** What the phases share: built once per agent by `createAgent`. */
@@ -33,7 +32,6 @@ export interface Runtime {
   readonly observer: Observer;
   readonly escalation: EscalationSink;
   readonly store: RunStore;
-  readonly pricing: Pricing;
   readonly instructions: string;
   readonly handoffTool: string | undefined;
   readonly maxInputChars: number;
