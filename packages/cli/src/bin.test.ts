@@ -39,4 +39,26 @@ describe('the charter bin', () => {
     expect(result.stderr).toMatch(/^charter: the CLI is not built \(.*dist\/index\.js.*\): run "npm run build" in the repository/);
     expect(result.stderr).not.toContain('    at ');
   });
+
+  it('loads only the command it runs: charter check does not load the server (fastify) that charter serve loads', () => {
+    // Reports at exit which CommonJS packages were loaded (they appear in require.cache).
+    const probe = `data:text/javascript,${encodeURIComponent(`
+      import { createRequire } from 'node:module';
+      const cache = createRequire(process.execPath).cache;
+      process.on('exit', () => process.stderr.write('@@loaded ' + JSON.stringify(Object.keys(cache).some((f) => /[\\\\/]node_modules[\\\\/]fastify[\\\\/]/.test(f))) + '\\n'));
+    `)}`;
+    const loadsFastify = (command: string): boolean => {
+      const result = spawnSync(
+        process.execPath,
+        ['--conditions=@charter/source', '--import', 'tsx', '--import', probe, join(cliRoot, 'bin', 'charter.js'), command, '--help'],
+        { cwd: cliRoot, encoding: 'utf8' },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const loaded = /@@loaded (true|false)/.exec(result.stderr)?.[1];
+      if (loaded === undefined) throw new Error(`the probe did not report: ${result.stderr}`);
+      return loaded === 'true';
+    };
+    expect(loadsFastify('serve')).toBe(true);
+    expect(loadsFastify('check')).toBe(false);
+  }, 120_000);
 });

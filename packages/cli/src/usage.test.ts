@@ -6,14 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from './errors.js';
-import { commands, EXIT_CODES_LINE, main } from './main.js';
+import { commandNames, EXIT_CODES_LINE, loadCommands, main } from './main.js';
 import { captureIo } from './testing.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'charter-cli-usage-'));
+const commands = await loadCommands();
 const names = commands.map((command) => command.name);
 
 describe('usage errors go through main, for every command', () => {
-  it('the command list is not empty and names are unique', () => {
+  it('the command list is not empty, names are unique and each module exports the command its entry names', () => {
+    expect(names).toEqual(commandNames);
     expect(names.length).toBeGreaterThanOrEqual(5);
     expect(new Set(names).size).toBe(names.length);
   });

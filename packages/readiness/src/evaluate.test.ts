@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from './evaluate.js';
+import { lintCacheKey, sourceFiles } from './lint.js';
 import { COMMIT, edit, evaluateOptions, lineOf, makeFixture, NOW, passingEvidence, WORK, writeEvidence } from './__fixtures__/harness.js';
 
 afterAll(() => {
@@ -186,6 +187,55 @@ describe('lint cache', () => {
     const third = await evaluateReadiness(options);
     expect(third.lint.cached).toBe(false);
   }, 180_000);
+
+  it('a violation planted in a copy of the sources is found by the typed lint, and the cache it invalidates serves it next', async () => {
+    const dir = makeFixture('cache-planted');
+    writeEvidence(dir, passingEvidence());
+    const options = { ...evaluateOptions(dir), lint: { cacheDir: join(dir, '.charter', 'cache') } };
+    const clean = await evaluateReadiness(options);
+    expect(clean.lint).toMatchObject({ ran: true, cache: 'miss', problems: 0 });
+    expect(clean.results.find((r) => r.ruleId === 'REL-3')?.status).toBe('pass');
+    expect((await evaluateReadiness(options)).lint).toMatchObject({ cache: 'hit', problems: 0 });
+
+    // The planted violation: lookup_order loses its timeout.
+    edit(
+      dir,
+      'src/tools.ts',
+      '  timeoutMs: 5000,\n  retry: { attempts: 2 },\n  execute: ({ orderId }) => ({ status',
+      '  retry: { attempts: 2 },\n  execute: ({ orderId }) => ({ status',
+    );
+    const line = lineOf(dir, 'src/tools.ts', 'export const lookupOrder = defineTool({');
+    const planted = await evaluateReadiness(options);
+    expect(planted.lint).toMatchObject({ cache: 'miss', problems: 1 });
+    const failed = planted.results.find((r) => r.ruleId === 'REL-3');
+    expect(failed).toMatchObject({ status: 'fail', location: { file: 'src/tools.ts', line } });
+    expect(planted.ready).toBe(false);
+
+    const again = await evaluateReadiness(options);
+    expect(again.lint).toMatchObject({ cache: 'hit', problems: 1 });
+    expect(again.results.find((r) => r.ruleId === 'REL-3')).toEqual(failed);
+    const uncached = await evaluateReadiness({ ...options, lint: { cacheDir: false } });
+    expect(uncached.lint).toMatchObject({ cache: 'off', problems: 1 });
+    expect(uncached.results.find((r) => r.ruleId === 'REL-3')).toEqual(failed);
+  }, 240_000);
+
+  it('the cache key covers the tsconfig files extended, the manifest tools and the sources, nothing else of the manifest', () => {
+    const dir = makeFixture('cache-key');
+    writeFileSync(join(dir, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { strict: true } }));
+    edit(dir, 'tsconfig.json', '{', '{\n  "extends": "./tsconfig.base.json",');
+    const files = sourceFiles(dir, ['src']);
+    const manifest = join(dir, 'agent.yaml');
+    const key = (): string => lintCacheKey(dir, files, manifest);
+    const first = key();
+    expect(key()).toBe(first);
+    edit(dir, 'agent.yaml', 'successRate: 0.97', 'successRate: 0.96');
+    expect(key()).toBe(first);
+    writeFileSync(join(dir, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { strict: false } }));
+    const second = key();
+    expect(second).not.toBe(first);
+    edit(dir, 'agent.yaml', 'name: lookup_order', 'name: lookup_orders');
+    expect(key()).not.toBe(second);
+  });
 
   it('no sources: the code rules report missing-evidence', async () => {
     const dir = makeFixture('no-sources');

@@ -65,14 +65,20 @@ function repoRootOf(from: string): string {
   }
 }
 
-/** The routes of every valid playbook in the folders (`<id>.md`; README.md and invalid files are skipped: OBS-4 and FAL-4 report what they miss). */
-export function playbookRoutesIn(dirs: readonly string[]): PlaybookRoutes {
+type PlaybookLoader = (path: string) => ReturnType<typeof loadPlaybook>;
+
+/**
+ * The routes of every valid playbook in the folders (`<id>.md`; README.md and invalid files are skipped:
+ * OBS-4 and FAL-4 report what they miss). `load` reads one file (evaluateReadiness passes one that reads
+ * each playbook once per evaluation).
+ */
+export function playbookRoutesIn(dirs: readonly string[], load: PlaybookLoader = (path) => loadPlaybook({ path })): PlaybookRoutes {
   const found: Playbook[] = [];
   for (const folder of dirs) {
     if (!existsSync(folder)) continue;
     for (const name of readdirSync(folder).sort()) {
       if (!name.endsWith('.md') || name === 'README.md') continue;
-      const value = loadPlaybook({ path: join(folder, name) }).value;
+      const value = load(join(folder, name)).value;
       if (value !== undefined) found.push(value);
     }
   }
@@ -172,7 +178,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
 
   const lint: LintOutcome =
     options.lint === false
-      ? { ran: false, cached: false, files: [], findings: [], durationMs: 0, reason: 'lint turned off' }
+      ? { ran: false, cached: false, cache: 'off', files: [], findings: [], durationMs: 0, reason: 'lint turned off' }
       : await lintAgent(dir, manifestFile, { ...(typeof options.lint === 'object' ? options.lint : {}), manifestValue: source.value });
 
   const ownerRef = typeof at('/metadata/owner') === 'string' ? (at('/metadata/owner') as string) : '';
@@ -181,6 +187,21 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   const playbookDirs =
     options.playbookDirs?.map((folder) => resolve(folder)) ??
     [loaded.playbookDir ?? nearestPlaybookDir(dir)].filter((d): d is string => d !== undefined);
+  // Each playbook file is read once per evaluation (the alert routes read every playbook of the
+  // folders, the rules the ones the manifest names).
+  const playbookFiles = new Map<string, ReturnType<typeof loadPlaybook>>();
+  const loadPlaybookOnce: PlaybookLoader = (path) => {
+    const known = playbookFiles.get(path);
+    if (known !== undefined) return known;
+    const result = loadPlaybook({ path });
+    playbookFiles.set(path, result);
+    return result;
+  };
+  // The playbooks loadAgent already read (valid ones, from the same folders): not read again.
+  for (const [id, value] of loaded.playbooks) {
+    const file = playbookDirs.map((folder) => join(folder, `${id}.md`)).find((candidate) => existsSync(candidate));
+    if (file !== undefined) playbookFiles.set(file, { value, issues: loaded.issues.filter((issue) => issue.file === file) });
+  }
   let alerts: readonly AlertingRule[] | string;
   let alertRulesDigest: string | undefined;
   try {
@@ -188,7 +209,9 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
     // Each alert's runbook is the playbook whose triggers name it, among every playbook of the folders
     // (FAL-4 then judges whether the manifest lists the ones its alerts open; an alert no playbook
     // routes makes the generation fail, which OBS-4 reports).
-    const rules = generateAlertRules((valid ?? source.value) as AgentManifest, { routes: playbookRoutesIn(playbookDirs) });
+    const rules = generateAlertRules((valid ?? source.value) as AgentManifest, {
+      routes: playbookRoutesIn(playbookDirs, loadPlaybookOnce),
+    });
     alerts = rules.groups.flatMap((group) => group.rules).filter((rule): rule is AlertingRule => 'alert' in rule);
     alertRulesDigest = sha256(alertRulesToYaml(rules));
   } catch (error) {
@@ -209,7 +232,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
         problem: `not found in ${playbookDirs.length === 0 ? 'any playbooks/ folder' : playbookDirs.map(show).join(', ')}`,
       };
     } else {
-      const result = loadPlaybook({ path: file });
+      const result = loadPlaybookOnce(file);
       const first = result.issues.find((issue) => issue.severity === 'error');
       lookup = {
         id,
@@ -354,6 +377,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
     lint: {
       ran: lint.ran,
       cached: lint.cached,
+      cache: lint.cache,
       files: lint.files.length,
       durationMs: Math.round(lint.durationMs),
       problems: lint.findings.length,

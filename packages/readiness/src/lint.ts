@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
 import { readYamlSource } from './yaml-source.js';
 
@@ -24,7 +24,13 @@ export interface LintOutcome {
   readonly ran: boolean;
   /** Why it did not run (no sources, turned off). */
   readonly reason?: string;
+  /** True when the findings came from the cache (`cache === 'hit'`). */
   readonly cached: boolean;
+  /**
+   * `hit`: the key matched a stored result and neither ESLint nor TypeScript was loaded; `miss`: linted
+   * (and stored, when a cache folder is set); `off`: linted with the cache turned off, or not linted.
+   */
+  readonly cache: 'hit' | 'miss' | 'off';
   readonly files: readonly string[];
   readonly findings: readonly LintFinding[];
   readonly durationMs: number;
@@ -39,8 +45,8 @@ export interface LintOptions {
   readonly manifestValue?: unknown;
 }
 
-/** The cache format; bump when `LintFinding` or the key changes. */
-const CACHE_VERSION = 1;
+/** The cache format; bump when `LintFinding`, the key or the ESLint configuration built below changes. */
+const CACHE_VERSION = 2;
 const SKIP = new Set(['node_modules', 'dist', '__fixtures__', 'fixtures', '.charter', '.turbo', 'coverage']);
 const TEST_FILE = /\.(?:test|spec|test-d|bench)\.[cm]?ts$/;
 
@@ -73,18 +79,86 @@ function versionOf(name: string): string {
   }
 }
 
+/** The packages whose code decides the findings: the plugin's rules and the secret patterns one of them reads. */
+const RULE_CODE = ['@charter/eslint-plugin', '@charter/guardrails'] as const;
+const CODE_FILE = /\.[cm]?js$/;
+
+/**
+ * A digest of the built code of `name` (every `.js` file in the folder of its entry point): inside a
+ * workspace the version stays 0.1.0 while the rules change, so the version alone would keep stale results.
+ */
+function codeDigestOf(name: string): string {
+  try {
+    const hash = createHash('sha256');
+    const root = dirname(require.resolve(name));
+    const walk = (folder: string): void => {
+      for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (CODE_FILE.test(entry.name)) hash.update(`${relative(root, path)}\n`).update(readFileSync(path));
+      }
+    };
+    walk(root);
+    return hash.digest('hex');
+  } catch {
+    return 'unknown';
+  }
+}
+
+const EXTENDS = /"extends"\s*:\s*("[^"\n]{1,500}"|\[[^\]]{0,2000}\])/;
+
+/**
+ * The tsconfig files the type information depends on: `file` and, transitively, what its `extends`
+ * names (relative paths and package specifiers), at most 10 deep. Each is hashed with its bytes.
+ */
+function tsconfigChain(file: string): string[] {
+  const chain: string[] = [];
+  const pending = [file];
+  for (let index = 0; index < pending.length && chain.length < 10; index++) {
+    const current = pending[index];
+    if (current === undefined || chain.includes(current) || !existsSync(current)) continue;
+    chain.push(current);
+    const found = EXTENDS.exec(readFileSync(current, 'utf8'))?.[1];
+    if (found === undefined) continue;
+    let names: unknown;
+    try {
+      names = JSON.parse(found);
+    } catch {
+      continue;
+    }
+    for (const name of (Array.isArray(names) ? names : [names]).filter((n): n is string => typeof n === 'string')) {
+      if (name.startsWith('.') || isAbsolute(name)) {
+        const path = resolvePath(dirname(current), name);
+        pending.push(existsSync(path) ? path : `${path}.json`);
+        continue;
+      }
+      const from = createRequire(current);
+      for (const candidate of name.endsWith('.json') ? [name] : [`${name}/tsconfig.json`, name]) {
+        try {
+          pending.push(from.resolve(candidate));
+          break;
+        } catch {
+          // not resolvable this way; TypeScript reports an extends it cannot resolve when the lint runs
+        }
+      }
+    }
+  }
+  return chain;
+}
+
 /**
  * The cache key: everything the lint result depends on inside the agent's folder (each source file's
  * path and bytes, the manifest's `spec.tools` — the part of the manifest the plugin's rules read —
- * and the tsconfig.json and package.json that shape the type information) plus the versions of ESLint,
- * TypeScript, the parser and the plugin. Dependencies outside the folder (a changed workspace
- * package's types) are not part of it: clear the cache after upgrading them.
+ * the tsconfig.json with every file it extends, and package.json) plus the versions of ESLint,
+ * TypeScript, the parser and the plugin, and a digest of the code of the plugin and of
+ * `@charter/guardrails` (its secret patterns). Type declarations of dependencies outside the folder
+ * (a changed workspace package's types) are not part of it: clear the cache after changing them.
  */
 export function lintCacheKey(dir: string, files: readonly string[], manifestFile: string, manifestValue?: unknown): string {
   const hash = createHash('sha256');
   hash.update(`v${CACHE_VERSION}\n`);
-  for (const name of ['eslint', 'typescript', '@typescript-eslint/parser', '@charter/eslint-plugin'])
-    hash.update(`${name}@${versionOf(name)}\n`);
+  for (const name of ['eslint', 'typescript', '@typescript-eslint/parser', ...RULE_CODE]) hash.update(`${name}@${versionOf(name)}\n`);
+  for (const name of RULE_CODE) hash.update(`${name} code ${codeDigestOf(name)}\n`);
   let tools: unknown;
   try {
     const value = manifestValue ?? readYamlSource(manifestFile, manifestFile).value;
@@ -93,7 +167,7 @@ export function lintCacheKey(dir: string, files: readonly string[], manifestFile
     tools = readFileSync(manifestFile, 'utf8');
   }
   hash.update(`manifest tools\n${JSON.stringify(tools)}\n`);
-  const extra = [join(dir, 'tsconfig.json'), join(dir, 'package.json')].filter((file) => existsSync(file));
+  const extra = [...tsconfigChain(join(dir, 'tsconfig.json')), join(dir, 'package.json')].filter((file) => existsSync(file));
   for (const file of [...files, ...extra]) {
     const bytes = readFileSync(file);
     hash.update(`${relative(dir, file).split(sep).join('/')}\n${bytes.length}\n`).update(bytes);
@@ -130,6 +204,7 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
     return {
       ran: false,
       cached: false,
+      cache: 'off',
       files: [],
       findings: [],
       durationMs: performance.now() - started,
@@ -142,7 +217,8 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
   const cachePath = cacheDir === undefined ? undefined : join(cacheDir, 'lint.json');
   if (cachePath !== undefined) {
     const hit = readCache(cachePath, key);
-    if (hit) return { ran: true, cached: true, files: hit.files, findings: hit.findings, durationMs: performance.now() - started };
+    if (hit)
+      return { ran: true, cached: true, cache: 'hit', files: hit.files, findings: hit.findings, durationMs: performance.now() - started };
   }
 
   let findings: LintFinding[];
@@ -217,5 +293,12 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
     writeFileSync(temp, JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile));
     renameSync(temp, cachePath);
   }
-  return { ran: true, cached: false, files: relativeFiles, findings, durationMs: performance.now() - started };
+  return {
+    ran: true,
+    cached: false,
+    cache: cachePath === undefined ? 'off' : 'miss',
+    files: relativeFiles,
+    findings,
+    durationMs: performance.now() - started,
+  };
 }

@@ -103,6 +103,8 @@ export interface DimensionScore {
 export interface LintSummary {
   readonly ran: boolean;
   readonly cached: boolean;
+  /** `hit` (read from the cache by its key), `miss` (linted and stored) or `off` (no cache, or not linted). */
+  readonly cache: 'hit' | 'miss' | 'off';
   readonly files: number;
   readonly durationMs: number;
   readonly problems: number;

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { evaluateReadiness, FORMATS, formatReport, holding, ReadinessError, type FormatName } from '@charter/readiness';
+import { z } from 'zod';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
@@ -50,6 +51,10 @@ export const checkCommand: Command = {
     const commit = flags.get('commit') ?? io.env.CHARTER_COMMIT;
     if (typeof commit === 'string' && !/^[0-9a-f]{7,64}$/.test(commit))
       throw usageError(`--commit must be a hex commit id, got "${commit}"`);
+    // A check parses each schema (manifest, policy, playbooks, evidence) about once: zod's JIT would
+    // compile each object schema first, which costs more than it saves here (measured on the reference
+    // agent with the lint cached: 466-494 → 419-474 ms CPU for the whole process). Results are the same.
+    z.config({ jitless: true });
     let report;
     try {
       report = await evaluateReadiness({

@@ -1,9 +1,9 @@
 import { AST_NODE_TYPES, ASTUtils, type TSESTree } from '@typescript-eslint/utils';
-import ts from 'typescript';
 import { unwrap } from '../util/ast.js';
 import { createRule } from '../util/create-rule.js';
 import { callIdentity, programUses, typeServices } from '../util/symbols.js';
 import { createTaintTracker, MODEL_SOURCES, type Taint } from '../util/taint.js';
+import { typescript } from '../util/typescript.js';
 
 export type MessageId = 'parseWithoutSchema' | 'evalOfModelOutput' | 'unvalidatedAccess';
 
@@ -111,7 +111,7 @@ export default createRule<[], MessageId>({
           return;
         }
         const type = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node.object));
-        if ((type.flags & ts.TypeFlags.Any) === 0) return;
+        if ((type.flags & typescript.TypeFlags.Any) === 0) return;
         const found = tracker.taintOf(node.object);
         if (found === undefined) return;
         reported.add(node);

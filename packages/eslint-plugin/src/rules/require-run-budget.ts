@@ -1,11 +1,11 @@
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/utils';
 import type { Scope } from '@typescript-eslint/utils/ts-eslint';
 import { relative } from 'node:path';
-import ts from 'typescript';
 import { findProperty, hasSpread, objectLiteralOf, staticValue, unwrap } from '../util/ast.js';
 import { createRule } from '../util/create-rule.js';
 import { checkManifestFileName, DEFAULT_MANIFEST_FILE, manifestFor } from '../util/manifest.js';
 import { AGENT_PKG, callIdentity, identitySet, matches, memberNames, programUses, typeServices } from '../util/symbols.js';
+import { typescript } from '../util/typescript.js';
 
 export type MessageId = 'noStopCondition' | 'unboundedStopCondition' | 'unboundedMaxTurns' | 'missingAgentBudget' | 'manifestUnreadable';
 export type Options = [{ readonly maxSteps?: number; readonly maxTurns?: number; readonly manifestFile?: string }];
@@ -63,7 +63,7 @@ export default createRule<Options, MessageId>({
         object === undefined ? [node] : object.properties.flatMap((p) => (p.type === AST_NODE_TYPES.SpreadElement ? [p.argument] : []));
       return holders.some((holder) => {
         const symbol = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(holder)).getProperty(name);
-        return symbol !== undefined && (symbol.flags & ts.SymbolFlags.Optional) === 0;
+        return symbol !== undefined && (symbol.flags & typescript.SymbolFlags.Optional) === 0;
       });
     }
 

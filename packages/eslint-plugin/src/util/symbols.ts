@@ -4,8 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AST_NODE_TYPES, ESLintUtils, type ParserServicesWithTypeInformation, type TSESTree } from '@typescript-eslint/utils';
 import type { RuleContext } from '@typescript-eslint/utils/ts-eslint';
-import ts from 'typescript';
+import type ts from 'typescript';
 import { LintError, LintErrorCode } from '../errors.js';
+import { typescript } from './typescript.js';
 
 const packageByDir = new Map<string, string | null>();
 
@@ -78,9 +79,9 @@ const identityCache = new WeakMap<ts.Symbol, DeclaredAs | null>();
 
 function containerName(node: ts.Node): string | undefined {
   for (let current: ts.Node = node.parent; ; current = current.parent) {
-    if (ts.isInterfaceDeclaration(current) || ts.isClassDeclaration(current) || ts.isTypeAliasDeclaration(current))
+    if (typescript.isInterfaceDeclaration(current) || typescript.isClassDeclaration(current) || typescript.isTypeAliasDeclaration(current))
       return current.name?.text;
-    if (ts.isSourceFile(current) || ts.isModuleBlock(current)) return undefined;
+    if (typescript.isSourceFile(current) || typescript.isModuleBlock(current)) return undefined;
   }
   return undefined;
 }
@@ -89,7 +90,7 @@ function containerName(node: ts.Node): string | undefined {
 function resolveAliases(checker: ts.TypeChecker, symbol: ts.Symbol): ts.Symbol {
   let target = symbol;
   for (let hops = 0; hops < 8; hops++) {
-    if ((target.flags & ts.SymbolFlags.Alias) !== 0) {
+    if ((target.flags & typescript.SymbolFlags.Alias) !== 0) {
       try {
         target = checker.getAliasedSymbol(target);
       } catch {
@@ -100,14 +101,14 @@ function resolveAliases(checker: ts.TypeChecker, symbol: ts.Symbol): ts.Symbol {
     const declaration = target.valueDeclaration;
     if (
       declaration !== undefined &&
-      ts.isVariableDeclaration(declaration) &&
+      typescript.isVariableDeclaration(declaration) &&
       declaration.initializer !== undefined &&
-      ts.isVariableDeclarationList(declaration.parent) &&
-      (declaration.parent.flags & ts.NodeFlags.Const) !== 0 &&
-      (ts.isIdentifier(declaration.initializer) || ts.isPropertyAccessExpression(declaration.initializer))
+      typescript.isVariableDeclarationList(declaration.parent) &&
+      (declaration.parent.flags & typescript.NodeFlags.Const) !== 0 &&
+      (typescript.isIdentifier(declaration.initializer) || typescript.isPropertyAccessExpression(declaration.initializer))
     ) {
       const init = declaration.initializer;
-      const next = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(init) ? init.name : init);
+      const next = checker.getSymbolAtLocation(typescript.isPropertyAccessExpression(init) ? init.name : init);
       if (next === undefined || next === target) return target;
       target = next;
       continue;
@@ -129,7 +130,9 @@ export function identify(checker: ts.TypeChecker, symbol: ts.Symbol | undefined)
     const pkg = packageNameOf(declaration.getSourceFile().fileName);
     if (pkg !== undefined) {
       const container =
-        ts.isVariableDeclaration(declaration) || ts.isFunctionDeclaration(declaration) ? undefined : containerName(declaration);
+        typescript.isVariableDeclaration(declaration) || typescript.isFunctionDeclaration(declaration)
+          ? undefined
+          : containerName(declaration);
       result = { pkg, name: container === undefined ? target.name : `${container}.${target.name}` };
     }
   }

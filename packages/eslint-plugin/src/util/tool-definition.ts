@@ -3,9 +3,10 @@
 import { SIDE_EFFECTS, type SideEffects } from '@charter/spec/values';
 import { AST_NODE_TYPES, type ParserServicesWithTypeInformation, type TSESTree } from '@typescript-eslint/utils';
 import type { Scope } from '@typescript-eslint/utils/ts-eslint';
-import ts from 'typescript';
+import type ts from 'typescript';
 import { findProperty, objectLiteralOf, staticValue } from './ast.js';
 import { callIdentity, TOOLS_PKG } from './symbols.js';
+import { typescript } from './typescript.js';
 
 export type SideEffectsValue = SideEffects;
 
@@ -70,7 +71,7 @@ export function toolDefinitionSite(
       const tsNode = services.esTreeNodeToTSNodeMap.get(holder);
       const symbol = checker.getTypeAtLocation(tsNode).getProperty(name);
       if (symbol === undefined) continue;
-      if ((symbol.flags & ts.SymbolFlags.Optional) !== 0) return undefined;
+      if ((symbol.flags & typescript.SymbolFlags.Optional) !== 0) return undefined;
       found = checker.getTypeOfSymbolAtLocation(symbol, tsNode);
     }
     return found;
@@ -84,7 +85,7 @@ export function toolDefinitionSite(
     declares(name) {
       if (property(name) !== undefined) return true;
       const type = typeOf(name);
-      return type !== undefined && (type.flags & ts.TypeFlags.Undefined) === 0;
+      return type !== undefined && (type.flags & typescript.TypeFlags.Undefined) === 0;
     },
     name() {
       const written = property('name');

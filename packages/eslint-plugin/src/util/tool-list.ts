@@ -1,44 +1,45 @@
 // Resolves a list of tools handed to a registration call to their names, across files, through the
 // TypeScript AST: array literals, spreads, `const` variables, shorthand properties and `defineTool`
 // calls with a literal name. Anything else makes the list unresolvable (and the check is skipped).
-import ts from 'typescript';
+import type ts from 'typescript';
 import { identify, TOOLS_PKG } from './symbols.js';
+import { typescript } from './typescript.js';
 
 const MAX_DEPTH = 12;
 
 function strip(node: ts.Node): ts.Node {
   let current = node;
   while (
-    ts.isParenthesizedExpression(current) ||
-    ts.isAsExpression(current) ||
-    ts.isSatisfiesExpression(current) ||
-    ts.isNonNullExpression(current)
+    typescript.isParenthesizedExpression(current) ||
+    typescript.isAsExpression(current) ||
+    typescript.isSatisfiesExpression(current) ||
+    typescript.isNonNullExpression(current)
   )
     current = current.expression;
   return current;
 }
 
 function valueDeclarationOf(checker: ts.TypeChecker, node: ts.Node): ts.Expression | undefined {
-  const nameNode = ts.isPropertyAccessExpression(node) ? node.name : node;
+  const nameNode = typescript.isPropertyAccessExpression(node) ? node.name : node;
   let symbol = checker.getSymbolAtLocation(nameNode);
   if (symbol === undefined) return undefined;
-  if ((symbol.flags & ts.SymbolFlags.Alias) !== 0) symbol = checker.getAliasedSymbol(symbol);
+  if ((symbol.flags & typescript.SymbolFlags.Alias) !== 0) symbol = checker.getAliasedSymbol(symbol);
   const declaration = symbol.valueDeclaration ?? symbol.declarations?.[0];
   if (declaration === undefined) return undefined;
-  if (ts.isVariableDeclaration(declaration)) {
+  if (typescript.isVariableDeclaration(declaration)) {
     const list = declaration.parent;
-    const isConst = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
-    return isConst && ts.isIdentifier(declaration.name) ? declaration.initializer : undefined;
+    const isConst = typescript.isVariableDeclarationList(list) && (list.flags & typescript.NodeFlags.Const) !== 0;
+    return isConst && typescript.isIdentifier(declaration.name) ? declaration.initializer : undefined;
   }
-  if (ts.isPropertyAssignment(declaration)) return declaration.initializer;
-  if (ts.isShorthandPropertyAssignment(declaration)) {
+  if (typescript.isPropertyAssignment(declaration)) return declaration.initializer;
+  if (typescript.isShorthandPropertyAssignment(declaration)) {
     const value = checker.getShorthandAssignmentValueSymbol(declaration);
     const inner = value?.valueDeclaration;
     if (
       inner !== undefined &&
-      ts.isVariableDeclaration(inner) &&
-      ts.isVariableDeclarationList(inner.parent) &&
-      (inner.parent.flags & ts.NodeFlags.Const) !== 0
+      typescript.isVariableDeclaration(inner) &&
+      typescript.isVariableDeclarationList(inner.parent) &&
+      (inner.parent.flags & typescript.NodeFlags.Const) !== 0
     )
       return inner.initializer;
   }
@@ -49,31 +50,31 @@ function valueDeclarationOf(checker: ts.TypeChecker, node: ts.Node): ts.Expressi
 export function resolveToolName(checker: ts.TypeChecker, node: ts.Node, depth = 0): string | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const expr = strip(node);
-  if (ts.isCallExpression(expr)) {
+  if (typescript.isCallExpression(expr)) {
     const callee = strip(expr.expression);
-    const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
+    const target = typescript.isPropertyAccessExpression(callee) ? callee.name : callee;
     const id = identify(checker, checker.getSymbolAtLocation(target));
     if (id?.pkg !== TOOLS_PKG || id.name !== 'defineTool') return undefined;
     const argument = expr.arguments[0];
     if (argument === undefined) return undefined;
     const object = strip(argument);
-    const literal = ts.isObjectLiteralExpression(object)
+    const literal = typescript.isObjectLiteralExpression(object)
       ? object
-      : ts.isIdentifier(object)
+      : typescript.isIdentifier(object)
         ? valueDeclarationOf(checker, object)
         : undefined;
-    if (literal === undefined || !ts.isObjectLiteralExpression(strip(literal))) return undefined;
+    if (literal === undefined || !typescript.isObjectLiteralExpression(strip(literal))) return undefined;
     for (const property of (strip(literal) as ts.ObjectLiteralExpression).properties) {
-      if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && property.name.text === 'name') {
+      if (typescript.isPropertyAssignment(property) && typescript.isIdentifier(property.name) && property.name.text === 'name') {
         const value = strip(property.initializer);
-        if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) return value.text;
+        if (typescript.isStringLiteral(value) || typescript.isNoSubstitutionTemplateLiteral(value)) return value.text;
         const type = checker.getTypeAtLocation(value);
         return type.isStringLiteral() ? type.value : undefined;
       }
     }
     return undefined;
   }
-  if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) {
+  if (typescript.isIdentifier(expr) || typescript.isPropertyAccessExpression(expr)) {
     const init = valueDeclarationOf(checker, expr);
     return init === undefined ? undefined : resolveToolName(checker, init, depth + 1);
   }
@@ -84,10 +85,10 @@ export function resolveToolName(checker: ts.TypeChecker, node: ts.Node, depth = 
 export function resolveToolList(checker: ts.TypeChecker, node: ts.Node, depth = 0): string[] | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const expr = strip(node);
-  if (ts.isArrayLiteralExpression(expr)) {
+  if (typescript.isArrayLiteralExpression(expr)) {
     const names: string[] = [];
     for (const element of expr.elements) {
-      if (ts.isSpreadElement(element)) {
+      if (typescript.isSpreadElement(element)) {
         const inner = resolveToolList(checker, element.expression, depth + 1);
         if (inner === undefined) return undefined;
         names.push(...inner);
@@ -99,7 +100,7 @@ export function resolveToolList(checker: ts.TypeChecker, node: ts.Node, depth = 
     }
     return names;
   }
-  if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) {
+  if (typescript.isIdentifier(expr) || typescript.isPropertyAccessExpression(expr)) {
     const init = valueDeclarationOf(checker, expr);
     return init === undefined ? undefined : resolveToolList(checker, init, depth + 1);
   }
