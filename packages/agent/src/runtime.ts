@@ -6,7 +6,7 @@ import type { EscalationSink } from './escalation.js';
 import type { ModelBreakers } from './fallback.js';
 import type { Governor } from './governance.js';
 import type { Observer } from './observe.js';
-import type { Provenance } from './provenance.js';
+import type { ProvenanceGate } from './provenance-gate.js';
 import type { Pricing } from './types.js';
 import type { RunStore } from './store.js';
 
@@ -39,6 +39,6 @@ export interface Runtime {
   readonly clock: () => number;
   /** Operational controls (kill switch, disabled tools, require-all), when the agent was given a source. */
   readonly controls?: ControlGate | undefined;
-  /** The provenance check of side-effecting calls (absent when governance is off or the policy disables it). */
-  readonly provenance?: Provenance | undefined;
+  /** The provenance check of side-effecting calls, loaded by the first (absent when governance is off or the policy disables it). */
+  readonly provenance?: ProvenanceGate | undefined;
 }
