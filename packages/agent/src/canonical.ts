@@ -14,15 +14,20 @@ export function canonicalKey(value: unknown): string {
   const keys = Object.keys(record);
   if (!sorted(keys)) keys.sort();
   let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (i > 0) out += ',';
+  let first = true;
+  for (const key of keys) {
+    if (!first) out += ',';
+    first = false;
     out += `${JSON.stringify(key)}:${canonicalKey(record[key])}`;
   }
   return `${out}}`;
 }
 
 function sorted(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  let previous = '';
+  for (const [i, key] of keys.entries()) {
+    if (i > 0 && previous > key) return false;
+    previous = key;
+  }
   return true;
 }
