@@ -12,7 +12,7 @@ function work(us) {
 
 export default function candidate(options) {
   return async (input) => {
-    await delay(1);
+    if (options.delayMs !== 0) await delay(options.delayMs ?? 1);
     work(options.workUs);
     return `answer ${input}`;
   };
