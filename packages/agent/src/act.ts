@@ -2,6 +2,7 @@
 import type { LanguageModelV3ToolResultOutput, LanguageModelV3ToolResultPart } from '@ai-sdk/provider';
 import { callControl, withControl } from './controls.js';
 import { AgentError, AgentErrorCode } from './errors.js';
+import type { Ungrounded } from './provenance.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
 
@@ -42,8 +43,11 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
     const control = await callControl(rt, call.tool, tool.sideEffects, approvedBy !== undefined);
     if (approvedBy === undefined || control !== undefined) {
       // Provenance: is a side-effecting call grounded in trusted context? The engine gives the answer the policy's action.
-      const ungrounded =
-        approvedBy === undefined && rt.provenance !== undefined && tool.sideEffects !== 'none' ? rt.provenance.check(state, call) : [];
+      let ungrounded: Ungrounded[] = [];
+      if (approvedBy === undefined && rt.provenance !== undefined && tool.sideEffects !== 'none') {
+        const loaded = rt.provenance.get();
+        ungrounded = (loaded instanceof Promise ? await loaded : loaded).check(state, call);
+      }
       const guard =
         approvedBy === undefined
           ? await rt.guard

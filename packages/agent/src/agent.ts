@@ -12,7 +12,7 @@ import { modelSetup } from './fallback.js';
 import { createGovernance, type GuardrailEngine } from './governance.js';
 import { Observer } from './observe.js';
 import { normaliseInput, perceive } from './perceive.js';
-import { Provenance } from './provenance.js';
+import { ProvenanceGate } from './provenance-gate.js';
 import { drive, escalate, finish, playbookRoutesOf, result } from './run.js';
 import type { Runtime } from './runtime.js';
 import { type RunState, STATE_VERSION } from './state.js';
@@ -152,7 +152,7 @@ function buildRuntime(options: AgentOptions): Runtime {
     maxInputChars: options.maxInputChars ?? 20_000,
     clock: options.clock ?? Date.now,
     controls: options.controls === undefined ? undefined : new ControlGate(options.controls, manifest.metadata.name, options.clock),
-    provenance: guard.provenance ? new Provenance(manifest.spec.tools, instructions) : undefined,
+    provenance: guard.provenance ? new ProvenanceGate(manifest.spec.tools, instructions) : undefined,
   };
 }
 

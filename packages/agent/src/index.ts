@@ -10,7 +10,7 @@ export type { ActionRecord, DecisionRecord, EscalationReason, PendingApproval, P
 export { consoleEscalation, escalationFromManifest, jsonlEscalation, memoryEscalation, webhookEscalation } from './escalation.js';
 export type { ContextPacket, EscalationSink, MemoryEscalation, WebhookEscalationOptions } from './escalation.js';
 export type { GuardDecision, GuardRequest } from './governance.js';
-export { intentTerms } from './provenance.js';
+export { intentTerms } from './intent.js';
 export type { ProvenanceSource, Ungrounded } from './provenance.js';
 export { CONTROL_MAX_AGE_MS, controlRuleId } from './controls.js';
 export type { Control, ControlAction, ControlSource } from './controls.js';

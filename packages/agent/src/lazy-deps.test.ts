@@ -29,7 +29,23 @@ const afterLoad = loaded();
 const telemetry = await import('@charter/telemetry');
 const afterTelemetry = loaded();
 telemetry.createOtelSink();
-process.stdout.write(JSON.stringify({ afterImport, afterLoad, loadedManifest: value !== undefined, afterTelemetry, afterSink: loaded() }));
+const afterSink = loaded();
+// A governed run whose model asks for a side-effecting call (a refund): the provenance check runs it.
+const { createAgent, memoryEscalation, MemoryStore } = await import('@charter/agent');
+const { scripted } = await import('@charter/agent/models');
+const { createShop, shopAgent } = await import(new URL('./src/__fixtures__/shop.ts', 'file://' + process.cwd() + '/').href);
+const { MemoryLedger } = await import('@charter/tools');
+const agent = createAgent({
+  agent: shopAgent(),
+  model: scripted({ turns: [{ toolCalls: [{ tool: 'refund_order', args: { orderId: 'A-2', amount: 250, reason: 'damaged' } }] }, { text: 'Done.' }] }),
+  tools: createShop().tools,
+  escalation: memoryEscalation(),
+  store: new MemoryStore(),
+  ledger: new MemoryLedger(),
+});
+const afterAgent = loaded();
+const run = await agent.run('Refund A-2 please', { context: { customerEmail: 'ana@example.com', customerId: 'C-1' } });
+process.stdout.write(JSON.stringify({ afterImport, afterLoad, loadedManifest: value !== undefined, afterTelemetry, afterSink, afterAgent, afterRun: loaded(), runStatus: run.status }));
 `;
 
 const DEFERRED: readonly [string, RegExp][] = [
@@ -43,6 +59,8 @@ const DEFERRED: readonly [string, RegExp][] = [
   // models are loaded by a model's first call.
   ['@ai-sdk/openai-compatible', /\/node_modules\/@ai-sdk\/openai-compatible\//],
   ['the offline models', /\/packages\/agent\/src\/models\/(?:scripted|gullible|common)\.ts$/],
+  // The provenance check is loaded by an agent's first side-effecting call (`intentTerms` lives apart).
+  ['the provenance check', /\/packages\/agent\/src\/provenance\.ts$/],
 ];
 
 describe('import cost', () => {
@@ -60,16 +78,20 @@ describe('import cost', () => {
         timeout: 60_000,
       });
       expect(out.status, out.stderr).toBe(0);
-      const { afterImport, afterLoad, loadedManifest, afterTelemetry, afterSink } = JSON.parse(out.stdout) as Record<
-        'afterImport' | 'afterLoad' | 'afterTelemetry' | 'afterSink',
-        string[]
-      > & { loadedManifest: boolean };
+      const { afterImport, afterLoad, loadedManifest, afterTelemetry, afterSink, afterAgent, afterRun, runStatus } = JSON.parse(
+        out.stdout,
+      ) as Record<'afterImport' | 'afterLoad' | 'afterTelemetry' | 'afterSink' | 'afterAgent' | 'afterRun', string[]> & {
+        loadedManifest: boolean;
+        runStatus: string;
+      };
       // The log works: the agent's own graph is in it.
       expect(afterImport.some((url) => url.endsWith('/packages/spec/src/index.ts'))).toBe(true);
       expect(afterImport.some((url) => url.endsWith('/packages/guardrails/src/engine.ts'))).toBe(true);
       expect(afterImport.some((url) => url.includes('/node_modules/zod/'))).toBe(true);
       const eager = DEFERRED.filter(([, pattern]) => afterImport.some((url) => pattern.test(url))).map(([name]) => name);
       expect(eager).toEqual([]);
+      // `intentTerms`, exported by the index, is there without the check.
+      expect(afterImport.some((url) => url.endsWith('/packages/agent/src/intent.ts'))).toBe(true);
       expect(loadedManifest).toBe(true);
       expect(afterLoad.some((url) => url.includes('/node_modules/js-yaml/'))).toBe(true);
       expect(afterLoad.some((url) => url.includes('/node_modules/semver/'))).toBe(true);
@@ -78,6 +100,11 @@ describe('import cost', () => {
       expect(afterTelemetry.some((url) => url.endsWith('/packages/telemetry/src/index.ts'))).toBe(true);
       expect(afterTelemetry.filter((url) => url.includes(otel) || url === 'node:crypto')).toEqual([]);
       expect(afterSink.some((url) => url.includes(otel))).toBe(true);
+      // createAgent does not load the provenance check; the first side-effecting call does (the refund
+      // pauses for its approval: over the grant's threshold, and the request asks for it).
+      expect(afterAgent.filter((url) => url.endsWith('/packages/agent/src/provenance.ts'))).toEqual([]);
+      expect(runStatus).toBe('paused');
+      expect(afterRun.some((url) => url.endsWith('/packages/agent/src/provenance.ts'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

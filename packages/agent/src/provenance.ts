@@ -9,7 +9,10 @@
 // the policy's provenance action (`provenance.ungrounded`). Deterministic: no model is asked.
 import type { LanguageModelV3Message, LanguageModelV3ToolResultOutput } from '@ai-sdk/provider';
 import type { ToolGrant } from '@charter/spec';
+import { intentTerms } from './intent.js';
 import type { PlannedCall, RunState } from './state.js';
+
+export { intentTerms };
 
 /** The untrusted content a value came from: a tool result. */
 export interface ProvenanceSource {
@@ -39,47 +42,6 @@ export interface Ungrounded {
 const MAX_TEXT = 65_536;
 const MAX_VALUE_SHOWN = 120;
 const MAX_DEPTH = 16;
-
-// Words a default intent vocabulary leaves out: they name objects or generic acts, not the kind of action.
-const GENERIC = new Set([
-  'a', 'an', 'and', 'the', 'to', 'of', 'for', 'by', 'with', 'in', 'on', 'or', 'from', 'at', 'into',
-  'get', 'set', 'do', 'make', 'run', 'send', 'create', 'new', 'add', 'put', 'post', 'call', 'use',
-  'order', 'orders', 'item', 'items', 'data', 'info', 'record', 'records', 'tool', 'user', 'customer', 'account',
-]); // prettier-ignore
-
-// Default synonyms by a word of the tool's name.
-const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
-  refund: ['refund', 'reimburse', 'money back'],
-  email: ['email', 'e-mail', 'mail'],
-  mail: ['email', 'e-mail', 'mail'],
-  escalate: ['escalate', 'human', 'person', 'representative', 'supervisor', 'manager'],
-  human: ['escalate', 'human', 'person', 'representative', 'supervisor', 'manager'],
-  cancel: ['cancel'],
-  delete: ['delete', 'remove', 'erase'],
-  remove: ['delete', 'remove'],
-  pay: ['pay', 'payment', 'transfer'],
-  transfer: ['transfer', 'pay', 'wire'],
-  book: ['book', 'reserve', 'reservation'],
-  message: ['message', 'text', 'sms'],
-  ticket: ['ticket', 'case'],
-};
-
-/** The intent words of a grant: its `provenance.intent`, or derived from the tool's name. */
-export function intentTerms(
-  grant: Pick<ToolGrant, 'name'> & { readonly provenance?: { readonly intent?: readonly string[] | undefined } | undefined },
-): readonly string[] {
-  const declared = grant.provenance?.intent;
-  if (declared !== undefined) return declared;
-  const words = grant.name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word.length > 0);
-  const specific = words.filter((word) => !GENERIC.has(word));
-  const terms = new Set<string>();
-  for (const word of specific.length > 0 ? specific : words) for (const term of SYNONYMS[word] ?? [word]) terms.add(term);
-  return [...terms];
-}
 
 /** Lower-case words of a text (runs of letters and digits). */
 export function words(text: string): string[] {
@@ -123,6 +85,9 @@ const NUMBER = /^[+-]?(?:\d{1,3}(?:,\d{3}){1,5}|\d{1,15})(?:\.\d{1,6})?$/;
 const TRIM_START = /^[.:#$€£¥+~=-]{1,8}/;
 const TRIM_END = /[.:,;!?%-]{1,8}$/;
 const CURRENCY_SUFFIX = /(?:usd|eur|gbp)$/i;
+// The characters TRIM_START and TRIM_END remove: a chunk that neither starts nor ends with one skips both regexes.
+const TRIM_START_CHARS = '.:#$€£¥+~=-';
+const TRIM_END_CHARS = '.:,;!?%-';
 
 /** True when a chunk has a digit, `@`, `.` or `:`: every key needs one (numbers, identifiers, addresses, hosts, URLs). */
 function valueLike(raw: string): boolean {
@@ -133,11 +98,30 @@ function valueLike(raw: string): boolean {
   return false;
 }
 
+// The keys of value-like chunks seen lately (`null`: no key): the same identifiers and addresses recur
+// from step to step (the request, each result, each call's arguments), so most chunks are looked up
+// instead of run through the regexes again. Bounded: emptied when full.
+const MEMO_MAX = 4_096;
+const MEMO_LONGEST = 300;
+const memo = new Map<string, string | null>();
+
 /** The canonical key of one value-like chunk, or undefined for an ordinary word. */
 function chunkKey(raw: string): string | undefined {
   // Most chunks of prose are plain words: skip them before any regex runs.
   if (!valueLike(raw)) return undefined;
-  let chunk = raw.replace(TRIM_START, '').replace(TRIM_END, '');
+  if (raw.length > MEMO_LONGEST) return computeKey(raw);
+  const known = memo.get(raw);
+  if (known !== undefined) return known ?? undefined;
+  const key = computeKey(raw);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(raw, key ?? null);
+  return key;
+}
+
+function computeKey(raw: string): string | undefined {
+  let chunk = raw;
+  if (TRIM_START_CHARS.includes(chunk.charAt(0))) chunk = chunk.replace(TRIM_START, '');
+  if (TRIM_END_CHARS.includes(chunk.charAt(chunk.length - 1))) chunk = chunk.replace(TRIM_END, '');
   if (chunk.length === 0 || chunk.length > 256) return undefined;
   const lower = chunk.toLowerCase();
   if (lower.startsWith('http://') || lower.startsWith('https://')) {
@@ -155,24 +139,50 @@ function chunkKey(raw: string): string | undefined {
   return undefined;
 }
 
-/** Calls `emit` with the key of every value-like chunk of a text (addresses, hosts, numbers, identifiers). */
-export function textValues(text: string, emit: (key: string) => void): void {
+/** Separators between chunks: whitespace, quotes, brackets, `;`, `|`, `*` (a comma may group digits: trimmed from a chunk's end instead). */
+function isSeparator(code: number): boolean {
+  return (
+    code <= 32 || code === 34 || code === 39 || code === 40 || code === 41 || code === 59 || code === 60 ||
+    code === 62 || code === 91 || code === 93 || code === 96 || code === 123 || code === 124 || code === 125 || code === 42
+  ); // prettier-ignore
+}
+
+/** True when a chunk could hold an address or a host (`@`, `.` or `:`): the only keys free text is checked by. */
+function addressLike(raw: string): boolean {
+  return raw.includes('@') || raw.includes('.') || raw.includes(':');
+}
+
+/**
+ * Calls `emit` with the key of every value-like chunk of a text (addresses, hosts, numbers, identifiers);
+ * with `addressesOnly`, of the chunks that can be an e-mail address or a host (the rest are skipped unread).
+ */
+export function textValues(text: string, emit: (key: string) => void, addressesOnly = false): void {
   const input = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
   let start = -1;
   for (let i = 0; i <= input.length; i++) {
-    const code = i < input.length ? input.charCodeAt(i) : 32;
-    // Separators: whitespace, quotes, brackets, `;`, `|`, `*` (a comma may group digits: trimmed from a chunk's end instead).
-    const separator =
-      code <= 32 || code === 34 || code === 39 || code === 40 || code === 41 || code === 59 || code === 60 ||
-      code === 62 || code === 91 || code === 93 || code === 96 || code === 123 || code === 124 || code === 125 || code === 42; // prettier-ignore
-    if (separator) {
+    if (i === input.length || isSeparator(input.charCodeAt(i))) {
       if (start !== -1) {
-        const key = chunkKey(input.slice(start, i));
+        const chunk = input.slice(start, i);
+        const key = addressesOnly && !addressLike(chunk) ? undefined : chunkKey(chunk);
         if (key !== undefined) emit(key);
         start = -1;
       }
     } else if (start === -1) start = i;
   }
+}
+
+/** True when a text has no separator: it is one chunk, whose key `argumentKey` gives (so `textValues` adds nothing). */
+function oneChunk(text: string): boolean {
+  if (text.length > MAX_TEXT) return false;
+  for (let i = 0; i < text.length; i++) if (isSeparator(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The keys of a string read from context: each value-like chunk of it, and the whole string as one value. */
+function leafValues(text: string, emit: (key: string) => void): void {
+  if (!oneChunk(text) || text.trim() !== text) textValues(text, emit);
+  const whole = argumentKey(text);
+  if (whole !== undefined) emit(whole);
 }
 
 /** The key an argument value is checked by, or undefined when the value picks nothing (a word, free text). */
@@ -182,29 +192,43 @@ function argumentKey(value: string): string | undefined {
   return chunkKey(trimmed);
 }
 
-/** Walks JSON: strings and numbers reach `leaf` with their JSON pointer and dotted key path (no indices). */
-function walk(
-  value: unknown,
-  pointer: string,
-  dotted: string,
-  depth: number,
-  leaf: (value: string | number, pointer: string, dotted: string) => void,
-): void {
-  if (depth > MAX_DEPTH) return;
-  if (typeof value === 'string' || typeof value === 'number') leaf(value, pointer, dotted);
+/** Where a leaf sits in JSON: object keys (strings) and array indices (numbers), from the root. */
+type Path = readonly (string | number)[];
+
+/** The JSON pointer of a path. */
+function pointerOf(path: Path): string {
+  let out = '';
+  for (const segment of path)
+    out += typeof segment === 'number' ? `/${segment}` : `/${segment.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  return out;
+}
+
+/** The dotted key path of a path (indices left out): what `freeArgs` and `untrustedFields` name. */
+function dottedOf(path: Path): string {
+  let out = '';
+  for (const segment of path) if (typeof segment === 'string') out = out === '' ? segment : `${out}.${segment}`;
+  return out;
+}
+
+/**
+ * Walks JSON: strings and numbers reach `leaf` with their path (one array, reused: read it in the call,
+ * build a pointer or a dotted path from it only when needed).
+ */
+function walk(value: unknown, leaf: (value: string | number, path: Path) => void, path: (string | number)[] = []): void {
+  if (path.length > MAX_DEPTH) return;
+  if (typeof value === 'string' || typeof value === 'number') leaf(value, path);
   else if (Array.isArray(value)) {
-    value.forEach((item, index) => {
-      walk(item, `${pointer}/${index}`, dotted, depth + 1, leaf);
-    });
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      walk(value[index], leaf, path);
+      path.pop();
+    }
   } else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      walk(
-        item,
-        `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`,
-        dotted === '' ? key : `${dotted}.${key}`,
-        depth + 1,
-        leaf,
-      );
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      path.push(key);
+      walk((value as Record<string, unknown>)[key], leaf, path);
+      path.pop();
     }
   }
 }
@@ -234,9 +258,15 @@ function under(dotted: string, paths: readonly string[]): boolean {
   return false;
 }
 
-/** What one run has read so far, by trust. Rebuilt from the run state's messages after a resume. */
+/**
+ * What one run has read so far, by trust: updated with each new message (never rebuilt during a run);
+ * rebuilt from the run state's messages after a resume. The agent's own trusted values (instructions,
+ * tool descriptions) stay in the shared `base` set, not copied per run.
+ */
 class RunProvenance {
-  readonly trusted: Set<string>;
+  readonly base: ReadonlySet<string>;
+  /** The trusted values the run added (its facts, the request, trusted results). */
+  readonly trusted = new Set<string>();
   readonly untrusted = new Map<string, ProvenanceSource>();
   /** The latest untrusted content read. */
   last: ProvenanceSource | undefined;
@@ -247,7 +277,11 @@ class RunProvenance {
   readonly seenResults = new Set<string>();
 
   constructor(base: ReadonlySet<string>) {
-    this.trusted = new Set(base);
+    this.base = base;
+  }
+
+  isTrusted(key: string): boolean {
+    return this.base.has(key) || this.trusted.has(key);
   }
 }
 
@@ -295,28 +329,33 @@ export class Provenance {
       }
     }
     const free = trust?.freeArgs ?? [];
-    walk(call.args, '', '', 0, (value, pointer, dotted) => {
-      if (free.length > 0 && under(dotted, free)) return;
+    walk(call.args, (value, path) => {
+      if (free.length > 0 && under(dottedOf(path), free)) return;
       if (typeof value === 'number') {
         const key = numberKey(value);
-        if (key !== undefined) this.#checkKey(run, key, pointer, out);
+        if (key !== undefined) this.#checkKey(run, key, path, out);
         return;
       }
       const key = argumentKey(value);
       if (key !== undefined) {
-        this.#checkKey(run, key, pointer, out);
+        this.#checkKey(run, key, path, out);
         return;
       }
       // Free text picks no target by itself, but the addresses and links in it do.
-      textValues(value, (inner) => {
-        if (inner.startsWith('e:') || inner.startsWith('h:')) this.#checkKey(run, inner, pointer, out);
-      });
+      textValues(
+        value,
+        (inner) => {
+          if (inner.startsWith('e:') || inner.startsWith('h:')) this.#checkKey(run, inner, path, out);
+        },
+        true,
+      );
     });
     return out;
   }
 
-  #checkKey(run: RunProvenance, key: string, pointer: string, out: Ungrounded[]): void {
-    if (run.trusted.has(key)) return;
+  #checkKey(run: RunProvenance, key: string, path: Path, out: Ungrounded[]): void {
+    if (run.isTrusted(key)) return;
+    const pointer = pointerOf(path);
     if (out.some((reason) => reason.path === pointer && reason.value === shown(key))) return;
     const source = run.untrusted.get(key);
     if (source !== undefined) {
@@ -345,17 +384,16 @@ export class Provenance {
   #sync(state: RunState): RunProvenance {
     let run = this.#runs.get(state);
     if (run === undefined) {
-      run = new RunProvenance(this.#base);
+      const fresh = new RunProvenance(this.#base);
+      const trusted = (key: string): void => {
+        fresh.trusted.add(key);
+      };
       for (const value of Object.values(state.context)) {
         const all = typeof value === 'string' ? [value] : value;
-        for (const item of all) {
-          const trusted = run.trusted;
-          textValues(item, (key) => trusted.add(key));
-          const whole = argumentKey(item);
-          if (whole !== undefined) trusted.add(whole);
-        }
+        for (const item of all) leafValues(item, trusted);
       }
-      this.#runs.set(state, run);
+      this.#runs.set(state, fresh);
+      run = fresh;
     }
     const messages = state.messages;
     for (; run.seenMessages < messages.length; run.seenMessages++) {
@@ -409,32 +447,24 @@ export class Provenance {
     else return; // denied calls hold the loop's own words
     if (trust?.trusted !== true) {
       const seen = { read: false };
-      walk(value, '', '', 0, (leaf) => {
+      walk(value, (leaf) => {
         seen.read = true;
         if (typeof leaf === 'number') {
           const key = numberKey(leaf);
           if (key !== undefined) untrusted(key);
-        } else {
-          textValues(leaf, untrusted);
-          const whole = argumentKey(leaf);
-          if (whole !== undefined) untrusted(whole);
-        }
+        } else leafValues(leaf, untrusted);
       });
       if (seen.read) run.last = source;
       return;
     }
-    walk(value, '', '', 0, (leaf, _pointer, dotted) => {
-      const bad = trust.untrustedFields.length > 0 && under(dotted, trust.untrustedFields);
+    walk(value, (leaf, path) => {
+      const bad = trust.untrustedFields.length > 0 && under(dottedOf(path), trust.untrustedFields);
       if (bad) run.last = source;
       const emit = bad ? untrusted : trusted;
       if (typeof leaf === 'number') {
         const key = numberKey(leaf);
         if (key !== undefined) emit(key);
-      } else {
-        textValues(leaf, emit);
-        const whole = argumentKey(leaf);
-        if (whole !== undefined) emit(whole);
-      }
+      } else leafValues(leaf, emit);
     });
   }
 }

@@ -7,7 +7,7 @@ import type { EscalationSink } from './escalation.js';
 import type { ModelBreakers } from './fallback.js';
 import type { Governor } from './governance.js';
 import type { Observer } from './observe.js';
-import type { Provenance } from './provenance.js';
+import type { ProvenanceGate } from './provenance-gate.js';
 import type { RunStore } from './store.js';
 
 /** What the phases share: built once per agent by `createAgent`. */
@@ -40,6 +40,6 @@ export interface Runtime {
   readonly controls?: ControlGate | undefined;
   /** The cost controls (`spec.cost`) and the pricing of calls. */
   readonly cost: CostRuntime;
-  /** The provenance check of side-effecting calls (absent when governance is off or the policy disables it). */
-  readonly provenance?: Provenance | undefined;
+  /** The provenance check of side-effecting calls, loaded by the first (absent when governance is off or the policy disables it). */
+  readonly provenance?: ProvenanceGate | undefined;
 }

@@ -8,7 +8,9 @@
 // - shadow overhead on the control's latency (goal: none): a control that awaits a 1 ms "model call"
 //   and does 50 µs of work, served alone and through the shadow runner with a candidate like it (an
 //   agent mostly waits for its model), and with a candidate doing 4× the work; requests one after
-//   another, as a user sees them.
+//   another, as a user sees them. The candidate runs in a worker thread (`candidate: { module }`, the
+//   off-path form: bench/shadow-candidate.mjs) and, for comparison, in-process (a closure on the
+//   control's thread). Alone and shadowed are interleaved rounds in the same process.
 // Ends with one JSON line.
 import { FlagdCore } from '@openfeature/flagd-core';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,6 +29,7 @@ import {
   type Observation,
 } from '@charter/rollout';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const { plan } = loadRolloutPlan(join(import.meta.dirname, '..', 'src', '__fixtures__', 'agent'));
 const FLAG = flagKeyOf(plan.agent);
@@ -125,6 +128,10 @@ const candidateHeavy = async (input: number): Promise<string> => {
   work(200);
   return `answer ${input}`;
 };
+/** Busy time of this (the control's) thread's event loop so far, µs: what the thread did, not what it waited for. */
+function busyUs(): number {
+  return performance.eventLoopUtilization().active * 1000;
+}
 async function latencies(serve: (i: number) => Promise<string>, n: number): Promise<number> {
   const values: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -134,28 +141,73 @@ async function latencies(serve: (i: number) => Promise<string>, n: number): Prom
   }
   return median(values);
 }
+/** Median latency of `n` requests, and the control thread's busy time per request over them. */
+async function round(serve: (i: number) => Promise<string>, n: number): Promise<{ latency: number; busy: number }> {
+  const before = busyUs();
+  const latency = await latencies(serve, n);
+  return { latency, busy: (busyUs() - before) / n };
+}
 /** Median control latency served alone and through a shadow runner, interleaved rounds. */
-async function overhead(candidate: (input: number) => Promise<string>): Promise<{ alone: number; shadowed: number; comparisons: number }> {
+async function overhead(
+  candidate: ((input: number) => Promise<string>) | { module: string; options: { workUs: number } },
+): Promise<{ alone: number; shadowed: number; busyAlone: number; busyShadowed: number; comparisons: number }> {
   const runner = createShadowRunner<number, string>({ control, candidate, noiseSampleRate: 0 });
   await latencies(control, 50);
   await latencies((i) => runner.run(i), 50);
   const alone: number[] = [];
   const shadowed: number[] = [];
-  for (let round = 0; round < 9; round++) {
-    alone.push(await latencies(control, 100));
-    shadowed.push(await latencies((i) => runner.run(i), 100));
+  const busyAlone: number[] = [];
+  const busyShadowed: number[] = [];
+  for (let r = 0; r < 9; r++) {
+    const a = await round(control, 100);
+    const s = await round((i) => runner.run(i), 100);
+    alone.push(a.latency);
+    busyAlone.push(a.busy);
+    shadowed.push(s.latency);
+    busyShadowed.push(s.busy);
   }
   await runner.idle();
-  return { alone: median(alone), shadowed: median(shadowed), comparisons: runner.summary().comparisons };
+  const summary = runner.summary();
+  await runner.close();
+  if (summary.comparisons !== summary.agreements) throw new Error(`the shadow candidate disagreed or failed: ${JSON.stringify(summary)}`);
+  return {
+    alone: median(alone),
+    shadowed: median(shadowed),
+    busyAlone: median(busyAlone),
+    busyShadowed: median(busyShadowed),
+    comparisons: summary.comparisons,
+  };
 }
-const like = await overhead(candidateLike);
+const candidateModule = fileURLToPath(new URL('./shadow-candidate.mjs', import.meta.url));
+const like = await overhead({ module: candidateModule, options: { workUs: 50 } });
 console.log(`control latency alone     ${like.alone.toFixed(0).padStart(7)} µs   (1 ms model call + 50 µs of work)`);
 console.log(
-  `  shadowed, candidate like the control ${like.shadowed.toFixed(0).padStart(7)} µs   overhead ${(like.shadowed - like.alone).toFixed(0)} µs (goal: none)`,
+  `  shadowed, worker candidate like the control ${like.shadowed.toFixed(0).padStart(7)} µs   overhead ${(like.shadowed - like.alone).toFixed(0)} µs (goal: none)`,
 );
-const heavy = await overhead(candidateHeavy);
+const heavy = await overhead({ module: candidateModule, options: { workUs: 200 } });
 console.log(
-  `  shadowed, candidate with 4× the work  ${heavy.shadowed.toFixed(0).padStart(7)} µs   overhead ${(heavy.shadowed - heavy.alone).toFixed(0)} µs (the candidate's work competes for the one thread)`,
+  `  shadowed, worker candidate with 4× the work  ${heavy.shadowed.toFixed(0).padStart(7)} µs   overhead ${(heavy.shadowed - heavy.alone).toFixed(0)} µs`,
+);
+console.log(
+  `  control thread busy per request: alone ${like.busyAlone.toFixed(0)} µs, with the worker candidate ${like.busyShadowed.toFixed(0)} µs (+${(like.busyShadowed - like.busyAlone).toFixed(0)}: posting, receiving, comparing)`,
+);
+console.log(
+  `  control thread busy per request: alone ${heavy.busyAlone.toFixed(0)} µs, with the 4× worker candidate ${heavy.busyShadowed.toFixed(0)} µs (+${(heavy.busyShadowed - heavy.busyAlone).toFixed(0)})`,
+);
+const likeInProcess = await overhead(candidateLike);
+console.log(
+  `  shadowed, in-process candidate like the control ${likeInProcess.shadowed.toFixed(0).padStart(7)} µs   overhead ${(likeInProcess.shadowed - likeInProcess.alone).toFixed(0)} µs (not off-path: one thread)`,
+);
+console.log(
+  `  control thread busy per request: alone ${likeInProcess.busyAlone.toFixed(0)} µs, with the in-process candidate ${likeInProcess.busyShadowed.toFixed(0)} µs (+${(likeInProcess.busyShadowed - likeInProcess.busyAlone).toFixed(0)}: the candidate's own work)`,
+);
+const heavyInProcess = await overhead(candidateHeavy);
+console.log(
+  `  shadowed, in-process candidate with 4× the work  ${heavyInProcess.shadowed.toFixed(0).padStart(7)} µs   overhead ${(heavyInProcess.shadowed - heavyInProcess.alone).toFixed(0)} µs (the candidate's work competes for the one thread)`,
+);
+
+console.log(
+  `  control thread busy per request: alone ${heavyInProcess.busyAlone.toFixed(0)} µs, with the 4× in-process candidate ${heavyInProcess.busyShadowed.toFixed(0)} µs (+${(heavyInProcess.busyShadowed - heavyInProcess.busyAlone).toFixed(0)})`,
 );
 
 console.log(
@@ -169,5 +221,11 @@ console.log(
     controlShadowedUs: Math.round(like.shadowed),
     shadowOverheadUs: Math.round(like.shadowed - like.alone),
     shadowOverheadCpuHeavyCandidateUs: Math.round(heavy.shadowed - heavy.alone),
+    shadowOverheadInProcessUs: Math.round(likeInProcess.shadowed - likeInProcess.alone),
+    shadowControlThreadBusyUs: Math.round(like.busyShadowed - like.busyAlone),
+    shadowControlThreadBusyInProcessUs: Math.round(likeInProcess.busyShadowed - likeInProcess.busyAlone),
+    shadowControlThreadBusyCpuHeavyCandidateUs: Math.round(heavy.busyShadowed - heavy.busyAlone),
+    shadowControlThreadBusyInProcessCpuHeavyCandidateUs: Math.round(heavyInProcess.busyShadowed - heavyInProcess.busyAlone),
+    shadowOverheadInProcessCpuHeavyCandidateUs: Math.round(heavyInProcess.shadowed - heavyInProcess.alone),
   }),
 );

@@ -16,6 +16,8 @@ export const RolloutErrorCode = {
   BadState: 'ROLLOUT_BAD_STATE',
   /** The stored rollout was started from another plan (the manifest's `spec.rollout` changed mid-rollout). */
   PlanChanged: 'ROLLOUT_PLAN_CHANGED',
+  /** A shadow candidate in a worker thread failed, crashed, or did not answer in time (recorded as a candidate error). */
+  ShadowFailed: 'ROLLOUT_SHADOW_FAILED',
 } as const;
 export type RolloutErrorCode = (typeof RolloutErrorCode)[keyof typeof RolloutErrorCode];
 

@@ -76,11 +76,14 @@ export type { FlagdDocument, FlagdFlag } from './flagd.js';
 export { storeRoutingSource } from './source.js';
 export type { RoutingSource } from './source.js';
 export { actionSet, compareLayered, createShadowRunner, normaliseText } from './shadow.js';
+export { workerCandidate } from './shadow-worker.js';
+export type { ShadowWorkerOptions, WorkerCandidate } from './shadow-worker.js';
 export type {
   Comparable,
   Comparison,
   ComparisonLayer,
   Judge,
+  ShadowArm,
   ShadowComparison,
   ShadowRunner,
   ShadowRunnerOptions,

@@ -1,6 +1,7 @@
 import { canonicalJson } from '@charter/telemetry';
 import type { Arm } from './analysis.js';
 import { wilsonInterval } from './sequential.js';
+import { type ShadowWorkerOptions, type WorkerCandidate, workerCandidate } from './shadow-worker.js';
 
 /** What two runs are compared on: the answer text and the actions taken (tool and arguments). */
 export interface Comparable {
@@ -82,13 +83,21 @@ export interface ShadowComparison extends Comparison {
   readonly kind: 'candidate' | 'noise';
 }
 
+/**
+ * How a shadow arm runs: `ShadowWorkerOptions` (a module and cloneable options) runs it in a worker
+ * thread, off the control's path; a function runs it in-process, on the control's thread after the
+ * control settled — NOT off-path: its CPU work delays the requests that follow (for tests, and for
+ * candidates that do next to no work of their own).
+ */
+export type ShadowArm<I, R> = ShadowWorkerOptions | ((input: I) => Promise<R>);
+
 export interface ShadowRunnerOptions<I, R> {
   /** The live path: its result is what the user gets. */
   readonly control: (input: I) => Promise<R>;
-  /** The candidate on the same input, side-effect free: tools simulated, guardrails in monitor mode. */
-  readonly candidate: (input: I) => Promise<R>;
+  /** The candidate on the same input, side-effect free: tools simulated, guardrails in monitor mode. A worker (module) runs it off-path. */
+  readonly candidate: ShadowArm<I, R>;
   /** The control again, side-effect free like the candidate: run on a sample to measure the noise floor. */
-  readonly controlReplica?: (input: I) => Promise<R>;
+  readonly controlReplica?: ShadowArm<I, R>;
   /** What a result is compared on; default: the result itself when it has `text`/`actions`, else `{ text: String(result) }`. */
   readonly comparable?: (result: R) => Comparable;
   readonly judge?: Judge;
@@ -126,6 +135,8 @@ export interface ShadowRunner<I, R> {
   /** Resolves when every shadow run started so far has finished (tests, shutdown). */
   idle(): Promise<void>;
   summary(): ShadowSummary;
+  /** Terminates the shadow arms' worker threads (no-op for in-process arms); shadow runs in flight are recorded as errors. */
+  close(): Promise<void>;
 }
 
 function defaultComparable(result: unknown): Comparable {
@@ -136,9 +147,20 @@ function defaultComparable(result: unknown): Comparable {
 /**
  * The shadow stage's runner. The control's result (or error) is returned as soon as the control
  * settles; the candidate (and, on a sample, a replica of the control) starts only then, on a later
- * turn of the event loop, so the user's response never waits for it and never sees it.
+ * turn of the event loop, so the user's response never waits for it and never sees it. A candidate
+ * given as a module runs in a worker thread (off the control's thread: a timeout, crash or error there
+ * is a candidate error); one given as a function runs on the control's thread (not off-path).
  */
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
+  const workers: WorkerCandidate<I, R>[] = [];
+  const arm = (given: ShadowArm<I, R>): ((input: I) => Promise<R>) => {
+    if (typeof given === 'function') return given;
+    const worker = workerCandidate<I, R>(given);
+    workers.push(worker);
+    return (input) => worker.run(input);
+  };
+  const candidate = arm(options.candidate);
+  const controlReplica = options.controlReplica === undefined ? undefined : arm(options.controlReplica);
   const comparable = options.comparable ?? defaultComparable;
   const noiseRate = options.noiseSampleRate ?? 0.05;
   const maxInFlight = options.maxInFlight ?? 64;
@@ -178,7 +200,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   };
 
   const shadow = async (input: I, control: R): Promise<void> => {
-    const ran = await timed(options.candidate, input);
+    const ran = await timed(candidate, input);
     options.onOutcome?.('candidate', ran);
     if (!ran.ok) {
       candidateErrors++;
@@ -186,8 +208,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     } else {
       record({ kind: 'candidate', ...(await compareLayered(comparable(control), comparable(ran.result as R), options.judge)) });
     }
-    if (options.controlReplica !== undefined && random() < noiseRate) {
-      const replica = await timed(options.controlReplica, input);
+    if (controlReplica !== undefined && random() < noiseRate) {
+      const replica = await timed(controlReplica, input);
       if (replica.ok)
         record({ kind: 'noise', ...(await compareLayered(comparable(control), comparable(replica.result as R), options.judge)) });
       else record({ kind: 'noise', agree: false, layer: 'error', detail: String(replica.error) });
@@ -233,6 +255,9 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
         candidateErrors,
         shed,
       };
+    },
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
     },
   };
 }

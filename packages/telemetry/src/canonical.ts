@@ -19,17 +19,29 @@ const MAX_DEPTH = 128;
  * `Date` or `Map`, cycles) is a `TELEMETRY_NOT_CANONICAL` error, never a silent conversion.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '', 0);
+  return write(value, undefined, 0);
 }
 
-function fail(path: string, what: string): never {
+/** Where a value sits: built into a JSON pointer only when an error names it (no string per value on the hot path). */
+interface Path {
+  readonly parent: Path | undefined;
+  readonly segment: string | number;
+}
+
+function pointer(path: Path | undefined): string {
+  let out = '';
+  for (let at = path; at !== undefined; at = at.parent) out = `/${at.segment}${out}`;
+  return out;
+}
+
+function fail(path: Path | undefined, what: string): never {
   throw new TelemetryError(
     TelemetryErrorCode.NotCanonical,
-    `cannot write ${what} at "${path || '/'}" as canonical JSON: convert it to a string, number, boolean, null, array or plain object first`,
+    `cannot write ${what} at "${pointer(path) || '/'}" as canonical JSON: convert it to a string, number, boolean, null, array or plain object first`,
   );
 }
 
-function write(value: unknown, path: string, depth: number): string {
+function write(value: unknown, path: Path | undefined, depth: number): string {
   if (depth > MAX_DEPTH) fail(path, `a value nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
   switch (typeof value) {
     case 'string':
@@ -46,8 +58,8 @@ function write(value: unknown, path: string, depth: number): string {
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ',';
           const item: unknown = value[i];
-          if (item === undefined) fail(`${path}/${i}`, 'undefined');
-          out += write(item, `${path}/${i}`, depth + 1);
+          if (item === undefined) fail({ parent: path, segment: i }, 'undefined');
+          out += write(item, { parent: path, segment: i }, depth + 1);
         }
         return out + ']';
       }
@@ -62,7 +74,7 @@ function write(value: unknown, path: string, depth: number): string {
         if (item === undefined) continue;
         if (!first) out += ',';
         first = false;
-        out += JSON.stringify(key) + ':' + write(item, `${path}/${key}`, depth + 1);
+        out += JSON.stringify(key) + ':' + write(item, { parent: path, segment: key }, depth + 1);
       }
       return out + '}';
     }
@@ -71,9 +83,9 @@ function write(value: unknown, path: string, depth: number): string {
   }
 }
 
-/** Lower-case hex SHA-256 of a UTF-8 string. */
+/** Lower-case hex SHA-256 of a UTF-8 string (one-shot `crypto.hash`, Node ≥ 20.12: about 2-3× faster than a Hash object on short inputs). */
 export function sha256Hex(text: string): string {
-  return nodeCrypto().createHash('sha256').update(text, 'utf8').digest('hex');
+  return nodeCrypto().hash('sha256', text, 'hex');
 }
 
 /**

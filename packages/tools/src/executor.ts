@@ -591,7 +591,7 @@ class ToolExecutor implements Executor {
       tool: entry.tool.name,
       version: entry.tool.version,
       runId,
-      at: new Date().toISOString(),
+      at: isoNow(),
     };
     if (state === 'completed' && code === undefined) record.value = value;
     if (code !== undefined) record.code = code;
@@ -623,6 +623,19 @@ class ToolExecutor implements Executor {
  */
 function inFlightWaitMs(tool: AnyTool): number {
   return tool.timeoutMs + Math.max(tool.timeoutMs, tool.retry.attempts > 1 ? tool.retry.maxTotalMs : 0);
+}
+
+// A side-effecting call writes two ledger records (started, completed) in the same millisecond or
+// two: the ISO time is formatted once per millisecond, not per record.
+let isoMs = -1;
+let isoText = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
 }
 
 function failed(code: ToolErrorCode, message: string, retriable = false): ToolFailure {

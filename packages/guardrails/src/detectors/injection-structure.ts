@@ -247,44 +247,53 @@ const addShape = (bit: number): void => {
 const hasShape = (bit: number): boolean => (((FUZZY_SHAPES[bit >>> 5] ?? 0) >>> (bit & 31)) & 1) === 1;
 let fuzzyMin = 99;
 let fuzzyMax = 0;
-for (const [flags, list] of LEXICON) for (const word of list) lexicon.add(hashWord(word), word.length, flags);
-for (const word of FUZZY_STOP) lexicon.add(hashWord(word), word.length, NOFUZZ);
-for (const word of FUZZY_WORDS) {
-  const flags = lexicon.get(hashWord(word), word.length) & ~NOFUZZ;
-  const variants = new Set<string>();
-  for (let k = 0; k <= word.length; k++) {
-    if (k < word.length) variants.add(word.slice(0, k) + word.slice(k + 1));
-    if (k + 1 < word.length) variants.add(word.slice(0, k) + word.charAt(k + 1) + word.charAt(k) + word.slice(k + 2));
-    for (let c = 97; c <= 122; c++) {
-      const letter = String.fromCharCode(c);
-      variants.add(word.slice(0, k) + letter + word.slice(k));
-      if (k < word.length) variants.add(word.slice(0, k) + letter + word.slice(k + 1));
+/**
+ * Fills the lexicon and the one-edit tables (~1,200 variants hashed): done by the first analysis, not at
+ * import, so a process that imports the guardrails without scanning text does not pay for it.
+ */
+let tablesBuilt = false;
+function buildTables(): void {
+  tablesBuilt = true;
+  for (const [flags, list] of LEXICON) for (const word of list) lexicon.add(hashWord(word), word.length, flags);
+  for (const word of FUZZY_STOP) lexicon.add(hashWord(word), word.length, NOFUZZ);
+  for (const word of FUZZY_WORDS) {
+    const flags = lexicon.get(hashWord(word), word.length) & ~NOFUZZ;
+    const variants = new Set<string>();
+    for (let k = 0; k <= word.length; k++) {
+      if (k < word.length) variants.add(word.slice(0, k) + word.slice(k + 1));
+      if (k + 1 < word.length) variants.add(word.slice(0, k) + word.charAt(k + 1) + word.charAt(k) + word.slice(k + 2));
+      for (let c = 97; c <= 122; c++) {
+        const letter = String.fromCharCode(c);
+        variants.add(word.slice(0, k) + letter + word.slice(k));
+        if (k < word.length) variants.add(word.slice(0, k) + letter + word.slice(k + 1));
+      }
     }
+    variants.delete(word);
+    for (const variant of variants) {
+      // A real word of another meaning at one edit ("forgot", "systems") stays itself.
+      if (lexicon.get(hashWord(variant), variant.length) !== 0) continue;
+      fuzzy.add(hashWord(variant), variant.length, flags);
+      bloomAdd(hashWord(variant));
+    }
+    for (let k = 0; k < word.length; k++) {
+      const deleted = word.slice(0, k) + word.slice(k + 1);
+      if (lexicon.get(hashWord(deleted), deleted.length) === 0) deletions.add(hashWord(deleted), deleted.length, flags);
+    }
+    // Gate of the second-chance lookup: the same first letter, a length within one, and the same second or last letter.
+    const first = word.charCodeAt(0);
+    for (const length of [word.length - 1, word.length, word.length + 1])
+      FUZZY_LENGTHS[first] = (FUZZY_LENGTHS[first] ?? 0) | (1 << length);
+    // The first letter dropped or swapped with the second: the word starts with the second letter.
+    const second = word.charCodeAt(1);
+    FUZZY_LENGTHS[second] = (FUZZY_LENGTHS[second] ?? 0) | (1 << (word.length - 1)) | (1 << word.length);
+    const last = word.charCodeAt(word.length - 1);
+    for (const length of [word.length - 1, word.length, word.length + 1]) {
+      addShape(shapeBit(first, last, word.charCodeAt(1), length, 0));
+      addShape(shapeBit(first, last, word.charCodeAt(word.length - 2), length, 1));
+    }
+    fuzzyMin = Math.min(fuzzyMin, word.length - 1);
+    fuzzyMax = Math.max(fuzzyMax, word.length + 1);
   }
-  variants.delete(word);
-  for (const variant of variants) {
-    // A real word of another meaning at one edit ("forgot", "systems") stays itself.
-    if (lexicon.get(hashWord(variant), variant.length) !== 0) continue;
-    fuzzy.add(hashWord(variant), variant.length, flags);
-    bloomAdd(hashWord(variant));
-  }
-  for (let k = 0; k < word.length; k++) {
-    const deleted = word.slice(0, k) + word.slice(k + 1);
-    if (lexicon.get(hashWord(deleted), deleted.length) === 0) deletions.add(hashWord(deleted), deleted.length, flags);
-  }
-  // Gate of the second-chance lookup: the same first letter, a length within one, and the same second or last letter.
-  const first = word.charCodeAt(0);
-  for (const length of [word.length - 1, word.length, word.length + 1]) FUZZY_LENGTHS[first] = (FUZZY_LENGTHS[first] ?? 0) | (1 << length);
-  // The first letter dropped or swapped with the second: the word starts with the second letter.
-  const second = word.charCodeAt(1);
-  FUZZY_LENGTHS[second] = (FUZZY_LENGTHS[second] ?? 0) | (1 << (word.length - 1)) | (1 << word.length);
-  const last = word.charCodeAt(word.length - 1);
-  for (const length of [word.length - 1, word.length, word.length + 1]) {
-    addShape(shapeBit(first, last, word.charCodeAt(1), length, 0));
-    addShape(shapeBit(first, last, word.charCodeAt(word.length - 2), length, 1));
-  }
-  fuzzyMin = Math.min(fuzzyMin, word.length - 1);
-  fuzzyMax = Math.max(fuzzyMax, word.length + 1);
 }
 const H_FROM = hashWord('from');
 const H_BY = hashWord('by');
@@ -488,6 +497,7 @@ function rehash(text: string, from: number, to: number, leet: boolean, one: numb
 
 /** Splits `text` into normalised word tokens (see the module comment). Linear: each character is read once. */
 function tokenise(text: string): void {
+  if (!tablesBuilt) buildTables();
   const n = text.length;
   tokenCount = 0;
   // A token takes at least two characters of text (a letter and a separator), so this is enough room.
