@@ -7,6 +7,7 @@ import { checkCommand } from './commands/check.js';
 import { controlCommand } from './commands/control.js';
 import { newCommand } from './commands/new.js';
 import { playbookCommand } from './commands/playbook.js';
+import { profileCommand } from './commands/profile.js';
 import { replayCommand } from './commands/replay.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { runCommand } from './commands/run.js';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   toolsCommand,
   auditCommand,
   replayCommand,
+  profileCommand,
   alertsCommand,
   controlCommand,
   playbookCommand,
