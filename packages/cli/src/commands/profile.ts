@@ -20,7 +20,7 @@ run, or whose result no later step used), the time per phase
 A tool result is "used" when no guardrail withheld it, a model request of its
 run follows it and, when content was recorded, one of its values appears in
 later model output, tool arguments or the run's output
-(docs/guides/failure-modes.md says more).
+(docs/guides/where-to-look.md says more).
 
 Options:
   --agent <name>   only the runs of this agent
