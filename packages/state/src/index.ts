@@ -15,6 +15,8 @@ export { checkControl, defaultActor, FileControlStore, MemoryControlStore, SqlCo
 export type { ControlActor, ControlEvent, ControlInput, ControlStore } from './controls.js';
 export { anchorAuditLog, FileAuditAnchorStore, MemoryAuditAnchorStore, SqlAuditAnchorStore, verifyAnchoredAudit } from './audit.js';
 export type { AnchoredAuditLog, AnchoredVerification, AuditAnchorStore, AuditHead } from './audit.js';
+export { eventStoreSink, FileEventStore, MemoryEventStore, SqlEventStore } from './events.js';
+export type { EventQuery, EventStore, EventStoreSinkOptions } from './events.js';
 export { runPlaybook } from './playbook.js';
 export type { PlaybookStepResult, RunPlaybookOptions } from './playbook.js';
 export { DATABASE_URL_ENV, openState, redactUrl, sqlStores, stateUrl } from './open.js';

@@ -17,6 +17,7 @@ const TABLES = [
   'run_claims',
   'runs',
   'schema_migrations',
+  'telemetry_events',
   'tenants',
   'usage',
 ];
@@ -33,7 +34,7 @@ describe('migrations on PGlite', () => {
   it('create every table once; a second run applies nothing; a newer database and out-of-order migrations are refused', async () => {
     const db = await openPglite({ schema: 'charter' });
     try {
-      expect(await migrate(db)).toEqual({ applied: [1, 2, 3, 4], version: SCHEMA_VERSION });
+      expect(await migrate(db)).toEqual({ applied: [1, 2, 3, 4, 5], version: SCHEMA_VERSION });
       expect(await tables(db)).toEqual(TABLES);
       expect(await migrate(db)).toEqual({ applied: [], version: SCHEMA_VERSION });
       await expect(migrate(db, [{ version: 2, name: 'gap', sql: 'SELECT 1' }])).rejects.toMatchObject({ code: 'STATE_MIGRATION' });
@@ -50,14 +51,14 @@ describe('migrations on PGlite', () => {
   it('a failing migration leaves the schema at the last version that applied', async () => {
     const db = await openPglite({ schema: 'charter' });
     try {
-      const broken = [...MIGRATIONS, { version: 5, name: 'broken', sql: 'CREATE TABLE runs (x int)' }];
+      const broken = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE runs (x int)' }];
       await expect(migrate(db, broken)).rejects.toMatchObject({
         code: 'STATE_MIGRATION',
-        message: expect.stringContaining('migration 5 (broken)') as unknown,
+        message: expect.stringContaining(`migration ${MIGRATIONS.length + 1} (broken)`) as unknown,
       });
-      // One transaction: nothing of the failed run stays, not even versions 1 to 4.
+      // One transaction: nothing of the failed run stays, not even the versions before it.
       expect(await tables(db)).toEqual([]);
-      expect(await migrate(db)).toMatchObject({ applied: [1, 2, 3, 4] });
+      expect(await migrate(db)).toMatchObject({ applied: [1, 2, 3, 4, 5] });
     } finally {
       await db.close();
     }
@@ -90,11 +91,11 @@ describe.skipIf(PG_SKIP)(`migrations on PostgreSQL${PG_SKIP ? ` (skipped: ${PG_S
     const drivers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => connectPostgres({ url, schema, maxConnections: 2 })));
     try {
       const results = await Promise.all(drivers.map((db) => migrate(db)));
-      expect(results.map((r) => r.version)).toEqual([4, 4, 4, 4, 4, 4]);
-      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4]);
+      expect(results.map((r) => r.version)).toEqual([5, 5, 5, 5, 5, 5]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5]);
       expect(await tables(drivers[0]!)).toEqual(TABLES);
       const { rows } = await drivers[0]!.query<{ n: string }>('SELECT count(*)::text AS n FROM schema_migrations');
-      expect(rows[0]?.n).toBe('4');
+      expect(rows[0]?.n).toBe('5');
     } finally {
       await drivers[0]!.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await Promise.all(drivers.map((db) => db.close()));

@@ -5,6 +5,7 @@ import { SqlApprovals } from './approvals.js';
 import { type AuditAnchorStore, FileAuditAnchorStore, MemoryAuditAnchorStore, SqlAuditAnchorStore } from './audit.js';
 import { type ControlStore, FileControlStore, MemoryControlStore, SqlControlStore } from './controls.js';
 import { FileVersionedStore, MemoryVersionedStore, SqlVersionedStore, type VersionedStore } from './documents.js';
+import { type EventStore, FileEventStore, MemoryEventStore, SqlEventStore } from './events.js';
 import { StateError, StateErrorCode } from './errors.js';
 import { SqlLedger } from './ledger.js';
 import { migrate, type MigrationResult } from './migrations.js';
@@ -23,6 +24,8 @@ export interface StateStores {
   readonly controls: ControlStore;
   readonly documents: VersionedStore;
   readonly auditHeads: AuditAnchorStore;
+  /** Recorded telemetry events (write them with `eventStoreSink(stores.events)`). */
+  readonly events: EventStore;
   /** The approvals queue (SQL stores only: files keep approvals in the run checkpoints). */
   readonly approvals: SqlApprovals | undefined;
   /** The SQL driver (SQL stores only), e.g. for the serving tables. */
@@ -95,6 +98,7 @@ export async function openState(options: OpenStateOptions = {}): Promise<StateSt
       controls: new FileControlStore(join(dir, 'controls')),
       documents: new FileVersionedStore(join(dir, 'documents')),
       auditHeads: new FileAuditAnchorStore(join(dir, 'audit-heads')),
+      events: new FileEventStore(join(dir, 'telemetry')),
       approvals: undefined,
       sql: undefined,
       migration: undefined,
@@ -109,6 +113,7 @@ export async function openState(options: OpenStateOptions = {}): Promise<StateSt
       controls: new MemoryControlStore(),
       documents: new MemoryVersionedStore(),
       auditHeads: new MemoryAuditAnchorStore(),
+      events: new MemoryEventStore(),
       approvals: undefined,
       sql: undefined,
       migration: undefined,
@@ -149,6 +154,7 @@ export function sqlStores(
     controls: new SqlControlStore(driver),
     documents: new SqlVersionedStore(driver),
     auditHeads: new SqlAuditAnchorStore(driver),
+    events: new SqlEventStore(driver),
     approvals: new SqlApprovals(driver),
     sql: driver,
     migration,

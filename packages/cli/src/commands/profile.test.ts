@@ -7,6 +7,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { eventStoreSink, openState } from '@charter/state';
+import { loadEvents } from '@charter/telemetry';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../command.js';
@@ -121,4 +123,49 @@ describe.skipIf(!present && !inCi)('charter profile --html in headless Chromium'
       await browser.close();
     }
   }, 120_000);
+});
+
+describe('charter profile --db', () => {
+  const pg = process.env.CHARTER_TEST_DATABASE_URL ?? '';
+  const backends = [
+    { name: 'file', skip: false, url: () => `file:${join(mkdtempSync(join(tmpdir(), 'charter-profile-db-')), 'state')}` },
+    // A real PostgreSQL (CHARTER_TEST_DATABASE_URL, scripts/pg-test-server.sh): skipped without one unless CI is set.
+    {
+      name: 'postgres',
+      skip: pg === '' && !inCi,
+      url: () => {
+        if (pg === '')
+          throw new Error('CI is set but CHARTER_TEST_DATABASE_URL is not: .ci/run starts PostgreSQL (scripts/pg-test-server.sh)');
+        return pg;
+      },
+    },
+  ];
+  for (const backend of backends)
+    it.skipIf(backend.skip)(
+      `${backend.name}: reads what a telemetry sink stored and finds the same slow tool and repeated call`,
+      async () => {
+        const url = backend.url();
+        // A name of its own, so runs of other tests in the same database stay out of the profile.
+        const agent = `profile-${process.pid}-${Date.now().toString(36)}`;
+        const state = await openState({ url });
+        const sink = eventStoreSink(state.events, { batch: 50 });
+        for (const event of loadEvents(FIXTURE)) sink.write({ ...event, agent });
+        await sink.close();
+        await state.close();
+        const io = captureIo(tmpdir());
+        expect(await main(['profile', '--db', url, '--json', '--agent', agent], io)).toBe(ExitCode.Ok);
+        const profile = JSON.parse(io.out()) as ProfileJson & { runs: number };
+        expect(profile.runs).toBe(11);
+        expect(profile.tools[0]?.tool).toBe('search_kb');
+        expect(profile.unnecessary.filter((call) => call.reasons.includes('repeated')).map((call) => call.callId)).toEqual([
+          'call_0_0-again',
+        ]);
+      },
+    );
+
+  it('an event log and --db together are a usage error; an unknown scheme is exit 2', async () => {
+    const io = captureIo(workDir());
+    expect(await main(['profile', 'events.jsonl', '--db', 'file:x'], io)).toBe(ExitCode.Usage);
+    expect(await main(['profile', '--db', 'mysql://x'], io)).toBe(ExitCode.Usage);
+  });
 });
