@@ -115,6 +115,13 @@ const cases: Record<string, readonly Case[]> = {
     ['text that is not a recording', ['replay', 'garbage.txt', '--against', 'garbage.txt'], ExitCode.Failed],
     ['a missing --agent module', ['replay', 'garbage.txt', '--agent', 'missing.js'], ExitCode.Usage],
   ],
+  profile: [
+    ['a missing event log', ['profile', 'missing.jsonl'], ExitCode.Usage],
+    ['a folder', ['profile', 'folder'], ExitCode.Usage],
+    ['a binary file', ['profile', 'binary.bin'], ExitCode.Usage],
+    ['text that is no event (file:line)', ['profile', 'garbage.txt'], ExitCode.Usage],
+    ['a bad --limit', ['profile', 'garbage.txt', '--limit', '0'], ExitCode.Usage],
+  ],
   catalog: [
     ['a folder that is no repository (no package.json)', ['catalog', '--check'], ExitCode.Usage],
     ['a stray argument', ['catalog', 'agent.yaml'], ExitCode.Usage],

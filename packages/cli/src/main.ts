@@ -14,6 +14,7 @@ const COMMAND_MODULES: readonly { readonly name: string; readonly load: () => Pr
   { name: 'tools', load: async () => (await import('./commands/tools.js')).toolsCommand },
   { name: 'audit', load: async () => (await import('./commands/audit.js')).auditCommand },
   { name: 'replay', load: async () => (await import('./commands/replay.js')).replayCommand },
+  { name: 'profile', load: async () => (await import('./commands/profile.js')).profileCommand },
   { name: 'alerts', load: async () => (await import('./commands/alerts.js')).alertsCommand },
   { name: 'control', load: async () => (await import('./commands/control.js')).controlCommand },
   { name: 'playbook', load: async () => (await import('./commands/playbook.js')).playbookCommand },

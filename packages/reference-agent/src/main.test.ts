@@ -72,6 +72,13 @@ describe('reference agent main: --db', () => {
       expect(passed.stdout).toMatch(/happy-order-status +completed +2 /);
       expect(passed.stdout).toContain('pass rate: 1/1');
       expect(passed.status).toBe(0);
+      // Both runs' telemetry is in the state's event store (what `charter profile --db` reads).
+      const stored = await openState({ url });
+      const events = await stored.events.read({ agent: 'support-desk' });
+      await stored.close();
+      const ends = events.filter((event) => event.type === 'run.completed' || event.type === 'run.escalated').map((event) => event.type);
+      expect(ends).toEqual(['run.escalated', 'run.completed']);
+      expect(events.some((event) => event.type === 'tool.call' && event.name === 'lookup_order')).toBe(true);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -6,13 +6,14 @@
 // runs another directory of scenarios. `--record <dir>` writes one replayable recording per scenario
 // (`<dir>/<scenario>.json`; `charter replay <file> --agent src/replay.ts` re-executes it). `--db <url>`
 // (or CHARTER_DATABASE_URL) keeps runs, the idempotency ledger and the operators' controls in
-// @charter/state's stores (PostgreSQL, files, PGlite) instead of fresh in-memory ones per scenario.
+// @charter/state's stores (PostgreSQL, files, PGlite) instead of fresh in-memory ones per scenario, and
+// its telemetry events in the state's event store.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { escalationFromManifest } from '@charter/agent';
 import { createRecordingTap, type RecordingTap } from '@charter/agent/replay';
-import { DATABASE_URL_ENV, openState, redactUrl, StateError, type StateStores } from '@charter/state';
+import { DATABASE_URL_ENV, eventStoreSink, openState, redactUrl, StateError, type StateStores } from '@charter/state';
 import { createAuditSink, createJsonlSink, createTelemetry, openAuditLog, stringifyRecording, verifyAudit } from '@charter/telemetry';
 import { createDesk } from './desk.js';
 import {
@@ -42,7 +43,7 @@ Options:
   --no-guardrails    run without governance to show what the attacks do (test only; not with --record)
   --provenance-only  keep the grants and the provenance check, drop every detector, pack and argument
                      rule: what provenance alone stops (expectations not checked)
-  --db <url>         keep runs, the idempotency ledger and operators' controls in @charter/state
+  --db <url>         keep runs, the idempotency ledger, operators' controls and the events in @charter/state
                      (postgres://…, file:<dir>, pglite:<dir>|memory; default CHARTER_DATABASE_URL,
                      else a fresh in-memory store per scenario); a kill switch or a disabled tool
                      set there with charter control applies to this run
@@ -123,7 +124,12 @@ async function suite({ governance, provenanceOnly, dir, recordDir, db }: Flags, 
   const events = createJsonlSink({ path: join(outDir, 'events.jsonl') });
   const telemetry = createTelemetry({
     agent: spec.manifest.metadata.name,
-    sinks: [events, createAuditSink(audit, { policyVersion: spec.policy.spec.version })],
+    // With --db the events go to the state's event store too (`charter profile --db <url>` reads them).
+    sinks: [
+      events,
+      createAuditSink(audit, { policyVersion: spec.policy.spec.version }),
+      ...(state === undefined ? [] : [eventStoreSink(state.events)]),
+    ],
   });
   const escalation = escalationFromManifest(spec.manifest.spec.escalation, spec.dir);
   // The tap sees every event first (with content) and passes it on to the telemetry above unchanged.

@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunState } from '@charter/agent';
 import { STATE_VERSION } from '@charter/agent';
+import { createTelemetry, type TelemetryEvent } from '@charter/telemetry';
 import { type AnyTool, createExecutor, createRegistry, defineTool, type IdempotencyLedger, type LedgerRecord } from '@charter/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { freshSchema, PG_SKIP, PG_SKIP_MESSAGE, pgUrl } from './__fixtures__/pg.js';
 import { connectPostgres } from './sql.js';
 import { listFeedback, recordFeedback } from './feedback.js';
+import { eventStoreSink } from './events.js';
 import { openState, type StateStores } from './open.js';
 
 interface Implementation {
@@ -140,6 +142,15 @@ const record = (key: string, state: LedgerRecord['state'], value?: unknown): Led
   at: new Date().toISOString(),
   ...(value === undefined ? {} : { value }),
 });
+
+/** `count` valid events of one run: run.started, steps, in seq order. */
+function telemetryRun(agent: string, runId: string, count: number): TelemetryEvent[] {
+  return Array.from({ length: count }, (_, seq): TelemetryEvent =>
+    seq === 0
+      ? { v: 1, ts: 1_000, seq, agent, runId, type: 'run.started' }
+      : { v: 1, ts: 1_000 + seq, seq, agent, runId, type: 'step', step: seq - 1, phase: 'decide' },
+  );
+}
 
 for (const impl of implementations) {
   describe.skipIf(impl.skip !== undefined)(
@@ -539,6 +550,49 @@ for (const impl of implementations) {
           expect(await stores.approvals.record(`${granted}:call_0_0`, { approved: true, approver: 'lead@example.com' })).toBe(true);
           expect(await listFeedback(stores, { runId: id })).toHaveLength(1);
           expect(await listFeedback(stores, { runId: granted })).toEqual([]);
+        });
+      });
+
+      describe('EventStore', () => {
+        it('returns appended events in order, narrowed by agent, run and limit; another instance reads them too', async () => {
+          const agent = unique('agent');
+          const other = unique('agent');
+          const a = telemetryRun(agent, unique('run'), 4);
+          const b = telemetryRun(other, unique('run'), 3);
+          await stores.events.append(a.slice(0, 2));
+          await stores.events.append([...b, ...a.slice(2)]);
+          await stores.events.append([]);
+          expect(await stores.events.read({ agent })).toEqual(a);
+          expect(await (second ?? stores).events.read({ agent: other })).toEqual(b);
+          expect(await stores.events.read({ runId: a[0]?.runId ?? '' })).toEqual(a);
+          expect(await stores.events.read({ agent, limit: 3 })).toEqual(a.slice(0, 3));
+          const all = await stores.events.read();
+          expect(all.filter((event) => event.agent === agent || event.agent === other)).toEqual([...a.slice(0, 2), ...b, ...a.slice(2)]);
+        });
+
+        it('refuses what is not a telemetry event, and a bad limit', async () => {
+          const bad = { ...telemetryRun(unique('agent'), unique('run'), 1)[0], type: 'nope' } as unknown as TelemetryEvent;
+          await expect(stores.events.append([bad])).rejects.toMatchObject({ code: 'STATE_BAD_CONFIG' });
+          await expect(stores.events.read({ limit: -1 })).rejects.toMatchObject({ code: 'STATE_BAD_CONFIG' });
+        });
+
+        it('eventStoreSink: what the telemetry of a run emits is in the store after flush', async () => {
+          const agent = unique('agent');
+          const sink = eventStoreSink(stores.events, { batch: 2 });
+          let now = 1_000;
+          const telemetry = createTelemetry({ agent, sinks: [sink], clock: () => (now += 5) });
+          telemetry.emit({ type: 'run.started', runId: 'r1', tenant: 'acme' });
+          telemetry.emit({ type: 'step', runId: 'r1', step: 0, phase: 'perceive' });
+          telemetry.emit({ type: 'run.completed', runId: 'r1', status: 'completed', durationMs: 10, steps: 1 });
+          await telemetry.flush();
+          const stored = await stores.events.read({ agent });
+          expect(stored.map((event) => [event.type, event.seq, event.ts])).toEqual([
+            ['run.started', 0, 1_005],
+            ['step', 1, 1_010],
+            ['run.completed', 2, 1_015],
+          ]);
+          expect(stored[0]).toMatchObject({ tenant: 'acme' });
+          await telemetry.close();
         });
       });
 

@@ -17,6 +17,8 @@ export { anchorAuditLog, FileAuditAnchorStore, MemoryAuditAnchorStore, SqlAuditA
 export type { AnchoredAuditLog, AnchoredVerification, AuditAnchorStore, AuditHead } from './audit.js';
 export { FileFeedbackStore, listFeedback, MemoryFeedbackStore, newFeedback, recordFeedback, SqlFeedbackStore } from './feedback.js';
 export type { FeedbackFilter, FeedbackStore } from './feedback.js';
+export { eventStoreSink, FileEventStore, MemoryEventStore, SqlEventStore } from './events.js';
+export type { EventQuery, EventStore, EventStoreSinkOptions } from './events.js';
 export { runPlaybook } from './playbook.js';
 export type { PlaybookStepResult, RunPlaybookOptions } from './playbook.js';
 export { DATABASE_URL_ENV, openState, redactUrl, sqlStores, stateUrl } from './open.js';

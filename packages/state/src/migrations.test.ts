@@ -18,6 +18,7 @@ const TABLES = [
   'run_claims',
   'runs',
   'schema_migrations',
+  'telemetry_events',
   'tenants',
   'usage',
 ];

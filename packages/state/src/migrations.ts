@@ -270,6 +270,24 @@ CREATE INDEX feedback_agent_created ON feedback (agent, created_at);
 CREATE INDEX feedback_run ON feedback (run_id);
 `,
   },
+  {
+    version: 6,
+    name: 'telemetry events',
+    sql: `
+-- Recorded telemetry (@charter/telemetry events, one row each, in append order): what charter profile reads.
+CREATE TABLE telemetry_events (
+  id           bigserial PRIMARY KEY,
+  agent        text NOT NULL,
+  run_id       text NOT NULL,
+  seq          bigint NOT NULL,
+  type         text NOT NULL,
+  event        text NOT NULL,
+  recorded_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX telemetry_events_agent ON telemetry_events (agent, id);
+CREATE INDEX telemetry_events_run ON telemetry_events (run_id, seq);
+`,
+  },
 ];
 
 /** The schema version this package writes and reads. */

@@ -5,6 +5,7 @@ import { SqlApprovals } from './approvals.js';
 import { type AuditAnchorStore, FileAuditAnchorStore, MemoryAuditAnchorStore, SqlAuditAnchorStore } from './audit.js';
 import { type ControlStore, FileControlStore, MemoryControlStore, SqlControlStore } from './controls.js';
 import { FileVersionedStore, MemoryVersionedStore, SqlVersionedStore, type VersionedStore } from './documents.js';
+import { type EventStore, FileEventStore, MemoryEventStore, SqlEventStore } from './events.js';
 import { StateError, StateErrorCode } from './errors.js';
 import { FileFeedbackStore, type FeedbackStore, MemoryFeedbackStore, SqlFeedbackStore } from './feedback.js';
 import { SqlLedger } from './ledger.js';
@@ -26,6 +27,8 @@ export interface StateStores {
   readonly auditHeads: AuditAnchorStore;
   /** Feedback on runs: ratings, corrections, human overrides (`recordFeedback`, `listFeedback`). */
   readonly feedback: FeedbackStore;
+  /** Recorded telemetry events (write them with `eventStoreSink(stores.events)`). */
+  readonly events: EventStore;
   /** The approvals queue (SQL stores only: files keep approvals in the run checkpoints). */
   readonly approvals: SqlApprovals | undefined;
   /** The SQL driver (SQL stores only), e.g. for the serving tables. */
@@ -99,6 +102,7 @@ export async function openState(options: OpenStateOptions = {}): Promise<StateSt
       documents: new FileVersionedStore(join(dir, 'documents')),
       auditHeads: new FileAuditAnchorStore(join(dir, 'audit-heads')),
       feedback: new FileFeedbackStore(join(dir, 'feedback')),
+      events: new FileEventStore(join(dir, 'telemetry')),
       approvals: undefined,
       sql: undefined,
       migration: undefined,
@@ -114,6 +118,7 @@ export async function openState(options: OpenStateOptions = {}): Promise<StateSt
       documents: new MemoryVersionedStore(),
       auditHeads: new MemoryAuditAnchorStore(),
       feedback: new MemoryFeedbackStore(),
+      events: new MemoryEventStore(),
       approvals: undefined,
       sql: undefined,
       migration: undefined,
@@ -155,6 +160,7 @@ export function sqlStores(
     documents: new SqlVersionedStore(driver),
     auditHeads: new SqlAuditAnchorStore(driver),
     feedback: new SqlFeedbackStore(driver),
+    events: new SqlEventStore(driver),
     approvals: new SqlApprovals(driver),
     sql: driver,
     migration,

@@ -14,6 +14,10 @@ export const TelemetryErrorCode = {
   AuditIo: 'TELEMETRY_AUDIT_IO',
   /** An audit record was missing a field the audit trail requires. */
   AuditRecordInvalid: 'TELEMETRY_AUDIT_RECORD_INVALID',
+  /** An event log could not be read (missing, a folder, no permission). */
+  EventsUnreadable: 'TELEMETRY_EVENTS_UNREADABLE',
+  /** A line of an event log is not JSON or not a valid event (the message names file:line). */
+  EventsInvalid: 'TELEMETRY_EVENTS_INVALID',
   /** A replay recording failed validation. */
   RecordingInvalid: 'TELEMETRY_RECORDING_INVALID',
   /** The re-run asked for more model responses or tool results than the recording holds. */

@@ -40,6 +40,8 @@ export const RunStarted = z.strictObject({
   type: z.literal('run.started'),
   model: z.strictObject({ provider: Id, id: Id }).optional(),
   conversationId: Id.optional(),
+  /** The tenant the run serves (`charter serve`'s tenant id), when there is one: `charter profile` groups by it. */
+  tenant: Id.optional(),
   /** Manifest `metadata.version` of the agent that ran. */
   agentVersion: z.string().max(64).optional(),
   /** Content: the run input (only with `captureContent`, always redacted). */

@@ -46,7 +46,7 @@ export { METRIC_BUCKETS, observeEvent, otelAttributeKey } from './metrics.js';
 export type { HistogramKey, Labels, Observe } from './metrics.js';
 export { createPrometheusSink } from './prometheus.js';
 export type { PrometheusSink } from './prometheus.js';
-export { parseEvents, readEvents } from './read.js';
+export { loadEvents, parseEvents, readEvents } from './read.js';
 export type { EventIssue, ReadEventsResult } from './read.js';
 export {
   AUDIT_GENESIS_HASH,

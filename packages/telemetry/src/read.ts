@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { TelemetryError, TelemetryErrorCode } from './errors.js';
 import { TelemetryEvent } from './events.js';
 
 /** A line of an event log that is not a valid event. */
@@ -49,4 +50,33 @@ export function readEvents(path: string): ReadEventsResult {
     return { value: [], issues: [{ line: 0, path: '', message: `cannot read ${path}: ${(error as Error).message}` }] };
   }
   return parseEvents(text);
+}
+
+/**
+ * Reads a JSONL event log and refuses it whole when any line is bad: an unreadable file is a
+ * `TELEMETRY_EVENTS_UNREADABLE` error, a line that is not JSON or not a valid event a
+ * `TELEMETRY_EVENTS_INVALID` error whose message starts with `<file>:<line>` (the first bad line, and
+ * how many more there are). For tools that must not draw conclusions from part of a log (`charter profile`).
+ */
+export function loadEvents(path: string): TelemetryEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TelemetryError(
+      TelemetryErrorCode.EventsUnreadable,
+      `cannot read the event log ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): check the path`,
+      { cause: error },
+    );
+  }
+  const { value, issues } = parseEvents(text);
+  const first = issues[0];
+  if (first !== undefined) {
+    const lines = new Set(issues.map((issue) => issue.line)).size;
+    throw new TelemetryError(
+      TelemetryErrorCode.EventsInvalid,
+      `${path}:${first.line}: ${first.path === '' ? '' : `${first.path}: `}${first.message}${lines > 1 ? ` (and ${lines - 1} more bad line(s))` : ''}: fix or remove the line (events are JSONL written by @charter/telemetry's JSONL sink)`,
+    );
+  }
+  return value;
 }
