@@ -56,6 +56,8 @@ describe('the loop', () => {
     expect(result.actions).toEqual([{ step: 1, callId: 'call_0_0', tool: 'lookup_order', outcome: 'ok' }]);
     const types = sink.events.map((e) => e.type);
     expect(types[0]).toBe('run.started');
+    // The tenant the run serves is on its first event (charter profile groups by it).
+    expect(sink.events[0]).toMatchObject({ type: 'run.started', tenant: 'acme' });
     expect(types).toContain('tool.call');
     expect(types).toContain('tool.result');
     expect(types.filter((t) => t === 'model.request')).toHaveLength(2);

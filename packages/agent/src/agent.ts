@@ -206,7 +206,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (loading !== undefined) await loading;
     const start = rt.clock();
     const state = newState(rt, runId, runOptions);
-    rt.observer.runStarted(runId, { provider: rt.model.provider, id: rt.model.modelId }, text);
+    rt.observer.runStarted(runId, { provider: rt.model.provider, id: rt.model.modelId }, text, runOptions.tenant);
     rt.observer.step(runId, 0, 'perceive');
     const seen = await perceive(rt, state, text);
     // A stopped agent hands every new run to a human, whatever its input guardrails decided.

@@ -49,8 +49,8 @@ export class Observer {
     return hashArguments(args);
   }
 
-  runStarted(runId: string, model: { provider: string; id: string }, input: string): void {
-    this.#t?.emit({ type: 'run.started', runId, model, ...(this.content ? { input } : {}) });
+  runStarted(runId: string, model: { provider: string; id: string }, input: string, tenant?: string): void {
+    this.#t?.emit({ type: 'run.started', runId, model, ...(tenant === undefined ? {} : { tenant }), ...(this.content ? { input } : {}) });
   }
 
   step(runId: string, step: number, phase: 'perceive' | 'decide' | 'act' | 'reflect'): void {
