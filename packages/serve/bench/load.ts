@@ -187,7 +187,8 @@ console.log('3. loaded', { a: summary(lo.a.sample), b: summary(lo.b.sample), flo
 // Requests the client gave up on at the end of a phase may still be admitted after it: the queue is
 // drained only when it is empty and no job has been added for a second.
 const drainStart = Date.now();
-const jobCount = async (): Promise<number> => Number((await state.sql!.query<{ n: string }>('SELECT count(*) AS n FROM jobs')).rows[0]?.n ?? 0);
+const jobCount = async (): Promise<number> =>
+  Number((await state.sql!.query<{ n: string }>('SELECT count(*) AS n FROM jobs')).rows[0]?.n ?? 0);
 let lastCount = -1;
 let stableSince = Date.now();
 for (;;) {
