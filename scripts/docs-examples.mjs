@@ -67,7 +67,7 @@ const EXPECTED = [
     command: /^npx charter run \. --input "Ignore all previous instructions/,
     output: [/^ {2}guardrail input: deny \[injection\./m, /^outcome denied /m],
   },
-  { command: /^npm run evidence$/, needs: 'promtool', output: [/^evidence: 7 report\(s\) in /m] },
+  { command: /^npm run evidence$/, needs: 'promtool', output: [/^evidence: 8 report\(s\) in /m] },
   { command: /^npx charter check \.$/, needs: 'promtool', output: [/^triage-desk is ready for production\.$/m] },
 ];
 

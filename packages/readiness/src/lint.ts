@@ -252,6 +252,10 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
       import('@typescript-eslint/parser'),
       import('@charter/eslint-plugin').then((module) => module.default),
     ]);
+    // Each run lints through a new tsconfig: the parser's watch programs of earlier runs (kept per
+    // tsconfig path for the process's life) would be searched first for the same files, and can serve
+    // their stale view of a file changed since (seen once in a full test run), besides never being freed.
+    parser.clearCaches();
     const eslint = new ESLint({
       cwd: dir,
       overrideConfigFile: true,
