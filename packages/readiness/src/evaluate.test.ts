@@ -4,10 +4,20 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from './evaluate.js';
 import { lintCacheKey, sourceFiles } from './lint.js';
-import { COMMIT, edit, evaluateOptions, lineOf, makeFixture, NOW, passingEvidence, WORK, writeEvidence } from './__fixtures__/harness.js';
+import {
+  COMMIT,
+  edit,
+  evaluateOptions,
+  lineOf,
+  makeFixture,
+  NOW,
+  passingEvidence,
+  removeFixtures,
+  writeEvidence,
+} from './__fixtures__/harness.js';
 
 afterAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
+  removeFixtures();
 });
 
 const EVIDENCE_RULES = [

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
@@ -6,7 +6,16 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from './evaluate.js';
 import { formatReport, renderJunit, renderMarkdown, renderSarif, renderTerminal } from './format/index.js';
-import { edit, evaluateOptions, lineOf, makeFixture, passingEvidence, REPO, WORK, writeEvidence } from './__fixtures__/harness.js';
+import {
+  edit,
+  evaluateOptions,
+  lineOf,
+  makeFixture,
+  passingEvidence,
+  REPO,
+  removeFixtures,
+  writeEvidence,
+} from './__fixtures__/harness.js';
 import type { Report } from './types.js';
 
 let report: Report;
@@ -37,7 +46,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
+  removeFixtures();
 });
 
 describe('the report', () => {
@@ -107,7 +116,7 @@ describe('SARIF 2.1.0', () => {
     const perf3 = run?.results.find((r) => r.ruleId === 'PERF-3');
     expect(perf3?.level).toBe('error');
     const location = perf3?.locations?.[0]?.physicalLocation;
-    expect(location?.artifactLocation.uri).toMatch(/^packages\/readiness\/\.charter\/fixtures\/formats-\d+-\d+\/agent\.yaml$/);
+    expect(location?.artifactLocation.uri).toMatch(/^packages\/readiness\/\.charter\/fixtures\/formats-\d+-[0-9a-f]{8}-\d+\/agent\.yaml$/);
     expect(location?.region.startLine).toBe(lineOf(dir, 'agent.yaml', 'maxCostUsd: 0.6'));
     expect(run?.results.find((r) => r.ruleId === 'BIZ-5')?.level).toBe('warning');
     expect(run?.results.find((r) => r.ruleId === 'REL-7')?.suppressions?.[0]).toMatchObject({ kind: 'external', status: 'accepted' });

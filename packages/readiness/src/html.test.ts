@@ -2,14 +2,23 @@
 // installs): it loads with no console error, shows the dimension cards and the blockers, and a PNG
 // screenshot is written under .charter/ as a CI artefact. Without chromium the test is skipped
 // locally with a message and FAILS when CI is set.
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from './evaluate.js';
 import { renderHtml } from './format/html.js';
-import { edit, evaluateOptions, makeFixture, PACKAGE, passingEvidence, REPO, WORK, writeEvidence } from './__fixtures__/harness.js';
+import {
+  edit,
+  evaluateOptions,
+  makeFixture,
+  PACKAGE,
+  passingEvidence,
+  REPO,
+  removeFixtures,
+  writeEvidence,
+} from './__fixtures__/harness.js';
 
 const CHROMIUM = process.env.CHARTER_CHROMIUM ?? '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
@@ -18,7 +27,7 @@ if (!present && !inCi)
   console.warn(`html.test.ts: skipped: no Chromium at ${CHROMIUM} (install Debian's chromium: scripts/install-ci-tools.sh)`);
 
 afterAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
+  removeFixtures();
 });
 
 describe.skipIf(!present && !inCi)('the HTML scorecard in headless Chromium', () => {

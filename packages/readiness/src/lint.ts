@@ -293,7 +293,7 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
   }
   if (cachePath !== undefined) {
     mkdirSync(dirname(cachePath), { recursive: true });
-    const temp = `${cachePath}.${process.pid}.tmp`;
+    const temp = `${cachePath}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     writeFileSync(temp, JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile));
     renameSync(temp, cachePath);
   }

@@ -2,8 +2,7 @@
 // to the manifest, the policy, the code, the owners file, a playbook or an evidence report of an
 // agent that passes everything, and the gate must report that rule (and no other) with its id and,
 // for manifest, policy and code rules, the line of the change.
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from './evaluate.js';
 import {
   COMMIT,
@@ -12,7 +11,7 @@ import {
   lineOf,
   makeFixture,
   passingEvidence,
-  WORK,
+  removeFixtures,
   writeEvidence,
   type EvidenceData,
 } from './__fixtures__/harness.js';
@@ -199,11 +198,8 @@ const CASES: readonly Case[] = [
   { rule: 'PERF-4', evidence: (e) => void (e.bench.successRatio = 0.9) },
 ];
 
-beforeAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
-});
 afterAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
+  removeFixtures();
 });
 
 describe('the fixture agent', () => {

@@ -1,7 +1,7 @@
 // Builds fixture agents for the tests: a copy of ./agent (a small agent that passes every rule) in a
 // folder inside this package (so its sources resolve @charter/tools and zod through the workspace's
 // node_modules for type-aware lint), with the repository's playbooks, and evidence written for it.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -32,15 +32,24 @@ export const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 export type EvidenceData = { -readonly [K in EvidenceKind]: EvidenceDataOf<K> };
 
 let counter = 0;
+/** The fixtures this test file made: test files run in parallel, so each removes only its own. */
+const made = new Set<string>();
 
 /** A fresh copy of the fixture agent (with `playbooks/` copied from the repository). */
 export function makeFixture(name: string): string {
-  const dir = join(WORK, `${name.replace(/[^a-zA-Z0-9-]/g, '-')}-${process.pid}-${counter++}`);
+  const dir = join(WORK, `${name.replace(/[^a-zA-Z0-9-]/g, '-')}-${process.pid}-${randomBytes(4).toString('hex')}-${counter++}`);
+  made.add(dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(FIXTURE, dir, { recursive: true });
   cpSync(join(REPO, 'playbooks'), join(dir, 'playbooks'), { recursive: true });
   return dir;
+}
+
+/** Removes the fixtures this test file made — never WORK itself, which other test files are using at the same time. */
+export function removeFixtures(): void {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
 }
 
 /** Replaces `from` by `to` in a file of the fixture; throws when `from` is not there (a stale test). */
