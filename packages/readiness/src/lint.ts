@@ -262,7 +262,12 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
       overrideConfig: [
         {
           files: ['**/*.ts', '**/*.mts', '**/*.cts'],
-          languageOptions: { parser, parserOptions: { project: [tsconfig], tsconfigRootDir: dir } },
+          // Never single-run mode, which typescript-eslint infers from CI=true: this function may lint the
+          // same files again in one process after they changed (a host, the tests), and a single-run program is never updated.
+          languageOptions: {
+            parser,
+            parserOptions: { project: [tsconfig], tsconfigRootDir: dir, disallowAutomaticSingleRunInference: true },
+          },
           linterOptions: { reportUnusedDisableDirectives: 'off' },
         },
         { ...plugin.configs.recommended, files: ['**/*.ts', '**/*.mts', '**/*.cts'] },
