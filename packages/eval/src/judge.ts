@@ -1,47 +1,11 @@
 // Comparing what a run did with what it should have done. A scenario states its expectation; a
 // feedback's correction is one; a positive rating without a correction labels the recorded outcome
 // itself as right.
-import type { Feedback } from '@charter/spec';
+import type { EvalExpectation as Expectation, EvalObservation as Observation, Feedback } from '@charter/spec';
 import type { Recording } from '@charter/telemetry';
 
-/** What a run should have done: every field that is set is checked. */
-export interface Expectation {
-  /** Any of these statuses. */
-  readonly status?: readonly string[];
-  /** The escalation reason (or error code). */
-  readonly reason?: string;
-  /** Text the answer contains (case- and whitespace-insensitive). */
-  readonly answer?: string;
-  /** Text the answer must not contain. */
-  readonly answerExcludes?: string;
-  /** Tools that ran with outcome ok. */
-  readonly mustRun?: readonly string[];
-  /** Tools that did not run (no ok outcome, no downstream effect). */
-  readonly mustNotRun?: readonly string[];
-  /** Guardrail rule ids (or prefixes ending in `.`) that fired. */
-  readonly rules?: readonly string[];
-  /** At least one of these rule ids (or prefixes) fired. */
-  readonly rulesAny?: readonly string[];
-  /** Whether the run paused for an approval first. */
-  readonly paused?: boolean;
-}
-
-/** What a run did, as the eval subject observed it. */
-export interface Observation {
-  readonly status: string;
-  readonly reason?: string | undefined;
-  readonly output?: string | undefined;
-  /** Tool calls and their outcomes (`ok`, `error`, `denied`, …) with the error code of a failed one. */
-  readonly actions: readonly { readonly tool: string; readonly outcome: string; readonly errorCode?: string | undefined }[];
-  /** Rule ids of the guardrail decisions that were not `allow`. */
-  readonly ruleIds: readonly string[];
-  readonly costUsd: number;
-  readonly paused?: boolean | undefined;
-  /** Tools whose side effect happened downstream (what the subject's fakes saw), when it knows. */
-  readonly effects?: readonly string[] | undefined;
-  /** Failures only the subject can see (e.g. an attack that reached its goal). */
-  readonly violations?: readonly string[] | undefined;
-}
+/** The eval subject's contract, declared in @charter/spec. */
+export type { Expectation, Observation };
 
 const normalise = (text: string): string => text.replace(/\s+/g, ' ').trim().toLowerCase();
 const ruleMatches = (rule: string, id: string): boolean => id === rule || (rule.endsWith('.') && id.startsWith(rule));

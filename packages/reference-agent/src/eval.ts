@@ -2,41 +2,23 @@
 // `evalSubject({ policyFile })` and gets the scenario suite (each scenario's category and expectation)
 // and a replay of recorded runs, both with the current code and the manifest's policy — or the policy
 // `policyFile` names, to evaluate a policy change before it ships. The shapes are those of
-// `@charter/eval`'s `EvalSubject` (a package of the same layer: matched structurally, not imported).
+// `@charter/eval`'s `EvalSubject` (a package of the same layer: matched structurally, not imported;
+// the observation and expectation types are the contract's, from @charter/spec).
 import { resolve } from 'node:path';
 import { scripted } from '@charter/agent/models';
 import { recordRun, replayModel, replayTools, rerun } from '@charter/agent/replay';
-import { type GuardrailPolicy, loadPolicy, type Playbook } from '@charter/spec';
+import { type EvalExpectation, type EvalObservation, type GuardrailPolicy, loadPolicy, type Playbook } from '@charter/spec';
 import { createMemorySink, createTelemetry, type Recording } from '@charter/telemetry';
 import { createDesk } from './desk.js';
 import { loadScenarios, type Scenario } from './scenario.js';
 import { DESK_AGENT, loadDeskSpec, runScenario, SCENARIO_DIR, type ScenarioOutcome, scenarioRunOptions } from './suite.js';
 
-/** What a run did (`@charter/eval` Observation). */
-export interface DeskObservation {
-  readonly status: string;
-  readonly reason?: string | undefined;
-  readonly output?: string | undefined;
-  readonly actions: readonly { readonly tool: string; readonly outcome: string; readonly errorCode?: string | undefined }[];
-  readonly ruleIds: readonly string[];
-  readonly costUsd: number;
-  readonly paused?: boolean | undefined;
-  readonly effects?: readonly string[] | undefined;
-  readonly violations?: readonly string[] | undefined;
-}
+/** What a run did: the eval subject contract's observation. */
+export type DeskObservation = EvalObservation;
 
-/** What a scenario expects (`@charter/eval` Expectation). */
-export interface DeskExpectation {
-  readonly status: readonly string[];
-  readonly reason?: string;
-  readonly answer?: string;
-  readonly answerExcludes?: string;
-  readonly mustRun: readonly string[];
-  readonly mustNotRun: readonly string[];
-  readonly rules: readonly string[];
-  readonly rulesAny: readonly string[];
-  readonly paused: boolean;
-}
+/** What a scenario expects: the contract's expectation with every field the suite states. */
+export type DeskExpectation = EvalExpectation &
+  Required<Pick<EvalExpectation, 'status' | 'mustRun' | 'mustNotRun' | 'rules' | 'rulesAny' | 'paused'>>;
 
 export interface DeskEvalSubject {
   readonly agent: string;

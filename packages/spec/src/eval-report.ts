@@ -133,3 +133,45 @@ export function evalReportJsonSchema(): Record<string, unknown> {
     title: 'Charter eval report',
   };
 }
+
+// The contract between `charter eval` and an eval subject (an agent module): plain types, declared
+// here so that the judge and every subject read one definition.
+
+/** What a run should have done (a scenario's expectation, a feedback's correction): every field that is set is checked. */
+export interface EvalExpectation {
+  /** Any of these statuses. */
+  readonly status?: readonly string[];
+  /** The escalation reason (or error code). */
+  readonly reason?: string;
+  /** Text the answer contains (case- and whitespace-insensitive). */
+  readonly answer?: string;
+  /** Text the answer must not contain. */
+  readonly answerExcludes?: string;
+  /** Tools that ran with outcome ok. */
+  readonly mustRun?: readonly string[];
+  /** Tools that did not run (no ok outcome, no downstream effect). */
+  readonly mustNotRun?: readonly string[];
+  /** Guardrail rule ids (or prefixes ending in `.`) that fired. */
+  readonly rules?: readonly string[];
+  /** At least one of these rule ids (or prefixes) fired. */
+  readonly rulesAny?: readonly string[];
+  /** Whether the run paused for an approval first. */
+  readonly paused?: boolean;
+}
+
+/** What a run did, as an eval subject observed it (the agent's side of `charter eval`). */
+export interface EvalObservation {
+  readonly status: string;
+  readonly reason?: string | undefined;
+  readonly output?: string | undefined;
+  /** Tool calls and their outcomes (`ok`, `error`, `denied`, …) with the error code of a failed one. */
+  readonly actions: readonly { readonly tool: string; readonly outcome: string; readonly errorCode?: string | undefined }[];
+  /** Rule ids of the guardrail decisions that were not `allow`. */
+  readonly ruleIds: readonly string[];
+  readonly costUsd: number;
+  readonly paused?: boolean | undefined;
+  /** Tools whose side effect happened downstream (what the subject's fakes saw), when it knows. */
+  readonly effects?: readonly string[] | undefined;
+  /** Failures only the subject can see (e.g. an attack that reached its goal). */
+  readonly violations?: readonly string[] | undefined;
+}

@@ -119,6 +119,7 @@ export {
   EvalReport,
   evalReportJsonSchema,
 } from './eval-report.js';
+export type { EvalExpectation, EvalObservation } from './eval-report.js';
 export type { EscalationContext, PlaybookRoutes } from './routing.js';
 export { SpecError, SpecErrorCode } from './errors.js';
 export { didYouMean } from './suggest.js';
