@@ -9,28 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTemplate, scaffold } from '../dist/scaffold/index.js';
+import { agentServiceValues } from '../src/testing.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const packageRoot = join(import.meta.dirname, '..');
 const bin = join(packageRoot, 'bin', 'charter.js');
 const work = mkdtempSync(join(tmpdir(), 'charter-new-bench-'));
-const values = {
-  name: 'bench-desk',
-  description: 'Answers questions about service requests and opens tickets.',
-  owner: 'group:default/platform-team',
-  problem: 'Employees wait a median of 8 hours for an answer about a service request; 4,000 questions a month.',
-  kpis: [
-    { name: 'median time to first answer', unit: 'hours', baseline: 8, target: 0.5, direction: 'decrease' },
-    { name: 'requests answered without a person', unit: 'percent', baseline: 0, target: 50, direction: 'increase' },
-  ],
-  roiHypothesis: 'Answering 2,000 lookups a month frees 1.5 FTE for 30,000 USD a year.',
-  annualValueUsd: 120000,
-  annualCostUsd: 30000,
-  paybackMonths: 4,
-  onCall: 'service-desk-oncall',
-  ownerMembers: ['ana'],
-  repoUrl: 'github.com?owner=acme&repo=bench-desk',
-};
+const values = agentServiceValues('bench-desk');
 const valuesFile = join(work, 'values.json');
 writeFileSync(valuesFile, JSON.stringify(values));
 

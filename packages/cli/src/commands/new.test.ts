@@ -18,28 +18,12 @@ import {
   renderSkeleton,
   type TemplateParameter,
 } from '../scaffold/index.js';
-import { captureIo } from '../testing.js';
+import { agentServiceValues, captureIo } from '../testing.js';
 
 const fixtures = join(import.meta.dirname, '..', '__fixtures__', 'templates');
 const scratch = () => mkdtempSync(join(tmpdir(), 'charter-new-'));
 
-const AGENT_VALUES = {
-  name: 'triage-desk',
-  description: 'Answers questions about service requests and opens tickets.',
-  owner: 'group:default/platform-team',
-  problem: 'Employees wait a median of 8 hours for an answer about a service request; 4,000 questions a month.',
-  kpis: [
-    { name: 'median time to first answer', unit: 'hours', baseline: 8, target: 0.5, direction: 'decrease' },
-    { name: 'requests answered without a person', unit: 'percent', baseline: 0, target: 50, direction: 'increase' },
-  ],
-  roiHypothesis: 'Answering 2,000 lookups a month frees 1.5 FTE for 30,000 USD a year.',
-  annualValueUsd: 120000,
-  annualCostUsd: 30000,
-  paybackMonths: 4,
-  onCall: 'service-desk-oncall',
-  ownerMembers: ['ana'],
-  repoUrl: 'github.com?owner=acme&repo=triage-desk',
-};
+const AGENT_VALUES = agentServiceValues('triage-desk');
 
 /** Every file under `dir`, relative, sorted. */
 function filesOf(dir: string): string[] {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { captureIo } from '../testing.js';
+import { agentServiceValues, captureIo } from '../testing.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 const cwd = mkdtempSync(join(tmpdir(), 'charter-run-'));
@@ -17,24 +17,7 @@ const project = join(cwd, 'desk');
 beforeAll(async () => {
   writeFileSync(
     join(cwd, 'values.json'),
-    JSON.stringify({
-      name: 'desk',
-      description: 'Answers questions about service requests and opens tickets.',
-      owner: 'group:default/platform-team',
-      problem: 'Employees wait a median of 8 hours for an answer about a service request; 4,000 questions a month.',
-      kpis: [
-        { name: 'median time to first answer', unit: 'hours', baseline: 8, target: 0.5, direction: 'decrease' },
-        { name: 'requests answered without a person', unit: 'percent', baseline: 0, target: 50, direction: 'increase' },
-      ],
-      roiHypothesis: 'Answering 2,000 lookups a month frees 1.5 FTE for 30,000 USD a year.',
-      annualValueUsd: 120000,
-      annualCostUsd: 30000,
-      paybackMonths: 4,
-      onCall: 'service-desk-oncall',
-      ownerMembers: ['ana'],
-      actionSideEffects: 'irreversible',
-      repoUrl: 'github.com?owner=acme&repo=desk',
-    }),
+    JSON.stringify(agentServiceValues('desk', { actionSideEffects: 'irreversible' })),
   );
   expect(await main(['new', 'agent-service', 'desk', '--values', 'values.json'], captureIo(cwd))).toBe(0);
   // The repository's installed packages stand in for the project's own npm install.
