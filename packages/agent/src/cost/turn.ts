@@ -23,9 +23,9 @@ export function callCost(
 ): { inputTokens: number; outputTokens: number; costUsd: number } {
   const inputTokens = result.usage.inputTokens.total ?? 0;
   const outputTokens = result.usage.outputTokens.total ?? 0;
+  if (result.providerMetadata?.charter?.cached === true) return { inputTokens, outputTokens, costUsd: 0 };
   const capabilities = capabilitiesOf(model);
   const price = rt.cost.pricing ?? capabilities.pricing ?? FREE;
-  if (result.providerMetadata?.charter?.cached === true) return { inputTokens, outputTokens, costUsd: 0 };
   const factor = wasBatched(result) ? (capabilities.batch?.priceFactor ?? 1) : 1;
   const costUsd = ((inputTokens * price.inputPerMTokUsd + outputTokens * price.outputPerMTokUsd) / 1e6) * factor;
   return { inputTokens, outputTokens, costUsd };
