@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentServiceValues } from '../packages/cli/src/testing.js';
 import { publicPackages } from './packages.mjs';
 import { publishAll, startVerdaccio } from './verdaccio.mjs';
 
@@ -200,26 +201,16 @@ describe.sequential('the golden path', () => {
   it.skipIf(!promtool && process.env.CI === undefined)(
     'agent-service: installed from the registry, its CI workflow passes (tests, lint, evidence, charter check: ready with no gap, the kill switch proven); the gate holds it without its business case',
     () => {
-      const dir = scaffold('agent-service', 'triage-desk', {
-        name: 'triage-desk',
-        title: 'Triage desk',
-        description: 'Answers questions about service requests and opens tickets for the service desk.',
-        owner: 'group:default/platform-team',
-        problem: 'Employees wait a median of 8 hours for an answer about a service request; 4,000 questions a month.',
-        kpis: [
-          { name: 'median time to first answer', unit: 'hours', baseline: 8, target: 0.5, direction: 'decrease' },
-          { name: 'requests answered without a person', unit: 'percent', baseline: 0, target: 50, direction: 'increase' },
-        ],
-        roiHypothesis: 'Answering 2,000 lookups a month frees 1.5 FTE for 30,000 USD a year.',
-        annualValueUsd: 120000,
-        annualCostUsd: 30000,
-        paybackMonths: 4,
-        onCall: 'service-desk-oncall',
-        ownerMembers: ['ana'],
-        dataClassification: 'internal',
-        actionSideEffects: 'reversible',
-        repoUrl: 'github.com?owner=acme&repo=triage-desk',
-      });
+      const dir = scaffold(
+        'agent-service',
+        'triage-desk',
+        agentServiceValues('triage-desk', {
+          title: 'Triage desk',
+          description: 'Answers questions about service requests and opens tickets for the service desk.',
+          dataClassification: 'internal',
+          actionSideEffects: 'reversible',
+        }),
+      );
       const ci = runWorkflow(dir);
       expectWorkflowPassed(ci);
       expectInstalledFromRegistry(dir);
