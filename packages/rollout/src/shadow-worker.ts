@@ -40,6 +40,11 @@ export interface ShadowWorkerOptions {
   readonly resourceLimits?: ResourceLimits;
   /** The worker sends its reports back at most this long after the first one is ready; default 50 ms. */
   readonly reportIntervalMs?: number;
+  /**
+   * The worker thread runs at the lowest CPU priority (nice 19, Linux; elsewhere unchanged), so that it
+   * loses to the control's thread when both want a core; default true.
+   */
+  readonly lowPriority?: boolean;
 }
 
 /** A candidate running in its own worker thread, one input at a time (its result crosses back). */
@@ -73,6 +78,8 @@ export interface WorkerLane<I> {
   submit(samples: readonly ShadowSample<I>[]): void;
   /** Samples posted and not reported yet. */
   outstanding(): number;
+  /** Samples posted and not finished in the worker yet (read from shared memory: no report needed). */
+  lagging(): number;
   /** Resolves when every sample posted so far has been reported (or failed). */
   drain(): Promise<void>;
   /** Terminates the worker; samples in flight are reported as errors. */
@@ -115,6 +122,8 @@ type FromThread =
 class ThreadHost {
   private worker: Worker | undefined;
   private quietSince = 0;
+  private progress = new Int32Array(new SharedArrayBuffer(4));
+  private sent = 0;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   readonly timeoutMs: number;
   private readonly limitMs: number;
@@ -145,7 +154,14 @@ class ThreadHost {
     );
   }
 
+  /** Samples posted to the current worker that it has not finished yet. */
+  lagging(): number {
+    return this.worker === undefined ? 0 : this.sent - Atomics.load(this.progress, 0);
+  }
+
   private start(): Worker {
+    this.progress = new Int32Array(new SharedArrayBuffer(4));
+    this.sent = 0;
     const started = new Worker(THREAD, {
       workerData: {
         module: moduleUrl(this.options.module),
@@ -155,6 +171,8 @@ class ThreadHost {
         reportIntervalMs: this.options.reportIntervalMs ?? 50,
         reportBatch: REPORT_BATCH,
         judgeOnMain: this.extra.judgeOnMain,
+        progress: this.progress.buffer,
+        lowPriority: this.options.lowPriority ?? true,
       },
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
     });
@@ -203,10 +221,11 @@ class ThreadHost {
   }
 
   /** Posts a message (throws a DataCloneError when it cannot cross); starts the worker and the watchdog as needed. */
-  post(message: unknown, wasBusy: boolean): void {
+  post(message: unknown, wasBusy: boolean, samples = 0): void {
     this.worker ??= this.start();
     if (!wasBusy) this.quietSince = performance.now();
     this.worker.postMessage(message);
+    this.sent += samples;
     if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
   }
 
@@ -271,13 +290,13 @@ export function workerLane<I>(options: ShadowWorkerOptions, judgeOnMain: boolean
       if (samples.length === 0) return;
       const wasBusy = outstanding > 0;
       try {
-        host.post({ type: 'batch', items: samples }, wasBusy);
+        host.post({ type: 'batch', items: samples }, wasBusy, samples.length);
         outstanding += samples.length;
       } catch {
         // One sample that cannot be cloned fails the whole message: post them one by one.
         for (const sample of samples) {
           try {
-            host.post({ type: 'batch', items: [sample] }, outstanding > 0);
+            host.post({ type: 'batch', items: [sample] }, outstanding > 0, 1);
             outstanding++;
           } catch (error) {
             uncloneable(error);
@@ -286,6 +305,7 @@ export function workerLane<I>(options: ShadowWorkerOptions, judgeOnMain: boolean
       }
     },
     outstanding: () => outstanding,
+    lagging: () => host.lagging(),
     drain() {
       if (outstanding === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { actionSet, comparableProblem, compareLayers, defaultComparable, normaliseText } from '../thread/compare.mjs';
 import type { Comparable, Comparison, ComparisonLayer } from '../thread/compare.mjs';
 import type { Arm } from './analysis.js';
+import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
 import { type LaneReport, type ShadowSample, type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
 
@@ -69,6 +70,12 @@ export interface ShadowRunnerOptions<I, R> {
    * so shadowing never piles up and never slows the control; default 64.
    */
   readonly maxInFlight?: number;
+  /**
+   * Answered requests are handed to the shadow arms in batches, while a later request's control is
+   * waiting: once the oldest waited this long (or the batch reached half of `maxInFlight`); without a
+   * later request, 10 × this after the batch began. Default 5 ms.
+   */
+  readonly handoffMs?: number;
   readonly random?: () => number;
   /** Each finished comparison (feed `controller.observeComparison`); from a worker arm, in batches. */
   readonly onComparison?: (comparison: ShadowComparison) => void;
@@ -110,8 +117,10 @@ type Kind = ShadowComparison['kind'];
 
 /** One shadow arm as the runner drives it: in a worker lane or in-process. */
 interface Lane<I> {
-  /** Samples waiting (not yet handed over) or in flight. */
+  /** Samples in flight (for backpressure). */
   load(): number;
+  /** Samples in flight or not yet recorded. */
+  pending(): number;
   submit(samples: readonly ShadowSample<I>[]): void;
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -120,15 +129,19 @@ interface Lane<I> {
 /**
  * The shadow stage's runner. The control's result (or error) is returned as soon as the control
  * settles, before anything of the shadow runs: the request is only queued (bounded by `maxInFlight`;
- * beyond it the sample is dropped and counted). On a later turn of the event loop — after the caller's
- * continuation has delivered the answer — the queued samples are made comparable and handed over in one
- * batch: a worker arm gets one postMessage, compares in its thread, and reports verdicts back in
+ * beyond it the sample is dropped and counted). Later — while a following request's control waits for
+ * its model, or from a timer when none follows — the queued samples are made comparable and handed over
+ * in one batch: a worker arm gets one postMessage, compares in its thread, and reports verdicts back in
  * batches; an in-process arm (a function) runs and compares on this thread (not off-path).
  */
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
   const comparable: (result: R) => Comparable = options.comparable ?? defaultComparable;
   const noiseRate = options.noiseSampleRate ?? 0.05;
   const maxInFlight = options.maxInFlight ?? 64;
+  const batchLimit = Math.max(1, Math.floor(maxInFlight / 2));
+  const handoffMs = options.handoffMs ?? 5;
+  if (!Number.isFinite(handoffMs) || handoffMs <= 0)
+    throw new RolloutError(RolloutErrorCode.BadOptions, `the shadow runner's handoffMs must be a positive number, not ${handoffMs}`);
   const random = options.random ?? Math.random;
   const byLayer: Record<ComparisonLayer, number> = { exact: 0, 'normalised-text': 0, actions: 0, judge: 0, unresolved: 0, error: 0 };
   let comparisons = 0;
@@ -195,6 +208,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     };
     return {
       load: () => inFlight.size,
+      pending: () => inFlight.size,
       submit(samples) {
         for (const sample of samples) {
           const task: Promise<void> = one(sample).finally(() => inFlight.delete(task));
@@ -220,7 +234,9 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       else record({ kind, agree: report.agree, layer: report.layer, ...(report.detail === undefined ? {} : { detail: report.detail }) });
     });
     return {
-      load: () => lane.outstanding(),
+      // Backpressure counts what the worker has not finished (shared memory), not what it has not reported yet.
+      load: () => lane.lagging(),
+      pending: () => lane.outstanding(),
       submit: (samples) => {
         lane.submit(samples);
       },
@@ -234,13 +250,18 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   const candidate = lane('candidate', options.candidate);
   const replica = options.controlReplica === undefined ? undefined : lane('noise', options.controlReplica);
 
-  // Requests answered and not yet handed to the arms: only pushed on the control's path (O(1)).
+  // Requests answered and not yet handed to the arms: only pushed on the control's path (O(1)). They
+  // are handed over in batches while a later request's control is waiting (its call has started): at
+  // the next request once the oldest waited `handoffMs` or the batch reached half of `maxInFlight`;
+  // when no request follows, an unreferenced timer does it (10 × handoffMs after the batch began).
+  // No extra turn of the event loop per request, and one message (one wake of the worker) per batch.
   let queued: { readonly input: I; readonly result: R }[] = [];
-  let scheduled = false;
+  let queuedSince = 0;
+  let fallback: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 
   const dispatch = (): void => {
-    scheduled = false;
+    if (queued.length === 0) return;
     const taken = queued;
     queued = [];
     if (closed) {
@@ -266,6 +287,20 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     candidate.submit(toCandidate);
     if (replica !== undefined) replica.submit(toReplica);
   };
+  const enqueue = (input: I, result: R, now: number): void => {
+    if (candidate.load() + queued.length >= maxInFlight) {
+      shed++;
+      return;
+    }
+    if (queued.length === 0) {
+      queuedSince = now;
+      if (fallback === undefined) {
+        fallback = setTimeout(dispatch, handoffMs * 10);
+        fallback.unref();
+      } else fallback.refresh();
+    }
+    queued.push({ input, result });
+  };
 
   const lanes = (): Lane<I>[] => (replica === undefined ? [candidate] : [candidate, replica]);
 
@@ -274,25 +309,22 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       const started = performance.now();
       let result: R;
       try {
-        result = await options.control(input);
+        const pending = options.control(input);
+        // The control's call is under way (waiting for its model, typically): hand over the earlier answers' samples now.
+        if (queued.length > 0 && (started - queuedSince >= handoffMs || queued.length >= batchLimit)) dispatch();
+        result = await pending;
       } catch (error) {
         options.onOutcome?.('control', { error, durationMs: performance.now() - started });
         throw error;
       }
-      options.onOutcome?.('control', { result, durationMs: performance.now() - started });
-      if (candidate.load() + queued.length >= maxInFlight) shed++;
-      else {
-        queued.push({ input, result });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(dispatch);
-        }
-      }
+      const ended = performance.now();
+      options.onOutcome?.('control', { result, durationMs: ended - started });
+      enqueue(input, result, ended);
       return result;
     },
     async idle() {
-      if (scheduled) dispatch();
-      while (judging.size > 0 || lanes().some((each) => each.load() > 0)) {
+      dispatch();
+      while (judging.size > 0 || lanes().some((each) => each.pending() > 0)) {
         await Promise.all([...lanes().map((each) => each.drain()), ...judging]);
       }
     },
@@ -316,7 +348,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     },
     async close() {
       closed = true;
-      if (scheduled) dispatch();
+      if (fallback !== undefined) clearTimeout(fallback);
+      dispatch();
       await Promise.all(lanes().map((each) => each.close()));
     },
   };

@@ -8,12 +8,27 @@
 // - `call`: one input whose result goes back as is (`workerCandidate(...).run`).
 // A call past `timeoutMs` is reported (`timeout`) and the control's thread terminates this worker; a
 // runaway loop that blocks this thread is caught there by a watchdog.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
 
-const { module, exportName, options, timeoutMs, reportIntervalMs, reportBatch, judgeOnMain } = workerData;
+const { module, exportName, options, timeoutMs, reportIntervalMs, reportBatch, judgeOnMain, progress, lowPriority } = workerData;
+// Samples finished so far (the control's thread reads it for backpressure without waiting for a report).
+const finished = new Int32Array(progress);
+
+// The shadow is best effort: on Linux this thread takes the lowest CPU priority (nice 19, per thread),
+// so where it competes with the control's thread for a core the scheduler favours the control.
+// Elsewhere (no /proc/thread-self) it keeps the process's priority.
+if (lowPriority) {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+  } catch {
+    // not Linux, or no permission: the priority stays the process's
+  }
+}
 
 const ready = import(module).then(async (loaded) => {
   const factory = loaded[exportName];
@@ -50,6 +65,7 @@ function report(entry) {
 
 function settled() {
   running--;
+  Atomics.add(finished, 0, 1);
   if (running === 0 && drainWanted) {
     drainWanted = false;
     flush();
