@@ -194,20 +194,22 @@ function difference(arm: readonly number[], reference: readonly number[]): Diffe
   return { estimate: median(paired), lower: quantile(medians, 0.025), upper: quantile(medians, 0.975) };
 }
 
-const ROUNDS = 15;
+const ROUNDS = 21;
 const SEQUENTIAL = 100;
 const CONCURRENT = 400;
 const IN_FLIGHT = 8;
 const candidateModule = fileURLToPath(new URL('./shadow-candidate.mjs', import.meta.url));
 const runners = {
+  W0: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 0 } }, noiseSampleRate: 0 }),
   W: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 50 } }, noiseSampleRate: 0 }),
   W4: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 200 } }, noiseSampleRate: 0 }),
   P: createShadowRunner<number, string>({ control, candidate: candidateLike, noiseSampleRate: 0 }),
 };
 const alone: Serve = { serve: control, settle: () => Promise.resolve() };
-const arms: Record<'A1' | 'A2' | 'W' | 'W4' | 'P', Serve> = {
+const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'W4' | 'P', Serve> = {
   A1: alone,
   A2: alone,
+  W0: { serve: (i) => runners.W0.run(i), settle: () => runners.W0.idle() },
   W: { serve: (i) => runners.W.run(i), settle: () => runners.W.idle() },
   W4: { serve: (i) => runners.W4.run(i), settle: () => runners.W4.idle() },
   P: { serve: (i) => runners.P.run(i), settle: () => runners.P.idle() },
@@ -215,8 +217,8 @@ const arms: Record<'A1' | 'A2' | 'W' | 'W4' | 'P', Serve> = {
 type ArmName = keyof typeof arms;
 const names = Object.keys(arms) as ArmName[];
 const rounds: Record<'sequential' | 'concurrent', Record<ArmName, RoundStats[]>> = {
-  sequential: { A1: [], A2: [], W: [], W4: [], P: [] },
-  concurrent: { A1: [], A2: [], W: [], W4: [], P: [] },
+  sequential: { A1: [], A2: [], W0: [], W: [], W4: [], P: [] },
+  concurrent: { A1: [], A2: [], W0: [], W: [], W4: [], P: [] },
 };
 for (const name of names) {
   await round(arms[name], 50, 1); // warm-up: JIT, and the workers started
@@ -252,6 +254,7 @@ const fmt = (d: Difference): string =>
 const LABELS: Record<ArmName, string> = {
   A1: 'control alone (reference)',
   A2: 'control alone again (A/A: the noise)',
+  W0: 'worker candidate that only waits (handoff alone)',
   W: 'worker candidate like the control',
   W4: 'worker candidate, 4× the work',
   P: 'in-process candidate like the control',
@@ -267,7 +270,7 @@ for (const mode of ['sequential', 'concurrent'] as const) {
   );
   for (const name of names.filter((each) => each !== 'A1'))
     console.log(
-      `    ${LABELS[name].padEnd(40)} median ${fmt(diff(mode, name, 'median'))} p95 ${fmt(diff(mode, name, 'p95'))} CPU ${fmt(diff(mode, name, 'cpuUs'))}${
+      `    ${LABELS[name].padEnd(48)} median ${fmt(diff(mode, name, 'median'))} p95 ${fmt(diff(mode, name, 'p95'))} CPU ${fmt(diff(mode, name, 'cpuUs'))}${
         name === 'A2' ? '' : within(mode, name, 'median') && within(mode, name, 'p95') ? ' within the noise' : ' ABOVE the noise'
       }`,
     );
@@ -306,6 +309,10 @@ console.log(
     shadowControlThreadCpuUs: r1(diff('sequential', 'W', 'cpuUs').estimate),
     shadowControlThreadCpuConcurrentUs: r1(diff('concurrent', 'W', 'cpuUs').estimate),
     shadowControlThreadCpuNoiseBandUs: r1(band('sequential', 'cpuUs')),
+    shadowHandoffOnlyUs: r1(diff('sequential', 'W0', 'median').estimate),
+    shadowHandoffOnlyConcurrentUs: r1(diff('concurrent', 'W0', 'median').estimate),
+    shadowHandoffOnlyConcurrentP95Us: r1(diff('concurrent', 'W0', 'p95').estimate),
+    shadowControlThreadCpuHandoffOnlyConcurrentUs: r1(diff('concurrent', 'W0', 'cpuUs').estimate),
     shadowOverheadCpuHeavyCandidateUs: r1(diff('sequential', 'W4', 'median').estimate),
     shadowOverheadCpuHeavyCandidateConcurrentUs: r1(diff('concurrent', 'W4', 'median').estimate),
     shadowOverheadCpuHeavyCandidateConcurrentP95Us: r1(diff('concurrent', 'W4', 'p95').estimate),

@@ -15,7 +15,7 @@
 // such failure is a `ROLLOUT_SHADOW_FAILED` candidate error — the control's result is never touched.
 import { pathToFileURL } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import type { Comparable, Comparison } from '../thread/compare.mjs';
+import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 
 /** Where the shadow candidate comes from when it runs in a worker thread. */
@@ -38,7 +38,7 @@ export interface ShadowWorkerOptions {
   readonly timeoutMs?: number;
   /** V8 heap limits of the worker (`worker_threads` `resourceLimits`). */
   readonly resourceLimits?: ResourceLimits;
-  /** The worker sends its reports back at most this long after the first one is ready; default 50 ms. */
+  /** The worker sends its reports back at most this long after the first one is ready (or at 256 reports); default 200 ms. */
   readonly reportIntervalMs?: number;
   /**
    * The worker thread runs at the lowest CPU priority (nice 19, Linux; elsewhere unchanged), so that it
@@ -63,15 +63,6 @@ export interface ShadowSample<I> {
   readonly control: Comparable;
 }
 
-/** What the worker sends back for one sample. */
-export interface LaneReport extends Comparison {
-  readonly durationMs: number;
-  /** What the factory's `observation(result)` returned. */
-  readonly observation?: unknown;
-  /** Texts differ, the actions agree and the runner's judge (on this thread) decides: the two comparables. */
-  readonly judge?: { readonly control: Comparable; readonly candidate: Comparable };
-}
-
 /** Shadow samples to a worker, verdicts back; the runner's off-path arm. */
 export interface WorkerLane<I> {
   /** Posts the samples to the worker in one message (a sample that cannot be cloned is reported as an error). */
@@ -87,7 +78,7 @@ export interface WorkerLane<I> {
 }
 
 const THREAD = new URL('../thread/shadow-thread.mjs', import.meta.url);
-const REPORT_BATCH = 64;
+const REPORT_BATCH = 256;
 
 function moduleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;
@@ -106,8 +97,24 @@ function positive(value: number, name: string): number {
   return value;
 }
 
+/** The order of the layers in the worker's compact reports (thread/shadow-thread.mjs): code = index × 2 + agree. */
+const LAYERS: readonly ComparisonLayer[] = ['exact', 'normalised-text', 'actions', 'judge', 'unresolved', 'error'];
+
+/** What a report carries beyond its layer, agreement and duration (rare: details, observations, pairs for the judge). */
+export interface ReportExtra {
+  readonly index: number;
+  readonly detail?: string;
+  readonly observation?: unknown;
+  readonly judge?: { readonly control: Comparable; readonly candidate: Comparable };
+}
+
 type FromThread =
-  | { readonly type: 'reports'; readonly reports: readonly LaneReport[] }
+  | {
+      readonly type: 'reports';
+      readonly codes: Uint8Array;
+      readonly durations: Float64Array;
+      readonly extras: readonly ReportExtra[];
+    }
   | { readonly type: 'drained' }
   | { readonly type: 'timeout' }
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
@@ -138,7 +145,7 @@ class ThreadHost {
     },
   ) {
     this.timeoutMs = positive(options.timeoutMs ?? 30_000, 'timeoutMs');
-    const reportIntervalMs = positive(options.reportIntervalMs ?? 50, 'reportIntervalMs');
+    const reportIntervalMs = positive(options.reportIntervalMs ?? 200, 'reportIntervalMs');
     this.limitMs = this.timeoutMs + reportIntervalMs + 100;
     moduleUrl(options.module);
   }
@@ -168,7 +175,7 @@ class ThreadHost {
         exportName: this.options.export ?? 'default',
         options: this.options.options,
         timeoutMs: this.timeoutMs,
-        reportIntervalMs: this.options.reportIntervalMs ?? 50,
+        reportIntervalMs: this.options.reportIntervalMs ?? 200,
         reportBatch: REPORT_BATCH,
         judgeOnMain: this.extra.judgeOnMain,
         progress: this.progress.buffer,
@@ -246,7 +253,11 @@ const closedError = (): RolloutError => new RolloutError(RolloutErrorCode.Shadow
  * `onReport` receives each sample's report (a failure of the worker reports every sample in flight as
  * an error). `judgeOnMain`: the runner has a judge (a function on this thread) for the worker to defer to.
  */
-export function workerLane<I>(options: ShadowWorkerOptions, judgeOnMain: boolean, onReport: (report: LaneReport) => void): WorkerLane<I> {
+export function workerLane<I>(
+  options: ShadowWorkerOptions,
+  judgeOnMain: boolean,
+  onReport: (agree: boolean, layer: ComparisonLayer, durationMs: number, extra?: ReportExtra) => void,
+): WorkerLane<I> {
   let outstanding = 0;
   let drains: (() => void)[] = [];
   const settleDrains = (): void => {
@@ -258,7 +269,8 @@ export function workerLane<I>(options: ShadowWorkerOptions, judgeOnMain: boolean
   const failAll = (error: RolloutError): void => {
     const failed = outstanding;
     outstanding = 0;
-    for (let i = 0; i < failed; i++) onReport({ agree: false, layer: 'error', detail: error.message, durationMs: 0 });
+    const extra = { index: -1, detail: error.message };
+    for (let i = 0; i < failed; i++) onReport(false, 'error', 0, extra);
     settleDrains();
   };
   const host = new ThreadHost(
@@ -267,8 +279,14 @@ export function workerLane<I>(options: ShadowWorkerOptions, judgeOnMain: boolean
     {
       message(message) {
         if (message.type === 'reports') {
-          outstanding -= message.reports.length;
-          for (const report of message.reports) onReport(report);
+          const { codes, durations, extras } = message;
+          outstanding -= codes.length;
+          let next = 0;
+          for (let index = 0; index < codes.length; index++) {
+            const code = codes[index] ?? 0;
+            const extra = extras[next]?.index === index ? extras[next++] : undefined;
+            onReport(code % 2 === 1, LAYERS[code >> 1] ?? 'error', durations[index] ?? 0, extra);
+          }
         }
         if (message.type === 'drained' || outstanding === 0) settleDrains();
       },
@@ -277,11 +295,9 @@ export function workerLane<I>(options: ShadowWorkerOptions, judgeOnMain: boolean
     },
   );
   const uncloneable = (error: unknown): void => {
-    onReport({
-      agree: false,
-      layer: 'error',
+    onReport(false, 'error', 0, {
+      index: -1,
       detail: `the shadow input cannot cross to the worker: ${error instanceof Error ? error.message : String(error)}`,
-      durationMs: 0,
     });
   };
 

@@ -3,7 +3,7 @@ import type { Comparable, Comparison, ComparisonLayer } from '../thread/compare.
 import type { Arm } from './analysis.js';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
-import { type LaneReport, type ShadowSample, type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
+import { type ShadowSample, type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
 
 // The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker thread runs the
 // very same code as this thread: a verdict does not depend on where it was reached.
@@ -67,13 +67,13 @@ export interface ShadowRunnerOptions<I, R> {
   readonly noiseSampleRate?: number;
   /**
    * Shadow samples waiting or in flight per arm beyond this are dropped (counted: `shed`, `noise.shed`),
-   * so shadowing never piles up and never slows the control; default 64.
+   * so shadowing never piles up and never slows the control; default 256.
    */
   readonly maxInFlight?: number;
   /**
    * Answered requests are handed to the shadow arms in batches, while a later request's control is
-   * waiting: once the oldest waited this long (or the batch reached half of `maxInFlight`); without a
-   * later request, 10 × this after the batch began. Default 5 ms.
+   * waiting: once the oldest waited this long (or the batch reached a quarter of `maxInFlight`); without a
+   * later request, 10 × this after the batch began. Default 20 ms.
    */
   readonly handoffMs?: number;
   readonly random?: () => number;
@@ -137,9 +137,9 @@ interface Lane<I> {
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
   const comparable: (result: R) => Comparable = options.comparable ?? defaultComparable;
   const noiseRate = options.noiseSampleRate ?? 0.05;
-  const maxInFlight = options.maxInFlight ?? 64;
-  const batchLimit = Math.max(1, Math.floor(maxInFlight / 2));
-  const handoffMs = options.handoffMs ?? 5;
+  const maxInFlight = options.maxInFlight ?? 256;
+  const batchLimit = Math.max(1, Math.floor(maxInFlight / 4));
+  const handoffMs = options.handoffMs ?? 20;
   if (!Number.isFinite(handoffMs) || handoffMs <= 0)
     throw new RolloutError(RolloutErrorCode.BadOptions, `the shadow runner's handoffMs must be a positive number, not ${handoffMs}`);
   const random = options.random ?? Math.random;
@@ -153,16 +153,19 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   let noiseShed = 0;
   const judging = new Set<Promise<void>>();
 
-  const record = (comparison: ShadowComparison): void => {
-    byLayer[comparison.layer]++;
-    if (comparison.kind === 'noise') {
+  const count = (kind: Kind, agree: boolean, layer: ComparisonLayer): void => {
+    byLayer[layer]++;
+    if (kind === 'noise') {
       noiseComparisons++;
-      if (comparison.agree) noiseAgreements++;
+      if (agree) noiseAgreements++;
     } else {
       comparisons++;
-      if (comparison.agree) agreements++;
-      if (comparison.layer === 'error') candidateErrors++;
+      if (agree) agreements++;
+      if (layer === 'error') candidateErrors++;
     }
+  };
+  const record = (comparison: ShadowComparison): void => {
+    count(comparison.kind, comparison.agree, comparison.layer);
     options.onComparison?.(comparison);
   };
   const recordError = (kind: Kind, detail: string): void => {
@@ -223,15 +226,16 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   };
 
   const inWorker = (kind: Kind, given: ShadowWorkerOptions): Lane<I> => {
-    const lane: WorkerLane<I> = workerLane<I>(given, options.judge !== undefined, (report: LaneReport) => {
-      if (kind === 'candidate')
-        options.onOutcome?.('candidate', {
-          durationMs: report.durationMs,
-          ...(report.observation === undefined ? {} : { observation: report.observation }),
-          ...(report.layer === 'error' ? { error: report.detail } : {}),
+    const lane: WorkerLane<I> = workerLane<I>(given, options.judge !== undefined, (agree, layer, durationMs, extra) => {
+      if (kind === 'candidate' && options.onOutcome !== undefined)
+        options.onOutcome('candidate', {
+          durationMs,
+          ...(extra?.observation === undefined ? {} : { observation: extra.observation }),
+          ...(layer === 'error' ? { error: extra?.detail } : {}),
         });
-      if (report.judge !== undefined) judge(kind, report.judge.control, report.judge.candidate);
-      else record({ kind, agree: report.agree, layer: report.layer, ...(report.detail === undefined ? {} : { detail: report.detail }) });
+      if (extra?.judge !== undefined) judge(kind, extra.judge.control, extra.judge.candidate);
+      else if (options.onComparison === undefined) count(kind, agree, layer);
+      else record({ kind, agree, layer, ...(extra?.detail === undefined ? {} : { detail: extra.detail }) });
     });
     return {
       // Backpressure counts what the worker has not finished (shared memory), not what it has not reported yet.
@@ -251,16 +255,19 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   const replica = options.controlReplica === undefined ? undefined : lane('noise', options.controlReplica);
 
   // Requests answered and not yet handed to the arms: only pushed on the control's path (O(1)). They
-  // are handed over in batches while a later request's control is waiting (its call has started): at
-  // the next request once the oldest waited `handoffMs` or the batch reached half of `maxInFlight`;
-  // when no request follows, an unreferenced timer does it (10 × handoffMs after the batch began).
-  // No extra turn of the event loop per request, and one message (one wake of the worker) per batch.
+  // are handed over in batches: when a later request starts once the oldest waited `handoffMs` or the
+  // batch reached a quarter of `maxInFlight` — on the check phase of that turn, after the callbacks due
+  // then (other controls) ran, while the started control waits for its model; when no request follows,
+  // an unreferenced timer does it (10 × handoffMs after the batch began). One extra event-loop phase
+  // and one message (one wake of the worker) per batch, not per request.
   let queued: { readonly input: I; readonly result: R }[] = [];
   let queuedSince = 0;
   let fallback: ReturnType<typeof setTimeout> | undefined;
+  let scheduled = false;
   let closed = false;
 
   const dispatch = (): void => {
+    scheduled = false;
     if (queued.length === 0) return;
     const taken = queued;
     queued = [];
@@ -285,15 +292,22 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       }
     }
     candidate.submit(toCandidate);
+    knownLoad = candidate.load();
     if (replica !== undefined) replica.submit(toReplica);
   };
-  const enqueue = (input: I, result: R, now: number): void => {
-    if (candidate.load() + queued.length >= maxInFlight) {
-      shed++;
-      return;
+  // What the candidate's arm had in flight at the last handoff: an upper bound until the next one
+  // (nothing is added in between, only finished), so the arm is asked only near the bound.
+  let knownLoad = 0;
+  const enqueue = (input: I, result: R): void => {
+    if (knownLoad + queued.length >= maxInFlight) {
+      knownLoad = candidate.load();
+      if (knownLoad + queued.length >= maxInFlight) {
+        shed++;
+        return;
+      }
     }
     if (queued.length === 0) {
-      queuedSince = now;
+      queuedSince = performance.now();
       if (fallback === undefined) {
         fallback = setTimeout(dispatch, handoffMs * 10);
         fallback.unref();
@@ -305,22 +319,34 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   const lanes = (): Lane<I>[] => (replica === undefined ? [candidate] : [candidate, replica]);
 
   return {
-    async run(input) {
+    run(input) {
       const started = performance.now();
-      let result: R;
+      let pending: Promise<R>;
       try {
-        const pending = options.control(input);
-        // The control's call is under way (waiting for its model, typically): hand over the earlier answers' samples now.
-        if (queued.length > 0 && (started - queuedSince >= handoffMs || queued.length >= batchLimit)) dispatch();
-        result = await pending;
+        pending = options.control(input);
       } catch (error) {
         options.onOutcome?.('control', { error, durationMs: performance.now() - started });
-        throw error;
+        // The control's own failure, whatever it threw, exactly as the caller would see it without shadowing.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
       }
-      const ended = performance.now();
-      options.onOutcome?.('control', { result, durationMs: ended - started });
-      enqueue(input, result, ended);
-      return result;
+      // A batch is due: hand it over once this turn's callbacks are done (the controls due now run first).
+      if (!scheduled && queued.length > 0 && (started - queuedSince >= handoffMs || queued.length >= batchLimit)) {
+        scheduled = true;
+        setImmediate(dispatch);
+      }
+      // The caller gets the control's own promise: no extra promise or turn between the control and the answer.
+      // This side reaction only notes the result (a push into the queue) for a later handoff.
+      void pending.then(
+        (result) => {
+          if (options.onOutcome !== undefined) options.onOutcome('control', { result, durationMs: performance.now() - started });
+          enqueue(input, result);
+        },
+        (error: unknown) => {
+          options.onOutcome?.('control', { error, durationMs: performance.now() - started });
+        },
+      );
+      return pending;
     },
     async idle() {
       dispatch();

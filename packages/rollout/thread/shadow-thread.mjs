@@ -48,13 +48,25 @@ let drainWanted = false;
 let reports = [];
 let reportTimer;
 
+// Reports travel compactly: one byte per report (layer and agreement), one float (duration), and an
+// object only for the reports that carry a detail, an observation or a pair for the judge, so the
+// control's thread spends next to nothing deserialising them.
+const LAYERS = ['exact', 'normalised-text', 'actions', 'judge', 'unresolved', 'error'];
+
 function flush() {
   if (reportTimer !== undefined) clearTimeout(reportTimer);
   reportTimer = undefined;
   if (reports.length === 0) return;
-  const batch = reports;
+  const codes = new Uint8Array(reports.length);
+  const durations = new Float64Array(reports.length);
+  const extras = [];
+  for (const [index, { agree, layer, durationMs, detail, observation, judge }] of reports.entries()) {
+    codes[index] = LAYERS.indexOf(layer) * 2 + (agree ? 1 : 0);
+    durations[index] = durationMs;
+    if (detail !== undefined || observation !== undefined || judge !== undefined) extras.push({ index, detail, observation, judge });
+  }
   reports = [];
-  parentPort.postMessage({ type: 'reports', reports: batch });
+  parentPort.postMessage({ type: 'reports', codes, durations, extras }, [codes.buffer, durations.buffer]);
 }
 
 function report(entry) {
