@@ -6,11 +6,13 @@
 //   (every metric's confidence sequence), i.e. a sequential look after every request; and the
 //   addition alone;
 // - shadow overhead on the control's latency (goal: none): a control that awaits a 1 ms "model call"
-//   and does 50 µs of work, served alone and through the shadow runner with a candidate like it (an
-//   agent mostly waits for its model), and with a candidate doing 4× the work; requests one after
-//   another, as a user sees them. The candidate runs in a worker thread (`candidate: { module }`, the
-//   off-path form: bench/shadow-candidate.mjs) and, for comparison, in-process (a closure on the
-//   control's thread). Alone and shadowed are interleaved rounds in the same process.
+//   and does 50 µs of work, served alone (twice: A1 and A2, whose difference is the noise band) and
+//   through the shadow runner with worker candidates (bench/shadow-candidate.mjs: only waiting, like
+//   the control, 4× the work) and an in-process one; interleaved rounds in rotated order, requests one
+//   after another and 8 in flight; median and p95 latency and the control thread's CPU per request,
+//   each as the median of per-round paired differences to A1 with a 95 % bootstrap interval. The
+//   verdict line says "none" only when the worker candidate's median and p95 differences, in both
+//   modes, lie within the A/A noise band.
 // Ends with one JSON line.
 import { FlagdCore } from '@openfeature/flagd-core';
 import { setTimeout as delay } from 'node:timers/promises';
