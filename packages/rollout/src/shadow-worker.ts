@@ -57,16 +57,10 @@ export interface WorkerCandidate<I, R> {
   close(): Promise<void>;
 }
 
-/** One shadow sample handed to a worker lane: the input and the control's comparable. */
-export interface ShadowSample<I> {
-  readonly input: I;
-  readonly control: Comparable;
-}
-
 /** Shadow samples to a worker, verdicts back; the runner's off-path arm. */
 export interface WorkerLane<I> {
-  /** Posts the samples to the worker in one message (a sample that cannot be cloned is reported as an error). */
-  submit(samples: readonly ShadowSample<I>[]): void;
+  /** Posts samples (inputs and the control's comparables, index by index) to the worker in one message; a sample that cannot be cloned is reported as an error. */
+  submit(inputs: readonly I[], controls: readonly Comparable[]): void;
   /** Samples posted and not reported yet. */
   outstanding(): number;
   /** Samples posted and not finished in the worker yet (read from shared memory: no report needed). */
@@ -302,17 +296,17 @@ export function workerLane<I>(
   };
 
   return {
-    submit(samples) {
-      if (samples.length === 0) return;
+    submit(inputs, controls) {
+      if (inputs.length === 0) return;
       const wasBusy = outstanding > 0;
       try {
-        host.post({ type: 'batch', items: samples }, wasBusy, samples.length);
-        outstanding += samples.length;
+        host.post({ type: 'batch', inputs, controls }, wasBusy, inputs.length);
+        outstanding += inputs.length;
       } catch {
         // One sample that cannot be cloned fails the whole message: post them one by one.
-        for (const sample of samples) {
+        for (const [index, input] of inputs.entries()) {
           try {
-            host.post({ type: 'batch', items: [sample] }, outstanding > 0, 1);
+            host.post({ type: 'batch', inputs: [input], controls: [controls[index]] }, outstanding > 0, 1);
             outstanding++;
           } catch (error) {
             uncloneable(error);

@@ -3,7 +3,7 @@ import type { Comparable, Comparison, ComparisonLayer } from '../thread/compare.
 import type { Arm } from './analysis.js';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
-import { type ShadowSample, type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
+import { type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
 
 // The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker thread runs the
 // very same code as this thread: a verdict does not depend on where it was reached.
@@ -121,7 +121,8 @@ interface Lane<I> {
   load(): number;
   /** Samples in flight or not yet recorded. */
   pending(): number;
-  submit(samples: readonly ShadowSample<I>[]): void;
+  /** Samples as two columns: the inputs and the control's comparables, index by index. */
+  submit(inputs: readonly I[], controls: readonly Comparable[]): void;
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -186,7 +187,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
 
   const inProcess = (kind: Kind, fn: (input: I) => Promise<R>): Lane<I> => {
     const inFlight = new Set<Promise<void>>();
-    const one = async ({ input, control }: ShadowSample<I>): Promise<void> => {
+    const one = async (input: I, control: Comparable): Promise<void> => {
       const started = performance.now();
       let result: R;
       try {
@@ -212,12 +213,13 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     return {
       load: () => inFlight.size,
       pending: () => inFlight.size,
-      submit(samples) {
-        for (const sample of samples) {
-          const task: Promise<void> = one(sample).finally(() => inFlight.delete(task));
+      submit(inputs, controls) {
+        for (const [index, input] of inputs.entries()) {
+          const task: Promise<void> = one(input, controls[index] ?? {}).finally(() => inFlight.delete(task));
           inFlight.add(task);
         }
       },
+
       async drain() {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
       },
@@ -241,8 +243,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       // Backpressure counts what the worker has not finished (shared memory), not what it has not reported yet.
       load: () => lane.lagging(),
       pending: () => lane.outstanding(),
-      submit: (samples) => {
-        lane.submit(samples);
+      submit: (inputs, controls) => {
+        lane.submit(inputs, controls);
       },
       drain: () => lane.drain(),
       close: () => lane.close(),
@@ -275,8 +277,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       for (const _ of taken) recordError('candidate', 'the shadow runner was closed');
       return;
     }
-    const toCandidate: ShadowSample<I>[] = [];
-    const toReplica: ShadowSample<I>[] = [];
+    const inputs: I[] = [];
+    const controls: Comparable[] = [];
+    const replicaInputs: I[] = [];
+    const replicaControls: Comparable[] = [];
     for (const { input, result } of taken) {
       let control: Comparable;
       try {
@@ -285,15 +289,19 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
         recordError('candidate', `the control's result could not be made comparable: ${String(error)}`);
         continue;
       }
-      toCandidate.push({ input, control });
+      inputs.push(input);
+      controls.push(control);
       if (replica !== undefined && random() < noiseRate) {
-        if (replica.load() + toReplica.length >= maxInFlight) noiseShed++;
-        else toReplica.push({ input, control });
+        if (replica.load() + replicaInputs.length >= maxInFlight) noiseShed++;
+        else {
+          replicaInputs.push(input);
+          replicaControls.push(control);
+        }
       }
     }
-    candidate.submit(toCandidate);
+    candidate.submit(inputs, controls);
     knownLoad = candidate.load();
-    if (replica !== undefined) replica.submit(toReplica);
+    if (replica !== undefined) replica.submit(replicaInputs, replicaControls);
   };
   // What the candidate's arm had in flight at the last handoff: an upper bound until the next one
   // (nothing is added in between, only finished), so the arm is asked only near the bound.
