@@ -157,7 +157,8 @@ class ThreadHost {
 
   /** Samples posted to the current worker that it has not finished yet. */
   lagging(): number {
-    return this.worker === undefined ? 0 : this.sent - Atomics.load(this.progress, 0);
+    // Both counters wrap at 2^31 (Int32 in shared memory); their difference, taken the same way, does not.
+    return this.worker === undefined ? 0 : (this.sent - Atomics.load(this.progress, 0)) | 0;
   }
 
   private start(): Worker {
@@ -226,7 +227,7 @@ class ThreadHost {
     this.worker ??= this.start();
     if (!wasBusy) this.quietSince = performance.now();
     this.worker.postMessage(message);
-    this.sent += samples;
+    this.sent = (this.sent + samples) | 0;
     if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
   }
 
