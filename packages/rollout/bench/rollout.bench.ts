@@ -6,11 +6,13 @@
 //   (every metric's confidence sequence), i.e. a sequential look after every request; and the
 //   addition alone;
 // - shadow overhead on the control's latency (goal: none): a control that awaits a 1 ms "model call"
-//   and does 50 µs of work, served alone and through the shadow runner with a candidate like it (an
-//   agent mostly waits for its model), and with a candidate doing 4× the work; requests one after
-//   another, as a user sees them. The candidate runs in a worker thread (`candidate: { module }`, the
-//   off-path form: bench/shadow-candidate.mjs) and, for comparison, in-process (a closure on the
-//   control's thread). Alone and shadowed are interleaved rounds in the same process.
+//   and does 50 µs of work, served alone (twice: A1 and A2, whose difference is the noise band) and
+//   through the shadow runner with worker candidates (bench/shadow-candidate.mjs: only waiting, like
+//   the control, 4× the work) and an in-process one; interleaved rounds in rotated order, requests one
+//   after another and 8 in flight; median and p95 latency and the control thread's CPU per request,
+//   each as the median of per-round paired differences to A1 with a 95 % bootstrap interval. The
+//   verdict line says "none" only when the worker candidate's median and p95 differences, in both
+//   modes, lie within the A/A noise band.
 // Ends with one JSON line.
 import { FlagdCore } from '@openfeature/flagd-core';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -28,6 +30,7 @@ import {
   splitRouting,
   type Observation,
 } from '@charter/rollout';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -107,6 +110,12 @@ console.log(
 console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 
 // --- shadow overhead ------------------------------------------------------------------------------
+// Arms, each round in a rotated order: A1 and A2, the control served alone (two identical arms: their
+// difference is the noise band, an A/A test); W, the control through the shadow runner with a worker
+// candidate like it; W4, a worker candidate with 4× the work; P, an in-process candidate like it (one
+// thread: the contrast). Each round serves every arm twice: one request after another (a user's view)
+// and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
+// (inside the arm's CPU window, outside its latency figures), so nothing spills into the next arm.
 function work(us: number): number {
   const end = process.hrtime.bigint() + BigInt(us * 1000);
   let x = 0;
@@ -123,93 +132,163 @@ const candidateLike = async (input: number): Promise<string> => {
   work(50);
   return `answer ${input}`;
 };
-const candidateHeavy = async (input: number): Promise<string> => {
-  await delay(1);
-  work(200);
-  return `answer ${input}`;
-};
-/** Busy time of this (the control's) thread's event loop so far, µs: what the thread did, not what it waited for. */
-function busyUs(): number {
-  return performance.eventLoopUtilization().active * 1000;
+
+/** CPU time of this (the control's) thread so far, ns: the kernel's count for this thread alone (Linux); else the event loop's busy time. */
+const threadCpuNs: () => number = (() => {
+  try {
+    readFileSync('/proc/thread-self/schedstat', 'utf8');
+    return () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    return () => performance.eventLoopUtilization().active * 1e6;
+  }
+})();
+const cpuSource = existsSync('/proc/thread-self/schedstat') ? 'thread CPU, /proc/thread-self/schedstat' : 'event-loop busy time';
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 }
-async function latencies(serve: (i: number) => Promise<string>, n: number): Promise<number> {
+
+interface Serve {
+  readonly serve: (i: number) => Promise<string>;
+  readonly settle: () => Promise<void>;
+}
+interface RoundStats {
+  readonly median: number;
+  readonly p95: number;
+  readonly cpuUs: number;
+}
+/** `n` requests with `concurrency` in flight: latency median and p95 (µs), this thread's CPU per request (µs) including the settle. */
+async function round(arm: Serve, n: number, concurrency: number): Promise<RoundStats> {
   const values: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    await serve(i);
-    values.push(Number(process.hrtime.bigint() - start) / 1000);
-  }
-  return median(values);
-}
-/** Median latency of `n` requests, and the control thread's busy time per request over them. */
-async function round(serve: (i: number) => Promise<string>, n: number): Promise<{ latency: number; busy: number }> {
-  const before = busyUs();
-  const latency = await latencies(serve, n);
-  return { latency, busy: (busyUs() - before) / n };
-}
-/** Median control latency served alone and through a shadow runner, interleaved rounds. */
-async function overhead(
-  candidate: ((input: number) => Promise<string>) | { module: string; options: { workUs: number } },
-): Promise<{ alone: number; shadowed: number; busyAlone: number; busyShadowed: number; comparisons: number }> {
-  const runner = createShadowRunner<number, string>({ control, candidate, noiseSampleRate: 0 });
-  await latencies(control, 50);
-  await latencies((i) => runner.run(i), 50);
-  const alone: number[] = [];
-  const shadowed: number[] = [];
-  const busyAlone: number[] = [];
-  const busyShadowed: number[] = [];
-  for (let r = 0; r < 9; r++) {
-    const a = await round(control, 100);
-    const s = await round((i) => runner.run(i), 100);
-    alone.push(a.latency);
-    busyAlone.push(a.busy);
-    shadowed.push(s.latency);
-    busyShadowed.push(s.busy);
-  }
-  await runner.idle();
-  const summary = runner.summary();
-  await runner.close();
-  if (summary.comparisons !== summary.agreements) throw new Error(`the shadow candidate disagreed or failed: ${JSON.stringify(summary)}`);
-  return {
-    alone: median(alone),
-    shadowed: median(shadowed),
-    busyAlone: median(busyAlone),
-    busyShadowed: median(busyShadowed),
-    comparisons: summary.comparisons,
+  let next = 0;
+  const cpuBefore = threadCpuNs();
+  const client = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      const start = process.hrtime.bigint();
+      await arm.serve(i);
+      values.push(Number(process.hrtime.bigint() - start) / 1000);
+    }
   };
+  await Promise.all(Array.from({ length: concurrency }, client));
+  await arm.settle();
+  return { median: quantile(values, 0.5), p95: quantile(values, 0.95), cpuUs: (threadCpuNs() - cpuBefore) / 1000 / n };
 }
+
+// Seeded bootstrap (reproducible): 95 % interval of the median of per-round paired differences.
+let seed = 0x2545f491;
+function random01(): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+}
+interface Difference {
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+function difference(arm: readonly number[], reference: readonly number[]): Difference {
+  const paired = arm.map((value, r) => value - (reference[r] ?? 0));
+  const medians: number[] = [];
+  for (let b = 0; b < 2000; b++) medians.push(median(paired.map(() => paired[Math.floor(random01() * paired.length)] ?? 0)));
+  return { estimate: median(paired), lower: quantile(medians, 0.025), upper: quantile(medians, 0.975) };
+}
+
+const ROUNDS = 21;
+const SEQUENTIAL = 100;
+const CONCURRENT = 400;
+const IN_FLIGHT = 8;
 const candidateModule = fileURLToPath(new URL('./shadow-candidate.mjs', import.meta.url));
-const like = await overhead({ module: candidateModule, options: { workUs: 50 } });
-console.log(`control latency alone     ${like.alone.toFixed(0).padStart(7)} µs   (1 ms model call + 50 µs of work)`);
+const runners = {
+  W0: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 0 } }, noiseSampleRate: 0 }),
+  W: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 50 } }, noiseSampleRate: 0 }),
+  W4: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 200 } }, noiseSampleRate: 0 }),
+  P: createShadowRunner<number, string>({ control, candidate: candidateLike, noiseSampleRate: 0 }),
+};
+const alone: Serve = { serve: control, settle: () => Promise.resolve() };
+const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'W4' | 'P', Serve> = {
+  A1: alone,
+  A2: alone,
+  W0: { serve: (i) => runners.W0.run(i), settle: () => runners.W0.idle() },
+  W: { serve: (i) => runners.W.run(i), settle: () => runners.W.idle() },
+  W4: { serve: (i) => runners.W4.run(i), settle: () => runners.W4.idle() },
+  P: { serve: (i) => runners.P.run(i), settle: () => runners.P.idle() },
+};
+type ArmName = keyof typeof arms;
+const names = Object.keys(arms) as ArmName[];
+const rounds: Record<'sequential' | 'concurrent', Record<ArmName, RoundStats[]>> = {
+  sequential: { A1: [], A2: [], W0: [], W: [], W4: [], P: [] },
+  concurrent: { A1: [], A2: [], W0: [], W: [], W4: [], P: [] },
+};
+for (const name of names) {
+  await round(arms[name], 50, 1); // warm-up: JIT, and the workers started
+  await round(arms[name], 50, IN_FLIGHT);
+}
+const shadowStarted = performance.now();
+for (let r = 0; r < ROUNDS; r++) {
+  const order = names.map((_, k) => names[(k + r) % names.length]!);
+  for (const name of order) {
+    rounds.sequential[name].push(await round(arms[name], SEQUENTIAL, 1));
+    rounds.concurrent[name].push(await round(arms[name], CONCURRENT, IN_FLIGHT));
+  }
+}
+const shadowSeconds = (performance.now() - shadowStarted) / 1000;
+const summaries = Object.fromEntries(Object.entries(runners).map(([name, runner]) => [name, runner.summary()]));
+await Promise.all(Object.values(runners).map((runner) => runner.close()));
+for (const [name, summary] of Object.entries(summaries))
+  if (summary.comparisons !== summary.agreements)
+    throw new Error(`the shadow candidate ${name} disagreed or failed: ${JSON.stringify(summary)}`);
+
+type Mode = keyof typeof rounds;
+type Stat = keyof RoundStats;
+const series = (mode: Mode, name: ArmName, stat: Stat): number[] => rounds[mode][name].map((each) => each[stat]);
+const diff = (mode: Mode, name: ArmName, stat: Stat): Difference => difference(series(mode, name, stat), series(mode, 'A1', stat));
+/** The noise band: the largest magnitude within the 95 % interval of the A/A difference (A2 − A1), measured the same way. */
+const band = (mode: Mode, stat: Stat): number => {
+  const aa = diff(mode, 'A2', stat);
+  return Math.max(Math.abs(aa.lower), Math.abs(aa.upper));
+};
+const within = (mode: Mode, name: ArmName, stat: Stat): boolean => Math.abs(diff(mode, name, stat).estimate) <= band(mode, stat);
+const fmt = (d: Difference): string =>
+  `${d.estimate >= 0 ? '+' : ''}${d.estimate.toFixed(1)} µs [${d.lower.toFixed(1)}, ${d.upper.toFixed(1)}]`.padEnd(30);
+const LABELS: Record<ArmName, string> = {
+  A1: 'control alone (reference)',
+  A2: 'control alone again (A/A: the noise)',
+  W0: 'worker candidate that only waits (handoff alone)',
+  W: 'worker candidate like the control',
+  W4: 'worker candidate, 4× the work',
+  P: 'in-process candidate like the control',
+};
 console.log(
-  `  shadowed, worker candidate like the control ${like.shadowed.toFixed(0).padStart(7)} µs   overhead ${(like.shadowed - like.alone).toFixed(0)} µs (goal: none)`,
+  `shadow overhead on the control's latency: ${ROUNDS} interleaved rounds × ${SEQUENTIAL} sequential + ${CONCURRENT} requests ${IN_FLIGHT} in flight per arm (${shadowSeconds.toFixed(0)} s); control = 1 ms model call + 50 µs work`,
 );
-const heavy = await overhead({ module: candidateModule, options: { workUs: 200 } });
+console.log('  differences to A1: median over rounds of the paired per-round difference [95 % bootstrap interval]; CPU = ' + cpuSource);
+for (const mode of ['sequential', 'concurrent'] as const) {
+  const a1 = rounds[mode].A1;
+  console.log(
+    `  ${mode}: A1 median ${median(a1.map((s) => s.median)).toFixed(0)} µs, p95 ${median(a1.map((s) => s.p95)).toFixed(0)} µs, control thread CPU ${median(a1.map((s) => s.cpuUs)).toFixed(1)} µs/request; noise band (A/A) median ±${band(mode, 'median').toFixed(1)} µs, p95 ±${band(mode, 'p95').toFixed(1)} µs, CPU ±${band(mode, 'cpuUs').toFixed(1)} µs`,
+  );
+  for (const name of names.filter((each) => each !== 'A1'))
+    console.log(
+      `    ${LABELS[name].padEnd(48)} median ${fmt(diff(mode, name, 'median'))} p95 ${fmt(diff(mode, name, 'p95'))} CPU ${fmt(diff(mode, name, 'cpuUs'))}${
+        name === 'A2' ? '' : within(mode, name, 'median') && within(mode, name, 'p95') ? ' within the noise' : ' ABOVE the noise'
+      }`,
+    );
+}
+for (const [name, summary] of Object.entries(summaries))
+  console.log(
+    `  ${LABELS[name as ArmName]}: ${summary.comparisons} samples compared (all agreed), ${summary.shed} dropped while it lagged`,
+  );
+const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
 console.log(
-  `  shadowed, worker candidate with 4× the work  ${heavy.shadowed.toFixed(0).padStart(7)} µs   overhead ${(heavy.shadowed - heavy.alone).toFixed(0)} µs`,
-);
-console.log(
-  `  control thread busy per request: alone ${like.busyAlone.toFixed(0)} µs, with the worker candidate ${like.busyShadowed.toFixed(0)} µs (+${(like.busyShadowed - like.busyAlone).toFixed(0)}: posting, receiving, comparing)`,
-);
-console.log(
-  `  control thread busy per request: alone ${heavy.busyAlone.toFixed(0)} µs, with the 4× worker candidate ${heavy.busyShadowed.toFixed(0)} µs (+${(heavy.busyShadowed - heavy.busyAlone).toFixed(0)})`,
-);
-const likeInProcess = await overhead(candidateLike);
-console.log(
-  `  shadowed, in-process candidate like the control ${likeInProcess.shadowed.toFixed(0).padStart(7)} µs   overhead ${(likeInProcess.shadowed - likeInProcess.alone).toFixed(0)} µs (not off-path: one thread)`,
-);
-console.log(
-  `  control thread busy per request: alone ${likeInProcess.busyAlone.toFixed(0)} µs, with the in-process candidate ${likeInProcess.busyShadowed.toFixed(0)} µs (+${(likeInProcess.busyShadowed - likeInProcess.busyAlone).toFixed(0)}: the candidate's own work)`,
-);
-const heavyInProcess = await overhead(candidateHeavy);
-console.log(
-  `  shadowed, in-process candidate with 4× the work  ${heavyInProcess.shadowed.toFixed(0).padStart(7)} µs   overhead ${(heavyInProcess.shadowed - heavyInProcess.alone).toFixed(0)} µs (the candidate's work competes for the one thread)`,
+  none
+    ? "shadow overhead on the control's latency: none — the candidate runs off the control's path (worker candidate like the control: median and p95, sequential and 8 in flight, within the A/A noise band)"
+    : "shadow overhead on the control's latency: MEASURABLE — above the A/A noise band (see the lines above)",
 );
 
-console.log(
-  `  control thread busy per request: alone ${heavyInProcess.busyAlone.toFixed(0)} µs, with the 4× in-process candidate ${heavyInProcess.busyShadowed.toFixed(0)} µs (+${(heavyInProcess.busyShadowed - heavyInProcess.busyAlone).toFixed(0)})`,
-);
-
+const r1 = (value: number): number => Math.round(value * 10) / 10;
 console.log(
   JSON.stringify({
     routerNs: Math.round(routerNs),
@@ -217,15 +296,32 @@ console.log(
     flagdCoreNs: Math.round(flagdNs),
     analysisUpdateUs: Number((updateNs / 1000).toFixed(3)),
     observeNs: Math.round(observeNs),
-    controlAloneUs: Math.round(like.alone),
-    controlShadowedUs: Math.round(like.shadowed),
-    shadowOverheadUs: Math.round(like.shadowed - like.alone),
-    shadowOverheadCpuHeavyCandidateUs: Math.round(heavy.shadowed - heavy.alone),
-    shadowOverheadInProcessUs: Math.round(likeInProcess.shadowed - likeInProcess.alone),
-    shadowControlThreadBusyUs: Math.round(like.busyShadowed - like.busyAlone),
-    shadowControlThreadBusyInProcessUs: Math.round(likeInProcess.busyShadowed - likeInProcess.busyAlone),
-    shadowControlThreadBusyCpuHeavyCandidateUs: Math.round(heavy.busyShadowed - heavy.busyAlone),
-    shadowControlThreadBusyInProcessCpuHeavyCandidateUs: Math.round(heavyInProcess.busyShadowed - heavyInProcess.busyAlone),
-    shadowOverheadInProcessCpuHeavyCandidateUs: Math.round(heavyInProcess.shadowed - heavyInProcess.alone),
+    controlAloneUs: Math.round(median(series('sequential', 'A1', 'median'))),
+    controlAloneP95Us: Math.round(median(series('sequential', 'A1', 'p95'))),
+    controlAloneConcurrentUs: Math.round(median(series('concurrent', 'A1', 'median'))),
+    shadowOverheadNone: none,
+    shadowOverheadUs: r1(diff('sequential', 'W', 'median').estimate),
+    shadowOverheadP95Us: r1(diff('sequential', 'W', 'p95').estimate),
+    shadowOverheadConcurrentUs: r1(diff('concurrent', 'W', 'median').estimate),
+    shadowOverheadConcurrentP95Us: r1(diff('concurrent', 'W', 'p95').estimate),
+    shadowNoiseBandUs: r1(band('sequential', 'median')),
+    shadowNoiseBandP95Us: r1(band('sequential', 'p95')),
+    shadowNoiseBandConcurrentUs: r1(band('concurrent', 'median')),
+    shadowNoiseBandConcurrentP95Us: r1(band('concurrent', 'p95')),
+    shadowControlThreadCpuUs: r1(diff('sequential', 'W', 'cpuUs').estimate),
+    shadowControlThreadCpuConcurrentUs: r1(diff('concurrent', 'W', 'cpuUs').estimate),
+    shadowControlThreadCpuNoiseBandUs: r1(band('sequential', 'cpuUs')),
+    shadowHandoffOnlyUs: r1(diff('sequential', 'W0', 'median').estimate),
+    shadowHandoffOnlyConcurrentUs: r1(diff('concurrent', 'W0', 'median').estimate),
+    shadowHandoffOnlyConcurrentP95Us: r1(diff('concurrent', 'W0', 'p95').estimate),
+    shadowControlThreadCpuHandoffOnlyConcurrentUs: r1(diff('concurrent', 'W0', 'cpuUs').estimate),
+    shadowOverheadCpuHeavyCandidateUs: r1(diff('sequential', 'W4', 'median').estimate),
+    shadowOverheadCpuHeavyCandidateConcurrentUs: r1(diff('concurrent', 'W4', 'median').estimate),
+    shadowOverheadCpuHeavyCandidateConcurrentP95Us: r1(diff('concurrent', 'W4', 'p95').estimate),
+    shadowOverheadInProcessUs: r1(diff('sequential', 'P', 'median').estimate),
+    shadowOverheadInProcessConcurrentUs: r1(diff('concurrent', 'P', 'median').estimate),
+    shadowControlThreadCpuInProcessUs: r1(diff('sequential', 'P', 'cpuUs').estimate),
+    shadowDroppedSamples: summaries.W?.shed ?? 0,
+    shadowDroppedSamplesCpuHeavyCandidate: summaries.W4?.shed ?? 0,
   }),
 );

@@ -79,6 +79,7 @@ export { actionSet, compareLayered, createShadowRunner, normaliseText } from './
 export { workerCandidate } from './shadow-worker.js';
 export type { ShadowWorkerOptions, WorkerCandidate } from './shadow-worker.js';
 export type {
+  ArmOutcome,
   Comparable,
   Comparison,
   ComparisonLayer,

@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { RolloutError } from './errors.js';
-import { createShadowRunner } from './shadow.js';
+import { compareLayered, createShadowRunner, type Comparable } from './shadow.js';
 import { workerCandidate } from './shadow-worker.js';
 
 // The candidate runs in a worker thread from a module (plain JavaScript fixture) and cloneable options.
@@ -14,23 +14,36 @@ interface Answer {
 const control = (input: string): Promise<Answer> => Promise.resolve({ text: `answer ${input}` });
 
 describe('shadow candidate in a worker thread', () => {
-  it('runs in another thread, from a module and options; the comparison works as in-process', async () => {
-    const seen: number[] = [];
+  it('runs in another thread, from a module and options; compares there; only the report comes back', async () => {
+    const seen: unknown[] = [];
+    const made: string[] = [];
     const runner = createShadowRunner<string, Answer>({
       control: (input) => Promise.resolve({ text: `answer ${input}`, threadId }),
-      candidate: { module, options: { prefix: 'answer ' } },
-      comparable: (result) => ({ text: result.text }),
+      candidate: { module, export: 'observed', options: { prefix: 'answer ' } },
+      comparable: (result) => {
+        made.push(result.text);
+        return { text: result.text };
+      },
       noiseSampleRate: 0,
       onOutcome: (arm, outcome) => {
-        if (arm === 'candidate' && outcome.result?.threadId !== undefined) seen.push(outcome.result.threadId);
+        if (arm === 'candidate') {
+          expect(outcome.result).toBeUndefined();
+          seen.push(outcome.observation);
+        }
       },
     });
     try {
       expect(await runner.run('1')).toEqual({ text: 'answer 1', threadId });
+      // Nothing of the shadow ran before the answer: not even the control's comparable.
+      expect(made).toEqual([]);
       expect(await runner.run('2')).toEqual({ text: 'answer 2', threadId });
       await runner.idle();
+      // This thread made only the control's comparables; the candidate's result (with its bulky field) stayed in the worker.
+      expect(made).toEqual(['answer 1', 'answer 2']);
       expect(seen).toHaveLength(2);
-      expect(seen.every((id) => id !== threadId && id === seen[0])).toBe(true);
+      const threads = seen.map((observation) => (observation as { threadId: number }).threadId);
+      expect(threads.every((id) => id !== threadId && id === threads[0])).toBe(true);
+      expect(seen[0]).toMatchObject({ length: 'answer 1'.length });
       const summary = runner.summary();
       expect(summary.comparisons).toBe(2);
       expect(summary.agreements).toBe(2);
@@ -60,6 +73,7 @@ describe('shadow candidate in a worker thread', () => {
     ['failing', 'fails', /the shadow candidate failed: cannot handle 1/],
     ['crashing', 'crashes its worker', /worker crashed: crash on 1/],
     ['notAFunction', 'is no factory', /no function export "notAFunction"/],
+    ['malformed', 'returns a malformed result', /result is malformed: its text must be a string/],
   ])('a candidate that %s (%s) is a shadow error; the control answers', async (name, _what, detail) => {
     const comparisons: { layer: string; detail?: string | undefined }[] = [];
     const runner = createShadowRunner<string, Answer>({
@@ -121,5 +135,197 @@ describe('shadow candidate in a worker thread', () => {
 
     expect(() => workerCandidate({ module: 'relative/path.mjs' })).toThrow(/absolute path or a file: URL/);
     expect(() => workerCandidate({ module, timeoutMs: 0 })).toThrow(/positive number/);
+  });
+});
+
+class Args {
+  constructor(
+    readonly orderId: string,
+    readonly amount: number,
+  ) {}
+}
+
+// Pairs of (control, candidate) comparables covering every layer and the values the thread boundary
+// changes (a class instance arrives as a plain object; Date, Map, Set, bigint, NaN survive).
+const rows: { control: Comparable; candidate: Comparable }[] = [
+  { control: { text: 'Refunded.' }, candidate: { text: 'Refunded.' } },
+  { control: { text: 'Refunded.' }, candidate: { text: '  refunded ' } },
+  { control: { text: 'Ｈｅｌｌｏ,   World!' }, candidate: { text: 'hello world' } },
+  { control: { text: 'Refunded.' }, candidate: { text: 'Your money is on its way.' } },
+  {
+    control: {
+      text: 'ok',
+      actions: [
+        { tool: 'refund', args: { orderId: 'A-1', amount: 40 } },
+        { tool: 'lookup', args: { orderId: 'A-1' } },
+      ],
+    },
+    candidate: {
+      text: 'ok',
+      actions: [
+        { tool: 'lookup', args: { orderId: 'A-1' } },
+        { tool: 'refund', args: { amount: 40, orderId: 'A-1' } },
+      ],
+    },
+  },
+  {
+    control: { text: 'ok', actions: [{ tool: 'refund', args: { amount: 40 } }] },
+    candidate: { text: 'ok', actions: [{ tool: 'refund', args: { amount: 41 } }] },
+  },
+  {
+    control: { text: 'ok', actions: [{ tool: 'refund', args: new Args('A-1', 40) }] },
+    candidate: { text: 'ok', actions: [{ tool: 'refund', args: { amount: 40, orderId: 'A-1' } }] },
+  },
+  {
+    control: { actions: [{ tool: 'at', args: { when: new Date(0), tags: new Set(['a', 'b']), big: 10n, bad: Number.NaN } }] },
+    candidate: { actions: [{ tool: 'at', args: { bad: Number.NaN, big: 10n, tags: new Set(['b', 'a']), when: new Date(0) } }] },
+  },
+  {
+    control: { actions: [{ tool: 'at', args: { when: new Date(0) } }] },
+    candidate: { actions: [{ tool: 'at', args: { when: new Date(1) } }] },
+  },
+  { control: { actions: [{ tool: 'm', args: new Map([['k', 1]]) }] }, candidate: { actions: [{ tool: 'm', args: new Map([['k', 2]]) }] } },
+  { control: { text: 'a', actions: [{ tool: 'x' }, { tool: 'x' }] }, candidate: { text: 'A.', actions: [{ tool: 'x' }] } },
+  { control: { text: 'a', actions: [] }, candidate: { text: 'a', actions: [{ tool: 'y', args: [1, { b: 2, a: 1 }] }] } },
+];
+
+describe('comparison in the worker, batches and backpressure', () => {
+  const verdicts = async (
+    candidate: ((input: number) => Promise<Comparable>) | { module: URL; export: string; options: unknown },
+    judge?: (control: Comparable, candidate: Comparable) => Promise<{ agree: boolean; detail?: string }>,
+  ): Promise<unknown[]> => {
+    const seen: unknown[] = [];
+    const runner = createShadowRunner<number, Comparable>({
+      control: (input) => Promise.resolve(rows[input]!.control),
+      candidate,
+      ...(judge === undefined ? {} : { judge }),
+      noiseSampleRate: 0,
+      maxInFlight: 1_000,
+      onComparison: ({ agree, layer, detail }) => seen.push({ agree, layer, detail }),
+    });
+    try {
+      // One request at a time, recorded before the next: each verdict belongs to its row.
+      for (let input = 0; input < rows.length; input++) {
+        await runner.run(input);
+        await runner.idle();
+      }
+    } finally {
+      await runner.close();
+    }
+    return seen;
+  };
+
+  it('gives the same verdicts as the in-process comparison for the same inputs, with and without a judge', async () => {
+    const direct = await Promise.all(rows.map(({ control, candidate }) => compareLayered(control, candidate)));
+    expect(new Set(direct.map((verdict) => verdict.layer))).toEqual(new Set(['exact', 'normalised-text', 'unresolved', 'actions']));
+    const inProcess = await verdicts((input) => Promise.resolve(rows[input]!.candidate));
+    const inWorker = await verdicts({ module, export: 'table', options: { rows: rows.map(({ candidate }) => ({ candidate })) } });
+    const expected = direct.map(({ agree, layer, detail }) => ({ agree, layer, detail }));
+    expect(inProcess).toEqual(expected);
+    expect(inWorker).toEqual(expected);
+    // Class instance vs plain object, Set order, key order: agree; another date, map value or amount: disagree.
+    expect(direct.map((verdict) => verdict.agree)).toEqual([true, true, true, false, true, false, true, true, false, false, true, false]);
+
+    // The runner's judge lives on this thread: the worker sends back only the pairs it cannot decide.
+    const judge = (control: Comparable, candidate: Comparable): Promise<{ agree: boolean; detail: string }> =>
+      Promise.resolve({ agree: (control.text ?? '').length > 3, detail: `judged ${candidate.text ?? ''}` });
+    const judgedDirect = await Promise.all(rows.map(({ control, candidate }) => compareLayered(control, candidate, judge)));
+    const judgedInWorker = await verdicts(
+      { module, export: 'table', options: { rows: rows.map(({ candidate }) => ({ candidate })) } },
+      judge,
+    );
+    expect(judgedInWorker).toEqual(judgedDirect.map(({ agree, layer, detail }) => ({ agree, layer, detail })));
+    expect(judgedInWorker[3]).toEqual({ agree: true, layer: 'judge', detail: 'judged Your money is on its way.' });
+  });
+
+  it("a judge in the candidate's module decides in the worker", async () => {
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, export: 'lenient', options: { prefix: 'quite another answer to ' } },
+      noiseSampleRate: 0,
+    });
+    try {
+      await runner.run('1');
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 1, agreements: 1, byLayer: { judge: 1 } });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('drops and counts samples while the worker lags (bounded, never queued without bound); takes them again once it caught up', async () => {
+    const gate = new SharedArrayBuffer(4);
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, export: 'gated', options: { gate } },
+      noiseSampleRate: 0,
+      maxInFlight: 3,
+    });
+    try {
+      // Five answers in one turn: three samples are taken, two dropped before anything is posted.
+      const answers = await Promise.all(['1', '2', '3', '4', '5'].map((input) => runner.run(input)));
+      expect(answers.map((answer) => answer.text)).toEqual(['answer 1', 'answer 2', 'answer 3', 'answer 4', 'answer 5']);
+      expect(runner.summary().shed).toBe(2);
+      // The three are in the worker, held there: every further request is answered and its sample dropped.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 6; i <= 9; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+      expect(runner.summary()).toMatchObject({ comparisons: 0, shed: 6 });
+      const flag = new Int32Array(gate);
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 3, agreements: 3, shed: 6 });
+      await runner.run('10');
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 4, agreements: 4, shed: 6, candidateErrors: 0 });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('an input that cannot cross to the worker is a candidate error; the others of its batch are compared', async () => {
+    const runner = createShadowRunner<{ id: string; callback?: () => void }, Answer>({
+      control: (input) => Promise.resolve({ text: `answer ${input.id}` }),
+      candidate: { module, export: 'byId', options: { prefix: 'answer ' } },
+      noiseSampleRate: 0,
+    });
+    const answers = await Promise.all([
+      runner.run({ id: '1' }),
+      runner.run({
+        id: '2',
+        callback: () => {
+          // a function cannot be cloned
+        },
+      }),
+      runner.run({ id: '3' }),
+    ]);
+    try {
+      expect(answers.map((answer) => answer.text)).toEqual(['answer 1', 'answer 2', 'answer 3']);
+      await runner.idle();
+      const summary = runner.summary();
+      expect(summary).toMatchObject({ comparisons: 3, agreements: 2, candidateErrors: 1, byLayer: { error: 1 } });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('close() records what is in flight as errors; the control still answers after it', async () => {
+    const gate = new SharedArrayBuffer(4);
+    const errors: string[] = [];
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, export: 'gated', options: { gate } },
+      noiseSampleRate: 0,
+      onComparison: (comparison) => {
+        if (comparison.layer === 'error') errors.push(comparison.detail ?? '');
+      },
+    });
+    await runner.run('1');
+    await new Promise((resolve) => setImmediate(resolve));
+    await runner.close();
+    expect(errors).toEqual(['the shadow runner was closed']);
+    expect(await runner.run('2')).toEqual({ text: 'answer 2' });
+    await runner.idle();
+    expect(runner.summary()).toMatchObject({ comparisons: 2, candidateErrors: 2 });
   });
 });

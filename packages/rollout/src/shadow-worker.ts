@@ -1,21 +1,33 @@
 // The shadow candidate in a worker thread: its CPU work runs off the control's thread, so the control
 // (the user's response and the next requests) never shares a thread with it. The candidate is named by
 // a module and options that cross the thread boundary (structured clone), not by a closure: the worker
-// imports the module, calls its factory export with the options once, and runs each input through the
-// function the factory returned. A call that outlives `timeoutMs` terminates the worker (a hung or
-// runaway candidate cannot pile up); a crash or an exit of the worker fails the calls in flight; the
-// next call starts a fresh worker. Every such failure rejects with a `RolloutError`, which the shadow
-// runner records as a candidate error — the control's result is never touched.
+// (thread/shadow-thread.mjs) imports the module, calls its factory export with the options once, and
+// runs each input through what the factory returned.
+//
+// The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable)
+// are posted in batches, the comparison runs in the worker, and the worker sends back only small
+// reports, batched, so the control's thread does little more than one postMessage per batch.
+// `workerCandidate` is the plain form: one input in, its result back.
+//
+// A call that outlives `timeoutMs` terminates the worker (a hung or runaway candidate cannot pile up:
+// the worker reports an async hang itself; a loop that blocks its thread is caught by a watchdog here);
+// a crash or an exit of the worker fails what is in flight; the next sample starts a fresh worker. Every
+// such failure is a `ROLLOUT_SHADOW_FAILED` candidate error — the control's result is never touched.
 import { pathToFileURL } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 
 /** Where the shadow candidate comes from when it runs in a worker thread. */
 export interface ShadowWorkerOptions {
   /**
    * The candidate's module: an absolute path or a `file:` URL. Its export `export` (default: the
-   * default export) is a factory `(options) => (input) => Promise<result>` (the factory may be async);
-   * inputs and results cross the thread boundary by structured clone.
+   * default export) is a factory `(options) => candidate` (the factory may be async), where the
+   * candidate is a function `(input) => Promise<result>` or an object `{ run(input), comparable?(result),
+   * observation?(result), judge?(control, candidate) }`: `comparable` turns a result into what is
+   * compared (default: the result itself when it has `text`/`actions`, else its text), `observation`
+   * into the cloneable value handed to `onOutcome`, `judge` decides when only the texts differ. Inputs
+   * cross the thread boundary by structured clone; under the shadow runner results stay in the worker.
    */
   readonly module: string | URL;
   /** The factory's export name; default `default`. */
@@ -26,9 +38,16 @@ export interface ShadowWorkerOptions {
   readonly timeoutMs?: number;
   /** V8 heap limits of the worker (`worker_threads` `resourceLimits`). */
   readonly resourceLimits?: ResourceLimits;
+  /** The worker sends its reports back at most this long after the first one is ready (or at 256 reports); default 200 ms. */
+  readonly reportIntervalMs?: number;
+  /**
+   * The worker thread runs at the lowest CPU priority (nice 19, Linux; elsewhere unchanged), so that it
+   * loses to the control's thread when both want a core; default true.
+   */
+  readonly lowPriority?: boolean;
 }
 
-/** A candidate running in its own worker thread. */
+/** A candidate running in its own worker thread, one input at a time (its result crosses back). */
 export interface WorkerCandidate<I, R> {
   /** Runs one input in the worker; rejects with `ROLLOUT_SHADOW_FAILED` on a candidate error, crash or timeout. */
   run(input: I): Promise<R>;
@@ -38,38 +57,22 @@ export interface WorkerCandidate<I, R> {
   close(): Promise<void>;
 }
 
-// The worker's code (CommonJS, evaluated): import the module, build the candidate once, answer each message.
-const WORKER_CODE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const ready = import(workerData.module).then(async (mod) => {
-  const factory = mod[workerData.exportName];
-  if (typeof factory !== 'function')
-    throw new Error('the shadow candidate module ' + workerData.module + ' has no function export "' + workerData.exportName + '"');
-  const candidate = await factory(workerData.options);
-  if (typeof candidate !== 'function')
-    throw new Error('the factory "' + workerData.exportName + '" of ' + workerData.module + ' must return a function (input) => Promise<result>');
-  return candidate;
-});
-ready.catch(() => undefined);
-parentPort.on('message', async ({ id, input }) => {
-  try {
-    const candidate = await ready;
-    const result = await candidate(input);
-    parentPort.postMessage({ id, ok: true, result });
-  } catch (error) {
-    parentPort.postMessage({ id, ok: false, error: error instanceof Error ? error.message : String(error) });
-  }
-});
-`;
-
-interface Pending<R> {
-  readonly resolve: (value: R) => void;
-  readonly reject: (error: RolloutError) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+/** Shadow samples to a worker, verdicts back; the runner's off-path arm. */
+export interface WorkerLane<I> {
+  /** Posts samples (inputs and the control's comparables, index by index) to the worker in one message; a sample that cannot be cloned is reported as an error. */
+  submit(inputs: readonly I[], controls: readonly Comparable[]): void;
+  /** Samples posted and not reported yet. */
+  outstanding(): number;
+  /** Samples posted and not finished in the worker yet (read from shared memory: no report needed). */
+  lagging(): number;
+  /** Resolves when every sample posted so far has been reported (or failed). */
+  drain(): Promise<void>;
+  /** Terminates the worker; samples in flight are reported as errors. */
+  close(): Promise<void>;
 }
 
-type Reply<R> =
-  { readonly id: number; readonly ok: true; readonly result: R } | { readonly id: number; readonly ok: false; readonly error: string };
+const THREAD = new URL('../thread/shadow-thread.mjs', import.meta.url);
+const REPORT_BATCH = 256;
 
 function moduleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;
@@ -82,85 +85,296 @@ function moduleUrl(module: string | URL): string {
   return pathToFileURL(module).href;
 }
 
-/**
- * A candidate that runs in a worker thread, from a module and cloneable options. The worker starts at
- * the first call and stays up (unreferenced: it never keeps the process alive); a timeout, crash or
- * exit ends it and the next call starts another.
- */
-export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandidate<I, R> {
-  const url = moduleUrl(options.module);
-  const exportName = options.export ?? 'default';
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new RolloutError(RolloutErrorCode.BadOptions, `the shadow worker's timeoutMs must be a positive number, not ${timeoutMs}`);
-  let worker: Worker | undefined;
-  let seq = 0;
-  const pending = new Map<number, Pending<R>>();
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RolloutError(RolloutErrorCode.BadOptions, `the shadow worker's ${name} must be a positive number, not ${value}`);
+  return value;
+}
 
-  const failAll = (error: RolloutError): void => {
-    for (const [id, call] of pending) {
-      clearTimeout(call.timer);
-      pending.delete(id);
-      call.reject(error);
+/** The order of the layers in the worker's compact reports (thread/shadow-thread.mjs): code = index × 2 + agree. */
+const LAYERS: readonly ComparisonLayer[] = ['exact', 'normalised-text', 'actions', 'judge', 'unresolved', 'error'];
+
+/** What a report carries beyond its layer, agreement and duration (rare: details, observations, pairs for the judge). */
+export interface ReportExtra {
+  readonly index: number;
+  readonly detail?: string;
+  readonly observation?: unknown;
+  readonly judge?: { readonly control: Comparable; readonly candidate: Comparable };
+}
+
+type FromThread =
+  | {
+      readonly type: 'reports';
+      readonly codes: Uint8Array;
+      readonly durations: Float64Array;
+      readonly extras: readonly ReportExtra[];
     }
-  };
-  const end = (ended: Worker, error: RolloutError): void => {
-    if (worker === ended) worker = undefined;
-    failAll(error);
-    void ended.terminate();
-  };
-  const start = (): Worker => {
-    const started = new Worker(WORKER_CODE, {
-      eval: true,
-      workerData: { module: url, exportName, options: options.options },
-      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+  | { readonly type: 'drained' }
+  | { readonly type: 'timeout' }
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: string };
+
+/**
+ * One worker thread at a time, started on demand (unreferenced: it never keeps the process alive) and
+ * replaced after a failure. `busy()` says whether anything is in flight, for the watchdog: a worker
+ * that has something in flight and says nothing for `timeoutMs` plus a margin is blocked (an async
+ * hang it reports itself) and is terminated.
+ */
+class ThreadHost {
+  private worker: Worker | undefined;
+  private quietSince = 0;
+  private progress = new Int32Array(new SharedArrayBuffer(4));
+  private sent = 0;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  readonly timeoutMs: number;
+  private readonly limitMs: number;
+
+  constructor(
+    private readonly options: ShadowWorkerOptions,
+    private readonly extra: { readonly judgeOnMain: boolean },
+    private readonly handlers: {
+      readonly message: (message: FromThread) => void;
+      readonly failed: (error: RolloutError) => void;
+      readonly busy: () => boolean;
+    },
+  ) {
+    this.timeoutMs = positive(options.timeoutMs ?? 30_000, 'timeoutMs');
+    const reportIntervalMs = positive(options.reportIntervalMs ?? 200, 'reportIntervalMs');
+    this.limitMs = this.timeoutMs + reportIntervalMs + 100;
+    moduleUrl(options.module);
+  }
+
+  get threadId(): number | undefined {
+    return this.worker?.threadId;
+  }
+
+  private timeoutError(): RolloutError {
+    return new RolloutError(
+      RolloutErrorCode.ShadowFailed,
+      `the shadow candidate did not answer within ${this.timeoutMs} ms: its worker was terminated (what was in flight fails; the next sample starts a new worker)`,
+    );
+  }
+
+  /** Samples posted to the current worker that it has not finished yet. */
+  lagging(): number {
+    // Both counters wrap at 2^31 (Int32 in shared memory); their difference, taken the same way, does not.
+    return this.worker === undefined ? 0 : (this.sent - Atomics.load(this.progress, 0)) | 0;
+  }
+
+  private start(): Worker {
+    this.progress = new Int32Array(new SharedArrayBuffer(4));
+    this.sent = 0;
+    const started = new Worker(THREAD, {
+      workerData: {
+        module: moduleUrl(this.options.module),
+        exportName: this.options.export ?? 'default',
+        options: this.options.options,
+        timeoutMs: this.timeoutMs,
+        reportIntervalMs: this.options.reportIntervalMs ?? 200,
+        reportBatch: REPORT_BATCH,
+        judgeOnMain: this.extra.judgeOnMain,
+        progress: this.progress.buffer,
+        lowPriority: this.options.lowPriority ?? true,
+      },
+      ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
     });
     started.unref();
-    started.on('message', (reply: Reply<R>) => {
-      const call = pending.get(reply.id);
-      if (call === undefined) return;
-      pending.delete(reply.id);
-      clearTimeout(call.timer);
-      if (reply.ok) call.resolve(reply.result);
-      else call.reject(new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate failed: ${reply.error}`));
+    started.on('message', (message: FromThread) => {
+      if (this.worker !== started) return;
+      this.quietSince = performance.now();
+      if (message.type === 'timeout') this.end(started, this.timeoutError());
+      else this.handlers.message(message);
     });
     started.on('error', (error) => {
-      end(
+      this.end(
         started,
         new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker crashed: ${error.message}`, { cause: error }),
       );
     });
     started.on('exit', (code) => {
-      end(started, new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker exited (code ${code})`));
+      this.end(started, new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker exited (code ${code})`));
     });
     return started;
+  }
+
+  private end(ended: Worker, error: RolloutError): void {
+    if (this.worker !== ended) return;
+    this.worker = undefined;
+    this.stopWatchdog();
+    this.handlers.failed(error);
+    void ended.terminate();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private armWatchdog(afterMs: number): void {
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      const current = this.worker;
+      if (current === undefined || !this.handlers.busy()) return;
+      const quietMs = performance.now() - this.quietSince;
+      if (quietMs >= this.limitMs) this.end(current, this.timeoutError());
+      else this.armWatchdog(this.limitMs - quietMs);
+    }, afterMs);
+    this.watchdog.unref();
+  }
+
+  /** Posts a message (throws a DataCloneError when it cannot cross); starts the worker and the watchdog as needed. */
+  post(message: unknown, wasBusy: boolean, samples = 0): void {
+    this.worker ??= this.start();
+    if (!wasBusy) this.quietSince = performance.now();
+    this.worker.postMessage(message);
+    this.sent = (this.sent + samples) | 0;
+    if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
+  }
+
+  /** Terminates the worker (if any) and fails what was in flight with `error`. */
+  async close(error: RolloutError): Promise<void> {
+    const current = this.worker;
+    this.worker = undefined;
+    this.stopWatchdog();
+    this.handlers.failed(error);
+    if (current !== undefined) await current.terminate();
+  }
+}
+
+const closedError = (): RolloutError => new RolloutError(RolloutErrorCode.ShadowFailed, 'the shadow runner was closed');
+
+/**
+ * The shadow runner's off-path arm: samples go to the worker in batches, the comparison runs there, and
+ * `onReport` receives each sample's report (a failure of the worker reports every sample in flight as
+ * an error). `judgeOnMain`: the runner has a judge (a function on this thread) for the worker to defer to.
+ */
+export function workerLane<I>(
+  options: ShadowWorkerOptions,
+  judgeOnMain: boolean,
+  onReport: (agree: boolean, layer: ComparisonLayer, durationMs: number, extra?: ReportExtra) => void,
+): WorkerLane<I> {
+  let outstanding = 0;
+  let drains: (() => void)[] = [];
+  const settleDrains = (): void => {
+    if (outstanding > 0) return;
+    const waiting = drains;
+    drains = [];
+    for (const resolve of waiting) resolve();
+  };
+  const failAll = (error: RolloutError): void => {
+    const failed = outstanding;
+    outstanding = 0;
+    const extra = { index: -1, detail: error.message };
+    for (let i = 0; i < failed; i++) onReport(false, 'error', 0, extra);
+    settleDrains();
+  };
+  const host = new ThreadHost(
+    options,
+    { judgeOnMain },
+    {
+      message(message) {
+        if (message.type === 'reports') {
+          const { codes, durations, extras } = message;
+          outstanding -= codes.length;
+          let next = 0;
+          for (let index = 0; index < codes.length; index++) {
+            const code = codes[index] ?? 0;
+            const extra = extras[next]?.index === index ? extras[next++] : undefined;
+            onReport(code % 2 === 1, LAYERS[code >> 1] ?? 'error', durations[index] ?? 0, extra);
+          }
+        }
+        if (message.type === 'drained' || outstanding === 0) settleDrains();
+      },
+      failed: failAll,
+      busy: () => outstanding > 0,
+    },
+  );
+  const uncloneable = (error: unknown): void => {
+    onReport(false, 'error', 0, {
+      index: -1,
+      detail: `the shadow input cannot cross to the worker: ${error instanceof Error ? error.message : String(error)}`,
+    });
   };
 
   return {
+    submit(inputs, controls) {
+      if (inputs.length === 0) return;
+      const wasBusy = outstanding > 0;
+      try {
+        host.post({ type: 'batch', inputs, controls }, wasBusy, inputs.length);
+        outstanding += inputs.length;
+      } catch {
+        // One sample that cannot be cloned fails the whole message: post them one by one.
+        for (const [index, input] of inputs.entries()) {
+          try {
+            host.post({ type: 'batch', inputs: [input], controls: [controls[index]] }, outstanding > 0, 1);
+            outstanding++;
+          } catch (error) {
+            uncloneable(error);
+          }
+        }
+      }
+    },
+    outstanding: () => outstanding,
+    lagging: () => host.lagging(),
+    drain() {
+      if (outstanding === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        drains.push(resolve);
+        try {
+          host.post({ type: 'drain' }, true);
+        } catch {
+          failAll(closedError());
+        }
+      });
+    },
+    close: () => host.close(closedError()),
+  };
+}
+
+interface Pending<R> {
+  readonly resolve: (value: R) => void;
+  readonly reject: (error: RolloutError) => void;
+}
+
+/**
+ * A candidate that runs in a worker thread, from a module and cloneable options, one input at a time,
+ * its result sent back. The worker starts at the first call and stays up (unreferenced: it never keeps
+ * the process alive); a timeout, crash or exit ends it and the next call starts another.
+ */
+export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandidate<I, R> {
+  let seq = 0;
+  const pending = new Map<number, Pending<R>>();
+  const host = new ThreadHost(
+    options,
+    { judgeOnMain: false },
+    {
+      message(message) {
+        if (message.type !== 'result') return;
+        const call = pending.get(message.id);
+        if (call === undefined) return;
+        pending.delete(message.id);
+        if (message.ok) call.resolve(message.result as R);
+        else call.reject(new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate failed: ${message.error}`));
+      },
+      failed(error) {
+        const calls = [...pending.values()];
+        pending.clear();
+        for (const call of calls) call.reject(error);
+      },
+      busy: () => pending.size > 0,
+    },
+  );
+  return {
     run(input) {
-      worker ??= start();
-      const current = worker;
       const id = ++seq;
       return new Promise<R>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(
-            new RolloutError(
-              RolloutErrorCode.ShadowFailed,
-              `the shadow candidate did not answer within ${timeoutMs} ms: its worker was terminated (calls in flight fail; the next call starts a new worker)`,
-            ),
-          );
-          end(
-            current,
-            new RolloutError(RolloutErrorCode.ShadowFailed, "the shadow candidate's worker was terminated after another call timed out"),
-          );
-        }, timeoutMs);
-        pending.set(id, { resolve, reject, timer });
+        const wasBusy = pending.size > 0;
+        pending.set(id, { resolve, reject });
         try {
-          current.postMessage({ id, input });
+          host.post({ type: 'call', id, input }, wasBusy);
         } catch (error) {
           pending.delete(id);
-          clearTimeout(timer);
           reject(
             new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow input cannot cross to the worker: ${(error as Error).message}`, {
               cause: error,
@@ -170,13 +384,8 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
       });
     },
     get threadId() {
-      return worker?.threadId;
+      return host.threadId;
     },
-    async close() {
-      const current = worker;
-      worker = undefined;
-      failAll(new RolloutError(RolloutErrorCode.ShadowFailed, 'the shadow runner was closed'));
-      if (current !== undefined) await current.terminate();
-    },
+    close: () => host.close(closedError()),
   };
 }

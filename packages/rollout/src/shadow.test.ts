@@ -123,15 +123,24 @@ describe('shadow runner with real agents', () => {
   });
 
   it('sheds shadow work beyond maxInFlight instead of piling it up', async () => {
+    // The candidate lags: it answers only once the gate opens, after every request was served.
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const runner = createShadowRunner<number, string>({
       control: (i) => Promise.resolve(`a${i}`),
-      candidate: (i) => Promise.resolve(`a${i}`),
+      candidate: async (i) => {
+        await gate;
+        return `a${i}`;
+      },
       maxInFlight: 10,
     });
-    // The controls answer in microtasks; no shadow run starts before the loop ends.
-    for (let i = 0; i < 25; i++) await runner.run(i);
+    for (let i = 0; i < 25; i++) expect(await runner.run(i)).toBe(`a${i}`);
+    expect(runner.summary()).toMatchObject({ comparisons: 0, shed: 15 });
+    open();
     await runner.idle();
-    expect(runner.summary()).toMatchObject({ comparisons: 10, shed: 15 });
+    expect(runner.summary()).toMatchObject({ comparisons: 10, agreements: 10, shed: 15 });
   });
 
   it('a failing control fails the request as it would without shadowing; the candidate is not run', async () => {

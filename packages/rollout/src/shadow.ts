@@ -1,57 +1,17 @@
-import { canonicalJson } from '@charter/telemetry';
+import { actionSet, comparableProblem, compareLayers, defaultComparable, normaliseText } from '../thread/compare.mjs';
+import type { Comparable, Comparison, ComparisonLayer } from '../thread/compare.mjs';
 import type { Arm } from './analysis.js';
+import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
-import { type ShadowWorkerOptions, type WorkerCandidate, workerCandidate } from './shadow-worker.js';
+import { type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
 
-/** What two runs are compared on: the answer text and the actions taken (tool and arguments). */
-export interface Comparable {
-  readonly text?: string | undefined;
-  readonly actions?: readonly { readonly tool: string; readonly args?: unknown }[];
-}
-
-/** Which layer decided a comparison. */
-export type ComparisonLayer = 'exact' | 'normalised-text' | 'actions' | 'judge' | 'unresolved' | 'error';
-
-export interface Comparison {
-  readonly agree: boolean;
-  readonly layer: ComparisonLayer;
-  readonly detail?: string;
-}
+// The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker thread runs the
+// very same code as this thread: a verdict does not depend on where it was reached.
+export { actionSet, normaliseText };
+export type { Comparable, Comparison, ComparisonLayer };
 
 /** A pluggable judge (e.g. a model grading equivalence) for answers that differ in text but not in actions. */
 export type Judge = (control: Comparable, candidate: Comparable) => Promise<{ readonly agree: boolean; readonly detail?: string }>;
-
-/** Case, Unicode compatibility forms, whitespace runs and common punctuation do not count as a difference. */
-export function normaliseText(text: string): string {
-  return text
-    .slice(0, 100_000)
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[.,;:!?"'`()[\]{}]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-function actionKey(action: { readonly tool: string; readonly args?: unknown }): string {
-  let args: string;
-  try {
-    args = canonicalJson(action.args ?? null);
-  } catch {
-    args = JSON.stringify(action.args ?? null);
-  }
-  return `${action.tool} ${args}`;
-}
-
-/** The set of actions (tool + canonical arguments); order and repeats do not matter. */
-export function actionSet(comparable: Comparable): ReadonlySet<string> {
-  return new Set((comparable.actions ?? []).map(actionKey));
-}
-
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const item of a) if (!b.has(item)) return false;
-  return true;
-}
 
 /**
  * Layered comparison, first decisive layer wins:
@@ -61,20 +21,10 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
  * 4. `judge`: same actions, different text → the judge decides; without one → disagree (`unresolved`).
  */
 export async function compareLayered(control: Comparable, candidate: Comparable, judge?: Judge): Promise<Comparison> {
-  const controlActions = actionSet(control);
-  const candidateActions = actionSet(candidate);
-  const sameActions = sameSet(controlActions, candidateActions);
-  if (control.text === candidate.text && sameActions) return { agree: true, layer: 'exact' };
-  if (sameActions && normaliseText(control.text ?? '') === normaliseText(candidate.text ?? ''))
-    return { agree: true, layer: 'normalised-text' };
-  if (!sameActions) {
-    const missing = [...controlActions].filter((key) => !candidateActions.has(key)).length;
-    const extra = [...candidateActions].filter((key) => !controlActions.has(key)).length;
-    return { agree: false, layer: 'actions', detail: `${missing} action(s) of the control missing, ${extra} extra` };
-  }
-  if (judge === undefined) return { agree: false, layer: 'unresolved', detail: 'texts differ and no judge is configured' };
-  const verdict = await judge(control, candidate);
-  return { agree: verdict.agree, layer: 'judge', ...(verdict.detail === undefined ? {} : { detail: verdict.detail }) };
+  const verdict = compareLayers(control, candidate);
+  if (verdict.layer !== 'unresolved' || judge === undefined) return verdict;
+  const judged = await judge(control, candidate);
+  return { agree: judged.agree, layer: 'judge', ...(judged.detail === undefined ? {} : { detail: judged.detail }) };
 }
 
 /** One finished shadow comparison. */
@@ -85,11 +35,19 @@ export interface ShadowComparison extends Comparison {
 
 /**
  * How a shadow arm runs: `ShadowWorkerOptions` (a module and cloneable options) runs it in a worker
- * thread, off the control's path; a function runs it in-process, on the control's thread after the
- * control settled — NOT off-path: its CPU work delays the requests that follow (for tests, and for
- * candidates that do next to no work of their own).
+ * thread, off the control's path, and compares there; a function runs it in-process, on the control's
+ * thread after the control settled — NOT off-path: its CPU work and the comparison delay the requests
+ * that follow (for tests, and for candidates that do next to no work of their own).
  */
 export type ShadowArm<I, R> = ShadowWorkerOptions | ((input: I) => Promise<R>);
+
+/** One arm's outcome. `result` for the control and in-process arms; a worker arm's result stays in its thread and `observation` is what its factory's `observation(result)` returned. */
+export interface ArmOutcome<R> {
+  readonly result?: R;
+  readonly observation?: unknown;
+  readonly error?: unknown;
+  readonly durationMs: number;
+}
 
 export interface ShadowRunnerOptions<I, R> {
   /** The live path: its result is what the user gets. */
@@ -98,18 +56,31 @@ export interface ShadowRunnerOptions<I, R> {
   readonly candidate: ShadowArm<I, R>;
   /** The control again, side-effect free like the candidate: run on a sample to measure the noise floor. */
   readonly controlReplica?: ShadowArm<I, R>;
-  /** What a result is compared on; default: the result itself when it has `text`/`actions`, else `{ text: String(result) }`. */
+  /**
+   * What the control's result (and an in-process arm's) is compared on; default: the result itself when
+   * it has `text`/`actions`, else `{ text: String(result) }`. A worker arm's result is made comparable
+   * in its worker, by its factory's `comparable` (same default).
+   */
   readonly comparable?: (result: R) => Comparable;
   readonly judge?: Judge;
   /** Share of requests on which `controlReplica` runs; default 0.05. */
   readonly noiseSampleRate?: number;
-  /** Shadow runs in flight beyond this are skipped (counted as `shed`), so shadowing never piles up; default 64. */
+  /**
+   * Shadow samples waiting or in flight per arm beyond this are dropped (counted: `shed`, `noise.shed`),
+   * so shadowing never piles up and never slows the control; default 256.
+   */
   readonly maxInFlight?: number;
+  /**
+   * Answered requests are handed to the shadow arms in batches, while a later request's control is
+   * waiting: once the oldest waited this long (or the batch reached a quarter of `maxInFlight`); without a
+   * later request, 10 × this after the batch began. Default 20 ms.
+   */
+  readonly handoffMs?: number;
   readonly random?: () => number;
-  /** Each finished comparison (feed `controller.observeComparison`). */
+  /** Each finished comparison (feed `controller.observeComparison`); from a worker arm, in batches. */
   readonly onComparison?: (comparison: ShadowComparison) => void;
-  /** Each arm's result or error with its duration (feed `controller.observe`). */
-  readonly onOutcome?: (arm: Arm, outcome: { readonly result?: R; readonly error?: unknown; readonly durationMs: number }) => void;
+  /** Each arm's outcome with its duration (feed `controller.observe`). */
+  readonly onOutcome?: (arm: Arm, outcome: ArmOutcome<R>) => void;
 }
 
 /** Agreement so far, with a 95 % Wilson interval, and the noise floor measured the same way. */
@@ -123,49 +94,56 @@ export interface ShadowSummary {
     readonly agreements: number;
     readonly agreement: number;
     readonly interval: { readonly lower: number; readonly upper: number };
+    /** Noise samples dropped because the replica lagged. */
+    readonly shed: number;
   };
   readonly byLayer: Readonly<Record<ComparisonLayer, number>>;
   readonly candidateErrors: number;
+  /** Requests not shadowed because the candidate lagged (`maxInFlight` samples waiting or in flight). */
   readonly shed: number;
 }
 
 export interface ShadowRunner<I, R> {
-  /** Runs the control and returns its result; the candidate runs after it, off the response path. */
+  /** Runs the control and returns its result; nothing of the shadow runs before it is returned. */
   run(input: I): Promise<R>;
-  /** Resolves when every shadow run started so far has finished (tests, shutdown). */
+  /** Resolves when every shadow run started so far has finished and been recorded (tests, shutdown). */
   idle(): Promise<void>;
   summary(): ShadowSummary;
   /** Terminates the shadow arms' worker threads (no-op for in-process arms); shadow runs in flight are recorded as errors. */
   close(): Promise<void>;
 }
 
-function defaultComparable(result: unknown): Comparable {
-  if (typeof result === 'object' && result !== null && ('text' in result || 'actions' in result)) return result as Comparable;
-  return { text: typeof result === 'string' ? result : JSON.stringify(result) };
+type Kind = ShadowComparison['kind'];
+
+/** One shadow arm as the runner drives it: in a worker lane or in-process. */
+interface Lane<I> {
+  /** Samples in flight (for backpressure). */
+  load(): number;
+  /** Samples in flight or not yet recorded. */
+  pending(): number;
+  /** Samples as two columns: the inputs and the control's comparables, index by index. */
+  submit(inputs: readonly I[], controls: readonly Comparable[]): void;
+  drain(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
  * The shadow stage's runner. The control's result (or error) is returned as soon as the control
- * settles; the candidate (and, on a sample, a replica of the control) starts only then, on a later
- * turn of the event loop, so the user's response never waits for it and never sees it. A candidate
- * given as a module runs in a worker thread (off the control's thread: a timeout, crash or error there
- * is a candidate error); one given as a function runs on the control's thread (not off-path).
+ * settles, before anything of the shadow runs: the request is only queued (bounded by `maxInFlight`;
+ * beyond it the sample is dropped and counted). Later — while a following request's control waits for
+ * its model, or from a timer when none follows — the queued samples are made comparable and handed over
+ * in one batch: a worker arm gets one postMessage, compares in its thread, and reports verdicts back in
+ * batches; an in-process arm (a function) runs and compares on this thread (not off-path).
  */
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
-  const workers: WorkerCandidate<I, R>[] = [];
-  const arm = (given: ShadowArm<I, R>): ((input: I) => Promise<R>) => {
-    if (typeof given === 'function') return given;
-    const worker = workerCandidate<I, R>(given);
-    workers.push(worker);
-    return (input) => worker.run(input);
-  };
-  const candidate = arm(options.candidate);
-  const controlReplica = options.controlReplica === undefined ? undefined : arm(options.controlReplica);
-  const comparable = options.comparable ?? defaultComparable;
+  const comparable: (result: R) => Comparable = options.comparable ?? defaultComparable;
   const noiseRate = options.noiseSampleRate ?? 0.05;
-  const maxInFlight = options.maxInFlight ?? 64;
+  const maxInFlight = options.maxInFlight ?? 256;
+  const batchLimit = Math.max(1, Math.floor(maxInFlight / 4));
+  const handoffMs = options.handoffMs ?? 20;
+  if (!Number.isFinite(handoffMs) || handoffMs <= 0)
+    throw new RolloutError(RolloutErrorCode.BadOptions, `the shadow runner's handoffMs must be a positive number, not ${handoffMs}`);
   const random = options.random ?? Math.random;
-  const inFlight = new Set<Promise<void>>();
   const byLayer: Record<ComparisonLayer, number> = { exact: 0, 'normalised-text': 0, actions: 0, judge: 0, unresolved: 0, error: 0 };
   let comparisons = 0;
   let agreements = 0;
@@ -173,71 +151,216 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   let noiseAgreements = 0;
   let candidateErrors = 0;
   let shed = 0;
+  let noiseShed = 0;
+  const judging = new Set<Promise<void>>();
 
-  const timed = async (
-    fn: (input: I) => Promise<R>,
-    input: I,
-  ): Promise<{ result?: R; error?: unknown; durationMs: number; ok: boolean }> => {
-    const started = performance.now();
-    try {
-      const result = await fn(input);
-      return { result, durationMs: performance.now() - started, ok: true };
-    } catch (error) {
-      return { error, durationMs: performance.now() - started, ok: false };
-    }
-  };
-
-  const record = (comparison: ShadowComparison): void => {
-    byLayer[comparison.layer]++;
-    if (comparison.kind === 'noise') {
+  const count = (kind: Kind, agree: boolean, layer: ComparisonLayer): void => {
+    byLayer[layer]++;
+    if (kind === 'noise') {
       noiseComparisons++;
-      if (comparison.agree) noiseAgreements++;
+      if (agree) noiseAgreements++;
     } else {
       comparisons++;
-      if (comparison.agree) agreements++;
+      if (agree) agreements++;
+      if (layer === 'error') candidateErrors++;
     }
+  };
+  const record = (comparison: ShadowComparison): void => {
+    count(comparison.kind, comparison.agree, comparison.layer);
     options.onComparison?.(comparison);
   };
-
-  const shadow = async (input: I, control: R): Promise<void> => {
-    const ran = await timed(candidate, input);
-    options.onOutcome?.('candidate', ran);
-    if (!ran.ok) {
-      candidateErrors++;
-      record({ kind: 'candidate', agree: false, layer: 'error', detail: String(ran.error) });
-    } else {
-      record({ kind: 'candidate', ...(await compareLayered(comparable(control), comparable(ran.result as R), options.judge)) });
-    }
-    if (controlReplica !== undefined && random() < noiseRate) {
-      const replica = await timed(controlReplica, input);
-      if (replica.ok)
-        record({ kind: 'noise', ...(await compareLayered(comparable(control), comparable(replica.result as R), options.judge)) });
-      else record({ kind: 'noise', agree: false, layer: 'error', detail: String(replica.error) });
-    }
+  const recordError = (kind: Kind, detail: string): void => {
+    record({ kind, agree: false, layer: 'error', detail });
+  };
+  const judge = (kind: Kind, control: Comparable, candidate: Comparable): void => {
+    const judged = compareLayered(control, candidate, options.judge).then(
+      (verdict) => {
+        record({ kind, ...verdict });
+      },
+      (error: unknown) => {
+        recordError(kind, `the judge failed: ${String(error)}`);
+      },
+    );
+    const task = judged.finally(() => judging.delete(task));
+    judging.add(task);
   };
 
-  return {
-    async run(input) {
-      const ran = await timed(options.control, input);
-      options.onOutcome?.('control', ran);
-      if (ran.ok) {
-        if (inFlight.size >= maxInFlight) shed++;
-        else {
-          const control = ran.result as R;
-          const task: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-            .then(() => shadow(input, control))
-            .catch(() => {
-              candidateErrors++;
-            })
-            .finally(() => inFlight.delete(task));
+  const inProcess = (kind: Kind, fn: (input: I) => Promise<R>): Lane<I> => {
+    const inFlight = new Set<Promise<void>>();
+    const one = async (input: I, control: Comparable): Promise<void> => {
+      const started = performance.now();
+      let result: R;
+      try {
+        result = await fn(input);
+      } catch (error) {
+        if (kind === 'candidate') options.onOutcome?.('candidate', { error, durationMs: performance.now() - started });
+        recordError(kind, String(error));
+        return;
+      }
+      if (kind === 'candidate') options.onOutcome?.('candidate', { result, durationMs: performance.now() - started });
+      let mine: Comparable;
+      try {
+        mine = comparable(result);
+      } catch (error) {
+        recordError(kind, `the shadow candidate's result could not be made comparable: ${String(error)}`);
+        return;
+      }
+      const problem = comparableProblem(mine);
+      if (problem !== undefined) recordError(kind, `the shadow candidate's result is malformed: ${problem}`);
+      else if (options.judge === undefined) record({ kind, ...compareLayers(control, mine) });
+      else judge(kind, control, mine);
+    };
+    return {
+      load: () => inFlight.size,
+      pending: () => inFlight.size,
+      submit(inputs, controls) {
+        for (const [index, input] of inputs.entries()) {
+          const task: Promise<void> = one(input, controls[index] ?? {}).finally(() => inFlight.delete(task));
           inFlight.add(task);
         }
-        return ran.result as R;
+      },
+
+      async drain() {
+        while (inFlight.size > 0) await Promise.all([...inFlight]);
+      },
+      close: () => Promise.resolve(),
+    };
+  };
+
+  const inWorker = (kind: Kind, given: ShadowWorkerOptions): Lane<I> => {
+    const lane: WorkerLane<I> = workerLane<I>(given, options.judge !== undefined, (agree, layer, durationMs, extra) => {
+      if (kind === 'candidate' && options.onOutcome !== undefined)
+        options.onOutcome('candidate', {
+          durationMs,
+          ...(extra?.observation === undefined ? {} : { observation: extra.observation }),
+          ...(layer === 'error' ? { error: extra?.detail } : {}),
+        });
+      if (extra?.judge !== undefined) judge(kind, extra.judge.control, extra.judge.candidate);
+      else if (options.onComparison === undefined) count(kind, agree, layer);
+      else record({ kind, agree, layer, ...(extra?.detail === undefined ? {} : { detail: extra.detail }) });
+    });
+    return {
+      // Backpressure counts what the worker has not finished (shared memory), not what it has not reported yet.
+      load: () => lane.lagging(),
+      pending: () => lane.outstanding(),
+      submit: (inputs, controls) => {
+        lane.submit(inputs, controls);
+      },
+      drain: () => lane.drain(),
+      close: () => lane.close(),
+    };
+  };
+
+  const lane = (kind: Kind, given: ShadowArm<I, R>): Lane<I> =>
+    typeof given === 'function' ? inProcess(kind, given) : inWorker(kind, given);
+  const candidate = lane('candidate', options.candidate);
+  const replica = options.controlReplica === undefined ? undefined : lane('noise', options.controlReplica);
+
+  // Requests answered and not yet handed to the arms: only pushed on the control's path (O(1)). They
+  // are handed over in batches: when a later request starts once the oldest waited `handoffMs` or the
+  // batch reached a quarter of `maxInFlight` — on the check phase of that turn, after the callbacks due
+  // then (other controls) ran, while the started control waits for its model; when no request follows,
+  // an unreferenced timer does it (10 × handoffMs after the batch began). One extra event-loop phase
+  // and one message (one wake of the worker) per batch, not per request.
+  let queued: { readonly input: I; readonly result: R }[] = [];
+  let queuedSince = 0;
+  let fallback: ReturnType<typeof setTimeout> | undefined;
+  let scheduled = false;
+  let closed = false;
+
+  const dispatch = (): void => {
+    scheduled = false;
+    if (queued.length === 0) return;
+    const taken = queued;
+    queued = [];
+    if (closed) {
+      for (const _ of taken) recordError('candidate', 'the shadow runner was closed');
+      return;
+    }
+    const inputs: I[] = [];
+    const controls: Comparable[] = [];
+    const replicaInputs: I[] = [];
+    const replicaControls: Comparable[] = [];
+    for (const { input, result } of taken) {
+      let control: Comparable;
+      try {
+        control = comparable(result);
+      } catch (error) {
+        recordError('candidate', `the control's result could not be made comparable: ${String(error)}`);
+        continue;
       }
-      throw ran.error;
+      inputs.push(input);
+      controls.push(control);
+      if (replica !== undefined && random() < noiseRate) {
+        if (replica.load() + replicaInputs.length >= maxInFlight) noiseShed++;
+        else {
+          replicaInputs.push(input);
+          replicaControls.push(control);
+        }
+      }
+    }
+    candidate.submit(inputs, controls);
+    knownLoad = candidate.load();
+    if (replica !== undefined) replica.submit(replicaInputs, replicaControls);
+  };
+  // What the candidate's arm had in flight at the last handoff: an upper bound until the next one
+  // (nothing is added in between, only finished), so the arm is asked only near the bound.
+  let knownLoad = 0;
+  const enqueue = (input: I, result: R): void => {
+    if (knownLoad + queued.length >= maxInFlight) {
+      knownLoad = candidate.load();
+      if (knownLoad + queued.length >= maxInFlight) {
+        shed++;
+        return;
+      }
+    }
+    if (queued.length === 0) {
+      queuedSince = performance.now();
+      if (fallback === undefined) {
+        fallback = setTimeout(dispatch, handoffMs * 10);
+        fallback.unref();
+      } else fallback.refresh();
+    }
+    queued.push({ input, result });
+  };
+
+  const lanes = (): Lane<I>[] => (replica === undefined ? [candidate] : [candidate, replica]);
+
+  return {
+    run(input) {
+      const started = performance.now();
+      let pending: Promise<R>;
+      try {
+        pending = options.control(input);
+      } catch (error) {
+        options.onOutcome?.('control', { error, durationMs: performance.now() - started });
+        // The control's own failure, whatever it threw, exactly as the caller would see it without shadowing.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+      // A batch is due: hand it over once this turn's callbacks are done (the controls due now run first).
+      if (!scheduled && queued.length > 0 && (started - queuedSince >= handoffMs || queued.length >= batchLimit)) {
+        scheduled = true;
+        setImmediate(dispatch);
+      }
+      // The caller gets the control's own promise: no extra promise or turn between the control and the answer.
+      // This side reaction only notes the result (a push into the queue) for a later handoff.
+      void pending.then(
+        (result) => {
+          if (options.onOutcome !== undefined) options.onOutcome('control', { result, durationMs: performance.now() - started });
+          enqueue(input, result);
+        },
+        (error: unknown) => {
+          options.onOutcome?.('control', { error, durationMs: performance.now() - started });
+        },
+      );
+      return pending;
     },
     async idle() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      dispatch();
+      while (judging.size > 0 || lanes().some((each) => each.pending() > 0)) {
+        await Promise.all([...lanes().map((each) => each.drain()), ...judging]);
+      }
     },
     summary() {
       return {
@@ -250,6 +373,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
           agreements: noiseAgreements,
           agreement: noiseComparisons === 0 ? 0 : noiseAgreements / noiseComparisons,
           interval: wilsonInterval(noiseAgreements, noiseComparisons),
+          shed: noiseShed,
         },
         byLayer: { ...byLayer },
         candidateErrors,
@@ -257,7 +381,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       };
     },
     async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
+      closed = true;
+      if (fallback !== undefined) clearTimeout(fallback);
+      dispatch();
+      await Promise.all(lanes().map((each) => each.close()));
     },
   };
 }

@@ -36,3 +36,44 @@ export function hanging() {
 
 /** Not a factory. */
 export const notAFunction = 42;
+
+/** The object form: a result with its own shape, what it is compared on, and an observation for the analysis. */
+export function observed(options) {
+  return {
+    run: async (input) => ({ answer: `${options.prefix}${input}`, bulky: 'x'.repeat(1000) }),
+    comparable: (result) => ({ text: result.answer }),
+    observation: (result) => ({ threadId, length: result.answer.length }),
+  };
+}
+
+/** Answers with what the table in its options says for the input (the comparison parity test). */
+export function table(options) {
+  return async (input) => options.rows[input].candidate;
+}
+
+/** A result that is not comparable (text is a number). */
+export function malformed() {
+  return async () => ({ text: 42 });
+}
+
+/** Its own judge, in the worker: agrees whenever the texts differ but the actions agree. */
+export function lenient(options) {
+  return {
+    run: async (input) => ({ text: `${options.prefix}${input}` }),
+    judge: async () => ({ agree: true, detail: 'judged in the worker' }),
+  };
+}
+
+/** Holds every input until the main thread sets the shared flag (Int32Array over a SharedArrayBuffer) to 1. */
+export function gated(options) {
+  const flag = new Int32Array(options.gate);
+  return async (input) => {
+    while (Atomics.load(flag, 0) === 0) await Atomics.waitAsync(flag, 0, 0).value;
+    return { text: `answer ${input}` };
+  };
+}
+
+/** Answers from the input's `id` (inputs that are objects). */
+export function byId(options) {
+  return async (input) => ({ text: `${options.prefix}${input.id}` });
+}

@@ -1,0 +1,174 @@
+// The shadow's worker thread (plain JavaScript: Node loads it with its own loader, in tests and in
+// production alike). It imports the candidate's module, calls its factory once with the cloneable
+// options, and serves two kinds of messages from the control's thread:
+// - `batch`: shadow samples as two columns, the inputs and the control's comparables. Each input runs through the
+//   candidate; the comparison with the control happens HERE, and only small reports (verdict, duration,
+//   the factory's observation) go back, a batch at a time (every `reportIntervalMs`, or at
+//   `reportBatch` reports), so the control's thread is woken rarely and never compares;
+// - `call`: one input whose result goes back as is (`workerCandidate(...).run`).
+// A call past `timeoutMs` is reported (`timeout`) and the control's thread terminates this worker; a
+// runaway loop that blocks this thread is caught there by a watchdog.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { parentPort, workerData } from 'node:worker_threads';
+import { comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
+
+const { module, exportName, options, timeoutMs, reportIntervalMs, reportBatch, judgeOnMain, progress, lowPriority } = workerData;
+// Samples finished so far (the control's thread reads it for backpressure without waiting for a report).
+const finished = new Int32Array(progress);
+
+// The shadow is best effort: on Linux this thread takes the lowest CPU priority (nice 19, per thread),
+// so where it competes with the control's thread for a core the scheduler favours the control.
+// Elsewhere (no /proc/thread-self) it keeps the process's priority.
+if (lowPriority) {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+  } catch {
+    // not Linux, or no permission: the priority stays the process's
+  }
+}
+
+const ready = import(module).then(async (loaded) => {
+  const factory = loaded[exportName];
+  if (typeof factory !== 'function') throw new Error(`the shadow candidate module ${module} has no function export "${exportName}"`);
+  const made = await factory(options);
+  if (typeof made === 'function') return { run: made };
+  if (typeof made === 'object' && made !== null && typeof made.run === 'function') return made;
+  throw new Error(
+    `the factory "${exportName}" of ${module} must return a function (input) => Promise<result> or { run, comparable?, observation?, judge? }`,
+  );
+});
+ready.catch(() => undefined);
+
+const message = (error) => (error instanceof Error ? error.message : String(error));
+let running = 0;
+let drainWanted = false;
+let reports = [];
+let reportTimer;
+
+// Reports travel compactly: one byte per report (layer and agreement), one float (duration), and an
+// object only for the reports that carry a detail, an observation or a pair for the judge, so the
+// control's thread spends next to nothing deserialising them.
+const LAYERS = ['exact', 'normalised-text', 'actions', 'judge', 'unresolved', 'error'];
+
+function flush() {
+  if (reportTimer !== undefined) clearTimeout(reportTimer);
+  reportTimer = undefined;
+  if (reports.length === 0) return;
+  const codes = new Uint8Array(reports.length);
+  const durations = new Float64Array(reports.length);
+  const extras = [];
+  for (const [index, { agree, layer, durationMs, detail, observation, judge }] of reports.entries()) {
+    codes[index] = LAYERS.indexOf(layer) * 2 + (agree ? 1 : 0);
+    durations[index] = durationMs;
+    if (detail !== undefined || observation !== undefined || judge !== undefined) extras.push({ index, detail, observation, judge });
+  }
+  reports = [];
+  parentPort.postMessage({ type: 'reports', codes, durations, extras }, [codes.buffer, durations.buffer]);
+}
+
+function report(entry) {
+  reports.push(entry);
+  if (reports.length >= reportBatch) flush();
+  else reportTimer ??= setTimeout(flush, reportIntervalMs);
+}
+
+function settled() {
+  running--;
+  Atomics.add(finished, 0, 1);
+  if (running === 0 && drainWanted) {
+    drainWanted = false;
+    flush();
+    parentPort.postMessage({ type: 'drained' });
+  }
+}
+
+/** Runs one input through the candidate within `timeoutMs`; on a timeout this worker asks to be ended. */
+async function runCandidate(candidate, input) {
+  let timer;
+  try {
+    return await Promise.race([
+      candidate.run(input),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          flush();
+          parentPort.postMessage({ type: 'timeout' });
+          reject(new Error(`did not answer within ${String(timeoutMs)} ms`));
+        }, timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function sample({ input, control }) {
+  const started = performance.now();
+  let result;
+  let candidate;
+  try {
+    candidate = await ready;
+    result = await runCandidate(candidate, input);
+  } catch (error) {
+    report({
+      agree: false,
+      layer: 'error',
+      detail: `the shadow candidate failed: ${message(error)}`,
+      durationMs: performance.now() - started,
+    });
+    return;
+  }
+  const durationMs = performance.now() - started;
+  try {
+    const observation = candidate.observation === undefined ? undefined : await candidate.observation(result);
+    const comparable = candidate.comparable === undefined ? defaultComparable(result) : await candidate.comparable(result);
+    const problem = comparableProblem(comparable);
+    if (problem !== undefined) {
+      report({ agree: false, layer: 'error', detail: `the shadow candidate's result is malformed: ${problem}`, durationMs, observation });
+      return;
+    }
+    const verdict = compareLayers(control, comparable);
+    if (verdict.layer === 'unresolved' && candidate.judge !== undefined) {
+      const judged = await candidate.judge(control, comparable);
+      report({ agree: judged.agree === true, layer: 'judge', detail: judged.detail, durationMs, observation });
+    } else if (verdict.layer === 'unresolved' && judgeOnMain) {
+      // The runner's judge is a function on the control's thread: only this rare case sends the pair back.
+      report({ ...verdict, durationMs, observation, judge: { control, candidate: comparable } });
+    } else report({ ...verdict, durationMs, observation });
+  } catch (error) {
+    report({ agree: false, layer: 'error', detail: `the shadow candidate's result could not be compared: ${message(error)}`, durationMs });
+  }
+}
+
+parentPort.on('message', (received) => {
+  switch (received.type) {
+    case 'batch':
+      // Columns, not one object per sample: half the structured-clone work on the control's thread.
+      for (let index = 0; index < received.inputs.length; index++) {
+        running++;
+        void sample({ input: received.inputs[index], control: received.controls[index] }).finally(settled);
+      }
+      return;
+    case 'drain':
+      if (running === 0) {
+        flush();
+        parentPort.postMessage({ type: 'drained' });
+      } else drainWanted = true;
+      return;
+    case 'call': {
+      const { id, input } = received;
+      void (async () => {
+        try {
+          const candidate = await ready;
+          const result = await runCandidate(candidate, input);
+          parentPort.postMessage({ type: 'result', id, ok: true, result });
+        } catch (error) {
+          parentPort.postMessage({ type: 'result', id, ok: false, error: message(error) });
+        }
+      })();
+      return;
+    }
+  }
+});
