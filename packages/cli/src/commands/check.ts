@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { evaluateReadiness, FORMATS, formatReport, holding, ReadinessError, type FormatName } from '@charter/readiness';
+import type { FormatName } from '@charter/readiness';
 import { z } from 'zod';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
@@ -43,6 +43,12 @@ export const checkCommand: Command = {
       boolean: ['no-lint', 'no-lint-cache'],
     });
     if (positionals.length > 1) throw usageError(`expected one agent folder or manifest, got ${positionals.length}`);
+    // A check parses each schema (manifest, policy, playbooks, evidence) about once: zod's JIT would
+    // compile each object schema first, which costs more than it saves here. zod reads the setting when
+    // a schema is built, so it is set before @charter/readiness (and the schemas of @charter/spec) load:
+    // with a static import it came too late and changed nothing. Results are the same.
+    z.config({ jitless: true });
+    const { evaluateReadiness, FORMATS, formatReport, holding, ReadinessError } = await import('@charter/readiness');
     const format = flags.get('format') ?? 'text';
     if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))
       throw usageError(`--format must be one of ${FORMATS.join(', ')}, got "${String(format)}"`);
@@ -51,10 +57,6 @@ export const checkCommand: Command = {
     const commit = flags.get('commit') ?? io.env.CHARTER_COMMIT;
     if (typeof commit === 'string' && !/^[0-9a-f]{7,64}$/.test(commit))
       throw usageError(`--commit must be a hex commit id, got "${commit}"`);
-    // A check parses each schema (manifest, policy, playbooks, evidence) about once: zod's JIT would
-    // compile each object schema first, which costs more than it saves here (measured on the reference
-    // agent with the lint cached: 466-494 → 419-474 ms CPU for the whole process). Results are the same.
-    z.config({ jitless: true });
     let report;
     try {
       report = await evaluateReadiness({

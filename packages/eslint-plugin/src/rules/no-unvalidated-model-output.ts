@@ -110,6 +110,9 @@ export default createRule<[], MessageId>({
           reported.add(node);
           return;
         }
+        // The syntactic question first: most objects cannot carry model output at all, and the type of
+        // each would cost the checker more than the rest of the rule (measured on the reference agent).
+        if (!tracker.mayBeTainted(node.object)) return;
         const type = checker.getTypeAtLocation(services.esTreeNodeToTSNodeMap.get(node.object));
         if ((type.flags & typescript.TypeFlags.Any) === 0) return;
         const found = tracker.taintOf(node.object);

@@ -5,6 +5,7 @@ import { Scope } from '@typescript-eslint/utils/ts-eslint';
 import type ts from 'typescript';
 import { keyName, unwrap } from './ast.js';
 import { identify } from './symbols.js';
+import { typescript } from './typescript.js';
 
 export type TaintKind = 'model output' | 'tool result' | 'user input';
 
@@ -96,11 +97,93 @@ const PASS_THROUGH_METHODS = new Set([
   'valueOf',
 ]);
 const MAX_DEPTH = 10;
+/** `successors`' answer for a node that may itself be a source. */
+const SOURCE = Symbol('source');
 
 export interface TaintTracker {
   taintOf(node: TSESTree.Node): Taint | undefined;
+  /**
+   * Whether `taintOf(node)` can find a source at all, answered from the syntax alone (no type checker):
+   * false when no path that `taintOf` follows from `node` reaches a property or a destructured key whose
+   * name is one of the sources' property names, or a variable marked as user input. A false answer is
+   * exact (`taintOf` then returns undefined, in any order of calls); true only means "ask `taintOf`".
+   * It never touches `taintOf`'s cache.
+   */
+  mayBeTainted(node: TSESTree.Node): boolean;
   /** Marks the variables of these identifiers as user input (e.g. what a file passes to `agent.run`). */
   markUserInput(identifier: TSESTree.Identifier): void;
+}
+
+const namesByProgram = new WeakMap<ts.Program, Map<string, ReadonlySet<string>>>();
+
+/**
+ * Every name a property read (`x.name`) or a destructured key can have when `identify` resolves it to
+ * one of the tables' sources: the sources' own property names (`GenerateTextResult.text` → `text`), and,
+ * because `identify` follows import/export aliases and `const x = y` / `const x = ns.y` re-bindings,
+ * the name of every such alias or `const` that can lead to one (`export const text2 = result.text`, then
+ * `ns.text2`), to a fixed point over the declarations at the top of every file of the program and of its
+ * namespaces. Names are compared, not symbols, so the set is a superset of what can really resolve to a
+ * source. Import bindings whose target the syntax does not name (default, namespace, `import x =`) are all in it.
+ */
+function sourceNamesOf(program: ts.Program, tables: readonly SourceTable[]): ReadonlySet<string> {
+  const own = new Set(
+    tables.flatMap((t) => Object.values(t).flatMap((names) => Object.keys(names).map((name) => name.slice(name.lastIndexOf('.') + 1)))),
+  );
+  const key = [...own].sort().join(',');
+  let byTables = namesByProgram.get(program);
+  const known = byTables?.get(key);
+  if (known !== undefined) return known;
+  // [name, the name it leads to]: `name` is a source name when the other one is.
+  const edges: (readonly [string, string])[] = [];
+  const names = new Set(own);
+  const visit = (statements: readonly ts.Statement[]): void => {
+    for (const statement of statements) {
+      if (typescript.isVariableStatement(statement)) {
+        for (const declaration of statement.declarationList.declarations) {
+          const init = declaration.initializer;
+          if (init === undefined || !typescript.isIdentifier(declaration.name)) continue;
+          if (typescript.isIdentifier(init)) edges.push([declaration.name.text, init.text]);
+          else if (typescript.isPropertyAccessExpression(init)) edges.push([declaration.name.text, init.name.text]);
+        }
+      } else if (typescript.isExportDeclaration(statement)) {
+        const clause = statement.exportClause;
+        if (clause === undefined) continue;
+        if (typescript.isNamespaceExport(clause)) names.add(clause.name.text);
+        else for (const spec of clause.elements) edges.push([spec.name.text, (spec.propertyName ?? spec.name).text]);
+      } else if (typescript.isImportDeclaration(statement)) {
+        const clause = statement.importClause;
+        if (clause === undefined) continue;
+        if (clause.name !== undefined) names.add(clause.name.text);
+        const bindings = clause.namedBindings;
+        if (bindings === undefined) continue;
+        if (typescript.isNamespaceImport(bindings)) names.add(bindings.name.text);
+        else for (const spec of bindings.elements) edges.push([spec.name.text, (spec.propertyName ?? spec.name).text]);
+      } else if (typescript.isImportEqualsDeclaration(statement)) {
+        names.add(statement.name.text);
+      } else if (typescript.isExportAssignment(statement)) {
+        const expression = statement.expression;
+        if (typescript.isIdentifier(expression)) edges.push(['default', expression.text]);
+        else if (typescript.isPropertyAccessExpression(expression)) edges.push(['default', expression.name.text]);
+      } else if (typescript.isModuleDeclaration(statement)) {
+        let body = statement.body;
+        while (body !== undefined && typescript.isModuleDeclaration(body)) body = body.body;
+        if (body !== undefined && typescript.isModuleBlock(body)) visit(body.statements);
+      }
+    }
+  };
+  for (const file of program.getSourceFiles()) visit(file.statements);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, target] of edges) {
+      if (!names.has(name) && names.has(target)) {
+        names.add(name);
+        grew = true;
+      }
+    }
+  }
+  if (byTables === undefined) namesByProgram.set(program, (byTables = new Map<string, ReadonlySet<string>>()));
+  byTables.set(key, names);
+  return names;
 }
 
 export function createTaintTracker(
@@ -111,6 +194,11 @@ export function createTaintTracker(
   const checker = services.program.getTypeChecker();
   const cache = new WeakMap<TSESTree.Node, Taint | null>();
   const userVariables = new Set<Scope.Variable>();
+  // The names a property read or a destructured key must have to be a source (see `sourceNamesOf`),
+  // worked out on the first `mayBeTainted` question.
+  let sourceNames: ReadonlySet<string> | undefined;
+  // mayBeTainted's answers: only `false` is stored (for every node of a search that found nothing).
+  let unreachable = new WeakSet<TSESTree.Node>();
 
   function sourceOf(symbol: ts.Symbol | undefined): Taint | undefined {
     const id = identify(checker, symbol);
@@ -251,11 +339,122 @@ export function createTaintTracker(
     return result;
   }
 
+  /**
+   * The nodes `compute` (and `variableTaint`) would go on to from `node`, with every condition that needs
+   * the checker taken as true, or SOURCE when `node` itself may be a source. Mirrors `compute`: keep the two in step.
+   */
+  function successors(node: TSESTree.Node): readonly TSESTree.Node[] | typeof SOURCE {
+    const inner = unwrap(node);
+    switch (inner.type) {
+      case AST_NODE_TYPES.AwaitExpression:
+        return [inner.argument];
+      case AST_NODE_TYPES.MemberExpression:
+        if (!inner.computed && inner.property.type === AST_NODE_TYPES.Identifier && sourceNames?.has(inner.property.name) !== false)
+          return SOURCE;
+        return [inner.object];
+      case AST_NODE_TYPES.Identifier:
+        return variableSuccessors(inner);
+      case AST_NODE_TYPES.TemplateLiteral:
+        return inner.expressions;
+      case AST_NODE_TYPES.BinaryExpression:
+        return inner.operator === '+' ? [inner.left, inner.right] : [];
+      case AST_NODE_TYPES.LogicalExpression:
+        return [inner.left, inner.right];
+      case AST_NODE_TYPES.ConditionalExpression:
+        return [inner.consequent, inner.alternate];
+      case AST_NODE_TYPES.ArrayExpression:
+        return inner.elements.filter((e) => e !== null);
+      case AST_NODE_TYPES.SpreadElement:
+        return [inner.argument];
+      case AST_NODE_TYPES.CallExpression: {
+        const callee = inner.callee;
+        if (callee.type === AST_NODE_TYPES.MemberExpression && !callee.computed && callee.property.type === AST_NODE_TYPES.Identifier) {
+          const name = callee.property.name;
+          const next: TSESTree.Node[] = [];
+          if (PASS_THROUGH_METHODS.has(name)) next.push(callee.object);
+          if (name === 'concat' || name === 'join' || name === 'stringify') next.push(...inner.arguments);
+          return next;
+        }
+        return callee.type === AST_NODE_TYPES.Identifier ? inner.arguments : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  function variableSuccessors(identifier: TSESTree.Identifier): readonly TSESTree.Node[] | typeof SOURCE {
+    const variable = ASTUtils.findVariable(sourceCode.getScope(identifier), identifier);
+    if (variable === null) return [];
+    if (userVariables.has(variable)) return SOURCE;
+    const def = variable.defs[0];
+    if (def === undefined) return [];
+    if (def.type === Scope.DefinitionType.Variable) {
+      const declarator = def.node;
+      if (variable.references.filter((r) => r.isWrite()).length > 1) return [];
+      if (declarator.init === null) {
+        const loop = declarator.parent.parent;
+        return loop.type === AST_NODE_TYPES.ForOfStatement || loop.type === AST_NODE_TYPES.ForInStatement ? [loop.right] : [];
+      }
+      if (declarator.id.type === AST_NODE_TYPES.Identifier) return [declarator.init];
+      const property = def.name.parent;
+      if (
+        property.type === AST_NODE_TYPES.Property &&
+        declarator.id.type === AST_NODE_TYPES.ObjectPattern &&
+        property.parent === declarator.id
+      ) {
+        const key = keyName(property);
+        if (key !== undefined && sourceNames?.has(key) !== false) return SOURCE;
+      }
+      return [declarator.init];
+    }
+    if (def.type === Scope.DefinitionType.Parameter) {
+      const fn = def.node;
+      const call = fn.parent;
+      if (
+        (fn.type === AST_NODE_TYPES.ArrowFunctionExpression || fn.type === AST_NODE_TYPES.FunctionExpression) &&
+        call.type === AST_NODE_TYPES.CallExpression &&
+        call.arguments[0] === fn &&
+        call.callee.type === AST_NODE_TYPES.MemberExpression &&
+        fn.params[0] === def.name
+      ) {
+        return [call.callee.object];
+      }
+    }
+    return [];
+  }
+
+  /**
+   * A search over `successors` with a worklist (no recursion, no depth limit: `taintOf`'s limit can only
+   * lose taint, never add it). When nothing is found, every node searched is unreachable from any
+   * source too and is remembered so; a `true` is not stored (cheap to find again, and it is only a maybe).
+   */
+  function mayBeTainted(node: TSESTree.Node): boolean {
+    if (unreachable.has(node)) return false;
+    sourceNames ??= sourceNamesOf(services.program, tables);
+    const seen = new Set<TSESTree.Node>([node]);
+    const pending: TSESTree.Node[] = [node];
+    for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+      const next = successors(current);
+      if (next === SOURCE) return true;
+      for (const n of next) {
+        if (seen.has(n) || unreachable.has(n)) continue;
+        seen.add(n);
+        pending.push(n);
+      }
+    }
+    for (const n of seen) unreachable.add(n);
+    return false;
+  }
+
   return {
     taintOf: (node) => taint(node, 0),
+    mayBeTainted,
     markUserInput(identifier) {
       const variable = ASTUtils.findVariable(sourceCode.getScope(identifier), identifier);
-      if (variable !== null) userVariables.add(variable);
+      if (variable !== null) {
+        userVariables.add(variable);
+        unreachable = new WeakSet(); // a new source: earlier "unreachable" answers may no longer hold
+      }
     },
   };
 }

@@ -110,7 +110,9 @@ export function toolDefinitionSite(
         if (!part.isStringLiteral()) return undefined;
         if (isSideEffects(part.value)) values.add(part.value);
       }
-      return values.size === 0 ? undefined : values;
+      // In the declared order: a union's members come in the order the checker first met each literal,
+      // which depends on what it was asked before (messages would differ between runs of the same code).
+      return values.size === 0 ? undefined : new Set(SIDE_EFFECTS.filter((value) => values.has(value)));
     },
   };
 }

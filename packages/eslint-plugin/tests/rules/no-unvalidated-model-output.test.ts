@@ -81,5 +81,18 @@ runRule('no-unvalidated-model-output', rule, {
       code: `import type { LanguageModelV3 } from '@ai-sdk/provider';\ndeclare const m: LanguageModelV3;\nconst out = await m.doGenerate({ prompt: [] });\nfor (const part of out.content) { if (part.type === 'tool-call') console.log(JSON.parse(part.input)); }`,
       errors: [{ messageId: 'parseWithoutSchema', line: 4 }],
     },
+    // Through a const and an export alias of another module, read as a namespace's property or destructured:
+    // the names `answer` and `reply` are none of the sources' own, yet they resolve to RunResult.output.
+    ...['rebound.answer', 'rebound.reply', 'reply'].map((read) => ({
+      code: `import * as rebound from './rebound.js';\n${read === 'reply' ? 'const { reply } = rebound;\n' : ''}const v = ${read} as any;\nexport const name: unknown = v.customer.name;`,
+      errors: [
+        {
+          messageId: 'unvalidatedAccess' as const,
+          data: { kind: 'model output', source: 'RunResult.output (@charter/agent)' },
+          line: read === 'reply' ? 4 : 3,
+          column: 32,
+        },
+      ],
+    })),
   ],
 });

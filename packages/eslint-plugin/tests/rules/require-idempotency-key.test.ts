@@ -39,5 +39,11 @@ runRule('require-idempotency-key', rule, {
       ),
       errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'reversible | irreversible' } }],
     },
+    // The classes are named in their declared order, whatever order the checker met the literals in
+    // (here 'irreversible' first: a union lists its members in that order).
+    {
+      code: tool('effect', '', `${TOOLS_IMPORT}declare const effect: 'irreversible' | 'reversible';\n`),
+      errors: [{ messageId: 'missingIdempotencyKey', data: { name: '"refund_order"', sideEffects: 'reversible | irreversible' } }],
+    },
   ],
 });
