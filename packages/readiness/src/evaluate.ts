@@ -97,11 +97,72 @@ function nearestPlaybookDir(dir: string): string | undefined {
   }
 }
 
-/** The checkout's HEAD commit, or undefined outside a git checkout (or without git). */
+const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+const readText = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * HEAD read from the repository's files: `.git` a folder or a `gitdir:` file (worktrees, submodules),
+ * HEAD a commit or `ref: <name>` found loose or in `packed-refs` (in the worktree's folder or the
+ * common one). Undefined for anything else (e.g. the reftable format): git itself answers then.
+ */
+function headFromFiles(dir: string): string | undefined {
+  if (process.env.GIT_DIR !== undefined) return undefined; // git's own rules for where the repository is
+  let current = resolve(dir);
+  let dotGit: string | undefined;
+  for (;;) {
+    const candidate = join(current, '.git');
+    if (existsSync(candidate)) {
+      dotGit = candidate;
+      break;
+    }
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+  let gitDir = dotGit;
+  if (statSync(dotGit).isFile()) {
+    const pointer = /^gitdir: ([^\n]{1,4096})/.exec(readText(dotGit) ?? '')?.[1]?.trim();
+    if (pointer === undefined) return undefined;
+    gitDir = resolve(current, pointer);
+  }
+  const commonPointer = readText(join(gitDir, 'commondir'))?.trim();
+  const commonDir = commonPointer === undefined || commonPointer === '' ? gitDir : resolve(gitDir, commonPointer);
+  const head = readText(join(gitDir, 'HEAD'))?.trim();
+  if (head === undefined) return undefined;
+  if (COMMIT.test(head)) return head;
+  const ref = /^ref: (refs\/[^\s]{1,1000})$/.exec(head)?.[1];
+  if (ref === undefined) return undefined;
+  for (const folder of [gitDir, commonDir]) {
+    const loose = readText(join(folder, ref))?.trim();
+    if (loose !== undefined) return COMMIT.test(loose) ? loose : undefined;
+  }
+  for (const line of (readText(join(commonDir, 'packed-refs')) ?? '').split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0 && line.slice(space + 1).trim() === ref) {
+      const commit = line.slice(0, space);
+      return COMMIT.test(commit) ? commit : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The checkout's HEAD commit, or undefined outside a git checkout (or without git). Read from the
+ * repository's files when their layout is the usual one (no process to start); otherwise `git rev-parse HEAD`.
+ */
 export function gitHead(dir: string): string | undefined {
+  const fromFiles = headFromFiles(dir);
+  if (fromFiles !== undefined) return fromFiles;
   const result = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
   const commit = result.status === 0 ? result.stdout.trim() : '';
-  return /^[0-9a-f]{40,64}$/.test(commit) ? commit : undefined;
+  return COMMIT.test(commit) ? commit : undefined;
 }
 
 function pointerValue(root: unknown, pointer: string): unknown {

@@ -154,13 +154,16 @@ export function loadDocuments(input: LoadInput, options: LoadOptions = {}): Load
 
 /**
  * Validates YAML text embedded in a larger file, such as a Markdown file's front matter, like
- * `loadDocuments` does; every line number is the line in the enclosing file.
+ * `loadDocuments` does (the same fast path first); every line number is the line in the enclosing file.
  */
 export function loadEmbeddedDocuments(source: EmbeddedSource): LoadResult<LoadedDocument[]> {
   const issues: SpecIssue[] = [];
   const documents: LoadedDocument[] = [];
   try {
-    loadText(source, documents, issues, source.lineOffset);
+    if (!loadFast(source, documents, source.lineOffset)) {
+      documents.length = 0;
+      loadText(source, documents, issues, source.lineOffset);
+    }
   } catch (error) {
     issues.push(fileIssue('internal', source.file, `the loader failed unexpectedly (${String(error)}): please report this with the file`));
   }
@@ -173,7 +176,7 @@ export function loadEmbeddedDocuments(source: EmbeddedSource): LoadResult<Loaded
  * settle — a syntax error, a schema issue, anchors, several documents — returns false, and the
  * caller re-reads the text with the `yaml` CST, which knows where every node is.
  */
-function loadFast(source: Source, documents: LoadedDocument[]): boolean {
+function loadFast(source: Source, documents: LoadedDocument[], lineOffset = 0): boolean {
   const { text } = source;
   if (text.includes('&') || /^(?:---|\.\.\.)/m.test(text.slice(startOfContent(text) + 3))) return false;
   const jsyaml = jsYaml();
@@ -189,7 +192,7 @@ function loadFast(source: Source, documents: LoadedDocument[]): boolean {
   const result = (kinds[kind] as z.ZodType).safeParse(data);
   if (!result.success) return false;
   const offset = startOfContent(text);
-  const line = text.slice(0, offset).split('\n').length;
+  const line = text.slice(0, offset).split('\n').length + lineOffset;
   documents.push({ kind, value: result.data, document: 0, file: source.file, line } as LoadedDocument);
   return true;
 }

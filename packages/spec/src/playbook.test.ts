@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadDocuments } from './loader.js';
+import { loadDocuments, loadEmbeddedDocuments } from './loader.js';
 import { jsonSchemas } from './json-schema.js';
 import { loadPlaybook, Playbook, PLAYBOOK_ACTIONS, ROLLOUT_CHECKS } from './playbook.js';
 import { RolloutAnalysis } from './agent.js';
@@ -12,6 +12,22 @@ const fixture = (name: string) => join(here, '__fixtures__', 'playbooks', name);
 const repoPlaybooks = join(here, '..', '..', '..', 'playbooks');
 
 describe('loadPlaybook', () => {
+  it('reads every repository playbook by the fast path and by the CST path to the same document and line', () => {
+    const names = readdirSync(repoPlaybooks).filter((name) => name.endsWith('.md') && name !== 'README.md');
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) {
+      const lines = readFileSync(join(repoPlaybooks, name), 'utf8').split('\n');
+      const yaml = lines.slice(1, lines.indexOf('---', 1)).join('\n');
+      const fast = loadEmbeddedDocuments({ text: yaml, file: name, lineOffset: 1 });
+      // A comment holding "&" sends the loader down the CST path: the fast one declines anything like an anchor.
+      const slow = loadEmbeddedDocuments({ text: `${yaml}\n# &\n`, file: name, lineOffset: 1 });
+      expect(fast.issues, name).toEqual([]);
+      expect(slow.issues, name).toEqual([]);
+      expect(fast.value, name).toEqual(slow.value);
+      expect(fast.value[0]?.line, name).toBe(2);
+    }
+  });
+
   it('loads the front matter of a valid playbook with defaults applied', () => {
     const { value, issues } = loadPlaybook(fixture('minimal.md'));
     expect(issues).toEqual([]);
