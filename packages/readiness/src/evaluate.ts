@@ -137,7 +137,7 @@ function headFromFiles(dir: string): string | undefined {
   const head = readText(join(gitDir, 'HEAD'))?.trim();
   if (head === undefined) return undefined;
   if (COMMIT.test(head)) return head;
-  const ref = /^ref: (refs\/[^\s]{1,1000})$/.exec(head)?.[1];
+  const ref = /^ref: (refs\/\S{1,1000})$/.exec(head)?.[1];
   if (ref === undefined) return undefined;
   for (const folder of [gitDir, commonDir]) {
     const loose = readText(join(folder, ref))?.trim();

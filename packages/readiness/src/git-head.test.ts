@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as ChildProcess from 'node:child_process';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { gitHead } from './evaluate.js';
 
 // While `headOf` runs, starting a process throws: the answers below come from the files, not from git.
 const guard = vi.hoisted(() => ({ forbid: false }));
 vi.mock('node:child_process', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:child_process')>();
+  const real = await importOriginal<typeof ChildProcess>();
   const spawnSync = ((...args: Parameters<typeof real.spawnSync>) => {
     if (guard.forbid) throw new Error('gitHead started a process');
     return real.spawnSync(...args);
@@ -25,7 +26,9 @@ const headOf = (dir: string): string | undefined => {
 };
 
 const work = mkdtempSync(join(tmpdir(), 'charter-git-head-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
 
 function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
