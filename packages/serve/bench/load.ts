@@ -10,7 +10,7 @@
 // Then it waits for the queue to empty and counts lost and duplicated runs. Prints the phases, then ONE
 // JSON line of headline figures.
 // Options: --db <url> (default CHARTER_TEST_DATABASE_URL, else pglite:memory), --seconds N (per phase, 6),
-// --rate N (10), --workers N (4), --latency-ms N (0).
+// --rate N (10), --workers N (4), --latency-ms N (0), --statements (print each statement's count per run of phase 1).
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10' },
     workers: { type: 'string', default: '4' },
     'latency-ms': { type: 'string', default: '0' },
+    statements: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -140,10 +141,10 @@ let roundTrips = 0;
 const hist = new Map<string, number>();
 if (postgres) {
   const { default: pg } = await import('pg');
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  const query = Reflect.get(pg.Client.prototype, 'query') as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     roundTrips++;
-    if (process.env.LOAD_HIST !== undefined) {
+    if (values.statements) {
       const first = args[0] as string | { text?: string };
       const text = (typeof first === 'string' ? first : (first.text ?? '?')).replace(/\s+/g, ' ').slice(0, 90);
       hist.set(text, (hist.get(text) ?? 0) + 1);
@@ -219,8 +220,7 @@ const tpSeconds = (Date.now() - t0) / 1000;
 const tpRuns = tp.reduce((s, x) => s + x.sample.latencies.length, 0);
 const throughputRunsPerS = Math.round(tpRuns / tpSeconds);
 const tpCost = await tpMeter.stop(tpRuns);
-if (process.env.LOAD_HIST !== undefined)
-  for (const [t, n] of [...hist].sort((x, y) => y[1] - x[1])) console.log((n / tpRuns).toFixed(2), t);
+if (values.statements) for (const [t, n] of [...hist].sort((x, y) => y[1] - x[1])) console.log((n / tpRuns).toFixed(2), t);
 console.log(
   `1. throughput: ${tpRuns} runs in ${tpSeconds.toFixed(1)} s = ${throughputRunsPerS} runs/s`,
   tp.map((x) => summary(x.sample)),

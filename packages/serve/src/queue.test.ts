@@ -107,6 +107,31 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
       expect(await queue.finish(first!, 'dead', { status: 'done', result: {} }, NONE)).toBe(false);
       expect(await queue.finish(second!, 'alive', { status: 'done', result: {} }, NONE)).toBe(true);
     });
+
+    it('a finish announces a waited-for job to its waiting process only when another process ran it', async () => {
+      const queue = fresh();
+      const t = await tenant(`notify-${agent}`);
+      const heard: string[] = [];
+      const stop = await state.sql!.listen!('charter_serve_done', (payload) => heard.push(payload));
+      const finishAs = async (waiter: string | undefined, holder: string): Promise<string> => {
+        const admitted = await queue.enqueue(t, quotas, { input: 'x', ...(waiter === undefined ? {} : { waiter }) });
+        if (!('job' in admitted)) throw new Error('not admitted');
+        const job = await queue.claim(holder, false);
+        expect(job?.id).toBe(admitted.job.id);
+        expect(await queue.finish(job!, holder, { status: 'done', result: {} }, NONE)).toBe(true);
+        return admitted.job.id;
+      };
+      const elsewhere = await finishAs('host-a:1', 'host-b:2:x');
+      await finishAs('host-a:1', 'host-a:1:y'); // the waiting process ran it itself: its workers wake the request
+      await finishAs('host-a:1', 'host-a:10:z'); // another process whose id only starts alike
+      await finishAs(undefined, 'host-b:2:x'); // nobody waits (async)
+      const lastElsewhere = await finishAs('host-a:1', 'host-b:2:x');
+      for (let i = 0; i < 200 && !heard.includes(lastElsewhere); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await stop();
+      expect(heard.length).toBe(3);
+      expect(heard[0]).toBe(elsewhere);
+      expect(heard[2]).toBe(lastElsewhere);
+    });
   });
 }
 

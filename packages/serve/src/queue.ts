@@ -16,6 +16,8 @@ export interface JobPayload {
   readonly variant?: 'control' | 'shadow' | 'candidate' | undefined;
   /** A resume: the human's decision. */
   readonly decision?: { readonly approved: boolean; readonly approver: string; readonly reason?: string | undefined } | undefined;
+  /** The process (`host:pid`) whose request waits for the run: a finish in another process notifies it. */
+  readonly waiter?: string | undefined;
   /** Usage already charged to the tenant for this run (a resume charges only what it adds). */
   readonly charged?: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number } | undefined;
 }

@@ -395,18 +395,24 @@ $fn$;
 -- Finishes a claimed job, fenced on its holder and attempt, and charges the tenant the usage it added,
 -- committed without waiting for the WAL flush (a lost finish makes the job run again, which the durable
 -- idempotency ledger answers). False when the fence did not match: another holder owns the job now.
+-- A job whose payload names a waiting process ("waiter": host:pid, a sync request) finished by a holder
+-- of another process ("host:pid:…") is announced to it: NOTIFY charter_serve_done with the job id.
 CREATE FUNCTION serve_finish(p_job_id text, p_holder text, p_status text, p_result jsonb, p_attempts integer, p_runs bigint,
   p_input_tokens bigint, p_output_tokens bigint, p_cost_usd numeric)
 RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   finished_tenant text;
   finished_agent text;
+  waiter text;
 BEGIN
   PERFORM set_config('synchronous_commit', 'off', true);
   UPDATE jobs AS j SET status = p_status, result = p_result, holder = NULL, lease_until = NULL, updated_at = now()
     WHERE j.job_id = p_job_id AND j.holder = p_holder AND j.attempts = p_attempts AND j.status = 'running'
-    RETURNING j.tenant_id, j.agent INTO finished_tenant, finished_agent;
+    RETURNING j.tenant_id, j.agent, j.payload ->> 'waiter' INTO finished_tenant, finished_agent, waiter;
   IF NOT FOUND THEN RETURN false; END IF;
+  IF waiter IS NOT NULL AND left(p_holder, length(waiter) + 1) <> waiter || ':' THEN
+    PERFORM pg_notify('charter_serve_done', p_job_id);
+  END IF;
   INSERT INTO usage AS u (tenant_id, agent, day, runs, input_tokens, output_tokens, cost_usd)
   VALUES (finished_tenant, finished_agent, (now() AT TIME ZONE 'UTC')::date, p_runs, p_input_tokens, p_output_tokens, p_cost_usd)
   ON CONFLICT (tenant_id, agent, day) DO UPDATE SET runs = u.runs + excluded.runs,
