@@ -253,6 +253,40 @@ export class JobQueue {
     return rows[0]?.kept === true;
   }
 
+  /**
+   * `finish`, then `claim` for the same holder, in one statement: the worker's next job (or undefined) comes
+   * back with whether the finish was kept.
+   */
+  async finishAndClaim(
+    job: Job,
+    holder: string,
+    outcome: { readonly status: 'done' | 'failed'; readonly result: unknown },
+    usage: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number },
+    takeover = true,
+  ): Promise<{ readonly kept: boolean; readonly next: Job | undefined }> {
+    const { rows } = await this.#db.query<{ o_kept: boolean; o_next: Row | string | null }>(
+      'SELECT * FROM serve_finish_claim($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+      [
+        job.id,
+        holder,
+        outcome.status,
+        JSON.stringify(outcome.result ?? null),
+        job.attempts,
+        job.kind === 'run' ? 1 : 0,
+        usage.inputTokens,
+        usage.outputTokens,
+        usage.costUsd,
+        this.leaseMs,
+        this.agent,
+        Math.min(this.maxRunningPerTenant, 1_000_000),
+        takeover,
+      ],
+    );
+    const row = rows[0];
+    const next = row?.o_next === null || row?.o_next === undefined ? undefined : toJob(json<Row>(row.o_next));
+    return { kept: row?.o_kept === true, next };
+  }
+
   /** Gives a claimed job back to the queue (graceful shutdown of a worker that could not finish it). */
   async release(job: Job, holder: string): Promise<void> {
     await this.#db.query(

@@ -547,7 +547,7 @@ export function createService(options: ServeOptions): Service {
           headers,
         );
       }
-      workers.wake();
+      workers.wakeOne();
       const job =
         body.mode === 'async'
           ? admitted.job
@@ -639,7 +639,7 @@ export function createService(options: ServeOptions): Service {
           ...(reason === undefined ? {} : { reason }),
           by,
         });
-      workers.wake();
+      workers.wakeOne();
       return reply.code(202).header('Location', location(job.id)).send(viewOf(job));
     },
   );

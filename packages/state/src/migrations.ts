@@ -421,6 +421,19 @@ BEGIN
   RETURN true;
 END
 $fn$;
+
+-- A worker's finish and its next claim, in one statement (one transaction): serve_finish, then serve_claim.
+CREATE FUNCTION serve_finish_claim(p_job_id text, p_holder text, p_status text, p_result jsonb, p_attempts integer, p_runs bigint,
+  p_input_tokens bigint, p_output_tokens bigint, p_cost_usd numeric, p_lease_ms double precision, p_agent text, p_cap bigint,
+  p_takeover boolean)
+RETURNS TABLE (o_kept boolean, o_next jsonb) LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  o_kept := serve_finish(p_job_id, p_holder, p_status, p_result, p_attempts, p_runs, p_input_tokens, p_output_tokens, p_cost_usd);
+  o_next := NULL;
+  SELECT to_jsonb(c) INTO o_next FROM serve_claim(p_holder, p_lease_ms, p_agent, p_cap, p_takeover) c;
+  RETURN NEXT;
+END
+$fn$;
 `,
   },
 ];
