@@ -108,6 +108,37 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
       expect(await queue.finish(second!, 'alive', { status: 'done', result: {} }, NONE)).toBe(true);
     });
 
+    it('a refusal by the rate quota is repeated from memory until it could come free, never past a changed limit', async () => {
+      let queries = 0;
+      const sql = state.sql!;
+      const counting = new Proxy(sql, {
+        get(target, key, receiver) {
+          if (key === 'query') return (text: string, params?: readonly unknown[]) => (queries++, sql.query(text, params));
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      const queue = new JobQueue(counting, { agent: `agent-${++agent}`, leaseMs: 60_000 });
+      const t = await tenant(`rate-${agent}`);
+      const limited = { ...quotas, requestsPerMinute: 2 };
+      expect('job' in (await queue.enqueue(t, limited, { input: '1' }))).toBe(true);
+      expect('job' in (await queue.enqueue(t, limited, { input: '2' }))).toBe(true);
+      const first = await queue.enqueue(t, limited, { input: '3' });
+      expect(first).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 2 } });
+      const before = queries;
+      const again = await queue.enqueue(t, limited, { input: '4' });
+      expect(again).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 2 } });
+      expect((again as { rejected: { retryAfterS: number } }).rejected.retryAfterS).toBeGreaterThanOrEqual(1);
+      expect(queries).toBe(before); // answered without the database
+      // A raised limit is asked of the database again, and admits.
+      expect('job' in (await queue.enqueue(t, { ...limited, requestsPerMinute: 3 }, { input: '5' }))).toBe(true);
+      expect(queries).toBe(before + 1);
+      // Without the cache every refusal asks the database.
+      const uncached = new JobQueue(counting, { agent: queue.agent, leaseMs: 60_000, refusalCacheMs: 0 });
+      await uncached.enqueue(t, limited, { input: '6' });
+      await uncached.enqueue(t, limited, { input: '7' });
+      expect(queries).toBe(before + 3);
+    });
+
     it('a finish announces a waited-for job to its waiting process only when another process ran it', async () => {
       const queue = fresh();
       const t = await tenant(`notify-${agent}`);

@@ -84,6 +84,12 @@ export interface QueueOptions {
   readonly leaseMs?: number;
   /** Runs of one tenant running at once across every worker (default: no cap). */
   readonly maxRunningPerTenant?: number;
+  /**
+   * How long a refusal by `requestsPerMinute`, `tokensPerDay` or `costPerDayUsd` is answered from memory
+   * (default 1000 ms, never beyond its Retry-After; 0: always ask the database). Refusing is never unsafe:
+   * these quotas cannot come free before the Retry-After the database gave.
+   */
+  readonly refusalCacheMs?: number;
 }
 
 export const newRunId = (): string => `run_${randomBytes(12).toString('base64url')}`;
@@ -97,6 +103,17 @@ export class JobQueue {
   readonly maxQueued: number;
   readonly leaseMs: number;
   readonly maxRunningPerTenant: number;
+  /**
+   * A tenant's last refusal by a quota that cannot come free before its Retry-After (requests per minute:
+   * the oldest request leaves the window then; tokens and cost per day: only grow until midnight). Within
+   * `refusalCacheMs` of it, and while the tenant's limit is the same, the refusal is answered here without
+   * the database: a flooding tenant's 429s cost this instance little and the database nothing.
+   */
+  readonly #refused = new Map<
+    string,
+    { readonly rejection: Rejection & { kind: 'quota' }; readonly until: number; readonly retryAt: number }
+  >();
+  readonly #refusalCacheMs: number;
 
   constructor(db: SqlDriver, options: QueueOptions) {
     this.#db = db;
@@ -104,6 +121,7 @@ export class JobQueue {
     this.maxQueued = options.maxQueued ?? 1000;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.maxRunningPerTenant = options.maxRunningPerTenant ?? 1_000_000;
+    this.#refusalCacheMs = options.refusalCacheMs ?? 1000;
   }
 
   /**
@@ -116,6 +134,14 @@ export class JobQueue {
     payload: JobPayload,
     runId: string = newRunId(),
   ): Promise<{ readonly job: Job } | { readonly rejected: Rejection }> {
+    const now = Date.now();
+    const refused = this.#refused.get(tenant.id);
+    if (refused !== undefined) {
+      const { rejection } = refused;
+      if (now < refused.until && quotas[rejection.quota] === rejection.limit)
+        return { rejected: { ...rejection, retryAfterS: Math.max(1, Math.ceil((refused.retryAt - now) / 1000)) } };
+      this.#refused.delete(tenant.id);
+    }
     // One statement (migration 7's serve_admit): under the tenant's admission lock, the queue bound and the
     // quotas are checked and the job inserted only when all pass; durable, like every admission.
     const { rows } = await this.#db.query<{
@@ -164,13 +190,23 @@ export class JobQueue {
     }
     const untilMidnight = Math.max(1, Math.ceil((Date.UTC(...utcTomorrow()) - Date.now()) / 1000));
     const quota = row.o_outcome;
+    // When the quota can come free at the earliest (ms from now; concurrentRuns: any moment).
+    const freeInMs =
+      quota === 'requestsPerMinute'
+        ? Math.max(0, (60 - Number(row.o_oldest_age ?? 0)) * 1000)
+        : quota === 'concurrentRuns'
+          ? 0
+          : Date.UTC(...utcTomorrow()) - now;
     const [used, retryAfterS] =
       quota === 'requestsPerMinute'
-        ? [Number(row.o_recent), Math.max(1, Math.ceil(60 - Number(row.o_oldest_age ?? 0)))]
+        ? [Number(row.o_recent), Math.max(1, Math.ceil(freeInMs / 1000))]
         : quota === 'concurrentRuns'
           ? [Number(row.o_active), 1]
           : [Number(quota === 'tokensPerDay' ? row.o_tokens : row.o_cost), untilMidnight];
-    return { rejected: { kind: 'quota', quota, limit: quotas[quota], used, retryAfterS } };
+    const rejection = { kind: 'quota', quota, limit: quotas[quota], used, retryAfterS } as const;
+    if (freeInMs > 0 && this.#refusalCacheMs > 0)
+      this.#refused.set(tenant.id, { rejection, until: now + Math.min(this.#refusalCacheMs, freeInMs), retryAt: now + freeInMs });
+    return { rejected: rejection };
   }
 
   /** Queues a resume of a paused run (the approval endpoint); false when the run is not paused or not the tenant's. */
