@@ -123,19 +123,21 @@ const clientCpuMs = (): Promise<number> =>
 // /proc; only when the server runs on this host), and round trips to it from this process (node-postgres's
 // Client.query, each a round trip: a multi-statement text like "BEGIN; SET LOCAL …" counts once).
 const ticksPerS = 100;
-async function serverCpuMs(): Promise<number | undefined> {
+async function serverCpuMs(): Promise<{ total: number; system: number } | undefined> {
   if (!postgres) return undefined;
   const { rows: pids } = await state.sql!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
   let ticks = 0;
+  let systemTicks = 0;
   for (const { pid } of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      systemTicks += Number(fields[12]);
     } catch {
       return undefined; // not this host's server
     }
   }
-  return (ticks * 1000) / ticksPerS;
+  return { total: (ticks * 1000) / ticksPerS, system: (systemTicks * 1000) / ticksPerS };
 }
 let roundTrips = 0;
 const hist = new Map<string, number>();
@@ -164,6 +166,7 @@ interface Meter {
     serviceCpuMsPerRun: number;
     generatorCpuMsPerRun: number;
     serverCpuMsPerRun?: number;
+    serverSystemCpuMsPerRun?: number;
     roundTripsPerRun?: number;
     commitsPerRun?: number;
   }>;
@@ -180,7 +183,9 @@ async function meter(): Promise<Meter> {
       return {
         serviceCpuMsPerRun: per((service1.user + service1.system) / 1000),
         generatorCpuMsPerRun: per(generator1 - generator0),
-        ...(server0 === undefined || server1 === undefined ? {} : { serverCpuMsPerRun: per(server1 - server0) }),
+        ...(server0 === undefined || server1 === undefined
+          ? {}
+          : { serverCpuMsPerRun: per(server1.total - server0.total), serverSystemCpuMsPerRun: per(server1.system - server0.system) }),
         ...(postgres ? { roundTripsPerRun: per(trips), commitsPerRun: per(commits1 - commits0) } : {}),
       };
     },
@@ -262,7 +267,8 @@ const killAt = setTimeout(
 );
 await Promise.all([lo.a.done, lo.b.done, lo.flood.done]);
 clearTimeout(killAt);
-if (process.env.LOAD_SERIES !== undefined) console.log('a in order', lo.a.sample.latencies.join(' '), '\nb in order', lo.b.sample.latencies.join(' '));
+if (process.env.LOAD_SERIES !== undefined)
+  console.log('a in order', lo.a.sample.latencies.join(' '), '\nb in order', lo.b.sample.latencies.join(' '));
 console.log('3. loaded', { a: summary(lo.a.sample), b: summary(lo.b.sample), flood: summary(lo.flood.sample) });
 
 // Drain, then count.

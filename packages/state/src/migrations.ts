@@ -312,7 +312,10 @@ BEGIN
   SELECT count(*) INTO o_recent FROM (
     SELECT 1 FROM jobs j WHERE j.tenant_id = p_tenant AND j.created_at > now() - interval '60 seconds'
     LIMIT least(p_rpm, 1e15)::bigint) r;
-  SELECT count(*) INTO o_active FROM jobs j WHERE j.tenant_id = p_tenant AND j.status IN ('queued', 'running');
+  -- Two equality counts: they use jobs_tenant_status whatever the statistics say (an IN list was seen
+  -- planned over jobs_tenant_created on a young table, reading every job of the tenant).
+  o_active := (SELECT count(*) FROM jobs j WHERE j.tenant_id = p_tenant AND j.status = 'queued')
+    + (SELECT count(*) FROM jobs j WHERE j.tenant_id = p_tenant AND j.status = 'running');
   SELECT coalesce(sum(u.input_tokens + u.output_tokens), 0), coalesce(sum(u.cost_usd), 0) INTO o_tokens, o_cost
     FROM usage u WHERE u.tenant_id = p_tenant AND u.day = (now() AT TIME ZONE 'UTC')::date;
   o_outcome := CASE
