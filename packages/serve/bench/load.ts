@@ -267,8 +267,6 @@ const killAt = setTimeout(
 );
 await Promise.all([lo.a.done, lo.b.done, lo.flood.done]);
 clearTimeout(killAt);
-if (process.env.LOAD_SERIES !== undefined)
-  console.log('a in order', lo.a.sample.latencies.join(' '), '\nb in order', lo.b.sample.latencies.join(' '));
 console.log('3. loaded', { a: summary(lo.a.sample), b: summary(lo.b.sample), flood: summary(lo.flood.sample) });
 
 // Drain, then count.
