@@ -108,6 +108,17 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
       expect(await queue.finish(second!, 'alive', { status: 'done', result: {} }, NONE)).toBe(true);
     });
 
+    it('concurrent admissions cannot both take a tenant’s last free slot', async () => {
+      const queue = fresh();
+      const t = await tenant(`race-${agent}`);
+      const one = { ...quotas, concurrentRuns: 1 };
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => queue.enqueue(t, one, { input: `r${i}` })));
+      expect(results.filter((r) => 'job' in r)).toHaveLength(1);
+      expect(results.filter((r) => 'rejected' in r && r.rejected.kind === 'quota' && r.rejected.quota === 'concurrentRuns')).toHaveLength(
+        7,
+      );
+    });
+
     it('a refusal by the rate quota is repeated from memory until it could come free, never past a changed limit', async () => {
       let queries = 0;
       const sql = state.sql!;
