@@ -10,16 +10,18 @@
 // Then it waits for the queue to empty and counts lost and duplicated runs. Prints the phases, then ONE
 // JSON line of headline figures.
 // Options: --db <url> (default CHARTER_TEST_DATABASE_URL, else pglite:memory), --seconds N (per phase, 6),
-// --rate N (10), --workers N (4), --latency-ms N (0).
+// --rate N (10), --workers N (4), --latency-ms N (0), --statements (print each statement's count per run of phase 1).
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openState, sqlStores, type StateStores } from '@charter/state';
-import autocannon from 'autocannon';
 import { readEffects, shopAgent } from '../src/__fixtures__/shop.js';
 import { createService } from '../src/service.js';
+import type { ClientCommand, ClientReply, LoadCommand } from './load-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10' },
     workers: { type: 'string', default: '4' },
     'latency-ms': { type: 'string', default: '0' },
+    statements: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -59,6 +62,9 @@ const second = createService({
   workers: 2,
   leaseMs: 1000,
   idleMs: 5,
+  // The same per-tenant cap as the main instance (a deployment configures its instances alike; the
+  // default, workers − 1, would cap this 2-worker instance at 1 run per tenant across all instances).
+  maxRunningPerTenant: Math.max(1, workers - 1),
 });
 const base = await service.listen({ port: 0 });
 const key = async (id: string, quotas: Record<string, number> = {}) => (await service.tenants.add(id, { quotas })).apiKey;
@@ -72,7 +78,17 @@ const keys = {
   t3: await key('t3'),
 };
 
-let order = 0;
+// The load generator runs in its own process (bench/load-client.ts), so the CPU this process uses is
+// the service's (both instances) alone.
+const client = fork(fileURLToPath(new URL('./load-client.ts', import.meta.url)), [], { execArgv: process.execArgv, stdio: 'inherit' });
+const pendingLoads = new Map<number, (reply: Extract<ClientReply, { type: 'done' }>) => void>();
+let pendingCpu: ((reply: Extract<ClientReply, { type: 'cpu' }>) => void) | undefined;
+client.on('message', (message: ClientReply) => {
+  if (message.type === 'done') pendingLoads.get(message.id)?.(message);
+  else if (message.type === 'cpu') pendingCpu?.(message);
+  else throw new Error(`load client: ${message.message}`);
+});
+let loadId = 0;
 interface Sample {
   latencies: number[];
   statuses: Map<number, number>;
@@ -82,33 +98,98 @@ function load(
   options: { connections: number; overallRate?: number; duration: number },
 ): { done: Promise<unknown>; sample: Sample } {
   const sample: Sample = { latencies: [], statuses: new Map() };
-  let finished!: (value: unknown) => void;
-  const done = new Promise((resolve) => (finished = resolve));
-  const instance = autocannon(
-    {
-      url: `${base}/v1/agents/serve-shop/runs`,
-      method: 'POST',
-      connections: options.connections,
-      duration: options.duration,
-      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
-      timeout: 60,
-      headers: { authorization: `Bearer ${tenantKey}`, 'content-type': 'application/json' },
-      requests: [
-        {
-          setupRequest: (request) => ({ ...request, body: JSON.stringify({ input: `refund A-${++order} 40` }) }),
-        },
-      ],
-    },
-    (error, result) => {
-      if (error !== null && error !== undefined) throw error instanceof Error ? error : new Error(String(error));
-      finished(result);
-    },
-  );
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    sample.statuses.set(statusCode, (sample.statuses.get(statusCode) ?? 0) + 1);
-    if (statusCode < 300) sample.latencies.push(responseTime);
+  const id = ++loadId;
+  const done = new Promise((resolve) => {
+    pendingLoads.set(id, (message) => {
+      pendingLoads.delete(id);
+      sample.latencies.push(...message.latencies);
+      for (const [code, n] of message.statuses) sample.statuses.set(code, n);
+      resolve(message);
+    });
   });
+  const command: LoadCommand = { type: 'load', id, url: `${base}/v1/agents/serve-shop/runs`, key: tenantKey, ...options };
+  client.send(command);
   return { done, sample };
+}
+const clientCpuMs = (): Promise<number> =>
+  new Promise((resolve) => {
+    pendingCpu = (message) => {
+      resolve((message.userUs + message.systemUs) / 1000);
+    };
+    client.send({ type: 'cpu' } satisfies ClientCommand);
+  });
+
+// CPU of the PostgreSQL server's processes (backends and background processes, from pg_stat_activity and
+// /proc; only when the server runs on this host), and round trips to it from this process (node-postgres's
+// Client.query, each a round trip: a multi-statement text like "BEGIN; SET LOCAL …" counts once).
+const ticksPerS = 100;
+async function serverCpuMs(): Promise<{ total: number; system: number } | undefined> {
+  if (!postgres) return undefined;
+  const { rows: pids } = await state.sql!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
+  let ticks = 0;
+  let systemTicks = 0;
+  for (const { pid } of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      systemTicks += Number(fields[12]);
+    } catch {
+      return undefined; // not this host's server
+    }
+  }
+  return { total: (ticks * 1000) / ticksPerS, system: (systemTicks * 1000) / ticksPerS };
+}
+let roundTrips = 0;
+const hist = new Map<string, number>();
+if (postgres) {
+  const { default: pg } = await import('pg');
+  const query = Reflect.get(pg.Client.prototype, 'query') as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    roundTrips++;
+    if (values.statements) {
+      const first = args[0] as string | { text?: string };
+      const text = (typeof first === 'string' ? first : (first.text ?? '?')).replace(/\s+/g, ' ').slice(0, 90);
+      hist.set(text, (hist.get(text) ?? 0) + 1);
+    }
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+const committed = async (): Promise<number> =>
+  postgres
+    ? Number(
+        (await state.sql!.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]
+          ?.n ?? 0,
+      )
+    : 0;
+interface Meter {
+  stop(runs: number): Promise<{
+    serviceCpuMsPerRun: number;
+    generatorCpuMsPerRun: number;
+    serverCpuMsPerRun?: number;
+    serverSystemCpuMsPerRun?: number;
+    roundTripsPerRun?: number;
+    commitsPerRun?: number;
+  }>;
+}
+async function meter(): Promise<Meter> {
+  const [service0, generator0, server0, commits0] = [process.cpuUsage(), await clientCpuMs(), await serverCpuMs(), await committed()];
+  const trips0 = roundTrips;
+  return {
+    async stop(runs) {
+      const service1 = process.cpuUsage(service0);
+      const trips = roundTrips - trips0;
+      const [generator1, server1, commits1] = [await clientCpuMs(), await serverCpuMs(), await committed()];
+      const per = (x: number): number => Math.round((x / Math.max(1, runs)) * 100) / 100;
+      return {
+        serviceCpuMsPerRun: per((service1.user + service1.system) / 1000),
+        generatorCpuMsPerRun: per(generator1 - generator0),
+        ...(server0 === undefined || server1 === undefined
+          ? {}
+          : { serverCpuMsPerRun: per(server1.total - server0.total), serverSystemCpuMsPerRun: per(server1.system - server0.system) }),
+        ...(postgres ? { roundTripsPerRun: per(trips), commitsPerRun: per(commits1 - commits0) } : {}),
+      };
+    },
+  };
 }
 
 const pct = (values: number[], p: number): number => {
@@ -131,6 +212,8 @@ console.log(
 );
 
 // 1. throughput
+const loadStart = Math.round(loadavg()[0]! * 100) / 100;
+const tpMeter = await meter();
 const t0 = Date.now();
 const tp = [
   load(keys.t1, { connections: 8, duration: seconds }),
@@ -141,9 +224,12 @@ await Promise.all(tp.map((x) => x.done));
 const tpSeconds = (Date.now() - t0) / 1000;
 const tpRuns = tp.reduce((s, x) => s + x.sample.latencies.length, 0);
 const throughputRunsPerS = Math.round(tpRuns / tpSeconds);
+const tpCost = await tpMeter.stop(tpRuns);
+if (values.statements) for (const [t, n] of [...hist].sort((x, y) => y[1] - x[1])) console.log((n / tpRuns).toFixed(2), t);
 console.log(
   `1. throughput: ${tpRuns} runs in ${tpSeconds.toFixed(1)} s = ${throughputRunsPerS} runs/s`,
   tp.map((x) => summary(x.sample)),
+  tpCost,
 );
 
 // 2. unloaded
@@ -220,9 +306,12 @@ const p95 = (sample: Sample) => pct(sample.latencies, 95);
 const flood429 = lo.flood.sample.statuses.get(429) ?? 0;
 const floodTotal = [...lo.flood.sample.statuses.values()].reduce((s, n) => s + n, 0);
 const headline = {
+  loadAvg1mStart: loadStart,
+  loadAvg1mEnd: Math.round(loadavg()[0]! * 100) / 100,
   store: postgres ? 'postgres' : 'pglite',
   modelLatencyMs: latencyMs,
   throughputRunsPerS,
+  ...tpCost,
   unloadedP95MsA: p95(un.a.sample),
   unloadedP95MsB: p95(un.b.sample),
   loadedP50MsA: pct(lo.a.sample.latencies, 50),
@@ -244,6 +333,7 @@ const headline = {
   duplicated,
 };
 
+client.send({ type: 'exit' } satisfies ClientCommand);
 await second.close(100).catch(() => undefined);
 await service.close(5000);
 if (postgres) await state.sql!.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -107,6 +107,73 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
       expect(await queue.finish(first!, 'dead', { status: 'done', result: {} }, NONE)).toBe(false);
       expect(await queue.finish(second!, 'alive', { status: 'done', result: {} }, NONE)).toBe(true);
     });
+
+    it('concurrent admissions cannot both take a tenant’s last free slot', async () => {
+      const queue = fresh();
+      const t = await tenant(`race-${agent}`);
+      const one = { ...quotas, concurrentRuns: 1 };
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => queue.enqueue(t, one, { input: `r${i}` })));
+      expect(results.filter((r) => 'job' in r)).toHaveLength(1);
+      expect(results.filter((r) => 'rejected' in r && r.rejected.kind === 'quota' && r.rejected.quota === 'concurrentRuns')).toHaveLength(
+        7,
+      );
+    });
+
+    it('a refusal by the rate quota is repeated from memory until it could come free, never past a changed limit', async () => {
+      let queries = 0;
+      const sql = state.sql!;
+      const counting = new Proxy(sql, {
+        get(target, key, receiver) {
+          if (key === 'query') return (text: string, params?: readonly unknown[]) => (queries++, sql.query(text, params));
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      const queue = new JobQueue(counting, { agent: `agent-${++agent}`, leaseMs: 60_000 });
+      const t = await tenant(`rate-${agent}`);
+      const limited = { ...quotas, requestsPerMinute: 2 };
+      expect('job' in (await queue.enqueue(t, limited, { input: '1' }))).toBe(true);
+      expect('job' in (await queue.enqueue(t, limited, { input: '2' }))).toBe(true);
+      const first = await queue.enqueue(t, limited, { input: '3' });
+      expect(first).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 2 } });
+      const before = queries;
+      const again = await queue.enqueue(t, limited, { input: '4' });
+      expect(again).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 2 } });
+      expect((again as { rejected: { retryAfterS: number } }).rejected.retryAfterS).toBeGreaterThanOrEqual(1);
+      expect(queries).toBe(before); // answered without the database
+      // A raised limit is asked of the database again, and admits.
+      expect('job' in (await queue.enqueue(t, { ...limited, requestsPerMinute: 3 }, { input: '5' }))).toBe(true);
+      expect(queries).toBe(before + 1);
+      // Without the cache every refusal asks the database.
+      const uncached = new JobQueue(counting, { agent: queue.agent, leaseMs: 60_000, refusalCacheMs: 0 });
+      await uncached.enqueue(t, limited, { input: '6' });
+      await uncached.enqueue(t, limited, { input: '7' });
+      expect(queries).toBe(before + 3);
+    });
+
+    it('a finish announces a waited-for job to its waiting process only when another process ran it', async () => {
+      const queue = fresh();
+      const t = await tenant(`notify-${agent}`);
+      const heard: string[] = [];
+      const stop = await state.sql!.listen!('charter_serve_done', (payload) => heard.push(payload));
+      const finishAs = async (waiter: string | undefined, holder: string): Promise<string> => {
+        const admitted = await queue.enqueue(t, quotas, { input: 'x', ...(waiter === undefined ? {} : { waiter }) });
+        if (!('job' in admitted)) throw new Error('not admitted');
+        const job = await queue.claim(holder, false);
+        expect(job?.id).toBe(admitted.job.id);
+        expect(await queue.finish(job!, holder, { status: 'done', result: {} }, NONE)).toBe(true);
+        return admitted.job.id;
+      };
+      const elsewhere = await finishAs('host-a:1', 'host-b:2:x');
+      await finishAs('host-a:1', 'host-a:1:y'); // the waiting process ran it itself: its workers wake the request
+      await finishAs('host-a:1', 'host-a:10:z'); // another process whose id only starts alike
+      await finishAs(undefined, 'host-b:2:x'); // nobody waits (async)
+      const lastElsewhere = await finishAs('host-a:1', 'host-b:2:x');
+      for (let i = 0; i < 200 && !heard.includes(lastElsewhere); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await stop();
+      expect(heard.length).toBe(3);
+      expect(heard[0]).toBe(elsewhere);
+      expect(heard[2]).toBe(lastElsewhere);
+    });
   });
 }
 

@@ -3,7 +3,7 @@
 // (a job's `vtime` is its tenant's previous virtual time plus 1/weight, never behind the queue's head),
 // skipping tenants at their running cap, and hold a lease they renew; an expired lease is taken over.
 import { randomBytes } from 'node:crypto';
-import type { SqlClient, SqlDriver } from '@charter/state';
+import type { SqlDriver } from '@charter/state';
 import type { Quotas } from './quotas.js';
 
 export type JobKind = 'run' | 'resume';
@@ -16,6 +16,8 @@ export interface JobPayload {
   readonly variant?: 'control' | 'shadow' | 'candidate' | undefined;
   /** A resume: the human's decision. */
   readonly decision?: { readonly approved: boolean; readonly approver: string; readonly reason?: string | undefined } | undefined;
+  /** The process (`host:pid`) whose request waits for the run: a finish in another process notifies it. */
+  readonly waiter?: string | undefined;
   /** Usage already charged to the tenant for this run (a resume charges only what it adds). */
   readonly charged?: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number } | undefined;
 }
@@ -82,6 +84,12 @@ export interface QueueOptions {
   readonly leaseMs?: number;
   /** Runs of one tenant running at once across every worker (default: no cap). */
   readonly maxRunningPerTenant?: number;
+  /**
+   * How long a refusal by `requestsPerMinute`, `tokensPerDay` or `costPerDayUsd` is answered from memory
+   * (default 1000 ms, never beyond its Retry-After; 0: always ask the database). Refusing is never unsafe:
+   * these quotas cannot come free before the Retry-After the database gave.
+   */
+  readonly refusalCacheMs?: number;
 }
 
 export const newRunId = (): string => `run_${randomBytes(12).toString('base64url')}`;
@@ -95,6 +103,17 @@ export class JobQueue {
   readonly maxQueued: number;
   readonly leaseMs: number;
   readonly maxRunningPerTenant: number;
+  /**
+   * A tenant's last refusal by a quota that cannot come free before its Retry-After (requests per minute:
+   * the oldest request leaves the window then; tokens and cost per day: only grow until midnight). Within
+   * `refusalCacheMs` of it, and while the tenant's limit is the same, the refusal is answered here without
+   * the database: a flooding tenant's 429s cost this instance little and the database nothing.
+   */
+  readonly #refused = new Map<
+    string,
+    { readonly rejection: Rejection & { kind: 'quota' }; readonly until: number; readonly retryAt: number }
+  >();
+  readonly #refusalCacheMs: number;
 
   constructor(db: SqlDriver, options: QueueOptions) {
     this.#db = db;
@@ -102,6 +121,7 @@ export class JobQueue {
     this.maxQueued = options.maxQueued ?? 1000;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.maxRunningPerTenant = options.maxRunningPerTenant ?? 1_000_000;
+    this.#refusalCacheMs = options.refusalCacheMs ?? 1000;
   }
 
   /**
@@ -114,50 +134,79 @@ export class JobQueue {
     payload: JobPayload,
     runId: string = newRunId(),
   ): Promise<{ readonly job: Job } | { readonly rejected: Rejection }> {
-    return this.#db.transaction(async (tx) => {
-      // Serialise admissions of one tenant (the counts below are then exact for it).
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`charter.serve.admit:${tenant.id}`]);
-      const { rows } = await tx.query<{
-        queued: string;
-        active: string;
-        recent: string;
-        oldest_age: number | string | null;
-        tokens: string;
-        cost: string;
-      }>(
-        `SELECT
-           (SELECT count(*) FROM jobs WHERE status = 'queued') AS queued,
-           (SELECT count(*) FROM jobs WHERE tenant_id = $1 AND status IN ('queued', 'running')) AS active,
-           (SELECT count(*) FROM jobs WHERE tenant_id = $1 AND created_at > now() - interval '60 seconds') AS recent,
-           (SELECT extract(epoch FROM now() - min(created_at)) FROM jobs WHERE tenant_id = $1 AND created_at > now() - interval '60 seconds') AS oldest_age,
-           (SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM usage WHERE tenant_id = $1 AND day = ${TODAY}) AS tokens,
-           (SELECT coalesce(sum(cost_usd), 0) FROM usage WHERE tenant_id = $1 AND day = ${TODAY}) AS cost`,
-        [tenant.id],
-      );
-      const row = rows[0];
-      const queued = Number(row?.queued ?? 0);
-      if (queued >= this.maxQueued) return { rejected: { kind: 'queue-full', retryAfterS: 1, queued, limit: this.maxQueued } as const };
-      const untilMidnight = Math.max(1, Math.ceil((Date.UTC(...utcTomorrow()) - Date.now()) / 1000));
-      const checks: [keyof Quotas, number, number][] = [
-        ['requestsPerMinute', Number(row?.recent ?? 0), Math.max(1, Math.ceil(60 - Number(row?.oldest_age ?? 0)))],
-        ['concurrentRuns', Number(row?.active ?? 0), 1],
-        ['tokensPerDay', Number(row?.tokens ?? 0), untilMidnight],
-        ['costPerDayUsd', Number(row?.cost ?? 0), untilMidnight],
-      ];
-      for (const [quota, used, retryAfterS] of checks)
-        if (used >= quotas[quota]) return { rejected: { kind: 'quota', quota, limit: quotas[quota], used, retryAfterS } as const };
-      const inserted = await tx.query<Row>(
-        `INSERT INTO jobs (job_id, tenant_id, agent, kind, payload, run_id, vtime)
-         VALUES ($1, $2, $3, 'run', $4::jsonb, $1, greatest(
-           ${VIRTUAL_NOW},
-           coalesce((SELECT max(vtime) FROM jobs WHERE tenant_id = $2 AND status = 'queued') + 1.0 / $5, 0)))
-         RETURNING *`,
-        [runId, tenant.id, this.agent, JSON.stringify(payload), tenant.weight],
-      );
-      const job = inserted.rows[0];
-      if (job === undefined) throw new Error(`the job ${runId} was not inserted`);
-      return { job: toJob(job) };
-    });
+    const now = Date.now();
+    const refused = this.#refused.get(tenant.id);
+    if (refused !== undefined) {
+      const { rejection } = refused;
+      if (now < refused.until && quotas[rejection.quota] === rejection.limit)
+        return { rejected: { ...rejection, retryAfterS: Math.max(1, Math.ceil((refused.retryAt - now) / 1000)) } };
+      this.#refused.delete(tenant.id);
+    }
+    // One statement (migration 7's serve_admit): under the tenant's admission lock, the queue bound and the
+    // quotas are checked and the job inserted only when all pass; durable, like every admission.
+    const { rows } = await this.#db.query<{
+      o_outcome: 'queued' | 'queue-full' | keyof Quotas;
+      o_queued: string;
+      o_recent: string;
+      o_oldest_age: number | string | null;
+      o_active: string;
+      o_tokens: string;
+      o_cost: string;
+      o_created_at: Date | string | null;
+      o_updated_at: Date | string | null;
+    }>('SELECT * FROM serve_admit($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)', [
+      runId,
+      tenant.id,
+      this.agent,
+      JSON.stringify(payload),
+      tenant.weight,
+      this.maxQueued,
+      quotas.requestsPerMinute,
+      quotas.concurrentRuns,
+      quotas.tokensPerDay,
+      quotas.costPerDayUsd,
+    ]);
+    const row = rows[0];
+    if (row === undefined) throw new Error(`the admission of ${runId} returned nothing`);
+    if (row.o_outcome === 'queued') {
+      const at = new Date(row.o_created_at ?? Date.now()).toISOString();
+      const job: Job = {
+        id: runId,
+        tenant: tenant.id,
+        agent: this.agent,
+        kind: 'run',
+        status: 'queued',
+        payload,
+        attempts: 0,
+        result: undefined,
+        createdAt: at,
+        updatedAt: new Date(row.o_updated_at ?? at).toISOString(),
+      };
+      return { job };
+    }
+    if (row.o_outcome === 'queue-full') {
+      const queued = Number(row.o_queued);
+      return { rejected: { kind: 'queue-full', retryAfterS: 1, queued, limit: this.maxQueued } };
+    }
+    const untilMidnight = Math.max(1, Math.ceil((Date.UTC(...utcTomorrow()) - Date.now()) / 1000));
+    const quota = row.o_outcome;
+    // When the quota can come free at the earliest (ms from now; concurrentRuns: any moment).
+    const freeInMs =
+      quota === 'requestsPerMinute'
+        ? Math.max(0, (60 - Number(row.o_oldest_age ?? 0)) * 1000)
+        : quota === 'concurrentRuns'
+          ? 0
+          : Date.UTC(...utcTomorrow()) - now;
+    const [used, retryAfterS] =
+      quota === 'requestsPerMinute'
+        ? [Number(row.o_recent), Math.max(1, Math.ceil(freeInMs / 1000))]
+        : quota === 'concurrentRuns'
+          ? [Number(row.o_active), 1]
+          : [Number(quota === 'tokensPerDay' ? row.o_tokens : row.o_cost), untilMidnight];
+    const rejection = { kind: 'quota', quota, limit: quotas[quota], used, retryAfterS } as const;
+    if (freeInMs > 0 && this.#refusalCacheMs > 0)
+      this.#refused.set(tenant.id, { rejection, until: now + Math.min(this.#refusalCacheMs, freeInMs), retryAt: now + freeInMs });
+    return { rejected: rejection };
   }
 
   /** Queues a resume of a paused run (the approval endpoint); false when the run is not paused or not the tenant's. */
@@ -187,72 +236,19 @@ export class JobQueue {
    * queued job with the smallest virtual time among tenants below their running cap.
    */
   async claim(holder: string, takeover = true): Promise<Job | undefined> {
-    if (takeover) {
-      const { rows } = await this.#db.query<Row>(
-        `UPDATE jobs SET holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond', attempts = attempts + 1, updated_at = now()
-         WHERE job_id = (
-           SELECT job_id FROM jobs WHERE status = 'running' AND agent = $3 AND lease_until < clock_timestamp()
-           ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED)
-         AND status = 'running' AND lease_until < clock_timestamp()
-         RETURNING *`,
-        [holder, this.leaseMs, this.agent],
-      );
-      if (rows[0] !== undefined) return toJob(rows[0]);
-    }
-    // Candidates in fair order, read without locks (a concurrent claimer must still see them, to pass
-    // over a tenant at its cap). Per tenant, an advisory lock serialises the running count with the claim,
-    // so two workers can never both take a tenant's last free slot; the job itself is taken with
-    // FOR UPDATE SKIP LOCKED (a job another worker is claiming is passed over, not waited for).
-    // A claim lost in a server crash only returns the job to the queue (its lease state is gone): no WAL flush to wait for.
-    const fast = { durable: false } as const;
-    if (this.maxRunningPerTenant >= 1_000_000)
-      // No running cap: the first queued job in fair order that no other claimer holds, in one statement.
-      return this.#db.transaction(async (tx) => {
-        const { rows } = await tx.query<Row>(
-          `UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
-             attempts = attempts + 1, updated_at = now()
-           WHERE job_id = (SELECT job_id FROM jobs WHERE status = 'queued' AND agent = $3 AND run_after <= now()
-             ORDER BY vtime, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-           RETURNING *`,
-          [holder, this.leaseMs, this.agent],
-        );
-        return rows[0] === undefined ? undefined : toJob(rows[0]);
-      }, fast);
-    return this.#db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ job_id: string; tenant_id: string }>(
-        `SELECT job_id, tenant_id FROM jobs WHERE status = 'queued' AND agent = $1 AND run_after <= now()
-         ORDER BY vtime, created_at LIMIT 16`,
-        [this.agent],
-      );
-      const full = new Set<string>();
-      for (const candidate of rows) {
-        if (full.has(candidate.tenant_id)) continue;
-        const lock = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
-          `charter.serve.cap:${candidate.tenant_id}`,
-        ]);
-        if (lock.rows[0]?.locked !== true) {
-          full.add(candidate.tenant_id); // another worker is claiming for this tenant right now
-          continue;
-        }
-        // With the tenant's lock held (this statement's snapshot sees every claim committed before it), the
-        // running count and the claim are one statement: the job is taken only below the cap.
-        const { rows: claimed } = await tx.query<(Row | { [K in keyof Row]: null }) & { running_now: string }>(
-          `WITH running AS (SELECT count(*) AS n FROM jobs WHERE tenant_id = $4 AND status = 'running'),
-           claimed AS (
-             UPDATE jobs SET status = 'running', holder = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
-               attempts = attempts + 1, updated_at = now()
-             WHERE job_id = (SELECT job_id FROM jobs WHERE job_id = $3 AND status = 'queued' FOR UPDATE SKIP LOCKED)
-               AND (SELECT n FROM running) < $5
-             RETURNING *)
-           SELECT running.n AS running_now, claimed.* FROM running LEFT JOIN claimed ON true`,
-          [holder, this.leaseMs, candidate.job_id, candidate.tenant_id, this.maxRunningPerTenant],
-        );
-        const row = claimed[0];
-        if (row !== undefined && row.job_id !== null) return toJob(row);
-        if (Number(row?.running_now ?? 0) >= this.maxRunningPerTenant) full.add(candidate.tenant_id);
-      }
-      return undefined;
-    }, fast);
+    // One statement (migration 7's serve_claim), committed without a WAL flush: a claim lost in a server
+    // crash only returns the job to the queue. Candidates are read in fair order without locks (a
+    // concurrent claimer must still see them, to pass over a tenant at its cap); per tenant, an advisory
+    // lock serialises the running count with the claim, so two workers never both take a tenant's last
+    // free slot; the job itself is taken with FOR UPDATE SKIP LOCKED.
+    const { rows } = await this.#db.query<Row>('SELECT * FROM serve_claim($1, $2, $3, $4, $5)', [
+      holder,
+      this.leaseMs,
+      this.agent,
+      Math.min(this.maxRunningPerTenant, 1_000_000),
+      takeover,
+    ]);
+    return rows[0] === undefined ? undefined : toJob(rows[0]);
   }
 
   /** Renews the leases `holder` has on `jobIds`. */
@@ -277,34 +273,54 @@ export class JobQueue {
     // A finish lost in a server crash leaves the job running: its lease expires and the run is executed
     // again under the same id, which the idempotency ledger (durable) answers without a second effect.
     // The fenced update and the charge are one statement: the charge is made only when the update matched.
-    return this.#db.transaction(
-      async (tx: SqlClient) => {
-        const { rowCount } = await tx.query(
-          `WITH finished AS (
-             UPDATE jobs SET status = $3, result = $4::jsonb, holder = NULL, lease_until = NULL, updated_at = now()
-             WHERE job_id = $1 AND holder = $2 AND attempts = $5 AND status = 'running'
-             RETURNING tenant_id, agent)
-           INSERT INTO usage (tenant_id, agent, day, runs, input_tokens, output_tokens, cost_usd)
-           SELECT tenant_id, agent, ${TODAY}, $6, $7, $8, $9 FROM finished
-           ON CONFLICT (tenant_id, agent, day) DO UPDATE SET runs = usage.runs + excluded.runs,
-             input_tokens = usage.input_tokens + excluded.input_tokens, output_tokens = usage.output_tokens + excluded.output_tokens,
-             cost_usd = usage.cost_usd + excluded.cost_usd`,
-          [
-            job.id,
-            holder,
-            outcome.status,
-            JSON.stringify(outcome.result ?? null),
-            job.attempts,
-            job.kind === 'run' ? 1 : 0,
-            usage.inputTokens,
-            usage.outputTokens,
-            usage.costUsd,
-          ],
-        );
-        return rowCount === 1;
-      },
-      { durable: false },
+    // The fenced update and the charge are one statement (migration 7's serve_finish): the charge is made
+    // only when the update matched.
+    const { rows } = await this.#db.query<{ kept: boolean }>('SELECT serve_finish($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) AS kept', [
+      job.id,
+      holder,
+      outcome.status,
+      JSON.stringify(outcome.result ?? null),
+      job.attempts,
+      job.kind === 'run' ? 1 : 0,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.costUsd,
+    ]);
+    return rows[0]?.kept === true;
+  }
+
+  /**
+   * `finish`, then `claim` for the same holder, in one statement: the worker's next job (or undefined) comes
+   * back with whether the finish was kept.
+   */
+  async finishAndClaim(
+    job: Job,
+    holder: string,
+    outcome: { readonly status: 'done' | 'failed'; readonly result: unknown },
+    usage: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number },
+    takeover = true,
+  ): Promise<{ readonly kept: boolean; readonly next: Job | undefined }> {
+    const { rows } = await this.#db.query<{ o_kept: boolean; o_next: Row | string | null }>(
+      'SELECT * FROM serve_finish_claim($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+      [
+        job.id,
+        holder,
+        outcome.status,
+        JSON.stringify(outcome.result ?? null),
+        job.attempts,
+        job.kind === 'run' ? 1 : 0,
+        usage.inputTokens,
+        usage.outputTokens,
+        usage.costUsd,
+        this.leaseMs,
+        this.agent,
+        Math.min(this.maxRunningPerTenant, 1_000_000),
+        takeover,
+      ],
     );
+    const row = rows[0];
+    const next = row?.o_next === null || row?.o_next === undefined ? undefined : toJob(json<Row>(row.o_next));
+    return { kept: row?.o_kept === true, next };
   }
 
   /** Gives a claimed job back to the queue (graceful shutdown of a worker that could not finish it). */

@@ -1,6 +1,7 @@
 // The HTTP service (fastify): routes, authentication, limits, problem documents, and the wiring of the
 // durable queue, the workers and the agent(s).
 import { createServer } from 'node:http';
+import { hostname } from 'node:os';
 import type { Socket } from 'node:net';
 import { type Agent, AgentError, type AgentOptions, type RunResult, type RunState } from '@charter/agent';
 import { createRouter, type Observation, type RolloutStore, storeRoutingSource } from '@charter/rollout';
@@ -113,6 +114,9 @@ interface FeedbackBody {
 
 /** Sync requests waiting for a job, woken by the service of this process that finishes it (with the finished job). */
 const waiters = new Map<string, Set<(finished?: Job) => void>>();
+/** This process, as a job's `waiter` (a worker pool's holder id starts with it). */
+const PROCESS = `${hostname()}:${process.pid}`;
+const DONE_CHANNEL = 'charter_serve_done';
 
 function stored(result: RunResult): StoredResult {
   return {
@@ -295,6 +299,33 @@ export function createService(options: ServeOptions): Service {
   const notify = (jobId: string, finished?: Job): void => {
     for (const wake of waiters.get(jobId) ?? []) wake(finished);
   };
+  // A sync request's job run by another process is announced by its finish (NOTIFY charter_serve_done,
+  // see `waiter` in the payload): while this process listens, a waiter polls only as a safety net.
+  let listening = false;
+  let stopListening: (() => Promise<void>) | undefined;
+  let closed = false;
+  const listen = (): void => {
+    if (db.listen === undefined || closed) return;
+    db.listen(
+      DONE_CHANNEL,
+      (jobId) => {
+        notify(jobId);
+      },
+      () => {
+        listening = false;
+        stopListening = undefined;
+        setTimeout(listen, 1000).unref();
+      },
+    ).then(
+      (stop) => {
+        if (closed) return void stop();
+        stopListening = stop;
+        listening = true;
+      },
+      () => setTimeout(listen, 1000).unref(),
+    );
+  };
+  listen();
   const workers = new WorkerPool({
     queue,
     execute,
@@ -331,8 +362,8 @@ export function createService(options: ServeOptions): Service {
           resolve(done);
         };
         // Woken at once by any service of this process that finishes the job; polled for another process's.
-        const timer = setTimeout(wake, Math.min(left, local ? 1000 : poll));
-        if (!local) poll = Math.min(poll * 2, 200);
+        const timer = setTimeout(wake, Math.min(left, local || listening ? 1000 : poll));
+        if (!local && !listening) poll = Math.min(poll * 2, 200);
         set.add(wake);
       });
       current = finished ?? (await queue.get(job.id, tenant)) ?? current;
@@ -488,6 +519,7 @@ export function createService(options: ServeOptions): Service {
           ...(body.user === undefined ? {} : { user: body.user }),
           ...(body.context === undefined ? {} : { context: body.context }),
           ...(variant === undefined ? {} : { variant }),
+          ...(body.mode === 'async' ? {} : { waiter: PROCESS }),
         },
         runId,
       );
@@ -515,7 +547,7 @@ export function createService(options: ServeOptions): Service {
           headers,
         );
       }
-      workers.wake();
+      workers.wakeOne();
       const job =
         body.mode === 'async'
           ? admitted.job
@@ -607,7 +639,7 @@ export function createService(options: ServeOptions): Service {
           ...(reason === undefined ? {} : { reason }),
           by,
         });
-      workers.wake();
+      workers.wakeOne();
       return reply.code(202).header('Location', location(job.id)).send(viewOf(job));
     },
   );
@@ -691,6 +723,9 @@ export function createService(options: ServeOptions): Service {
       draining = true;
       const drained = await workers.drain(timeoutMs);
       await app.close();
+      closed = true;
+      listening = false;
+      await stopListening?.();
       await Promise.all([control.close(), candidate?.close(), shadow?.close()]);
       return drained;
     },

@@ -69,9 +69,15 @@ export class WorkerPool {
     this.#loops = Array.from({ length: workers }, () => this.#loop());
   }
 
-  /** Wakes idle loops (a job was just queued in this process). */
+  /** Wakes every idle loop (drain, kill). */
   wake(): void {
     for (const wake of [...this.#wakers]) wake();
+  }
+
+  /** Wakes one idle loop (a job was just queued in this process): one job needs one claimer, not all of them. */
+  wakeOne(): void {
+    const [wake] = this.#wakers;
+    wake?.();
   }
 
   /**
@@ -107,16 +113,24 @@ export class WorkerPool {
 
   async #loop(): Promise<void> {
     const { queue, execute } = this.#options;
+    // The next job, claimed by the statement that finished the previous one.
+    let next: Job | undefined;
+    // The finish found nothing to claim: wait before the next claim (it would find nothing either).
+    let empty = false;
     while (this.#running) {
-      let job: Job | undefined;
-      try {
-        const now = Date.now();
-        const takeover = now - this.#lastTakeover > Math.min(1000, queue.leaseMs / 4);
-        if (takeover) this.#lastTakeover = now;
-        job = await queue.claim(this.holder, takeover);
-      } catch (error) {
-        this.#options.onError?.(error);
+      if (empty) {
+        empty = false;
+        await this.#idle();
+        if (!this.#isRunning()) break;
       }
+      let job: Job | undefined = next;
+      next = undefined;
+      if (job === undefined)
+        try {
+          job = await queue.claim(this.holder, this.#takeoverDue());
+        } catch (error) {
+          this.#options.onError?.(error);
+        }
       if (!this.#isRunning() && job !== undefined) {
         await queue.release(job, this.holder).catch(() => undefined);
         break;
@@ -141,7 +155,11 @@ export class WorkerPool {
           };
         }
         if (abort.signal.aborted || this.#dead) continue; // handed back (drain) or dead (kill): not ours to finish
-        const kept = await queue.finish(job, this.holder, execution, execution.usage);
+        let kept: boolean;
+        if (this.#isRunning()) {
+          ({ kept, next } = await queue.finishAndClaim(job, this.holder, execution, execution.usage, this.#takeoverDue()));
+          empty = next === undefined;
+        } else kept = await queue.finish(job, this.holder, execution, execution.usage);
         this.#options.onFinished?.(job, execution, kept);
       } catch (error) {
         this.#options.onError?.(error);
@@ -150,6 +168,16 @@ export class WorkerPool {
         finish();
       }
     }
+    // Claimed while finishing, but the pool stopped meanwhile: back to the queue (a dead pool hands nothing back).
+    if (next !== undefined && !this.#dead) await queue.release(next, this.holder).catch(() => undefined);
+  }
+
+  /** Whether this claim should first look for a job whose lease expired (at most every quarter lease, at most every second). */
+  #takeoverDue(): boolean {
+    const now = Date.now();
+    if (now - this.#lastTakeover <= Math.min(1000, this.#options.queue.leaseMs / 4)) return false;
+    this.#lastTakeover = now;
+    return true;
   }
 
   /** A method, not the field: the loop awaits, and `drain` may flip the field meanwhile. */

@@ -288,6 +288,157 @@ CREATE INDEX telemetry_events_agent ON telemetry_events (agent, id);
 CREATE INDEX telemetry_events_run ON telemetry_events (run_id, seq);
 `,
   },
+  {
+    version: 7,
+    name: 'serving: admission, claim and finish of a job in one statement each',
+    sql: `
+-- @charter/serve's queue in one round trip per step. Functions, so that each statement inside takes a new
+-- snapshot after the advisory lock it waits for (one plain statement would count with a snapshot taken
+-- before a concurrent holder of that lock committed).
+
+-- Admits a run request: under the tenant's admission lock, checks the bounded queue and the tenant's
+-- quotas in this order (queue-full, requestsPerMinute, concurrentRuns, tokensPerDay, costPerDayUsd) and
+-- inserts the job only when every one passes. o_outcome: 'queued' or the refusal; the counts say why.
+-- The sliding-minute count stops at its limit (it never needs more).
+CREATE FUNCTION serve_admit(p_job_id text, p_tenant text, p_agent text, p_payload jsonb, p_weight double precision,
+  p_max_queued double precision, p_rpm double precision, p_concurrent double precision, p_tokens double precision,
+  p_cost double precision)
+RETURNS TABLE (o_outcome text, o_queued bigint, o_recent bigint, o_oldest_age double precision, o_active bigint,
+  o_tokens numeric, o_cost numeric, o_created_at timestamptz, o_updated_at timestamptz)
+LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('charter.serve.admit:' || p_tenant));
+  SELECT count(*) INTO o_queued FROM jobs j WHERE j.status = 'queued';
+  SELECT count(*) INTO o_recent FROM (
+    SELECT 1 FROM jobs j WHERE j.tenant_id = p_tenant AND j.created_at > now() - interval '60 seconds'
+    LIMIT least(p_rpm, 1e15)::bigint) r;
+  -- Two equality counts: they use jobs_tenant_status whatever the statistics say (an IN list was seen
+  -- planned over jobs_tenant_created on a young table, reading every job of the tenant).
+  o_active := (SELECT count(*) FROM jobs j WHERE j.tenant_id = p_tenant AND j.status = 'queued')
+    + (SELECT count(*) FROM jobs j WHERE j.tenant_id = p_tenant AND j.status = 'running');
+  SELECT coalesce(sum(u.input_tokens + u.output_tokens), 0), coalesce(sum(u.cost_usd), 0) INTO o_tokens, o_cost
+    FROM usage u WHERE u.tenant_id = p_tenant AND u.day = (now() AT TIME ZONE 'UTC')::date;
+  o_outcome := CASE
+    WHEN o_queued >= p_max_queued THEN 'queue-full'
+    WHEN o_recent >= p_rpm THEN 'requestsPerMinute'
+    WHEN o_active >= p_concurrent THEN 'concurrentRuns'
+    WHEN o_tokens >= p_tokens THEN 'tokensPerDay'
+    WHEN o_cost >= p_cost THEN 'costPerDayUsd'
+    ELSE 'queued' END;
+  IF o_outcome = 'requestsPerMinute' THEN
+    SELECT extract(epoch FROM now() - min(j.created_at)) INTO o_oldest_age
+      FROM jobs j WHERE j.tenant_id = p_tenant AND j.created_at > now() - interval '60 seconds';
+  END IF;
+  IF o_outcome = 'queued' THEN
+    INSERT INTO jobs AS j (job_id, tenant_id, agent, kind, payload, run_id, vtime)
+    VALUES (p_job_id, p_tenant, p_agent, 'run', p_payload, p_job_id, greatest(
+      coalesce((SELECT min(q.vtime) FROM jobs q WHERE q.status = 'queued'), (SELECT max(q.vtime) FROM jobs q WHERE q.status <> 'queued'), 0),
+      coalesce((SELECT max(q.vtime) FROM jobs q WHERE q.tenant_id = p_tenant AND q.status = 'queued') + 1.0 / p_weight, 0)))
+    RETURNING j.created_at, j.updated_at INTO o_created_at, o_updated_at;
+  END IF;
+  RETURN NEXT;
+END
+$fn$;
+
+-- Claims the next job of an agent for a holder, committed without waiting for its WAL flush (a claim lost
+-- in a crash only returns the job to the queue): first, when p_takeover, a running job whose lease
+-- expired; then the queued job with the smallest virtual time among tenants below p_cap running jobs
+-- (p_cap >= 1000000: no cap). Per tenant, an advisory lock serialises the running count with the claim,
+-- so two claimers never both take a tenant's last free slot; a tenant another claimer is locking is
+-- passed over, and so is a job another claimer holds (SKIP LOCKED).
+CREATE FUNCTION serve_claim(p_holder text, p_lease_ms double precision, p_agent text, p_cap bigint, p_takeover boolean)
+RETURNS SETOF jobs LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  candidate record;
+  passed text[] := '{}';
+  running bigint;
+BEGIN
+  PERFORM set_config('synchronous_commit', 'off', true);
+  IF p_takeover THEN
+    RETURN QUERY UPDATE jobs AS j SET holder = p_holder, lease_until = clock_timestamp() + p_lease_ms * interval '1 millisecond',
+        attempts = j.attempts + 1, updated_at = now()
+      WHERE j.job_id = (
+        SELECT q.job_id FROM jobs q WHERE q.status = 'running' AND q.agent = p_agent AND q.lease_until < clock_timestamp()
+        ORDER BY q.lease_until LIMIT 1 FOR UPDATE SKIP LOCKED)
+      AND j.status = 'running' AND j.lease_until < clock_timestamp()
+      RETURNING j.*;
+    IF FOUND THEN RETURN; END IF;
+  END IF;
+  IF p_cap >= 1000000 THEN
+    RETURN QUERY UPDATE jobs AS j SET status = 'running', holder = p_holder,
+        lease_until = clock_timestamp() + p_lease_ms * interval '1 millisecond', attempts = j.attempts + 1, updated_at = now()
+      WHERE j.job_id = (SELECT q.job_id FROM jobs q WHERE q.status = 'queued' AND q.agent = p_agent AND q.run_after <= now()
+        ORDER BY q.vtime, q.created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING j.*;
+    RETURN;
+  END IF;
+  FOR candidate IN
+    SELECT q.job_id, q.tenant_id FROM jobs q WHERE q.status = 'queued' AND q.agent = p_agent AND q.run_after <= now()
+    ORDER BY q.vtime, q.created_at LIMIT 16
+  LOOP
+    CONTINUE WHEN candidate.tenant_id = ANY (passed);
+    IF NOT pg_try_advisory_xact_lock(hashtext('charter.serve.cap:' || candidate.tenant_id)) THEN
+      passed := passed || candidate.tenant_id;
+      CONTINUE;
+    END IF;
+    SELECT count(*) INTO running FROM jobs q WHERE q.tenant_id = candidate.tenant_id AND q.status = 'running';
+    IF running >= p_cap THEN
+      passed := passed || candidate.tenant_id;
+      CONTINUE;
+    END IF;
+    RETURN QUERY UPDATE jobs AS j SET status = 'running', holder = p_holder,
+        lease_until = clock_timestamp() + p_lease_ms * interval '1 millisecond', attempts = j.attempts + 1, updated_at = now()
+      WHERE j.job_id = (SELECT q.job_id FROM jobs q WHERE q.job_id = candidate.job_id AND q.status = 'queued' FOR UPDATE SKIP LOCKED)
+      RETURNING j.*;
+    IF FOUND THEN RETURN; END IF;
+  END LOOP;
+END
+$fn$;
+
+-- Finishes a claimed job, fenced on its holder and attempt, and charges the tenant the usage it added,
+-- committed without waiting for the WAL flush (a lost finish makes the job run again, which the durable
+-- idempotency ledger answers). False when the fence did not match: another holder owns the job now.
+-- A job whose payload names a waiting process ("waiter": host:pid, a sync request) finished by a holder
+-- of another process ("host:pid:…") is announced to it: NOTIFY charter_serve_done with the job id.
+CREATE FUNCTION serve_finish(p_job_id text, p_holder text, p_status text, p_result jsonb, p_attempts integer, p_runs bigint,
+  p_input_tokens bigint, p_output_tokens bigint, p_cost_usd numeric)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  finished_tenant text;
+  finished_agent text;
+  waiter text;
+BEGIN
+  PERFORM set_config('synchronous_commit', 'off', true);
+  UPDATE jobs AS j SET status = p_status, result = p_result, holder = NULL, lease_until = NULL, updated_at = now()
+    WHERE j.job_id = p_job_id AND j.holder = p_holder AND j.attempts = p_attempts AND j.status = 'running'
+    RETURNING j.tenant_id, j.agent, j.payload ->> 'waiter' INTO finished_tenant, finished_agent, waiter;
+  IF NOT FOUND THEN RETURN false; END IF;
+  IF waiter IS NOT NULL AND left(p_holder, length(waiter) + 1) <> waiter || ':' THEN
+    PERFORM pg_notify('charter_serve_done', p_job_id);
+  END IF;
+  INSERT INTO usage AS u (tenant_id, agent, day, runs, input_tokens, output_tokens, cost_usd)
+  VALUES (finished_tenant, finished_agent, (now() AT TIME ZONE 'UTC')::date, p_runs, p_input_tokens, p_output_tokens, p_cost_usd)
+  ON CONFLICT (tenant_id, agent, day) DO UPDATE SET runs = u.runs + excluded.runs,
+    input_tokens = u.input_tokens + excluded.input_tokens, output_tokens = u.output_tokens + excluded.output_tokens,
+    cost_usd = u.cost_usd + excluded.cost_usd;
+  RETURN true;
+END
+$fn$;
+
+-- A worker's finish and its next claim, in one statement (one transaction): serve_finish, then serve_claim.
+CREATE FUNCTION serve_finish_claim(p_job_id text, p_holder text, p_status text, p_result jsonb, p_attempts integer, p_runs bigint,
+  p_input_tokens bigint, p_output_tokens bigint, p_cost_usd numeric, p_lease_ms double precision, p_agent text, p_cap bigint,
+  p_takeover boolean)
+RETURNS TABLE (o_kept boolean, o_next jsonb) LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  o_kept := serve_finish(p_job_id, p_holder, p_status, p_result, p_attempts, p_runs, p_input_tokens, p_output_tokens, p_cost_usd);
+  o_next := NULL;
+  SELECT to_jsonb(c) INTO o_next FROM serve_claim(p_holder, p_lease_ms, p_agent, p_cap, p_takeover) c;
+  RETURN NEXT;
+END
+$fn$;
+`,
+  },
 ];
 
 /** The schema version this package writes and reads. */

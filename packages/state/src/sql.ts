@@ -35,10 +35,26 @@ export interface SqlDriver extends SqlClient {
   readonly schema: string;
   /** Runs `fn` in one transaction on one connection: commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * `LISTEN channel` on a connection of its own: `onNotify` gets each notification's payload (any
+   * process's `pg_notify(channel, payload)`, delivered after it commits). `onLost` is called once if the
+   * connection dies (notifications sent meanwhile are lost: listen again, and poll for what was missed).
+   * Resolves, once listening, to the function that stops it. `close` stops every listener.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onLost?: (error: unknown) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function checkChannel(channel: string): string {
+  if (!SCHEMA.test(channel))
+    throw new StateError(
+      StateErrorCode.BadConfig,
+      `channel "${channel.slice(0, 80)}" is not a plain lower-case identifier: use letters, digits and "_"`,
+    );
+  return channel;
+}
 
 export function checkSchema(schema: string): string {
   if (!SCHEMA.test(schema))
@@ -83,6 +99,13 @@ interface PgClientLike {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
   release(error?: Error | boolean): void;
 }
+interface PgListenerLike {
+  connect(): Promise<unknown>;
+  query(text: string): Promise<unknown>;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
+  end(): Promise<void>;
+}
 interface PgPoolLike {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
   connect(): Promise<PgClientLike>;
@@ -103,6 +126,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlDriv
   }) as unknown as PgPoolLike;
   // An idle connection the server closes (restart, failover) emits here; the next query reconnects.
   pool.on('error', () => undefined);
+  const listeners = new Set<PgListenerLike>();
   let closed = false;
   const guard = (): void => {
     if (closed) throw new StateError(StateErrorCode.Closed, 'the PostgreSQL store is closed');
@@ -162,9 +186,47 @@ export async function connectPostgres(options: PostgresOptions): Promise<SqlDriv
         client.release(broken);
       }
     },
+    async listen(channel, onNotify, onLost) {
+      guard();
+      checkChannel(channel);
+      const client = new pg.Client({
+        connectionString: options.url,
+        options: `-c search_path=${schema}`,
+        connectionTimeoutMillis: 10_000,
+      }) as unknown as PgListenerLike;
+      let lost = false;
+      const lose = (error?: Error): void => {
+        if (lost || !listeners.has(client)) return;
+        lost = true;
+        listeners.delete(client);
+        void client.end().catch(() => undefined);
+        onLost?.(error ?? new Error('the listening connection ended'));
+      };
+      client.on('notification', (message) => {
+        if (message.channel === channel) onNotify(message.payload ?? '');
+      });
+      client.on('error', lose);
+      client.on('end', lose);
+      listeners.add(client);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+      } catch (error) {
+        listeners.delete(client);
+        await client.end().catch(() => undefined);
+        throw wrap(error, `LISTEN ${channel}`);
+      }
+      return async () => {
+        if (!listeners.delete(client)) return;
+        await client.end().catch(() => undefined);
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      const open = [...listeners];
+      listeners.clear();
+      await Promise.all(open.map((client) => client.end().catch(() => undefined)));
       await pool.end();
     },
   };
@@ -240,6 +302,15 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlDriver
         if (options?.durable === false) await tx.exec('SET LOCAL synchronous_commit TO off');
         return fn(clientOf(tx));
       });
+    },
+    async listen(channel, onNotify) {
+      guard();
+      checkChannel(channel);
+      // One process, one connection: this listener is never lost.
+      const stop = await db.listen(channel, onNotify);
+      return async () => {
+        if (!closed) await stop();
+      };
     },
     async close() {
       if (closed) return;

@@ -1,0 +1,62 @@
+// The load generator of `bench/load.ts`, in its own process (forked by it): autocannon runs here, so the
+// service process's CPU is the service's alone. Commands arrive over IPC; each load answers with its
+// latencies and status counts, and `cpu` answers with this process's CPU time so far.
+// Every request refunds a unique order (A-1, A-2, … across every load of this process).
+import autocannon from 'autocannon';
+
+export interface LoadCommand {
+  readonly type: 'load';
+  readonly id: number;
+  readonly url: string;
+  readonly key: string;
+  readonly connections: number;
+  readonly overallRate?: number;
+  readonly duration: number;
+}
+export type ClientCommand = LoadCommand | { readonly type: 'cpu' } | { readonly type: 'exit' };
+export type ClientReply =
+  | { readonly type: 'done'; readonly id: number; readonly latencies: number[]; readonly statuses: [number, number][] }
+  | { readonly type: 'cpu'; readonly userUs: number; readonly systemUs: number }
+  | { readonly type: 'error'; readonly message: string };
+
+const reply = (message: ClientReply): void => {
+  process.send?.(message);
+};
+
+let order = 0;
+
+function load(command: LoadCommand): void {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const instance = autocannon(
+    {
+      url: command.url,
+      method: 'POST',
+      connections: command.connections,
+      duration: command.duration,
+      ...(command.overallRate === undefined ? {} : { overallRate: command.overallRate }),
+      timeout: 60,
+      headers: { authorization: `Bearer ${command.key}`, 'content-type': 'application/json' },
+      requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ input: `refund A-${++order} 40` }) }) }],
+    },
+    (error) => {
+      if (error !== null && error !== undefined) {
+        reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      reply({ type: 'done', id: command.id, latencies, statuses: [...statuses] });
+    },
+  );
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+    if (statusCode < 300) latencies.push(responseTime);
+  });
+}
+
+process.on('message', (command: ClientCommand) => {
+  if (command.type === 'load') load(command);
+  else if (command.type === 'cpu') {
+    const usage = process.cpuUsage();
+    reply({ type: 'cpu', userUs: usage.user, systemUs: usage.system });
+  } else process.disconnect();
+});
