@@ -173,14 +173,23 @@ type Attempt =
  * `model.response` for failed ones (the caller emits it for the answer, with usage) and
  * `model.fallback` before a call goes to the fallback.
  */
-export async function generate(rt: Runtime, state: RunState, step: number, options: CallOptions, signal: AbortSignal): Promise<Generation> {
+export function generate(rt: Runtime, state: RunState, step: number, options: CallOptions, signal: AbortSignal): Promise<Generation> {
   const callId = `${state.runId}:m${step}`;
+  // Without a fallback the turn is the one attempt: its promise is the turn's, with no async layer around it.
+  if (rt.fallbackModel === undefined) return attempt(rt, state, step, rt.model, callId, options, signal, undefined);
+  return withFallback(rt, state, step, options, signal, callId, rt.fallbackModel);
+}
+
+async function withFallback(
+  rt: Runtime,
+  state: RunState,
+  step: number,
+  options: CallOptions,
+  signal: AbortSignal,
+  callId: string,
+  fallback: LanguageModelV3,
+): Promise<Generation> {
   const primary = rt.model;
-  const fallback = rt.fallbackModel;
-  if (fallback === undefined) {
-    const only = await attempt(rt, state, step, primary, callId, options, signal, undefined);
-    return only.ok ? only : { ok: false, message: only.message };
-  }
 
   let reason: ModelFallbackReason;
   let detail: string;

@@ -19,6 +19,13 @@ export interface ExecuteContext {
   readonly mode?: 'live' | 'simulate';
   /** Overrides the tool's `idempotencyKey(input)` for this call (e.g. derived from runId and step). */
   readonly idempotencyKey?: string;
+  /**
+   * The caller has validated the input against this tool's `input` schema and passes the schema's
+   * output (`safeParse(raw).data`): the executor does not validate it a second time. The agent loop
+   * sets it for a model's call it validated when it read it; anything else (a resumed call, rewritten
+   * arguments) goes through the contract.
+   */
+  readonly inputValidated?: boolean;
 }
 
 /** How a call went, on success and failure alike. */
@@ -207,10 +214,10 @@ class ToolExecutor implements Executor {
     let call: ToolCall | undefined;
     let result: ToolResult;
     try {
-      // 1. The input contract.
+      // 1. The input contract (checked by the caller when it says so).
       let parsed: z.ZodSafeParseResult<unknown>;
       try {
-        parsed = (tool.input as z.ZodType).safeParse(input);
+        parsed = context.inputValidated === true ? { success: true, data: input } : (tool.input as z.ZodType).safeParse(input);
       } catch (error) {
         return this.#end(
           entry,
