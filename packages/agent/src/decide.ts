@@ -131,13 +131,9 @@ function rawOf(content: readonly LanguageModelV3Content[]): string {
 
 /** The assistant message for a turn of valid tool calls. */
 export function assistantMessage(text: string, calls: readonly PlannedCall[]): LanguageModelV3Message {
-  return {
-    role: 'assistant',
-    content: [
-      ...(text === '' ? [] : [{ type: 'text' as const, text }]),
-      ...calls.map((call) => ({ type: 'tool-call' as const, toolCallId: call.callId, toolName: call.tool, input: call.args })),
-    ],
-  };
+  const content: Extract<LanguageModelV3Message, { role: 'assistant' }>['content'] = text === '' ? [] : [{ type: 'text', text }];
+  for (const call of calls) content.push({ type: 'tool-call', toolCallId: call.callId, toolName: call.tool, input: call.args });
+  return { role: 'assistant', content };
 }
 
 /** The bounded repair: the bad output and the validation error go back to the model once. */

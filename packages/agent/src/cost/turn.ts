@@ -129,7 +129,7 @@ async function cascade(rt: Runtime, state: RunState, step: number, options: Call
   const startedAt = rt.clock();
   let confidence: number | undefined;
   try {
-    const result = await small.doGenerate({ ...options, abortSignal: signal });
+    const result = await small.doGenerate({ abortSignal: signal, ...options });
     const reported = spec.verifier === undefined ? selfReported(result) : undefined;
     confidence = spec.verifier === undefined ? reported?.confidence : await verify(spec.verifier, result.content, options.prompt);
     const content = reported?.content ?? result.content;
