@@ -1,6 +1,7 @@
 /** A stable string for a JSON-like value (object keys sorted): equal values give equal keys. */
 export function canonicalKey(value: unknown): string {
-  return write(value, false, 0) as string;
+  // Never undefined when not strict.
+  return write(value, false, 0) ?? 'undefined';
 }
 
 /** Deeper than this, a value is not plain JSON for `jsonKey` (the depth canonical JSON of @charter/telemetry allows). */
@@ -30,7 +31,8 @@ function write(value: unknown, strict: boolean, depth: number): string | undefin
       break;
     default:
       // Non-strict: `undefined`, functions and symbols as the text "undefined"; a bigint throws, as in JSON.
-      return strict ? undefined : value === undefined ? 'undefined' : String(JSON.stringify(value));
+      if (strict) return undefined;
+      return value === undefined ? 'undefined' : text(value);
   }
   if (strict && depth > MAX_JSON_DEPTH) return undefined;
   if (Array.isArray(value)) {
@@ -65,6 +67,16 @@ function write(value: unknown, strict: boolean, depth: number): string | undefin
 }
 
 function sorted(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  let previous: string | undefined;
+  for (const key of keys) {
+    if (previous !== undefined && previous > key) return false;
+    previous = key;
+  }
   return true;
+}
+
+/** `JSON.stringify` of a function or a symbol, which is undefined: the text "undefined" then. */
+function text(value: unknown): string {
+  const json = JSON.stringify(value) as string | undefined;
+  return json ?? 'undefined';
 }

@@ -91,7 +91,9 @@ export function createGovernance(
   } else {
     engine = compile(policy, grants, canaries);
   }
-  const sessions = new WeakMap<RunState, GuardSession>();
+  // The session of a run, kept on its state under a symbol, not enumerable: never serialised or copied
+  // with the state, found by one property read (a WeakMap costs a hash lookup per evaluation).
+  const sessionKey = Symbol('charter.guard-session');
   return {
     policyVersion: mode === 'off' ? 'off' : engine.version,
     enabled: mode !== 'off',
@@ -99,11 +101,10 @@ export function createGovernance(
     provenance: mode !== 'off' && ((engine as Partial<Pick<Engine, 'provenance'>>).provenance?.enabled ?? true),
     redact: mode === 'off' ? (text) => text : (text) => engine.redact(text),
     session(state) {
-      let session = sessions.get(state);
-      if (session === undefined) {
-        session = open(engine, state, canaries);
-        sessions.set(state, session);
-      }
+      const held = (state as RunState & { readonly [sessionKey]?: GuardSession })[sessionKey];
+      if (held !== undefined) return held;
+      const session = open(engine, state, canaries);
+      Object.defineProperty(state, sessionKey, { value: session, enumerable: false });
       return session;
     },
   };

@@ -289,7 +289,8 @@ class RunProvenance {
 export class Provenance {
   readonly #tools = new Map<string, ToolTrust>();
   readonly #base = new Set<string>();
-  readonly #runs = new WeakMap<RunState, RunProvenance>();
+  /** Where a run's index is kept on its state: a symbol, not enumerable (never serialised or copied), one property read per check. */
+  readonly #runKey = Symbol('charter.provenance-run');
 
   constructor(grants: readonly ToolGrant[], instructions: string) {
     for (const grant of grants) {
@@ -382,7 +383,7 @@ export class Provenance {
 
   /** Reads what the run added since the last call: the request, facts, tool results. */
   #sync(state: RunState): RunProvenance {
-    let run = this.#runs.get(state);
+    let run = (state as RunState & Readonly<Record<symbol, RunProvenance | undefined>>)[this.#runKey];
     if (run === undefined) {
       const fresh = new RunProvenance(this.#base);
       const trusted = (key: string): void => {
@@ -392,7 +393,7 @@ export class Provenance {
         const all = typeof value === 'string' ? [value] : value;
         for (const item of all) leafValues(item, trusted);
       }
-      this.#runs.set(state, fresh);
+      Object.defineProperty(state, this.#runKey, { value: fresh, enumerable: false });
       run = fresh;
     }
     const messages = state.messages;

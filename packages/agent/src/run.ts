@@ -147,7 +147,7 @@ function runDeadline(
   timer.unref();
   return {
     signal: signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]),
-    aborted: () => expired || (signal !== undefined && signal.aborted),
+    aborted: () => expired || signal?.aborted === true,
     clear: () => {
       clearTimeout(timer);
     },
