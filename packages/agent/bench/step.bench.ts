@@ -5,8 +5,11 @@
 // and off (`stepProvenanceUs`, goal ≤ 20 µs). Prints the median
 // per-step overhead (run time / model calls; the model and the tool are instant, so all of it is
 // framework), the ratios, and the import time of @charter/agent over bare node and over node + zod.
-// Ends with one JSON line.
+// Ends with one JSON line; its `…CpuUs` keys are the same medians in this process's CPU time (less
+// stretched by other processes on a shared machine than wall time) and `loadAvg1` the 1-minute load
+// average (the higher of before and after the step measurements).
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LanguageModelV3, LanguageModelV3Message } from '@ai-sdk/provider';
@@ -43,11 +46,16 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** µs per step of one sample of `iterations` runs. */
-async function sample(once: () => Promise<void>, iterations: number): Promise<number> {
+/** µs per step of one sample of `iterations` runs: wall time, and this process's CPU time (what other processes on a shared machine do not stretch). */
+async function sample(once: () => Promise<void>, iterations: number): Promise<{ wall: number; cpu: number }> {
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < iterations; i++) await once();
-  return Number(process.hrtime.bigint() - start) / 1000 / iterations / STEPS;
+  const cpu = process.cpuUsage(cpuStart);
+  return {
+    wall: Number(process.hrtime.bigint() - start) / 1000 / iterations / STEPS,
+    cpu: (cpu.user + cpu.system) / iterations / STEPS,
+  };
 }
 
 /**
@@ -57,19 +65,20 @@ async function sample(once: () => Promise<void>, iterations: number): Promise<nu
 async function measureAll(
   contenders: readonly { name: string; once: () => Promise<void>; iterations: number }[],
   samples = 11,
-): Promise<number[]> {
+): Promise<{ wall: number; cpu: number }[]> {
   for (const c of contenders) for (let i = 0; i < c.iterations; i++) await c.once();
-  const results: number[][] = contenders.map(() => []);
+  const results: { wall: number; cpu: number }[][] = contenders.map(() => []);
   for (let s = 0; s < samples; s++) {
     for (const [i, c] of contenders.entries()) results[i]?.push(await sample(c.once, c.iterations));
   }
   return contenders.map((c, i) => {
-    const values = results[i] ?? [];
+    const values = (results[i] ?? []).map((r) => r.wall);
     const m = median(values);
+    const cpu = median((results[i] ?? []).map((r) => r.cpu));
     process.stdout.write(
-      `${c.name.padEnd(42)} ${m.toFixed(2).padStart(9)} µs/step  (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)})\n`,
+      `${c.name.padEnd(42)} ${m.toFixed(2).padStart(9)} µs/step  (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)}; CPU ${cpu.toFixed(2)})\n`,
     );
-    return m;
+    return { wall: m, cpu };
   });
 }
 
@@ -401,7 +410,8 @@ process.stdout.write(
 );
 
 process.stdout.write(`Node ${process.version}, ${TOOL_CALLS} tool calls, ${STEPS} model calls per run\n`);
-const [charterUs = 0, bareUs = 0, provenanceUs = 0, provenanceOffUs = 0, aiUs = 0, openaiUs = 0] = await measureAll([
+const loadBefore = loadavg()[0] ?? 0;
+const measured = await measureAll([
   { name: '@charter/agent (governed)', once: charterOnce, iterations: 200 },
   { name: '@charter/agent (no guardrails/telemetry)', once: bareOnce, iterations: 200 },
   { name: '@charter/agent (governed, 5 e-mails, provenance)', once: sideEffectsOnce(withProvenance, 'p'), iterations: 200 },
@@ -409,6 +419,9 @@ const [charterUs = 0, bareUs = 0, provenanceUs = 0, provenanceOffUs = 0, aiUs = 
   { name: 'ai generateText', once: aiOnce, iterations: 50 },
   { name: '@openai/agents run()', once: openaiOnce, iterations: 20 },
 ]);
+const [charterUs = 0, bareUs = 0, provenanceUs = 0, provenanceOffUs = 0, aiUs = 0, openaiUs = 0] = measured.map((m) => m.wall);
+const [charterCpuUs = 0, , provenanceCpuUs = 0, provenanceOffCpuUs = 0] = measured.map((m) => m.cpu);
+const loadAfter = loadavg()[0] ?? 0;
 const [bare = 0, withZod = 0, withAgent = 0] = importMedians(['', "await import('zod')", "await import('@charter/agent')"]);
 const importOverMs = withAgent - bare;
 const importOverZodMs = withAgent - withZod;
@@ -439,5 +452,9 @@ process.stdout.write(
     vsOpenaiAgents: Number((openaiUs / charterUs).toFixed(1)),
     importOverNodeMs: Number(importOverMs.toFixed(1)),
     importOverZodMs: Number(importOverZodMs.toFixed(1)),
+    charterStepCpuUs: Number(charterCpuUs.toFixed(2)),
+    stepProvenanceCpuUs: Number(provenanceCpuUs.toFixed(2)),
+    stepProvenanceOffCpuUs: Number(provenanceOffCpuUs.toFixed(2)),
+    loadAvg1: Number(Math.max(loadBefore, loadAfter).toFixed(2)),
   })}\n`,
 );

@@ -2,6 +2,7 @@
 import type { LanguageModelV3ToolResultOutput, LanguageModelV3ToolResultPart } from '@ai-sdk/provider';
 import { callControl, withControl } from './controls.js';
 import { AgentError, AgentErrorCode } from './errors.js';
+import { argumentsKey, validatedInput } from './prepared.js';
 import type { Ungrounded } from './provenance.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
@@ -40,7 +41,8 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
     const { tool } = entry;
     let args = call.args;
     const approvedBy = state.approved[call.callId];
-    const control = await callControl(rt, call.tool, tool.sideEffects, approvedBy !== undefined);
+    // Awaited only when there is something to await: without controls or async guardrails a call pays no extra promises.
+    const control = rt.controls === undefined ? undefined : await callControl(rt, call.tool, tool.sideEffects, approvedBy !== undefined);
     if (approvedBy === undefined || control !== undefined) {
       // Provenance: is a side-effecting call grounded in trusted context? The engine gives the answer the policy's action.
       let ungrounded: Ungrounded[] = [];
@@ -48,12 +50,13 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
         const loaded = rt.provenance.get();
         ungrounded = (loaded instanceof Promise ? await loaded : loaded).check(state, call);
       }
-      const guard =
+      const evaluated =
         approvedBy === undefined
-          ? await rt.guard
+          ? rt.guard
               .session(state)
               .evaluate({ hook: 'tool-call', toolCall: { name: call.tool, args, ...(ungrounded.length > 0 ? { ungrounded } : {}) } })
           : undefined;
+      const guard = evaluated instanceof Promise ? await evaluated : evaluated;
       const decision = withControl(control, guard);
       const flagged = ungrounded.length > 0 && decision.ruleIds.includes(PROVENANCE_RULE) ? ungrounded : undefined;
       if (decision.wouldBe !== 'allow') {
@@ -104,12 +107,16 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
 
     // The ledger key makes a resumed or retried call run at most once.
     const ownKey = tool.idempotencyKey === undefined && tool.sideEffects !== 'none' ? `${state.runId}:${call.callId}` : undefined;
-    rt.observer.toolCall(state.runId, call.callId, tool.name, tool.version, tool.sideEffects, args);
-    const result = await rt.executor.execute(call.tool, args, {
+    const current = state.queue[0] ?? call;
+    rt.observer.toolCall(state.runId, call.callId, tool.name, tool.version, tool.sideEffects, args, argumentsKey(current));
+    // Arguments decide validated (and nothing rewrote since) run as the schema parsed them, not validated twice.
+    const parsed = validatedInput(current);
+    const result = await rt.executor.execute(call.tool, parsed === undefined ? args : parsed.value, {
       runId: state.runId,
       callId: `${state.runId}:${call.callId}`,
       signal,
       ...(ownKey === undefined ? {} : { idempotencyKey: ownKey }),
+      ...(parsed === undefined ? {} : { inputValidated: true }),
     });
     const retries = Math.max(0, result.meta.attempts - 1);
     if (!result.ok) {
@@ -154,9 +161,8 @@ export async function act(rt: Runtime, state: RunState, signal: AbortSignal): Pr
       ...(result.meta.replayed ? { replayed: true } : {}),
     });
 
-    const check = await rt.guard
-      .session(state)
-      .evaluate({ hook: 'tool-result', content: result.value, toolCall: { name: call.tool, args } });
+    const checked = rt.guard.session(state).evaluate({ hook: 'tool-result', content: result.value, toolCall: { name: call.tool, args } });
+    const check = checked instanceof Promise ? await checked : checked;
     let value: unknown = result.value;
     if (check.wouldBe !== 'allow') {
       state.decisions.push({

@@ -1,6 +1,7 @@
 import type { LanguageModelV3Content, LanguageModelV3Message } from '@ai-sdk/provider';
 import type { ZodType } from 'zod';
 import { callCost, modelTurn } from './cost/turn.js';
+import { preparedCall } from './prepared.js';
 import type { Runtime } from './runtime.js';
 import type { PlannedCall, RunState } from './state.js';
 
@@ -85,7 +86,7 @@ export async function decide(rt: Runtime, state: RunState, signal: AbortSignal):
         problems.push(`the arguments of ${part.toolName} do not match its schema: ${detail}`);
         continue;
       }
-      calls.push({ callId: uniqueCallId(state, part.toolCallId, calls, step), tool: part.toolName, args });
+      calls.push(preparedCall(uniqueCallId(state, part.toolCallId, calls, step), part.toolName, args, parsed.data));
     }
   }
   if (problems.length > 0) return { kind: 'malformed', problem: problems.join('; '), raw: rawOf(content) };
@@ -130,13 +131,9 @@ function rawOf(content: readonly LanguageModelV3Content[]): string {
 
 /** The assistant message for a turn of valid tool calls. */
 export function assistantMessage(text: string, calls: readonly PlannedCall[]): LanguageModelV3Message {
-  return {
-    role: 'assistant',
-    content: [
-      ...(text === '' ? [] : [{ type: 'text' as const, text }]),
-      ...calls.map((call) => ({ type: 'tool-call' as const, toolCallId: call.callId, toolName: call.tool, input: call.args })),
-    ],
-  };
+  const content: Extract<LanguageModelV3Message, { role: 'assistant' }>['content'] = text === '' ? [] : [{ type: 'text', text }];
+  for (const call of calls) content.push({ type: 'tool-call', toolCallId: call.callId, toolName: call.tool, input: call.args });
+  return { role: 'assistant', content };
 }
 
 /** The bounded repair: the bad output and the validation error go back to the model once. */

@@ -55,6 +55,12 @@ export interface Governor {
 /** The compiled engine type of `@charter/guardrails`, accepted as `policy`. */
 export type GuardrailEngine = Engine;
 
+// The guard session of a run is kept on its state under this symbol, not enumerable: never serialised
+// or copied with the state, found by one property read (a WeakMap costs a hash lookup per evaluation).
+// One symbol for every agent, so every run state has the same shape whichever agent runs it.
+const SESSION = Symbol('charter.guard-session');
+type Held = RunState & { readonly [SESSION]?: { readonly owner: object; readonly session: GuardSession } };
+
 const ALLOW: GuardDecision = Object.freeze({ action: 'allow', wouldBe: 'allow', enforced: true, ruleIds: Object.freeze([]) });
 
 function isEngine(value: unknown): value is Engine {
@@ -91,7 +97,8 @@ export function createGovernance(
   } else {
     engine = compile(policy, grants, canaries);
   }
-  const sessions = new WeakMap<RunState, GuardSession>();
+  const owner = {};
+  const others = new WeakMap<RunState, GuardSession>();
   return {
     policyVersion: mode === 'off' ? 'off' : engine.version,
     enabled: mode !== 'off',
@@ -99,11 +106,16 @@ export function createGovernance(
     provenance: mode !== 'off' && ((engine as Partial<Pick<Engine, 'provenance'>>).provenance?.enabled ?? true),
     redact: mode === 'off' ? (text) => text : (text) => engine.redact(text),
     session(state) {
-      let session = sessions.get(state);
-      if (session === undefined) {
-        session = open(engine, state, canaries);
-        sessions.set(state, session);
+      const held = (state as Held)[SESSION];
+      if (held?.owner === owner) return held.session;
+      // A state another governor holds already (never in the loop: a run state belongs to one agent).
+      if (held !== undefined) {
+        let session = others.get(state);
+        if (session === undefined) others.set(state, (session = open(engine, state, canaries)));
+        return session;
       }
+      const session = open(engine, state, canaries);
+      Object.defineProperty(state, SESSION, { value: { owner, session }, enumerable: false });
       return session;
     },
   };

@@ -3,11 +3,13 @@ import type { GuardrailAction as Action, GuardrailHook as Hook, SideEffects } fr
 import type { JsonValue, ModelFallbackReason, Telemetry } from '@charter/telemetry';
 import { AgentError, AgentErrorCode } from './errors.js';
 
-// @charter/telemetry is optional (`AgentOptions.telemetry`) and the loop needs one function of it,
-// `hashArguments`, only when a telemetry is given: it is imported by the first run or resume of an
-// agent with telemetry, not by `import '@charter/agent'` (its 15 modules cost ≈ 30 ms there). Whoever
-// passes a telemetry has imported @charter/telemetry to create it, so this import finds it loaded.
+// @charter/telemetry is optional (`AgentOptions.telemetry`) and the loop needs two functions of it,
+// `hashArguments` and `sha256Hex`, only when a telemetry is given: they are imported by the first run or
+// resume of an agent with telemetry, not by `import '@charter/agent'` (its 15 modules cost ≈ 30 ms
+// there). Whoever passes a telemetry has imported @charter/telemetry to create it, so this import finds
+// it loaded.
 let hashArguments: ((args: unknown) => string) | undefined;
+let sha256Hex: ((text: string) => string) | undefined;
 let loading: Promise<void> | undefined;
 
 type Json = JsonValue;
@@ -34,19 +36,25 @@ export class Observer {
   ready(): Promise<void> | undefined {
     if (this.#t === undefined || hashArguments !== undefined) return undefined;
     loading ??= import('@charter/telemetry').then((telemetry) => {
+      sha256Hex = telemetry.sha256Hex;
       hashArguments = telemetry.hashArguments;
     });
     return loading;
   }
 
-  /** SHA-256 of the canonical arguments: what the audit log and approvals identify a call by. */
-  hash(args: unknown): string {
-    if (hashArguments === undefined)
+  /**
+   * SHA-256 of the canonical arguments: what the audit log and approvals identify a call by. `key`,
+   * when given, is the arguments' `jsonKey` (the same text as telemetry's canonical JSON), which loop
+   * detection already wrote for a model's call; without it `hashArguments` writes it (and rejects
+   * what canonical JSON cannot represent).
+   */
+  hash(args: unknown, key?: string): string {
+    if (hashArguments === undefined || sha256Hex === undefined)
       throw new AgentError(
         AgentErrorCode.BadOptions,
         'internal: an event was emitted before `await observer.ready()` loaded @charter/telemetry',
       );
-    return hashArguments(args);
+    return key === undefined ? hashArguments(args) : sha256Hex(key);
   }
 
   runStarted(runId: string, model: { provider: string; id: string }, input: string, tenant?: string): void {
@@ -161,7 +169,16 @@ export class Observer {
     });
   }
 
-  toolCall(runId: string, callId: string, name: string, version: string, sideEffects: SideEffects, args: unknown): void {
+  /** `argsKey`: the `jsonKey` of `args` when the caller has it (see `hash`). */
+  toolCall(
+    runId: string,
+    callId: string,
+    name: string,
+    version: string,
+    sideEffects: SideEffects,
+    args: unknown,
+    argsKey: string | undefined,
+  ): void {
     if (this.#t === undefined) return;
     this.#t.emit({
       type: 'tool.call',
@@ -170,7 +187,7 @@ export class Observer {
       name,
       version,
       sideEffects,
-      argsHash: this.hash(args),
+      argsHash: this.hash(args, argsKey),
       ...(this.content ? { args: args as Json } : {}),
     });
   }

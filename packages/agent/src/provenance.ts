@@ -285,11 +285,17 @@ class RunProvenance {
   }
 }
 
+// A run's index is kept on its state under this symbol, not enumerable: never serialised or copied with
+// the state, found by one property read. One symbol for every agent, so run states keep one shape.
+const RUN_INDEX = Symbol('charter.provenance-run');
+type Indexed = RunState & { readonly [RUN_INDEX]?: { readonly owner: Provenance; readonly run: RunProvenance } };
+
 /** The provenance check of one agent: built once from the manifest's grants and the system prompt. */
 export class Provenance {
   readonly #tools = new Map<string, ToolTrust>();
   readonly #base = new Set<string>();
-  readonly #runs = new WeakMap<RunState, RunProvenance>();
+  /** Runs whose state another check indexes already (never in the loop: a run state belongs to one agent). */
+  readonly #others = new WeakMap<RunState, RunProvenance>();
 
   constructor(grants: readonly ToolGrant[], instructions: string) {
     for (const grant of grants) {
@@ -382,7 +388,8 @@ export class Provenance {
 
   /** Reads what the run added since the last call: the request, facts, tool results. */
   #sync(state: RunState): RunProvenance {
-    let run = this.#runs.get(state);
+    const held = (state as Indexed)[RUN_INDEX];
+    let run = held?.owner === this ? held.run : held === undefined ? undefined : this.#others.get(state);
     if (run === undefined) {
       const fresh = new RunProvenance(this.#base);
       const trusted = (key: string): void => {
@@ -392,7 +399,8 @@ export class Provenance {
         const all = typeof value === 'string' ? [value] : value;
         for (const item of all) leafValues(item, trusted);
       }
-      this.#runs.set(state, fresh);
+      if (held === undefined) Object.defineProperty(state, RUN_INDEX, { value: { owner: this, run: fresh }, enumerable: false });
+      else this.#others.set(state, fresh);
       run = fresh;
     }
     const messages = state.messages;

@@ -1,4 +1,5 @@
 import { canonicalKey } from './canonical.js';
+import { argumentsKey } from './prepared.js';
 import type { Runtime } from './runtime.js';
 import type { EscalationReason, PlannedCall, RunState } from './state.js';
 
@@ -42,7 +43,8 @@ export function checkBudgets(rt: Runtime, state: RunState, segmentStart: number)
 export function detectLoop(state: RunState, calls: readonly PlannedCall[], limit: number = LOOP_LIMIT): boolean {
   let loop = false;
   for (const call of calls) {
-    const key = `${call.tool}:${canonicalKey(call.args)}`;
+    // The same text as canonicalKey for plain JSON arguments (all a model's calls), kept for the call's argsHash.
+    const key = `${call.tool}:${argumentsKey(call) ?? canonicalKey(call.args)}`;
     const count = (state.signatures[key] ?? 0) + 1;
     state.signatures[key] = count;
     if (count >= limit) loop = true;

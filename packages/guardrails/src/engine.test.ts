@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { requireAgent } from '@charter/spec';
+import { compileApprovalPolicy, requireAgent, requiresApproval } from '@charter/spec';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, GuardrailError, recommended, strict, type Decision } from './index.js';
+import { APPROVAL_RULE, compilePolicy, GuardrailError, recommended, strict, type Decision } from './index.js';
 
 // The reference agent, loaded from its manifest: the policy it names and the tools it grants.
 const desk = requireAgent(join(import.meta.dirname, '..', '..', 'reference-agent', 'agent.yaml'));
@@ -305,6 +306,60 @@ describe('tool grants', () => {
     expect(call(engine, 'wipe', {})).toMatchObject({ action: 'needs-approval', ruleId: 'tool.approval' });
     expect(call(engine, 'read', {}).action).toBe('allow');
     expect(call(engine, 'other', {})).toMatchObject({ action: 'deny', ruleId: 'tool.not-allowed' });
+  });
+
+  it("asks for approval exactly when @charter/spec's requiresApproval says so, for any arguments", () => {
+    const texts = [
+      'when amount > 100',
+      'when amount >= 100 and currency == "EUR"',
+      'when urgent == true or to.length > 2',
+      'when refund.amount <= 5',
+      'when note.length != 3',
+      'when customer.tier != "gold"',
+      'when a.b.c < -1.5',
+    ];
+    const engine = compilePolicy({ version: '1.0.0' }, { grants: texts.map((approval, i) => ({ name: `t${i}`, approval })) });
+    const leaf = fc.oneof(
+      fc.integer({ min: -200, max: 200 }),
+      fc.double({ noNaN: true, min: -3, max: 3 }),
+      fc.boolean(),
+      fc.constantFrom('EUR', 'gold', 'abc', ''),
+      fc.constant(null),
+    );
+    const value = fc.oneof(
+      leaf,
+      fc.array(leaf, { maxLength: 4 }),
+      fc.dictionary(fc.constantFrom('amount', 'b', 'c', 'length'), leaf, { maxKeys: 3 }),
+    );
+    const args = fc.oneof(
+      fc.record(
+        {
+          amount: value,
+          currency: value,
+          urgent: value,
+          to: value,
+          refund: value,
+          note: value,
+          customer: value,
+          a: fc.oneof(value, fc.record({ b: value })),
+        },
+        { requiredKeys: [] },
+      ),
+      leaf,
+    );
+    fc.assert(
+      fc.property(args, (input) => {
+        texts.forEach((text, i) => {
+          const expected = requiresApproval(compileApprovalPolicy(text), input);
+          const decision = call(engine, `t${i}`, input);
+          expect(
+            decision.findings.some((finding) => finding.ruleId === APPROVAL_RULE),
+            `${text} on ${JSON.stringify(input)}`,
+          ).toBe(expected);
+        });
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('refuses a policy that restates the grants: tools.allow or a rule approval', () => {

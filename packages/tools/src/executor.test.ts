@@ -94,6 +94,35 @@ describe('executor: contracts', () => {
     expect(execute).toHaveBeenCalledTimes(1);
   });
 
+  it('runs an input the caller validated (inputValidated) as given, and validates it otherwise', async () => {
+    let parses = 0;
+    const received: unknown[] = [];
+    const tool = defineTool({
+      name: 'lookup_order',
+      version: '1.2.0',
+      description: 'Looks up an order.',
+      input: z
+        .object({ orderId: z.string() })
+        .refine(() => ++parses > 0)
+        .transform(({ orderId }) => ({ orderId: orderId.toUpperCase() })),
+      output: z.object({ status: z.string() }),
+      sideEffects: 'none',
+      execute: (input) => {
+        received.push(input);
+        return { status: 'shipped' };
+      },
+    });
+    const executor = createExecutor([tool]);
+    // The schema's output, passed by a caller that parsed it: not parsed (nor transformed) again.
+    expect((await executor.execute('lookup_order', { orderId: 'A-1' }, { ...ctx, inputValidated: true })).ok).toBe(true);
+    expect(parses).toBe(0);
+    // Without the flag the contract runs, on valid and invalid input alike.
+    expect((await executor.execute('lookup_order', { orderId: 'a-2' }, ctx)).ok).toBe(true);
+    expect(failure(await executor.execute('lookup_order', { orderId: 3 }, ctx)).code).toBe(ToolErrorCode.Input);
+    expect(parses).toBe(1);
+    expect(received).toEqual([{ orderId: 'A-1' }, { orderId: 'A-2' }]);
+  });
+
   it('reports an unknown tool as TOOL_NOT_FOUND naming the known tools', async () => {
     const executor = createExecutor([lookup(() => ({ status: 'x' }))]);
     const error = failure(await executor.execute('lookup_ordr', {}, ctx));
@@ -492,6 +521,37 @@ describe('executor: idempotency', () => {
     expect(second.meta.replayed).toBe(true);
     expect(execute).toHaveBeenCalledTimes(1);
     expect((await ledger.get('refund_order:A-1'))?.state).toBe('completed');
+  });
+
+  it('stamps each ledger record with the ISO time of its write, across milliseconds and seconds', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const ledger = new MemoryLedger();
+      const stamps: string[] = [];
+      const appended = ledger.append.bind(ledger);
+      ledger.append = (record: LedgerRecord) => {
+        stamps.push(record.at);
+        return appended(record);
+      };
+      const executor = createExecutor([refundTool((input) => ({ refundId: `R-${input.orderId}` }))], { ledger });
+      const instants = [
+        Date.UTC(2026, 11, 6, 11, 59, 59, 998),
+        Date.UTC(2026, 11, 6, 11, 59, 59, 999),
+        Date.UTC(2026, 11, 6, 12),
+        Date.UTC(2026, 11, 6, 12, 0, 0, 7),
+        Date.UTC(2026, 11, 6, 12, 0, 0, 42),
+        Date.UTC(2026, 11, 6, 12, 0, 1, 500),
+      ];
+      const expected: string[] = [];
+      for (const [i, instant] of instants.entries()) {
+        vi.setSystemTime(instant);
+        expect((await executor.execute('refund_order', { orderId: `A-${i + 1}`, amount: 5 }, ctx)).ok).toBe(true);
+        expected.push(new Date(instant).toISOString(), new Date(instant).toISOString());
+      }
+      expect(stamps).toEqual(expected);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('suppresses concurrent duplicates in flight', async () => {

@@ -19,6 +19,13 @@ export interface ExecuteContext {
   readonly mode?: 'live' | 'simulate';
   /** Overrides the tool's `idempotencyKey(input)` for this call (e.g. derived from runId and step). */
   readonly idempotencyKey?: string;
+  /**
+   * The caller has validated the input against this tool's `input` schema and passes the schema's
+   * output (`safeParse(raw).data`): the executor does not validate it a second time. The agent loop
+   * sets it for a model's call it validated when it read it; anything else (a resumed call, rewritten
+   * arguments) goes through the contract.
+   */
+  readonly inputValidated?: boolean;
 }
 
 /** How a call went, on success and failure alike. */
@@ -207,10 +214,10 @@ class ToolExecutor implements Executor {
     let call: ToolCall | undefined;
     let result: ToolResult;
     try {
-      // 1. The input contract.
+      // 1. The input contract (checked by the caller when it says so).
       let parsed: z.ZodSafeParseResult<unknown>;
       try {
-        parsed = (tool.input as z.ZodType).safeParse(input);
+        parsed = context.inputValidated === true ? { success: true, data: input } : (tool.input as z.ZodType).safeParse(input);
       } catch (error) {
         return this.#end(
           entry,
@@ -626,15 +633,35 @@ function inFlightWaitMs(tool: AnyTool): number {
 }
 
 // A side-effecting call writes two ledger records (started, completed) in the same millisecond or
-// two: the ISO time is formatted once per millisecond, not per record.
-let isoMs = -1;
+// two: the ISO time is formatted once per millisecond, and within a second only its milliseconds are
+// (`toISOString` once a second: the text up to the seconds does not change within it).
+let isoMs = Number.NaN;
 let isoText = '';
+let isoSecond = Number.NaN;
+let isoPrefix = '';
 function isoNow(): string {
   const now = Date.now();
-  if (now !== isoMs) {
-    isoMs = now;
+  if (now === isoMs) return isoText;
+  isoMs = now;
+  if (now < 0) {
+    isoSecond = Number.NaN;
     isoText = new Date(now).toISOString();
+    return isoText;
   }
+  const ms = now % 1000;
+  const second = now - ms;
+  // Years 0-9999 (what toISOString writes as `YYYY-…`, 24 characters); others fall back to it whole.
+  if (second !== isoSecond) {
+    const full = new Date(now).toISOString();
+    if (full.length !== 24) {
+      isoSecond = Number.NaN;
+      isoText = full;
+      return isoText;
+    }
+    isoSecond = second;
+    isoPrefix = full.slice(0, 20);
+  }
+  isoText = `${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
   return isoText;
 }
 

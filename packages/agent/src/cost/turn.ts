@@ -42,13 +42,13 @@ function scopeOf(scope: 'tenant' | 'user' | 'agent', state: RunState): string | 
  * The model's answer for this step. A cache hit costs nothing (usage 0) and is flagged
  * `providerMetadata.charter.cached`; the caller handles it like any answer, guardrails included.
  */
-export async function modelTurn(
-  rt: Runtime,
-  state: RunState,
-  step: number,
-  options: CallOptions,
-  signal: AbortSignal,
-): Promise<Generation> {
+export function modelTurn(rt: Runtime, state: RunState, step: number, options: CallOptions, signal: AbortSignal): Promise<Generation> {
+  // Without a cache or a cascade the turn is the model call itself: no async layer around it.
+  if (rt.cost.cache === undefined && rt.cost.cascade === undefined) return generate(rt, state, step, options, signal);
+  return costedTurn(rt, state, step, options, signal);
+}
+
+async function costedTurn(rt: Runtime, state: RunState, step: number, options: CallOptions, signal: AbortSignal): Promise<Generation> {
   const { cache } = rt.cost;
   const callId = `${state.runId}:m${step}`;
   let key: string | undefined;
@@ -129,7 +129,7 @@ async function cascade(rt: Runtime, state: RunState, step: number, options: Call
   const startedAt = rt.clock();
   let confidence: number | undefined;
   try {
-    const result = await small.doGenerate({ ...options, abortSignal: signal });
+    const result = await small.doGenerate({ abortSignal: signal, ...options });
     const reported = spec.verifier === undefined ? selfReported(result) : undefined;
     confidence = spec.verifier === undefined ? reported?.confidence : await verify(spec.verifier, result.content, options.prompt);
     const content = reported?.content ?? result.content;
