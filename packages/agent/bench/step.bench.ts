@@ -23,20 +23,28 @@ import {
   type ModelRequest,
   type ModelResponse,
 } from '@openai/agents';
-import { loadPolicy } from '@charter/spec';
+import type { GuardrailPolicy } from '@charter/spec';
 import { createMemorySink, createTelemetry } from '@charter/telemetry';
-import { defineTool, MemoryLedger } from '@charter/tools';
+import { MemoryLedger } from '@charter/tools';
 import { generateText, stepCountIs, tool as aiTool } from 'ai';
 import { z } from 'zod';
-import { shopManifest } from '../src/__fixtures__/shop.js';
 // The built package (dist), as users run it: `npm run bench` compiles it first; build the workspace
 // dependencies with `npx turbo run build --filter=@charter/agent...`.
 import { createAgent, MemoryStore, memoryEscalation } from '@charter/agent';
 import type { Provenance as ProvenanceClass } from '../src/provenance.js';
 import type { RunState } from '../src/state.js';
+import {
+  benchManifest,
+  benchTools,
+  PROVENANCE_INPUT,
+  recommendedPolicy,
+  sideEffectModel,
+  STEPS,
+  TOOL_CALLS,
+  usage,
+  provenanceOff,
+} from './workload.js';
 
-const TOOL_CALLS = 10;
-const STEPS = TOOL_CALLS + 1;
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
 
@@ -83,8 +91,7 @@ async function measureAll(
 }
 
 // --- the instant mock model: turn n (= assistant messages so far) calls the tool, turn 10 answers.
-// Fixed usage, no token counting: it costs next to nothing, so what is measured is the framework.
-const usage = { inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 5, text: 5, reasoning: 0 } };
+// Fixed usage (workload.ts), no token counting: it costs next to nothing, so what is measured is the framework.
 const mockModel: LanguageModelV3 = {
   specificationVersion: 'v3',
   provider: 'mock',
@@ -114,100 +121,19 @@ const mockModel: LanguageModelV3 = {
 };
 const lookup = (orderId: string): { orderId: string; status: string } => ({ orderId, status: 'delivered' });
 
-// --- the provenance workload: the same 10 calls, alternating a lookup and an e-mail (irreversible) of
-// its status to the address the user gave, so every second call is checked for grounding: the user's
-// request must ask for e-mail, and the recipient must come from trusted context — while the lookups'
-// results (untrusted tool output) are labelled and indexed. Every call is grounded: no approval.
-const PROVENANCE_INPUT = 'Check my orders A-1 to A-5 and email each status to customer@example.com please.';
-const sideEffectModel: LanguageModelV3 = {
-  ...mockModel,
-  modelId: 'instant-side-effects',
-  doGenerate({ prompt }) {
-    let turn = 0;
-    for (const message of prompt) if (message.role === 'assistant') turn++;
-    if (turn < TOOL_CALLS) {
-      const order = `A-${(turn >> 1) + 1}`;
-      const call =
-        turn % 2 === 0
-          ? { toolName: 'lookup_order', input: JSON.stringify({ orderId: order }) }
-          : {
-              toolName: 'send_email',
-              input: JSON.stringify({ to: ['customer@example.com'], subject: `Order ${order}`, body: `Order ${order} is delivered.` }),
-            };
-      return Promise.resolve({
-        content: [{ type: 'tool-call', toolCallId: `c${turn}`, ...call }],
-        finishReason: { unified: 'tool-calls', raw: undefined },
-        usage,
-        warnings: [],
-      });
-    }
-    return Promise.resolve({
-      content: [{ type: 'text', text: 'All five orders are delivered; I e-mailed each status.' }],
-      finishReason: { unified: 'stop', raw: undefined },
-      usage,
-      warnings: [],
-    });
-  },
-};
+// --- the provenance workload: workload.ts (sideEffectModel, PROVENANCE_INPUT).
 const Input = z.object({ orderId: z.string().regex(/^A-\d{1,6}$/) });
 
 // --- @charter/agent ---
-const base = shopManifest();
-const manifest = { ...base, spec: { ...base.spec, budgets: { ...base.spec.budgets, maxSteps: 50 } } };
-const policyDoc = loadPolicy(`apiVersion: charter.dev/v1alpha1
-kind: GuardrailPolicy
-metadata: { name: default, owner: "group:default/platform" }
-spec: { version: 1.0.0, extends: [recommended] }
-`);
-if (policyDoc.value === undefined) throw new Error(JSON.stringify(policyDoc.issues));
-const charterTools = [
-  defineTool({
-    name: 'lookup_order',
-    version: '1.0.0',
-    description: 'Look up an order',
-    input: Input,
-    output: z.object({ orderId: z.string(), status: z.string() }),
-    sideEffects: 'none',
-    scopes: ['orders:read'],
-    execute: ({ orderId }) => lookup(orderId),
-  }),
-  defineTool({
-    name: 'refund_order',
-    version: '1.0.0',
-    description: 'unused',
-    input: z.object({}),
-    output: z.object({}),
-    sideEffects: 'irreversible',
-    scopes: ['payments:refund'],
-    execute: () => ({}),
-  }),
-  defineTool({
-    name: 'send_email',
-    version: '1.0.0',
-    description: 'Send an e-mail',
-    input: z.object({ to: z.array(z.string()).min(1).max(5), subject: z.string().max(200), body: z.string().max(5000) }),
-    output: z.object({}),
-    sideEffects: 'irreversible',
-    scopes: ['email:send'],
-    execute: () => ({}),
-  }),
-  defineTool({
-    name: 'escalate_to_human',
-    version: '1.0.0',
-    description: 'unused',
-    input: z.object({}),
-    output: z.object({}),
-    sideEffects: 'reversible',
-    scopes: ['tickets:write'],
-    execute: () => ({}),
-  }),
-];
+const manifest = benchManifest();
+const policy = recommendedPolicy();
+const charterTools = benchTools();
 // Telemetry on: every event goes through createTelemetry to an in-memory sink (cleared per run).
 const sink = createMemorySink();
 const charter = createAgent({
   manifest,
   model: mockModel,
-  policy: policyDoc.value,
+  policy: policy,
   tools: charterTools,
   telemetry: createTelemetry({ agent: manifest.metadata.name, sinks: [sink] }),
   escalation: memoryEscalation(),
@@ -215,12 +141,9 @@ const charter = createAgent({
   ledger: new MemoryLedger(),
 });
 // The provenance workload, governed as above, with the policy's provenance check on (the default) and off.
-const policyNoProvenance = {
-  ...policyDoc.value,
-  spec: { ...policyDoc.value.spec, provenance: { enabled: false, action: 'needs-approval' as const } },
-};
+const policyNoProvenance = provenanceOff(policy);
 const provenanceSink = createMemorySink();
-const governedSideEffects = (policy: typeof policyDoc.value) =>
+const governedSideEffects = (policy: GuardrailPolicy) =>
   createAgent({
     manifest,
     model: sideEffectModel,
@@ -231,7 +154,7 @@ const governedSideEffects = (policy: typeof policyDoc.value) =>
     store: new MemoryStore(),
     ledger: new MemoryLedger(),
   });
-const withProvenance = governedSideEffects(policyDoc.value);
+const withProvenance = governedSideEffects(policy);
 const withoutProvenance = governedSideEffects(policyNoProvenance);
 function sideEffectsOnce(agent: typeof withProvenance, prefix: string): () => Promise<void> {
   return async () => {
