@@ -97,6 +97,26 @@ export const newRunId = (): string => `run_${randomBytes(12).toString('base64url
 const VIRTUAL_NOW = `coalesce((SELECT min(vtime) FROM jobs WHERE status = 'queued'), (SELECT max(vtime) FROM jobs WHERE status <> 'queued'), 0)`;
 const TODAY = `(now() AT TIME ZONE 'UTC')::date`;
 
+/** The parameters serve_finish takes ($1-$9), shared by `finish` and `finishAndClaim`. */
+function finishParams(
+  job: Job,
+  holder: string,
+  outcome: { readonly status: 'done' | 'failed'; readonly result: unknown },
+  usage: { readonly inputTokens: number; readonly outputTokens: number; readonly costUsd: number },
+): unknown[] {
+  return [
+    job.id,
+    holder,
+    outcome.status,
+    JSON.stringify(outcome.result ?? null),
+    job.attempts,
+    job.kind === 'run' ? 1 : 0,
+    usage.inputTokens,
+    usage.outputTokens,
+    usage.costUsd,
+  ];
+}
+
 export class JobQueue {
   readonly #db: SqlDriver;
   readonly agent: string;
@@ -272,20 +292,12 @@ export class JobQueue {
   ): Promise<boolean> {
     // A finish lost in a server crash leaves the job running: its lease expires and the run is executed
     // again under the same id, which the idempotency ledger (durable) answers without a second effect.
-    // The fenced update and the charge are one statement: the charge is made only when the update matched.
     // The fenced update and the charge are one statement (migration 7's serve_finish): the charge is made
     // only when the update matched.
-    const { rows } = await this.#db.query<{ kept: boolean }>('SELECT serve_finish($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) AS kept', [
-      job.id,
-      holder,
-      outcome.status,
-      JSON.stringify(outcome.result ?? null),
-      job.attempts,
-      job.kind === 'run' ? 1 : 0,
-      usage.inputTokens,
-      usage.outputTokens,
-      usage.costUsd,
-    ]);
+    const { rows } = await this.#db.query<{ kept: boolean }>(
+      'SELECT serve_finish($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) AS kept',
+      finishParams(job, holder, outcome, usage),
+    );
     return rows[0]?.kept === true;
   }
 
@@ -302,21 +314,7 @@ export class JobQueue {
   ): Promise<{ readonly kept: boolean; readonly next: Job | undefined }> {
     const { rows } = await this.#db.query<{ o_kept: boolean; o_next: Row | string | null }>(
       'SELECT * FROM serve_finish_claim($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
-      [
-        job.id,
-        holder,
-        outcome.status,
-        JSON.stringify(outcome.result ?? null),
-        job.attempts,
-        job.kind === 'run' ? 1 : 0,
-        usage.inputTokens,
-        usage.outputTokens,
-        usage.costUsd,
-        this.leaseMs,
-        this.agent,
-        Math.min(this.maxRunningPerTenant, 1_000_000),
-        takeover,
-      ],
+      [...finishParams(job, holder, outcome, usage), this.leaseMs, this.agent, Math.min(this.maxRunningPerTenant, 1_000_000), takeover],
     );
     const row = rows[0];
     const next = row?.o_next === null || row?.o_next === undefined ? undefined : toJob(json<Row>(row.o_next));
