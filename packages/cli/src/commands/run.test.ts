@@ -15,10 +15,7 @@ const cwd = mkdtempSync(join(tmpdir(), 'charter-run-'));
 const project = join(cwd, 'desk');
 
 beforeAll(async () => {
-  writeFileSync(
-    join(cwd, 'values.json'),
-    JSON.stringify(agentServiceValues('desk', { actionSideEffects: 'irreversible' })),
-  );
+  writeFileSync(join(cwd, 'values.json'), JSON.stringify(agentServiceValues('desk', { actionSideEffects: 'irreversible' })));
   expect(await main(['new', 'agent-service', 'desk', '--values', 'values.json'], captureIo(cwd))).toBe(0);
   // The repository's installed packages stand in for the project's own npm install.
   symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'), 'dir');
