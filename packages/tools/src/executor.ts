@@ -633,35 +633,15 @@ function inFlightWaitMs(tool: AnyTool): number {
 }
 
 // A side-effecting call writes two ledger records (started, completed) in the same millisecond or
-// two: the ISO time is formatted once per millisecond, and within a second only its milliseconds are
-// (`toISOString` once a second: the text up to the seconds does not change within it).
+// two: the ISO time is formatted once per millisecond, not per record.
 let isoMs = Number.NaN;
 let isoText = '';
-let isoSecond = Number.NaN;
-let isoPrefix = '';
 function isoNow(): string {
   const now = Date.now();
-  if (now === isoMs) return isoText;
-  isoMs = now;
-  if (now < 0) {
-    isoSecond = Number.NaN;
+  if (now !== isoMs) {
+    isoMs = now;
     isoText = new Date(now).toISOString();
-    return isoText;
   }
-  const ms = now % 1000;
-  const second = now - ms;
-  // Years 0-9999 (what toISOString writes as `YYYY-…`, 24 characters); others fall back to it whole.
-  if (second !== isoSecond) {
-    const full = new Date(now).toISOString();
-    if (full.length !== 24) {
-      isoSecond = Number.NaN;
-      isoText = full;
-      return isoText;
-    }
-    isoSecond = second;
-    isoPrefix = full.slice(0, 20);
-  }
-  isoText = `${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
   return isoText;
 }
 
