@@ -7,7 +7,9 @@ import process from 'node:process';
 
 let cli;
 try {
-  cli = await import('@charter/cli');
+  // The command runner alone, not the package's index: the index also exports the `validate` report's
+  // zod schemas, which a `charter check` served from its result cache never needs.
+  cli = await import('@charter/cli/main');
 } catch (error) {
   if (error instanceof Error && 'code' in error && error.code === 'ERR_MODULE_NOT_FOUND') {
     process.stderr.write(

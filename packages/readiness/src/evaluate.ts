@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   EVIDENCE_DIR,
@@ -20,6 +20,8 @@ import {
 import { alertRulesToYaml, generateAlertRules, METRIC_BUCKETS, type AlertingRule } from '@charter/telemetry';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
 import { readEvidence, type EvidenceSet } from './evidence.js';
+import { nodeFiles, type Files } from './inputs.js';
+import { nearestPlaybookDir, recordIndirectReads } from './indirect-reads.js';
 import { lintAgent, type LintOptions, type LintOutcome } from './lint.js';
 import { ownerSources, resolveOwner } from './owners.js';
 import type { Anchor, Outcome, PlaybookLookup, RuleContext, RuleDefinition } from './rules/context.js';
@@ -53,12 +55,17 @@ export interface EvaluateOptions {
   readonly repoRoot?: string;
   /** Folders of the playbooks; default the nearest `playbooks/` from the manifest's folder up to the repository root. */
   readonly playbookDirs?: readonly string[];
+  /**
+   * The door every file the evaluation reads goes through (default: the file system as it is). An
+   * `InputRecorder` records what was read, looked up and listed, for the result cache.
+   */
+  readonly files?: Files;
 }
 
-function repoRootOf(from: string): string {
+function repoRootOf(from: string, files: Files): string {
   let current = from;
   for (;;) {
-    if (existsSync(join(current, '.git'))) return current;
+    if (files.exists(join(current, '.git'))) return current;
     const parent = dirname(current);
     if (parent === current) return from;
     current = parent;
@@ -72,11 +79,18 @@ type PlaybookLoader = (path: string) => ReturnType<typeof loadPlaybook>;
  * OBS-4 and FAL-4 report what they miss). `load` reads one file (evaluateReadiness passes one that reads
  * each playbook once per evaluation).
  */
-export function playbookRoutesIn(dirs: readonly string[], load: PlaybookLoader = (path) => loadPlaybook({ path })): PlaybookRoutes {
+export function playbookRoutesIn(
+  dirs: readonly string[],
+  load: PlaybookLoader = (path) => loadPlaybook({ path }),
+  files: Files = nodeFiles,
+): PlaybookRoutes {
   const found: Playbook[] = [];
   for (const folder of dirs) {
-    if (!existsSync(folder)) continue;
-    for (const name of readdirSync(folder).sort()) {
+    if (!files.exists(folder)) continue;
+    for (const name of files
+      .list(folder)
+      .map((entry) => entry.name)
+      .sort()) {
       if (!name.endsWith('.md') || name === 'README.md') continue;
       const value = load(join(folder, name)).value;
       if (value !== undefined) found.push(value);
@@ -85,40 +99,21 @@ export function playbookRoutesIn(dirs: readonly string[], load: PlaybookLoader =
   return playbookRoutes(found);
 }
 
-function nearestPlaybookDir(dir: string): string | undefined {
-  let current = dir;
-  for (;;) {
-    const candidate = join(current, 'playbooks');
-    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
-    if (existsSync(join(current, '.git'))) return undefined;
-    const parent = dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
-  }
-}
-
 const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-
-const readText = (file: string): string | undefined => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
 /**
  * HEAD read from the repository's files: `.git` a folder or a `gitdir:` file (worktrees, submodules),
  * HEAD a commit or `ref: <name>` found loose or in `packed-refs` (in the worktree's folder or the
  * common one). Undefined for anything else (e.g. the reftable format): git itself answers then.
  */
-function headFromFiles(dir: string): string | undefined {
+function headFromFiles(dir: string, files: Files): string | undefined {
   if (process.env.GIT_DIR !== undefined) return undefined; // git's own rules for where the repository is
+  const readText = (file: string): string | undefined => files.tryRead(file);
   let current = resolve(dir);
   let dotGit: string | undefined;
   for (;;) {
     const candidate = join(current, '.git');
-    if (existsSync(candidate)) {
+    if (files.exists(candidate)) {
       dotGit = candidate;
       break;
     }
@@ -127,7 +122,7 @@ function headFromFiles(dir: string): string | undefined {
     current = parent;
   }
   let gitDir = dotGit;
-  if (statSync(dotGit).isFile()) {
+  if (files.kind(dotGit) === 'file') {
     const pointer = /^gitdir: ([^\n]{1,4096})/.exec(readText(dotGit) ?? '')?.[1]?.trim();
     if (pointer === undefined) return undefined;
     gitDir = resolve(current, pointer);
@@ -157,9 +152,10 @@ function headFromFiles(dir: string): string | undefined {
  * The checkout's HEAD commit, or undefined outside a git checkout (or without git). Read from the
  * repository's files when their layout is the usual one (no process to start); otherwise `git rev-parse HEAD`.
  */
-export function gitHead(dir: string): string | undefined {
-  const fromFiles = headFromFiles(dir);
+export function gitHead(dir: string, files: Files = nodeFiles): string | undefined {
+  const fromFiles = headFromFiles(dir, files);
   if (fromFiles !== undefined) return fromFiles;
+  files.opaque('the commit came from `git rev-parse HEAD`');
   const result = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
   const commit = result.status === 0 ? result.stdout.trim() : '';
   return COMMIT.test(commit) ? commit : undefined;
@@ -189,21 +185,22 @@ const sha256 = (text: string): string => `sha256:${createHash('sha256').update(t
 export async function evaluateReadiness(options: EvaluateOptions): Promise<Report> {
   const started = performance.now();
   const now = options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.getTime();
+  const files = options.files ?? nodeFiles;
   const target = resolve(options.dir);
-  if (!existsSync(target))
+  if (!files.exists(target))
     throw new ReadinessError(ReadinessErrorCode.NoManifest, `${options.dir} does not exist: name an agent's folder or its manifest`);
-  const manifestFile = statSync(target).isDirectory() ? join(target, MANIFEST_FILE) : target;
-  if (!existsSync(manifestFile) || !statSync(manifestFile).isFile())
+  const manifestFile = files.kind(target) === 'directory' ? join(target, MANIFEST_FILE) : target;
+  if (files.kind(manifestFile) !== 'file')
     throw new ReadinessError(
       ReadinessErrorCode.NoManifest,
       `no ${MANIFEST_FILE} in ${options.dir}: name an agent's folder or its manifest file`,
     );
   const dir = dirname(manifestFile);
-  const repoRoot = options.repoRoot === undefined ? repoRootOf(dir) : resolve(options.repoRoot);
+  const repoRoot = options.repoRoot === undefined ? repoRootOf(dir, files) : resolve(options.repoRoot);
   const show = (file: string): string => relative(dir, file) || file;
 
   const loaded = loadAgent(manifestFile, options.playbookDirs === undefined ? {} : { playbookDirs: options.playbookDirs });
-  const source = readYamlSource(manifestFile, show(manifestFile));
+  const source = readYamlSource(manifestFile, show(manifestFile), files.read(manifestFile));
   const valid: AgentManifest | undefined = loaded.manifest;
   const value: unknown = valid ?? source.value;
   const at = (pointer: string): unknown => pointerValue(value, pointer);
@@ -215,11 +212,11 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   let policySource: YamlSource | undefined;
   const policyPath = typeof at('/spec/policy') === 'string' ? resolve(dir, at('/spec/policy') as string) : undefined;
   if (policyPath === undefined) policyProblem = 'spec.policy is not set';
-  else if (!existsSync(policyPath)) policyProblem = `spec.policy names ${show(policyPath)}, which does not exist`;
+  else if (!files.exists(policyPath)) policyProblem = `spec.policy names ${show(policyPath)}, which does not exist`;
   else {
-    policySource = readYamlSource(policyPath, show(policyPath));
+    policySource = readYamlSource(policyPath, show(policyPath), files.read(policyPath));
     if (policy === undefined) {
-      const result = loadPolicy({ path: policyPath });
+      const result = loadPolicy({ text: policySource.text, file: policyPath });
       policy = result.value;
       const first = result.issues.find((issue) => issue.severity === 'error');
       if (policy === undefined)
@@ -227,7 +224,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
     }
   }
 
-  const commit = options.commit ?? gitHead(dir);
+  const commit = options.commit ?? gitHead(dir, files);
   if (commit === undefined)
     throw new ReadinessError(
       ReadinessErrorCode.NoCommit,
@@ -235,7 +232,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
     );
   const digest = manifestDigest(source.text, policySource?.text ?? '');
   const evidenceDir = options.evidenceDir === undefined ? join(dir, EVIDENCE_DIR) : resolve(options.evidenceDir);
-  const evidence: EvidenceSet = readEvidence(evidenceDir, dir, { agent: name, commit, manifestDigest: digest, now });
+  const evidence: EvidenceSet = readEvidence(evidenceDir, dir, { agent: name, commit, manifestDigest: digest, now }, files);
 
   const lint: LintOutcome =
     options.lint === false
@@ -243,24 +240,27 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
       : await lintAgent(dir, manifestFile, { ...(typeof options.lint === 'object' ? options.lint : {}), manifestValue: source.value });
 
   const ownerRef = typeof at('/metadata/owner') === 'string' ? (at('/metadata/owner') as string) : '';
-  const owner = resolveOwner(ownerRef, options.ownerFiles ?? ownerSources(dir, repoRoot), repoRoot);
+  const owner = resolveOwner(ownerRef, options.ownerFiles ?? ownerSources(dir, repoRoot, files), repoRoot, files);
 
   const playbookDirs =
     options.playbookDirs?.map((folder) => resolve(folder)) ??
-    [loaded.playbookDir ?? nearestPlaybookDir(dir)].filter((d): d is string => d !== undefined);
+    [loaded.playbookDir ?? nearestPlaybookDir(dir, files)].filter((d): d is string => d !== undefined);
+  // What loadAgent and the lint cache key read themselves, read again through the door (when it records).
+  recordIndirectReads(files, { dir, manifestFile, loaded, playbookDirs: options.playbookDirs, lint: options.lint, linted: lint });
   // Each playbook file is read once per evaluation (the alert routes read every playbook of the
   // folders, the rules the ones the manifest names).
   const playbookFiles = new Map<string, ReturnType<typeof loadPlaybook>>();
   const loadPlaybookOnce: PlaybookLoader = (path) => {
     const known = playbookFiles.get(path);
     if (known !== undefined) return known;
-    const result = loadPlaybook({ path });
+    // Read through the door (a path that is not a file is left to the loader, which reports it).
+    const result = files.kind(path) === 'file' ? loadPlaybook({ text: files.read(path), file: path }) : loadPlaybook({ path });
     playbookFiles.set(path, result);
     return result;
   };
   // The playbooks loadAgent already read (valid ones, from the same folders): not read again.
   for (const [id, value] of loaded.playbooks) {
-    const file = playbookDirs.map((folder) => join(folder, `${id}.md`)).find((candidate) => existsSync(candidate));
+    const file = playbookDirs.map((folder) => join(folder, `${id}.md`)).find((candidate) => files.exists(candidate));
     if (file !== undefined) playbookFiles.set(file, { value, issues: loaded.issues.filter((issue) => issue.file === file) });
   }
   let alerts: readonly AlertingRule[] | string;
@@ -271,7 +271,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
     // (FAL-4 then judges whether the manifest lists the ones its alerts open; an alert no playbook
     // routes makes the generation fail, which OBS-4 reports).
     const rules = generateAlertRules((valid ?? source.value) as AgentManifest, {
-      routes: playbookRoutesIn(playbookDirs, loadPlaybookOnce),
+      routes: playbookRoutesIn(playbookDirs, loadPlaybookOnce, files),
     });
     alerts = rules.groups.flatMap((group) => group.rules).filter((rule): rule is AlertingRule => 'alert' in rule);
     alertRulesDigest = sha256(alertRulesToYaml(rules));
@@ -284,7 +284,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
     const cached = playbooks.get(id);
     if (cached) return cached;
     let lookup: PlaybookLookup;
-    const file = playbookDirs.map((folder) => join(folder, `${id}.md`)).find((candidate) => existsSync(candidate));
+    const file = playbookDirs.map((folder) => join(folder, `${id}.md`)).find((candidate) => files.exists(candidate));
     if (file === undefined) {
       lookup = {
         id,
@@ -307,7 +307,7 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   };
 
   const known = new Set(RULES.map((rule) => rule.id));
-  const waivers = loadWaivers(source, dir, known);
+  const waivers = loadWaivers(source, dir, known, files);
 
   const context: RuleContext = {
     at,

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { EVIDENCE_KINDS, EvidenceReport, type EvidenceKind, type EvidenceOf } from '@charter/spec';
+import { nodeFiles, type Files } from './inputs.js';
 import type { EvidenceStatus } from './types.js';
 
 /** What the gate expects evidence to be for. */
@@ -30,19 +30,19 @@ export function sameCommit(a: string, b: string): boolean {
  * `@charter/spec`'s `EvidenceReport`, names this agent, and was produced at this commit for this
  * manifest digest; otherwise `missing`, `invalid` or `stale`, with the reason.
  */
-export function readEvidence(dir: string, agentDir: string, expected: EvidenceExpectation): EvidenceSet {
+export function readEvidence(dir: string, agentDir: string, expected: EvidenceExpectation, files: Files = nodeFiles): EvidenceSet {
   const reports = new Map<EvidenceKind, EvidenceReport>();
   const statuses = new Map<EvidenceKind, EvidenceStatus>();
   for (const kind of EVIDENCE_KINDS) {
     const path = join(dir, `${kind}.json`);
     const file = relative(agentDir, path) || path;
-    if (!existsSync(path)) {
+    if (!files.exists(path)) {
       statuses.set(kind, { kind, file, state: 'missing', reason: `no ${file}: produce it with the agent's evidence script` });
       continue;
     }
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(path, 'utf8'));
+      json = JSON.parse(files.read(path));
     } catch (error) {
       statuses.set(kind, { kind, file, state: 'invalid', reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` });
       continue;

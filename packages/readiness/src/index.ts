@@ -1,4 +1,8 @@
 export { agentDigest, evaluateReadiness, gitHead } from './evaluate.js';
+export { codeFingerprint, evaluateReadinessCached, resultCacheFile } from './result-cache.js';
+export type { CachedEvaluateOptions, CachedEvaluation } from './result-cache.js';
+export { changedInput, InputRecorder, nodeFiles } from './inputs.js';
+export type { FolderEntry, Files, PathKind, RecordedInputs } from './inputs.js';
 export type { EvaluateOptions } from './evaluate.js';
 export { ReadinessError, ReadinessErrorCode } from './errors.js';
 export { readEvidence, sameCommit } from './evidence.js';
@@ -29,5 +33,7 @@ export type {
 } from './types.js';
 export { FORMATS, formatReport, renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTerminal } from './format/index.js';
 export type { FormatName, FormatOptions } from './format/index.js';
+export { formatReportWith } from './format/light.js';
+export type { SarifRule } from './format/sarif-log.js';
 export { holding } from './format/common.js';
 export { renderStandard } from './standard.js';

@@ -111,7 +111,7 @@ const EXTENDS = /"extends"\s*:\s*("[^"\n]{1,500}"|\[[^\]]{0,2000}\])/;
  * The tsconfig files the type information depends on: `file` and, transitively, what its `extends`
  * names (relative paths and package specifiers), at most 10 deep. Each is hashed with its bytes.
  */
-function tsconfigChain(file: string): string[] {
+export function tsconfigChain(file: string): string[] {
   const chain: string[] = [];
   const pending = [file];
   for (let index = 0; index < pending.length && chain.length < 10; index++) {

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { nodeFiles, type Files } from './inputs.js';
 
 /** Annotations that name an on-call rota for a Backstage Group (the first present wins). */
 export const ON_CALL_ANNOTATIONS = [
@@ -43,13 +43,17 @@ export function parseGroupRef(ref: string): { namespace: string; name: string } 
  * The YAML files that hold the organisation's data: the agent's own `owners.yaml`, then every YAML file
  * in the repository's `catalog/` folder (Backstage org data: `kind: Group` entities).
  */
-export function ownerSources(agentDir: string, repoRoot: string): string[] {
+export function ownerSources(agentDir: string, repoRoot: string, door: Files = nodeFiles): string[] {
   const files: string[] = [];
   const declared = join(agentDir, OWNERS_FILE);
-  if (existsSync(declared)) files.push(declared);
+  if (door.exists(declared)) files.push(declared);
   const catalog = join(repoRoot, 'catalog');
-  if (existsSync(catalog) && statSync(catalog).isDirectory()) {
-    for (const entry of readdirSync(catalog).sort()) if (/\.ya?ml$/.test(entry)) files.push(join(catalog, entry));
+  if (door.kind(catalog) === 'directory') {
+    for (const entry of door
+      .list(catalog)
+      .map((found) => found.name)
+      .sort())
+      if (/\.ya?ml$/.test(entry)) files.push(join(catalog, entry));
   }
   return files;
 }
@@ -61,7 +65,7 @@ interface GroupDoc {
 }
 
 /** Finds the Group `ref` names in `files` (Backstage entities, several documents per file allowed). */
-export function resolveOwner(ref: string, files: readonly string[], repoRoot: string): OwnerResolution {
+export function resolveOwner(ref: string, files: readonly string[], repoRoot: string, door: Files = nodeFiles): OwnerResolution {
   const searched = files.map((file) => relative(repoRoot, file) || file);
   const wanted = parseGroupRef(ref);
   if (!wanted) return { ref, group: undefined, searched };
@@ -69,7 +73,7 @@ export function resolveOwner(ref: string, files: readonly string[], repoRoot: st
     const lineCounter = new LineCounter();
     let documents;
     try {
-      const text = readFileSync(file, 'utf8');
+      const text = door.read(file);
       // Only files that can hold the group are parsed.
       if (!text.includes(wanted.name) || !/^kind:[ \t]{0,8}Group\b/m.test(text)) continue;
       documents = parseAllDocuments(text, { lineCounter });

@@ -142,4 +142,12 @@ export interface Report {
     readonly severity: string;
   }[];
   readonly durationMs: number;
+  /**
+   * The whole-result cache (`evaluateReadinessCached`, `charter check`): `hit` (the stored report of an
+   * unchanged tree; `lint` is as stored), `miss` (evaluated, and stored unless `cacheReason` says why
+   * not) or `off`. Absent from `evaluateReadiness`, which never caches a whole result.
+   */
+  readonly cache?: 'hit' | 'miss' | 'off';
+  /** Why the result cache missed, or why a result was not stored. */
+  readonly cacheReason?: string;
 }

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadinessWaiver } from '@charter/spec';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
+import { nodeFiles, type Files } from './inputs.js';
 import type { SourceLocation, Waiver } from './types.js';
 import { readYamlSource, type YamlSource } from './yaml-source.js';
 
@@ -49,12 +49,12 @@ function fromList(source: YamlSource, list: unknown, pointer: string, known: Rea
  * Throws `READINESS_BAD_WAIVERS` for a malformed waiver and `READINESS_UNKNOWN_WAIVER` for a rule id
  * the registry does not have, each with file:line:column.
  */
-export function loadWaivers(manifest: YamlSource, dir: string, known: ReadonlySet<string>): LocatedWaiver[] {
+export function loadWaivers(manifest: YamlSource, dir: string, known: ReadonlySet<string>, files: Files = nodeFiles): LocatedWaiver[] {
   const spec = (manifest.value as { spec?: { waivers?: unknown } } | undefined)?.spec;
   const waivers = fromList(manifest, spec?.waivers, '/spec/waivers', known);
   const file = join(dir, WAIVERS_FILE);
-  if (existsSync(file)) {
-    const source = readYamlSource(file, WAIVERS_FILE);
+  if (files.exists(file)) {
+    const source = readYamlSource(file, WAIVERS_FILE, files.read(file));
     if (source.value === undefined || source.value === null || typeof source.value !== 'object') {
       throw new ReadinessError(ReadinessErrorCode.BadWaivers, `${WAIVERS_FILE}:1:1 is not a YAML mapping with a "waivers:" list`);
     }

@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import type { FormatName } from '@charter/readiness';
-import { z } from 'zod';
+import type { FormatName } from '@charter/readiness/cached';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
 import { findRepoRoot } from '../repo.js';
 
 const USAGE = `Usage: charter check [dir] [--format <format>] [--out <file>] [--evidence <dir>] [--commit <sha>] [--no-lint] [--no-lint-cache]
+                     [--no-result-cache]
 
 Evaluates an agent against the production-readiness standard
 (docs/standards/production-readiness.md): its manifest and what it names, its
@@ -24,7 +24,10 @@ Options:
   --commit <sha>      the commit the evidence must be for (default CHARTER_COMMIT,
                       else the checkout's HEAD)
   --no-lint           do not lint the code (its rules report missing evidence)
-  --no-lint-cache     lint again even when the sources did not change
+  --no-lint-cache     lint again even when the sources did not change (and do not
+                      reuse a stored result either)
+  --no-result-cache   evaluate again even when nothing the last check read changed
+                      (the lint cache still applies)
   --help              show this help
 
 Exit codes: 0 ready, 1 held in staging, 2 usage error or unreadable input.`;
@@ -40,15 +43,12 @@ export const checkCommand: Command = {
   async run(args: readonly string[], io: Io): Promise<ExitCode> {
     const { positionals, flags } = parseArgs(args, {
       valued: ['format', 'out', 'evidence', 'commit'],
-      boolean: ['no-lint', 'no-lint-cache'],
+      boolean: ['no-lint', 'no-lint-cache', 'no-result-cache'],
     });
     if (positionals.length > 1) throw usageError(`expected one agent folder or manifest, got ${positionals.length}`);
-    // A check parses each schema (manifest, policy, playbooks, evidence) about once: zod's JIT would
-    // compile each object schema first, which costs more than it saves here. zod reads the setting when
-    // a schema is built, so it is set before @charter/readiness (and the schemas of @charter/spec) load:
-    // with a static import it came too late and changed nothing. Results are the same.
-    z.config({ jitless: true });
-    const { evaluateReadiness, FORMATS, formatReport, holding, ReadinessError } = await import('@charter/readiness');
+    // The light entry: a result-cache hit renders the stored report without loading zod, the schemas,
+    // yaml, ESLint or TypeScript; a miss loads the evaluation (after `beforeEvaluate`).
+    const { evaluateReadinessCached, FORMATS, formatReportWith, holding, ReadinessError } = await import('@charter/readiness/cached');
     const format = flags.get('format') ?? 'text';
     if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))
       throw usageError(`--format must be one of ${FORMATS.join(', ')}, got "${String(format)}"`);
@@ -57,24 +57,39 @@ export const checkCommand: Command = {
     const commit = flags.get('commit') ?? io.env.CHARTER_COMMIT;
     if (typeof commit === 'string' && !/^[0-9a-f]{7,64}$/.test(commit))
       throw usageError(`--commit must be a hex commit id, got "${commit}"`);
-    let report;
+    let evaluation;
     try {
-      report = await evaluateReadiness({
+      evaluation = await evaluateReadinessCached({
         dir,
         ...(typeof evidence === 'string' ? { evidenceDir: resolve(io.cwd, evidence) } : {}),
         ...(typeof commit === 'string' ? { commit } : {}),
         lint: flags.has('no-lint') ? false : flags.has('no-lint-cache') ? { cacheDir: false } : true,
+        // --no-lint-cache asks for the lint to run again: a stored result would skip it.
+        ...(flags.has('no-result-cache') || flags.has('no-lint-cache') ? { resultCache: false as const } : {}),
+        // A check parses each schema (manifest, policy, playbooks, evidence) about once: zod's JIT would
+        // compile each object schema first, which costs more than it saves here. zod reads the setting
+        // when a schema is built, so it is set before the evaluation (and @charter/spec's schemas) load.
+        beforeEvaluate: async () => {
+          const { z } = await import('zod');
+          z.config({ jitless: true });
+        },
       });
     } catch (error) {
       if (ReadinessError.isInstance(error)) throw new CliError(CliErrorCode.Io, `${error.message} [${error.code}]`, { cause: error });
       throw error;
     }
-    const text = formatReport(report, format as FormatName, {
-      color: format === 'text' && io.isTTY && io.env.NO_COLOR === undefined,
-      cwd: io.cwd,
-      repoRoot: findRepoRoot(dir),
-      version: cliVersion(),
-    });
+    const { report, rules } = evaluation;
+    const text = formatReportWith(
+      report,
+      format as FormatName,
+      {
+        color: format === 'text' && io.isTTY && io.env.NO_COLOR === undefined,
+        cwd: io.cwd,
+        repoRoot: findRepoRoot(dir),
+        version: cliVersion(),
+      },
+      rules,
+    );
     const out = flags.get('out');
     if (typeof out === 'string') {
       const target = resolve(io.cwd, out);
