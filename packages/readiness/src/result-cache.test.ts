@@ -73,7 +73,10 @@ async function missesThenHolds(options: CachedEvaluateOptions, why: RegExp): Pro
 }
 
 describe('completeness: every file system access of an evaluation is a recorded input', () => {
-  type Access = { readonly op: string; readonly path: string };
+  interface Access {
+    readonly op: string;
+    readonly path: string;
+  }
   const SPIED = ['existsSync', 'statSync', 'lstatSync', 'accessSync', 'readFileSync', 'openSync', 'readdirSync', 'opendirSync'] as const;
 
   /** Runs `run` with the real node:fs spied on (the CJS object patched, ESM named imports synced), and restores it. */
@@ -170,7 +173,7 @@ describe('completeness: every file system access of an evaluation is a recorded 
   it('the spy sees what it must: a read the door does not record is reported as uncovered', async () => {
     const recorder = new InputRecorder();
     const file = join(FIXTURE, 'agent.yaml');
-    const { accesses } = await spied(async () => readFileSync(file, 'utf8'));
+    const { accesses } = await spied(() => Promise.resolve(readFileSync(file, 'utf8')));
     expect(uncovered(accesses, recorder.inputs(), [])).toEqual([{ op: 'readFileSync', path: file }]);
   });
 });
@@ -262,7 +265,7 @@ describe('each input, changed, is a miss whose result equals a fresh evaluation'
     const dir = join(repo, 'agent');
     cpSync(FIXTURE, dir, { recursive: true });
     cpSync(join(REPO, 'playbooks'), join(dir, 'playbooks'), { recursive: true });
-    const commit = (n: number) => `${String(n).repeat(40)}`;
+    const commit = (n: number) => String(n).repeat(40);
     mkdirSync(join(repo, '.git', 'refs', 'heads'), { recursive: true });
     writeFileSync(join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
     writeFileSync(join(repo, '.git', 'refs', 'heads', 'main'), `${commit(1)}\n`);
@@ -320,11 +323,35 @@ describe('a bad cache file is a reported miss, never an error or a wrong result'
     if (file === undefined) throw new Error('cache off');
     const good = readFileSync(file, 'utf8');
     const cases: [string, () => void, RegExp][] = [
-      ['truncated', () => writeFileSync(file, good.slice(0, good.length / 2)), /corrupt/],
+      [
+        'truncated',
+        () => {
+          writeFileSync(file, good.slice(0, good.length / 2));
+        },
+        /corrupt/,
+      ],
       // `"ready":true` → `"ready":fals` would not parse; flip a rule's status instead: the digest catches it.
-      ['altered', () => writeFileSync(file, good.replace('"status":"pass"', '"status":"fail"')), /corrupt \(digest differs\)/],
-      ['empty', () => writeFileSync(file, ''), /corrupt/],
-      ['not JSON, digest right', () => writeFileSync(file, `${createHash('sha256').update('{').digest('hex')}\n{`), /corrupt \(not JSON\)/],
+      [
+        'altered',
+        () => {
+          writeFileSync(file, good.replace('"status":"pass"', '"status":"fail"'));
+        },
+        /corrupt \(digest differs\)/,
+      ],
+      [
+        'empty',
+        () => {
+          writeFileSync(file, '');
+        },
+        /corrupt/,
+      ],
+      [
+        'not JSON, digest right',
+        () => {
+          writeFileSync(file, `${createHash('sha256').update('{').digest('hex')}\n{`);
+        },
+        /corrupt \(not JSON\)/,
+      ],
     ];
     for (const [name, spoil, why] of cases) {
       spoil();

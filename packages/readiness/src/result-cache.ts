@@ -236,7 +236,13 @@ function lookup(file: string, key: string, now: number): Lookup {
   if (found.options !== key) return { miss: 'stored for other options' };
   if (now < found.validFrom || (found.validUntil !== null && now >= found.validUntil))
     return { miss: `stored for another time (a waiver's expiry lies between)` };
-  if (found.code !== codeFingerprint()) return { miss: 'the code of @charter/readiness or what it uses changed' };
+  let code: string;
+  try {
+    code = codeFingerprint();
+  } catch (error) {
+    return { miss: `the code fingerprint cannot be computed (${String(error)})` };
+  }
+  if (found.code !== code) return { miss: 'the code of @charter/readiness or what it uses changed' };
   let changed: string | undefined;
   try {
     changed = changedInput(found.inputs);
