@@ -32,11 +32,15 @@ describe('the charter bin', () => {
     copyFileSync(join(cliRoot, 'bin', 'charter.js'), join(dir, 'bin', 'charter.js'));
     writeFileSync(
       join(dir, 'package.json'),
-      JSON.stringify({ name: '@charter/cli', type: 'module', exports: { '.': { default: './dist/index.js' } } }),
+      JSON.stringify({
+        name: '@charter/cli',
+        type: 'module',
+        exports: { '.': { default: './dist/index.js' }, './main': { default: './dist/main.js' } },
+      }),
     );
     const result = spawnSync(process.execPath, [join(dir, 'bin', 'charter.js'), '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(70);
-    expect(result.stderr).toMatch(/^charter: the CLI is not built \(.*dist\/index\.js.*\): run "npm run build" in the repository/);
+    expect(result.stderr).toMatch(/^charter: the CLI is not built \(.*dist\/main\.js.*\): run "npm run build" in the repository/);
     expect(result.stderr).not.toContain('    at ');
   });
 
