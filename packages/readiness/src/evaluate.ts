@@ -99,6 +99,9 @@ export function playbookRoutesIn(
   return playbookRoutes(found);
 }
 
+/** `@charter/spec`'s limit for a file it reads (text given directly is not checked against it). */
+const LOADER_MAX_BYTES = 1024 * 1024;
+
 const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 /**
@@ -216,7 +219,8 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   else {
     policySource = readYamlSource(policyPath, show(policyPath), files.read(policyPath));
     if (policy === undefined) {
-      const result = loadPolicy({ text: policySource.text, file: policyPath });
+      const text = policySource.text;
+      const result = Buffer.byteLength(text) > LOADER_MAX_BYTES ? loadPolicy({ path: policyPath }) : loadPolicy({ text, file: policyPath });
       policy = result.value;
       const first = result.issues.find((issue) => issue.severity === 'error');
       if (policy === undefined)
@@ -253,8 +257,11 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   const loadPlaybookOnce: PlaybookLoader = (path) => {
     const known = playbookFiles.get(path);
     if (known !== undefined) return known;
-    // Read through the door (a path that is not a file is left to the loader, which reports it).
-    const result = files.kind(path) === 'file' ? loadPlaybook({ text: files.read(path), file: path }) : loadPlaybook({ path });
+    // Read through the door; a path that is not a file, or a file over the loader's size limit, is left to
+    // the loader, which reports it.
+    const text = files.kind(path) === 'file' ? files.read(path) : undefined;
+    const result =
+      text === undefined || Buffer.byteLength(text) > LOADER_MAX_BYTES ? loadPlaybook({ path }) : loadPlaybook({ text, file: path });
     playbookFiles.set(path, result);
     return result;
   };
