@@ -43,18 +43,15 @@ interface Sample {
   readonly load1m: number;
 }
 
-// Loaded into every child with --import, and so into every worker thread it starts: reports, on stderr at
-// each thread's exit, whether that thread loaded the lint stack (both are CommonJS, so they appear in its
-// require.cache) and, from the main thread, the process's CPU time (all threads).
+// Loaded into every child with --import: reports the process's CPU time and whether the lint stack was
+// loaded (both are CommonJS, so they appear in require.cache), on stderr at exit.
 const PROBE = `data:text/javascript,${encodeURIComponent(`
 import { createRequire } from 'node:module';
-import { writeSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
-const require = createRequire(process.execPath); // the cache is the thread's, whoever asks
+const require = createRequire(process.execPath); // the cache is the process's, whoever asks
 process.on('exit', () => {
   const used = process.cpuUsage();
   const lintLoaded = Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/](typescript|eslint)[\\\\/]/.test(file));
-  writeSync(2, '\\n@@probe ' + JSON.stringify({ main: isMainThread, processCpuMs: (used.user + used.system) / 1000, lintLoaded }) + '\\n');
+  process.stderr.write('\\n@@probe ' + JSON.stringify({ processCpuMs: (used.user + used.system) / 1000, lintLoaded }) + '\\n');
 });
 `)}`;
 
@@ -82,13 +79,9 @@ function sample(mode: Mode, evidenceDir: string): Sample {
     maxBuffer: 64 * 1024 * 1024,
   });
   const processMs = performance.now() - started;
-  const probes = [...run.stderr.matchAll(/@@probe (\{[^\n]{1,200}\})/g)].map(
-    (match) => JSON.parse(match[1] ?? '{}') as { main: boolean; processCpuMs: number; lintLoaded: boolean },
-  );
-  const main = probes.find((probe) => probe.main);
-  if (run.status !== 0 || main === undefined) throw new Error(`bench child (${mode}) exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
-  const processCpuMs = main.processCpuMs;
-  const lintLoaded = probes.some((probe) => probe.lintLoaded);
+  const probe = /@@probe (\{[^\n]{1,200}\})/.exec(run.stderr)?.[1];
+  if (run.status !== 0 || probe === undefined) throw new Error(`bench child (${mode}) exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
+  const { processCpuMs, lintLoaded } = JSON.parse(probe) as { processCpuMs: number; lintLoaded: boolean };
   const out = JSON.parse(mode.startsWith('cli') ? run.stdout : (run.stdout.trim().split('\n').pop() ?? '')) as {
     ready: boolean;
     lint: { cache: string; durationMs: number; files: number | readonly string[] };

@@ -20,7 +20,7 @@ import {
 import { alertRulesToYaml, generateAlertRules, METRIC_BUCKETS, type AlertingRule } from '@charter/telemetry';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
 import { readEvidence, type EvidenceSet } from './evidence.js';
-import { startLint, type LintOptions, type LintOutcome, type LintTask } from './lint.js';
+import { lintAgent, type LintOptions, type LintOutcome } from './lint.js';
 import { ownerSources, resolveOwner } from './owners.js';
 import type { Anchor, Outcome, PlaybookLookup, RuleContext, RuleDefinition } from './rules/context.js';
 import { RULES } from './rules/registry.js';
@@ -202,13 +202,8 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   const repoRoot = options.repoRoot === undefined ? repoRootOf(dir) : resolve(options.repoRoot);
   const show = (file: string): string => relative(dir, file) || file;
 
-  const source = readYamlSource(manifestFile, show(manifestFile));
-  // The lint starts first: on a cache miss it runs in a worker thread while this one reads the rest.
-  const linting: LintTask | undefined =
-    options.lint === false
-      ? undefined
-      : startLint(dir, manifestFile, { ...(typeof options.lint === 'object' ? options.lint : {}), manifestValue: source.value });
   const loaded = loadAgent(manifestFile, options.playbookDirs === undefined ? {} : { playbookDirs: options.playbookDirs });
+  const source = readYamlSource(manifestFile, show(manifestFile));
   const valid: AgentManifest | undefined = loaded.manifest;
   const value: unknown = valid ?? source.value;
   const at = (pointer: string): unknown => pointerValue(value, pointer);
@@ -241,6 +236,11 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
   const digest = manifestDigest(source.text, policySource?.text ?? '');
   const evidenceDir = options.evidenceDir === undefined ? join(dir, EVIDENCE_DIR) : resolve(options.evidenceDir);
   const evidence: EvidenceSet = readEvidence(evidenceDir, dir, { agent: name, commit, manifestDigest: digest, now });
+
+  const lint: LintOutcome =
+    options.lint === false
+      ? { ran: false, cached: false, cache: 'off', files: [], findings: [], durationMs: 0, reason: 'lint turned off' }
+      : await lintAgent(dir, manifestFile, { ...(typeof options.lint === 'object' ? options.lint : {}), manifestValue: source.value });
 
   const ownerRef = typeof at('/metadata/owner') === 'string' ? (at('/metadata/owner') as string) : '';
   const owner = resolveOwner(ownerRef, options.ownerFiles ?? ownerSources(dir, repoRoot), repoRoot);
@@ -308,11 +308,6 @@ export async function evaluateReadiness(options: EvaluateOptions): Promise<Repor
 
   const known = new Set(RULES.map((rule) => rule.id));
   const waivers = loadWaivers(source, dir, known);
-
-  const lint: LintOutcome =
-    linting === undefined
-      ? { ran: false, cached: false, cache: 'off', files: [], findings: [], durationMs: 0, reason: 'lint turned off' }
-      : await linting.result();
 
   const context: RuleContext = {
     at,

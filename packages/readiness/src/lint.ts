@@ -1,12 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ReadinessError, type ReadinessErrorCode } from './errors.js';
-import { lintFailed, runEslint } from './lint-run.js';
-import type { LintWorkerInput, LintWorkerReply } from './lint-worker.js';
+import { ReadinessError, ReadinessErrorCode } from './errors.js';
 import { readYamlSource } from './yaml-source.js';
 
 /** One problem ESLint reported in the agent's sources. */
@@ -46,11 +43,6 @@ export interface LintOptions {
   readonly cacheDir?: string | false;
   /** The manifest as already parsed (its `spec.tools` is part of the cache key); read from the file otherwise. */
   readonly manifestValue?: unknown;
-  /**
-   * Run ESLint in a worker thread (default `true`), beside the caller's own work; `false` runs it on the
-   * calling thread. The findings are the same either way.
-   */
-  readonly worker?: boolean;
 }
 
 /** The cache format; bump when `LintFinding`, the key or the ESLint configuration built below changes what it finds. */
@@ -199,35 +191,17 @@ function readCache(path: string, key: string): CacheFile | undefined {
   }
 }
 
-/** A lint under way (see `startLint`). */
-export interface LintTask {
-  /**
-   * The outcome; rejects with `ReadinessError` (`READINESS_LINT_FAILED`) when ESLint cannot run. Until
-   * this is first called, a lint running in a worker does not keep the process alive.
-   */
-  result(): Promise<LintOutcome>;
-}
-
 /**
  * Runs `@charter/eslint-plugin`'s `recommended` rules over the agent's sources through ESLint's Node
  * API, with type information (a TypeScript program of the linted files, under the compiler options of
  * the agent's tsconfig.json when it has one). Results are cached under `cacheDir` by `lintCacheKey`.
  */
 export async function lintAgent(dir: string, manifestFile: string, options: LintOptions = {}): Promise<LintOutcome> {
-  return startLint(dir, manifestFile, options).result();
-}
-
-/**
- * Starts `lintAgent`'s work and returns at once: the file list, the cache key and the cache are read on
- * the calling thread (a hit loads neither ESLint nor TypeScript anywhere); on a miss ESLint runs in a
- * worker thread (unless `options.worker` is false), so the caller's own work runs beside it on another core.
- */
-export function startLint(dir: string, manifestFile: string, options: LintOptions = {}): LintTask {
   const started = performance.now();
   const folders = options.sources ?? ['src'];
   const files = sourceFiles(dir, folders);
   if (files.length === 0) {
-    const outcome: LintOutcome = {
+    return {
       ran: false,
       cached: false,
       cache: 'off',
@@ -236,7 +210,6 @@ export function startLint(dir: string, manifestFile: string, options: LintOption
       durationMs: performance.now() - started,
       reason: `no TypeScript sources under ${folders.map((folder) => `${folder}/`).join(', ')}`,
     };
-    return { result: () => Promise.resolve(outcome) };
   }
   const relativeFiles = files.map((file) => relative(dir, file).split(sep).join('/'));
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? join(dir, '.charter', 'cache'));
@@ -244,108 +217,105 @@ export function startLint(dir: string, manifestFile: string, options: LintOption
   const cachePath = cacheDir === undefined ? undefined : join(cacheDir, 'lint.json');
   if (cachePath !== undefined) {
     const hit = readCache(cachePath, key);
-    if (hit) {
-      const outcome: LintOutcome = {
-        ran: true,
-        cached: true,
-        cache: 'hit',
-        files: hit.files,
-        findings: hit.findings,
-        durationMs: performance.now() - started,
-      };
-      return { result: () => Promise.resolve(outcome) };
-    }
+    if (hit)
+      return { ran: true, cached: true, cache: 'hit', files: hit.files, findings: hit.findings, durationMs: performance.now() - started };
   }
-  const finish = (findings: readonly LintFinding[]): LintOutcome => {
-    if (cachePath !== undefined) {
-      mkdirSync(dirname(cachePath), { recursive: true });
-      const temp = `${cachePath}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-      writeFileSync(temp, JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile));
-      renameSync(temp, cachePath);
-    }
-    return {
-      ran: true,
-      cached: false,
-      cache: cachePath === undefined ? 'off' : 'miss',
-      files: relativeFiles,
-      findings,
-      durationMs: performance.now() - started,
-    };
-  };
-  if (options.worker === false) {
-    const outcome = runEslint(dir, files, cacheDir).then(finish);
-    return { result: () => outcome };
+
+  let findings: LintFinding[];
+  // The type information comes from a program of exactly the linted files (and what they import),
+  // through a tsconfig that extends the agent's own: the agent's project usually includes tests and
+  // benchmarks whose imports (vitest, …) the checker would otherwise load too (measured: 25-35 % of the
+  // lint's wall time on the reference agent).
+  const scratch = cacheDir ?? mkdtempSync(join(tmpdir(), 'charter-readiness-lint-'));
+  const tsconfig = join(scratch, `tsconfig.lint-${process.pid}-${randomUUID().slice(0, 8)}.json`);
+  const base = join(dir, 'tsconfig.json');
+  mkdirSync(scratch, { recursive: true });
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      ...(existsSync(base)
+        ? { extends: base }
+        : { compilerOptions: { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true } }),
+      compilerOptions: {
+        noEmit: true,
+        ...(existsSync(base)
+          ? {}
+          : { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true }),
+      },
+      include: [],
+      files,
+    }),
+  );
+  try {
+    const [{ ESLint }, parser, plugin] = await Promise.all([
+      import('eslint'),
+      import('@typescript-eslint/parser'),
+      import('@charter/eslint-plugin').then((module) => module.default),
+    ]);
+    // Each run lints through a new tsconfig: the parser's watch programs of earlier runs (kept per
+    // tsconfig path for the process's life) would be searched first for the same files, and can serve
+    // their stale view of a file changed since (seen once in a full test run), besides never being freed.
+    parser.clearCaches();
+    const eslint = new ESLint({
+      cwd: dir,
+      overrideConfigFile: true,
+      overrideConfig: [
+        {
+          files: ['**/*.ts', '**/*.mts', '**/*.cts'],
+          // Never single-run mode, which typescript-eslint infers from CI=true: this function may lint the
+          // same files again in one process after they changed (a host, the tests), and a single-run program is never updated.
+          // JSDoc is parsed only where it carries types (JavaScript files): in TypeScript and declaration
+          // files it changes no type, and no rule of the plugin reads it, while parsing it in every
+          // declaration the program loads (@types/node is mostly JSDoc) cost 0.2-0.3 s CPU of a cold check.
+          languageOptions: {
+            parser,
+            parserOptions: {
+              project: [tsconfig],
+              tsconfigRootDir: dir,
+              disallowAutomaticSingleRunInference: true,
+              jsDocParsingMode: 'type-info',
+            },
+          },
+          linterOptions: { reportUnusedDisableDirectives: 'off' },
+        },
+        { ...plugin.configs.recommended, files: ['**/*.ts', '**/*.mts', '**/*.cts'] },
+      ],
+    });
+    const results = await eslint.lintFiles(files);
+    findings = results.flatMap((result) =>
+      result.messages.map((message) => ({
+        ruleId: message.ruleId ?? 'fatal',
+        severity: message.severity === 2 || message.fatal === true ? ('error' as const) : ('warning' as const),
+        message: message.message,
+        file: relative(dir, result.filePath).split(sep).join('/'),
+        line: message.line,
+        column: message.column,
+        endLine: message.endLine ?? message.line,
+        endColumn: message.endColumn ?? message.column,
+      })),
+    );
+  } catch (cause) {
+    throw new ReadinessError(
+      ReadinessErrorCode.LintFailed,
+      `ESLint could not lint the agent's sources in ${dir}: ${cause instanceof Error ? cause.message : String(cause)}. Check that the folder has a tsconfig.json including its sources`,
+      { cause },
+    );
+  } finally {
+    if (cacheDir === undefined) rmSync(scratch, { recursive: true, force: true });
+    else rmSync(tsconfig, { force: true });
   }
-  const worker = lintWorker(dir, files, cacheDir);
-  const outcome = worker.findings.then(finish);
-  // Not judged until result() is called: a caller that fails before then must not see an unhandled rejection.
-  outcome.catch(() => undefined);
+  if (cachePath !== undefined) {
+    mkdirSync(dirname(cachePath), { recursive: true });
+    const temp = `${cachePath}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+    writeFileSync(temp, JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile));
+    renameSync(temp, cachePath);
+  }
   return {
-    result: () => {
-      worker.ref();
-      return outcome;
-    },
+    ran: true,
+    cached: false,
+    cache: cachePath === undefined ? 'off' : 'miss',
+    files: relativeFiles,
+    findings,
+    durationMs: performance.now() - started,
   };
-}
-
-/** Options of the calling thread a worker must not inherit: they concern the main script (`node --input-type=module -e …`). */
-const MAIN_SCRIPT_ONLY = new Set(['--input-type', '-e', '--eval', '-p', '--print']);
-
-/**
- * The worker's entry beside this module and its Node options: `lint-worker.js` in a build;
- * `lint-worker.ts` when this module runs from its TypeScript source (the `@charter/source` condition of
- * the tests and of tsx), which the worker then loads through tsx, with the same condition, as this
- * thread does. The worker inherits the calling thread's options (`--conditions`, `--import`, profiling)
- * except those about the main script.
- */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const execArgv: string[] = [];
-  for (let index = 0; index < process.execArgv.length; index++) {
-    const arg = process.execArgv[index] ?? '';
-    const name = arg.split('=', 1)[0] ?? arg;
-    if (!MAIN_SCRIPT_ONLY.has(name)) execArgv.push(arg);
-    else if (!arg.includes('=')) index++; // its value follows
-  }
-  if (!import.meta.url.endsWith('.ts')) return { url: new URL('./lint-worker.js', import.meta.url), execArgv };
-  if (!execArgv.some((arg) => arg === '--conditions=@charter/source' || arg === '-C=@charter/source'))
-    execArgv.push('--conditions=@charter/source');
-  if (!execArgv.some((arg) => arg.includes('tsx'))) execArgv.push('--import', pathToFileURL(require.resolve('tsx')).href);
-  return { url: new URL('./lint-worker.ts', import.meta.url), execArgv };
-}
-
-function lintWorker(
-  dir: string,
-  files: readonly string[],
-  cacheDir: string | undefined,
-): { findings: Promise<readonly LintFinding[]>; ref(): void } {
-  const { url, execArgv } = workerEntry();
-  const worker = new Worker(url, {
-    workerData: { dir, files, cacheDir } satisfies LintWorkerInput,
-    execArgv,
-  });
-  worker.unref();
-  const findings = new Promise<readonly LintFinding[]>((resolve, reject) => {
-    let replied = false;
-    worker.once('message', (reply: LintWorkerReply) => {
-      replied = true;
-      if (reply.ok) {
-        resolve(reply.findings);
-        return;
-      }
-      const cause = reply.cause === undefined ? undefined : Object.assign(new Error(reply.cause.message), reply.cause);
-      reject(
-        reply.code === undefined
-          ? lintFailed(dir, cause ?? new Error(reply.message))
-          : new ReadinessError(reply.code as ReadinessErrorCode, reply.message, { cause }),
-      );
-    });
-    worker.once('error', (error) => {
-      replied = true;
-      reject(lintFailed(dir, error));
-    });
-    worker.once('exit', (code) => {
-      if (!replied) reject(lintFailed(dir, new Error(`the lint worker exited with code ${code} before it answered`)));
-    });
-  });
-  return { findings, ref: () => worker.ref() };
 }
