@@ -213,8 +213,9 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
   }
   const relativeFiles = files.map((file) => relative(dir, file).split(sep).join('/'));
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? join(dir, '.charter', 'cache'));
-  const key = lintCacheKey(dir, files, manifestFile, options.manifestValue);
   const cachePath = cacheDir === undefined ? undefined : join(cacheDir, 'lint.json');
+  // No key without a cache: it hashes the plugin's and guardrails' code, which only a cache needs.
+  const key = cachePath === undefined ? '' : lintCacheKey(dir, files, manifestFile, options.manifestValue);
   if (cachePath !== undefined) {
     const hit = readCache(cachePath, key);
     if (hit)
