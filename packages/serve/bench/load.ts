@@ -3,10 +3,11 @@
 // so every accepted run must leave exactly one refund effect.
 //   1. throughput: the three tenants without quotas, closed loop, 8 connections each;
 //   2. unloaded: tenants a and b at --rate requests/s each (p50/p95/p99 per tenant);
-//   3. loaded: a and b as before, "flood" at 10× their rate, allowed 2× their volume (requestsPerMinute
-//      = 2 × rate × seconds, the minute being longer than the phase); halfway
-//      through, a second instance's worker pool is killed mid-run (its leases expire, the main
-//      instance takes its runs over).
+//   3. loaded: a and b as before, "flood" at 10× their rate with a requestsPerMinute quota of 2× their
+//      volume in the phase (2 × rate × seconds: 120). The quota is paced (a token bucket of a tenth of it,
+//      refilled at quota / 60 a second, within the sliding minute): the flood is admitted 12 at once,
+//      then 2 a second, and refused (429) beyond; halfway through, a second instance's worker pool is
+//      killed mid-run (its leases expire, the main instance takes its runs over).
 // Then it waits for the queue to empty and counts lost and duplicated runs. Prints the phases, then ONE
 // JSON line of headline figures.
 // Options: --db <url> (default CHARTER_TEST_DATABASE_URL, else pglite:memory), --seconds N (per phase, 6),
@@ -121,25 +122,27 @@ if (values.timeline) {
     }
   };
   for (const queue of [service.queue, second.queue]) {
-    const { enqueue, claim, finishAndClaim } = queue;
-    queue.enqueue = async function (this: typeof queue, ...args: Parameters<typeof enqueue>) {
+    const enqueue = queue.enqueue.bind(queue);
+    const claim = queue.claim.bind(queue);
+    const finishAndClaim = queue.finishAndClaim.bind(queue);
+    queue.enqueue = async (...args: Parameters<typeof enqueue>) => {
       const begun = performance.now();
-      const admitted = await enqueue.apply(this, args);
+      const admitted = await enqueue(...args);
       if ('job' in admitted)
         Object.assign(traceOf(admitted.job.id), { tenant: args[0].id, admitStart: begun, admitEnd: performance.now() });
       return admitted;
     };
-    queue.claim = async function (this: typeof queue, ...args: Parameters<typeof claim>) {
-      const job = await claim.apply(this, args);
-      if (job !== undefined && job.attempts === 1) traceOf(job.id).claimed = performance.now();
+    queue.claim = async (...args: Parameters<typeof claim>) => {
+      const job = await claim(...args);
+      if (job?.attempts === 1) traceOf(job.id).claimed = performance.now();
       return job;
     };
-    queue.finishAndClaim = async function (this: typeof queue, ...args: Parameters<typeof finishAndClaim>) {
+    queue.finishAndClaim = async (...args: Parameters<typeof finishAndClaim>) => {
       const begun = performance.now();
-      const outcome = await finishAndClaim.apply(this, args);
+      const outcome = await finishAndClaim(...args);
       const end = performance.now();
       Object.assign(traceOf(args[0].id), { finishStart: begun, finishEnd: end });
-      if (outcome.next !== undefined && outcome.next.attempts === 1) traceOf(outcome.next.id).claimed = end;
+      if (outcome.next?.attempts === 1) traceOf(outcome.next.id).claimed = end;
       return outcome;
     };
   }
@@ -243,7 +246,7 @@ const key = async (id: string, quotas: Record<string, number> = {}) => (await se
 const keys = {
   a: await key('a'),
   b: await key('b'),
-  // The rate quota's window (a minute) is longer than a phase: within the phase the flooder may send twice what a or b sends.
+  // Twice what a or b sends in a phase, as a rate quota: a burst of a tenth of it, then quota / 60 a second.
   flood: await key('flood', { requestsPerMinute: Math.round(rate * 2 * seconds) }),
   t1: await key('t1'),
   t2: await key('t2'),
