@@ -15,7 +15,14 @@ export interface LoadCommand {
 }
 export type ClientCommand = LoadCommand | { readonly type: 'cpu' } | { readonly type: 'exit' };
 export type ClientReply =
-  | { readonly type: 'done'; readonly id: number; readonly latencies: number[]; readonly statuses: [number, number][] }
+  | {
+      readonly type: 'done';
+      readonly id: number;
+      readonly latencies: number[];
+      readonly statuses: [number, number][];
+      /** Every response as [epoch ms when it arrived, latency ms, status] (the `--timeline` of load.ts). */
+      readonly responses: [number, number, number][];
+    }
   | { readonly type: 'cpu'; readonly userUs: number; readonly systemUs: number }
   | { readonly type: 'error'; readonly message: string };
 
@@ -28,6 +35,7 @@ let order = 0;
 function load(command: LoadCommand): void {
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
+  const responses: [number, number, number][] = [];
   const instance = autocannon(
     {
       url: command.url,
@@ -44,11 +52,12 @@ function load(command: LoadCommand): void {
         reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
         return;
       }
-      reply({ type: 'done', id: command.id, latencies, statuses: [...statuses] });
+      reply({ type: 'done', id: command.id, latencies, statuses: [...statuses], responses });
     },
   );
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+    responses.push([Date.now(), responseTime, statusCode]);
     if (statusCode < 300) latencies.push(responseTime);
   });
 }

@@ -3,18 +3,23 @@
 // so every accepted run must leave exactly one refund effect.
 //   1. throughput: the three tenants without quotas, closed loop, 8 connections each;
 //   2. unloaded: tenants a and b at --rate requests/s each (p50/p95/p99 per tenant);
-//   3. loaded: a and b as before, "flood" at 10× their rate, allowed 2× their volume (requestsPerMinute
-//      = 2 × rate × seconds, the minute being longer than the phase); halfway
-//      through, a second instance's worker pool is killed mid-run (its leases expire, the main
-//      instance takes its runs over).
+//   3. loaded: a and b as before, "flood" at 10× their rate with a requestsPerMinute quota of 2× their
+//      volume in the phase (2 × rate × seconds: 120). The quota is paced (a token bucket of a tenth of it,
+//      refilled at quota / 60 a second, within the sliding minute): the flood is admitted 12 at once,
+//      then 2 a second, and refused (429) beyond; halfway through, a second instance's worker pool is
+//      killed mid-run (its leases expire, the main instance takes its runs over).
 // Then it waits for the queue to empty and counts lost and duplicated runs. Prints the phases, then ONE
 // JSON line of headline figures.
 // Options: --db <url> (default CHARTER_TEST_DATABASE_URL, else pglite:memory), --seconds N (per phase, 6),
-// --rate N (10), --workers N (4), --latency-ms N (0), --statements (print each statement's count per run of phase 1).
+// --rate N (10), --workers N (4), --latency-ms N (0), --statements (print each statement's count per run of phase 1),
+// --timeline (phases 2 and 3: where a run's time goes — HTTP, admission, queue wait, execution, finish, answer —
+// each statement's round trip, the event loop's delay; and phase 3 per 250 ms: a and b's latencies, the
+// flood's admitted and refused requests, the kill).
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '4' },
     'latency-ms': { type: 'string', default: '0' },
     statements: { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -66,12 +72,181 @@ const second = createService({
   // default, workers − 1, would cap this 2-worker instance at 1 run per tenant across all instances).
   maxRunningPerTenant: Math.max(1, workers - 1),
 });
+// --timeline: the stages of each sync run in this process (performance.now() ms), each statement's round
+// trip by kind, and the event loop's delay; `phaseTrace` starts a phase's collection.
+interface RunTrace {
+  tenant?: string;
+  request?: number;
+  admitStart?: number;
+  admitEnd?: number;
+  claimed?: number;
+  finishStart?: number;
+  finishEnd?: number;
+  answered?: number;
+}
+type Moment = Exclude<keyof RunTrace, 'tenant'>;
+const traces = new Map<string, RunTrace>();
+const statementMs = new Map<string, number[]>();
+const serverStatementMs = new Map<string, number[]>();
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+const traceOf = (id: string): RunTrace => {
+  let trace = traces.get(id);
+  if (trace === undefined) traces.set(id, (trace = {}));
+  return trace;
+};
+const statementKind = (text: string): string => {
+  const kinds: [string, string][] = [
+    ['serve_admit', 'admit (durable)'],
+    ['serve_finish_claim', 'finish+claim'],
+    ['serve_claim', 'claim'],
+    ['WITH claim AS', 'ledger started (durable)'],
+    ['WITH written AS', 'ledger end (durable)'],
+    ['ledger_lock(', 'ledger lock'],
+    ['UPDATE jobs SET lease_until', 'lease renewal'],
+    ['FROM tenants', 'tenant'],
+  ];
+  return kinds.find(([needle]) => text.includes(needle))?.[1] ?? 'other';
+};
+if (values.timeline) {
+  const sql = state.sql!;
+  const query = sql.query.bind(sql);
+  (sql as { query: typeof sql.query }).query = async (text, params) => {
+    const begun = performance.now();
+    try {
+      return await query(text, params);
+    } finally {
+      const kind = statementKind(text);
+      const list = statementMs.get(kind) ?? [];
+      list.push(performance.now() - begun);
+      statementMs.set(kind, list);
+    }
+  };
+  for (const queue of [service.queue, second.queue]) {
+    const enqueue = queue.enqueue.bind(queue);
+    const claim = queue.claim.bind(queue);
+    const finishAndClaim = queue.finishAndClaim.bind(queue);
+    queue.enqueue = async (...args: Parameters<typeof enqueue>) => {
+      const begun = performance.now();
+      const admitted = await enqueue(...args);
+      if ('job' in admitted)
+        Object.assign(traceOf(admitted.job.id), { tenant: args[0].id, admitStart: begun, admitEnd: performance.now() });
+      return admitted;
+    };
+    queue.claim = async (...args: Parameters<typeof claim>) => {
+      const job = await claim(...args);
+      if (job?.attempts === 1) traceOf(job.id).claimed = performance.now();
+      return job;
+    };
+    queue.finishAndClaim = async (...args: Parameters<typeof finishAndClaim>) => {
+      const begun = performance.now();
+      const outcome = await finishAndClaim(...args);
+      const end = performance.now();
+      Object.assign(traceOf(args[0].id), { finishStart: begun, finishEnd: end });
+      if (outcome.next?.attempts === 1) traceOf(outcome.next.id).claimed = end;
+      return outcome;
+    };
+  }
+  const started = new WeakMap<object, number>();
+  service.app.addHook('onRequest', (request, _reply, done) => {
+    started.set(request, performance.now());
+    done();
+  });
+  service.app.addHook('onResponse', (request, reply, done) => {
+    const location = reply.getHeader('location');
+    if (reply.statusCode === 200 && typeof location === 'string')
+      Object.assign(traceOf(location.slice(location.lastIndexOf('/') + 1)), { request: started.get(request), answered: performance.now() });
+    done();
+  });
+}
+let phaseTraceStart = 0;
+const phaseTrace = (): void => {
+  phaseTraceStart = performance.now();
+  traces.clear();
+  statementMs.clear();
+  serverStatementMs.clear();
+  loopDelay.reset();
+  loopDelay.enable();
+};
+/** Phase-wide stage and statement figures (ms) of the runs traced since `phaseTrace`. */
+function traceReport(label: string): void {
+  loopDelay.disable();
+  const stage = (from: Moment, to: Moment) =>
+    [...traces.values()].flatMap((t) => (t[from] === undefined || t[to] === undefined ? [] : [t[to] - t[from]]));
+  const row = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), max: pct(xs, 100) });
+  console.log(`${label}: a sync run's stages in the service (ms)`);
+  console.table({
+    'request → admission': row(stage('request', 'admitStart')),
+    'admission (serve_admit)': row(stage('admitStart', 'admitEnd')),
+    'queued → claimed': row(stage('admitEnd', 'claimed')),
+    'execution (agent, ledger)': row(stage('claimed', 'finishStart')),
+    'finish+claim': row(stage('finishStart', 'finishEnd')),
+    'finished → answered': row(stage('finishEnd', 'answered')),
+    'request → answered': row(stage('request', 'answered')),
+  });
+  console.log(`${label}: round trips by statement (ms, from this process: pool wait included)`);
+  console.table(Object.fromEntries([...statementMs].map(([kind, xs]) => [kind, row(xs)])));
+  console.log(`${label}: the same on the connection (ms: the server's answer, without the pool wait)`);
+  console.table(Object.fromEntries([...serverStatementMs].map(([kind, xs]) => [kind, row(xs)])));
+  // The histogram holds each 5 ms timer's whole interval: its lateness is beyond the 5 ms.
+  const late = (ns: number) => Math.round(Math.max(0, ns / 1e6 - 5) * 100) / 100;
+  console.log(
+    `${label}: event loop lateness (ms) p50 ${late(loopDelay.percentile(50))} p95 ${late(loopDelay.percentile(95))} p99 ${late(loopDelay.percentile(99))} max ${late(loopDelay.max)}`,
+  );
+  // Per 250 ms of service time, by admission: a and b's stages (p50/p95) and the flood's runs admitted, claimed and running at most.
+  const bucketMs = 250;
+  const byBucket = new Map<number, RunTrace[]>();
+  for (const t of traces.values()) {
+    if (t.admitEnd === undefined) continue;
+    const index = Math.floor((t.admitEnd - phaseTraceStart) / bucketMs);
+    byBucket.set(index, [...(byBucket.get(index) ?? []), t]);
+  }
+  const flood = [...traces.values()].filter((t) => t.tenant === 'flood' && t.claimed !== undefined);
+  const runningAt = (at: number, tenant: (id: string | undefined) => boolean) =>
+    [...traces.values()].filter((t) => tenant(t.tenant) && t.claimed !== undefined && t.claimed <= at && (t.finishStart ?? Infinity) > at)
+      .length;
+  const maxRunning = (from: number, tenant: (id: string | undefined) => boolean) => {
+    let most = 0;
+    for (let at = from; at < from + bucketMs; at += 5) most = Math.max(most, runningAt(at, tenant));
+    return most;
+  };
+  if (flood.length === 0) return;
+  console.log(
+    `${label}: per ${bucketMs} ms by admission: a and b's admission, queue wait, execution and request → answer in the service, p50 / p95 (ms); runs at most`,
+  );
+  console.table(
+    Object.fromEntries(
+      [...byBucket]
+        .sort(([x], [y]) => x - y)
+        .map(([index, list]) => {
+          const others = list.filter((t) => t.tenant === 'a' || t.tenant === 'b');
+          const at = phaseTraceStart + index * bucketMs;
+          const two = (xs: number[]) => `${pct(xs, 50)} / ${pct(xs, 95)}`;
+          const of = (from: Moment, to: Moment) =>
+            others.flatMap((t) => (t[from] === undefined || t[to] === undefined ? [] : [t[to] - t[from]]));
+          return [
+            `${((index * bucketMs) / 1000).toFixed(2)} s`,
+            {
+              others: others.length,
+              admission: two(of('admitStart', 'admitEnd')),
+              queued: two(of('admitEnd', 'claimed')),
+              execution: two(of('claimed', 'finishStart')),
+              inService: two(of('request', 'answered')),
+              floodAdmitted: list.filter((t) => t.tenant === 'flood').length,
+              floodRunningMax: maxRunning(at, (id) => id === 'flood'),
+              othersRunningMax: maxRunning(at, (id) => id === 'a' || id === 'b'),
+            },
+          ];
+        }),
+    ),
+  );
+}
+
 const base = await service.listen({ port: 0 });
 const key = async (id: string, quotas: Record<string, number> = {}) => (await service.tenants.add(id, { quotas })).apiKey;
 const keys = {
   a: await key('a'),
   b: await key('b'),
-  // The rate quota's window (a minute) is longer than a phase: within the phase the flooder may send twice what a or b sends.
+  // Twice what a or b sends in a phase, as a rate quota: a burst of a tenth of it, then quota / 60 a second.
   flood: await key('flood', { requestsPerMinute: Math.round(rate * 2 * seconds) }),
   t1: await key('t1'),
   t2: await key('t2'),
@@ -92,17 +267,20 @@ let loadId = 0;
 interface Sample {
   latencies: number[];
   statuses: Map<number, number>;
+  /** [epoch ms of the answer, latency ms, status] */
+  responses: [number, number, number][];
 }
 function load(
   tenantKey: string,
   options: { connections: number; overallRate?: number; duration: number },
 ): { done: Promise<unknown>; sample: Sample } {
-  const sample: Sample = { latencies: [], statuses: new Map() };
+  const sample: Sample = { latencies: [], statuses: new Map(), responses: [] };
   const id = ++loadId;
   const done = new Promise((resolve) => {
     pendingLoads.set(id, (message) => {
       pendingLoads.delete(id);
       sample.latencies.push(...message.latencies);
+      sample.responses.push(...message.responses);
       for (const [code, n] of message.statuses) sample.statuses.set(code, n);
       resolve(message);
     });
@@ -151,7 +329,27 @@ if (postgres) {
       const text = (typeof first === 'string' ? first : (first.text ?? '?')).replace(/\s+/g, ' ').slice(0, 90);
       hist.set(text, (hist.get(text) ?? 0) + 1);
     }
-    return query.apply(this, args);
+    if (!values.timeline) return query.apply(this, args);
+    // The server's share of a round trip (from the connection's send to its answer: no pool wait).
+    const first = args[0] as string | { text?: string };
+    const kind = statementKind(typeof first === 'string' ? first : (first.text ?? ''));
+    const begun = performance.now();
+    const record = (): void => {
+      const list = serverStatementMs.get(kind) ?? [];
+      list.push(performance.now() - begun);
+      serverStatementMs.set(kind, list);
+    };
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      args[args.length - 1] = (...results: unknown[]) => {
+        record();
+        return (last as (...x: unknown[]) => unknown)(...results);
+      };
+      return query.apply(this, args);
+    }
+    const result = query.apply(this, args);
+    if (result instanceof Promise) void result.then(record, record);
+    return result;
   } as typeof pg.Client.prototype.query;
 }
 const committed = async (): Promise<number> =>
@@ -233,14 +431,52 @@ console.log(
 );
 
 // 2. unloaded
+if (values.timeline) phaseTrace();
 const un = {
   a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds }),
   b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds }),
 };
 await Promise.all([un.a.done, un.b.done]);
 console.log('2. unloaded', { a: summary(un.a.sample), b: summary(un.b.sample) });
+if (values.timeline) traceReport('2. unloaded');
+
+// --timeline: CPU per 250 ms of phase 3 (ms of CPU in each 250 ms: this process, the load generator, the
+// PostgreSQL server's processes, and the whole machine, /proc/stat, where other work shows too).
+const ticks = (pid: number | 'self'): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerS;
+  } catch {
+    return 0;
+  }
+};
+const machineBusyMs = (): number => {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return ((fields.reduce((sum, x) => sum + x, 0) - idle) * 1000) / ticksPerS;
+};
+const cpuTimeline: { at: number; service: number; generator: number; server: number; machine: number }[] = [];
+let cpuSampler: NodeJS.Timeout | undefined;
+if (values.timeline) {
+  const pids = postgres ? (await state.sql!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity')).rows.map((row) => row.pid) : [];
+  const sample = () => {
+    const usage = process.cpuUsage();
+    cpuTimeline.push({
+      at: Date.now(),
+      service: (usage.user + usage.system) / 1000,
+      generator: client.pid === undefined ? 0 : ticks(client.pid),
+      server: pids.reduce((sum, pid) => sum + ticks(pid), 0),
+      machine: machineBusyMs(),
+    });
+  };
+  sample();
+  cpuSampler = setInterval(sample, 250);
+}
 
 // 3. loaded, with a worker pool killed halfway
+if (values.timeline) phaseTrace();
+const loadedStart = Date.now();
+let killedAt: number | undefined;
 const lo = {
   a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds }),
   b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds }),
@@ -253,6 +489,7 @@ const killAt = setTimeout(
     const poll = setInterval(() => {
       if (second.workers.inFlight === 0) return;
       killedInFlight = second.workers.inFlight;
+      killedAt = Date.now();
       second.workers.kill();
       clearInterval(poll);
     }, 2);
@@ -267,7 +504,77 @@ const killAt = setTimeout(
 );
 await Promise.all([lo.a.done, lo.b.done, lo.flood.done]);
 clearTimeout(killAt);
+clearInterval(cpuSampler);
 console.log('3. loaded', { a: summary(lo.a.sample), b: summary(lo.b.sample), flood: summary(lo.flood.sample) });
+if (values.timeline) {
+  traceReport('3. loaded');
+  // Per 250 ms of the phase, by when each request was sent: a and b's runs, the flood's admitted runs and refusals.
+  const bucketMs = 250;
+  const buckets = new Map<number, { others: number[]; floodOk: number; flood429: number }>();
+  const bucket = (at: number, ms: number) => {
+    const index = Math.floor((at - ms - loadedStart) / bucketMs);
+    let entry = buckets.get(index);
+    if (entry === undefined) buckets.set(index, (entry = { others: [], floodOk: 0, flood429: 0 }));
+    return entry;
+  };
+  for (let index = 0; index < (seconds * 1000) / bucketMs; index++) buckets.set(index, { others: [], floodOk: 0, flood429: 0 });
+  for (const [at, ms, status] of [...lo.a.sample.responses, ...lo.b.sample.responses]) if (status < 300) bucket(at, ms).others.push(ms);
+  for (const [at, ms, status] of lo.flood.sample.responses) {
+    const entry = bucket(at, ms);
+    if (status < 300) entry.floodOk++;
+    else if (status === 429) entry.flood429++;
+  }
+  const killBucket = killedAt === undefined ? undefined : Math.floor((killedAt - loadedStart) / bucketMs);
+  const cpuIn = (index: number) => {
+    const inside = cpuTimeline.filter((x) => Math.floor((x.at - loadedStart) / bucketMs) <= index);
+    const [before, last] = [inside.at(-2), inside.at(-1)];
+    if (before === undefined || last === undefined || Math.floor((last.at - loadedStart) / bucketMs) !== index) return {};
+    const ms = (key: 'service' | 'generator' | 'server' | 'machine') => Math.round(last[key] - before[key]);
+    return { cpuService: ms('service'), cpuGenerator: ms('generator'), cpuServer: ms('server'), cpuMachine: ms('machine') };
+  };
+  console.log(
+    `3. loaded: per ${bucketMs} ms by send time (a and b's runs; the flood's 2xx and 429); CPU ms in the 250 ms (service, generator, PostgreSQL, the whole machine of 2 cores: 500 at most)`,
+  );
+  console.table(
+    Object.fromEntries(
+      [...buckets]
+        .sort(([x], [y]) => x - y)
+        .map(([index, entry]) => [
+          `${((index * bucketMs) / 1000).toFixed(2)} s${index === killBucket ? ' kill' : ''}`,
+          {
+            n: entry.others.length,
+            p50: pct(entry.others, 50),
+            p95: pct(entry.others, 95),
+            max: pct(entry.others, 100),
+            floodOk: entry.floodOk,
+            flood429: entry.flood429,
+            ...cpuIn(index),
+          },
+        ]),
+    ),
+  );
+  // The others' p95 without parts of the phase: which part makes it.
+  const others = [...lo.a.sample.responses, ...lo.b.sample.responses].filter(([, , status]) => status < 300);
+  const floodLast = Math.max(
+    0,
+    ...lo.flood.sample.responses.filter(([, , status]) => status < 300).map(([at, ms]) => at - ms - loadedStart),
+  );
+  const p95Of = (keep: (sentMs: number, ms: number) => boolean) => {
+    const xs = others.filter(([at, ms]) => keep(at - ms - loadedStart, ms)).map(([, ms]) => ms);
+    return { n: xs.length, p95: pct(xs, 95) };
+  };
+  const kill = killedAt === undefined ? Number.POSITIVE_INFINITY : killedAt - loadedStart;
+  console.log("3. loaded: the others' p95 by part of the phase", {
+    floodAdmittedUntilMs: Math.round(floodLast),
+    killAtMs: killedAt === undefined ? null : kill,
+    all: p95Of(() => true),
+    whileFloodAdmitted: p95Of((sent) => sent <= floodLast),
+    afterFloodAdmitted: p95Of((sent) => sent > floodLast),
+    afterFloodAdmittedBeforeKill: p95Of((sent) => sent > floodLast && sent < kill),
+    withoutKillSecond: p95Of((sent) => sent < kill - 100 || sent > kill + 1500),
+    afterFloodWithoutKillSecond: p95Of((sent) => sent > floodLast && (sent < kill - 100 || sent > kill + 1500)),
+  });
+}
 
 // Drain, then count.
 // Requests the client gave up on at the end of a phase may still be admitted after it: the queue is

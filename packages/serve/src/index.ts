@@ -1,5 +1,5 @@
 export { ServeError, ServeErrorCode } from './errors.js';
-export { checkQuotas, defaultQuotas, QUOTA_KEYS } from './quotas.js';
+export { checkQuotas, defaultQuotas, QUOTA_KEYS, requestBurst } from './quotas.js';
 export type { Quotas } from './quotas.js';
 export { TenantStore } from './tenants.js';
 export type { Tenant } from './tenants.js';

@@ -55,7 +55,12 @@ export function openApiDocument(options: { readonly agent: string; readonly vers
             '200': runResponse('The run finished (completed, paused for approval, escalated, denied or failed).'),
             '202': { ...runResponse('The run is queued or running.'), headers: { Location: { schema: { type: 'string' } } } },
             ...common,
-            '429': { ...problemResponse('A quota of the tenant is used up (the problem names it).'), headers: retryAfter },
+            '429': {
+              ...problemResponse(
+                'A quota of the tenant is used up, or its requests come faster than its requestsPerMinute pace (the problem names the quota).',
+              ),
+              headers: retryAfter,
+            },
             '503': { ...problemResponse('The queue is full, or the service is shutting down.'), headers: retryAfter },
           },
         },

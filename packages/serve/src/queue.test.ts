@@ -119,6 +119,43 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
       );
     });
 
+    it('requestsPerMinute is a token bucket (a tenth of the limit at once, limit / 60 a second) within the sliding minute', async () => {
+      const queue = fresh();
+      const uncached = new JobQueue(state.sql!, { agent: queue.agent, leaseMs: 60_000, refusalCacheMs: 0 });
+      const t = await tenant(`bucket-${agent}`);
+      const rewind = (seconds: number) =>
+        state.sql!.query(`UPDATE rate_buckets SET refilled_at = refilled_at - $2 * interval '1 second' WHERE tenant_id = $1`, [
+          t.id,
+          seconds,
+        ]);
+      const twenty = { ...quotas, requestsPerMinute: 20 }; // a bucket of 2, one more every 3 s
+      expect('job' in (await queue.enqueue(t, twenty, { input: '1' }))).toBe(true);
+      expect('job' in (await queue.enqueue(t, twenty, { input: '2' }))).toBe(true);
+      const refused = await uncached.enqueue(t, twenty, { input: '3' });
+      expect(refused).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 20, burst: 2, used: 2 } });
+      const { retryAfterS } = (refused as { rejected: { retryAfterS: number } }).rejected;
+      expect(retryAfterS).toBeGreaterThanOrEqual(1);
+      expect(retryAfterS).toBeLessThanOrEqual(3);
+      // 3 s later the bucket holds one request again (the clock moved by rewinding the bucket), not two.
+      await rewind(3);
+      expect('job' in (await uncached.enqueue(t, twenty, { input: '4' }))).toBe(true);
+      expect(await uncached.enqueue(t, twenty, { input: '5' })).toMatchObject({ rejected: { quota: 'requestsPerMinute' } });
+      // A full bucket still admits no more than the limit in a sliding minute: 2 a minute, a bucket of 1.
+      const u = await tenant(`window-${agent}`);
+      const two = { ...quotas, requestsPerMinute: 2 };
+      const rewindU = () =>
+        state.sql!.query(`UPDATE rate_buckets SET refilled_at = refilled_at - interval '1 hour' WHERE tenant_id = $1`, [u.id]);
+      expect('job' in (await uncached.enqueue(u, two, { input: '1' }))).toBe(true);
+      expect(await uncached.enqueue(u, two, { input: '2' })).toMatchObject({ rejected: { quota: 'requestsPerMinute', burst: 1, used: 1 } });
+      await rewindU();
+      expect('job' in (await uncached.enqueue(u, two, { input: '3' }))).toBe(true);
+      await rewindU();
+      const windowFull = await uncached.enqueue(u, two, { input: '4' });
+      expect(windowFull).toMatchObject({ rejected: { quota: 'requestsPerMinute', limit: 2, used: 2 } });
+      // Until the oldest request leaves the minute, not the bucket's next token (it has one).
+      expect((windowFull as { rejected: { retryAfterS: number } }).rejected.retryAfterS).toBeGreaterThan(30);
+    });
+
     it('a refusal by the rate quota is repeated from memory until it could come free, never past a changed limit', async () => {
       let queries = 0;
       const sql = state.sql!;
@@ -132,22 +169,42 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
       const t = await tenant(`rate-${agent}`);
       const limited = { ...quotas, requestsPerMinute: 2 };
       expect('job' in (await queue.enqueue(t, limited, { input: '1' }))).toBe(true);
-      expect('job' in (await queue.enqueue(t, limited, { input: '2' }))).toBe(true);
-      const first = await queue.enqueue(t, limited, { input: '3' });
-      expect(first).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 2 } });
+      const first = await queue.enqueue(t, limited, { input: '2' });
+      expect(first).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 1 } });
       const before = queries;
-      const again = await queue.enqueue(t, limited, { input: '4' });
-      expect(again).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 2 } });
+      const again = await queue.enqueue(t, limited, { input: '3' });
+      expect(again).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 1 } });
       expect((again as { rejected: { retryAfterS: number } }).rejected.retryAfterS).toBeGreaterThanOrEqual(1);
       expect(queries).toBe(before); // answered without the database
-      // A raised limit is asked of the database again, and admits.
-      expect('job' in (await queue.enqueue(t, { ...limited, requestsPerMinute: 3 }, { input: '5' }))).toBe(true);
+      // A changed limit is asked of the database again.
+      await queue.enqueue(t, { ...limited, requestsPerMinute: 3 }, { input: '4' });
       expect(queries).toBe(before + 1);
       // Without the cache every refusal asks the database.
       const uncached = new JobQueue(counting, { agent: queue.agent, leaseMs: 60_000, refusalCacheMs: 0 });
+      await uncached.enqueue(t, limited, { input: '5' });
       await uncached.enqueue(t, limited, { input: '6' });
-      await uncached.enqueue(t, limited, { input: '7' });
       expect(queries).toBe(before + 3);
+    });
+
+    it("a tenant's concurrent requests: a few admissions in flight, the rest answered by a refusal from memory", async () => {
+      let queries = 0;
+      const sql = state.sql!;
+      const counting = new Proxy(sql, {
+        get(target, key, receiver) {
+          if (key === 'query') return (text: string, params?: readonly unknown[]) => (queries++, sql.query(text, params));
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      const queue = new JobQueue(counting, { agent: `agent-${++agent}`, leaseMs: 60_000 });
+      const t = await tenant(`gate-${agent}`);
+      const limited = { ...quotas, requestsPerMinute: 2 }; // one at once
+      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => queue.enqueue(t, limited, { input: String(i) })));
+      expect(outcomes.filter((outcome) => 'job' in outcome)).toHaveLength(1);
+      expect(outcomes.filter((outcome) => 'rejected' in outcome && outcome.rejected.kind === 'quota')).toHaveLength(19);
+      // Four in flight at most; once one was refused, those waiting are answered from memory.
+      expect(queries).toBeLessThanOrEqual(6);
+      // Another tenant is not held back by them.
+      expect('job' in (await queue.enqueue(await tenant(`gate-other-${agent}`), limited, { input: 'x' }))).toBe(true);
     });
 
     it('a finish announces a waited-for job to its waiting process only when another process ran it', async () => {

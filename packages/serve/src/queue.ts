@@ -4,7 +4,7 @@
 // skipping tenants at their running cap, and hold a lease they renew; an expired lease is taken over.
 import { randomBytes } from 'node:crypto';
 import type { SqlDriver } from '@charter/state';
-import type { Quotas } from './quotas.js';
+import { type Quotas, requestBurst } from './quotas.js';
 
 export type JobKind = 'run' | 'resume';
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -72,7 +72,10 @@ export type Rejection =
       readonly kind: 'quota';
       readonly quota: keyof Quotas;
       readonly limit: number;
+      /** requestsPerMinute: requests admitted in the last 60 s; concurrentRuns: runs queued or running; per day: tokens or USD charged today. */
       readonly used: number;
+      /** requestsPerMinute: the most its token bucket admits at once (`requestBurst(limit)`). */
+      readonly burst?: number;
       readonly retryAfterS: number;
     };
 
@@ -93,6 +96,9 @@ export interface QueueOptions {
 }
 
 export const newRunId = (): string => `run_${randomBytes(12).toString('base64url')}`;
+
+/** A tenant's admissions in flight from one process at most (the database runs one at a time: the others wait for its lock). */
+const ADMISSIONS_IN_FLIGHT = 4;
 
 const VIRTUAL_NOW = `coalesce((SELECT min(vtime) FROM jobs WHERE status = 'queued'), (SELECT max(vtime) FROM jobs WHERE status <> 'queued'), 0)`;
 const TODAY = `(now() AT TIME ZONE 'UTC')::date`;
@@ -125,7 +131,8 @@ export class JobQueue {
   readonly maxRunningPerTenant: number;
   /**
    * A tenant's last refusal by a quota that cannot come free before its Retry-After (requests per minute:
-   * the oldest request leaves the window then; tokens and cost per day: only grow until midnight). Within
+   * the bucket's next token and the oldest request leaving the minute come no earlier; tokens and cost per
+   * day: only grow until midnight). Within
    * `refusalCacheMs` of it, and while the tenant's limit is the same, the refusal is answered here without
    * the database: a flooding tenant's 429s cost this instance little and the database nothing.
    */
@@ -134,6 +141,8 @@ export class JobQueue {
     { readonly rejection: Rejection & { kind: 'quota' }; readonly until: number; readonly retryAt: number }
   >();
   readonly #refusalCacheMs: number;
+  /** Per tenant, its admissions in flight from this process (at most ADMISSIONS_IN_FLIGHT) and those waiting for one to end. */
+  readonly #gates = new Map<string, { active: number; readonly waiting: (() => void)[] }>();
 
   constructor(db: SqlDriver, options: QueueOptions) {
     this.#db = db;
@@ -154,27 +163,70 @@ export class JobQueue {
     payload: JobPayload,
     runId: string = newRunId(),
   ): Promise<{ readonly job: Job } | { readonly rejected: Rejection }> {
-    const now = Date.now();
-    const refused = this.#refused.get(tenant.id);
-    if (refused !== undefined) {
-      const { rejection } = refused;
-      if (now < refused.until && quotas[rejection.quota] === rejection.limit)
-        return { rejected: { ...rejection, retryAfterS: Math.max(1, Math.ceil((refused.retryAt - now) / 1000)) } };
-      this.#refused.delete(tenant.id);
+    const refused = this.#refusedNow(tenant.id, quotas);
+    if (refused !== undefined) return { rejected: refused };
+    // The database serialises a tenant's admissions (its advisory lock): more than four of one tenant in
+    // flight from this process would only wait for that lock on pooled connections that the other
+    // tenants' statements need. The rest wait here, and a refusal meanwhile answers them from memory.
+    let gate = this.#gates.get(tenant.id);
+    if (gate === undefined) this.#gates.set(tenant.id, (gate = { active: 0, waiting: [] }));
+    if (gate.active < ADMISSIONS_IN_FLIGHT) gate.active++;
+    else {
+      await new Promise<void>((resolve) => gate.waiting.push(resolve)); // the slot of an admission that ended
+      const again = this.#refusedNow(tenant.id, quotas);
+      if (again !== undefined) {
+        this.#leave(tenant.id, gate);
+        return { rejected: again };
+      }
     }
-    // One statement (migration 7's serve_admit): under the tenant's admission lock, the queue bound and the
-    // quotas are checked and the job inserted only when all pass; durable, like every admission.
+    try {
+      return await this.#admit(tenant, quotas, payload, runId);
+    } finally {
+      this.#leave(tenant.id, gate);
+    }
+  }
+
+  /** Ends an admission of the tenant: its slot goes to the next one waiting. */
+  #leave(tenant: string, gate: { active: number; readonly waiting: (() => void)[] }): void {
+    const next = gate.waiting.shift();
+    if (next !== undefined) next();
+    else if (--gate.active === 0) this.#gates.delete(tenant);
+  }
+
+  /** A refusal of the tenant still valid (see `#refused`), with its Retry-After from now. */
+  #refusedNow(tenant: string, quotas: Quotas): Rejection | undefined {
+    const refused = this.#refused.get(tenant);
+    if (refused === undefined) return undefined;
+    const now = Date.now();
+    const { rejection } = refused;
+    if (now < refused.until && quotas[rejection.quota] === rejection.limit)
+      return { ...rejection, retryAfterS: Math.max(1, Math.ceil((refused.retryAt - now) / 1000)) };
+    this.#refused.delete(tenant);
+    return undefined;
+  }
+
+  async #admit(
+    tenant: { readonly id: string; readonly weight: number },
+    quotas: Quotas,
+    payload: JobPayload,
+    runId: string,
+  ): Promise<{ readonly job: Job } | { readonly rejected: Rejection }> {
+    const now = Date.now();
+    // One statement (migration 8's serve_admit_paced): under the tenant's admission lock, the queue bound
+    // and the quotas are checked (requestsPerMinute: the sliding minute and the token bucket) and the job
+    // inserted, with its token taken, only when all pass; durable, like every admission.
+    const burst = requestBurst(quotas.requestsPerMinute);
     const { rows } = await this.#db.query<{
       o_outcome: 'queued' | 'queue-full' | keyof Quotas;
       o_queued: string;
       o_recent: string;
-      o_oldest_age: number | string | null;
+      o_free_in: number | string | null;
       o_active: string;
       o_tokens: string;
       o_cost: string;
       o_created_at: Date | string | null;
       o_updated_at: Date | string | null;
-    }>('SELECT * FROM serve_admit($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)', [
+    }>('SELECT * FROM serve_admit_paced($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11)', [
       runId,
       tenant.id,
       this.agent,
@@ -182,6 +234,7 @@ export class JobQueue {
       tenant.weight,
       this.maxQueued,
       quotas.requestsPerMinute,
+      burst,
       quotas.concurrentRuns,
       quotas.tokensPerDay,
       quotas.costPerDayUsd,
@@ -213,7 +266,7 @@ export class JobQueue {
     // When the quota can come free at the earliest (ms from now; concurrentRuns: any moment).
     const freeInMs =
       quota === 'requestsPerMinute'
-        ? Math.max(0, (60 - Number(row.o_oldest_age ?? 0)) * 1000)
+        ? Math.max(0, Math.ceil(Number(row.o_free_in ?? 0) * 1000))
         : quota === 'concurrentRuns'
           ? 0
           : Date.UTC(...utcTomorrow()) - now;
@@ -223,7 +276,14 @@ export class JobQueue {
         : quota === 'concurrentRuns'
           ? [Number(row.o_active), 1]
           : [Number(quota === 'tokensPerDay' ? row.o_tokens : row.o_cost), untilMidnight];
-    const rejection = { kind: 'quota', quota, limit: quotas[quota], used, retryAfterS } as const;
+    const rejection = {
+      kind: 'quota',
+      quota,
+      limit: quotas[quota],
+      used,
+      ...(quota === 'requestsPerMinute' ? { burst } : {}),
+      retryAfterS,
+    } as const;
     if (freeInMs > 0 && this.#refusalCacheMs > 0)
       this.#refused.set(tenant.id, { rejection, until: now + Math.min(this.#refusalCacheMs, freeInMs), retryAt: now + freeInMs });
     return { rejected: rejection };

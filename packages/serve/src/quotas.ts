@@ -3,7 +3,10 @@ import { ServeError, ServeErrorCode } from './errors.js';
 
 /** What one tenant may use. Every field is a positive limit. */
 export interface Quotas {
-  /** Run requests accepted per sliding minute. */
+  /**
+   * Run requests admitted per minute, paced: a token bucket of `requestBurst(limit)` requests (a tenth of
+   * the limit) refilled at limit / 60 a second, and never more than the limit in any sliding 60 s.
+   */
   readonly requestsPerMinute: number;
   /** Runs queued or running at once (admission). */
   readonly concurrentRuns: number;
@@ -14,6 +17,14 @@ export interface Quotas {
 }
 
 export const QUOTA_KEYS = ['requestsPerMinute', 'concurrentRuns', 'tokensPerDay', 'costPerDayUsd'] as const;
+
+/**
+ * The burst of a `requestsPerMinute` limit: how many requests its token bucket holds (admitted at once
+ * after a quiet spell), a tenth of the limit (six seconds of its rate), at least 1.
+ */
+export function requestBurst(requestsPerMinute: number): number {
+  return Math.max(1, Math.ceil(requestsPerMinute / 10));
+}
 
 /**
  * Defaults from the manifest's per-run budgets: a day holds 1,000 runs that each spend their whole token

@@ -142,6 +142,25 @@ export const problemSchema = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     instance: { type: 'string' },
+    quota: {
+      type: 'string',
+      enum: ['requestsPerMinute', 'concurrentRuns', 'tokensPerDay', 'costPerDayUsd'],
+      description: 'quota-exceeded: the quota that refused the run.',
+    },
+    limit: {
+      type: 'number',
+      description: "quota-exceeded: the tenant's limit; queue-full: the queue's bound; body-too-large: the largest body in bytes.",
+    },
+    used: {
+      type: 'number',
+      description:
+        'quota-exceeded: requestsPerMinute: runs admitted in the last 60 s; concurrentRuns: runs queued or running; tokensPerDay, costPerDayUsd: charged today (UTC).',
+    },
+    burst: {
+      type: 'integer',
+      description:
+        'quota-exceeded by requestsPerMinute: the most its token bucket admits at once (a tenth of the limit, at least 1); it refills at limit / 60 a second.',
+    },
     errors: {
       type: 'array',
       items: { type: 'object', required: ['pointer', 'detail'], properties: { pointer: { type: 'string' }, detail: { type: 'string' } } },

@@ -262,18 +262,22 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
       expect(badId.body).toMatchObject({ type: 'urn:charter:problem:validation', errors: [{ pointer: '/params/id' }] });
     });
 
-    it('quota requestsPerMinute: the third request in a minute is 429 with Retry-After', async () => {
-      const t = await tenant({ requestsPerMinute: 2 });
+    it('quota requestsPerMinute: a burst of a tenth of the limit, then 429 with Retry-After until the bucket refills', async () => {
+      const t = await tenant({ requestsPerMinute: 20 }); // bucket of 2, refilled at one request per 3 s
       expect((await run(t.key, { input: 'a' })).status).toBe(200);
       expect((await run(t.key, { input: 'b' })).status).toBe(200);
       const third = await run(t.key, { input: 'c' });
       expect(third.status).toBe(429);
-      expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const retryAfter = Number(third.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(3);
       expect(await third.json()).toMatchObject({
         type: 'urn:charter:problem:quota-exceeded',
         quota: 'requestsPerMinute',
-        limit: 2,
+        limit: 20,
+        burst: 2,
         used: 2,
+        detail: expect.stringContaining('at most 2 at once') as unknown,
       });
     });
 

@@ -537,11 +537,14 @@ export function createService(options: ServeOptions): Service {
         throw new HttpProblem(
           problem(
             'quotaExceeded',
-            `tenant ${tenant.id} used ${r.used} of its ${r.quota} quota (${r.limit}): retry after ${r.retryAfterS} s`,
+            r.burst === undefined
+              ? `tenant ${tenant.id} used ${r.used} of its ${r.quota} quota (${r.limit}): retry after ${r.retryAfterS} s`
+              : `tenant ${tenant.id} sends faster than its ${r.quota} quota (${r.limit} a minute, at most ${r.burst} at once; ${r.used} admitted in the last minute): retry after ${r.retryAfterS} s`,
             {
               quota: r.quota,
               limit: r.limit,
               used: r.used,
+              ...(r.burst === undefined ? {} : { burst: r.burst }),
             },
           ),
           headers,

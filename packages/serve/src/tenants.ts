@@ -62,6 +62,8 @@ export class TenantStore {
   readonly #db: SqlDriver;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { at: number; row: Row | undefined }>();
+  /** Authentication reads in flight, per tenant: concurrent requests of one tenant share one (a flood's too). */
+  readonly #reading = new Map<string, Promise<Row | undefined>>();
 
   /** `cacheMs`: how long an authentication may reuse a tenant row it read (revocation reaches every instance within it). */
   constructor(db: SqlDriver, options: { readonly cacheMs?: number } = {}) {
@@ -86,6 +88,7 @@ export class TenantStore {
     );
     const row = rows[0];
     this.#cache.delete(id);
+    this.#reading.delete(id);
     if (row === undefined)
       throw new ServeError(ServeErrorCode.BadTenant, `tenant "${id}" exists already: pick another id, or revoke it first`);
     return { tenant: toTenant(row), apiKey };
@@ -135,10 +138,20 @@ export class TenantStore {
     const now = Date.now();
     const hit = this.#cache.get(id);
     if (cached && hit !== undefined && now - hit.at < this.#cacheMs) return hit.row;
-    const { rows } = await this.#db.query<Row>('SELECT * FROM tenants WHERE tenant_id = $1', [id]);
-    if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(id, { at: now, row: rows[0] });
-    return rows[0];
+    const inFlight = cached ? this.#reading.get(id) : undefined;
+    if (inFlight !== undefined) return inFlight;
+    const read = this.#db.query<Row>('SELECT * FROM tenants WHERE tenant_id = $1', [id]).then(({ rows }) => {
+      if (this.#cache.size > 10_000) this.#cache.clear();
+      this.#cache.set(id, { at: now, row: rows[0] });
+      return rows[0];
+    });
+    if (!cached) return read;
+    this.#reading.set(id, read);
+    try {
+      return await read;
+    } finally {
+      if (this.#reading.get(id) === read) this.#reading.delete(id);
+    }
   }
 
   async #update(id: string, change: (settings: Settings) => Settings): Promise<Tenant> {
@@ -157,6 +170,7 @@ export class TenantStore {
     if (tenant === undefined)
       throw new ServeError(ServeErrorCode.UnknownTenant, `no tenant "${id}": list them with "charter tenants list"`);
     this.#cache.delete(id);
+    this.#reading.delete(id);
     return toTenant(tenant);
   }
 }

@@ -15,6 +15,7 @@ const TABLES = [
   'jobs',
   'ledger',
   'ledger_locks',
+  'rate_buckets',
   'run_claims',
   'runs',
   'schema_migrations',

@@ -439,6 +439,77 @@ END
 $fn$;
 `,
   },
+  {
+    version: 8,
+    name: 'serving: requestsPerMinute paced by a token bucket',
+    sql: `
+-- A tenant's requestsPerMinute quota as a token bucket (@charter/serve): the bucket holds up to p_burst
+-- requests and refills at p_rpm / 60 a second; a request is admitted only with a whole token in it, and
+-- takes it. The tokens a tenant had at refilled_at (the refill since is computed when read); no row: full.
+CREATE TABLE rate_buckets (
+  tenant_id    text PRIMARY KEY,
+  tokens       double precision NOT NULL,
+  refilled_at  timestamptz NOT NULL
+);
+
+-- Migration 7's serve_admit, and requestsPerMinute paced: refused when the sliding minute holds p_rpm
+-- requests (as before) or when the tenant's bucket holds less than one token; the token is taken in the
+-- transaction that inserts the job (durable with it; a refusal writes nothing). o_free_in: seconds until
+-- a requestsPerMinute refusal can come free (the bucket's next token, or the oldest request leaving the
+-- minute, whichever is later). serve_admit stays for instances of the previous version.
+CREATE FUNCTION serve_admit_paced(p_job_id text, p_tenant text, p_agent text, p_payload jsonb, p_weight double precision,
+  p_max_queued double precision, p_rpm double precision, p_burst double precision, p_concurrent double precision,
+  p_tokens double precision, p_cost double precision)
+RETURNS TABLE (o_outcome text, o_queued bigint, o_recent bigint, o_free_in double precision, o_active bigint,
+  o_tokens numeric, o_cost numeric, o_created_at timestamptz, o_updated_at timestamptz)
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  v_at timestamptz;
+  v_bucket double precision;
+  v_rate double precision := p_rpm / 60.0;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('charter.serve.admit:' || p_tenant));
+  -- After the lock (a new statement, a new snapshot): the bucket as the previous admission left it.
+  v_at := clock_timestamp();
+  SELECT least(p_burst, b.tokens + greatest(0, extract(epoch FROM v_at - b.refilled_at)::double precision) * v_rate)
+    INTO v_bucket FROM rate_buckets b WHERE b.tenant_id = p_tenant;
+  v_bucket := coalesce(v_bucket, p_burst);
+  SELECT count(*) INTO o_queued FROM jobs j WHERE j.status = 'queued';
+  SELECT count(*) INTO o_recent FROM (
+    SELECT 1 FROM jobs j WHERE j.tenant_id = p_tenant AND j.created_at > now() - interval '60 seconds'
+    LIMIT least(p_rpm, 1e15)::bigint) r;
+  o_active := (SELECT count(*) FROM jobs j WHERE j.tenant_id = p_tenant AND j.status = 'queued')
+    + (SELECT count(*) FROM jobs j WHERE j.tenant_id = p_tenant AND j.status = 'running');
+  SELECT coalesce(sum(u.input_tokens + u.output_tokens), 0), coalesce(sum(u.cost_usd), 0) INTO o_tokens, o_cost
+    FROM usage u WHERE u.tenant_id = p_tenant AND u.day = (now() AT TIME ZONE 'UTC')::date;
+  o_outcome := CASE
+    WHEN o_queued >= p_max_queued THEN 'queue-full'
+    WHEN o_recent >= p_rpm OR v_bucket < 1 THEN 'requestsPerMinute'
+    WHEN o_active >= p_concurrent THEN 'concurrentRuns'
+    WHEN o_tokens >= p_tokens THEN 'tokensPerDay'
+    WHEN o_cost >= p_cost THEN 'costPerDayUsd'
+    ELSE 'queued' END;
+  IF o_outcome = 'requestsPerMinute' THEN
+    o_free_in := greatest(0, (1 - v_bucket) / v_rate);
+    IF o_recent >= p_rpm THEN
+      SELECT greatest(o_free_in, 60 - extract(epoch FROM now() - min(j.created_at))::double precision) INTO o_free_in
+        FROM jobs j WHERE j.tenant_id = p_tenant AND j.created_at > now() - interval '60 seconds';
+    END IF;
+  END IF;
+  IF o_outcome = 'queued' THEN
+    INSERT INTO jobs AS j (job_id, tenant_id, agent, kind, payload, run_id, vtime)
+    VALUES (p_job_id, p_tenant, p_agent, 'run', p_payload, p_job_id, greatest(
+      coalesce((SELECT min(q.vtime) FROM jobs q WHERE q.status = 'queued'), (SELECT max(q.vtime) FROM jobs q WHERE q.status <> 'queued'), 0),
+      coalesce((SELECT max(q.vtime) FROM jobs q WHERE q.tenant_id = p_tenant AND q.status = 'queued') + 1.0 / p_weight, 0)))
+    RETURNING j.created_at, j.updated_at INTO o_created_at, o_updated_at;
+    INSERT INTO rate_buckets AS b (tenant_id, tokens, refilled_at) VALUES (p_tenant, v_bucket - 1, v_at)
+      ON CONFLICT (tenant_id) DO UPDATE SET tokens = excluded.tokens, refilled_at = excluded.refilled_at;
+  END IF;
+  RETURN NEXT;
+END
+$fn$;
+`,
+  },
 ];
 
 /** The schema version this package writes and reads. */
