@@ -1,5 +1,6 @@
 // `npx tsx bench/shadow-handoff.probe.ts` (after a build): where the shadow's p95 comes from. The control
-// (as in rollout.bench.ts: a 1 ms timer "model call", then 50 µs of work) runs through shadow runners
+// (as in rollout.bench.ts: a 1 ms timer "model call", then 50 µs of work; MODEL=thread: the model call
+// is a round trip to a model thread that answers after 1 ms instead) runs through shadow runners
 // with worker candidates at each priority, interleaved in rotated order, one request after another
 // (CONC=8: 8 in flight). Every postMessage to a worker is counted and timed (Worker.prototype.postMessage
 // wrapped: a probe, not a benchmark), so each request is known to hold a handoff in its wait or not.
@@ -9,7 +10,7 @@ import { createShadowRunner } from '@charter/rollout';
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 
 let posts = 0;
 const postUs: number[] = [];
@@ -37,10 +38,34 @@ function median(values: readonly number[]): number {
 
 let holding: number[] = [];
 let others: number[] = [];
+// MODEL=thread: the "model call" is a round trip to a model thread that answers after 1 ms (the control
+// waits for a message, as for a socket, not for a timer of its own); default: a 1 ms timer, as in the bench.
+const modelChannel = new MessageChannel();
+const model =
+  process.env.MODEL === 'thread'
+    ? new Worker(
+        `const { workerData } = require('node:worker_threads');
+   workerData.port.on('message', (id) => setTimeout(() => workerData.port.postMessage(id), 1));`,
+        { eval: true, workerData: { port: modelChannel.port2 }, transferList: [modelChannel.port2] },
+      )
+    : undefined;
+const answers = new Map<number, () => void>();
+modelChannel.port1.on('message', (id: number) => {
+  answers.get(id)?.();
+  answers.delete(id);
+});
+let calls = 0;
+const modelCall = (): Promise<void> => {
+  const id = calls++;
+  return new Promise((resolve) => {
+    answers.set(id, resolve);
+    modelChannel.port1.postMessage(id);
+  });
+};
 const control = async (input: number): Promise<string> => {
   const before = posts;
   const start = process.hrtime.bigint();
-  await delay(1);
+  await (model === undefined ? delay(1) : modelCall());
   (posts === before ? others : holding).push(Number(process.hrtime.bigint() - start) / 1000);
   work(50);
   return `answer ${input}`;
@@ -89,7 +114,7 @@ for (let round = 0; round < 16; round++) {
   }
 }
 console.log(
-  `requests ${concurrency === 1 ? 'one after another' : `${concurrency} in flight`}; load average ${load.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}`,
+  `model call: ${model === undefined ? '1 ms timer' : 'round trip to a model thread answering after 1 ms'}; requests ${concurrency === 1 ? 'one after another' : `${concurrency} in flight`}; load average ${load.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}`,
 );
 for (const name of names)
   console.log(
@@ -102,3 +127,5 @@ console.log(
   `  postMessage to the worker (wall): median ${median(postUs).toFixed(1)} µs, p90 ${(sorted[Math.floor(sorted.length * 0.9)] ?? 0).toFixed(1)} µs, ${postUs.length} posts`,
 );
 await Promise.all(Object.values(runners).map((runner) => runner.close()));
+modelChannel.port1.close();
+await model?.terminate();
