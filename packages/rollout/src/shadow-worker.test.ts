@@ -1,8 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { RolloutError } from './errors.js';
 import { compareLayered, createShadowRunner, type Comparable } from './shadow.js';
-import { workerCandidate } from './shadow-worker.js';
+import { workerCandidate, type WorkerPriority } from './shadow-worker.js';
 
 // The candidate runs in a worker thread from a module (plain JavaScript fixture) and cloneable options.
 // No timing is asserted: the tests show where the candidate runs and that its failures never reach the control.
@@ -327,5 +331,110 @@ describe('comparison in the worker, batches and backpressure', () => {
     expect(await runner.run('2')).toEqual({ text: 'answer 2' });
     await runner.idle();
     expect(runner.summary()).toMatchObject({ comparisons: 2, candidateErrors: 2 });
+  });
+});
+
+// The worker's CPU priority is set by the kernel's rules (Linux: /proc, util-linux chrt); the tests read
+// back what the kernel applied, from outside the worker.
+const hasChrt = existsSync('/proc/thread-self/stat') && spawnSync('chrt', ['--version']).status === 0;
+if (!hasChrt && process.env.CI === undefined)
+  console.warn('shadow-worker.test.ts: not Linux or no util-linux chrt: the worker priority tests are skipped (they fail in CI)');
+
+/** The scheduling policy (5 = SCHED_IDLE, 0 = normal) and nice of a thread of this process, from /proc. */
+function kernelPriority(tid: number | undefined): { policy: number; nice: number } {
+  if (tid === undefined) throw new Error('the worker reported no thread id');
+  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { nice: Number(fields[19 - 3]), policy: Number(fields[41 - 3]) };
+}
+
+/** Runs one call in a worker with `lowPriority` (PATH replaced while the worker starts, when given) and returns what it reported and what /proc says. */
+async function priorityOf(
+  lowPriority: 'idle' | 'nice' | false | undefined,
+  path?: string,
+): Promise<{ reported: WorkerPriority | undefined; kernel: { policy: number; nice: number } }> {
+  const candidate = workerCandidate<string, Answer>({
+    module,
+    options: { prefix: '' },
+    ...(lowPriority === undefined ? {} : { lowPriority }),
+  });
+  const saved = process.env.PATH;
+  try {
+    if (path !== undefined) process.env.PATH = path;
+    const answered = candidate.run('x');
+    process.env.PATH = saved;
+    await answered;
+    const reported = candidate.priority;
+    return { reported, kernel: kernelPriority(reported?.tid) };
+  } finally {
+    process.env.PATH = saved;
+    await candidate.close();
+  }
+}
+
+describe.skipIf(!hasChrt && process.env.CI === undefined)("the worker thread's CPU priority", () => {
+  it('is SCHED_IDLE by default, as the kernel reports it for the worker thread alone', async () => {
+    const { reported, kernel } = await priorityOf(undefined);
+    expect(reported).toMatchObject({ wanted: 'idle', priority: 'idle' });
+    expect(reported?.detail).toBeUndefined();
+    expect(kernel.policy).toBe(5);
+    expect(kernelPriority(Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0])).policy).toBe(0);
+  });
+
+  it("'nice' is nice 19 under the normal policy; false leaves the process's priority", async () => {
+    const nice = await priorityOf('nice');
+    expect(nice.reported).toMatchObject({ wanted: 'nice', priority: 'nice' });
+    expect(nice.kernel).toEqual({ policy: 0, nice: 19 });
+    const normal = await priorityOf(false);
+    expect(normal.reported).toMatchObject({ wanted: false, priority: 'normal' });
+    expect(normal.kernel.policy).toBe(0);
+  });
+
+  it('when chrt is missing or fails, the worker falls back to nice 19 and the runner says so in its summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-chrt-'));
+    try {
+      const missing = await priorityOf('idle', dir);
+      expect(missing.reported).toMatchObject({ wanted: 'idle', priority: 'nice' });
+      expect(missing.reported?.detail).toMatch(/chrt --idle failed \(.*ENOENT.*\): fell back to nice 19/);
+      expect(missing.kernel).toEqual({ policy: 0, nice: 19 });
+
+      const fake = join(dir, 'chrt');
+      writeFileSync(fake, '#!/bin/sh\necho "chrt: refused by the test" >&2\nexit 1\n');
+      chmodSync(fake, 0o755);
+      const saved = process.env.PATH;
+      const runner = createShadowRunner<string, Answer>({
+        control,
+        candidate: { module, options: { prefix: 'answer ' } },
+        noiseSampleRate: 0,
+      });
+      try {
+        expect(await runner.run('1')).toEqual({ text: 'answer 1' });
+        // The worker starts at the handoff (here: idle()) and runs chrt from the PATH it started with.
+        process.env.PATH = dir;
+        await runner.idle();
+        process.env.PATH = saved;
+        const { priority, comparisons, agreements } = runner.summary();
+        expect({ comparisons, agreements }).toEqual({ comparisons: 1, agreements: 1 });
+        expect(priority).toMatchObject({
+          wanted: 'idle',
+          priority: 'nice',
+          detail: 'chrt --idle failed (chrt: refused by the test): fell back to nice 19',
+        });
+        expect(kernelPriority(priority?.tid)).toEqual({ policy: 0, nice: 19 });
+      } finally {
+        process.env.PATH = saved;
+        await runner.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an in-process candidate has no worker priority; a bad lowPriority is refused', () => {
+    const runner = createShadowRunner<string, Answer>({ control, candidate: control, noiseSampleRate: 0 });
+    expect(runner.summary().priority).toBeUndefined();
+    expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, lowPriority: true as unknown as 'idle' } })).toThrow(
+      /lowPriority must be 'idle', 'nice' or false, not true/,
+    );
   });
 });

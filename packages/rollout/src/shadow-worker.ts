@@ -41,10 +41,25 @@ export interface ShadowWorkerOptions {
   /** The worker sends its reports back at most this long after the first one is ready (or at 256 reports); default 200 ms. */
   readonly reportIntervalMs?: number;
   /**
-   * The worker thread runs at the lowest CPU priority (nice 19, Linux; elsewhere unchanged), so that it
-   * loses to the control's thread when both want a core; default true.
+   * The worker thread's CPU priority, set once when it starts (Linux; elsewhere it stays the process's):
+   * `'idle'`, the SCHED_IDLE policy (via util-linux `chrt`; any normal thread that wakes preempts it at
+   * once, and a core running only it counts as idle), falling back to nice 19 when chrt is missing or
+   * fails; `'nice'`, nice 19; `false`, unchanged. What was applied is read back from the kernel and
+   * reported (`WorkerPriority`). Default `'idle'`.
    */
-  readonly lowPriority?: boolean;
+  readonly lowPriority?: 'idle' | 'nice' | false;
+}
+
+/** The CPU priority the worker thread runs at, as read back from the kernel (`/proc/thread-self/stat`) after it was set. */
+export interface WorkerPriority {
+  /** What was asked for (`lowPriority`). */
+  readonly wanted: 'idle' | 'nice' | false;
+  /** What the kernel applied: the SCHED_IDLE policy, the normal policy at a nice above 0, or the process's priority. */
+  readonly priority: 'idle' | 'nice' | 'normal';
+  /** The worker's kernel thread id (Linux), e.g. for `chrt -p <tid>`. */
+  readonly tid?: number;
+  /** Why `priority` is not what was wanted (chrt missing or refused, not Linux), when it is not. */
+  readonly detail?: string;
 }
 
 /** A candidate running in its own worker thread, one input at a time (its result crosses back). */
@@ -53,6 +68,8 @@ export interface WorkerCandidate<I, R> {
   run(input: I): Promise<R>;
   /** The worker's thread id (undefined before the first call and after a terminated worker). */
   readonly threadId: number | undefined;
+  /** The worker thread's CPU priority as the kernel applied it (undefined until the worker has reported it). */
+  readonly priority: WorkerPriority | undefined;
   /** Terminates the worker; calls in flight are failed. */
   close(): Promise<void>;
 }
@@ -65,6 +82,8 @@ export interface WorkerLane<I> {
   outstanding(): number;
   /** Samples posted and not finished in the worker yet (read from shared memory: no report needed). */
   lagging(): number;
+  /** The worker thread's CPU priority as the kernel applied it (undefined until a worker has reported it). */
+  priority(): WorkerPriority | undefined;
   /** Resolves when every sample posted so far has been reported (or failed). */
   drain(): Promise<void>;
   /** Terminates the worker; samples in flight are reported as errors. */
@@ -111,6 +130,7 @@ type FromThread =
     }
   | { readonly type: 'drained' }
   | { readonly type: 'timeout' }
+  | ({ readonly type: 'priority' } & WorkerPriority)
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: string };
 
@@ -126,6 +146,8 @@ class ThreadHost {
   private progress = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** The current (or last) worker's priority as it reported it; undefined until a worker has reported. */
+  priority: WorkerPriority | undefined;
   readonly timeoutMs: number;
   private readonly limitMs: number;
 
@@ -142,6 +164,12 @@ class ThreadHost {
     const reportIntervalMs = positive(options.reportIntervalMs ?? 200, 'reportIntervalMs');
     this.limitMs = this.timeoutMs + reportIntervalMs + 100;
     moduleUrl(options.module);
+    const lowPriority: unknown = options.lowPriority;
+    if (lowPriority !== undefined && lowPriority !== 'idle' && lowPriority !== 'nice' && lowPriority !== false)
+      throw new RolloutError(
+        RolloutErrorCode.BadOptions,
+        `the shadow worker's lowPriority must be 'idle', 'nice' or false, not ${JSON.stringify(lowPriority)}`,
+      );
   }
 
   get threadId(): number | undefined {
@@ -174,7 +202,7 @@ class ThreadHost {
         reportBatch: REPORT_BATCH,
         judgeOnMain: this.extra.judgeOnMain,
         progress: this.progress.buffer,
-        lowPriority: this.options.lowPriority ?? true,
+        lowPriority: this.options.lowPriority ?? 'idle',
       },
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
     });
@@ -183,7 +211,10 @@ class ThreadHost {
       if (this.worker !== started) return;
       this.quietSince = performance.now();
       if (message.type === 'timeout') this.end(started, this.timeoutError());
-      else this.handlers.message(message);
+      else if (message.type === 'priority') {
+        const { wanted, priority, tid, detail } = message;
+        this.priority = { wanted, priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
+      } else this.handlers.message(message);
     });
     started.on('error', (error) => {
       this.end(
@@ -317,6 +348,7 @@ export function workerLane<I>(
     },
     outstanding: () => outstanding,
     lagging: () => host.lagging(),
+    priority: () => host.priority,
     drain() {
       if (outstanding === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
@@ -385,6 +417,9 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
     },
     get threadId() {
       return host.threadId;
+    },
+    get priority() {
+      return host.priority;
     },
     close: () => host.close(closedError()),
   };

@@ -3,7 +3,7 @@ import type { Comparable, Comparison, ComparisonLayer } from '../thread/compare.
 import type { Arm } from './analysis.js';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
-import { type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
+import { type ShadowWorkerOptions, type WorkerLane, type WorkerPriority, workerLane } from './shadow-worker.js';
 
 // The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker thread runs the
 // very same code as this thread: a verdict does not depend on where it was reached.
@@ -96,11 +96,19 @@ export interface ShadowSummary {
     readonly interval: { readonly lower: number; readonly upper: number };
     /** Noise samples dropped because the replica lagged. */
     readonly shed: number;
+    /** The replica's worker thread's CPU priority, as for the candidate's. */
+    readonly priority?: WorkerPriority;
   };
   readonly byLayer: Readonly<Record<ComparisonLayer, number>>;
   readonly candidateErrors: number;
   /** Requests not shadowed because the candidate lagged (`maxInFlight` samples waiting or in flight). */
   readonly shed: number;
+  /**
+   * The candidate's worker thread's CPU priority as the kernel applied it (`lowPriority`): `priority` is
+   * `idle`, `nice` or `normal`, with a `detail` saying why when it is not what was wanted. Absent for an
+   * in-process candidate and until the worker has started.
+   */
+  readonly priority?: WorkerPriority;
 }
 
 export interface ShadowRunner<I, R> {
@@ -121,6 +129,8 @@ interface Lane<I> {
   load(): number;
   /** Samples in flight or not yet recorded. */
   pending(): number;
+  /** A worker arm's applied CPU priority (undefined in-process, or before the worker reported it). */
+  priority(): WorkerPriority | undefined;
   /** Samples as two columns: the inputs and the control's comparables, index by index. */
   submit(inputs: readonly I[], controls: readonly Comparable[]): void;
   drain(): Promise<void>;
@@ -213,6 +223,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     return {
       load: () => inFlight.size,
       pending: () => inFlight.size,
+      priority: () => undefined,
       submit(inputs, controls) {
         for (const [index, input] of inputs.entries()) {
           const task: Promise<void> = one(input, controls[index] ?? {}).finally(() => inFlight.delete(task));
@@ -243,6 +254,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       // Backpressure counts what the worker has not finished (shared memory), not what it has not reported yet.
       load: () => lane.lagging(),
       pending: () => lane.outstanding(),
+      priority: () => lane.priority(),
       submit: (inputs, controls) => {
         lane.submit(inputs, controls);
       },
@@ -363,6 +375,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       }
     },
     summary() {
+      const candidatePriority = candidate.priority();
+      const replicaPriority = replica?.priority();
       return {
         comparisons,
         agreements,
@@ -374,10 +388,12 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
           agreement: noiseComparisons === 0 ? 0 : noiseAgreements / noiseComparisons,
           interval: wilsonInterval(noiseAgreements, noiseComparisons),
           shed: noiseShed,
+          ...(replicaPriority === undefined ? {} : { priority: replicaPriority }),
         },
         byLayer: { ...byLayer },
         candidateErrors,
         shed,
+        ...(candidatePriority === undefined ? {} : { priority: candidatePriority }),
       };
     },
     async close() {

@@ -8,7 +8,8 @@
 // - `call`: one input whose result goes back as is (`workerCandidate(...).run`).
 // A call past `timeoutMs` is reported (`timeout`) and the control's thread terminates this worker; a
 // runaway loop that blocks this thread is caught there by a watchdog.
-import { readlinkSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
@@ -19,30 +20,90 @@ const { module, exportName, options, timeoutMs, reportIntervalMs, reportBatch, j
 // Samples finished so far (the control's thread reads it for backpressure without waiting for a report).
 const finished = new Int32Array(progress);
 
-// The shadow is best effort: on Linux this thread takes the lowest CPU priority (nice 19, per thread),
-// so where it competes with the control's thread for a core the scheduler favours the control.
-// Elsewhere (no /proc/thread-self) it keeps the process's priority.
-if (lowPriority) {
-  try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
-  } catch {
-    // not Linux, or no permission: the priority stays the process's
-  }
+// The shadow is best effort: on Linux this thread lowers its own CPU priority once, before the first
+// sample runs, and reads back what the kernel applied (/proc/thread-self/stat) for the runner's stats:
+// - `idle`: the SCHED_IDLE policy, set with util-linux `chrt --idle -p 0 <tid>` (no Node API for it;
+//   any user may lower a thread of their own to it). A waking normal thread (the control's) preempts a
+//   SCHED_IDLE one at once, and a core running only SCHED_IDLE threads counts as idle when the kernel
+//   places a waking thread. When chrt is missing or fails, the thread falls back to nice 19 and says why;
+// - `nice`: nice 19 (os.setPriority on the thread id): the lowest weight of the normal policy, which the
+//   EEVDF scheduler does NOT preempt at once for a waking normal thread;
+// - false: the process's priority.
+const message = (error) => (error instanceof Error ? error.message : String(error));
+
+/** What the kernel says this thread runs at (/proc/thread-self/stat: nice is field 19, the policy field 41). */
+function appliedPriority() {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  // The fields after the command name (which may hold spaces and parentheses); the first of them is field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const nice = Number(fields[19 - 3]);
+  const policy = Number(fields[41 - 3]);
+  if (policy === 5) return { priority: 'idle', seen: 'SCHED_IDLE' };
+  return { priority: nice > 0 ? 'nice' : 'normal', seen: `policy ${String(policy)}, nice ${String(nice)}` };
 }
 
-const ready = import(module).then(async (loaded) => {
-  const factory = loaded[exportName];
-  if (typeof factory !== 'function') throw new Error(`the shadow candidate module ${module} has no function export "${exportName}"`);
-  const made = await factory(options);
-  if (typeof made === 'function') return { run: made };
-  if (typeof made === 'object' && made !== null && typeof made.run === 'function') return made;
-  throw new Error(
-    `the factory "${exportName}" of ${module} must return a function (input) => Promise<result> or { run, comparable?, observation?, judge? }`,
-  );
+function chrtIdle(tid) {
+  return new Promise((resolve) => {
+    execFile('chrt', ['--idle', '-p', '0', String(tid)], { timeout: 5_000 }, (error, _stdout, stderr) => {
+      resolve(error === null ? undefined : `chrt --idle failed (${(String(stderr).trim() || error.message).slice(0, 200)})`);
+    });
+  });
+}
+
+/** Lowers this thread's priority as `wanted` says; returns what the kernel applied, and why when it is not what was wanted. */
+async function lowerPriority(wanted) {
+  let tid;
+  try {
+    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return {
+      wanted,
+      priority: 'normal',
+      ...(wanted === false ? {} : { detail: 'no /proc/thread-self (not Linux): the worker runs at the process priority' }),
+    };
+  }
+  const problems = [];
+  if (wanted === 'idle') {
+    const failed = await chrtIdle(tid);
+    if (failed !== undefined) problems.push(`${failed}: fell back to nice 19`);
+  }
+  if (wanted === 'nice' || problems.length > 0) {
+    try {
+      setPriority(tid, 19);
+    } catch (error) {
+      problems.push(`nice 19 failed (${message(error)})`);
+    }
+  }
+  let applied;
+  try {
+    applied = appliedPriority();
+  } catch (error) {
+    return { wanted, priority: 'normal', tid, detail: [...problems, `cannot read /proc/thread-self/stat (${message(error)})`].join('; ') };
+  }
+  if (problems.length === 0 && wanted !== false && applied.priority !== wanted)
+    problems.push(`asked for ${wanted}, the kernel reports ${applied.seen}`);
+  return { wanted, priority: applied.priority, tid, ...(problems.length === 0 ? {} : { detail: problems.join('; ') }) };
+}
+
+// The candidate's module is imported only once the priority is set: no sample runs at the process priority.
+const lowered = lowerPriority(lowPriority).then((applied) => {
+  parentPort.postMessage({ type: 'priority', ...applied });
 });
+
+const ready = lowered
+  .then(() => import(module))
+  .then(async (loaded) => {
+    const factory = loaded[exportName];
+    if (typeof factory !== 'function') throw new Error(`the shadow candidate module ${module} has no function export "${exportName}"`);
+    const made = await factory(options);
+    if (typeof made === 'function') return { run: made };
+    if (typeof made === 'object' && made !== null && typeof made.run === 'function') return made;
+    throw new Error(
+      `the factory "${exportName}" of ${module} must return a function (input) => Promise<result> or { run, comparable?, observation?, judge? }`,
+    );
+  });
 ready.catch(() => undefined);
 
-const message = (error) => (error instanceof Error ? error.message : String(error));
 let running = 0;
 let drainWanted = false;
 let reports = [];
