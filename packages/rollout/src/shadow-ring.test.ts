@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import type { Comparable } from './shadow.js';
+import { pack, unpack } from '../thread/pack.mjs';
+import { compareLayered, type Comparable } from './shadow.js';
 import { RingWriter, type ReportExtra, type ShadowWorkerOptions, workerLane } from './shadow-worker.js';
 
 // The shared handoff: batches serialised into a ring in shared memory, collected by the worker on its
@@ -18,7 +19,7 @@ function readAll(writer: RingWriter): unknown[] {
   const out: unknown[] = [];
   while (tail !== head) {
     const at = tail & mask;
-    const length = words[at >> 2] ?? 0;
+    const length = (words[at >> 2] ?? 0) & 0x3fffffff;
     const start = (at + 4) & mask;
     const first = Math.min(length, writer.capacity - start);
     const payload = new Uint8Array(length);
@@ -91,6 +92,55 @@ describe('the shared ring (RingWriter)', () => {
     expect(Atomics.load(header, 2)).toBe(0);
     writer.write(serialize(3));
     expect(writer.wakes).toBe(1);
+  });
+});
+
+describe('the packer for plain data (thread/pack.mjs)', () => {
+  it('round-trips plain data as structured clone would: numbers (-0, NaN, Infinity), strings (lone surrogates, long), nesting, null and undefined', () => {
+    const values: unknown[] = [
+      {
+        inputs: [1, -0, Number.NaN, Infinity, 2.5e-300],
+        controls: [{ text: 'a', actions: [{ tool: 't', args: { x: [1, 'b', null, true] } }] }],
+      },
+      { text: '\ud800 lone, é, 字, 😀', nested: { deeper: { deepest: [[], {}, ''] } } },
+      'z'.repeat(10_000),
+      [undefined, null, false],
+      JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}'),
+      Object.assign(Object.create(null) as object, { bare: 'yes' }),
+    ];
+    for (const value of values) {
+      const packed = pack(value);
+      expect(packed).toBeInstanceOf(Uint8Array);
+      const copy = unpack(new Uint8Array(packed ?? []));
+      expect(copy).toEqual(structuredClone(value));
+      expect(Object.is((copy as { inputs?: number[] }).inputs?.[1], -0)).toBe(value === values[0]);
+    }
+    const proto = unpack(new Uint8Array(pack(values[4]) ?? [])) as Record<string, unknown>;
+    expect(Object.keys(proto)).toEqual(['__proto__', 'ok']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('declines what is not plain data (the caller falls back to v8.serialize): Date, Map, Set, bigint, typed arrays, class instances, holes, cycles, functions', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    class Ticket {
+      id = 1;
+    }
+    // eslint-disable-next-line no-sparse-arrays
+    const holes = [1, , 3];
+    for (const value of [
+      new Date(0),
+      new Map(),
+      new Set(),
+      1n,
+      new Uint8Array(2),
+      new Ticket(),
+      holes,
+      cycle,
+      () => 1,
+      { deep: [Symbol('s')] },
+    ])
+      expect(pack({ inputs: [value], controls: [{}] })).toBeUndefined();
   });
 });
 
@@ -222,6 +272,23 @@ describe('the shared handoff to the worker', () => {
       await arrived;
       expect(made.handoffs().wakes).toBe(1);
       expect(seen.map(lengthOf)).toEqual(['answer a'.length, 'answer b'.length]);
+    } finally {
+      await made.close();
+    }
+  });
+
+  it('a batch that is not plain data goes through v8.serialize into the ring, with the same verdicts', async () => {
+    const { lane: made, seen } = lane({});
+    try {
+      const control: Comparable = { text: 'answer a', actions: [{ tool: 't', args: { when: new Date(0) } }] };
+      made.submit(['a'], [control]);
+      made.submit(['b'], [controlOf('b')]);
+      await made.drain();
+      // The fixture's candidate answers `{ text: 'answer ' + input }`: the same verdicts as the in-process comparison.
+      const expected = [await compareLayered(control, { text: 'answer a' }), await compareLayered(controlOf('b'), { text: 'answer b' })];
+      expect(seen.map(({ agree, layer }) => ({ agree, layer }))).toEqual(expected.map(({ agree, layer }) => ({ agree, layer })));
+      expect(seen[0]?.agree).toBe(false);
+      expect(made.handoffs()).toMatchObject({ ringBatches: 2, serialisedBatches: 1 });
     } finally {
       await made.close();
     }

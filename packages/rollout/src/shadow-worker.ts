@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
+import { pack } from '../thread/pack.mjs';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 
 /** Where the shadow candidate comes from when it runs in a worker thread. */
@@ -118,6 +119,8 @@ export interface HandoffStats {
   readonly mode: 'shared' | 'message';
   /** Batches written to the shared ring. */
   readonly ringBatches: number;
+  /** Of those, batches that were not plain data (Date, Map, bigint, …) and went through v8.serialize. */
+  readonly serialisedBatches: number;
   /** Batches posted as messages (the message mode, a batch larger than the ring, drains). */
   readonly postedBatches: number;
   /** Samples dropped because the ring had no room for their batch. */
@@ -128,8 +131,9 @@ export interface HandoffStats {
 
 // The shared ring (single producer: the control's thread; single consumer: the worker). `header` holds
 // three Int32: 0 bytes written, 1 bytes read (both wrap at 2^32, their difference does not), 2 the
-// worker's state (0 polling, 1 parked). `data` holds records: a 4-byte length (Int32, 4-aligned), then
-// the serialised batch, padded to 4 bytes; a record may wrap around the end of `data`.
+// worker's state (0 polling, 1 parked). `data` holds records: a 4-byte word (Int32, 4-aligned: the
+// payload's length in the low 30 bits, its encoding in bit 30: 0 `pack` (thread/pack.mjs), 1
+// v8.serialize), then the payload, padded to 4 bytes; a record may wrap around the end of `data`.
 const RING_HEAD = 0;
 const RING_TAIL = 1;
 const RING_STATE = 2;
@@ -164,14 +168,14 @@ export class RingWriter {
   }
 
   /** Writes one record; `'full'` when the free part of the ring cannot hold it (nothing written), `'too-large'` when the whole ring cannot. */
-  write(payload: Uint8Array): 'ok' | 'full' | 'too-large' {
+  write(payload: Uint8Array, encoding: 'pack' | 'v8' = 'v8'): 'ok' | 'full' | 'too-large' {
     const needed = RingWriter.recordBytes(payload.length);
     if (needed > this.capacity) return 'too-large';
     const head = Atomics.load(this.header, RING_HEAD);
     const used = (head - Atomics.load(this.header, RING_TAIL)) >>> 0;
     if (needed > this.capacity - used) return 'full';
     const at = head & this.mask;
-    this.words[at >> 2] = payload.length;
+    this.words[at >> 2] = payload.length | (encoding === 'v8' ? 1 << 30 : 0);
     const start = (at + 4) & this.mask;
     const first = Math.min(payload.length, this.capacity - start);
     this.bytes.set(first === payload.length ? payload : payload.subarray(0, first), start);
@@ -395,11 +399,11 @@ class ThreadHost {
   }
 
   /** Writes a serialised batch of `samples` to the current worker's ring (starting the worker as needed). */
-  write(payload: Uint8Array, wasBusy: boolean, samples: number): 'ok' | 'full' | 'too-large' {
+  write(payload: Uint8Array, encoding: 'pack' | 'v8', wasBusy: boolean, samples: number): 'ok' | 'full' | 'too-large' {
     this.worker ??= this.start();
     const ring = this.ring;
     if (ring === undefined) return 'too-large';
-    const written = ring.write(payload);
+    const written = ring.write(payload, encoding);
     if (written !== 'ok') return written;
     if (!wasBusy) this.quietSince = performance.now();
     this.sent = (this.sent + samples) | 0;
@@ -480,17 +484,25 @@ export function workerLane<I>(
   };
 
   let ringBatches = 0;
+  let serialisedBatches = 0;
   let postedBatches = 0;
   let droppedSamples = 0;
   /** Hands one batch over; the number of samples dropped (ring full). Throws when the batch cannot be serialised or cloned. */
   const handOver = (inputs: readonly I[], controls: readonly (Comparable | undefined)[]): number => {
     const wasBusy = outstanding > 0;
     if (shared) {
-      // Serialised once, on this thread, into the ring: no message, so the worker is not woken.
-      const written = host.write(serialize({ inputs, controls }), wasBusy, inputs.length);
+      // Serialised once, on this thread, into the ring: no message, so the worker is not woken. Plain data
+      // is packed by a short loop (thread/pack.mjs: cheap even when cold), anything else by v8.serialize.
+      const batch = { inputs, controls };
+      const packed = pack(batch);
+      const written =
+        packed === undefined
+          ? host.write(serialize(batch), 'v8', wasBusy, inputs.length)
+          : host.write(packed, 'pack', wasBusy, inputs.length);
       if (written === 'ok') {
         outstanding += inputs.length;
         ringBatches++;
+        if (packed === undefined) serialisedBatches++;
         return 0;
       }
       if (written === 'full') {
@@ -523,7 +535,14 @@ export function workerLane<I>(
         return dropped;
       }
     },
-    handoffs: () => ({ mode: shared ? 'shared' : 'message', ringBatches, postedBatches, droppedSamples, wakes: host.wakes }),
+    handoffs: () => ({
+      mode: shared ? 'shared' : 'message',
+      ringBatches,
+      serialisedBatches,
+      postedBatches,
+      droppedSamples,
+      wakes: host.wakes,
+    }),
     outstanding: () => outstanding,
     lagging: () => host.lagging(),
     priority: () => host.priority,

@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
+import { unpack } from './pack.mjs';
 
 const {
   module,
@@ -250,19 +251,20 @@ function collect() {
   const batches = [];
   while (tail !== head) {
     const at = tail & mask;
-    const length = ringWords[at >> 2];
+    const word = ringWords[at >> 2];
+    const length = word & 0x3fffffff;
     const start = (at + 4) & mask;
     const first = Math.min(length, capacity - start);
     // Copied out before the tail moves on (the control may overwrite the space at once).
     const payload = new Uint8Array(length);
     payload.set(ringBytes.subarray(start, start + first));
     if (first < length) payload.set(ringBytes.subarray(0, length - first), first);
-    batches.push(payload);
+    batches.push({ payload, v8: word >>> 30 === 1 });
     tail = (tail + 4 + ((length + 3) & ~3)) | 0;
   }
   Atomics.store(header, RING_TAIL, tail);
-  for (const payload of batches) {
-    const { inputs, controls } = deserialize(payload);
+  for (const { payload, v8 } of batches) {
+    const { inputs, controls } = v8 ? deserialize(payload) : unpack(payload);
     startBatch(inputs, controls);
   }
   return true;
