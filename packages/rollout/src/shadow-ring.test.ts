@@ -120,6 +120,15 @@ describe('the packer for plain data (thread/pack.mjs)', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('grows its buffer for a large value and gives it back on the next call', () => {
+    const large = { inputs: ['a'.repeat(3_000_000)], controls: [{}] };
+    expect(unpack(new Uint8Array(pack(large) ?? []))).toEqual(large);
+    const small = { inputs: [1], controls: [{ text: 'b' }] };
+    const packed = pack(small);
+    expect(packed?.buffer.byteLength).toBeLessThan(1 << 20);
+    expect(unpack(new Uint8Array(packed ?? []))).toEqual(small);
+  });
+
   it('declines what is not plain data (the caller falls back to v8.serialize): Date, Map, Set, bigint, typed arrays, class instances, holes, cycles, functions', () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;

@@ -5,8 +5,10 @@
 // runs each input through what the factory returned.
 //
 // The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable)
-// are posted in batches, the comparison runs in the worker, and the worker sends back only small
-// reports, batched, so the control's thread does little more than one postMessage per batch.
+// are handed over in batches, each written once into a ring in shared memory that the worker collects
+// on its own timer (no message, no wake; `handoff: 'message'` posts instead), the comparison runs in
+// the worker, and the worker sends back only small reports, batched, so the control's thread does
+// little more than one packing per batch.
 // `workerCandidate` is the plain form: one input in, its result back.
 //
 // A call that outlives `timeoutMs` terminates the worker (a hung or runaway candidate cannot pile up:

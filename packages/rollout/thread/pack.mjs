@@ -107,6 +107,11 @@ function write(value, depth) {
  */
 export function pack(value) {
   at = 0;
+  // A huge batch grew the buffer: give the memory back (the previous view was copied out already).
+  if (buffer.byteLength > 1 << 22) {
+    buffer = new ArrayBuffer(1 << 16);
+    view = new DataView(buffer);
+  }
   return write(value, 0) ? new Uint8Array(buffer, 0, at) : undefined;
 }
 

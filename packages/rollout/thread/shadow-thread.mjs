@@ -1,6 +1,7 @@
 // The shadow's worker thread (plain JavaScript: Node loads it with its own loader, in tests and in
 // production alike). It imports the candidate's module, calls its factory once with the cloneable
-// options, and serves two kinds of messages from the control's thread:
+// options, and serves the shadow samples the control's thread writes into the shared ring (below), and
+// two kinds of messages from it:
 // - `batch`: shadow samples as two columns, the inputs and the control's comparables. Each input runs through the
 //   candidate; the comparison with the control happens HERE, and only small reports (verdict, duration,
 //   the factory's observation) go back, a batch at a time (every `reportIntervalMs`, or at
