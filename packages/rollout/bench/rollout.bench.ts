@@ -9,7 +9,8 @@
 //   and does 50 µs of work, served alone (twice: A1 and A2, whose difference is the noise band) and
 //   through the shadow runner with worker candidates (bench/shadow-candidate.mjs: only waiting, like
 //   the control, 4× the work; by default at the SCHED_IDLE policy, and one like the control at nice 19,
-//   the previous default, as the contrast) and an in-process one; interleaved rounds in rotated order, requests one
+//   the previous default, as the contrast; the default hands batches over through a shared ring, and one
+//   like the control posts them as messages, the previous handoff, as the contrast) and an in-process one; interleaved rounds in rotated order, requests one
 //   after another and 8 in flight; median and p95 latency and the control thread's CPU per request,
 //   each as the median of per-round paired differences to A1 with a 95 % bootstrap interval. The
 //   verdict line says "none" only when the worker candidate's median and p95 differences, in both
@@ -114,7 +115,8 @@ console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 // Arms, each round in a rotated order: A1 and A2, the control served alone (two identical arms: their
 // difference is the noise band, an A/A test); W, the control through the shadow runner with a worker
 // candidate like it (the default priority: SCHED_IDLE); WN, the same at nice 19 (the contrast for the
-// worker's priority); W4, a worker candidate with 4× the work; P, an in-process candidate like it (one
+// worker's priority); WM, W with the message handoff (`handoff: 'message'`: a postMessage per batch, which
+// wakes the worker; W's default writes the batch to a shared ring the worker polls); W4, a worker candidate with 4× the work; P, an in-process candidate like it (one
 // thread: the contrast). Each round serves every arm twice: one request after another (a user's view)
 // and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
 // (inside the arm's CPU window, outside its latency figures), so nothing spills into the next arm.
@@ -211,24 +213,30 @@ const runners = {
     candidate: { module: candidateModule, options: { workUs: 50 }, lowPriority: 'nice' },
     noiseSampleRate: 0,
   }),
+  WM: createShadowRunner<number, string>({
+    control,
+    candidate: { module: candidateModule, options: { workUs: 50 }, handoff: 'message' },
+    noiseSampleRate: 0,
+  }),
   W4: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 200 } }, noiseSampleRate: 0 }),
   P: createShadowRunner<number, string>({ control, candidate: candidateLike, noiseSampleRate: 0 }),
 };
 const alone: Serve = { serve: control, settle: () => Promise.resolve() };
-const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WN' | 'W4' | 'P', Serve> = {
+const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WN' | 'WM' | 'W4' | 'P', Serve> = {
   A1: alone,
   A2: alone,
   W0: { serve: (i) => runners.W0.run(i), settle: () => runners.W0.idle() },
   W: { serve: (i) => runners.W.run(i), settle: () => runners.W.idle() },
   WN: { serve: (i) => runners.WN.run(i), settle: () => runners.WN.idle() },
+  WM: { serve: (i) => runners.WM.run(i), settle: () => runners.WM.idle() },
   W4: { serve: (i) => runners.W4.run(i), settle: () => runners.W4.idle() },
   P: { serve: (i) => runners.P.run(i), settle: () => runners.P.idle() },
 };
 type ArmName = keyof typeof arms;
 const names = Object.keys(arms) as ArmName[];
 const rounds: Record<'sequential' | 'concurrent', Record<ArmName, RoundStats[]>> = {
-  sequential: { A1: [], A2: [], W0: [], W: [], WN: [], W4: [], P: [] },
-  concurrent: { A1: [], A2: [], W0: [], W: [], WN: [], W4: [], P: [] },
+  sequential: { A1: [], A2: [], W0: [], W: [], WN: [], WM: [], W4: [], P: [] },
+  concurrent: { A1: [], A2: [], W0: [], W: [], WN: [], WM: [], W4: [], P: [] },
 };
 for (const name of names) {
   await round(arms[name], 50, 1); // warm-up: JIT, and the workers started
@@ -267,6 +275,7 @@ const LABELS: Record<ArmName, string> = {
   W0: 'worker candidate that only waits (handoff alone)',
   W: 'worker candidate like the control',
   WN: 'the same at nice 19 (not SCHED_IDLE)',
+  WM: 'the same, batches posted (not the shared ring)',
   W4: 'worker candidate, 4× the work',
   P: 'in-process candidate like the control',
 };
@@ -292,6 +301,10 @@ for (const [name, summary] of Object.entries(summaries))
       summary.priority === undefined
         ? ''
         : `; worker priority ${summary.priority.priority}${summary.priority.detail === undefined ? '' : ` (${summary.priority.detail})`}`
+    }${
+      summary.handoff === undefined
+        ? ''
+        : `; handoff ${summary.handoff.mode}: ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
     }`,
   );
 const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
@@ -339,7 +352,16 @@ console.log(
     shadowOverheadNiceP95Us: r1(diff('sequential', 'WN', 'p95').estimate),
     shadowOverheadNiceConcurrentUs: r1(diff('concurrent', 'WN', 'median').estimate),
     shadowOverheadNiceConcurrentP95Us: r1(diff('concurrent', 'WN', 'p95').estimate),
+    shadowHandoff: summaries.W?.handoff?.mode ?? 'unknown',
+    shadowParkedWorkerWakes: summaries.W?.handoff?.wakes ?? 0,
+    shadowOverheadMessageUs: r1(diff('sequential', 'WM', 'median').estimate),
+    shadowOverheadMessageP95Us: r1(diff('sequential', 'WM', 'p95').estimate),
+    shadowOverheadMessageConcurrentUs: r1(diff('concurrent', 'WM', 'median').estimate),
+    shadowOverheadMessageConcurrentP95Us: r1(diff('concurrent', 'WM', 'p95').estimate),
+    shadowControlThreadCpuMessageUs: r1(diff('sequential', 'WM', 'cpuUs').estimate),
+    shadowControlThreadCpuMessageConcurrentUs: r1(diff('concurrent', 'WM', 'cpuUs').estimate),
     shadowDroppedSamples: summaries.W?.shed ?? 0,
+    shadowDroppedSamplesMessage: summaries.WM?.shed ?? 0,
     shadowDroppedSamplesNice: summaries.WN?.shed ?? 0,
     shadowDroppedSamplesCpuHeavyCandidate: summaries.W4?.shed ?? 0,
   }),

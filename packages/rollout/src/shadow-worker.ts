@@ -5,8 +5,10 @@
 // runs each input through what the factory returned.
 //
 // The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable)
-// are posted in batches, the comparison runs in the worker, and the worker sends back only small
-// reports, batched, so the control's thread does little more than one postMessage per batch.
+// are handed over in batches, each written once into a ring in shared memory that the worker collects
+// on its own timer (no message, no wake; `handoff: 'message'` posts instead), the comparison runs in
+// the worker, and the worker sends back only small reports, batched, so the control's thread does
+// little more than one packing per batch.
 // `workerCandidate` is the plain form: one input in, its result back.
 //
 // A call that outlives `timeoutMs` terminates the worker (a hung or runaway candidate cannot pile up:
@@ -14,8 +16,10 @@
 // a crash or an exit of the worker fails what is in flight; the next sample starts a fresh worker. Every
 // such failure is a `ROLLOUT_SHADOW_FAILED` candidate error — the control's result is never touched.
 import { pathToFileURL } from 'node:url';
+import { serialize } from 'node:v8';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
+import { pack } from '../thread/pack.mjs';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 
 /** Where the shadow candidate comes from when it runs in a worker thread. */
@@ -48,6 +52,22 @@ export interface ShadowWorkerOptions {
    * reported (`WorkerPriority`). Default `'idle'`.
    */
   readonly lowPriority?: 'idle' | 'nice' | false;
+  /**
+   * How the shadow runner hands batches to the worker (`workerLane`; `workerCandidate` always posts):
+   * `'shared'` (default), the batch is serialised once (`v8.serialize`) into a ring in shared memory that
+   * the worker collects on its own timer (every `pollMs` while samples flow; after `parkAfterMs` without
+   * any it parks, and only the first batch after that wakes it, one `Atomics.notify`), so a handoff
+   * never wakes the worker; a batch that does not fit in the free part of the ring is dropped and counted
+   * (`shed`), one larger than the whole ring is posted instead. `'message'`: one postMessage per batch
+   * (which wakes the worker each time).
+   */
+  readonly handoff?: 'shared' | 'message';
+  /** The shared ring's size in bytes (a power of two, 4 KiB to 1 GiB); default 1 MiB. */
+  readonly ringBytes?: number;
+  /** How often the worker collects from the ring while samples flow; default 20 ms (the runner passes its `handoffMs`). */
+  readonly pollMs?: number;
+  /** The worker parks (stops polling) after this long with an empty ring and nothing running; default 1,000 ms. */
+  readonly parkAfterMs?: number;
 }
 
 /** The CPU priority the worker thread runs at, as read back from the kernel (`/proc/thread-self/stat`) after it was set. */
@@ -76,8 +96,14 @@ export interface WorkerCandidate<I, R> {
 
 /** Shadow samples to a worker, verdicts back; the runner's off-path arm. */
 export interface WorkerLane<I> {
-  /** Posts samples (inputs and the control's comparables, index by index) to the worker in one message; a sample that cannot be cloned is reported as an error. */
-  submit(inputs: readonly I[], controls: readonly Comparable[]): void;
+  /**
+   * Hands samples (inputs and the control's comparables, index by index) to the worker: written to the
+   * shared ring, or posted in one message; a sample that cannot be cloned is reported as an error.
+   * Returns how many samples were dropped because the ring was full (the caller counts them as shed).
+   */
+  submit(inputs: readonly I[], controls: readonly Comparable[]): number;
+  /** How handoffs went so far: batches written to the ring, posted as messages, dropped (ring full), and wakes of a parked worker. */
+  handoffs(): HandoffStats;
   /** Samples posted and not reported yet. */
   outstanding(): number;
   /** Samples posted and not finished in the worker yet (read from shared memory: no report needed). */
@@ -88,6 +114,89 @@ export interface WorkerLane<I> {
   drain(): Promise<void>;
   /** Terminates the worker; samples in flight are reported as errors. */
   close(): Promise<void>;
+}
+
+/** How the lane's handoffs went (counters since the lane was made). */
+export interface HandoffStats {
+  readonly mode: 'shared' | 'message';
+  /** Batches written to the shared ring. */
+  readonly ringBatches: number;
+  /** Of those, batches that were not plain data (Date, Map, bigint, …) and went through v8.serialize. */
+  readonly serialisedBatches: number;
+  /** Batches posted as messages (the message mode, a batch larger than the ring, drains). */
+  readonly postedBatches: number;
+  /** Samples dropped because the ring had no room for their batch. */
+  readonly droppedSamples: number;
+  /** Times a parked worker was woken (Atomics.notify) by a write. */
+  readonly wakes: number;
+}
+
+// The shared ring (single producer: the control's thread; single consumer: the worker). `header` holds
+// three Int32: 0 bytes written, 1 bytes read (both wrap at 2^32, their difference does not), 2 the
+// worker's state (0 polling, 1 parked). `data` holds records: a 4-byte word (Int32, 4-aligned: the
+// payload's length in the low 30 bits, its encoding in bit 30: 0 `pack` (thread/pack.mjs), 1
+// v8.serialize), then the payload, padded to 4 bytes; a record may wrap around the end of `data`.
+const RING_HEAD = 0;
+const RING_TAIL = 1;
+const RING_STATE = 2;
+const RING_PARKED = 1;
+
+/** A ring's two shared buffers, as they cross to the worker. */
+export interface RingBuffers {
+  readonly header: SharedArrayBuffer;
+  readonly data: SharedArrayBuffer;
+}
+
+/** The writing end of the shared ring (the control's thread). Exported for tests. */
+export class RingWriter {
+  readonly buffers: RingBuffers;
+  private readonly header: Int32Array;
+  private readonly bytes: Uint8Array;
+  private readonly words: Int32Array;
+  private readonly mask: number;
+  wakes = 0;
+
+  constructor(readonly capacity: number) {
+    this.buffers = { header: new SharedArrayBuffer(12), data: new SharedArrayBuffer(capacity) };
+    this.header = new Int32Array(this.buffers.header);
+    this.bytes = new Uint8Array(this.buffers.data);
+    this.words = new Int32Array(this.buffers.data);
+    this.mask = capacity - 1;
+  }
+
+  /** Bytes a record of `length` payload bytes takes. */
+  static recordBytes(length: number): number {
+    return 4 + ((length + 3) & ~3);
+  }
+
+  /** Writes one record; `'full'` when the free part of the ring cannot hold it (nothing written), `'too-large'` when the whole ring cannot. */
+  write(payload: Uint8Array, encoding: 'pack' | 'v8' = 'v8'): 'ok' | 'full' | 'too-large' {
+    const needed = RingWriter.recordBytes(payload.length);
+    if (needed > this.capacity) return 'too-large';
+    const head = Atomics.load(this.header, RING_HEAD);
+    const used = (head - Atomics.load(this.header, RING_TAIL)) >>> 0;
+    if (needed > this.capacity - used) return 'full';
+    const at = head & this.mask;
+    this.words[at >> 2] = payload.length | (encoding === 'v8' ? 1 << 30 : 0);
+    const start = (at + 4) & this.mask;
+    const first = Math.min(payload.length, this.capacity - start);
+    this.bytes.set(first === payload.length ? payload : payload.subarray(0, first), start);
+    if (first < payload.length) this.bytes.set(payload.subarray(first), 0);
+    // Publishing the head after the bytes (sequentially consistent): the worker never reads a record half-written.
+    Atomics.store(this.header, RING_HEAD, (head + needed) | 0);
+    // A parked worker sleeps on the state word: only then is it woken (once: it polls again until it parks).
+    if (Atomics.load(this.header, RING_STATE) === RING_PARKED) {
+      Atomics.store(this.header, RING_STATE, 0);
+      Atomics.notify(this.header, RING_STATE);
+      this.wakes++;
+    }
+    return 'ok';
+  }
+
+  /** Bytes written and not yet collected by the worker. */
+  used(): number {
+    return (Atomics.load(this.header, RING_HEAD) - Atomics.load(this.header, RING_TAIL)) >>> 0;
+  }
 }
 
 const THREAD = new URL('../thread/shadow-thread.mjs', import.meta.url);
@@ -108,6 +217,16 @@ function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new RolloutError(RolloutErrorCode.BadOptions, `the shadow worker's ${name} must be a positive number, not ${value}`);
   return value;
+}
+
+function ringSize(value: number | undefined): number {
+  const bytes = value ?? 1 << 20;
+  if (!Number.isInteger(bytes) || bytes < 4096 || bytes > 1 << 30 || (bytes & (bytes - 1)) !== 0)
+    throw new RolloutError(
+      RolloutErrorCode.BadOptions,
+      `the shadow worker's ringBytes must be a power of two from 4096 to 2^30, not ${bytes}`,
+    );
+  return bytes;
 }
 
 /** The order of the layers in the worker's compact reports (thread/shadow-thread.mjs): code = index × 2 + agree. */
@@ -146,6 +265,11 @@ class ThreadHost {
   private progress = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** The current worker's ring (shared handoff), made with the worker. */
+  ring: RingWriter | undefined;
+  private readonly ringBytes: number;
+  private readonly pollMs: number;
+  private readonly parkAfterMs: number;
   /** The current (or last) worker's priority as it reported it; undefined until a worker has reported. */
   priority: WorkerPriority | undefined;
   readonly timeoutMs: number;
@@ -153,7 +277,7 @@ class ThreadHost {
 
   constructor(
     private readonly options: ShadowWorkerOptions,
-    private readonly extra: { readonly judgeOnMain: boolean },
+    private readonly extra: { readonly judgeOnMain: boolean; readonly shared: boolean },
     private readonly handlers: {
       readonly message: (message: FromThread) => void;
       readonly failed: (error: RolloutError) => void;
@@ -164,6 +288,15 @@ class ThreadHost {
     const reportIntervalMs = positive(options.reportIntervalMs ?? 200, 'reportIntervalMs');
     this.limitMs = this.timeoutMs + reportIntervalMs + 100;
     moduleUrl(options.module);
+    this.ringBytes = ringSize(options.ringBytes);
+    this.pollMs = positive(options.pollMs ?? 20, 'pollMs');
+    this.parkAfterMs = positive(options.parkAfterMs ?? 1_000, 'parkAfterMs');
+    const handoff: unknown = options.handoff;
+    if (handoff !== undefined && handoff !== 'shared' && handoff !== 'message')
+      throw new RolloutError(
+        RolloutErrorCode.BadOptions,
+        `the shadow worker's handoff must be 'shared' or 'message', not ${JSON.stringify(handoff)}`,
+      );
     const lowPriority: unknown = options.lowPriority;
     if (lowPriority !== undefined && lowPriority !== 'idle' && lowPriority !== 'nice' && lowPriority !== false)
       throw new RolloutError(
@@ -192,6 +325,8 @@ class ThreadHost {
   private start(): Worker {
     this.progress = new Int32Array(new SharedArrayBuffer(4));
     this.sent = 0;
+    this.pastWakes += this.ring?.wakes ?? 0;
+    this.ring = this.extra.shared ? new RingWriter(this.ringBytes) : undefined;
     const started = new Worker(THREAD, {
       workerData: {
         module: moduleUrl(this.options.module),
@@ -203,6 +338,9 @@ class ThreadHost {
         judgeOnMain: this.extra.judgeOnMain,
         progress: this.progress.buffer,
         lowPriority: this.options.lowPriority ?? 'idle',
+        ring: this.ring?.buffers,
+        pollMs: this.pollMs,
+        parkAfterMs: this.parkAfterMs,
       },
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
     });
@@ -262,6 +400,25 @@ class ThreadHost {
     if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
   }
 
+  /** Writes a serialised batch of `samples` to the current worker's ring (starting the worker as needed). */
+  write(payload: Uint8Array, encoding: 'pack' | 'v8', wasBusy: boolean, samples: number): 'ok' | 'full' | 'too-large' {
+    this.worker ??= this.start();
+    const ring = this.ring;
+    if (ring === undefined) return 'too-large';
+    const written = ring.write(payload, encoding);
+    if (written !== 'ok') return written;
+    if (!wasBusy) this.quietSince = performance.now();
+    this.sent = (this.sent + samples) | 0;
+    if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
+    return 'ok';
+  }
+
+  private pastWakes = 0;
+  /** Wakes of parked workers so far (all workers of this host). */
+  get wakes(): number {
+    return this.pastWakes + (this.ring?.wakes ?? 0);
+  }
+
   /** Terminates the worker (if any) and fails what was in flight with `error`. */
   async close(error: RolloutError): Promise<void> {
     const current = this.worker;
@@ -299,9 +456,10 @@ export function workerLane<I>(
     for (let i = 0; i < failed; i++) onReport(false, 'error', 0, extra);
     settleDrains();
   };
+  const shared = (options.handoff ?? 'shared') === 'shared';
   const host = new ThreadHost(
     options,
-    { judgeOnMain },
+    { judgeOnMain, shared },
     {
       message(message) {
         if (message.type === 'reports') {
@@ -327,25 +485,66 @@ export function workerLane<I>(
     });
   };
 
+  let ringBatches = 0;
+  let serialisedBatches = 0;
+  let postedBatches = 0;
+  let droppedSamples = 0;
+  /** Hands one batch over; the number of samples dropped (ring full). Throws when the batch cannot be serialised or cloned. */
+  const handOver = (inputs: readonly I[], controls: readonly (Comparable | undefined)[]): number => {
+    const wasBusy = outstanding > 0;
+    if (shared) {
+      // Serialised once, on this thread, into the ring: no message, so the worker is not woken. Plain data
+      // is packed by a short loop (thread/pack.mjs: cheap even when cold), anything else by v8.serialize.
+      const batch = { inputs, controls };
+      const packed = pack(batch);
+      const written =
+        packed === undefined
+          ? host.write(serialize(batch), 'v8', wasBusy, inputs.length)
+          : host.write(packed, 'pack', wasBusy, inputs.length);
+      if (written === 'ok') {
+        outstanding += inputs.length;
+        ringBatches++;
+        if (packed === undefined) serialisedBatches++;
+        return 0;
+      }
+      if (written === 'full') {
+        droppedSamples += inputs.length;
+        return inputs.length;
+      }
+      // Larger than the whole ring: posted instead (rare; a ring sized for the batches avoids it).
+    }
+    host.post({ type: 'batch', inputs, controls }, wasBusy, inputs.length);
+    outstanding += inputs.length;
+    postedBatches++;
+    return 0;
+  };
+
   return {
     submit(inputs, controls) {
-      if (inputs.length === 0) return;
-      const wasBusy = outstanding > 0;
+      if (inputs.length === 0) return 0;
       try {
-        host.post({ type: 'batch', inputs, controls }, wasBusy, inputs.length);
-        outstanding += inputs.length;
+        return handOver(inputs, controls);
       } catch {
-        // One sample that cannot be cloned fails the whole message: post them one by one.
+        // One sample that cannot be serialised fails the whole batch: hand them over one by one.
+        let dropped = 0;
         for (const [index, input] of inputs.entries()) {
           try {
-            host.post({ type: 'batch', inputs: [input], controls: [controls[index]] }, outstanding > 0, 1);
-            outstanding++;
+            dropped += handOver([input], [controls[index]]);
           } catch (error) {
             uncloneable(error);
           }
         }
+        return dropped;
       }
     },
+    handoffs: () => ({
+      mode: shared ? 'shared' : 'message',
+      ringBatches,
+      serialisedBatches,
+      postedBatches,
+      droppedSamples,
+      wakes: host.wakes,
+    }),
     outstanding: () => outstanding,
     lagging: () => host.lagging(),
     priority: () => host.priority,
@@ -379,7 +578,7 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
   const pending = new Map<number, Pending<R>>();
   const host = new ThreadHost(
     options,
-    { judgeOnMain: false },
+    { judgeOnMain: false, shared: false },
     {
       message(message) {
         if (message.type !== 'result') return;

@@ -3,7 +3,7 @@ import type { Comparable, Comparison, ComparisonLayer } from '../thread/compare.
 import type { Arm } from './analysis.js';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
-import { type ShadowWorkerOptions, type WorkerLane, type WorkerPriority, workerLane } from './shadow-worker.js';
+import { type HandoffStats, type ShadowWorkerOptions, type WorkerLane, type WorkerPriority, workerLane } from './shadow-worker.js';
 
 // The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker thread runs the
 // very same code as this thread: a verdict does not depend on where it was reached.
@@ -109,6 +109,8 @@ export interface ShadowSummary {
    * in-process candidate and until the worker has started.
    */
   readonly priority?: WorkerPriority;
+  /** How the candidate's batches reached its worker (`handoff`: ring writes, posts, drops for a full ring, wakes of a parked worker). Absent in-process. */
+  readonly handoff?: HandoffStats;
 }
 
 export interface ShadowRunner<I, R> {
@@ -131,8 +133,10 @@ interface Lane<I> {
   pending(): number;
   /** A worker arm's applied CPU priority (undefined in-process, or before the worker reported it). */
   priority(): WorkerPriority | undefined;
-  /** Samples as two columns: the inputs and the control's comparables, index by index. */
-  submit(inputs: readonly I[], controls: readonly Comparable[]): void;
+  /** Samples as two columns: the inputs and the control's comparables, index by index; returns how many were dropped (a full ring). */
+  submit(inputs: readonly I[], controls: readonly Comparable[]): number;
+  /** A worker arm's handoff counters. */
+  handoffs(): HandoffStats | undefined;
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -229,7 +233,9 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
           const task: Promise<void> = one(input, controls[index] ?? {}).finally(() => inFlight.delete(task));
           inFlight.add(task);
         }
+        return 0;
       },
+      handoffs: () => undefined,
 
       async drain() {
         while (inFlight.size > 0) await Promise.all([...inFlight]);
@@ -239,25 +245,29 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   };
 
   const inWorker = (kind: Kind, given: ShadowWorkerOptions): Lane<I> => {
-    const lane: WorkerLane<I> = workerLane<I>(given, options.judge !== undefined, (agree, layer, durationMs, extra) => {
-      if (kind === 'candidate' && options.onOutcome !== undefined)
-        options.onOutcome('candidate', {
-          durationMs,
-          ...(extra?.observation === undefined ? {} : { observation: extra.observation }),
-          ...(layer === 'error' ? { error: extra?.detail } : {}),
-        });
-      if (extra?.judge !== undefined) judge(kind, extra.judge.control, extra.judge.candidate);
-      else if (options.onComparison === undefined) count(kind, agree, layer);
-      else record({ kind, agree, layer, ...(extra?.detail === undefined ? {} : { detail: extra.detail }) });
-    });
+    // The worker collects from the shared ring as often as the runner hands over, unless told otherwise.
+    const lane: WorkerLane<I> = workerLane<I>(
+      { pollMs: handoffMs, ...given },
+      options.judge !== undefined,
+      (agree, layer, durationMs, extra) => {
+        if (kind === 'candidate' && options.onOutcome !== undefined)
+          options.onOutcome('candidate', {
+            durationMs,
+            ...(extra?.observation === undefined ? {} : { observation: extra.observation }),
+            ...(layer === 'error' ? { error: extra?.detail } : {}),
+          });
+        if (extra?.judge !== undefined) judge(kind, extra.judge.control, extra.judge.candidate);
+        else if (options.onComparison === undefined) count(kind, agree, layer);
+        else record({ kind, agree, layer, ...(extra?.detail === undefined ? {} : { detail: extra.detail }) });
+      },
+    );
     return {
       // Backpressure counts what the worker has not finished (shared memory), not what it has not reported yet.
       load: () => lane.lagging(),
       pending: () => lane.outstanding(),
       priority: () => lane.priority(),
-      submit: (inputs, controls) => {
-        lane.submit(inputs, controls);
-      },
+      submit: (inputs, controls) => lane.submit(inputs, controls),
+      handoffs: () => lane.handoffs(),
       drain: () => lane.drain(),
       close: () => lane.close(),
     };
@@ -311,9 +321,9 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
         }
       }
     }
-    candidate.submit(inputs, controls);
+    shed += candidate.submit(inputs, controls);
     knownLoad = candidate.load();
-    if (replica !== undefined) replica.submit(replicaInputs, replicaControls);
+    if (replica !== undefined) noiseShed += replica.submit(replicaInputs, replicaControls);
   };
   // What the candidate's arm had in flight at the last handoff: an upper bound until the next one
   // (nothing is added in between, only finished), so the arm is asked only near the bound.
@@ -377,6 +387,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     summary() {
       const candidatePriority = candidate.priority();
       const replicaPriority = replica?.priority();
+      const handoff = candidate.handoffs();
       return {
         comparisons,
         agreements,
@@ -394,6 +405,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
         candidateErrors,
         shed,
         ...(candidatePriority === undefined ? {} : { priority: candidatePriority }),
+        ...(handoff === undefined ? {} : { handoff }),
       };
     },
     async close() {

@@ -1,6 +1,7 @@
 // The shadow's worker thread (plain JavaScript: Node loads it with its own loader, in tests and in
 // production alike). It imports the candidate's module, calls its factory once with the cloneable
-// options, and serves two kinds of messages from the control's thread:
+// options, and serves the shadow samples the control's thread writes into the shared ring (below), and
+// two kinds of messages from it:
 // - `batch`: shadow samples as two columns, the inputs and the control's comparables. Each input runs through the
 //   candidate; the comparison with the control happens HERE, and only small reports (verdict, duration,
 //   the factory's observation) go back, a batch at a time (every `reportIntervalMs`, or at
@@ -11,12 +12,27 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { deserialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
+import { unpack } from './pack.mjs';
 
-const { module, exportName, options, timeoutMs, reportIntervalMs, reportBatch, judgeOnMain, progress, lowPriority } = workerData;
+const {
+  module,
+  exportName,
+  options,
+  timeoutMs,
+  reportIntervalMs,
+  reportBatch,
+  judgeOnMain,
+  progress,
+  lowPriority,
+  ring,
+  pollMs,
+  parkAfterMs,
+} = workerData;
 // Samples finished so far (the control's thread reads it for backpressure without waiting for a report).
 const finished = new Int32Array(progress);
 
@@ -203,16 +219,93 @@ async function sample({ input, control }) {
   }
 }
 
+/** Starts a batch: columns, not one object per sample (half the serialising work on the control's thread). */
+function startBatch(inputs, controls) {
+  for (let index = 0; index < inputs.length; index++) {
+    running++;
+    void sample({ input: inputs[index], control: controls[index] }).finally(settled);
+  }
+}
+
+// The shared handoff (workerLane's default): the control's thread writes serialised batches into a ring
+// in shared memory and never posts or wakes this thread for them. This thread collects on its own timer,
+// every `pollMs` while samples flow; after `parkAfterMs` with an empty ring and nothing running it parks
+// (Atomics.waitAsync on the state word, so its event loop still serves messages and timers), and the
+// control's first write after that wakes it once. Layout: see RingWriter in src/shadow-worker.ts.
+const RING_HEAD = 0;
+const RING_TAIL = 1;
+const RING_STATE = 2;
+const RING_PARKED = 1;
+const header = ring === undefined ? undefined : new Int32Array(ring.header);
+const ringBytes = ring === undefined ? undefined : new Uint8Array(ring.data);
+const ringWords = ring === undefined ? undefined : new Int32Array(ring.data);
+let lastBusy = performance.now();
+
+/** Takes every record written so far out of the ring and starts its samples; whether there was any. */
+function collect() {
+  if (header === undefined) return false;
+  const capacity = ringBytes.length;
+  const mask = capacity - 1;
+  const head = Atomics.load(header, RING_HEAD);
+  let tail = Atomics.load(header, RING_TAIL);
+  if (head === tail) return false;
+  const batches = [];
+  while (tail !== head) {
+    const at = tail & mask;
+    const word = ringWords[at >> 2];
+    const length = word & 0x3fffffff;
+    const start = (at + 4) & mask;
+    const first = Math.min(length, capacity - start);
+    // Copied out before the tail moves on (the control may overwrite the space at once).
+    const payload = new Uint8Array(length);
+    payload.set(ringBytes.subarray(start, start + first));
+    if (first < length) payload.set(ringBytes.subarray(0, length - first), first);
+    batches.push({ payload, v8: word >>> 30 === 1 });
+    tail = (tail + 4 + ((length + 3) & ~3)) | 0;
+  }
+  Atomics.store(header, RING_TAIL, tail);
+  for (const { payload, v8 } of batches) {
+    const { inputs, controls } = v8 ? deserialize(payload) : unpack(payload);
+    startBatch(inputs, controls);
+  }
+  return true;
+}
+
+function poll() {
+  const now = performance.now();
+  if (collect() || running > 0) lastBusy = now;
+  if (now - lastBusy < parkAfterMs) {
+    setTimeout(poll, pollMs);
+    return;
+  }
+  // Park: say so first, then look once more (a write between the last look and the flag would else
+  // wait for the next one). The control's thread clears the flag before it notifies.
+  Atomics.store(header, RING_STATE, RING_PARKED);
+  if (collect()) {
+    Atomics.store(header, RING_STATE, 0);
+    lastBusy = now;
+    setTimeout(poll, pollMs);
+    return;
+  }
+  const waited = Atomics.waitAsync(header, RING_STATE, RING_PARKED);
+  const resume = () => {
+    Atomics.store(header, RING_STATE, 0);
+    lastBusy = performance.now();
+    poll();
+  };
+  if (waited.async) void waited.value.then(resume);
+  else resume();
+}
+if (header !== undefined) setTimeout(poll, pollMs);
+
 parentPort.on('message', (received) => {
   switch (received.type) {
     case 'batch':
-      // Columns, not one object per sample: half the structured-clone work on the control's thread.
-      for (let index = 0; index < received.inputs.length; index++) {
-        running++;
-        void sample({ input: received.inputs[index], control: received.controls[index] }).finally(settled);
-      }
+      collect(); // what was written to the ring before this message came first
+      startBatch(received.inputs, received.controls);
       return;
     case 'drain':
+      collect();
       if (running === 0) {
         flush();
         parentPort.postMessage({ type: 'drained' });
