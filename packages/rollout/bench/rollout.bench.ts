@@ -14,7 +14,11 @@
 //   after another and 8 in flight; median and p95 latency and the control thread's CPU per request,
 //   each as the median of per-round paired differences to A1 with a 95 % bootstrap interval. The
 //   verdict line says "none" only when the worker candidate's median and p95 differences, in both
-//   modes, lie within the A/A noise band.
+//   modes, lie within the A/A noise band. The same control whose model call is I/O (a round trip to a
+//   model thread that answers after 1 ms, as a socket would: IA1, IA2 and IW, with a worker candidate
+//   like the control) gets its own A/A band and its own verdict line: the timer control re-anchors its
+//   1 ms wait on whatever the thread did meanwhile (libuv computes a timer's wait in whole milliseconds
+//   when the loop goes to sleep), so it charges a request with all of a handoff's work; I/O does not.
 // Ends with one JSON line.
 import { FlagdCore } from '@openfeature/flagd-core';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -33,6 +37,7 @@ import {
   type Observation,
 } from '@charter/rollout';
 import { existsSync, readFileSync } from 'node:fs';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -131,6 +136,52 @@ const control = async (input: number): Promise<string> => {
   work(50);
   return `answer ${input}`;
 };
+// The same control whose model call is I/O, as a real one is (a socket): a round trip to a model thread
+// that answers 1 ms after the request arrived. Its wake-up is an event on the control's loop, not a timer
+// of its own: libuv computes a timer's wait in whole milliseconds from the moment the loop goes to sleep,
+// so with the timer control any work the thread does while a request waits (the shadow's handoff) is
+// added to that request in full; with I/O only work still running when the answer arrives delays it.
+// The model thread keeps time with Atomics.wait (a futex timeout, not a millisecond timer), so the I/O
+// control is not noisier than the timer one: requests go in through a shared ring (written, then
+// Atomics.notify, like a socket write), answers come back as messages (the control's loop wakes on them).
+const MODEL_SLOTS = 1024;
+const modelRing = new Int32Array(new SharedArrayBuffer((MODEL_SLOTS + 2) * 4)); // [0] written, [1..] ids, [last] stop
+const modelChannel = new MessageChannel();
+const modelThread = new Worker(
+  `const { workerData } = require('node:worker_threads');
+   const { performance } = require('node:perf_hooks');
+   const q = workerData.ring, port = workerData.port, slots = ${MODEL_SLOTS};
+   const pending = [];
+   let read = 0;
+   while (Atomics.load(q, slots + 1) === 0) {
+     const written = Atomics.load(q, 0);
+     const arrived = performance.now();
+     for (; read < written; read++) pending.push([arrived + 1, q[1 + (read % slots)]]);
+     while (pending.length > 0 && pending[0][0] <= performance.now()) port.postMessage(pending.shift()[1]);
+     const wait = pending.length > 0 ? pending[0][0] - performance.now() : 1000;
+     if (wait > 0) Atomics.wait(q, 0, written, wait);
+   }`,
+  { eval: true, workerData: { ring: modelRing, port: modelChannel.port2 }, transferList: [modelChannel.port2] },
+);
+const modelAnswers = new Map<number, () => void>();
+modelChannel.port1.on('message', (id: number) => {
+  modelAnswers.get(id)?.();
+  modelAnswers.delete(id);
+});
+let modelCalls = 0;
+const modelCall = (): Promise<void> =>
+  new Promise((resolve) => {
+    const id = modelCalls++;
+    modelAnswers.set(id, resolve);
+    modelRing[1 + (id % MODEL_SLOTS)] = id;
+    Atomics.store(modelRing, 0, id + 1);
+    Atomics.notify(modelRing, 0);
+  });
+const controlIo = async (input: number): Promise<string> => {
+  await modelCall();
+  work(50);
+  return `answer ${input}`;
+};
 const candidateLike = async (input: number): Promise<string> => {
   await delay(1);
   work(50);
@@ -220,9 +271,15 @@ const runners = {
   }),
   W4: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 200 } }, noiseSampleRate: 0 }),
   P: createShadowRunner<number, string>({ control, candidate: candidateLike, noiseSampleRate: 0 }),
+  IW: createShadowRunner<number, string>({
+    control: controlIo,
+    candidate: { module: candidateModule, options: { workUs: 50 } },
+    noiseSampleRate: 0,
+  }),
 };
+const aloneIo: Serve = { serve: controlIo, settle: () => Promise.resolve() };
 const alone: Serve = { serve: control, settle: () => Promise.resolve() };
-const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WN' | 'WM' | 'W4' | 'P', Serve> = {
+const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WN' | 'WM' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IW', Serve> = {
   A1: alone,
   A2: alone,
   W0: { serve: (i) => runners.W0.run(i), settle: () => runners.W0.idle() },
@@ -231,12 +288,15 @@ const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WN' | 'WM' | 'W4' | 'P', Serve> =
   WM: { serve: (i) => runners.WM.run(i), settle: () => runners.WM.idle() },
   W4: { serve: (i) => runners.W4.run(i), settle: () => runners.W4.idle() },
   P: { serve: (i) => runners.P.run(i), settle: () => runners.P.idle() },
+  IA1: aloneIo,
+  IA2: aloneIo,
+  IW: { serve: (i) => runners.IW.run(i), settle: () => runners.IW.idle() },
 };
 type ArmName = keyof typeof arms;
 const names = Object.keys(arms) as ArmName[];
 const rounds: Record<'sequential' | 'concurrent', Record<ArmName, RoundStats[]>> = {
-  sequential: { A1: [], A2: [], W0: [], W: [], WN: [], WM: [], W4: [], P: [] },
-  concurrent: { A1: [], A2: [], W0: [], W: [], WN: [], WM: [], W4: [], P: [] },
+  sequential: { A1: [], A2: [], W0: [], W: [], WN: [], WM: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
+  concurrent: { A1: [], A2: [], W0: [], W: [], WN: [], WM: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
 };
 for (const name of names) {
   await round(arms[name], 50, 1); // warm-up: JIT, and the workers started
@@ -260,13 +320,16 @@ for (const [name, summary] of Object.entries(summaries))
 type Mode = keyof typeof rounds;
 type Stat = keyof RoundStats;
 const series = (mode: Mode, name: ArmName, stat: Stat): number[] => rounds[mode][name].map((each) => each[stat]);
-const diff = (mode: Mode, name: ArmName, stat: Stat): Difference => difference(series(mode, name, stat), series(mode, 'A1', stat));
-/** The noise band: the largest magnitude within the 95 % interval of the A/A difference (A2 − A1), measured the same way. */
-const band = (mode: Mode, stat: Stat): number => {
-  const aa = diff(mode, 'A2', stat);
+/** The I/O-bound control's arms are compared with its own A/A pair (IA1, IA2); every other arm with A1, A2. */
+const io = (name: ArmName): boolean => name.startsWith('I');
+const diff = (mode: Mode, name: ArmName, stat: Stat): Difference =>
+  difference(series(mode, name, stat), series(mode, io(name) ? 'IA1' : 'A1', stat));
+/** The noise band: the largest magnitude within the 95 % interval of the A/A difference (A2 − A1, or IA2 − IA1), measured the same way. */
+const band = (mode: Mode, stat: Stat, ofIo = false): number => {
+  const aa = diff(mode, ofIo ? 'IA2' : 'A2', stat);
   return Math.max(Math.abs(aa.lower), Math.abs(aa.upper));
 };
-const within = (mode: Mode, name: ArmName, stat: Stat): boolean => Math.abs(diff(mode, name, stat).estimate) <= band(mode, stat);
+const within = (mode: Mode, name: ArmName, stat: Stat): boolean => Math.abs(diff(mode, name, stat).estimate) <= band(mode, stat, io(name));
 const fmt = (d: Difference): string =>
   `${d.estimate >= 0 ? '+' : ''}${d.estimate.toFixed(1)} µs [${d.lower.toFixed(1)}, ${d.upper.toFixed(1)}]`.padEnd(30);
 const LABELS: Record<ArmName, string> = {
@@ -278,6 +341,9 @@ const LABELS: Record<ArmName, string> = {
   WM: 'the same, batches posted (not the shared ring)',
   W4: 'worker candidate, 4× the work',
   P: 'in-process candidate like the control',
+  IA1: 'I/O control alone (reference of the I arms)',
+  IA2: 'I/O control alone again (A/A of the I arms)',
+  IW: 'I/O control, worker candidate like it',
 };
 console.log(
   `shadow overhead on the control's latency: ${ROUNDS} interleaved rounds × ${SEQUENTIAL} sequential + ${CONCURRENT} requests ${IN_FLIGHT} in flight per arm (${shadowSeconds.toFixed(0)} s); control = 1 ms model call + 50 µs work`,
@@ -288,10 +354,18 @@ for (const mode of ['sequential', 'concurrent'] as const) {
   console.log(
     `  ${mode}: A1 median ${median(a1.map((s) => s.median)).toFixed(0)} µs, p95 ${median(a1.map((s) => s.p95)).toFixed(0)} µs, control thread CPU ${median(a1.map((s) => s.cpuUs)).toFixed(1)} µs/request; noise band (A/A) median ±${band(mode, 'median').toFixed(1)} µs, p95 ±${band(mode, 'p95').toFixed(1)} µs, CPU ±${band(mode, 'cpuUs').toFixed(1)} µs`,
   );
-  for (const name of names.filter((each) => each !== 'A1'))
+  const ia1 = rounds[mode].IA1;
+  console.log(
+    `  ${mode}, I/O control: IA1 median ${median(ia1.map((s) => s.median)).toFixed(0)} µs, p95 ${median(ia1.map((s) => s.p95)).toFixed(0)} µs; noise band (IA2 − IA1) median ±${band(mode, 'median', true).toFixed(1)} µs, p95 ±${band(mode, 'p95', true).toFixed(1)} µs`,
+  );
+  for (const name of names.filter((each) => each !== 'A1' && each !== 'IA1'))
     console.log(
       `    ${LABELS[name].padEnd(48)} median ${fmt(diff(mode, name, 'median'))} p95 ${fmt(diff(mode, name, 'p95'))} CPU ${fmt(diff(mode, name, 'cpuUs'))}${
-        name === 'A2' ? '' : within(mode, name, 'median') && within(mode, name, 'p95') ? ' within the noise' : ' ABOVE the noise'
+        name === 'A2' || name === 'IA2'
+          ? ''
+          : within(mode, name, 'median') && within(mode, name, 'p95')
+            ? ' within the noise'
+            : ' ABOVE the noise'
       }`,
     );
 }
@@ -308,11 +382,21 @@ for (const [name, summary] of Object.entries(summaries))
     }`,
   );
 const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
+const noneIo = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'IW', 'median') && within(mode, 'IW', 'p95'));
 console.log(
   none
     ? "shadow overhead on the control's latency: none — the candidate runs off the control's path (worker candidate like the control: median and p95, sequential and 8 in flight, within the A/A noise band)"
     : "shadow overhead on the control's latency: MEASURABLE — above the A/A noise band (see the lines above)",
 );
+
+console.log(
+  noneIo
+    ? 'with an I/O-bound control (its model call a round trip to another thread, as over a socket): none — median and p95, sequential and 8 in flight, within the IA2 − IA1 band'
+    : 'with an I/O-bound control (its model call a round trip to another thread, as over a socket): MEASURABLE — above the IA2 − IA1 band',
+);
+Atomics.store(modelRing, MODEL_SLOTS + 1, 1);
+Atomics.notify(modelRing, 0);
+await modelThread.terminate();
 
 const r1 = (value: number): number => Math.round(value * 10) / 10;
 console.log(
@@ -326,6 +410,15 @@ console.log(
     controlAloneP95Us: Math.round(median(series('sequential', 'A1', 'p95'))),
     controlAloneConcurrentUs: Math.round(median(series('concurrent', 'A1', 'median'))),
     shadowOverheadNone: none,
+    shadowIoOverheadNone: noneIo,
+    shadowIoOverheadUs: r1(diff('sequential', 'IW', 'median').estimate),
+    shadowIoOverheadP95Us: r1(diff('sequential', 'IW', 'p95').estimate),
+    shadowIoOverheadConcurrentUs: r1(diff('concurrent', 'IW', 'median').estimate),
+    shadowIoOverheadConcurrentP95Us: r1(diff('concurrent', 'IW', 'p95').estimate),
+    shadowIoNoiseBandUs: r1(band('sequential', 'median', true)),
+    shadowIoNoiseBandP95Us: r1(band('sequential', 'p95', true)),
+    shadowIoNoiseBandConcurrentUs: r1(band('concurrent', 'median', true)),
+    shadowIoNoiseBandConcurrentP95Us: r1(band('concurrent', 'p95', true)),
     shadowOverheadUs: r1(diff('sequential', 'W', 'median').estimate),
     shadowOverheadP95Us: r1(diff('sequential', 'W', 'p95').estimate),
     shadowOverheadConcurrentUs: r1(diff('concurrent', 'W', 'median').estimate),
