@@ -77,7 +77,7 @@ export { storeRoutingSource } from './source.js';
 export type { RoutingSource } from './source.js';
 export { actionSet, compareLayered, createShadowRunner, normaliseText } from './shadow.js';
 export { workerCandidate } from './shadow-worker.js';
-export type { ShadowWorkerOptions, WorkerCandidate, WorkerPriority } from './shadow-worker.js';
+export type { HandoffStats, ShadowWorkerOptions, WorkerCandidate, WorkerPriority } from './shadow-worker.js';
 export type {
   ArmOutcome,
   Comparable,
