@@ -61,8 +61,10 @@ export interface ServeOptions {
     /** Fed with every served run's outcome per arm (e.g. `controller.observe`). */
     readonly observe?: (observation: Observation) => void;
   };
-  /** Worker idle wait (default 25 ms). */
+  /** The idle pool's first poll wait (default 25 ms); see `WorkerPoolOptions.idleMs`. */
   readonly idleMs?: number;
+  /** The idle pool's longest poll wait (default a quarter of the lease, at most 250 ms); see `WorkerPoolOptions.idleMaxMs`. */
+  readonly idleMaxMs?: number;
 }
 
 export interface Service {
@@ -331,6 +333,7 @@ export function createService(options: ServeOptions): Service {
     execute,
     workers: workerCount,
     ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
+    ...(options.idleMaxMs === undefined ? {} : { idleMaxMs: options.idleMaxMs }),
     onFinished: (job, execution, kept) => {
       events.publish(job.id, 'run', { id: job.id, status: (execution.result as StoredResult).status });
       // Kept: this worker's finish was written, so the job as stored is known here (no read back).
