@@ -7,7 +7,9 @@
 //      volume in the phase (2 × rate × seconds: 120). The quota is paced (a token bucket of a tenth of it,
 //      refilled at quota / 60 a second, within the sliding minute): the flood is admitted 12 at once,
 //      then 2 a second, and refused (429) beyond; halfway through, a second instance's worker pool is
-//      killed mid-run (its leases expire, the main instance takes its runs over).
+//      killed mid-run (its leases expire, the main instance takes its runs over). Its idle pool polls
+//      rarely (one worker, backing off to idleMaxMs), so from halfway on runs of a fourth tenant, "kill",
+//      are also requested from the second instance itself (async, one at a time) until one is in flight.
 // Then it waits for the queue to empty and counts lost and duplicated runs. Prints the phases, then ONE
 // JSON line of headline figures.
 // Options: --db <url> (default CHARTER_TEST_DATABASE_URL, else pglite:memory), --seconds N (per phase, 6),
@@ -251,6 +253,7 @@ const keys = {
   t1: await key('t1'),
   t2: await key('t2'),
   t3: await key('t3'),
+  kill: await key('kill'),
 };
 
 // The load generator runs in its own process (bench/load-client.ts), so the CPU this process uses is
@@ -476,6 +479,9 @@ if (values.timeline) {
 // 3. loaded, with a worker pool killed halfway
 if (values.timeline) phaseTrace();
 const loadedStart = Date.now();
+// CPU in phase 3: this process (both instances) and the PostgreSQL server, per second of the phase.
+const loadedCpu0 = process.cpuUsage();
+const loadedServer0 = await serverCpuMs();
 let killedAt: number | undefined;
 const lo = {
   a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds }),
@@ -483,11 +489,33 @@ const lo = {
   flood: load(keys.flood, { connections: 40, overallRate: rate * 10, duration: seconds }),
 };
 let killedInFlight = 0;
+// Runs requested from the second instance to have one in flight there (accepted ones are counted).
+let killRequests = 0;
+let killAccepted = 0;
+let killPending = false;
+const requestOnSecond = (): void => {
+  killPending = true;
+  killRequests++;
+  void second.app
+    .inject({
+      method: 'POST',
+      url: `/v1/agents/${second.agentName}/runs`,
+      headers: { authorization: `Bearer ${keys.kill}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ input: `refund A-${900_000 + killRequests} 40`, mode: 'async' }),
+    })
+    .then((response) => {
+      if (response.statusCode < 300) killAccepted++;
+    })
+    .finally(() => (killPending = false));
+};
 // From halfway on, kill the second instance's pool as soon as it is mid-run (a run in flight).
 const killAt = setTimeout(
   () => {
     const poll = setInterval(() => {
-      if (second.workers.inFlight === 0) return;
+      if (second.workers.inFlight === 0) {
+        if (!killPending) requestOnSecond();
+        return;
+      }
       killedInFlight = second.workers.inFlight;
       killedAt = Date.now();
       second.workers.kill();
@@ -503,6 +531,12 @@ const killAt = setTimeout(
   (seconds * 1000) / 2,
 );
 await Promise.all([lo.a.done, lo.b.done, lo.flood.done]);
+const loadedCpu = process.cpuUsage(loadedCpu0);
+const loadedServer1 = await serverCpuMs();
+const loadedS = (Date.now() - loadedStart) / 1000;
+const loadedServiceCpuMsPerS = Math.round((loadedCpu.user + loadedCpu.system) / 1000 / loadedS);
+const loadedServerCpuMsPerS =
+  loadedServer0 === undefined || loadedServer1 === undefined ? null : Math.round((loadedServer1.total - loadedServer0.total) / loadedS);
 clearTimeout(killAt);
 clearInterval(cpuSampler);
 console.log('3. loaded', { a: summary(lo.a.sample), b: summary(lo.b.sample), flood: summary(lo.flood.sample) });
@@ -591,10 +625,12 @@ for (;;) {
   if ((depth.queued + depth.running === 0 && Date.now() - stableSince >= 1000) || Date.now() - drainStart > 60_000) break;
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
-const accepted = [...tp, un.a, un.b, lo.a, lo.b, lo.flood].reduce(
-  (s, x) => s + [...x.sample.statuses].filter(([code]) => code < 300).reduce((n, [, c]) => n + c, 0),
-  0,
-);
+const accepted =
+  killAccepted +
+  [...tp, un.a, un.b, lo.a, lo.b, lo.flood].reduce(
+    (s, x) => s + [...x.sample.statuses].filter(([code]) => code < 300).reduce((n, [, c]) => n + c, 0),
+    0,
+  );
 const { rows } = await state.sql!.query<{ input: string; status: string; result: string | null; attempts: number }>(
   `SELECT payload ->> 'input' AS input, status, result ->> 'status' AS result, attempts FROM jobs`,
 );
@@ -628,6 +664,8 @@ const headline = {
   loadedP95MsB: p95(lo.b.sample),
   loadedP99MsB: pct(lo.b.sample.latencies, 99),
   loadedP95MsFlood: p95(lo.flood.sample),
+  loadedServiceCpuMsPerS,
+  loadedServerCpuMsPerS,
   p95RatioA: Math.round((p95(lo.a.sample) / p95(un.a.sample)) * 100) / 100,
   p95RatioB: Math.round((p95(lo.b.sample) / p95(un.b.sample)) * 100) / 100,
   jainIndexNonFlooders: jain([lo.a.sample.latencies.length, lo.b.sample.latencies.length]),
@@ -635,6 +673,7 @@ const headline = {
   accepted,
   jobs: rows.length,
   killedInFlight,
+  killRequests,
   takenOver,
   lost,
   duplicated,

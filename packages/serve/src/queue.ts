@@ -193,6 +193,14 @@ export class JobQueue {
     else if (--gate.active === 0) this.#gates.delete(tenant);
   }
 
+  /**
+   * A refusal of the tenant by a quota that `enqueue` would repeat from memory right now (undefined: it
+   * would ask the database). Lets a caller answer it before building the job.
+   */
+  refusedNow(tenant: string, quotas: Quotas): Rejection | undefined {
+    return this.#refusedNow(tenant, quotas);
+  }
+
   /** A refusal of the tenant still valid (see `#refused`), with its Retry-After from now. */
   #refusedNow(tenant: string, quotas: Quotas): Rejection | undefined {
     const refused = this.#refused.get(tenant);

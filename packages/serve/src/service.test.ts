@@ -279,6 +279,19 @@ function serviceSuite(label: string, open: () => Promise<{ state: StateStores; d
         used: 2,
         detail: expect.stringContaining('at most 2 at once') as unknown,
       });
+      // Refused again from memory before the body is read: even a body that is not JSON gets the same 429.
+      const unread = await h.request('/v1/agents/serve-shop/runs', { key: t.key, body: '{not json' });
+      expect(unread.status).toBe(429);
+      expect(unread.headers.get('content-type')).toContain('application/problem+json');
+      expect(Number(unread.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await unread.json()).toMatchObject({
+        type: 'urn:charter:problem:quota-exceeded',
+        quota: 'requestsPerMinute',
+        instance: '/v1/agents/serve-shop/runs',
+      });
+      // Another tenant's malformed body is still a 400.
+      const other = await tenant({});
+      expect((await h.request('/v1/agents/serve-shop/runs', { key: other.key, body: '{not json' })).status).toBe(400);
     });
 
     it('quota concurrentRuns: a tenant with one run in the system gets 429 for the next', async () => {

@@ -15,7 +15,7 @@ import { ServeError, ServeErrorCode } from './errors.js';
 import { RunEvents } from './events.js';
 import { openApiDocument } from './openapi.js';
 import { HttpProblem, jsonDepthExceeds, problem, PROBLEM_CONTENT_TYPE, type Problem } from './problems.js';
-import { type Job, JobQueue, type JobPayload, newRunId } from './queue.js';
+import { type Job, JobQueue, type JobPayload, newRunId, type Rejection } from './queue.js';
 import { defaultQuotas, type Quotas } from './quotas.js';
 import { approvalSchema, agentParams, feedbackSchema, runIdParams, runRequestSchema } from './schemas.js';
 import { type Tenant, TenantStore } from './tenants.js';
@@ -61,8 +61,10 @@ export interface ServeOptions {
     /** Fed with every served run's outcome per arm (e.g. `controller.observe`). */
     readonly observe?: (observation: Observation) => void;
   };
-  /** Worker idle wait (default 25 ms). */
+  /** The idle pool's first poll wait (default 25 ms); see `WorkerPoolOptions.idleMs`. */
   readonly idleMs?: number;
+  /** The idle pool's longest poll wait (default a quarter of the lease, at most 250 ms); see `WorkerPoolOptions.idleMaxMs`. */
+  readonly idleMaxMs?: number;
 }
 
 export interface Service {
@@ -331,6 +333,7 @@ export function createService(options: ServeOptions): Service {
     execute,
     workers: workerCount,
     ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
+    ...(options.idleMaxMs === undefined ? {} : { idleMaxMs: options.idleMaxMs }),
     onFinished: (job, execution, kept) => {
       events.publish(job.id, 'run', { id: job.id, status: (execution.result as StoredResult).status });
       // Kept: this worker's finish was written, so the job as stored is known here (no read back).
@@ -473,9 +476,14 @@ export function createService(options: ServeOptions): Service {
   });
   app.setNotFoundHandler((request, reply) => send(reply, problem('notFound', `no route ${request.method} ${request.url.slice(0, 200)}`)));
 
-  const authenticate = async (request: FastifyRequest): Promise<Tenant> => {
+  const bearer = (request: FastifyRequest): string | undefined => {
     const header = request.headers.authorization;
-    const key = header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined;
+    return header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined;
+  };
+  /** Run requests whose key `preParsing` already checked. */
+  const authenticated = new WeakMap<FastifyRequest, Tenant>();
+  const authenticate = async (request: FastifyRequest): Promise<Tenant> => {
+    const key = bearer(request);
     const tenant = await tenants.authenticate(key);
     if (tenant === undefined)
       throw new HttpProblem(
@@ -489,6 +497,40 @@ export function createService(options: ServeOptions): Service {
   const notFound = (id: string): HttpProblem => new HttpProblem(problem('notFound', `no run "${id}"`));
   const location = (id: string): string => `/v1/runs/${id}`;
 
+  /** A refused admission: 503 (queue full) or 429 (a quota), with Retry-After. */
+  const refuse = (reply: FastifyReply, url: string, tenant: string, r: Rejection): FastifyReply => {
+    const headers = { 'Retry-After': String(r.retryAfterS) };
+    if (r.kind === 'queue-full') {
+      reject('queue_full');
+      return send(
+        reply,
+        problem('queueFull', `${r.queued} runs are queued (limit ${r.limit}): retry after ${r.retryAfterS} s`, {
+          limit: r.limit,
+          instance: url,
+        }),
+        headers,
+      );
+    }
+    reject(`quota_${r.quota}`);
+    return send(
+      reply,
+      problem(
+        'quotaExceeded',
+        r.burst === undefined
+          ? `tenant ${tenant} used ${r.used} of its ${r.quota} quota (${r.limit}): retry after ${r.retryAfterS} s`
+          : `tenant ${tenant} sends faster than its ${r.quota} quota (${r.limit} a minute, at most ${r.burst} at once; ${r.used} admitted in the last minute): retry after ${r.retryAfterS} s`,
+        {
+          quota: r.quota,
+          limit: r.limit,
+          used: r.used,
+          ...(r.burst === undefined ? {} : { burst: r.burst }),
+          instance: url,
+        },
+      ),
+      headers,
+    );
+  };
+
   interface RunBody {
     input: string;
     user?: string;
@@ -498,22 +540,44 @@ export function createService(options: ServeOptions): Service {
   }
   app.post<{ Params: { name: string }; Body: RunBody }>(
     '/v1/agents/:name/runs',
-    { schema: { params: agentParams, body: runRequestSchema(maxInputChars) } },
+    {
+      schema: { params: agentParams, body: runRequestSchema(maxInputChars) },
+      // A tenant refused from memory (a flood) is answered before its body is read, parsed and validated;
+      // any other request (unknown key, not refused) goes on as usual and meets its errors in order.
+      preParsing: async (request, reply, payload) => {
+        const key = bearer(request);
+        const tenant = key === undefined ? undefined : await tenants.authenticate(key);
+        if (tenant === undefined) return payload;
+        authenticated.set(request, tenant);
+        if (draining || (request.params as { name?: string }).name !== agentName) return payload;
+        const early = queue.refusedNow(tenant.id, quotasOf(tenant));
+        if (early !== undefined) {
+          refuse(reply, request.url, tenant.id, early);
+          return reply;
+        }
+        return payload;
+      },
+    },
     async (request, reply) => {
-      const tenant = await authenticate(request);
+      const tenant = authenticated.get(request) ?? (await authenticate(request));
       if (request.params.name !== agentName)
         throw new HttpProblem(problem('notFound', `this service serves agent "${agentName}", not "${request.params.name}"`));
       if (draining) {
         reject('shutting_down');
         throw new HttpProblem(problem('shuttingDown', 'the service is draining: retry against another instance'), { 'Retry-After': '1' });
       }
+      const quotas = quotasOf(tenant);
+      // A refusal the queue repeats from memory (a flooding tenant's): answered before building the job,
+      // and sent, not thrown (no Error and its stack, no error hooks).
+      const early = queue.refusedNow(tenant.id, quotas);
+      if (early !== undefined) return refuse(reply, request.url, tenant.id, early);
       const body = request.body;
       const runId = newRunId();
       let variant: JobPayload['variant'];
       if (routing !== undefined) variant = router.decide(await routing.routing(), `${tenant.id}:${body.user ?? runId}`);
       const admitted = await queue.enqueue(
         tenant,
-        quotasOf(tenant),
+        quotas,
         {
           input: body.input,
           ...(body.user === undefined ? {} : { user: body.user }),
@@ -523,33 +587,7 @@ export function createService(options: ServeOptions): Service {
         },
         runId,
       );
-      if ('rejected' in admitted) {
-        const r = admitted.rejected;
-        const headers = { 'Retry-After': String(r.retryAfterS) };
-        if (r.kind === 'queue-full') {
-          reject('queue_full');
-          throw new HttpProblem(
-            problem('queueFull', `${r.queued} runs are queued (limit ${r.limit}): retry after ${r.retryAfterS} s`, { limit: r.limit }),
-            headers,
-          );
-        }
-        reject(`quota_${r.quota}`);
-        throw new HttpProblem(
-          problem(
-            'quotaExceeded',
-            r.burst === undefined
-              ? `tenant ${tenant.id} used ${r.used} of its ${r.quota} quota (${r.limit}): retry after ${r.retryAfterS} s`
-              : `tenant ${tenant.id} sends faster than its ${r.quota} quota (${r.limit} a minute, at most ${r.burst} at once; ${r.used} admitted in the last minute): retry after ${r.retryAfterS} s`,
-            {
-              quota: r.quota,
-              limit: r.limit,
-              used: r.used,
-              ...(r.burst === undefined ? {} : { burst: r.burst }),
-            },
-          ),
-          headers,
-        );
-      }
+      if ('rejected' in admitted) return refuse(reply, request.url, tenant.id, admitted.rejected);
       workers.wakeOne();
       const job =
         body.mode === 'async'

@@ -4,6 +4,11 @@
 // leases expire. `drain` (SIGTERM) stops claiming and waits for the runs in flight; what cannot finish
 // in time is aborted and handed back to the queue, to be re-run under the same run id (the idempotency
 // ledger replays its completed side effects instead of repeating them).
+//
+// An idle pool is cheap: one idle loop polls the queue (after `idleMs`, doubling while nothing is found, up
+// to `idleMaxMs`), the other idle loops sleep until woken — by a job queued in this process (`wakeOne`), or
+// by the poller when its poll found a job (there may be more: the woken loop claims at once and, if it finds
+// one too, wakes the next). Any claim or wake resets the poll to `idleMs`.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Job, JobQueue } from './queue.js';
@@ -22,8 +27,14 @@ export interface WorkerPoolOptions {
   readonly execute: Execute;
   /** Loops in this process (default 2). */
   readonly workers?: number;
-  /** Idle wait between empty claims (default 25 ms); `wake()` cuts it short. */
+  /** The polling loop's first wait after an empty claim (default 25 ms); `wake()`/`wakeOne()` cut it short. */
   readonly idleMs?: number;
+  /**
+   * The polling loop's longest wait: the wait doubles from `idleMs` while polls find nothing (default a
+   * quarter of the lease, at most 250 ms). It bounds how late an idle pool sees a job queued by another
+   * instance, or an expired lease to take over.
+   */
+  readonly idleMaxMs?: number;
   /** Called after a job was finished (or found lost), e.g. to notify waiting requests. */
   readonly onFinished?: (job: Job, execution: Execution, kept: boolean) => void;
   readonly onError?: (error: unknown) => void;
@@ -33,7 +44,14 @@ export class WorkerPool {
   readonly holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly #options: WorkerPoolOptions;
   readonly #inFlight = new Map<string, { readonly job: Job; readonly abort: AbortController; readonly done: Promise<void> }>();
-  readonly #wakers = new Set<() => void>();
+  /** Idle loops by index, in the order they went idle; each resolves with whether it should pass a found job on (see `#loop`). */
+  readonly #wakers = new Map<number, (chain: boolean) => void>();
+  readonly #idleMs: number;
+  readonly #idleMaxMs: number;
+  /** The loop that polls while the pool is idle (the others sleep); undefined: the next loop to go idle polls. */
+  #poller: number | undefined;
+  /** The poller's next wait. */
+  #pollMs: number;
   #running = false;
   #dead = false;
   #loops: Promise<void>[] = [];
@@ -42,6 +60,14 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
+    this.#idleMs = Math.max(1, options.idleMs ?? 25);
+    this.#idleMaxMs = Math.max(this.#idleMs, options.idleMaxMs ?? Math.min(250, Math.floor(options.queue.leaseMs / 4)));
+    this.#pollMs = this.#idleMs;
+  }
+
+  /** Test hook: the loop that polls while the pool is idle, and its next wait. */
+  get polling(): { readonly loop: number | undefined; readonly waitMs: number } {
+    return { loop: this.#poller, waitMs: this.#pollMs };
   }
 
   /** Whether a worker of this pool runs the job now. */
@@ -66,18 +92,34 @@ export class WorkerPool {
     );
     this.#timer.unref();
     const workers = this.#options.workers ?? 2;
-    this.#loops = Array.from({ length: workers }, () => this.#loop());
+    this.#loops = Array.from({ length: workers }, (_, index) => this.#loop(index));
   }
 
   /** Wakes every idle loop (drain, kill). */
   wake(): void {
-    for (const wake of [...this.#wakers]) wake();
+    this.#pollMs = this.#idleMs;
+    for (const wake of [...this.#wakers.values()]) wake(false);
   }
 
-  /** Wakes one idle loop (a job was just queued in this process): one job needs one claimer, not all of them. */
+  /**
+   * Wakes one idle loop (a job was just queued in this process): one job needs one claimer, not all of
+   * them. A sleeping loop rather than the poller, which keeps polling for other instances' jobs.
+   */
   wakeOne(): void {
-    const [wake] = this.#wakers;
-    wake?.();
+    this.#pollMs = this.#idleMs;
+    this.#wakeOne(false);
+  }
+
+  #wakeOne(chain: boolean): void {
+    let wake: ((chain: boolean) => void) | undefined;
+    for (const [index, candidate] of this.#wakers) {
+      wake ??= candidate;
+      if (index !== this.#poller) {
+        wake = candidate;
+        break;
+      }
+    }
+    wake?.(chain);
   }
 
   /**
@@ -111,7 +153,7 @@ export class WorkerPool {
     this.wake();
   }
 
-  async #loop(): Promise<void> {
+  async #loop(index: number): Promise<void> {
     const { queue, execute } = this.#options;
     // The next job, claimed by the statement that finished the previous one.
     let next: Job | undefined;
@@ -120,23 +162,34 @@ export class WorkerPool {
     while (this.#running) {
       if (empty) {
         empty = false;
-        await this.#idle();
+        await this.#idle(index);
         if (!this.#isRunning()) break;
       }
       let job: Job | undefined = next;
       next = undefined;
-      if (job === undefined)
+      if (job === undefined) {
         try {
           job = await queue.claim(this.holder, this.#takeoverDue());
         } catch (error) {
           this.#options.onError?.(error);
         }
+        if (job !== undefined) {
+          this.#pollMs = this.#idleMs;
+          // This claim found a job where there may be more (a poll, or a loop woken by one): the poll
+          // role passes to a sleeping loop, which claims at once and goes on polling if it finds nothing.
+          // A loop woken by a job queued here, while another polls, wakes nobody.
+          if (this.#poller === undefined || this.#poller === index) {
+            this.#poller = undefined;
+            this.#wakeOne(true);
+          }
+        }
+      }
       if (!this.#isRunning() && job !== undefined) {
         await queue.release(job, this.holder).catch(() => undefined);
         break;
       }
       if (job === undefined) {
-        await this.#idle();
+        await this.#idle(index);
         continue;
       }
       const abort = new AbortController();
@@ -159,6 +212,7 @@ export class WorkerPool {
         if (this.#isRunning()) {
           ({ kept, next } = await queue.finishAndClaim(job, this.holder, execution, execution.usage, this.#takeoverDue()));
           empty = next === undefined;
+          if (!empty) this.#pollMs = this.#idleMs;
         } else kept = await queue.finish(job, this.holder, execution, execution.usage);
         this.#options.onFinished?.(job, execution, kept);
       } catch (error) {
@@ -168,6 +222,7 @@ export class WorkerPool {
         finish();
       }
     }
+    if (this.#poller === index) this.#poller = undefined;
     // Claimed while finishing, but the pool stopped meanwhile: back to the queue (a dead pool hands nothing back).
     if (next !== undefined && !this.#dead) await queue.release(next, this.holder).catch(() => undefined);
   }
@@ -185,15 +240,29 @@ export class WorkerPool {
     return this.#running;
   }
 
-  #idle(): Promise<void> {
+  /**
+   * Waits until this loop should claim again. The first loop to go idle polls: it waits `#pollMs`, which
+   * doubles up to `idleMaxMs` each time the wait runs out (the claim after it is likely to find nothing
+   * again); the others sleep until woken.
+   */
+  #idle(index: number): Promise<void> {
+    this.#poller ??= index;
+    const polls = this.#poller === index;
     return new Promise((resolve) => {
-      const wake = (): void => {
+      const wake = (chain: boolean): void => {
         clearTimeout(timer);
-        this.#wakers.delete(wake);
+        this.#wakers.delete(index);
+        // Woken to take the poll role over: this loop's claim counts as a poll.
+        if (chain && this.#poller === undefined) this.#poller = index;
         resolve();
       };
-      const timer = setTimeout(wake, this.#options.idleMs ?? 25);
-      this.#wakers.add(wake);
+      const timer = polls
+        ? setTimeout(() => {
+            this.#pollMs = Math.min(this.#pollMs * 2, this.#idleMaxMs);
+            wake(false);
+          }, this.#pollMs)
+        : undefined;
+      this.#wakers.set(index, wake);
     });
   }
 }
