@@ -13,7 +13,8 @@
 // Then it waits for the queue to empty and counts lost and duplicated runs. Prints the phases, then ONE
 // JSON line of headline figures.
 // Options: --db <url> (default CHARTER_TEST_DATABASE_URL, else pglite:memory), --seconds N (per phase, 6),
-// --rate N (10), --workers N (4), --latency-ms N (0), --statements (print each statement's count per run of phase 1),
+// --rate N (10), --workers N (4), --latency-ms N (0), --aligned (phases 2 and 3: each tenant's requests of a
+// second sent together at its start, autocannon's own pacing, instead of spread evenly over it), --statements (print each statement's count per run of phase 1),
 // --timeline (phases 2 and 3: where a run's time goes — HTTP, admission, queue wait, execution, finish, answer —
 // each statement's round trip, the event loop's delay; and phase 3 per 250 ms: a and b's latencies, the
 // flood's admitted and refused requests, the kill).
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     db: { type: 'string' },
     seconds: { type: 'string', default: '6' },
     rate: { type: 'string', default: '10' },
+    aligned: { type: 'boolean', default: false },
     workers: { type: 'string', default: '4' },
     'latency-ms': { type: 'string', default: '0' },
     statements: { type: 'boolean', default: false },
@@ -43,6 +45,11 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const rate = Number(values.rate);
+// Phases 2 and 3 spread each tenant's requests over the second (a and b: `rate` generators of 1 request a
+// second, the flood: 5 × rate generators of 2, each started 1000 / n ms after the previous); --aligned
+// sends each second's requests of every tenant at the start of the second, as one autocannon instance
+// per tenant does (its clients' budgets refill together): the flood's 100 then land on a and b's 20.
+const spread = (n: number): { spread?: number } => (values.aligned ? {} : { spread: n });
 const workers = Number(values.workers);
 const latencyMs = Number(values['latency-ms']);
 const url = values.db ?? process.env.CHARTER_TEST_DATABASE_URL ?? 'pglite:memory';
@@ -275,7 +282,7 @@ interface Sample {
 }
 function load(
   tenantKey: string,
-  options: { connections: number; overallRate?: number; duration: number },
+  options: { connections: number; overallRate?: number; duration: number; spread?: number },
 ): { done: Promise<unknown>; sample: Sample } {
   const sample: Sample = { latencies: [], statuses: new Map(), responses: [] };
   const id = ++loadId;
@@ -436,8 +443,8 @@ console.log(
 // 2. unloaded
 if (values.timeline) phaseTrace();
 const un = {
-  a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds }),
-  b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds }),
+  a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds, ...spread(rate) }),
+  b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds, ...spread(rate) }),
 };
 await Promise.all([un.a.done, un.b.done]);
 console.log('2. unloaded', { a: summary(un.a.sample), b: summary(un.b.sample) });
@@ -484,9 +491,9 @@ const loadedCpu0 = process.cpuUsage();
 const loadedServer0 = await serverCpuMs();
 let killedAt: number | undefined;
 const lo = {
-  a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds }),
-  b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds }),
-  flood: load(keys.flood, { connections: 40, overallRate: rate * 10, duration: seconds }),
+  a: load(keys.a, { connections: 4, overallRate: rate, duration: seconds, ...spread(rate) }),
+  b: load(keys.b, { connections: 4, overallRate: rate, duration: seconds, ...spread(rate) }),
+  flood: load(keys.flood, { connections: 40, overallRate: rate * 10, duration: seconds, ...spread(rate * 5) }),
 };
 let killedInFlight = 0;
 // Runs requested from the second instance to have one in flight there (accepted ones are counted).
@@ -652,6 +659,7 @@ const headline = {
   loadAvg1mStart: loadStart,
   loadAvg1mEnd: Math.round(loadavg()[0]! * 100) / 100,
   store: postgres ? 'postgres' : 'pglite',
+  arrivals: values.aligned ? 'aligned' : 'spread',
   modelLatencyMs: latencyMs,
   throughputRunsPerS,
   ...tpCost,
