@@ -1,6 +1,6 @@
 import { openState, type StateStores } from '@charter/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSchema, PG_SKIP, PG_SKIP_MESSAGE, pgUrl } from './__fixtures__/pg.js';
+import { freshPgState, PG_SKIP, PG_SKIP_MESSAGE } from './__fixtures__/pg.js';
 import { JobQueue } from './queue.js';
 import { defaultQuotas } from './quotas.js';
 import { manifest } from './__fixtures__/shop.js';
@@ -237,15 +237,5 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
 queueSuite('PGlite', async () => ({ state: await openState({ url: 'pglite:memory' }), drop: () => Promise.resolve() }));
 
 describe.skipIf(PG_SKIP)(`PostgreSQL${PG_SKIP ? ` (skipped: ${PG_SKIP_MESSAGE})` : ''}`, () => {
-  queueSuite('PostgreSQL', async () => {
-    const schema = freshSchema('servequeue');
-    return {
-      state: await openState({ url: pgUrl(), schema }),
-      drop: async () => {
-        const admin = await openState({ url: pgUrl(), schema });
-        await admin.sql!.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await admin.close();
-      },
-    };
-  });
+  queueSuite('PostgreSQL', () => freshPgState('servequeue'));
 });

@@ -3,7 +3,7 @@
 // every worker; an expired lease is still taken over. Claims are counted through the queue.
 import { openState, type StateStores } from '@charter/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSchema, PG_SKIP, PG_SKIP_MESSAGE, pgUrl } from './__fixtures__/pg.js';
+import { freshPgState, PG_SKIP, PG_SKIP_MESSAGE } from './__fixtures__/pg.js';
 import { manifest } from './__fixtures__/shop.js';
 import { JobQueue, type Job } from './queue.js';
 import { defaultQuotas } from './quotas.js';
@@ -145,15 +145,5 @@ function workerSuite(label: string, open: () => Promise<{ state: StateStores; dr
 workerSuite('PGlite', async () => ({ state: await openState({ url: 'pglite:memory' }), drop: () => Promise.resolve() }));
 
 describe.skipIf(PG_SKIP)(`PostgreSQL${PG_SKIP ? ` (skipped: ${PG_SKIP_MESSAGE})` : ''}`, () => {
-  workerSuite('PostgreSQL', async () => {
-    const schema = freshSchema('serveidle');
-    return {
-      state: await openState({ url: pgUrl(), schema }),
-      drop: async () => {
-        const admin = await openState({ url: pgUrl(), schema });
-        await admin.sql!.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await admin.close();
-      },
-    };
-  });
+  workerSuite('PostgreSQL', () => freshPgState('serveidle'));
 });
