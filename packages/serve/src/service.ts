@@ -566,18 +566,13 @@ export function createService(options: ServeOptions): Service {
         reject('shutting_down');
         throw new HttpProblem(problem('shuttingDown', 'the service is draining: retry against another instance'), { 'Retry-After': '1' });
       }
-      const quotas = quotasOf(tenant);
-      // A refusal the queue repeats from memory (a flooding tenant's): answered before building the job,
-      // and sent, not thrown (no Error and its stack, no error hooks).
-      const early = queue.refusedNow(tenant.id, quotas);
-      if (early !== undefined) return refuse(reply, request.url, tenant.id, early);
       const body = request.body;
       const runId = newRunId();
       let variant: JobPayload['variant'];
       if (routing !== undefined) variant = router.decide(await routing.routing(), `${tenant.id}:${body.user ?? runId}`);
       const admitted = await queue.enqueue(
         tenant,
-        quotas,
+        quotasOf(tenant),
         {
           input: body.input,
           ...(body.user === undefined ? {} : { user: body.user }),
