@@ -1,6 +1,7 @@
 import { openState, type StateStores } from '@charter/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPgState, PG_SKIP, PG_SKIP_MESSAGE } from './__fixtures__/pg.js';
+import { countingQueries } from './__fixtures__/sql.js';
 import { JobQueue } from './queue.js';
 import { defaultQuotas } from './quotas.js';
 import { manifest } from './__fixtures__/shop.js';
@@ -157,52 +158,38 @@ function queueSuite(label: string, open: () => Promise<{ state: StateStores; dro
     });
 
     it('a refusal by the rate quota is repeated from memory until it could come free, never past a changed limit', async () => {
-      let queries = 0;
-      const sql = state.sql!;
-      const counting = new Proxy(sql, {
-        get(target, key, receiver) {
-          if (key === 'query') return (text: string, params?: readonly unknown[]) => (queries++, sql.query(text, params));
-          return Reflect.get(target, key, receiver) as unknown;
-        },
-      });
-      const queue = new JobQueue(counting, { agent: `agent-${++agent}`, leaseMs: 60_000 });
+      const db = countingQueries(state.sql!);
+      const queue = new JobQueue(db.sql, { agent: `agent-${++agent}`, leaseMs: 60_000 });
       const t = await tenant(`rate-${agent}`);
       const limited = { ...quotas, requestsPerMinute: 2 };
       expect('job' in (await queue.enqueue(t, limited, { input: '1' }))).toBe(true);
       const first = await queue.enqueue(t, limited, { input: '2' });
       expect(first).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 1 } });
-      const before = queries;
+      const before = db.queries;
       const again = await queue.enqueue(t, limited, { input: '3' });
       expect(again).toMatchObject({ rejected: { kind: 'quota', quota: 'requestsPerMinute', limit: 2, used: 1 } });
       expect((again as { rejected: { retryAfterS: number } }).rejected.retryAfterS).toBeGreaterThanOrEqual(1);
-      expect(queries).toBe(before); // answered without the database
+      expect(db.queries).toBe(before); // answered without the database
       // A changed limit is asked of the database again.
       await queue.enqueue(t, { ...limited, requestsPerMinute: 3 }, { input: '4' });
-      expect(queries).toBe(before + 1);
+      expect(db.queries).toBe(before + 1);
       // Without the cache every refusal asks the database.
-      const uncached = new JobQueue(counting, { agent: queue.agent, leaseMs: 60_000, refusalCacheMs: 0 });
+      const uncached = new JobQueue(db.sql, { agent: queue.agent, leaseMs: 60_000, refusalCacheMs: 0 });
       await uncached.enqueue(t, limited, { input: '5' });
       await uncached.enqueue(t, limited, { input: '6' });
-      expect(queries).toBe(before + 3);
+      expect(db.queries).toBe(before + 3);
     });
 
     it("a tenant's concurrent requests: a few admissions in flight, the rest answered by a refusal from memory", async () => {
-      let queries = 0;
-      const sql = state.sql!;
-      const counting = new Proxy(sql, {
-        get(target, key, receiver) {
-          if (key === 'query') return (text: string, params?: readonly unknown[]) => (queries++, sql.query(text, params));
-          return Reflect.get(target, key, receiver) as unknown;
-        },
-      });
-      const queue = new JobQueue(counting, { agent: `agent-${++agent}`, leaseMs: 60_000 });
+      const db = countingQueries(state.sql!);
+      const queue = new JobQueue(db.sql, { agent: `agent-${++agent}`, leaseMs: 60_000 });
       const t = await tenant(`gate-${agent}`);
       const limited = { ...quotas, requestsPerMinute: 2 }; // one at once
       const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => queue.enqueue(t, limited, { input: String(i) })));
       expect(outcomes.filter((outcome) => 'job' in outcome)).toHaveLength(1);
       expect(outcomes.filter((outcome) => 'rejected' in outcome && outcome.rejected.kind === 'quota')).toHaveLength(19);
       // Four in flight at most; once one was refused, those waiting are answered from memory.
-      expect(queries).toBeLessThanOrEqual(6);
+      expect(db.queries).toBeLessThanOrEqual(6);
       // Another tenant is not held back by them.
       expect('job' in (await queue.enqueue(await tenant(`gate-other-${agent}`), limited, { input: 'x' }))).toBe(true);
     });

@@ -1,5 +1,6 @@
 import { openState, type StateStores } from '@charter/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countingQueries } from './__fixtures__/sql.js';
 import { TenantStore } from './tenants.js';
 
 describe('tenant authentication', () => {
@@ -12,28 +13,17 @@ describe('tenant authentication', () => {
   });
 
   it("one tenant's concurrent authentications share one read; a revocation is read afresh", async () => {
-    let reads = 0;
-    const sql = state.sql!;
-    const counting = new Proxy(sql, {
-      get(target, key, receiver) {
-        if (key === 'query')
-          return (text: string, params?: readonly unknown[]) => {
-            if (text.includes('FROM tenants WHERE')) reads++;
-            return sql.query(text, params);
-          };
-        return Reflect.get(target, key, receiver) as unknown;
-      },
-    });
-    const tenants = new TenantStore(counting);
+    const db = countingQueries(state.sql!, 'FROM tenants WHERE');
+    const tenants = new TenantStore(db.sql);
     const { apiKey } = await tenants.add('shared');
     const all = await Promise.all(Array.from({ length: 20 }, () => tenants.authenticate(apiKey)));
     expect(all.every((tenant) => tenant?.id === 'shared')).toBe(true);
-    expect(reads).toBe(1);
+    expect(db.queries).toBe(1);
     expect(await tenants.authenticate(`${apiKey.slice(0, -1)}x`)).toBeUndefined(); // a wrong key: the cached row, no read
-    expect(reads).toBe(1);
+    expect(db.queries).toBe(1);
     await tenants.revoke('shared');
-    const after = reads;
+    const after = db.queries;
     expect(await tenants.authenticate(apiKey)).toBeUndefined();
-    expect(reads).toBe(after + 1);
+    expect(db.queries).toBe(after + 1);
   });
 });
