@@ -3,7 +3,7 @@ import {
   GuardrailPolicy as GuardrailPolicySchema,
   GuardrailPolicySpec as GuardrailPolicySpecSchema,
   compileApprovalPolicy,
-  type ApprovalCondition,
+  compileApprovalTest,
   type ApprovalPolicy,
   type ArgumentConstraint,
   type DetectorConfig,
@@ -155,7 +155,7 @@ interface CompiledToolRule {
 
 interface CompiledApproval {
   readonly policy: ApprovalPolicy;
-  /** `requiresApproval(policy, args)` of @charter/spec, with the dotted paths split once, at compile time. */
+  /** `compileApprovalTest(policy)` of @charter/spec: what `requiresApproval(policy, args)` answers, its paths split once. */
   readonly needed: (args: unknown) => boolean;
   readonly text: string;
   /** From a grant (the manifest's): applies in `monitor` mode too, the policy's mode is not its to relax. */
@@ -712,61 +712,13 @@ const GRANTED = new WeakSet<Finding>();
 function compileApproval(tool: string, text: string, granted: boolean): CompiledApproval {
   try {
     const policy = compileApprovalPolicy(text);
-    return { policy, needed: approvalTest(policy), text: text.trim(), granted };
+    return { policy, needed: compileApprovalTest(policy), text: text.trim(), granted };
   } catch (error) {
     throw new GuardrailError(
       GuardrailErrorCode.InvalidPolicy,
       `the approval of "${tool}" (${granted ? 'its grant' : 'its policy rule'}) does not parse: ${(error as Error).message}`,
       { cause: error },
     );
-  }
-}
-
-/**
- * `requiresApproval` of @charter/spec as a function of the arguments alone: the same reading of each
- * condition (a dotted path, `length` of a string or a list; a missing or mistyped value does not hold),
- * with its path split here rather than on every call.
- */
-function approvalTest(policy: ApprovalPolicy): (args: unknown) => boolean {
-  if (policy.kind === 'never') return () => false;
-  if (policy.kind === 'always') return () => true;
-  const tests = policy.conditions.map(conditionTest);
-  if (tests.length === 1) return tests[0] as (args: unknown) => boolean;
-  return policy.join === 'and' ? (args) => tests.every((test) => test(args)) : (args) => tests.some((test) => test(args));
-}
-
-function conditionTest(condition: ApprovalCondition): (args: unknown) => boolean {
-  const segments = condition.field.split('.');
-  const { op, value: expected } = condition;
-  return (args) => {
-    let actual: unknown = args;
-    for (const key of segments) {
-      if (typeof actual === 'string' && key === 'length') {
-        actual = actual.length;
-        continue;
-      }
-      if (typeof actual !== 'object' || actual === null) {
-        actual = undefined;
-        break;
-      }
-      actual = (actual as Record<string, unknown>)[key];
-    }
-    return compare(op, actual, expected);
-  };
-}
-
-function compare(op: ApprovalCondition['op'], actual: unknown, expected: ApprovalCondition['value']): boolean {
-  switch (op) {
-    case '==':
-      return actual === expected;
-    case '!=':
-      return actual !== expected;
-    default:
-      if (typeof actual !== 'number' || typeof expected !== 'number') return false;
-      if (op === '>') return actual > expected;
-      if (op === '>=') return actual >= expected;
-      if (op === '<') return actual < expected;
-      return actual <= expected;
   }
 }
 

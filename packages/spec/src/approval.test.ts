@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileApprovalPolicy, parseApprovalPolicy, requiresApproval } from './approval.js';
+import { compileApprovalPolicy, compileApprovalTest, parseApprovalPolicy, requiresApproval } from './approval.js';
 import { SpecError } from './errors.js';
 
 describe('approval policies', () => {
@@ -61,5 +61,33 @@ describe('approval conditions on list arguments', () => {
     expect(requiresApproval(policy, { note: 'abc' })).toBe(false);
     expect(requiresApproval(policy, { note: 'abcd' })).toBe(true);
     expect(requiresApproval(policy, { note: 4 })).toBe(false);
+  });
+});
+
+describe('compileApprovalTest', () => {
+  it('is the policy as a test of the arguments alone, the same answers as requiresApproval', () => {
+    const policy = compileApprovalPolicy('when refund.amount > 100 or refund.currency != "USD"');
+    const test = compileApprovalTest(policy);
+    const cases: unknown[] = [
+      { refund: { amount: 101, currency: 'USD' } },
+      { refund: { amount: 100, currency: 'USD' } },
+      { refund: { amount: 5, currency: 'EUR' } },
+      { refund: null },
+      { refund: 'x' },
+      null,
+      42,
+      {},
+    ];
+    expect(cases.map((args) => test(args))).toEqual([true, false, true, true, true, true, true, true]);
+    expect(cases.map((args) => requiresApproval(policy, args))).toEqual(cases.map((args) => test(args)));
+    expect(compileApprovalTest(compileApprovalPolicy('never'))({ refund: { amount: 1e9 } })).toBe(false);
+    expect(compileApprovalTest(compileApprovalPolicy('always'))(undefined)).toBe(true);
+  });
+
+  it('answers for a policy asked again after a first answer (the test made once is reused, not stale)', () => {
+    const policy = compileApprovalPolicy('when a.b.length >= 2 and a.c == true');
+    expect(requiresApproval(policy, { a: { b: [1], c: true } })).toBe(false);
+    expect(requiresApproval(policy, { a: { b: [1, 2], c: true } })).toBe(true);
+    expect(requiresApproval(policy, { a: { b: 'xy', c: false } })).toBe(false);
   });
 });

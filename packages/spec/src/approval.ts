@@ -63,37 +63,53 @@ export function compileApprovalPolicy(text: string): ApprovalPolicy {
   return result.value;
 }
 
-/** Reads a dotted path such as `refund.amount` (or `to.length` of a list or a string) from tool-call arguments. */
-function readPath(args: unknown, path: string): unknown {
-  let current: unknown = args;
-  for (const key of path.split('.')) {
-    if (typeof current === 'string' && key === 'length') {
-      current = current.length;
-      continue;
-    }
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+/**
+ * The policy as a test of tool-call arguments alone: what `requiresApproval` answers, with each
+ * condition's dotted path split once here rather than on every call (the guardrail engine keeps the
+ * test of each compiled approval). A condition reads a dotted path such as `refund.amount` (or `length`
+ * of a list or a string); an argument that is missing or of another type does not hold.
+ */
+export function compileApprovalTest(policy: ApprovalPolicy): (args: unknown) => boolean {
+  if (policy.kind === 'never') return () => false;
+  if (policy.kind === 'always') return () => true;
+  const tests = policy.conditions.map(conditionTest);
+  if (tests.length === 1) return tests[0] as (args: unknown) => boolean;
+  return policy.join === 'and' ? (args) => tests.every((test) => test(args)) : (args) => tests.some((test) => test(args));
 }
 
-function holds(condition: ApprovalCondition, args: unknown): boolean {
-  const actual = readPath(args, condition.field);
-  const expected = condition.value;
-  switch (condition.op) {
-    case '==':
-      return actual === expected;
-    case '!=':
-      return actual !== expected;
-    default: {
-      if (typeof actual !== 'number' || typeof expected !== 'number') return false;
-      if (condition.op === '>') return actual > expected;
-      if (condition.op === '>=') return actual >= expected;
-      if (condition.op === '<') return actual < expected;
-      return actual <= expected;
+function conditionTest(condition: ApprovalCondition): (args: unknown) => boolean {
+  const segments = condition.field.split('.');
+  const { op, value: expected } = condition;
+  return (args) => {
+    let actual: unknown = args;
+    for (const key of segments) {
+      if (typeof actual === 'string' && key === 'length') {
+        actual = actual.length;
+        continue;
+      }
+      if (typeof actual !== 'object' || actual === null) {
+        actual = undefined;
+        break;
+      }
+      actual = (actual as Record<string, unknown>)[key];
     }
-  }
+    switch (op) {
+      case '==':
+        return actual === expected;
+      case '!=':
+        return actual !== expected;
+      default:
+        if (typeof actual !== 'number' || typeof expected !== 'number') return false;
+        if (op === '>') return actual > expected;
+        if (op === '>=') return actual >= expected;
+        if (op === '<') return actual < expected;
+        return actual <= expected;
+    }
+  };
 }
+
+// The test of each policy asked about, made once (policies are values that callers keep and reuse).
+const tests = new WeakMap<ApprovalPolicy, (args: unknown) => boolean>();
 
 /**
  * True when a call with these arguments needs a human's approval under the policy. A condition on
@@ -101,9 +117,10 @@ function holds(condition: ApprovalCondition, args: unknown): boolean {
  * a missing argument combine the policy with the tool's input schema, which makes it required.
  */
 export function requiresApproval(policy: ApprovalPolicy, args: unknown): boolean {
-  if (policy.kind === 'never') return false;
-  if (policy.kind === 'always') return true;
-  return policy.join === 'and'
-    ? policy.conditions.every((condition) => holds(condition, args))
-    : policy.conditions.some((condition) => holds(condition, args));
+  let test = tests.get(policy);
+  if (test === undefined) {
+    test = compileApprovalTest(policy);
+    tests.set(policy, test);
+  }
+  return test(args);
 }

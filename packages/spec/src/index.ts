@@ -43,7 +43,7 @@ export {
   ToolRule,
 } from './guardrail-policy.js';
 export type { DetectorConfigInput, GuardrailPolicyInput, GuardrailPolicySpecInput } from './guardrail-policy.js';
-export { compileApprovalPolicy, parseApprovalPolicy, requiresApproval } from './approval.js';
+export { compileApprovalPolicy, compileApprovalTest, parseApprovalPolicy, requiresApproval } from './approval.js';
 export type { ApprovalCondition, ApprovalOperator, ApprovalPolicy } from './approval.js';
 export { isKind, kinds } from './kinds.js';
 export type { Kind, KindValues } from './kinds.js';
