@@ -7,8 +7,9 @@ import {
   ToolError,
   ToolErrorCode,
 } from '@charter/tools';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StateError } from './errors.js';
-import { delay, holderId, positiveMs } from './holder.js';
+import { holderId, positiveMs } from './holder.js';
 import type { SqlDriver } from './sql.js';
 
 export interface SqlLedgerOptions {
@@ -234,20 +235,11 @@ export class SqlLedger implements IdempotencyLedger {
   }
 }
 
-/** Resolves true after `ms`, false as soon as the signal aborts. */
+/** Resolves true after `ms`, false as soon as the signal aborts (at once when it already has). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal === undefined) return delay(ms).then(() => true);
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+  return sleep(ms, true, signal === undefined ? undefined : { signal }).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'AbortError') return false;
+    throw error;
   });
 }
 

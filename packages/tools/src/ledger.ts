@@ -3,6 +3,7 @@ import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, readSync, rmSyn
 import { type FileHandle, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ToolError, ToolErrorCode } from './errors.js';
 
 /** The life of one side effect, by idempotency key: `started` → `completed` | `failed`. */
@@ -325,7 +326,7 @@ export class FileLedger implements IdempotencyLedger {
     try {
       const before = await this.#read(handle);
       if (this.#offset === before) return;
-      await delay(SETTLE_MS);
+      await sleep(SETTLE_MS);
       const after = await this.#read(handle);
       if (this.#offset === after || after !== before) return;
       await handle.truncate(this.#offset);
@@ -601,23 +602,10 @@ async function syncDirectory(path: string): Promise<void> {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves true after `ms`, false as soon as the signal aborts. */
+/** Resolves true after `ms`, false as soon as the signal aborts (at once when it already has). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal === undefined) return delay(ms).then(() => true);
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+  return sleep(ms, true, signal === undefined ? undefined : { signal }).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'AbortError') return false;
+    throw error;
   });
 }
