@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openState } from '@charter/state';
+import { testPostgres } from '@charter/state/testing';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { captureIo } from '../testing.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..', '..');
 const referenceAgent = join(repo, 'packages', 'reference-agent');
-const pgUrl = process.env.CHARTER_TEST_DATABASE_URL;
-const skipPg = (pgUrl === undefined || pgUrl === '') && !process.env.CI;
-if (skipPg) console.warn('@charter/cli: CHARTER_TEST_DATABASE_URL is not set: the PostgreSQL case of charter control is skipped');
+const pg = testPostgres('@charter/cli control');
+const skipPg = pg.skip;
 
 describe('charter control (file state, the one-machine default)', () => {
   it('sets a control with who and why, lists it, clears it; every change is in the history', async () => {
@@ -112,7 +112,7 @@ describe('charter playbook run', () => {
 
 describe.skipIf(skipPg)(`charter control against PostgreSQL${skipPg ? ' (skipped: CHARTER_TEST_DATABASE_URL is not set)' : ''}`, () => {
   it('--db and CHARTER_DATABASE_URL name the database; the control is there for every instance', async () => {
-    if (pgUrl === undefined || pgUrl === '') throw new Error('CHARTER_TEST_DATABASE_URL must be set under CI');
+    const pgUrl = pg.url();
     const agent = `cli-${process.pid}-${Date.now()}`;
     const io = captureIo(tmpdir(), { CHARTER_DATABASE_URL: pgUrl, USER: 'ana' });
     expect(await main(['control', 'agent.kill-switch', agent, '--reason', 'leak'], io)).toBe(0);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { eventStoreSink, openState } from '@charter/state';
+import { testPostgres } from '@charter/state/testing';
 import { loadEvents } from '@charter/telemetry';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -126,19 +127,11 @@ describe.skipIf(!present && !inCi)('charter profile --html in headless Chromium'
 });
 
 describe('charter profile --db', () => {
-  const pg = process.env.CHARTER_TEST_DATABASE_URL ?? '';
+  const pg = testPostgres('@charter/cli profile');
   const backends = [
     { name: 'file', skip: false, url: () => `file:${join(mkdtempSync(join(tmpdir(), 'charter-profile-db-')), 'state')}` },
     // A real PostgreSQL (CHARTER_TEST_DATABASE_URL, scripts/pg-test-server.sh): skipped without one unless CI is set.
-    {
-      name: 'postgres',
-      skip: pg === '' && !inCi,
-      url: () => {
-        if (pg === '')
-          throw new Error('CI is set but CHARTER_TEST_DATABASE_URL is not: .ci/run starts PostgreSQL (scripts/pg-test-server.sh)');
-        return pg;
-      },
-    },
+    { name: 'postgres', skip: pg.skip, url: pg.url },
   ];
   for (const backend of backends)
     it.skipIf(backend.skip)(

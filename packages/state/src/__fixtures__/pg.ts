@@ -1,22 +1,8 @@
-// The PostgreSQL the tests run against: CHARTER_TEST_DATABASE_URL (scripts/pg-test-server.sh starts one).
-// Without it the PostgreSQL tests are skipped with this message, except under CI, where they fail.
-import { randomBytes } from 'node:crypto';
+// The PostgreSQL these tests run against: see `testPostgres` (@charter/state/testing).
+import { testPostgres } from '../testing.js';
 
-export const PG_URL = process.env.CHARTER_TEST_DATABASE_URL;
-const inCi = Boolean(process.env.CI);
-export const PG_SKIP = (PG_URL === undefined || PG_URL === '') && !inCi;
-export const PG_SKIP_MESSAGE =
-  'CHARTER_TEST_DATABASE_URL is not set: PostgreSQL tests skipped (start a server: eval "$(bash scripts/pg-test-server.sh start)")';
-if (PG_SKIP) console.warn(`@charter/state: ${PG_SKIP_MESSAGE}`);
-
-/** The URL, or a failure naming the fix (under CI, where the tests must not skip). */
-export function pgUrl(): string {
-  if (PG_URL === undefined || PG_URL === '')
-    throw new Error('CHARTER_TEST_DATABASE_URL is not set but CI is: .ci/run must start PostgreSQL (scripts/pg-test-server.sh start)');
-  return PG_URL;
-}
-
-/** A fresh schema name, so parallel test files never share tables. */
-export function freshSchema(prefix: string): string {
-  return `${prefix}_${randomBytes(5).toString('hex')}`;
-}
+const pg = testPostgres('@charter/state');
+export const PG_SKIP = pg.skip;
+export const PG_SKIP_MESSAGE = pg.skipMessage;
+export const pgUrl = pg.url;
+export const freshSchema = pg.freshSchema;
