@@ -378,7 +378,7 @@ for (const [name, summary] of Object.entries(summaries))
     }${
       summary.handoff === undefined
         ? ''
-        : `; handoff ${summary.handoff.mode}: ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
+        : `; handoff ${summary.handoff.mode}: ${summary.handoff.ringSamples} samples written to the ring one by one, ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
     }`,
   );
 const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
@@ -447,6 +447,7 @@ console.log(
     shadowOverheadNiceConcurrentP95Us: r1(diff('concurrent', 'WN', 'p95').estimate),
     shadowHandoff: summaries.W?.handoff?.mode ?? 'unknown',
     shadowParkedWorkerWakes: summaries.W?.handoff?.wakes ?? 0,
+    shadowRingSamples: summaries.W?.handoff?.ringSamples ?? 0,
     shadowOverheadMessageUs: r1(diff('sequential', 'WM', 'median').estimate),
     shadowOverheadMessageP95Us: r1(diff('sequential', 'WM', 'p95').estimate),
     shadowOverheadMessageConcurrentUs: r1(diff('concurrent', 'WM', 'median').estimate),

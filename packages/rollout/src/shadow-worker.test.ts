@@ -57,6 +57,28 @@ describe('shadow candidate in a worker thread', () => {
     }
   });
 
+  it("on the shared ring (the default) each answered request reaches the worker as its own record, none in a batch; 'message' still batches", async () => {
+    for (const handoff of ['shared', 'message'] as const) {
+      const runner = createShadowRunner<string, Answer>({
+        control,
+        candidate: { module, options: { prefix: 'answer ' }, handoff },
+        noiseSampleRate: 0,
+      });
+      try {
+        for (let i = 0; i < 5; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+        await runner.idle();
+        expect(runner.summary()).toMatchObject({ comparisons: 5, agreements: 5, shed: 0 });
+        expect(runner.summary().handoff).toMatchObject(
+          handoff === 'shared'
+            ? { mode: 'shared', ringSamples: 5, ringBatches: 0, postedBatches: 0 }
+            : { mode: 'message', ringSamples: 0, postedBatches: 1 },
+        );
+      } finally {
+        await runner.close();
+      }
+    }
+  });
+
   it('a disagreeing worker candidate is counted as a disagreement', async () => {
     const runner = createShadowRunner<string, Answer>({
       control,
@@ -273,6 +295,8 @@ describe('comparison in the worker, batches and backpressure', () => {
       // The three are in the worker, held there: every further request is answered and its sample dropped.
       await new Promise((resolve) => setImmediate(resolve));
       for (let i = 6; i <= 9; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+      // The runner notes an answered request right after the caller's continuation: one microtask later.
+      await Promise.resolve();
       expect(runner.summary()).toMatchObject({ comparisons: 0, shed: 6 });
       const flag = new Int32Array(gate);
       Atomics.store(flag, 0, 1);
