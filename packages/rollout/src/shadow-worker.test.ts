@@ -57,7 +57,7 @@ describe('shadow candidate in a worker thread', () => {
     }
   });
 
-  it("on the shared ring (the default) each answered request reaches the worker as its own record, none in a batch; 'message' still batches", async () => {
+  it("on the shared ring (the default) a request answered alone reaches the worker as its own record, several in flight as one batch; 'message' always batches", async () => {
     for (const handoff of ['shared', 'message'] as const) {
       const runner = createShadowRunner<string, Answer>({
         control,
@@ -72,6 +72,13 @@ describe('shadow candidate in a worker thread', () => {
           handoff === 'shared'
             ? { mode: 'shared', ringSamples: 5, ringBatches: 0, postedBatches: 0 }
             : { mode: 'message', ringSamples: 0, postedBatches: 1 },
+        );
+        // Several in flight at once: their samples go together, as one batch.
+        await Promise.all(['a', 'b', 'c', 'd'].map((input) => runner.run(input)));
+        await runner.idle();
+        expect(runner.summary()).toMatchObject({ comparisons: 9, agreements: 9, shed: 0 });
+        expect(runner.summary().handoff).toMatchObject(
+          handoff === 'shared' ? { ringSamples: 5, ringBatches: 1, postedBatches: 0 } : { ringSamples: 0, postedBatches: 2 },
         );
       } finally {
         await runner.close();

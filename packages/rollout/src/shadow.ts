@@ -79,10 +79,10 @@ export interface ShadowRunnerOptions<I, R> {
   readonly maxInFlight?: number;
   /**
    * A worker arm on the shared ring (the default) gets each answered request at once, written into the
-   * ring, and its worker collects every `handoffMs`. Other arms (in-process, `handoff: 'message'`) get
-   * answered requests in batches, handed over after a later request's caller continued: once the oldest
-   * waited this long (or the batch reached a quarter of `maxInFlight`); without a later request, 10 × this
-   * after the batch began. Default 20 ms.
+   * ring, while requests come one at a time, and its worker collects every `handoffMs`. Otherwise (several
+   * requests in flight; in-process arms, `handoff: 'message'`) answered requests go in batches, handed
+   * over after a later request's caller continued: once the oldest waited this long (or the batch reached
+   * a quarter of `maxInFlight`); without a later request, 10 × this after the batch began. Default 20 ms.
    */
   readonly handoffMs?: number;
   readonly random?: () => number;
@@ -163,9 +163,10 @@ interface Lane<I> {
  * The shadow stage's runner. The caller gets the control's own promise, and its continuation runs
  * before anything of the shadow: the runner's reaction comes after it, makes the control's result
  * comparable and hands the sample over (bounded by `maxInFlight`; beyond it the sample is dropped and
- * counted). A worker arm on the shared ring gets it at once, one record per request (no batch, no
- * handoff spike), compares in its thread, and reports verdicts back in batches; other arms get samples
- * in batches (an in-process arm, a function, runs and compares on this thread: not off-path).
+ * counted). A worker arm on the shared ring gets it at once, one record per request, while requests
+ * come one at a time (no batch, no handoff spike), else in batches; it compares in its thread and reports
+ * verdicts back in batches. Other arms get samples in batches (an in-process arm, a function, runs and
+ * compares on this thread: not off-path).
  */
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
   const comparable: (result: R) => Comparable = options.comparable ?? defaultComparable;
@@ -303,9 +304,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   const replica = options.controlReplica === undefined ? undefined : lane('noise', options.controlReplica);
 
   // Answered requests reach the arms AFTER the caller's continuation (see `run`), never before it:
-  // - a direct arm (a worker on the shared ring, the default) gets each sample at once, packed straight
-  //   into the ring (a few hundred ns of hot code per request); the worker collects on its own timer.
-  //   No batch is built and no handoff spike lands on a request: the ring write is the whole handoff;
+  // - a direct arm (a worker on the shared ring, the default) gets each sample at once when requests come
+  //   one at a time, packed straight into the ring (a few hundred ns of hot code per request); the worker
+  //   collects on its own timer. No batch is built and no handoff spike lands on a request. While several
+  //   requests are in flight, samples are batched as below;
   // - any other arm (in-process, or `handoff: 'message'`) gets samples in batches: they wait here until
   //   the oldest waited `handoffMs` or a quarter of `maxInFlight` waits, and are handed over from the
   //   runner's reaction to a later request (after that request's caller continued); when no request
@@ -323,6 +325,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   // What the candidate's arm had in flight when last asked, plus what it was given since: an upper bound
   // (in between, samples only finish), so the arm is asked only near `maxInFlight`.
   let knownLoad = 0;
+  /** This runner's requests started and not yet noted (their reaction not run), not counting the one being noted. */
+  let running = 0;
   const dispatch = (): void => {
     const taken = waiting;
     const takenNoise = waitingNoise;
@@ -369,7 +373,11 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       recordError('candidate', `the control's result could not be made comparable: ${String(error)}`);
       return;
     }
-    if (!candidate.direct) hold(waiting, input, control);
+    // Written at once when requests come one at a time (at most one other in flight: the next one the
+    // caller may just have started) — no batch, no spike; while more wait on this thread, into a batch (one
+    // handoff then costs the queued requests less than a ring write each — measured in the README), and so
+    // until that batch is handed over.
+    if (!candidate.direct || running > 1 || waiting.inputs.length > 0) hold(waiting, input, control);
     else if (candidate.submitOne(input, control) === 0) knownLoad++;
     else shed++;
     if (replica !== undefined && random() < noiseRate) {
@@ -386,6 +394,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   return {
     run(input) {
       const started = performance.now();
+      running++;
       let pending: Promise<R>;
       try {
         pending = options.control(input);
@@ -406,10 +415,12 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       queueMicrotask(() => {
         void pending.then(
           (result) => {
+            running--;
             if (options.onOutcome !== undefined) options.onOutcome('control', { result, durationMs: performance.now() - started });
             answered(input, result, started);
           },
           (error: unknown) => {
+            running--;
             options.onOutcome?.('control', { error, durationMs: performance.now() - started });
           },
         );
