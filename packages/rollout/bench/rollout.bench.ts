@@ -9,8 +9,9 @@
 //   and does 50 µs of work, served alone (twice: A1 and A2, whose difference is the noise band) and
 //   through the shadow runner with worker candidates (bench/shadow-candidate.mjs: only waiting, like
 //   the control, 4× the work; by default at the SCHED_IDLE policy, and one like the control at nice 19,
-//   the previous default, as the contrast; the default hands batches over through a shared ring, and one
-//   like the control posts them as messages, the previous handoff, as the contrast) and an in-process one; interleaved rounds in rotated order, requests one
+//   the previous default, as the contrast; the default writes each sample into a shared ring as its own
+//   record, after the caller's continuation, and one like the control posts batches as messages, the
+//   previous handoff, as the contrast) and an in-process one; interleaved rounds in rotated order, requests one
 //   after another and 8 in flight; median and p95 latency and the control thread's CPU per request,
 //   each as the median of per-round paired differences to A1 with a 95 % bootstrap interval. The
 //   verdict line says "none" only when the worker candidate's median and p95 differences, in both
@@ -121,7 +122,7 @@ console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 // difference is the noise band, an A/A test); W, the control through the shadow runner with a worker
 // candidate like it (the default priority: SCHED_IDLE); WN, the same at nice 19 (the contrast for the
 // worker's priority); WM, W with the message handoff (`handoff: 'message'`: a postMessage per batch, which
-// wakes the worker; W's default writes the batch to a shared ring the worker polls); W4, a worker candidate with 4× the work; P, an in-process candidate like it (one
+// wakes the worker; W's default writes each sample to a shared ring the worker polls); W4, a worker candidate with 4× the work; P, an in-process candidate like it (one
 // thread: the contrast). Each round serves every arm twice: one request after another (a user's view)
 // and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
 // (inside the arm's CPU window, outside its latency figures), so nothing spills into the next arm.
@@ -378,7 +379,7 @@ for (const [name, summary] of Object.entries(summaries))
     }${
       summary.handoff === undefined
         ? ''
-        : `; handoff ${summary.handoff.mode}: ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
+        : `; handoff ${summary.handoff.mode}: ${summary.handoff.ringSamples} samples written to the ring one by one, ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
     }`,
   );
 const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
@@ -447,6 +448,7 @@ console.log(
     shadowOverheadNiceConcurrentP95Us: r1(diff('concurrent', 'WN', 'p95').estimate),
     shadowHandoff: summaries.W?.handoff?.mode ?? 'unknown',
     shadowParkedWorkerWakes: summaries.W?.handoff?.wakes ?? 0,
+    shadowRingSamples: summaries.W?.handoff?.ringSamples ?? 0,
     shadowOverheadMessageUs: r1(diff('sequential', 'WM', 'median').estimate),
     shadowOverheadMessageP95Us: r1(diff('sequential', 'WM', 'p95').estimate),
     shadowOverheadMessageConcurrentUs: r1(diff('concurrent', 'WM', 'median').estimate),

@@ -303,6 +303,82 @@ describe('the shared handoff to the worker', () => {
     }
   });
 
+  it('single samples (submitOne, one record each) mixed with batches: none lost, none twice, the ring wrapping; drops counted one by one', async () => {
+    const random = seeded(7);
+    const { lane: made, seen } = lane({ ringBytes: 8192, pollMs: 1 });
+    const expected = new Set<number>();
+    let dropped = 0;
+    let singles = 0;
+    let batches = 0;
+    try {
+      expect(made.direct).toBe(true);
+      let next = 1;
+      for (let step = 0; step < 400; step++) {
+        if (random() < 0.8) {
+          const input = 'y'.repeat(next++);
+          const lost = made.submitOne(input, controlOf(input));
+          expect([0, 1]).toContain(lost);
+          dropped += lost;
+          if (lost === 0) {
+            singles++;
+            expected.add(`answer ${input}`.length);
+          }
+        } else {
+          const inputs = Array.from({ length: 1 + Math.floor(random() * 4) }, () => 'y'.repeat(next++));
+          const lost = made.submit(inputs, inputs.map(controlOf));
+          dropped += lost;
+          if (lost === 0) {
+            batches++;
+            for (const input of inputs) expected.add(`answer ${input}`.length);
+          }
+        }
+        if (random() < 0.2) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await made.drain();
+    } finally {
+      await made.close();
+    }
+    const lengths = seen.map(lengthOf);
+    expect(seen.every((each) => each.agree && each.layer === 'exact')).toBe(true);
+    expect(new Set(lengths).size).toBe(lengths.length);
+    expect(new Set(lengths)).toEqual(expected);
+    expect(made.handoffs()).toMatchObject({ ringSamples: singles, ringBatches: batches, droppedSamples: dropped, postedBatches: 0 });
+  });
+
+  it('submitOne: a full ring drops the sample and counts it; what is not plain data goes as a batch of one through v8.serialize; the message handoff posts it', async () => {
+    const full = lane({ ringBytes: 4096, pollMs: 60_000, parkAfterMs: 120_000 });
+    try {
+      let dropped = 0;
+      for (let i = 0; i < 40; i++) dropped += full.lane.submitOne(`${i}${'r'.repeat(60)}`, controlOf(`${i}${'r'.repeat(60)}`));
+      expect(dropped).toBeGreaterThan(0);
+      expect(full.lane.handoffs()).toMatchObject({ ringSamples: 40 - dropped, droppedSamples: dropped });
+      await full.lane.drain();
+      expect(full.seen).toHaveLength(40 - dropped);
+    } finally {
+      await full.lane.close();
+    }
+    const { lane: made, seen } = lane({});
+    try {
+      const control: Comparable = { text: 'answer a', actions: [{ tool: 't', args: { when: new Date(0) } }] };
+      expect(made.submitOne('a', control)).toBe(0);
+      await made.drain();
+      expect(seen).toHaveLength(1);
+      expect(made.handoffs()).toMatchObject({ ringSamples: 0, ringBatches: 1, serialisedBatches: 1 });
+    } finally {
+      await made.close();
+    }
+    const posted = lane({ handoff: 'message' });
+    try {
+      expect(posted.lane.direct).toBe(false);
+      expect(posted.lane.submitOne('a', controlOf('a'))).toBe(0);
+      await posted.lane.drain();
+      expect(posted.seen).toHaveLength(1);
+      expect(posted.lane.handoffs()).toMatchObject({ ringSamples: 0, postedBatches: 1 });
+    } finally {
+      await posted.lane.close();
+    }
+  });
+
   it("'message' posts every batch (the previous handoff); bad ring options are refused", async () => {
     const { lane: made, seen } = lane({ handoff: 'message' });
     try {

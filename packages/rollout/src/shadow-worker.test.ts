@@ -57,6 +57,35 @@ describe('shadow candidate in a worker thread', () => {
     }
   });
 
+  it("on the shared ring (the default) a request answered alone reaches the worker as its own record, several in flight as one batch; 'message' always batches", async () => {
+    for (const handoff of ['shared', 'message'] as const) {
+      const runner = createShadowRunner<string, Answer>({
+        control,
+        candidate: { module, options: { prefix: 'answer ' }, handoff },
+        noiseSampleRate: 0,
+      });
+      try {
+        for (let i = 0; i < 5; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+        await runner.idle();
+        expect(runner.summary()).toMatchObject({ comparisons: 5, agreements: 5, shed: 0 });
+        expect(runner.summary().handoff).toMatchObject(
+          handoff === 'shared'
+            ? { mode: 'shared', ringSamples: 5, ringBatches: 0, postedBatches: 0 }
+            : { mode: 'message', ringSamples: 0, postedBatches: 1 },
+        );
+        // Several in flight at once: their samples go together, as one batch.
+        await Promise.all(['a', 'b', 'c', 'd'].map((input) => runner.run(input)));
+        await runner.idle();
+        expect(runner.summary()).toMatchObject({ comparisons: 9, agreements: 9, shed: 0 });
+        expect(runner.summary().handoff).toMatchObject(
+          handoff === 'shared' ? { ringSamples: 5, ringBatches: 1, postedBatches: 0 } : { ringSamples: 0, postedBatches: 2 },
+        );
+      } finally {
+        await runner.close();
+      }
+    }
+  });
+
   it('a disagreeing worker candidate is counted as a disagreement', async () => {
     const runner = createShadowRunner<string, Answer>({
       control,
@@ -273,6 +302,8 @@ describe('comparison in the worker, batches and backpressure', () => {
       // The three are in the worker, held there: every further request is answered and its sample dropped.
       await new Promise((resolve) => setImmediate(resolve));
       for (let i = 6; i <= 9; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+      // The runner notes an answered request right after the caller's continuation: one microtask later.
+      await Promise.resolve();
       expect(runner.summary()).toMatchObject({ comparisons: 0, shed: 6 });
       const flag = new Int32Array(gate);
       Atomics.store(flag, 0, 1);

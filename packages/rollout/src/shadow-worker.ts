@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
-import { pack } from '../thread/pack.mjs';
+import { pack, packedBytes, packInto } from '../thread/pack.mjs';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 
 /** Where the shadow candidate comes from when it runs in a worker thread. */
@@ -102,6 +102,14 @@ export interface WorkerLane<I> {
    * Returns how many samples were dropped because the ring was full (the caller counts them as shed).
    */
   submit(inputs: readonly I[], controls: readonly Comparable[]): number;
+  /**
+   * Hands ONE sample over (`submit` of a batch of one, cheaper): with the shared handoff it is packed
+   * straight into the ring as its own record, which the worker collects on its next poll — no batch to
+   * build, no handoff spike; otherwise a posted batch of one. Returns 1 when dropped (a full ring).
+   */
+  submitOne(input: I, control: Comparable): number;
+  /** Whether `submitOne` writes to the shared ring (cheap enough to call for every request). */
+  readonly direct: boolean;
   /** How handoffs went so far: batches written to the ring, posted as messages, dropped (ring full), and wakes of a parked worker. */
   handoffs(): HandoffStats;
   /** Samples posted and not reported yet. */
@@ -121,6 +129,8 @@ export interface HandoffStats {
   readonly mode: 'shared' | 'message';
   /** Batches written to the shared ring. */
   readonly ringBatches: number;
+  /** Samples written to the shared ring one at a time, each its own record (`submitOne`: the shadow runner's handoff, one per answered request); not counted in `ringBatches`. */
+  readonly ringSamples: number;
   /** Of those, batches that were not plain data (Date, Map, bigint, …) and went through v8.serialize. */
   readonly serialisedBatches: number;
   /** Batches posted as messages (the message mode, a batch larger than the ring, drains). */
@@ -134,12 +144,16 @@ export interface HandoffStats {
 // The shared ring (single producer: the control's thread; single consumer: the worker). `header` holds
 // three Int32: 0 bytes written, 1 bytes read (both wrap at 2^32, their difference does not), 2 the
 // worker's state (0 polling, 1 parked). `data` holds records: a 4-byte word (Int32, 4-aligned: the
-// payload's length in the low 30 bits, its encoding in bit 30: 0 `pack` (thread/pack.mjs), 1
-// v8.serialize), then the payload, padded to 4 bytes; a record may wrap around the end of `data`.
+// payload's length in the low 30 bits, its encoding in bits 30-31: 0 a batch `{ inputs, controls }`
+// packed by `pack` (thread/pack.mjs), 1 such a batch by v8.serialize, 2 one sample `[input, control]`
+// packed by `pack`), then the payload, padded to 4 bytes; a record may wrap around the end of `data`.
 const RING_HEAD = 0;
 const RING_TAIL = 1;
 const RING_STATE = 2;
 const RING_PARKED = 1;
+
+/** How a ring record's payload is encoded: a packed batch, a v8.serialize'd batch, or one packed sample `[input, control]`. */
+export type RingEncoding = 'pack' | 'v8' | 'one';
 
 /** A ring's two shared buffers, as they cross to the worker. */
 export interface RingBuffers {
@@ -169,19 +183,27 @@ export class RingWriter {
     return 4 + ((length + 3) & ~3);
   }
 
-  /** Writes one record; `'full'` when the free part of the ring cannot hold it (nothing written), `'too-large'` when the whole ring cannot. */
-  write(payload: Uint8Array, encoding: 'pack' | 'v8' = 'v8'): 'ok' | 'full' | 'too-large' {
-    const needed = RingWriter.recordBytes(payload.length);
+  /**
+   * Writes one record of the first `length` bytes of `payload` (default: all of it); `'full'` when the
+   * free part of the ring cannot hold it (nothing written), `'too-large'` when the whole ring cannot.
+   */
+  write(payload: Uint8Array, encoding: RingEncoding = 'v8', length = payload.length): 'ok' | 'full' | 'too-large' {
+    const needed = RingWriter.recordBytes(length);
     if (needed > this.capacity) return 'too-large';
     const head = Atomics.load(this.header, RING_HEAD);
     const used = (head - Atomics.load(this.header, RING_TAIL)) >>> 0;
     if (needed > this.capacity - used) return 'full';
     const at = head & this.mask;
-    this.words[at >> 2] = payload.length | (encoding === 'v8' ? 1 << 30 : 0);
+    this.words[at >> 2] = length | (encoding === 'v8' ? 1 << 30 : encoding === 'one' ? 2 << 30 : 0);
     const start = (at + 4) & this.mask;
-    const first = Math.min(payload.length, this.capacity - start);
-    this.bytes.set(first === payload.length ? payload : payload.subarray(0, first), start);
-    if (first < payload.length) this.bytes.set(payload.subarray(first), 0);
+    if (length <= 256) {
+      // A small record (one sample): copied byte by byte, wrapping as it goes — no views to allocate.
+      for (let index = 0; index < length; index++) this.bytes[(start + index) & this.mask] = payload[index] ?? 0;
+    } else {
+      const first = Math.min(length, this.capacity - start);
+      this.bytes.set(payload.subarray(0, first), start);
+      if (first < length) this.bytes.set(payload.subarray(first, length), 0);
+    }
     // Publishing the head after the bytes (sequentially consistent): the worker never reads a record half-written.
     Atomics.store(this.header, RING_HEAD, (head + needed) | 0);
     // A parked worker sleeps on the state word: only then is it woken (once: it polls again until it parks).
@@ -401,11 +423,17 @@ class ThreadHost {
   }
 
   /** Writes a serialised batch of `samples` to the current worker's ring (starting the worker as needed). */
-  write(payload: Uint8Array, encoding: 'pack' | 'v8', wasBusy: boolean, samples: number): 'ok' | 'full' | 'too-large' {
+  write(
+    payload: Uint8Array,
+    encoding: RingEncoding,
+    wasBusy: boolean,
+    samples: number,
+    length = payload.length,
+  ): 'ok' | 'full' | 'too-large' {
     this.worker ??= this.start();
     const ring = this.ring;
     if (ring === undefined) return 'too-large';
-    const written = ring.write(payload, encoding);
+    const written = ring.write(payload, encoding, length);
     if (written !== 'ok') return written;
     if (!wasBusy) this.quietSince = performance.now();
     this.sent = (this.sent + samples) | 0;
@@ -486,6 +514,7 @@ export function workerLane<I>(
   };
 
   let ringBatches = 0;
+  let ringSamples = 0;
   let serialisedBatches = 0;
   let postedBatches = 0;
   let droppedSamples = 0;
@@ -519,27 +548,52 @@ export function workerLane<I>(
     return 0;
   };
 
+  const submit = (inputs: readonly I[], controls: readonly Comparable[]): number => {
+    if (inputs.length === 0) return 0;
+    try {
+      return handOver(inputs, controls);
+    } catch {
+      // One sample that cannot be serialised fails the whole batch: hand them over one by one.
+      let dropped = 0;
+      for (const [index, input] of inputs.entries()) {
+        try {
+          dropped += handOver([input], [controls[index]]);
+        } catch (error) {
+          uncloneable(error);
+        }
+      }
+      return dropped;
+    }
+  };
+
   return {
-    submit(inputs, controls) {
-      if (inputs.length === 0) return 0;
-      try {
-        return handOver(inputs, controls);
-      } catch {
-        // One sample that cannot be serialised fails the whole batch: hand them over one by one.
-        let dropped = 0;
-        for (const [index, input] of inputs.entries()) {
-          try {
-            dropped += handOver([input], [controls[index]]);
-          } catch (error) {
-            uncloneable(error);
+    submit,
+    submitOne(input, control) {
+      if (shared) {
+        // One sample, packed straight into the ring as its own record: a few hundred ns while the code is
+        // hot (it runs on every request), where a batch's packing ran cold every `handoffMs` (tens of µs).
+        const length = packInto([input, control]);
+        if (length >= 0) {
+          const written = host.write(packedBytes(), 'one', outstanding > 0, 1, length);
+          if (written === 'ok') {
+            outstanding++;
+            ringSamples++;
+            return 0;
+          }
+          if (written === 'full') {
+            droppedSamples++;
+            return 1;
           }
         }
-        return dropped;
       }
+      // Not plain data (v8.serialize), larger than the ring, or the message handoff: a batch of one.
+      return submit([input], [control]);
     },
+    direct: shared,
     handoffs: () => ({
       mode: shared ? 'shared' : 'message',
       ringBatches,
+      ringSamples,
       serialisedBatches,
       postedBatches,
       droppedSamples,

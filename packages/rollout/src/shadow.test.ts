@@ -137,10 +137,77 @@ describe('shadow runner with real agents', () => {
       maxInFlight: 10,
     });
     for (let i = 0; i < 25; i++) expect(await runner.run(i)).toBe(`a${i}`);
+    // The runner notes an answered request right after the caller's continuation: one microtask later.
+    await Promise.resolve();
     expect(runner.summary()).toMatchObject({ comparisons: 0, shed: 15 });
     open();
     await runner.idle();
     expect(runner.summary()).toMatchObject({ comparisons: 10, agreements: 10, shed: 15 });
+  });
+
+  it("the caller's continuation runs before the runner notes the answer; the caller gets the control's own promise", async () => {
+    const order: string[] = [];
+    const runner = createShadowRunner<number, string>({
+      control: (i) =>
+        i === 0
+          ? Promise.resolve('a')
+          : new Promise((resolve) => {
+              setImmediate(() => {
+                resolve('a');
+              });
+            }),
+      candidate: () => Promise.resolve('a'),
+      onOutcome: (arm) => order.push(arm),
+    });
+    const settled = Promise.resolve('a');
+    const direct = createShadowRunner<number, string>({ control: () => settled, candidate: () => Promise.resolve('a') });
+    expect(direct.run(0)).toBe(settled);
+    // A control already settled when run returns, and one that settles later: the caller first, both times.
+    for (const input of [0, 1]) {
+      await runner.run(input);
+      order.push('caller');
+      expect(order.at(-1)).toBe('caller');
+      expect(order.filter((each) => each === 'control')).toHaveLength(input);
+      await Promise.resolve();
+      expect(order.at(-1)).toBe('control');
+    }
+    await runner.idle();
+    expect(order).toEqual(['caller', 'control', 'caller', 'control', 'candidate', 'candidate']);
+    expect(runner.summary()).toMatchObject({ comparisons: 2, agreements: 2 });
+  });
+
+  it("a rejecting control: the caller gets the control's own rejection, awaited at once or later; the runner records it; no unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', listener);
+    try {
+      const error = new Error('model down');
+      const errors: unknown[] = [];
+      const runner = createShadowRunner<string, string>({
+        control: () =>
+          new Promise((_, reject) => {
+            setImmediate(() => {
+              reject(error);
+            });
+          }),
+        candidate: () => Promise.resolve('x'),
+        onOutcome: (arm, outcome) => errors.push(arm === 'control' ? outcome.error : arm),
+      });
+      await expect(runner.run('now')).rejects.toBe(error);
+      // A caller who attaches only after the control failed still gets the same rejection.
+      const late = runner.run('later');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await expect(late).rejects.toBe(error);
+      await runner.idle();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(errors).toEqual([error, error]);
+      expect(runner.summary()).toMatchObject({ comparisons: 0, shed: 0 });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
   });
 
   it('a failing control fails the request as it would without shadowing; the candidate is not run', async () => {

@@ -46,6 +46,13 @@ export interface ArmOutcome<R> {
   readonly result?: R;
   readonly observation?: unknown;
   readonly error?: unknown;
+  /**
+   * How long the arm took, ms. The control's: from `run(input)` to the moment the runner observed the
+   * control settled — right after the caller's continuation (the runner's reaction runs after the
+   * caller's, so that nothing of the shadow delays the answer), so it includes the caller's synchronous
+   * work on the answer (usually µs; an upper bound on the control's own time by that much). A worker
+   * candidate's: measured in its thread, from its start to its result.
+   */
   readonly durationMs: number;
 }
 
@@ -71,9 +78,11 @@ export interface ShadowRunnerOptions<I, R> {
    */
   readonly maxInFlight?: number;
   /**
-   * Answered requests are handed to the shadow arms in batches, while a later request's control is
-   * waiting: once the oldest waited this long (or the batch reached a quarter of `maxInFlight`); without a
-   * later request, 10 × this after the batch began. Default 20 ms.
+   * A worker arm on the shared ring (the default) gets each answered request at once, written into the
+   * ring, while requests come one at a time, and its worker collects every `handoffMs`. Otherwise (several
+   * requests in flight; in-process arms, `handoff: 'message'`) answered requests go in batches, handed
+   * over after a later request's caller continued: once the oldest waited this long (or the batch reached
+   * a quarter of `maxInFlight`); without a later request, 10 × this after the batch began. Default 20 ms.
    */
   readonly handoffMs?: number;
   readonly random?: () => number;
@@ -114,7 +123,12 @@ export interface ShadowSummary {
 }
 
 export interface ShadowRunner<I, R> {
-  /** Runs the control and returns its result; nothing of the shadow runs before it is returned. */
+  /**
+   * Runs the control and returns its own promise. Nothing of the shadow runs before the caller's
+   * continuation: the runner's reaction to the answer is registered after a caller who awaits (or
+   * .then()s) at once, and only then notes the sample and hands it over (`summary()` read synchronously
+   * in that continuation does not count this request yet: one microtask later it does).
+   */
   run(input: I): Promise<R>;
   /** Resolves when every shadow run started so far has finished and been recorded (tests, shutdown). */
   idle(): Promise<void>;
@@ -135,6 +149,10 @@ interface Lane<I> {
   priority(): WorkerPriority | undefined;
   /** Samples as two columns: the inputs and the control's comparables, index by index; returns how many were dropped (a full ring). */
   submit(inputs: readonly I[], controls: readonly Comparable[]): number;
+  /** Whether samples go to this arm one at a time, as each request is answered (`submitOne`: a worker arm on the shared ring), rather than in batches. */
+  readonly direct: boolean;
+  /** One sample (a direct arm: packed straight into the shared ring); returns 1 when it was dropped (a full ring), else 0. */
+  submitOne(input: I, control: Comparable): number;
   /** A worker arm's handoff counters. */
   handoffs(): HandoffStats | undefined;
   drain(): Promise<void>;
@@ -142,12 +160,13 @@ interface Lane<I> {
 }
 
 /**
- * The shadow stage's runner. The control's result (or error) is returned as soon as the control
- * settles, before anything of the shadow runs: the request is only queued (bounded by `maxInFlight`;
- * beyond it the sample is dropped and counted). Later — while a following request's control waits for
- * its model, or from a timer when none follows — the queued samples are made comparable and handed over
- * in one batch: a worker arm gets one postMessage, compares in its thread, and reports verdicts back in
- * batches; an in-process arm (a function) runs and compares on this thread (not off-path).
+ * The shadow stage's runner. The caller gets the control's own promise, and its continuation runs
+ * before anything of the shadow: the runner's reaction comes after it, makes the control's result
+ * comparable and hands the sample over (bounded by `maxInFlight`; beyond it the sample is dropped and
+ * counted). A worker arm on the shared ring gets it at once, one record per request, while requests
+ * come one at a time (no batch, no handoff spike), else in batches; it compares in its thread and reports
+ * verdicts back in batches. Other arms get samples in batches (an in-process arm, a function, runs and
+ * compares on this thread: not off-path).
  */
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
   const comparable: (result: R) => Comparable = options.comparable ?? defaultComparable;
@@ -235,6 +254,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
         }
         return 0;
       },
+      direct: false,
+      submitOne(input, control) {
+        return this.submit([input], [control]);
+      },
       handoffs: () => undefined,
 
       async drain() {
@@ -267,6 +290,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       pending: () => lane.outstanding(),
       priority: () => lane.priority(),
       submit: (inputs, controls) => lane.submit(inputs, controls),
+      direct: lane.direct,
+      submitOne: (input, control) => lane.submitOne(input, control),
       handoffs: () => lane.handoffs(),
       drain: () => lane.drain(),
       close: () => lane.close(),
@@ -278,72 +303,90 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   const candidate = lane('candidate', options.candidate);
   const replica = options.controlReplica === undefined ? undefined : lane('noise', options.controlReplica);
 
-  // Requests answered and not yet handed to the arms: only pushed on the control's path (O(1)). They
-  // are handed over in batches: when a later request starts once the oldest waited `handoffMs` or the
-  // batch reached a quarter of `maxInFlight` — on the check phase of that turn, after the callbacks due
-  // then (other controls) ran, while the started control waits for its model; when no request follows,
-  // an unreferenced timer does it (10 × handoffMs after the batch began). One extra event-loop phase
-  // and one message (one wake of the worker) per batch, not per request.
-  let queued: { readonly input: I; readonly result: R }[] = [];
-  let queuedSince = 0;
+  // Answered requests reach the arms AFTER the caller's continuation (see `run`), never before it:
+  // - a direct arm (a worker on the shared ring, the default) gets each sample at once when requests come
+  //   one at a time, packed straight into the ring (a few hundred ns of hot code per request); the worker
+  //   collects on its own timer. No batch is built and no handoff spike lands on a request. While several
+  //   requests are in flight, samples are batched as below;
+  // - any other arm (in-process, or `handoff: 'message'`) gets samples in batches: they wait here until
+  //   the oldest waited `handoffMs` or a quarter of `maxInFlight` waits, and are handed over from the
+  //   runner's reaction to a later request (after that request's caller continued); when no request
+  //   follows, an unreferenced timer does it (10 × handoffMs after the batch began).
+  interface Waiting {
+    readonly inputs: I[];
+    readonly controls: Comparable[];
+  }
+  let waiting: Waiting = { inputs: [], controls: [] };
+  let waitingNoise: Waiting = { inputs: [], controls: [] };
+  let waitingSince = 0;
   let fallback: ReturnType<typeof setTimeout> | undefined;
-  let scheduled = false;
   let closed = false;
 
-  const dispatch = (): void => {
-    scheduled = false;
-    if (queued.length === 0) return;
-    const taken = queued;
-    queued = [];
-    if (closed) {
-      for (const _ of taken) recordError('candidate', 'the shadow runner was closed');
-      return;
-    }
-    const inputs: I[] = [];
-    const controls: Comparable[] = [];
-    const replicaInputs: I[] = [];
-    const replicaControls: Comparable[] = [];
-    for (const { input, result } of taken) {
-      let control: Comparable;
-      try {
-        control = comparable(result);
-      } catch (error) {
-        recordError('candidate', `the control's result could not be made comparable: ${String(error)}`);
-        continue;
-      }
-      inputs.push(input);
-      controls.push(control);
-      if (replica !== undefined && random() < noiseRate) {
-        if (replica.load() + replicaInputs.length >= maxInFlight) noiseShed++;
-        else {
-          replicaInputs.push(input);
-          replicaControls.push(control);
-        }
-      }
-    }
-    shed += candidate.submit(inputs, controls);
-    knownLoad = candidate.load();
-    if (replica !== undefined) noiseShed += replica.submit(replicaInputs, replicaControls);
-  };
-  // What the candidate's arm had in flight at the last handoff: an upper bound until the next one
-  // (nothing is added in between, only finished), so the arm is asked only near the bound.
+  // What the candidate's arm had in flight when last asked, plus what it was given since: an upper bound
+  // (in between, samples only finish), so the arm is asked only near `maxInFlight`.
   let knownLoad = 0;
-  const enqueue = (input: I, result: R): void => {
-    if (knownLoad + queued.length >= maxInFlight) {
+  /** This runner's requests started and not yet noted (their reaction not run), not counting the one being noted. */
+  let running = 0;
+  const dispatch = (): void => {
+    const taken = waiting;
+    const takenNoise = waitingNoise;
+    if (taken.inputs.length > 0) {
+      waiting = { inputs: [], controls: [] };
+      shed += candidate.submit(taken.inputs, taken.controls);
       knownLoad = candidate.load();
-      if (knownLoad + queued.length >= maxInFlight) {
-        shed++;
-        return;
-      }
     }
-    if (queued.length === 0) {
-      queuedSince = performance.now();
+    if (takenNoise.inputs.length > 0 && replica !== undefined) {
+      waitingNoise = { inputs: [], controls: [] };
+      noiseShed += replica.submit(takenNoise.inputs, takenNoise.controls);
+    }
+  };
+  const hold = (into: Waiting, input: I, control: Comparable): void => {
+    if (waiting.inputs.length === 0 && waitingNoise.inputs.length === 0) {
+      waitingSince = performance.now();
       if (fallback === undefined) {
         fallback = setTimeout(dispatch, handoffMs * 10);
         fallback.unref();
       } else fallback.refresh();
     }
-    queued.push({ input, result });
+    into.inputs.push(input);
+    into.controls.push(control);
+  };
+
+  /** The runner's reaction to an answered request: the sample to the arms (or dropped and counted). Runs after the caller's continuation. */
+  const answered = (input: I, result: R, started: number): void => {
+    if (closed) {
+      recordError('candidate', 'the shadow runner was closed');
+      return;
+    }
+    // `load` reads what the worker finished from shared memory (a cache line the worker writes): only near the bound.
+    if (knownLoad + waiting.inputs.length >= maxInFlight) {
+      knownLoad = candidate.load();
+      if (knownLoad + waiting.inputs.length >= maxInFlight) {
+        shed++;
+        return;
+      }
+    }
+    let control: Comparable;
+    try {
+      control = comparable(result);
+    } catch (error) {
+      recordError('candidate', `the control's result could not be made comparable: ${String(error)}`);
+      return;
+    }
+    // Written at once when requests come one at a time (at most one other in flight: the next one the
+    // caller may just have started) — no batch, no spike; while more wait on this thread, into a batch (one
+    // handoff then costs the queued requests less than a ring write each — measured in the README), and so
+    // until that batch is handed over.
+    if (!candidate.direct || running > 1 || waiting.inputs.length > 0) hold(waiting, input, control);
+    else if (candidate.submitOne(input, control) === 0) knownLoad++;
+    else shed++;
+    if (replica !== undefined && random() < noiseRate) {
+      if (replica.load() + waitingNoise.inputs.length >= maxInFlight) noiseShed++;
+      else if (replica.direct) noiseShed += replica.submitOne(input, control);
+      else hold(waitingNoise, input, control);
+    }
+    const held = waiting.inputs.length + waitingNoise.inputs.length;
+    if (held > 0 && (held >= batchLimit || started - waitingSince >= handoffMs)) dispatch();
   };
 
   const lanes = (): Lane<I>[] => (replica === undefined ? [candidate] : [candidate, replica]);
@@ -351,6 +394,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   return {
     run(input) {
       const started = performance.now();
+      running++;
       let pending: Promise<R>;
       try {
         pending = options.control(input);
@@ -360,25 +404,34 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         return Promise.reject(error);
       }
-      // A batch is due: hand it over once this turn's callbacks are done (the controls due now run first).
-      if (!scheduled && queued.length > 0 && (started - queuedSince >= handoffMs || queued.length >= batchLimit)) {
-        scheduled = true;
-        setImmediate(dispatch);
-      }
-      // The caller gets the control's own promise: no extra promise or turn between the control and the answer.
-      // This side reaction only notes the result (a push into the queue) for a later handoff.
-      void pending.then(
-        (result) => {
-          if (options.onOutcome !== undefined) options.onOutcome('control', { result, durationMs: performance.now() - started });
-          enqueue(input, result);
-        },
-        (error: unknown) => {
-          options.onOutcome?.('control', { error, durationMs: performance.now() - started });
-        },
-      );
+      // The caller gets the control's own promise: no extra promise or turn between the control and the
+      // answer. The runner's reaction is registered one microtask later, so that a caller who awaits (or
+      // .then()s) the returned promise at once has registered first: when the control settles, the
+      // caller's continuation runs first (it answers the user, and may start the next request), and only
+      // then does the runner note the result and hand the sample over. (A caller who attaches later than
+      // that runs after the runner's reaction instead: correct, only not first.) The reaction handles a
+      // rejection for the runner's own promise; the caller's promise is the control's, untouched, so the
+      // caller sees the rejection exactly as without shadowing.
+      queueMicrotask(() => {
+        void pending.then(
+          (result) => {
+            running--;
+            if (options.onOutcome !== undefined) options.onOutcome('control', { result, durationMs: performance.now() - started });
+            answered(input, result, started);
+          },
+          (error: unknown) => {
+            running--;
+            options.onOutcome?.('control', { error, durationMs: performance.now() - started });
+          },
+        );
+      });
       return pending;
     },
     async idle() {
+      // A macrotask first: every control settled by now has been noted (the runner's reaction runs after the caller's).
+      await new Promise<void>((resolve) => {
+        setImmediate(resolve);
+      });
       dispatch();
       while (judging.size > 0 || lanes().some((each) => each.pending() > 0)) {
         await Promise.all([...lanes().map((each) => each.drain()), ...judging]);
@@ -411,7 +464,11 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     async close() {
       closed = true;
       if (fallback !== undefined) clearTimeout(fallback);
-      dispatch();
+      // Samples still waiting for a batch are not handed over any more: each is recorded as an error, as those in flight are.
+      for (const _ of waiting.inputs) recordError('candidate', 'the shadow runner was closed');
+      for (const _ of waitingNoise.inputs) recordError('noise', 'the shadow runner was closed');
+      waiting = { inputs: [], controls: [] };
+      waitingNoise = { inputs: [], controls: [] };
       await Promise.all(lanes().map((each) => each.close()));
     },
   };

@@ -20,6 +20,7 @@ const MAX_DEPTH = 32;
 
 let buffer = new ArrayBuffer(1 << 16);
 let view = new DataView(buffer);
+let packedView = new Uint8Array(buffer);
 let at = 0;
 
 function room(bytes) {
@@ -102,17 +103,33 @@ function write(value, depth) {
 }
 
 /**
- * Packs plain data; returns a view of an internal buffer (valid until the next call: copy it out) or
- * undefined when the value is not plain data as the header says.
+ * Packs plain data into the internal buffer (`packedBytes()`, from its start); returns the length, or -1
+ * when the value is not plain data as the header says. The bytes are valid until the next call: copy
+ * them out. No allocation of its own (the per-sample handoff calls it on every request).
  */
-export function pack(value) {
+export function packInto(value) {
   at = 0;
-  // A huge batch grew the buffer: give the memory back (the previous view was copied out already).
+  // A huge batch grew the buffer: give the memory back (the previous bytes were copied out already).
   if (buffer.byteLength > 1 << 22) {
     buffer = new ArrayBuffer(1 << 16);
     view = new DataView(buffer);
   }
-  return write(value, 0) ? new Uint8Array(buffer, 0, at) : undefined;
+  return write(value, 0) ? at : -1;
+}
+
+/** The internal buffer `packInto` wrote to (replaced when it grows or shrinks: ask again after each call). */
+export function packedBytes() {
+  if (packedView.buffer !== buffer) packedView = new Uint8Array(buffer);
+  return packedView;
+}
+
+/**
+ * Packs plain data; returns a view of an internal buffer (valid until the next call: copy it out) or
+ * undefined when the value is not plain data as the header says.
+ */
+export function pack(value) {
+  const length = packInto(value);
+  return length < 0 ? undefined : new Uint8Array(buffer, 0, length);
 }
 
 /** Unpacks what `pack` wrote (the worker's side). */

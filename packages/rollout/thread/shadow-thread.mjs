@@ -260,12 +260,19 @@ function collect() {
     const payload = new Uint8Array(length);
     payload.set(ringBytes.subarray(start, start + first));
     if (first < length) payload.set(ringBytes.subarray(0, length - first), first);
-    batches.push({ payload, v8: word >>> 30 === 1 });
+    batches.push({ payload, encoding: word >>> 30 });
     tail = (tail + 4 + ((length + 3) & ~3)) | 0;
   }
   Atomics.store(header, RING_TAIL, tail);
-  for (const { payload, v8 } of batches) {
-    const { inputs, controls } = v8 ? deserialize(payload) : unpack(payload);
+  for (const { payload, encoding } of batches) {
+    if (encoding === 2) {
+      // One sample, `[input, control]` (the runner's per-request handoff).
+      const [input, control] = unpack(payload);
+      running++;
+      void sample({ input, control }).finally(settled);
+      continue;
+    }
+    const { inputs, controls } = encoding === 1 ? deserialize(payload) : unpack(payload);
     startBatch(inputs, controls);
   }
   return true;
