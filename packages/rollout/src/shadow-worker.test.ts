@@ -86,6 +86,26 @@ describe('shadow candidate in a worker thread', () => {
     }
   });
 
+  it('a control that throws instead of returning a promise leaves requests answered alone still written one by one', async () => {
+    const runner = createShadowRunner<string, Answer>({
+      control: (input) => {
+        if (input === 'throw') throw new Error('the control failed before its promise');
+        return control(input);
+      },
+      candidate: { module, options: { prefix: 'answer ' } },
+      noiseSampleRate: 0,
+    });
+    try {
+      await expect(runner.run('throw')).rejects.toThrow('the control failed before its promise');
+      for (let i = 0; i < 3; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 3, agreements: 3, shed: 0 });
+      expect(runner.summary().handoff).toMatchObject({ mode: 'shared', ringSamples: 3, ringBatches: 0 });
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('a disagreeing worker candidate is counted as a disagreement', async () => {
     const runner = createShadowRunner<string, Answer>({
       control,

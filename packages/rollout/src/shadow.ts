@@ -394,10 +394,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   return {
     run(input) {
       const started = performance.now();
-      running++;
       let pending: Promise<R>;
       try {
         pending = options.control(input);
+        running++;
       } catch (error) {
         options.onOutcome?.('control', { error, durationMs: performance.now() - started });
         // The control's own failure, whatever it threw, exactly as the caller would see it without shadowing.
