@@ -73,8 +73,7 @@ export default createRule<Options, MessageId>({
     return {
       CallExpression(node: TSESTree.CallExpression) {
         if (node.arguments.length === 0) return;
-        const scope = context.sourceCode.getScope(node);
-        const site = toolDefinitionSite(services, scope, node);
+        const site = toolDefinitionSite(services, context.sourceCode, node);
         if (site !== undefined) {
           const name = site.name();
           if (name === undefined) return;
@@ -96,7 +95,7 @@ export default createRule<Options, MessageId>({
         if (matches(LIST_CALLS, id)) {
           checkList(first);
         } else if (matches(AGENT_CALLS, id)) {
-          const object = objectLiteralOf(first, scope);
+          const object = objectLiteralOf(first, context.sourceCode.getScope(node));
           const tools = object === undefined ? undefined : findProperty(object, 'tools');
           if (tools !== undefined) checkList(tools.value);
         }

@@ -41,12 +41,43 @@ export function isDefineToolCall(services: ParserServicesWithTypeInformation, no
   return id?.pkg === TOOLS_PKG && id.name === 'defineTool';
 }
 
+/** Where a call's scope comes from: the rule's `context.sourceCode`. */
+export interface ScopeSource {
+  getScope(node: TSESTree.Node): Scope.Scope;
+}
+
+/**
+ * Every call's answer, shared by the rules that read tool definitions (five in `recommended`): each asks
+ * about every call of a file, and the first one's answer (the callee's identity, then the definition's
+ * facts as they are read) serves the others. Keyed by the call node, which exists for one lint of one file.
+ */
+const sites = new WeakMap<TSESTree.CallExpression, ToolDefinitionSite | null>();
+
+/** The `defineTool` call `node` is, read lazily and once per call; undefined for any other call. */
 export function toolDefinitionSite(
   services: ParserServicesWithTypeInformation,
-  scope: Scope.Scope,
+  sourceCode: ScopeSource,
   node: TSESTree.CallExpression,
 ): ToolDefinitionSite | undefined {
-  if (!isDefineToolCall(services, node)) return undefined;
+  const known = sites.get(node);
+  if (known !== undefined) return known ?? undefined;
+  const site = isDefineToolCall(services, node) ? readSite(services, sourceCode.getScope(node), node) : undefined;
+  sites.set(node, site ?? null);
+  return site;
+}
+
+/** Memoises a function of a property name (the answers never change during the lint of a file). */
+function byName<T>(read: (name: string) => T): (name: string) => T {
+  const answers = new Map<string, T>();
+  return (name) => {
+    if (answers.has(name)) return answers.get(name) as T;
+    const answer = read(name);
+    answers.set(name, answer);
+    return answer;
+  };
+}
+
+function readSite(services: ParserServicesWithTypeInformation, scope: Scope.Scope, node: TSESTree.CallExpression): ToolDefinitionSite {
   const argument = node.arguments[0];
   const object = objectLiteralOf(argument, scope);
   const property = (name: string): TSESTree.Property | undefined => (object === undefined ? undefined : findProperty(object, name));
@@ -56,7 +87,7 @@ export function toolDefinitionSite(
     const written = property(name);
     return written === undefined ? undefined : services.getTypeAtLocation(written.value);
   };
-  const typeOf = (name: string): ts.Type | undefined => {
+  const typeOf = byName((name: string): ts.Type | undefined => {
     const written = typeOfWritten(name);
     if (written !== undefined) return written;
     const holders =
@@ -75,7 +106,9 @@ export function toolDefinitionSite(
       found = checker.getTypeOfSymbolAtLocation(symbol, tsNode);
     }
     return found;
-  };
+  });
+  let knownName: { readonly value: string | undefined } | undefined;
+  let knownSideEffects: { readonly value: ReadonlySet<SideEffectsValue> | undefined } | undefined;
   return {
     call: node,
     argument,
@@ -88,33 +121,43 @@ export function toolDefinitionSite(
       return type !== undefined && (type.flags & typescript.TypeFlags.Undefined) === 0;
     },
     name() {
-      const written = property('name');
-      if (written !== undefined) {
-        const value = staticValue(written.value, scope);
-        if (typeof value?.value === 'string') return value.value;
-      }
-      const type = typeOf('name');
-      return type?.isStringLiteral() === true ? type.value : undefined;
+      knownName ??= { value: readName() };
+      return knownName.value;
     },
     sideEffects() {
-      const written = property('sideEffects');
-      if (written !== undefined) {
-        const value = staticValue(written.value, scope);
-        if (isSideEffects(value?.value)) return new Set([value.value]);
-      }
-      const type = typeOf('sideEffects');
-      if (type === undefined) return undefined;
-      const parts = type.isUnion() ? type.types : [type];
-      const values = new Set<SideEffectsValue>();
-      for (const part of parts) {
-        if (!part.isStringLiteral()) return undefined;
-        if (isSideEffects(part.value)) values.add(part.value);
-      }
-      // In the declared order: a union's members come in the order the checker first met each literal,
-      // which depends on what it was asked before (messages would differ between runs of the same code).
-      return values.size === 0 ? undefined : new Set(SIDE_EFFECTS.filter((value) => values.has(value)));
+      knownSideEffects ??= { value: readSideEffects() };
+      return knownSideEffects.value;
     },
   };
+
+  function readName(): string | undefined {
+    const written = property('name');
+    if (written !== undefined) {
+      const value = staticValue(written.value, scope);
+      if (typeof value?.value === 'string') return value.value;
+    }
+    const type = typeOf('name');
+    return type?.isStringLiteral() === true ? type.value : undefined;
+  }
+
+  function readSideEffects(): ReadonlySet<SideEffectsValue> | undefined {
+    const written = property('sideEffects');
+    if (written !== undefined) {
+      const value = staticValue(written.value, scope);
+      if (isSideEffects(value?.value)) return new Set([value.value]);
+    }
+    const type = typeOf('sideEffects');
+    if (type === undefined) return undefined;
+    const parts = type.isUnion() ? type.types : [type];
+    const values = new Set<SideEffectsValue>();
+    for (const part of parts) {
+      if (!part.isStringLiteral()) return undefined;
+      if (isSideEffects(part.value)) values.add(part.value);
+    }
+    // In the declared order: a union's members come in the order the checker first met each literal,
+    // which depends on what it was asked before (messages would differ between runs of the same code).
+    return values.size === 0 ? undefined : new Set(SIDE_EFFECTS.filter((value) => values.has(value)));
+  }
 }
 
 /** The node to point at for a property: its value when written, else the definition. */
