@@ -5,7 +5,8 @@ import { AST_NODE_TYPES, type ParserServicesWithTypeInformation, type TSESTree }
 import type { Scope } from '@typescript-eslint/utils/ts-eslint';
 import type ts from 'typescript';
 import { findProperty, objectLiteralOf, staticValue } from './ast.js';
-import { callIdentity, TOOLS_PKG } from './symbols.js';
+import { namedCallIdentity } from './names.js';
+import { TOOLS_PKG } from './symbols.js';
 import { typescript } from './typescript.js';
 
 export type SideEffectsValue = SideEffects;
@@ -35,9 +36,13 @@ export interface ToolDefinitionSite {
 
 const DEFINE_TOOL: ReadonlySet<string> = new Set(['defineTool']);
 
-/** Whether the call is `defineTool` of @charter/tools (checked through types). */
-export function isDefineToolCall(services: ParserServicesWithTypeInformation, node: TSESTree.CallExpression): boolean {
-  const id = callIdentity(services, node, DEFINE_TOOL);
+/** Whether the call is `defineTool` of @charter/tools (checked through types, after the syntactic prefilters). */
+export function isDefineToolCall(
+  services: ParserServicesWithTypeInformation,
+  sourceCode: ScopeSource,
+  node: TSESTree.CallExpression,
+): boolean {
+  const id = namedCallIdentity(services, sourceCode, node, DEFINE_TOOL);
   return id?.pkg === TOOLS_PKG && id.name === 'defineTool';
 }
 
@@ -61,7 +66,7 @@ export function toolDefinitionSite(
 ): ToolDefinitionSite | undefined {
   const known = sites.get(node);
   if (known !== undefined) return known ?? undefined;
-  const site = isDefineToolCall(services, node) ? readSite(services, sourceCode.getScope(node), node) : undefined;
+  const site = isDefineToolCall(services, sourceCode, node) ? readSite(services, sourceCode.getScope(node), node) : undefined;
   sites.set(node, site ?? null);
   return site;
 }
