@@ -43,7 +43,7 @@ async function lint(rules: readonly string[]): Promise<string[]> {
     {
       files: ['**/*.ts'],
       languageOptions: { parser, parserOptions: { projectService: true, tsconfigRootDir: FIXTURES } },
-      plugins: { '@charter': plugin as never },
+      plugins: { '@charter': plugin },
       rules: Object.fromEntries(rules.map((rule) => [`@charter/${rule}`, 'error'])),
     },
   ];

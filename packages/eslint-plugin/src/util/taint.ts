@@ -6,7 +6,6 @@ import type ts from 'typescript';
 import { keyName, unwrap } from './ast.js';
 import { namesLeadingTo } from './names.js';
 import { identify, programUses } from './symbols.js';
-import { typescript } from './typescript.js';
 
 export type TaintKind = 'model output' | 'tool result' | 'user input';
 
