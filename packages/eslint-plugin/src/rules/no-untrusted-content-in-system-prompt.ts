@@ -2,7 +2,8 @@ import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/utils';
 import type { Scope } from '@typescript-eslint/utils/ts-eslint';
 import { findProperty, objectLiteralOf, returnedExpressions, unwrap } from '../util/ast.js';
 import { createRule } from '../util/create-rule.js';
-import { AGENT_PKG, callIdentity, type DeclaredAs, identitySet, matches, memberNames, programUses, typeServices } from '../util/symbols.js';
+import { namedCallIdentity } from '../util/names.js';
+import { AGENT_PKG, type DeclaredAs, identitySet, matches, memberNames, programUses, typeServices } from '../util/symbols.js';
 import { createTaintTracker, MODEL_SOURCES, USER_SOURCES } from '../util/taint.js';
 
 export type MessageId = 'untrustedSystemPrompt';
@@ -79,7 +80,7 @@ export default createRule<[], MessageId>({
     return {
       CallExpression(node: TSESTree.CallExpression) {
         if (node.arguments.length === 0) return;
-        const id = callIdentity(services, node, MEMBERS);
+        const id = namedCallIdentity(services, context.sourceCode, node, MEMBERS);
         if (id === undefined) return;
         const scope = context.sourceCode.getScope(node);
         const options = objectLiteralOf(node.arguments[0], scope);
@@ -96,7 +97,7 @@ export default createRule<[], MessageId>({
       },
       NewExpression(node: TSESTree.NewExpression) {
         if (node.arguments.length === 0) return;
-        const id = callIdentity(services, node, MEMBERS);
+        const id = namedCallIdentity(services, context.sourceCode, node, MEMBERS);
         if (!matches(INSTRUCTION_CONSTRUCTORS, id) || id === undefined) return;
         const options = objectLiteralOf(node.arguments[0], context.sourceCode.getScope(node));
         addProperty(options, 'instructions', `\`instructions\` of new ${id.name}`);

@@ -62,9 +62,15 @@ export default createRule<[], MessageId>({
       return reads.length > 0 && reads.every((r) => isSchemaCall(r.identifier.parent, r.identifier));
     }
 
-    function isGlobal(node: TSESTree.CallExpression | TSESTree.NewExpression, name: string): boolean {
+    /** The global (`JSON.parse`, `eval`, `Function`) a call's callee refers to, if it is one of the lib's. */
+    function globalCalled(node: TSESTree.CallExpression | TSESTree.NewExpression): string | undefined {
       const id = callIdentity(services, node, GLOBAL_MEMBERS);
-      return id?.pkg === 'typescript' && id.name === name;
+      return id?.pkg === 'typescript' ? id.name : undefined;
+    }
+
+    /** Whether any argument can be tainted at all, answered from the syntax (exact when false: see `mayBeTainted`). */
+    function mayBeTainted(args: readonly TSESTree.Node[]): boolean {
+      return args.some((arg) => tracker.mayBeTainted(arg));
     }
 
     function anyTainted(args: readonly TSESTree.Node[]): Taint | undefined {
@@ -76,26 +82,30 @@ export default createRule<[], MessageId>({
     }
 
     return {
+      // The syntactic taint question comes before the callee's identity: a member callee's symbol needs the
+      // type of its object (`Schema.parse(...)` would make the checker resolve a zod schema's type).
       CallExpression(node: TSESTree.CallExpression) {
         const callee = node.callee;
-        if (node.arguments.length === 0) return;
+        const arg = node.arguments[0];
+        if (arg === undefined) return;
         if (callee.type === AST_NODE_TYPES.MemberExpression) {
-          if (!isGlobal(node, 'JSON.parse')) return;
-          const arg = node.arguments[0];
-          const found = arg === undefined ? undefined : tracker.taintOf(arg);
+          if (callee.computed || callee.property.type !== AST_NODE_TYPES.Identifier || !GLOBAL_MEMBERS.has(callee.property.name)) return;
+          if (!tracker.mayBeTainted(arg) || globalCalled(node) !== 'JSON.parse') return;
+          const found = tracker.taintOf(arg);
           if (found !== undefined && !validated(node))
             context.report({ node, messageId: 'parseWithoutSchema', data: { kind: found.kind, source: found.source } });
           return;
         }
-        if (callee.type !== AST_NODE_TYPES.Identifier) return;
-        const what = isGlobal(node, 'eval') ? '`eval`' : isGlobal(node, 'Function') ? '`Function`' : undefined;
+        if (callee.type !== AST_NODE_TYPES.Identifier || !mayBeTainted(node.arguments)) return;
+        const global = globalCalled(node);
+        const what = global === 'eval' ? '`eval`' : global === 'Function' ? '`Function`' : undefined;
         if (what === undefined) return;
         const found = anyTainted(node.arguments);
         if (found !== undefined)
           context.report({ node, messageId: 'evalOfModelOutput', data: { what, kind: found.kind, source: found.source } });
       },
       NewExpression(node: TSESTree.NewExpression) {
-        if (node.callee.type !== AST_NODE_TYPES.Identifier || node.arguments.length === 0 || !isGlobal(node, 'Function')) return;
+        if (node.callee.type !== AST_NODE_TYPES.Identifier || !mayBeTainted(node.arguments) || globalCalled(node) !== 'Function') return;
         const found = anyTainted(node.arguments);
         if (found !== undefined)
           context.report({

@@ -34,7 +34,7 @@ export default createRule<Options, MessageId>({
     if (!programUses(services.program, [TOOLS_PKG])) return {};
     return {
       CallExpression(node: TSESTree.CallExpression) {
-        const site = toolDefinitionSite(services, context.sourceCode.getScope(node), node);
+        const site = toolDefinitionSite(services, context.sourceCode, node);
         if (site === undefined) return;
         const effects = site.sideEffects();
         if (effects !== undefined && !effects.has('irreversible')) return;

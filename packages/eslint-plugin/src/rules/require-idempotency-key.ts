@@ -37,7 +37,7 @@ export default createRule<Options, MessageId>({
     const classes = new Set<string>(options.sideEffects ?? ['reversible', 'irreversible']);
     return {
       CallExpression(node: TSESTree.CallExpression) {
-        const site = toolDefinitionSite(services, context.sourceCode.getScope(node), node);
+        const site = toolDefinitionSite(services, context.sourceCode, node);
         if (site === undefined) return;
         const effects = site.sideEffects();
         // Unknown side effects (a variable of type SideEffects) may be anything: the key is required.

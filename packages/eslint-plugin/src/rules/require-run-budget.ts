@@ -3,8 +3,9 @@ import type { Scope } from '@typescript-eslint/utils/ts-eslint';
 import { relative } from 'node:path';
 import { findProperty, hasSpread, objectLiteralOf, staticValue, unwrap } from '../util/ast.js';
 import { createRule } from '../util/create-rule.js';
+import { namedCallIdentity } from '../util/names.js';
 import { checkManifestFileName, DEFAULT_MANIFEST_FILE, manifestFor } from '../util/manifest.js';
-import { AGENT_PKG, callIdentity, identitySet, matches, memberNames, programUses, typeServices } from '../util/symbols.js';
+import { AGENT_PKG, identitySet, matches, memberNames, programUses, typeServices } from '../util/symbols.js';
 import { typescript } from '../util/typescript.js';
 
 export type MessageId = 'noStopCondition' | 'unboundedStopCondition' | 'unboundedMaxTurns' | 'missingAgentBudget' | 'manifestUnreadable';
@@ -74,7 +75,11 @@ export default createRule<Options, MessageId>({
           if (element !== null && element.type !== AST_NODE_TYPES.SpreadElement) checkStopCondition(element, scope);
         return;
       }
-      if (value.type !== AST_NODE_TYPES.CallExpression || !matches(STEP_COUNT, callIdentity(services, value, MEMBERS))) return;
+      if (
+        value.type !== AST_NODE_TYPES.CallExpression ||
+        !matches(STEP_COUNT, namedCallIdentity(services, context.sourceCode, value, MEMBERS))
+      )
+        return;
       const count = value.arguments[0];
       if (count === undefined) return;
       const known = staticValue(count, scope);
@@ -145,7 +150,7 @@ export default createRule<Options, MessageId>({
     return {
       CallExpression(node: TSESTree.CallExpression) {
         if (node.arguments.length === 0) return;
-        const id = callIdentity(services, node, MEMBERS);
+        const id = namedCallIdentity(services, context.sourceCode, node, MEMBERS);
         if (id === undefined) return;
         const scope = context.sourceCode.getScope(node);
         if (matches(AI_LOOPS, id)) {
@@ -167,7 +172,7 @@ export default createRule<Options, MessageId>({
       },
       NewExpression(node: TSESTree.NewExpression) {
         if (node.arguments.length === 0) return;
-        if (!matches(OPENAI_RUNNER, callIdentity(services, node, MEMBERS))) return;
+        if (!matches(OPENAI_RUNNER, namedCallIdentity(services, context.sourceCode, node, MEMBERS))) return;
         checkMaxTurns(objectLiteralOf(node.arguments[0], scope(node)), scope(node));
       },
     };

@@ -32,7 +32,7 @@ export default createRule<Options, MessageId>({
     const maxMs = options.maxMs ?? 3_600_000;
     return {
       CallExpression(node: TSESTree.CallExpression) {
-        const site = toolDefinitionSite(services, context.sourceCode.getScope(node), node);
+        const site = toolDefinitionSite(services, context.sourceCode, node);
         if (site === undefined) return;
         const name = site.name() === undefined ? '(unnamed)' : `"${site.name() ?? ''}"`;
         const written = site.property('timeoutMs');

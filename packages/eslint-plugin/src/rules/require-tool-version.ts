@@ -35,7 +35,7 @@ export default createRule<[], MessageId>({
     const checker = services.program.getTypeChecker();
     return {
       CallExpression(node: TSESTree.CallExpression) {
-        const site = toolDefinitionSite(services, context.sourceCode.getScope(node), node);
+        const site = toolDefinitionSite(services, context.sourceCode, node);
         if (site === undefined) return;
         const name = site.name() === undefined ? '(unnamed)' : `"${site.name() ?? ''}"`;
         const written = site.property('version');

@@ -2,9 +2,10 @@ import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/utils';
 import { relative } from 'node:path';
 import { findProperty, objectLiteralOf } from '../util/ast.js';
 import { createRule } from '../util/create-rule.js';
+import { namedCallIdentity } from '../util/names.js';
 import { type ManifestLookup, manifestFor } from '../util/manifest.js';
 import { defaultManifestOptions, type ManifestOptions, manifestOptionsSchema, resolveManifestOptions } from '../util/manifest-options.js';
-import { AGENT_PKG, callIdentity, identitySet, matches, memberNames, programUses, TOOLS_PKG, typeServices } from '../util/symbols.js';
+import { AGENT_PKG, identitySet, matches, memberNames, programUses, TOOLS_PKG, typeServices } from '../util/symbols.js';
 import { resolveToolList } from '../util/tool-list.js';
 import { toolDefinitionSite } from '../util/tool-definition.js';
 
@@ -73,8 +74,7 @@ export default createRule<Options, MessageId>({
     return {
       CallExpression(node: TSESTree.CallExpression) {
         if (node.arguments.length === 0) return;
-        const scope = context.sourceCode.getScope(node);
-        const site = toolDefinitionSite(services, scope, node);
+        const site = toolDefinitionSite(services, context.sourceCode, node);
         if (site !== undefined) {
           const name = site.name();
           if (name === undefined) return;
@@ -92,11 +92,11 @@ export default createRule<Options, MessageId>({
         }
         const first = node.arguments[0];
         if (first === undefined || first.type === AST_NODE_TYPES.SpreadElement) return;
-        const id = callIdentity(services, node, MEMBERS);
+        const id = namedCallIdentity(services, context.sourceCode, node, MEMBERS);
         if (matches(LIST_CALLS, id)) {
           checkList(first);
         } else if (matches(AGENT_CALLS, id)) {
-          const object = objectLiteralOf(first, scope);
+          const object = objectLiteralOf(first, context.sourceCode.getScope(node));
           const tools = object === undefined ? undefined : findProperty(object, 'tools');
           if (tools !== undefined) checkList(tools.value);
         }

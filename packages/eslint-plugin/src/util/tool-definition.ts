@@ -5,7 +5,8 @@ import { AST_NODE_TYPES, type ParserServicesWithTypeInformation, type TSESTree }
 import type { Scope } from '@typescript-eslint/utils/ts-eslint';
 import type ts from 'typescript';
 import { findProperty, objectLiteralOf, staticValue } from './ast.js';
-import { callIdentity, TOOLS_PKG } from './symbols.js';
+import { namedCallIdentity } from './names.js';
+import { TOOLS_PKG } from './symbols.js';
 import { typescript } from './typescript.js';
 
 export type SideEffectsValue = SideEffects;
@@ -35,18 +36,53 @@ export interface ToolDefinitionSite {
 
 const DEFINE_TOOL: ReadonlySet<string> = new Set(['defineTool']);
 
-/** Whether the call is `defineTool` of @charter/tools (checked through types). */
-export function isDefineToolCall(services: ParserServicesWithTypeInformation, node: TSESTree.CallExpression): boolean {
-  const id = callIdentity(services, node, DEFINE_TOOL);
+/** Whether the call is `defineTool` of @charter/tools (checked through types, after the syntactic prefilters). */
+export function isDefineToolCall(
+  services: ParserServicesWithTypeInformation,
+  sourceCode: ScopeSource,
+  node: TSESTree.CallExpression,
+): boolean {
+  const id = namedCallIdentity(services, sourceCode, node, DEFINE_TOOL);
   return id?.pkg === TOOLS_PKG && id.name === 'defineTool';
 }
 
+/** Where a call's scope comes from: the rule's `context.sourceCode`. */
+export interface ScopeSource {
+  getScope(node: TSESTree.Node): Scope.Scope;
+}
+
+/**
+ * Every call's answer, shared by the rules that read tool definitions (five in `recommended`): each asks
+ * about every call of a file, and the first one's answer (the callee's identity, then the definition's
+ * facts as they are read) serves the others. Keyed by the call node, which exists for one lint of one file.
+ */
+const sites = new WeakMap<TSESTree.CallExpression, ToolDefinitionSite | null>();
+
+/** The `defineTool` call `node` is, read lazily and once per call; undefined for any other call. */
 export function toolDefinitionSite(
   services: ParserServicesWithTypeInformation,
-  scope: Scope.Scope,
+  sourceCode: ScopeSource,
   node: TSESTree.CallExpression,
 ): ToolDefinitionSite | undefined {
-  if (!isDefineToolCall(services, node)) return undefined;
+  const known = sites.get(node);
+  if (known !== undefined) return known ?? undefined;
+  const site = isDefineToolCall(services, sourceCode, node) ? readSite(services, sourceCode.getScope(node), node) : undefined;
+  sites.set(node, site ?? null);
+  return site;
+}
+
+/** Memoises a function of a property name (the answers never change during the lint of a file). */
+function byName<T>(read: (name: string) => T): (name: string) => T {
+  const answers = new Map<string, T>();
+  return (name) => {
+    if (answers.has(name)) return answers.get(name) as T;
+    const answer = read(name);
+    answers.set(name, answer);
+    return answer;
+  };
+}
+
+function readSite(services: ParserServicesWithTypeInformation, scope: Scope.Scope, node: TSESTree.CallExpression): ToolDefinitionSite {
   const argument = node.arguments[0];
   const object = objectLiteralOf(argument, scope);
   const property = (name: string): TSESTree.Property | undefined => (object === undefined ? undefined : findProperty(object, name));
@@ -56,7 +92,7 @@ export function toolDefinitionSite(
     const written = property(name);
     return written === undefined ? undefined : services.getTypeAtLocation(written.value);
   };
-  const typeOf = (name: string): ts.Type | undefined => {
+  const typeOf = byName((name: string): ts.Type | undefined => {
     const written = typeOfWritten(name);
     if (written !== undefined) return written;
     const holders =
@@ -75,7 +111,9 @@ export function toolDefinitionSite(
       found = checker.getTypeOfSymbolAtLocation(symbol, tsNode);
     }
     return found;
-  };
+  });
+  let knownName: { readonly value: string | undefined } | undefined;
+  let knownSideEffects: { readonly value: ReadonlySet<SideEffectsValue> | undefined } | undefined;
   return {
     call: node,
     argument,
@@ -88,33 +126,43 @@ export function toolDefinitionSite(
       return type !== undefined && (type.flags & typescript.TypeFlags.Undefined) === 0;
     },
     name() {
-      const written = property('name');
-      if (written !== undefined) {
-        const value = staticValue(written.value, scope);
-        if (typeof value?.value === 'string') return value.value;
-      }
-      const type = typeOf('name');
-      return type?.isStringLiteral() === true ? type.value : undefined;
+      knownName ??= { value: readName() };
+      return knownName.value;
     },
     sideEffects() {
-      const written = property('sideEffects');
-      if (written !== undefined) {
-        const value = staticValue(written.value, scope);
-        if (isSideEffects(value?.value)) return new Set([value.value]);
-      }
-      const type = typeOf('sideEffects');
-      if (type === undefined) return undefined;
-      const parts = type.isUnion() ? type.types : [type];
-      const values = new Set<SideEffectsValue>();
-      for (const part of parts) {
-        if (!part.isStringLiteral()) return undefined;
-        if (isSideEffects(part.value)) values.add(part.value);
-      }
-      // In the declared order: a union's members come in the order the checker first met each literal,
-      // which depends on what it was asked before (messages would differ between runs of the same code).
-      return values.size === 0 ? undefined : new Set(SIDE_EFFECTS.filter((value) => values.has(value)));
+      knownSideEffects ??= { value: readSideEffects() };
+      return knownSideEffects.value;
     },
   };
+
+  function readName(): string | undefined {
+    const written = property('name');
+    if (written !== undefined) {
+      const value = staticValue(written.value, scope);
+      if (typeof value?.value === 'string') return value.value;
+    }
+    const type = typeOf('name');
+    return type?.isStringLiteral() === true ? type.value : undefined;
+  }
+
+  function readSideEffects(): ReadonlySet<SideEffectsValue> | undefined {
+    const written = property('sideEffects');
+    if (written !== undefined) {
+      const value = staticValue(written.value, scope);
+      if (isSideEffects(value?.value)) return new Set([value.value]);
+    }
+    const type = typeOf('sideEffects');
+    if (type === undefined) return undefined;
+    const parts = type.isUnion() ? type.types : [type];
+    const values = new Set<SideEffectsValue>();
+    for (const part of parts) {
+      if (!part.isStringLiteral()) return undefined;
+      if (isSideEffects(part.value)) values.add(part.value);
+    }
+    // In the declared order: a union's members come in the order the checker first met each literal,
+    // which depends on what it was asked before (messages would differ between runs of the same code).
+    return values.size === 0 ? undefined : new Set(SIDE_EFFECTS.filter((value) => values.has(value)));
+  }
 }
 
 /** The node to point at for a property: its value when written, else the definition. */

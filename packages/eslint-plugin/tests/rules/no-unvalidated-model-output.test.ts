@@ -59,6 +59,15 @@ runRule('no-unvalidated-model-output', rule, {
       code: `${AI}export const v: unknown = eval(result.text);`,
       errors: [{ messageId: 'evalOfModelOutput', data: { what: '`eval`', kind: 'model output', source: 'GenerateTextResult.text (ai)' } }],
     },
+    // The callee's identity is asked only after the syntactic taint question, and still through aliases.
+    {
+      code: `${AI}const run = eval;\nexport const v: unknown = run(result.text);`,
+      errors: [{ messageId: 'evalOfModelOutput', data: { what: '`eval`', kind: 'model output', source: 'GenerateTextResult.text (ai)' } }],
+    },
+    {
+      code: `${AI}const J = JSON;\nexport const data: unknown = J.parse(\`[\${result.text}]\`);`,
+      errors: [{ messageId: 'parseWithoutSchema', line: 7 }],
+    },
     {
       code: `${AI}export const f = new Function('x', result.text);`,
       errors: [

@@ -19,6 +19,8 @@ runRule('require-tool-timeout', rule, {
     // Look-alike: a local defineTool from another module is not Charter's.
     `import { defineTool } from './lookalike.js';\nexport const t = defineTool({ name: 'x', execute: () => 1 });`,
     `function defineTool(d: object): object { return d; }\nexport const t = defineTool({ name: 'x' });`,
+    // A `let` is not followed (only a `const` re-binding is): `make` is a local variable, not Charter's defineTool.
+    tool('', `${TOOLS_IMPORT}let make = defineTool;\nmake = defineTool;\n`, 'make'),
   ],
   invalid: [
     { code: tool(''), errors: [{ messageId: 'missingTimeout', data: { name: '"lookup_order"' }, line: 4, column: 29 }] },
@@ -30,6 +32,16 @@ runRule('require-tool-timeout', rule, {
     {
       code: tool('', "import * as tools from '@charter/tools';\nimport { z } from 'zod';\n", 'tools.defineTool'),
       errors: [{ messageId: 'missingTimeout', line: 4 }],
+    },
+    // Names the callee prefilter must not skip: an export alias and a `const` of another module, and a
+    // `const` re-binding inside a function.
+    ...['makeTool', 'buildTool'].map((call) => ({
+      code: tool('', `import { ${call} } from './tool-alias.js';\nimport { z } from 'zod';\n`, call),
+      errors: [{ messageId: 'missingTimeout' as const, line: 4 }],
+    })),
+    {
+      code: `${TOOLS_IMPORT}export function build(): unknown {\n  const make = defineTool;\n  return make({ name: 'n', version: '1.0.0', description: 'd', sideEffects: 'none', input: z.object({}), output: z.object({}), execute: () => ({}) });\n}`,
+      errors: [{ messageId: 'missingTimeout', data: { name: '"n"' }, line: 5 }],
     },
     {
       code: tool(' timeoutMs: Infinity,'),
