@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { FormatName } from '@charter/readiness/cached';
 import { parseArgs } from '../args.js';
 import { ExitCode, type Command, type Io } from '../command.js';
@@ -31,6 +32,9 @@ Options:
   --help              show this help
 
 Exit codes: 0 ready, 1 held in staging, 2 usage error or unreadable input.`;
+
+/** V8's interrupt budget during an evaluation (V8's default: 67 584, in bytecode-size units). */
+const INTERRUPT_BUDGET = 400_000;
 
 function cliVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -69,7 +73,12 @@ export const checkCommand: Command = {
         // A check parses each schema (manifest, policy, playbooks, evidence) about once: zod's JIT would
         // compile each object schema first, which costs more than it saves here. zod reads the setting
         // when a schema is built, so it is set before the evaluation (and @charter/spec's schemas) load.
+        // V8 considers optimising a function (TurboFan, on background threads) once it has run for its
+        // interrupt budget: a check runs most of its code (ESLint, TypeScript's checker) once, for about
+        // two seconds, and most of those compilations would never pay back. Six times the default budget
+        // left the optimisations that matter and cut the process's CPU time by a fifth (README, Performance).
         beforeEvaluate: async () => {
+          setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
           const { z } = await import('zod');
           z.config({ jitless: true });
         },
