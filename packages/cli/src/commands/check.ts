@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FormatName } from '@charter/readiness/cached';
 import { parseArgs } from '../args.js';
@@ -36,13 +37,20 @@ Exit codes: 0 ready, 1 held in staging, 2 usage error or unreadable input.`;
 /** V8's interrupt budget during an evaluation (V8's default: 67 584, in bytecode-size units). */
 const INTERRUPT_BUDGET = 400_000;
 
-/** The agent's folder: `dir` itself, or the folder of the manifest file it names. */
-function agentFolder(dir: string): string {
-  try {
-    return statSync(dir).isFile() ? dirname(dir) : dir;
-  } catch {
-    return dir; // the evaluation reports a missing folder
+/**
+ * Where V8's code cache of TypeScript's compiler is kept: the user's cache folder (`$XDG_CACHE_HOME`, else
+ * `~/.cache`), never the checkout, whose files a change under review could plant (the cache is code V8 runs).
+ */
+function codeCacheFolder(env: Io['env']): string | undefined {
+  let base = env.XDG_CACHE_HOME;
+  if (base === undefined || !isAbsolute(base)) {
+    try {
+      base = join(homedir(), '.cache');
+    } catch {
+      return undefined; // no home folder: TypeScript is compiled as usual
+    }
   }
+  return isAbsolute(base) ? join(base, 'charter', 'v8') : undefined;
 }
 
 function cliVersion(): string {
@@ -70,16 +78,17 @@ export const checkCommand: Command = {
     const commit = flags.get('commit') ?? io.env.CHARTER_COMMIT;
     if (typeof commit === 'string' && !/^[0-9a-f]{7,64}$/.test(commit))
       throw usageError(`--commit must be a hex commit id, got "${commit}"`);
+    const codeCache = codeCacheFolder(io.env);
     let evaluation;
     try {
       evaluation = await evaluateReadinessCached({
         dir,
         ...(typeof evidence === 'string' ? { evidenceDir: resolve(io.cwd, evidence) } : {}),
         ...(typeof commit === 'string' ? { commit } : {}),
-        // V8's code cache of TypeScript's compiler beside the lint cache (kept with --no-lint-cache too: it changes no finding).
+        // V8's code cache of TypeScript's compiler (kept with --no-lint-cache too: it changes no finding).
         lint: flags.has('no-lint')
           ? false
-          : { ...(flags.has('no-lint-cache') ? { cacheDir: false } : {}), codeCache: join(agentFolder(dir), '.charter', 'cache', 'v8') },
+          : { ...(flags.has('no-lint-cache') ? { cacheDir: false } : {}), ...(codeCache === undefined ? {} : { codeCache }) },
         // --no-lint-cache asks for the lint to run again: a stored result would skip it.
         ...(flags.has('no-result-cache') || flags.has('no-lint-cache') ? { resultCache: false as const } : {}),
         // A check parses each schema (manifest, policy, playbooks, evidence) about once: zod's JIT would
