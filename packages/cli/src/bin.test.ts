@@ -2,7 +2,7 @@
 // so the bin is a committed, executable file that no build rewrites (tsc used to emit it without its
 // execute bit: "Permission denied", exit 127). The fresh-clone run itself is scripts/docs-examples.mjs.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,4 +65,42 @@ describe('the charter bin', () => {
     expect(loadsFastify('serve')).toBe(true);
     expect(loadsFastify('check')).toBe(false);
   }, 120_000);
+
+  it("charter check compiles TypeScript through V8's code cache in the user's cache folder: made once, then used as it is", () => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'charter-xdg-cache-'));
+    const agent = join(cliRoot, '..', 'readiness', 'src', '__fixtures__', 'agent');
+    const check = (): { lint: { ran: boolean; problems: number; durationMs: number } } => {
+      const result = spawnSync(
+        process.execPath,
+        [
+          '--conditions=@charter/source',
+          '--import',
+          'tsx',
+          join(cliRoot, 'bin', 'charter.js'),
+          'check',
+          agent,
+          '--no-lint-cache',
+          '--commit',
+          '0123456789abcdef0123456789abcdef01234567',
+          '--format',
+          'json',
+        ],
+        { cwd: cliRoot, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cacheHome } },
+      );
+      expect([0, 1], result.stderr).toContain(result.status);
+      return JSON.parse(result.stdout) as { lint: { ran: boolean; problems: number; durationMs: number } };
+    };
+    const folder = join(cacheHome, 'charter', 'v8');
+    const first = check();
+    expect(first.lint.ran).toBe(true);
+    const stored = readdirSync(folder);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatch(/^typescript\.js-[0-9a-f]{24}\.v8$/);
+    const written = statSync(join(folder, stored[0] ?? '')).mtimeMs;
+    const second = check();
+    expect({ ...second.lint, durationMs: 0 }).toEqual({ ...first.lint, durationMs: 0 });
+    expect(readdirSync(folder)).toEqual(stored);
+    expect(statSync(join(folder, stored[0] ?? '')).mtimeMs).toBe(written); // taken, not written again
+    rmSync(cacheHome, { recursive: true, force: true });
+  }, 180_000);
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
+import type { CodeCacheLoad } from './code-cache.js';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
 import { readYamlSource } from './yaml-source.js';
 
@@ -43,6 +44,29 @@ export interface LintOptions {
   readonly cacheDir?: string | false;
   /** The manifest as already parsed (its `spec.tools` is part of the cache key); read from the file otherwise. */
   readonly manifestValue?: unknown;
+  /**
+   * A folder for V8's code cache of TypeScript's compiler (`typescript.js`, as the parser loads it): read
+   * before the lint, written after it when there was none or V8 refused it (another Node). It changes no
+   * finding; it saves compiling ~9 MB of JavaScript in every process that lints. Default: none.
+   */
+  readonly codeCache?: string;
+}
+
+/**
+ * Loads TypeScript (the copy `@typescript-eslint/parser` requires) through the code cache in `dir`, and
+ * returns what stores the code after the lint; undefined when it cannot (TypeScript then loads as usual).
+ */
+function typescriptThroughCodeCache(
+  dir: string,
+  loadWithCodeCache: (file: string, cacheDir: string) => CodeCacheLoad,
+): (() => void) | undefined {
+  try {
+    const parser = require.resolve('@typescript-eslint/parser');
+    const estree = createRequire(parser).resolve('@typescript-eslint/typescript-estree');
+    return loadWithCodeCache(createRequire(estree).resolve('typescript'), dir).save;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The cache format; bump when `LintFinding`, the key or the ESLint configuration built below changes what it finds. */
@@ -248,6 +272,10 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
     }),
   );
   try {
+    const save =
+      options.codeCache === undefined
+        ? undefined
+        : typescriptThroughCodeCache(options.codeCache, (await import('./code-cache.js')).loadWithCodeCache);
     const [{ ESLint }, parser, plugin] = await Promise.all([
       import('eslint'),
       import('@typescript-eslint/parser'),
@@ -283,6 +311,7 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
       ],
     });
     const results = await eslint.lintFiles(files);
+    save?.();
     findings = results.flatMap((result) =>
       result.messages.map((message) => ({
         ruleId: message.ruleId ?? 'fatal',
