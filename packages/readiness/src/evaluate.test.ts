@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from './evaluate.js';
 import { lintCacheKey, sourceFiles } from './lint.js';
+import { sealKey, sealOf } from './seal.js';
 import {
   COMMIT,
   edit,
@@ -227,6 +229,43 @@ describe('lint cache', () => {
     const uncached = await evaluateReadiness({ ...options, lint: { cacheDir: false } });
     expect(uncached.lint).toMatchObject({ cache: 'off', problems: 1 });
     expect(uncached.results.find((r) => r.ruleId === 'REL-3')).toEqual(failed);
+  }, 240_000);
+
+  it("an entry planted in the agent's cache folder does not verify under the seal and is a miss: the violation is still found", async () => {
+    const dir = makeFixture('cache-forged');
+    writeEvidence(dir, passingEvidence());
+    const keys = mkdtempSync(join(tmpdir(), 'charter-seal-'));
+    const cacheDir = join(dir, '.charter', 'cache');
+    const options = { ...evaluateOptions(dir), lint: { cacheDir, sealKeyFile: join(keys, 'here.key') } };
+    edit(
+      dir,
+      'src/tools.ts',
+      '  timeoutMs: 5000,\n  retry: { attempts: 2 },\n  execute: ({ orderId }) => ({ status',
+      '  retry: { attempts: 2 },\n  execute: ({ orderId }) => ({ status',
+    );
+    expect((await evaluateReadiness(options)).lint).toMatchObject({ cache: 'miss', problems: 1 });
+    const file = join(cacheDir, 'lint.json');
+    const stored = readFileSync(file, 'utf8');
+    const body = stored.slice(stored.indexOf('\n') + 1);
+    // The entry a change under review would plant: this tree's key (computable by anyone), no findings.
+    const forged = JSON.stringify({ ...(JSON.parse(body) as object), findings: [] });
+    const elsewhere = sealKey(join(keys, 'elsewhere.key'));
+    const plants: [string, string][] = [
+      ['sealed on another machine', `${sealOf(elsewhere, forged)}\n${forged}`],
+      ['with a plain sha256 digest', `${createHash('sha256').update(forged).digest('hex')}\n${forged}`],
+      ['without a seal', forged],
+    ];
+    for (const [name, text] of plants) {
+      writeFileSync(file, text);
+      const report = await evaluateReadiness(options);
+      expect(report.lint, name).toMatchObject({ cache: 'miss', problems: 1 });
+      expect(report.ready, name).toBe(false);
+    }
+    // The same forged entry sealed under this machine's key (which never leaves the user's cache folder) is served:
+    // the seal, not the format, is what refused the plants.
+    writeFileSync(file, `${sealOf(sealKey(join(keys, 'here.key')), forged)}\n${forged}`);
+    expect((await evaluateReadiness(options)).lint).toMatchObject({ cache: 'hit', problems: 0 });
+    rmSync(keys, { recursive: true, force: true });
   }, 240_000);
 
   it('the cache key covers the tsconfig files extended, the manifest tools and the sources, nothing else of the manifest', () => {

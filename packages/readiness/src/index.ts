@@ -1,5 +1,6 @@
 export { agentDigest, evaluateReadiness, gitHead } from './evaluate.js';
 export { codeFingerprint, evaluateReadinessCached, resultCacheFile } from './result-cache.js';
+export { userCacheFolder } from './seal.js';
 export type { CachedEvaluateOptions, CachedEvaluation } from './result-cache.js';
 export { changedInput, InputRecorder, nodeFiles } from './inputs.js';
 export type { FolderEntry, Files, PathKind, RecordedInputs } from './inputs.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import type { CodeCacheLoad } from './code-cache.js';
+import { defaultSealKeyFile, sealKey, sealOf } from './seal.js';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
 import { readYamlSource } from './yaml-source.js';
 
@@ -42,6 +43,12 @@ export interface LintOptions {
   readonly sources?: readonly string[];
   /** Where lint results are cached by digest; default `<dir>/.charter/cache`. `false` turns the cache off. */
   readonly cacheDir?: string | false;
+  /**
+   * The secret that seals cache entries: default `seal.key` in the user's cache folder (`$XDG_CACHE_HOME/charter`,
+   * else `~/.cache/charter`), made on first use. An entry that does not verify under it is a miss; when the
+   * key can be neither read nor made, the cache is off.
+   */
+  readonly sealKeyFile?: string;
   /** The manifest as already parsed (its `spec.tools` is part of the cache key); read from the file otherwise. */
   readonly manifestValue?: unknown;
   /**
@@ -70,7 +77,7 @@ function typescriptThroughCodeCache(
 }
 
 /** The cache format; bump when `LintFinding`, the key or the ESLint configuration built below changes what it finds. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 const SKIP = new Set(['node_modules', 'dist', '__fixtures__', 'fixtures', '.charter', '.turbo', 'coverage']);
 const TEST_FILE = /\.(?:test|spec|test-d|bench)\.[cm]?ts$/;
 
@@ -206,10 +213,27 @@ interface CacheFile {
   readonly findings: readonly LintFinding[];
 }
 
-function readCache(path: string, key: string): CacheFile | undefined {
+/** The entry in `path` if it is sealed under `seal` (written here, unaltered) and stored for `key`; else undefined. */
+function readCache(path: string, key: string, seal: Buffer): CacheFile | undefined {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
+    // `<seal of the body>\n<body>`: a truncated, altered or planted file is a miss, never a wrong result.
+    const text = readFileSync(path, 'utf8');
+    const newline = text.indexOf('\n');
+    const body = text.slice(newline + 1);
+    if (newline !== 64 || sealOf(seal, body) !== text.slice(0, 64)) return undefined;
+    const value = JSON.parse(body) as CacheFile;
     return value.v === CACHE_VERSION && value.key === key ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The seal's key, or undefined (the lint cache is then off) when it can be neither read nor made. */
+function lintSeal(file: string | undefined): Buffer | undefined {
+  const path = file ?? defaultSealKeyFile();
+  if (path === undefined) return undefined;
+  try {
+    return sealKey(path);
   } catch {
     return undefined;
   }
@@ -237,11 +261,14 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
   }
   const relativeFiles = files.map((file) => relative(dir, file).split(sep).join('/'));
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? join(dir, '.charter', 'cache'));
-  const cachePath = cacheDir === undefined ? undefined : join(cacheDir, 'lint.json');
+  // Entries live in the agent's folder (which a change under review controls): each is sealed with a key
+  // kept outside it (`sealKeyFile`), so a planted entry is a miss. Without a key, no cache.
+  const seal = cacheDir === undefined ? undefined : lintSeal(options.sealKeyFile);
+  const cachePath = cacheDir === undefined || seal === undefined ? undefined : join(cacheDir, 'lint.json');
   // No key without a cache: it hashes the plugin's and guardrails' code, which only a cache needs.
   const key = cachePath === undefined ? '' : lintCacheKey(dir, files, manifestFile, options.manifestValue);
-  if (cachePath !== undefined) {
-    const hit = readCache(cachePath, key);
+  if (cachePath !== undefined && seal !== undefined) {
+    const hit = readCache(cachePath, key, seal);
     if (hit)
       return { ran: true, cached: true, cache: 'hit', files: hit.files, findings: hit.findings, durationMs: performance.now() - started };
   }
@@ -334,10 +361,11 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
     if (cacheDir === undefined) rmSync(scratch, { recursive: true, force: true });
     else rmSync(tsconfig, { force: true });
   }
-  if (cachePath !== undefined) {
+  if (cachePath !== undefined && seal !== undefined) {
     mkdirSync(dirname(cachePath), { recursive: true });
     const temp = `${cachePath}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    writeFileSync(temp, JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile));
+    const body = JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile);
+    writeFileSync(temp, `${sealOf(seal, body)}\n${body}`);
     renameSync(temp, cachePath);
   }
   return {

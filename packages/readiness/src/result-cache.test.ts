@@ -14,6 +14,7 @@ import type { EvidenceKind } from '@charter/spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReadiness } from './evaluate.js';
 import { InputRecorder, type RecordedInputs } from './inputs.js';
+import { defaultSealKeyFile, sealKey, sealOf } from './seal.js';
 import { evaluateReadinessCached, resultCacheFile, type CachedEvaluateOptions } from './result-cache.js';
 import type { Report } from './types.js';
 import {
@@ -322,6 +323,9 @@ describe('a bad cache file is a reported miss, never an error or a wrong result'
     const file = resultCacheFile(options);
     if (file === undefined) throw new Error('cache off');
     const good = readFileSync(file, 'utf8');
+    const sealFile = defaultSealKeyFile();
+    if (sealFile === undefined) throw new Error('no home folder for the seal key');
+    const seal = sealKey(sealFile);
     const cases: [string, () => void, RegExp][] = [
       [
         'truncated',
@@ -336,7 +340,7 @@ describe('a bad cache file is a reported miss, never an error or a wrong result'
         () => {
           writeFileSync(file, good.replace('"status":"pass"', '"status":"fail"'));
         },
-        /corrupt \(digest differs\)/,
+        /corrupt or was not written here \(its seal differs\)/,
       ],
       [
         'empty',
@@ -346,9 +350,9 @@ describe('a bad cache file is a reported miss, never an error or a wrong result'
         /corrupt/,
       ],
       [
-        'not JSON, digest right',
+        'not JSON, seal right',
         () => {
-          writeFileSync(file, `${createHash('sha256').update('{').digest('hex')}\n{`);
+          writeFileSync(file, `${sealOf(seal, '{')}\n{`);
         },
         /corrupt \(not JSON\)/,
       ],
@@ -361,9 +365,9 @@ describe('a bad cache file is a reported miss, never an error or a wrong result'
       expect(again.report.ready, name).toBe(true);
       expect((await evaluateReadinessCached(options)).report.cache, name).toBe('hit'); // stored again
     }
-    // Another format with a valid digest.
+    // Another format with a valid seal.
     const body = JSON.stringify({ format: 'charter.readiness-result', v: 999 });
-    writeFileSync(file, `${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    writeFileSync(file, `${sealOf(seal, body)}\n${body}`);
     expect((await evaluateReadinessCached(options)).report.cacheReason).toMatch(/another format/);
     // A folder where the file should be: cannot be read, cannot be replaced; the check still answers.
     rmSync(file);
@@ -372,6 +376,52 @@ describe('a bad cache file is a reported miss, never an error or a wrong result'
     expect(blocked.report.cache).toBe('miss');
     expect(blocked.report.cacheReason).toMatch(/cannot be read.*not stored/);
     expect(blocked.report.ready).toBe(true);
+  }, 300_000);
+});
+
+describe('an entry planted in the checkout is a miss', () => {
+  it('a stored result re-sealed with another key, or with a plain sha256 digest, is not served; the one sealed here is', async () => {
+    const keys = mkdtempSync(join(work, 'seal-'));
+    const { options: base } = await stored('rc-planted', { sealKeyFile: join(keys, 'here.key') });
+    const options = { ...base, sealKeyFile: join(keys, 'here.key') };
+    const file = resultCacheFile(options);
+    if (file === undefined) throw new Error('cache off');
+    const good = readFileSync(file, 'utf8');
+    const body = good.slice(good.indexOf('\n') + 1);
+    // What a change under review would commit: the entry of an unchanged tree, claiming another verdict.
+    const forged = body.replace('"ready":true', '"ready":false');
+    expect(forged).not.toBe(body);
+    for (const [name, text] of [
+      ['sealed elsewhere', `${sealOf(sealKey(join(keys, 'elsewhere.key')), forged)}\n${forged}`],
+      ['sha256 digest', `${createHash('sha256').update(forged).digest('hex')}\n${forged}`],
+    ] as const) {
+      writeFileSync(file, text);
+      const again = await evaluateReadinessCached(options);
+      expect(again.report.cache, name).toBe('miss');
+      expect(again.report.cacheReason, name).toMatch(/not written here/);
+      expect(again.report.ready, name).toBe(true);
+    }
+    // Sealed with this machine's key the same bytes are served: the seal is what refused them.
+    writeFileSync(file, `${sealOf(sealKey(join(keys, 'here.key')), forged)}\n${forged}`);
+    const served = await evaluateReadinessCached(options);
+    expect(served.report.cache).toBe('hit');
+    expect(served.report.ready).toBe(false);
+  }, 300_000);
+
+  it('without a key to seal with, nothing is read or stored, and the report says why', async () => {
+    const dir = makeFixture('rc-no-key');
+    writeEvidence(dir, passingEvidence());
+    const blocked = join(work, 'not-a-folder');
+    writeFileSync(blocked, 'a file where the folder of the key should be');
+    const options: CachedEvaluateOptions = { ...evaluateOptions(dir), sealKeyFile: join(blocked, 'seal.key') };
+    for (let i = 0; i < 2; i++) {
+      const { report } = await evaluateReadinessCached(options);
+      expect(report.cache).toBe('miss');
+      expect(report.cacheReason).toMatch(/seal's key cannot be had/);
+      expect(report.ready).toBe(true);
+    }
+    const file = resultCacheFile(options);
+    expect(file !== undefined && fs.existsSync(file)).toBe(false);
   }, 300_000);
 });
 

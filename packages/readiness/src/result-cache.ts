@@ -8,7 +8,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EvaluateOptions } from './evaluate.js';
 import type { SarifRule } from './format/sarif-log.js';
-import { changedInput, digestOf, InputRecorder, kindOf, type RecordedInputs } from './inputs.js';
+import { changedInput, InputRecorder, kindOf, type RecordedInputs } from './inputs.js';
+import { defaultSealKeyFile, sealKey, sealOf } from './seal.js';
 import type { Report } from './types.js';
 
 /** The cache format; bump when the entry's shape, the key or what an evaluation reads changes. */
@@ -22,6 +23,12 @@ export interface CachedEvaluateOptions extends Omit<EvaluateOptions, 'files'> {
    * folder given here, `check-<digest of the agent folder>.json`). `false` neither reads nor writes it.
    */
   readonly resultCache?: string | false;
+  /**
+   * The secret that seals cache entries (result and lint): default `seal.key` in the user's cache folder
+   * (`$XDG_CACHE_HOME/charter`, else `~/.cache/charter`), made on first use. An entry that does not verify
+   * under it (planted in the checkout, written elsewhere) is a miss.
+   */
+  readonly sealKeyFile?: string;
   /** Runs before the evaluation's modules load on a miss (`charter check` turns zod's JIT off there). */
   readonly beforeEvaluate?: () => void | Promise<void>;
 }
@@ -214,7 +221,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The stored entry if it still holds for these options at `now`, else why not. Never throws. */
-function lookup(file: string, key: string, now: number): Lookup {
+function lookup(file: string, key: string, now: number, seal: Buffer): Lookup {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -223,11 +230,11 @@ function lookup(file: string, key: string, now: number): Lookup {
       miss: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no stored result' : `the result cache cannot be read (${String(error)})`,
     };
   }
-  // `<sha256 of the body>\n<body>`: a truncated or altered file is a miss, never a wrong result.
+  // `<seal of the body>\n<body>`: a truncated, altered or planted file is a miss, never a wrong result.
   const newline = text.indexOf('\n');
   const body = text.slice(newline + 1);
-  if (newline !== 64 || digestOf(Buffer.from(body, 'utf8')) !== text.slice(0, 64))
-    return { miss: 'the result cache is corrupt (digest differs)' };
+  if (newline !== 64 || sealOf(seal, body) !== text.slice(0, 64))
+    return { miss: 'the result cache is corrupt or was not written here (its seal differs)' };
   let entry: unknown;
   try {
     entry = JSON.parse(body);
@@ -272,12 +279,12 @@ function lookup(file: string, key: string, now: number): Lookup {
   return { entry: found };
 }
 
-function store(file: string, entry: Entry): void {
+function store(file: string, entry: Entry, seal: Buffer): void {
   const body = JSON.stringify(entry);
   mkdirSync(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
   try {
-    writeFileSync(temp, `${digestOf(Buffer.from(body, 'utf8'))}\n${body}`);
+    writeFileSync(temp, `${sealOf(seal, body)}\n${body}`);
     renameSync(temp, file);
   } finally {
     rmSync(temp, { force: true });
@@ -311,8 +318,18 @@ export async function evaluateReadinessCached(options: CachedEvaluateOptions): P
   const file = resultCacheFile(options);
   const key = optionsKey(options);
   let reason: string | undefined;
+  let seal: Buffer | undefined;
   if (file !== undefined) {
-    const found = lookup(file, key, now);
+    const sealFile = options.sealKeyFile ?? defaultSealKeyFile();
+    try {
+      if (sealFile === undefined) throw new Error('no home folder for the seal key (set XDG_CACHE_HOME or pass sealKeyFile)');
+      seal = sealKey(sealFile);
+    } catch (error) {
+      reason = `the cache seal's key cannot be had (${error instanceof Error ? error.message : String(error)}): nothing read or stored`;
+    }
+  }
+  if (file !== undefined && seal !== undefined) {
+    const found = lookup(file, key, now, seal);
     if ('entry' in found) {
       const report = found.entry.report;
       return {
@@ -334,26 +351,42 @@ export async function evaluateReadinessCached(options: CachedEvaluateOptions): P
   }
   await options.beforeEvaluate?.();
   const [{ evaluateReadiness }, { RULES }] = await Promise.all([import('./evaluate.js'), import('./rules/registry.js')]);
-  const { resultCache: _resultCache, beforeEvaluate: _beforeEvaluate, ...evaluate } = options;
-  const recorder = file === undefined ? undefined : new InputRecorder();
-  const report = await evaluateReadiness({ ...evaluate, now, ...(recorder === undefined ? {} : { files: recorder }) });
+  const { resultCache: _resultCache, beforeEvaluate: _beforeEvaluate, sealKeyFile, ...evaluate } = options;
+  const recorder = file === undefined || seal === undefined ? undefined : new InputRecorder();
+  // The lint cache is sealed with the same key.
+  const lint =
+    sealKeyFile === undefined || evaluate.lint === false
+      ? evaluate.lint
+      : { ...(evaluate.lint === true ? {} : evaluate.lint), sealKeyFile };
+  const report = await evaluateReadiness({
+    ...evaluate,
+    ...(lint === undefined ? {} : { lint }),
+    now,
+    ...(recorder === undefined ? {} : { files: recorder }),
+  });
   const rules = sarifRules(RULES);
-  if (file === undefined || recorder === undefined) return { report: { ...report, cache: 'off' }, rules };
+  if (file === undefined) return { report: { ...report, cache: 'off' }, rules };
+  if (recorder === undefined || seal === undefined)
+    return { report: { ...report, cache: 'miss', ...(reason === undefined ? {} : { cacheReason: reason }) }, rules };
   const window = validity(report, now);
   if (recorder.opaqueReasons.length > 0) reason = `${reason ?? 'miss'}; not stored: ${recorder.opaqueReasons.join('; ')}`;
   else if (window === undefined) reason = `${reason ?? 'miss'}; not stored: a waiver's date cannot be read`;
   else {
     try {
-      store(file, {
-        format: FORMAT,
-        v: RESULT_CACHE_VERSION,
-        options: key,
-        code: codeFingerprint(),
-        ...window,
-        inputs: recorder.inputs(),
-        rules,
-        report,
-      });
+      store(
+        file,
+        {
+          format: FORMAT,
+          v: RESULT_CACHE_VERSION,
+          options: key,
+          code: codeFingerprint(),
+          ...window,
+          inputs: recorder.inputs(),
+          rules,
+          report,
+        },
+        seal,
+      );
     } catch (error) {
       reason = `${reason ?? 'miss'}; not stored: ${error instanceof Error ? error.message : String(error)}`;
     }

@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FormatName } from '@charter/readiness/cached';
 import { parseArgs } from '../args.js';
@@ -37,22 +36,6 @@ Exit codes: 0 ready, 1 held in staging, 2 usage error or unreadable input.`;
 /** V8's interrupt budget during an evaluation (V8's default: 67 584, in bytecode-size units). */
 const INTERRUPT_BUDGET = 400_000;
 
-/**
- * Where V8's code cache of TypeScript's compiler is kept: the user's cache folder (`$XDG_CACHE_HOME`, else
- * `~/.cache`), never the checkout, whose files a change under review could plant (the cache is code V8 runs).
- */
-function codeCacheFolder(env: Io['env']): string | undefined {
-  let base = env.XDG_CACHE_HOME;
-  if (base === undefined || !isAbsolute(base)) {
-    try {
-      base = join(homedir(), '.cache');
-    } catch {
-      return undefined; // no home folder: TypeScript is compiled as usual
-    }
-  }
-  return isAbsolute(base) ? join(base, 'charter', 'v8') : undefined;
-}
-
 function cliVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
@@ -69,7 +52,8 @@ export const checkCommand: Command = {
     if (positionals.length > 1) throw usageError(`expected one agent folder or manifest, got ${positionals.length}`);
     // The light entry: a result-cache hit renders the stored report without loading zod, the schemas,
     // yaml, ESLint or TypeScript; a miss loads the evaluation (after `beforeEvaluate`).
-    const { evaluateReadinessCached, FORMATS, formatReportWith, holding, ReadinessError } = await import('@charter/readiness/cached');
+    const { evaluateReadinessCached, FORMATS, formatReportWith, holding, ReadinessError, userCacheFolder } =
+      await import('@charter/readiness/cached');
     const format = flags.get('format') ?? 'text';
     if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format))
       throw usageError(`--format must be one of ${FORMATS.join(', ')}, got "${String(format)}"`);
@@ -78,13 +62,18 @@ export const checkCommand: Command = {
     const commit = flags.get('commit') ?? io.env.CHARTER_COMMIT;
     if (typeof commit === 'string' && !/^[0-9a-f]{7,64}$/.test(commit))
       throw usageError(`--commit must be a hex commit id, got "${commit}"`);
-    const codeCache = codeCacheFolder(io.env);
+    // V8's code cache of TypeScript's compiler: in the user's cache folder, never the checkout, whose files a
+    // change under review could plant (the cache is code V8 runs). Absent without a home folder (compiled as usual).
+    const userCache = userCacheFolder(io.env);
+    const codeCache = userCache === undefined ? undefined : join(userCache, 'v8');
     let evaluation;
     try {
       evaluation = await evaluateReadinessCached({
         dir,
         ...(typeof evidence === 'string' ? { evidenceDir: resolve(io.cwd, evidence) } : {}),
         ...(typeof commit === 'string' ? { commit } : {}),
+        // The secret that seals the result and lint caches (an entry planted in the checkout is a miss).
+        ...(userCache === undefined ? {} : { sealKeyFile: join(userCache, 'seal.key') }),
         // V8's code cache of TypeScript's compiler (kept with --no-lint-cache too: it changes no finding).
         lint: flags.has('no-lint')
           ? false
