@@ -37,20 +37,24 @@ import {
   splitRouting,
   type Observation,
 } from '@charter/rollout';
-import { existsSync, readFileSync } from 'node:fs';
-import { MessageChannel, Worker } from 'node:worker_threads';
 import { join } from 'node:path';
+import {
+  control,
+  cpuSource,
+  difference,
+  median,
+  round,
+  startIoModel,
+  work,
+  type Difference,
+  type RoundStats,
+  type Serve,
+} from './harness.js';
 import { fileURLToPath } from 'node:url';
 
 const { plan } = loadRolloutPlan(join(import.meta.dirname, '..', 'src', '__fixtures__', 'agent'));
 const FLAG = flagKeyOf(plan.agent);
 const KEYS = Array.from({ length: 10_000 }, (_, index) => `customer-${index * 7919}`);
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 /** ns per call of each contender: warm-up, then `samples` interleaved rounds of `iterations` calls. */
 function measure(contenders: readonly { name: string; run: (i: number) => unknown; iterations: number }[], samples = 15): number[] {
@@ -126,131 +130,12 @@ console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 // thread: the contrast). Each round serves every arm twice: one request after another (a user's view)
 // and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
 // (inside the arm's CPU window, outside its latency figures), so nothing spills into the next arm.
-function work(us: number): number {
-  const end = process.hrtime.bigint() + BigInt(us * 1000);
-  let x = 0;
-  while (process.hrtime.bigint() < end) x++;
-  return x;
-}
-const control = async (input: number): Promise<string> => {
-  await delay(1);
-  work(50);
-  return `answer ${input}`;
-};
-// The same control whose model call is I/O, as a real one is (a socket): a round trip to a model thread
-// that answers 1 ms after the request arrived. Its wake-up is an event on the control's loop, not a timer
-// of its own: libuv computes a timer's wait in whole milliseconds from the moment the loop goes to sleep,
-// so with the timer control any work the thread does while a request waits (the shadow's handoff) is
-// added to that request in full; with I/O only work still running when the answer arrives delays it.
-// The model thread keeps time with Atomics.wait (a futex timeout, not a millisecond timer), so the I/O
-// control is not noisier than the timer one: requests go in through a shared ring (written, then
-// Atomics.notify, like a socket write), answers come back as messages (the control's loop wakes on them).
-const MODEL_SLOTS = 1024;
-const modelRing = new Int32Array(new SharedArrayBuffer((MODEL_SLOTS + 2) * 4)); // [0] written, [1..] ids, [last] stop
-const modelChannel = new MessageChannel();
-const modelThread = new Worker(
-  `const { workerData } = require('node:worker_threads');
-   const { performance } = require('node:perf_hooks');
-   const q = workerData.ring, port = workerData.port, slots = ${MODEL_SLOTS};
-   const pending = [];
-   let read = 0;
-   while (Atomics.load(q, slots + 1) === 0) {
-     const written = Atomics.load(q, 0);
-     const arrived = performance.now();
-     for (; read < written; read++) pending.push([arrived + 1, q[1 + (read % slots)]]);
-     while (pending.length > 0 && pending[0][0] <= performance.now()) port.postMessage(pending.shift()[1]);
-     const wait = pending.length > 0 ? pending[0][0] - performance.now() : 1000;
-     if (wait > 0) Atomics.wait(q, 0, written, wait);
-   }`,
-  { eval: true, workerData: { ring: modelRing, port: modelChannel.port2 }, transferList: [modelChannel.port2] },
-);
-const modelAnswers = new Map<number, () => void>();
-modelChannel.port1.on('message', (id: number) => {
-  modelAnswers.get(id)?.();
-  modelAnswers.delete(id);
-});
-let modelCalls = 0;
-const modelCall = (): Promise<void> =>
-  new Promise((resolve) => {
-    const id = modelCalls++;
-    modelAnswers.set(id, resolve);
-    modelRing[1 + (id % MODEL_SLOTS)] = id;
-    Atomics.store(modelRing, 0, id + 1);
-    Atomics.notify(modelRing, 0);
-  });
-const controlIo = async (input: number): Promise<string> => {
-  await modelCall();
-  work(50);
-  return `answer ${input}`;
-};
+const { controlIo, stop: stopIoModel } = startIoModel();
 const candidateLike = async (input: number): Promise<string> => {
   await delay(1);
   work(50);
   return `answer ${input}`;
 };
-
-/** CPU time of this (the control's) thread so far, ns: the kernel's count for this thread alone (Linux); else the event loop's busy time. */
-const threadCpuNs: () => number = (() => {
-  try {
-    readFileSync('/proc/thread-self/schedstat', 'utf8');
-    return () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
-  } catch {
-    return () => performance.eventLoopUtilization().active * 1e6;
-  }
-})();
-const cpuSource = existsSync('/proc/thread-self/schedstat') ? 'thread CPU, /proc/thread-self/schedstat' : 'event-loop busy time';
-
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-}
-
-interface Serve {
-  readonly serve: (i: number) => Promise<string>;
-  readonly settle: () => Promise<void>;
-}
-interface RoundStats {
-  readonly median: number;
-  readonly p95: number;
-  readonly cpuUs: number;
-}
-/** `n` requests with `concurrency` in flight: latency median and p95 (µs), this thread's CPU per request (µs) including the settle. */
-async function round(arm: Serve, n: number, concurrency: number): Promise<RoundStats> {
-  const values: number[] = [];
-  let next = 0;
-  const cpuBefore = threadCpuNs();
-  const client = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      const start = process.hrtime.bigint();
-      await arm.serve(i);
-      values.push(Number(process.hrtime.bigint() - start) / 1000);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, client));
-  await arm.settle();
-  return { median: quantile(values, 0.5), p95: quantile(values, 0.95), cpuUs: (threadCpuNs() - cpuBefore) / 1000 / n };
-}
-
-// Seeded bootstrap (reproducible): 95 % interval of the median of per-round paired differences.
-let seed = 0x2545f491;
-function random01(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-}
-interface Difference {
-  readonly estimate: number;
-  readonly lower: number;
-  readonly upper: number;
-}
-function difference(arm: readonly number[], reference: readonly number[]): Difference {
-  const paired = arm.map((value, r) => value - (reference[r] ?? 0));
-  const medians: number[] = [];
-  for (let b = 0; b < 2000; b++) medians.push(median(paired.map(() => paired[Math.floor(random01() * paired.length)] ?? 0)));
-  return { estimate: median(paired), lower: quantile(medians, 0.025), upper: quantile(medians, 0.975) };
-}
 
 const ROUNDS = 21;
 const SEQUENTIAL = 100;
@@ -395,9 +280,7 @@ console.log(
     ? 'with an I/O-bound control (its model call a round trip to another thread, as over a socket): none — median and p95, sequential and 8 in flight, within the IA2 − IA1 band'
     : 'with an I/O-bound control (its model call a round trip to another thread, as over a socket): MEASURABLE — above the IA2 − IA1 band',
 );
-Atomics.store(modelRing, MODEL_SLOTS + 1, 1);
-Atomics.notify(modelRing, 0);
-await modelThread.terminate();
+await stopIoModel();
 
 const r1 = (value: number): number => Math.round(value * 10) / 10;
 console.log(

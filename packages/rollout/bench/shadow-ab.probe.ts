@@ -6,11 +6,9 @@
 // Prints, per variant, the median over rounds of the paired difference to the control alone (median, p95,
 // control-thread CPU per request) with a 95 % bootstrap interval, beside the A/A band; and the load average.
 import type { createShadowRunner as Create } from '@charter/rollout';
-import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { control, difference, median, round, startIoModel, type RoundStats, type Serve } from './harness.js';
 
 const variants = (process.env.AB ?? 'current').split(',');
 const ROUNDS = Number(process.env.ROUNDS ?? 21);
@@ -19,114 +17,7 @@ const CONCURRENT = 400;
 const IN_FLIGHT = 8;
 const load0 = loadavg();
 
-function work(us: number): number {
-  const end = process.hrtime.bigint() + BigInt(us * 1000);
-  let x = 0;
-  while (process.hrtime.bigint() < end) x++;
-  return x;
-}
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-}
-const control = async (input: number): Promise<string> => {
-  await delay(1);
-  work(50);
-  return `answer ${input}`;
-};
-const MODEL_SLOTS = 1024;
-const modelRing = new Int32Array(new SharedArrayBuffer((MODEL_SLOTS + 2) * 4));
-const modelChannel = new MessageChannel();
-const modelThread = new Worker(
-  `const { workerData } = require('node:worker_threads');
-   const { performance } = require('node:perf_hooks');
-   const q = workerData.ring, port = workerData.port, slots = ${MODEL_SLOTS};
-   const pending = [];
-   let read = 0;
-   while (Atomics.load(q, slots + 1) === 0) {
-     const written = Atomics.load(q, 0);
-     const arrived = performance.now();
-     for (; read < written; read++) pending.push([arrived + 1, q[1 + (read % slots)]]);
-     while (pending.length > 0 && pending[0][0] <= performance.now()) port.postMessage(pending.shift()[1]);
-     const wait = pending.length > 0 ? pending[0][0] - performance.now() : 1000;
-     if (wait > 0) Atomics.wait(q, 0, written, wait);
-   }`,
-  { eval: true, workerData: { ring: modelRing, port: modelChannel.port2 }, transferList: [modelChannel.port2] },
-);
-const modelAnswers = new Map<number, () => void>();
-modelChannel.port1.on('message', (id: number) => {
-  modelAnswers.get(id)?.();
-  modelAnswers.delete(id);
-});
-let modelCalls = 0;
-const modelCall = (): Promise<void> =>
-  new Promise((resolve) => {
-    const id = modelCalls++;
-    modelAnswers.set(id, resolve);
-    modelRing[1 + (id % MODEL_SLOTS)] = id;
-    Atomics.store(modelRing, 0, id + 1);
-    Atomics.notify(modelRing, 0);
-  });
-const controlIo = async (input: number): Promise<string> => {
-  await modelCall();
-  work(50);
-  return `answer ${input}`;
-};
-const threadCpuNs = existsSync('/proc/thread-self/schedstat')
-  ? () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0])
-  : () => performance.eventLoopUtilization().active * 1e6;
-
-interface Serve {
-  readonly serve: (i: number) => Promise<string>;
-  readonly settle: () => Promise<void>;
-}
-interface RoundStats {
-  readonly median: number;
-  readonly p95: number;
-  readonly cpuUs: number;
-  /** The same without the settle (`idle()`): the requests' own share of this thread. */
-  readonly cpuServeUs: number;
-}
-async function round(arm: Serve, n: number, concurrency: number): Promise<RoundStats> {
-  const values: number[] = [];
-  let next = 0;
-  const cpuBefore = threadCpuNs();
-  const client = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      const start = process.hrtime.bigint();
-      await arm.serve(i);
-      values.push(Number(process.hrtime.bigint() - start) / 1000);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, client));
-  const cpuServed = threadCpuNs();
-  await arm.settle();
-  return {
-    median: quantile(values, 0.5),
-    p95: quantile(values, 0.95),
-    cpuUs: (threadCpuNs() - cpuBefore) / 1000 / n,
-    cpuServeUs: (cpuServed - cpuBefore) / 1000 / n,
-  };
-}
-let seed = 0x2545f491;
-function random01(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-}
-function difference(arm: readonly number[], reference: readonly number[]): { estimate: number; lower: number; upper: number } {
-  const paired = arm.map((value, r) => value - (reference[r] ?? 0));
-  const medians: number[] = [];
-  for (let b = 0; b < 2000; b++) medians.push(median(paired.map(() => paired[Math.floor(random01() * paired.length)] ?? 0)));
-  return { estimate: median(paired), lower: quantile(medians, 0.025), upper: quantile(medians, 0.975) };
-}
+const { controlIo, stop: stopIoModel } = startIoModel();
 
 const candidateModule = fileURLToPath(new URL('./shadow-candidate.mjs', import.meta.url));
 const arms: Record<string, Serve> = {
@@ -222,7 +113,5 @@ for (const [name, runner] of Object.entries(runners)) {
   console.log(`  ${name}: ${s.comparisons} compared, ${s.agreements} agreed, shed ${s.shed}; handoff ${JSON.stringify(s.handoff)}`);
 }
 await Promise.all(Object.values(runners).map((runner) => runner.close()));
-Atomics.store(modelRing, MODEL_SLOTS + 1, 1);
-Atomics.notify(modelRing, 0);
-await modelThread.terminate();
+await stopIoModel();
 console.log(JSON.stringify(json));
