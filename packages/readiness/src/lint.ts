@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import type { CodeCacheLoad } from './code-cache.js';
-import { defaultSealKeyFile, sealKey, sealOf } from './seal.js';
+import { openSeal, unseal, writeSealed } from './seal.js';
 import { ReadinessError, ReadinessErrorCode } from './errors.js';
 import { readYamlSource } from './yaml-source.js';
 
@@ -216,24 +216,11 @@ interface CacheFile {
 /** The entry in `path` if it is sealed under `seal` (written here, unaltered) and stored for `key`; else undefined. */
 function readCache(path: string, key: string, seal: Buffer): CacheFile | undefined {
   try {
-    // `<seal of the body>\n<body>`: a truncated, altered or planted file is a miss, never a wrong result.
-    const text = readFileSync(path, 'utf8');
-    const newline = text.indexOf('\n');
-    const body = text.slice(newline + 1);
-    if (newline !== 64 || sealOf(seal, body) !== text.slice(0, 64)) return undefined;
+    // A truncated, altered or planted file is a miss, never a wrong result.
+    const body = unseal(seal, readFileSync(path, 'utf8'));
+    if (body === undefined) return undefined;
     const value = JSON.parse(body) as CacheFile;
     return value.v === CACHE_VERSION && value.key === key ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The seal's key, or undefined (the lint cache is then off) when it can be neither read nor made. */
-function lintSeal(file: string | undefined): Buffer | undefined {
-  const path = file ?? defaultSealKeyFile();
-  if (path === undefined) return undefined;
-  try {
-    return sealKey(path);
   } catch {
     return undefined;
   }
@@ -263,7 +250,8 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? join(dir, '.charter', 'cache'));
   // Entries live in the agent's folder (which a change under review controls): each is sealed with a key
   // kept outside it (`sealKeyFile`), so a planted entry is a miss. Without a key, no cache.
-  const seal = cacheDir === undefined ? undefined : lintSeal(options.sealKeyFile);
+  const opened = cacheDir === undefined ? undefined : openSeal(options.sealKeyFile);
+  const seal = opened !== undefined && 'key' in opened ? opened.key : undefined;
   const cachePath = cacheDir === undefined || seal === undefined ? undefined : join(cacheDir, 'lint.json');
   // No key without a cache: it hashes the plugin's and guardrails' code, which only a cache needs.
   const key = cachePath === undefined ? '' : lintCacheKey(dir, files, manifestFile, options.manifestValue);
@@ -361,13 +349,8 @@ export async function lintAgent(dir: string, manifestFile: string, options: Lint
     if (cacheDir === undefined) rmSync(scratch, { recursive: true, force: true });
     else rmSync(tsconfig, { force: true });
   }
-  if (cachePath !== undefined && seal !== undefined) {
-    mkdirSync(dirname(cachePath), { recursive: true });
-    const temp = `${cachePath}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-    const body = JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile);
-    writeFileSync(temp, `${sealOf(seal, body)}\n${body}`);
-    renameSync(temp, cachePath);
-  }
+  if (cachePath !== undefined && seal !== undefined)
+    writeSealed(cachePath, seal, JSON.stringify({ v: CACHE_VERSION, key, files: relativeFiles, findings } satisfies CacheFile));
   return {
     ran: true,
     cached: false,

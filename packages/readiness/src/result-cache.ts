@@ -2,14 +2,14 @@
 // again while all of them are unchanged. This module and what it imports stay light (no zod, no
 // @charter/spec schemas, no yaml, no ESLint or TypeScript): a hit loads none of them. A miss loads the
 // evaluation (`./evaluate.js`) and the registry on demand.
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EvaluateOptions } from './evaluate.js';
 import type { SarifRule } from './format/sarif-log.js';
 import { changedInput, InputRecorder, kindOf, type RecordedInputs } from './inputs.js';
-import { defaultSealKeyFile, sealKey, sealOf } from './seal.js';
+import { openSeal, unseal, writeSealed } from './seal.js';
 import type { Report } from './types.js';
 
 /** The cache format; bump when the entry's shape, the key or what an evaluation reads changes. */
@@ -230,11 +230,9 @@ function lookup(file: string, key: string, now: number, seal: Buffer): Lookup {
       miss: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no stored result' : `the result cache cannot be read (${String(error)})`,
     };
   }
-  // `<seal of the body>\n<body>`: a truncated, altered or planted file is a miss, never a wrong result.
-  const newline = text.indexOf('\n');
-  const body = text.slice(newline + 1);
-  if (newline !== 64 || sealOf(seal, body) !== text.slice(0, 64))
-    return { miss: 'the result cache is corrupt or was not written here (its seal differs)' };
+  // A truncated, altered or planted file is a miss, never a wrong result.
+  const body = unseal(seal, text);
+  if (body === undefined) return { miss: 'the result cache is corrupt or was not written here (its seal differs)' };
   let entry: unknown;
   try {
     entry = JSON.parse(body);
@@ -279,18 +277,6 @@ function lookup(file: string, key: string, now: number, seal: Buffer): Lookup {
   return { entry: found };
 }
 
-function store(file: string, entry: Entry, seal: Buffer): void {
-  const body = JSON.stringify(entry);
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  try {
-    writeFileSync(temp, `${sealOf(seal, body)}\n${body}`);
-    renameSync(temp, file);
-  } finally {
-    rmSync(temp, { force: true });
-  }
-}
-
 /** What SARIF needs of each rule of the registry (the registry itself loads @charter/spec and more). */
 const sarifRules = (rules: readonly SarifRule[]): SarifRule[] =>
   rules.map(({ id, dimension, severity, title, rationale, passes, remediation, references }) => ({
@@ -320,13 +306,9 @@ export async function evaluateReadinessCached(options: CachedEvaluateOptions): P
   let reason: string | undefined;
   let seal: Buffer | undefined;
   if (file !== undefined) {
-    const sealFile = options.sealKeyFile ?? defaultSealKeyFile();
-    try {
-      if (sealFile === undefined) throw new Error('no home folder for the seal key (set XDG_CACHE_HOME or pass sealKeyFile)');
-      seal = sealKey(sealFile);
-    } catch (error) {
-      reason = `the cache seal's key cannot be had (${error instanceof Error ? error.message : String(error)}): nothing read or stored`;
-    }
+    const opened = openSeal(options.sealKeyFile);
+    if ('key' in opened) seal = opened.key;
+    else reason = `the cache seal's key cannot be had (${opened.reason}): nothing read or stored`;
   }
   if (file !== undefined && seal !== undefined) {
     const found = lookup(file, key, now, seal);
@@ -373,20 +355,17 @@ export async function evaluateReadinessCached(options: CachedEvaluateOptions): P
   else if (window === undefined) reason = `${reason ?? 'miss'}; not stored: a waiver's date cannot be read`;
   else {
     try {
-      store(
-        file,
-        {
-          format: FORMAT,
-          v: RESULT_CACHE_VERSION,
-          options: key,
-          code: codeFingerprint(),
-          ...window,
-          inputs: recorder.inputs(),
-          rules,
-          report,
-        },
-        seal,
-      );
+      const entry: Entry = {
+        format: FORMAT,
+        v: RESULT_CACHE_VERSION,
+        options: key,
+        code: codeFingerprint(),
+        ...window,
+        inputs: recorder.inputs(),
+        rules,
+        report,
+      };
+      writeSealed(file, seal, JSON.stringify(entry));
     } catch (error) {
       reason = `${reason ?? 'miss'}; not stored: ${error instanceof Error ? error.message : String(error)}`;
     }

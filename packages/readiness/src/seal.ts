@@ -3,10 +3,10 @@
 // bytes under a secret that stays outside the checkout (the user's cache folder, mode 0600, made on
 // first use). An entry written anywhere else — committed with the change, copied from another machine
 // or user, edited by hand — does not verify, and is a miss: a planted entry can never pass a check.
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /** Charter's folder in the user's cache: `$XDG_CACHE_HOME/charter`, else `~/.cache/charter`; undefined without a home folder. */
 export function userCacheFolder(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
@@ -59,3 +59,39 @@ export function sealKey(file: string): Buffer {
 
 /** The seal of `body` (hex HMAC-SHA256 under `key`). */
 export const sealOf = (key: Buffer, body: string): string => createHmac('sha256', key).update(body).digest('hex');
+
+/**
+ * The key in `file` (default: `defaultSealKeyFile()`), or why there is none — the caller then neither
+ * trusts nor writes a cache entry, and says so.
+ */
+export function openSeal(file: string | undefined): { readonly key: Buffer } | { readonly reason: string } {
+  const path = file ?? defaultSealKeyFile();
+  if (path === undefined) return { reason: 'no home folder for the seal key (set XDG_CACHE_HOME or pass sealKeyFile)' };
+  try {
+    return { key: sealKey(path) };
+  } catch (error) {
+    return { reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * The body of a sealed file's text (`<seal of the body>\n<body>`) when its seal verifies under `key`;
+ * undefined when it does not: truncated, altered, or written elsewhere.
+ */
+export function unseal(key: Buffer, text: string): string | undefined {
+  const newline = text.indexOf('\n');
+  const body = text.slice(newline + 1);
+  return newline === 64 && sealOf(key, body) === text.slice(0, 64) ? body : undefined;
+}
+
+/** Writes `body` sealed under `key` to `file`, atomically (a temporary file renamed over it). */
+export function writeSealed(file: string, key: Buffer, body: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  try {
+    writeFileSync(temp, `${sealOf(key, body)}\n${body}`);
+    renameSync(temp, file);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
