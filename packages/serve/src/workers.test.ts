@@ -111,7 +111,8 @@ function workerSuite(label: string, open: () => Promise<{ state: StateStores; dr
         if (!('job' in admitted)) throw new Error('refused');
         ids.push(admitted.job.id);
       }
-      await until(() => ran.length === 4, 'the pool to run the four jobs');
+      // `ran` is written by the handler, before the pool records the finish: wait for that too (nothing held).
+      await until(() => ran.length === 4 && p.inFlight === 0, 'the pool to run the four jobs and record them');
       expect(ran.sort()).toEqual(ids.sort());
       // Sleeping workers were woken by the poll that found the first job: not one after the other.
       expect(most).toBeGreaterThan(1);
@@ -134,7 +135,7 @@ function workerSuite(label: string, open: () => Promise<{ state: StateStores; dr
         return Promise.resolve(DONE);
       });
       // Idle meanwhile: the poll backs off to its cap (a quarter of the lease: 100 ms), and still takes the run over.
-      await until(() => ran.includes(admitted.job.id), 'the idle pool to take the run over');
+      await until(() => ran.includes(admitted.job.id) && p.inFlight === 0, 'the idle pool to take the run over and record it');
       expect(p.polling.waitMs).toBeLessThanOrEqual(100);
       expect(await alive.get(admitted.job.id, t.id)).toMatchObject({ status: 'done', attempts: 2 });
       expect(await dead.finish(claimed!, 'dead-holder', DONE, DONE.usage)).toBe(false);
