@@ -113,6 +113,7 @@ export interface Serve {
 export interface RoundStats {
   readonly median: number;
   readonly p95: number;
+  readonly p99: number;
   /** This thread's CPU per request (µs), the settle included. */
   readonly cpuUs: number;
   /** The same without the settle: the requests' own share of this thread. */
@@ -138,6 +139,7 @@ export async function round(arm: Serve, n: number, concurrency: number): Promise
   return {
     median: quantile(values, 0.5),
     p95: quantile(values, 0.95),
+    p99: quantile(values, 0.99),
     cpuUs: (threadCpuNs() - cpuBefore) / 1000 / n,
     cpuServeUs: (cpuServed - cpuBefore) / 1000 / n,
   };

@@ -163,7 +163,7 @@ interface Seen {
 function lane(options: Partial<ShadowWorkerOptions>) {
   const seen: Seen[] = [];
   const made = workerLane<string>(
-    { module, export: 'observed', options: { prefix: 'answer ' }, lowPriority: false, ...options },
+    { module, export: 'observed', options: { prefix: 'answer ' }, isolation: 'thread', lowPriority: false, ...options },
     false,
     (agree, layer, _ms, extra) => seen.push({ agree, layer, extra }),
   );

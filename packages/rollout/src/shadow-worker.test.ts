@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { RolloutError } from './errors.js';
@@ -18,12 +19,12 @@ interface Answer {
 const control = (input: string): Promise<Answer> => Promise.resolve({ text: `answer ${input}` });
 
 describe('shadow candidate in a worker thread', () => {
-  it('runs in another thread, from a module and options; compares there; only the report comes back', async () => {
+  it.each(['process', 'thread'] as const)('runs in another %s, from a module and options; compares there; only the report comes back', async (isolation) => {
     const seen: unknown[] = [];
     const made: string[] = [];
     const runner = createShadowRunner<string, Answer>({
       control: (input) => Promise.resolve({ text: `answer ${input}`, threadId }),
-      candidate: { module, export: 'observed', options: { prefix: 'answer ' } },
+      candidate: { module, export: 'observed', options: { prefix: 'answer ' }, isolation },
       comparable: (result) => {
         made.push(result.text);
         return { text: result.text };
@@ -45,8 +46,10 @@ describe('shadow candidate in a worker thread', () => {
       // This thread made only the control's comparables; the candidate's result (with its bulky field) stayed in the worker.
       expect(made).toEqual(['answer 1', 'answer 2']);
       expect(seen).toHaveLength(2);
-      const threads = seen.map((observation) => (observation as { threadId: number }).threadId);
-      expect(threads.every((id) => id !== threadId && id === threads[0])).toBe(true);
+      const where = seen.map((observation) => observation as { threadId: number; pid: number });
+      if (isolation === 'thread') expect(where.every((each) => each.pid === process.pid && each.threadId !== threadId)).toBe(true);
+      else expect(where.every((each) => each.pid !== process.pid && each.pid === runner.summary().priority?.tid)).toBe(true);
+      expect(new Set(where.map((each) => `${each.pid}/${each.threadId}`)).size).toBe(1);
       expect(seen[0]).toMatchObject({ length: 'answer 1'.length });
       const summary = runner.summary();
       expect(summary.comparisons).toBe(2);
@@ -57,11 +60,11 @@ describe('shadow candidate in a worker thread', () => {
     }
   });
 
-  it("on the shared ring (the default) a request answered alone reaches the worker as its own record, several in flight as one batch; 'message' always batches", async () => {
+  it("a thread on the shared ring (its default) gets a request answered alone as its own record, several in flight as one batch; 'message' always batches", async () => {
     for (const handoff of ['shared', 'message'] as const) {
       const runner = createShadowRunner<string, Answer>({
         control,
-        candidate: { module, options: { prefix: 'answer ' }, handoff },
+        candidate: { module, options: { prefix: 'answer ' }, handoff, isolation: 'thread' },
         noiseSampleRate: 0,
       });
       try {
@@ -92,7 +95,7 @@ describe('shadow candidate in a worker thread', () => {
         if (input === 'throw') throw new Error('the control failed before its promise');
         return control(input);
       },
-      candidate: { module, options: { prefix: 'answer ' } },
+      candidate: { module, options: { prefix: 'answer ' }, isolation: 'thread' },
       noiseSampleRate: 0,
     });
     try {
@@ -310,7 +313,7 @@ describe('comparison in the worker, batches and backpressure', () => {
     const gate = new SharedArrayBuffer(4);
     const runner = createShadowRunner<string, Answer>({
       control,
-      candidate: { module, export: 'gated', options: { gate } },
+      candidate: { module, export: 'gated', options: { gate }, isolation: 'thread' },
       noiseSampleRate: 0,
       maxInFlight: 3,
     });
@@ -369,7 +372,7 @@ describe('comparison in the worker, batches and backpressure', () => {
     const errors: string[] = [];
     const runner = createShadowRunner<string, Answer>({
       control,
-      candidate: { module, export: 'gated', options: { gate } },
+      candidate: { module, export: 'gated', options: { gate }, isolation: 'thread' },
       noiseSampleRate: 0,
       onComparison: (comparison) => {
         if (comparison.layer === 'error') errors.push(comparison.detail ?? '');
@@ -455,7 +458,7 @@ describe.skipIf(!hasChrt && process.env.CI === undefined)("the worker thread's C
       const saved = process.env.PATH;
       const runner = createShadowRunner<string, Answer>({
         control,
-        candidate: { module, options: { prefix: 'answer ' } },
+        candidate: { module, options: { prefix: 'answer ' }, isolation: 'thread' },
         noiseSampleRate: 0,
       });
       try {
@@ -486,6 +489,158 @@ describe.skipIf(!hasChrt && process.env.CI === undefined)("the worker thread's C
     expect(runner.summary().priority).toBeUndefined();
     expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, lowPriority: true as unknown as 'idle' } })).toThrow(
       /lowPriority must be 'idle', 'nice' or false, not true/,
+    );
+  });
+});
+
+/** Policy and nice of every thread of process `pid` (its main thread first), from /proc. */
+function processPriorities(pid: number): { policy: number; nice: number }[] {
+  return readdirSync(`/proc/${pid}/task`)
+    .sort((a, b) => (a === String(pid) ? -1 : b === String(pid) ? 1 : Number(a) - Number(b)))
+    .map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return { nice: Number(fields[19 - 3]), policy: Number(fields[41 - 3]) };
+    });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('a worker process (the shadow runner’s default for a module candidate)', () => {
+  it.skipIf(!hasChrt && process.env.CI === undefined)(
+    'runs at SCHED_IDLE with every thread of it (V8’s own too); samples go over its channel in batches',
+    async () => {
+      const runner = createShadowRunner<string, Answer>({ control, candidate: { module, options: { prefix: 'answer ' } }, noiseSampleRate: 0 });
+      try {
+        for (let i = 0; i < 3; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+        await Promise.all(['a', 'b'].map((input) => runner.run(input)));
+        await runner.idle();
+        const { priority, handoff, comparisons, agreements } = runner.summary();
+        expect({ comparisons, agreements }).toEqual({ comparisons: 5, agreements: 5 });
+        expect(handoff).toMatchObject({ isolation: 'process', mode: 'message', ringSamples: 0, ringBatches: 0 });
+        expect(handoff?.postedBatches).toBeGreaterThanOrEqual(1);
+        expect(priority).toMatchObject({ wanted: 'idle', priority: 'idle' });
+        expect(priority?.detail).toBeUndefined();
+        const pid = priority?.tid ?? 0;
+        expect(pid).not.toBe(process.pid);
+        const threads = processPriorities(pid);
+        // Node's main thread, V8's platform threads, libuv's pool: all of them.
+        expect(threads.length).toBeGreaterThan(4);
+        expect(threads.every((each) => each.policy === 5)).toBe(true);
+        // This process is untouched.
+        expect(processPriorities(process.pid)[0]?.policy).toBe(0);
+      } finally {
+        await runner.close();
+      }
+    },
+  );
+
+  it.skipIf(!hasChrt && process.env.CI === undefined)("'nice' puts every thread of the process at nice 19", async () => {
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, options: { prefix: 'answer ' }, lowPriority: 'nice' },
+      noiseSampleRate: 0,
+    });
+    try {
+      await runner.run('1');
+      await runner.idle();
+      expect(runner.summary().priority).toMatchObject({ wanted: 'nice', priority: 'nice' });
+      const threads = processPriorities(runner.summary().priority?.tid ?? 0);
+      expect(threads.every((each) => each.policy === 0 && each.nice === 19)).toBe(true);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('drops and counts samples while the process lags, from the finished count its reports carry; takes them again once it caught up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-gate-'));
+    const gate = join(dir, 'open');
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, export: 'fileGated', options: { gate }, reportIntervalMs: 20 },
+      noiseSampleRate: 0,
+      maxInFlight: 3,
+    });
+    try {
+      const answers = await Promise.all(['1', '2', '3', '4', '5'].map((input) => runner.run(input)));
+      expect(answers.map((answer) => answer.text)).toEqual(['answer 1', 'answer 2', 'answer 3', 'answer 4', 'answer 5']);
+      await Promise.resolve();
+      expect(runner.summary().shed).toBe(2);
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 6; i <= 8; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
+      await Promise.resolve();
+      expect(runner.summary()).toMatchObject({ comparisons: 0, shed: 5 });
+      writeFileSync(gate, '');
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 3, agreements: 3, shed: 5 });
+      await runner.run('9');
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 4, agreements: 4, shed: 5, candidateErrors: 0 });
+    } finally {
+      await runner.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a runaway candidate: the process is killed at the timeout, the next sample starts another; close() leaves no process behind', async () => {
+    const comparisons: { detail?: string | undefined }[] = [];
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, export: 'hanging', timeoutMs: 200 },
+      noiseSampleRate: 0,
+      onComparison: (comparison) => comparisons.push(comparison),
+    });
+    const pids = new Set<number>();
+    try {
+      for (const input of ['1', '2']) {
+        expect(await runner.run(input)).toEqual({ text: `answer ${input}` });
+        await runner.idle();
+        const pid = runner.summary().priority?.tid;
+        if (pid !== undefined) pids.add(pid);
+      }
+      expect(runner.summary()).toMatchObject({ comparisons: 2, candidateErrors: 2 });
+      expect(comparisons.every((c) => (c.detail ?? '').includes('did not answer within 200 ms: its worker was terminated'))).toBe(true);
+      expect(pids.size).toBe(2);
+    } finally {
+      await runner.close();
+    }
+    expect([...pids].filter(alive)).toEqual([]);
+  });
+
+  it('the process ends by itself when its channel closes (its parent exited or was killed)', async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../thread/shadow-thread.mjs', import.meta.url))], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.send({
+      type: 'init',
+      data: { module: module.href, exportName: 'default', options: { prefix: '' }, timeoutMs: 1000, reportIntervalMs: 10, reportBatch: 10, judgeOnMain: false, lowPriority: false, pollMs: 20, parkAfterMs: 1000 },
+    });
+    await new Promise((resolve) => child.once('message', resolve)); // its priority: it runs
+    child.disconnect();
+    expect(await exited).toBe(0);
+  });
+
+  it("refuses what a process cannot take: the shared ring, heap limits other than the old generation's, an unknown isolation", () => {
+    expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, handoff: 'shared' } })).toThrow(
+      /cannot use the shared ring: its handoff is 'message'/,
+    );
+    expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, resourceLimits: { stackSizeMb: 4 } } })).toThrow(
+      /takes only resourceLimits.maxOldGenerationSizeMb, not stackSizeMb/,
+    );
+    expect(() =>
+      createShadowRunner<string, Answer>({ control, candidate: { module, resourceLimits: { maxOldGenerationSizeMb: 64 } } }),
+    ).not.toThrow();
+    expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, isolation: 'fork' as unknown as 'process' } })).toThrow(
+      /isolation must be 'process' or 'thread', not "fork"/,
     );
   });
 });

@@ -15,7 +15,8 @@
 // the worker reports an async hang itself; a loop that blocks its thread is caught by a watchdog here);
 // a crash or an exit of the worker fails what is in flight; the next sample starts a fresh worker. Every
 // such failure is a `ROLLOUT_SHADOW_FAILED` candidate error — the control's result is never touched.
-import { pathToFileURL } from 'node:url';
+import { type ChildProcess, type Serializable, spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
@@ -40,12 +41,27 @@ export interface ShadowWorkerOptions {
   readonly options?: unknown;
   /** A call that takes longer is failed and the worker terminated; default 30,000 ms. */
   readonly timeoutMs?: number;
-  /** V8 heap limits of the worker (`worker_threads` `resourceLimits`). */
+  /**
+   * Where the candidate runs. `'process'`: a child Node process (the shadow runner's default), started
+   * at its CPU priority (`lowPriority`) as a whole — V8's own threads (its garbage collector, its
+   * compilers) included — with its own memory, so nothing it does reaches the control's process; samples
+   * go over its IPC channel in batches (`handoff` is `'message'`). `'thread'`: a worker thread in this
+   * process (`workerCandidate`'s default): cheaper to start and on the shared ring, but its isolate's
+   * garbage collection and compilation run on V8 threads the control's isolate shares, at normal priority,
+   * and it shares this process's memory map — measurably slower for the control (`npm run bench -w
+   * @charter/rollout`, README).
+   */
+  readonly isolation?: 'process' | 'thread';
+  /**
+   * V8 heap limits of the worker (`worker_threads` `resourceLimits`). A process takes only
+   * `maxOldGenerationSizeMb` (as `--max-old-space-size`); any other limit is refused there.
+   */
   readonly resourceLimits?: ResourceLimits;
   /** The worker sends its reports back at most this long after the first one is ready (or at 256 reports); default 200 ms. */
   readonly reportIntervalMs?: number;
   /**
-   * The worker thread's CPU priority, set once when it starts (Linux; elsewhere it stays the process's):
+   * The worker's CPU priority, set once when it starts (Linux; elsewhere it stays the process's); a
+   * process sets it for all its threads (V8's own included; those it makes later inherit it):
    * `'idle'`, the SCHED_IDLE policy (via util-linux `chrt`; any normal thread that wakes preempts it at
    * once, and a core running only it counts as idle), falling back to nice 19 when chrt is missing or
    * fails; `'nice'`, nice 19; `false`, unchanged. What was applied is read back from the kernel and
@@ -54,12 +70,12 @@ export interface ShadowWorkerOptions {
   readonly lowPriority?: 'idle' | 'nice' | false;
   /**
    * How the shadow runner hands batches to the worker (`workerLane`; `workerCandidate` always posts):
-   * `'shared'` (default), the batch is serialised once (`v8.serialize`) into a ring in shared memory that
+   * `'shared'` (a thread's default; a process cannot share memory with this one), the batch is serialised once (`v8.serialize`) into a ring in shared memory that
    * the worker collects on its own timer (every `pollMs` while samples flow; after `parkAfterMs` without
    * any it parks, and only the first batch after that wakes it, one `Atomics.notify`), so a handoff
    * never wakes the worker; a batch that does not fit in the free part of the ring is dropped and counted
-   * (`shed`), one larger than the whole ring is posted instead. `'message'`: one postMessage per batch
-   * (which wakes the worker each time).
+   * (`shed`), one larger than the whole ring is posted instead. `'message'` (a process's only handoff):
+   * one message per batch (which wakes the worker each time).
    */
   readonly handoff?: 'shared' | 'message';
   /** The shared ring's size in bytes (a power of two, 4 KiB to 1 GiB); default 1 MiB. */
@@ -86,8 +102,10 @@ export interface WorkerPriority {
 export interface WorkerCandidate<I, R> {
   /** Runs one input in the worker; rejects with `ROLLOUT_SHADOW_FAILED` on a candidate error, crash or timeout. */
   run(input: I): Promise<R>;
-  /** The worker's thread id (undefined before the first call and after a terminated worker). */
+  /** The worker's thread id (undefined for a process, before the first call and after a terminated worker). */
   readonly threadId: number | undefined;
+  /** The worker process's id (undefined for a thread, before the first call and after an ended worker). */
+  readonly pid: number | undefined;
   /** The worker thread's CPU priority as the kernel applied it (undefined until the worker has reported it). */
   readonly priority: WorkerPriority | undefined;
   /** Terminates the worker; calls in flight are failed. */
@@ -126,6 +144,8 @@ export interface WorkerLane<I> {
 
 /** How the lane's handoffs went (counters since the lane was made). */
 export interface HandoffStats {
+  /** Where the candidate runs: a child process or a worker thread (`isolation`). */
+  readonly isolation: 'process' | 'thread';
   readonly mode: 'shared' | 'message';
   /** Batches written to the shared ring. */
   readonly ringBatches: number;
@@ -223,6 +243,8 @@ export class RingWriter {
 
 const THREAD = new URL('../thread/shadow-thread.mjs', import.meta.url);
 const REPORT_BATCH = 256;
+/** A process reports on its timer (`reportIntervalMs`) rather than every 256 samples: each report wakes the control's thread. */
+const PROCESS_REPORT_BATCH = 8192;
 
 function moduleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;
@@ -233,6 +255,16 @@ function moduleUrl(module: string | URL): string {
       `the shadow candidate module must be an absolute path or a file: URL, not "${module}"`,
     );
   return pathToFileURL(module).href;
+}
+
+function isolationOf(options: ShadowWorkerOptions, fallback: 'process' | 'thread'): 'process' | 'thread' {
+  const isolation: unknown = options.isolation ?? fallback;
+  if (isolation !== 'process' && isolation !== 'thread')
+    throw new RolloutError(
+      RolloutErrorCode.BadOptions,
+      `the shadow worker's isolation must be 'process' or 'thread', not ${JSON.stringify(isolation)}`,
+    );
+  return isolation;
 }
 
 function positive(value: number, name: string): number {
@@ -268,21 +300,41 @@ type FromThread =
       readonly codes: Uint8Array;
       readonly durations: Float64Array;
       readonly extras: readonly ReportExtra[];
+      /** A process's count of finished samples (a thread's is in shared memory). */
+      readonly finished?: number;
     }
-  | { readonly type: 'drained' }
+  | { readonly type: 'drained'; readonly finished?: number }
   | { readonly type: 'timeout' }
+  | { readonly type: 'crashed'; readonly message: string }
   | ({ readonly type: 'priority' } & WorkerPriority)
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: string };
 
+/** The child's V8 flags: this process's (loaders such as tsx apply there too) without a debugger's, and its heap limit. */
+function childExecArgv(limits: ResourceLimits | undefined): string[] {
+  const flags = process.execArgv.filter((flag) => !/^--(inspect|debug)/.test(flag));
+  if (limits === undefined) return flags;
+  const { maxOldGenerationSizeMb, ...others } = limits;
+  const refused = Object.keys(others);
+  if (refused.length > 0)
+    throw new RolloutError(
+      RolloutErrorCode.BadOptions,
+      `a shadow worker process takes only resourceLimits.maxOldGenerationSizeMb, not ${refused.join(', ')} (use isolation: 'thread')`,
+    );
+  return maxOldGenerationSizeMb === undefined ? flags : [...flags, `--max-old-space-size=${String(maxOldGenerationSizeMb)}`];
+}
+
 /**
- * One worker thread at a time, started on demand (unreferenced: it never keeps the process alive) and
- * replaced after a failure. `busy()` says whether anything is in flight, for the watchdog: a worker
+ * One worker at a time — a child process or a worker thread (`isolation`) — started on demand
+ * (unreferenced: it never keeps the process alive) and replaced after a failure. `busy()` says whether anything is in flight, for the watchdog: a worker
  * that has something in flight and says nothing for `timeoutMs` plus a margin is blocked (an async
  * hang it reports itself) and is terminated.
  */
 class ThreadHost {
-  private worker: Worker | undefined;
+  private worker: Worker | ChildProcess | undefined;
+  /** A process's count of finished samples, from its last report (a thread's is in `progress`). */
+  private finishedSeen = 0;
+  readonly isolation: 'process' | 'thread';
   private quietSince = 0;
   private progress = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
@@ -299,7 +351,7 @@ class ThreadHost {
 
   constructor(
     private readonly options: ShadowWorkerOptions,
-    private readonly extra: { readonly judgeOnMain: boolean; readonly shared: boolean },
+    private readonly extra: { readonly judgeOnMain: boolean; readonly shared: boolean; readonly isolation: 'process' | 'thread' },
     private readonly handlers: {
       readonly message: (message: FromThread) => void;
       readonly failed: (error: RolloutError) => void;
@@ -319,6 +371,12 @@ class ThreadHost {
         RolloutErrorCode.BadOptions,
         `the shadow worker's handoff must be 'shared' or 'message', not ${JSON.stringify(handoff)}`,
       );
+    this.isolation = extra.isolation;
+    if (this.isolation === 'process') {
+      if (extra.shared)
+        throw new RolloutError(RolloutErrorCode.BadOptions, "a shadow worker process cannot use the shared ring: its handoff is 'message'");
+      childExecArgv(options.resourceLimits);
+    }
     const lowPriority: unknown = options.lowPriority;
     if (lowPriority !== undefined && lowPriority !== 'idle' && lowPriority !== 'nice' && lowPriority !== false)
       throw new RolloutError(
@@ -328,7 +386,12 @@ class ThreadHost {
   }
 
   get threadId(): number | undefined {
-    return this.worker?.threadId;
+    return this.worker instanceof Worker ? this.worker.threadId : undefined;
+  }
+
+  /** The worker process's id (undefined for a thread, before it started and after it ended). */
+  get pid(): number | undefined {
+    return this.worker instanceof Worker ? undefined : this.worker?.pid;
   }
 
   private timeoutError(): RolloutError {
@@ -341,40 +404,42 @@ class ThreadHost {
   /** Samples posted to the current worker that it has not finished yet. */
   lagging(): number {
     // Both counters wrap at 2^31 (Int32 in shared memory); their difference, taken the same way, does not.
-    return this.worker === undefined ? 0 : (this.sent - Atomics.load(this.progress, 0)) | 0;
+    if (this.worker === undefined) return 0;
+    return (this.sent - (this.isolation === 'process' ? this.finishedSeen : Atomics.load(this.progress, 0))) | 0;
   }
 
-  private start(): Worker {
-    this.progress = new Int32Array(new SharedArrayBuffer(4));
-    this.sent = 0;
-    this.pastWakes += this.ring?.wakes ?? 0;
-    this.ring = this.extra.shared ? new RingWriter(this.ringBytes) : undefined;
-    const started = new Worker(THREAD, {
-      workerData: {
-        module: moduleUrl(this.options.module),
-        exportName: this.options.export ?? 'default',
-        options: this.options.options,
-        timeoutMs: this.timeoutMs,
-        reportIntervalMs: this.options.reportIntervalMs ?? 200,
-        reportBatch: REPORT_BATCH,
-        judgeOnMain: this.extra.judgeOnMain,
-        progress: this.progress.buffer,
-        lowPriority: this.options.lowPriority ?? 'idle',
-        ring: this.ring?.buffers,
-        pollMs: this.pollMs,
-        parkAfterMs: this.parkAfterMs,
-      },
-      ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
-    });
-    started.unref();
+  /** What the worker needs to start (a thread's `workerData`, a process's `init` message). */
+  private settings(extra: Record<string, unknown>): Record<string, unknown> {
+    return {
+      module: moduleUrl(this.options.module),
+      exportName: this.options.export ?? 'default',
+      options: this.options.options,
+      timeoutMs: this.timeoutMs,
+      reportIntervalMs: this.options.reportIntervalMs ?? 200,
+      reportBatch: this.isolation === 'process' ? PROCESS_REPORT_BATCH : REPORT_BATCH,
+      judgeOnMain: this.extra.judgeOnMain,
+      lowPriority: this.options.lowPriority ?? 'idle',
+      pollMs: this.pollMs,
+      parkAfterMs: this.parkAfterMs,
+      ...extra,
+    };
+  }
+
+  private listen(started: Worker | ChildProcess): void {
     started.on('message', (message: FromThread) => {
       if (this.worker !== started) return;
       this.quietSince = performance.now();
       if (message.type === 'timeout') this.end(started, this.timeoutError());
+      else if (message.type === 'crashed')
+        this.end(started, new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker crashed: ${message.message}`));
       else if (message.type === 'priority') {
         const { wanted, priority, tid, detail } = message;
         this.priority = { wanted, priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
-      } else this.handlers.message(message);
+      } else {
+        if ((message.type === 'reports' || message.type === 'drained') && message.finished !== undefined)
+          this.finishedSeen = message.finished;
+        this.handlers.message(message);
+      }
     });
     started.on('error', (error) => {
       this.end(
@@ -382,19 +447,71 @@ class ThreadHost {
         new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker crashed: ${error.message}`, { cause: error }),
       );
     });
-    started.on('exit', (code) => {
-      this.end(started, new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker exited (code ${code})`));
+    started.on('exit', (code: number | null, signal?: NodeJS.Signals | null) => {
+      this.end(
+        started,
+        new RolloutError(
+          RolloutErrorCode.ShadowFailed,
+          `the shadow candidate's worker exited (${signal === null || signal === undefined ? `code ${String(code)}` : `signal ${signal}`})`,
+        ),
+      );
     });
+  }
+
+  private startProcess(): ChildProcess {
+    this.finishedSeen = 0;
+    this.sent = 0;
+    const started = spawn(process.execPath, [...childExecArgv(this.options.resourceLimits), fileURLToPath(THREAD)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    started.unref();
+    // The channel must not keep this process alive either (the child ends when it closes).
+    (started.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    this.listen(started);
+    started.send({ type: 'init', data: this.settings({}) } as Serializable);
     return started;
   }
 
-  private end(ended: Worker, error: RolloutError): void {
+  private start(): Worker | ChildProcess {
+    if (this.isolation === 'process') return this.startProcess();
+    this.progress = new Int32Array(new SharedArrayBuffer(4));
+    this.sent = 0;
+    this.pastWakes += this.ring?.wakes ?? 0;
+    this.ring = this.extra.shared ? new RingWriter(this.ringBytes) : undefined;
+    const started = new Worker(THREAD, {
+      workerData: this.settings({ progress: this.progress.buffer, ring: this.ring?.buffers }),
+      ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
+    });
+    started.unref();
+    this.listen(started);
+    return started;
+  }
+
+  private end(ended: Worker | ChildProcess, error: RolloutError): void {
     if (this.worker !== ended) return;
     this.worker = undefined;
     this.stopWatchdog();
     this.handlers.failed(error);
-    void ended.terminate();
+    const stopping = stop(ended).finally(() => this.stopping.delete(stopping));
+    this.stopping.add(stopping);
   }
+
+  /** While `on`, the worker (a process: and its channel) keeps this process alive; otherwise it never does. */
+  keepAlive(on: boolean): void {
+    const current = this.worker;
+    if (current === undefined) return;
+    if (on) current.ref();
+    else current.unref();
+    if (!(current instanceof Worker)) {
+      const channel = current.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+      if (on) channel?.ref?.();
+      else channel?.unref?.();
+    }
+  }
+
+  /** Workers ended and not gone yet (`close()` waits for them). */
+  private readonly stopping = new Set<Promise<void>>();
 
   private stopWatchdog(): void {
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
@@ -417,7 +534,8 @@ class ThreadHost {
   post(message: unknown, wasBusy: boolean, samples = 0): void {
     this.worker ??= this.start();
     if (!wasBusy) this.quietSince = performance.now();
-    this.worker.postMessage(message);
+    if (this.worker instanceof Worker) this.worker.postMessage(message);
+    else this.worker.send(message as Serializable);
     this.sent = (this.sent + samples) | 0;
     if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
   }
@@ -453,8 +571,22 @@ class ThreadHost {
     this.worker = undefined;
     this.stopWatchdog();
     this.handlers.failed(error);
-    if (current !== undefined) await current.terminate();
+    if (current !== undefined) await stop(current);
+    await Promise.all([...this.stopping]);
   }
+}
+
+/** Ends a worker: a thread is terminated, a process killed (SIGKILL: a candidate stuck in a loop cannot delay it); resolves when it is gone. */
+async function stop(worker: Worker | ChildProcess): Promise<void> {
+  if (worker instanceof Worker) {
+    await worker.terminate();
+    return;
+  }
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.ref(); // whoever awaits this is kept alive until the process is gone
+  worker.kill('SIGKILL');
+  await gone;
 }
 
 const closedError = (): RolloutError => new RolloutError(RolloutErrorCode.ShadowFailed, 'the shadow runner was closed');
@@ -475,6 +607,7 @@ export function workerLane<I>(
     if (outstanding > 0) return;
     const waiting = drains;
     drains = [];
+    host.keepAlive(false);
     for (const resolve of waiting) resolve();
   };
   const failAll = (error: RolloutError): void => {
@@ -484,10 +617,11 @@ export function workerLane<I>(
     for (let i = 0; i < failed; i++) onReport(false, 'error', 0, extra);
     settleDrains();
   };
-  const shared = (options.handoff ?? 'shared') === 'shared';
+  const isolation = isolationOf(options, 'process');
+  const shared = (options.handoff ?? (isolation === 'process' ? 'message' : 'shared')) === 'shared';
   const host = new ThreadHost(
     options,
-    { judgeOnMain, shared },
+    { judgeOnMain, shared, isolation },
     {
       message(message) {
         if (message.type === 'reports') {
@@ -591,6 +725,7 @@ export function workerLane<I>(
     },
     direct: shared,
     handoffs: () => ({
+      isolation,
       mode: shared ? 'shared' : 'message',
       ringBatches,
       ringSamples,
@@ -608,6 +743,8 @@ export function workerLane<I>(
         drains.push(resolve);
         try {
           host.post({ type: 'drain' }, true);
+          // Someone waits for the worker: it must keep this process alive meanwhile (it is unreferenced otherwise).
+          host.keepAlive(true);
         } catch {
           failAll(closedError());
         }
@@ -632,7 +769,7 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
   const pending = new Map<number, Pending<R>>();
   const host = new ThreadHost(
     options,
-    { judgeOnMain: false, shared: false },
+    { judgeOnMain: false, shared: false, isolation: isolationOf(options, 'thread') },
     {
       message(message) {
         if (message.type !== 'result') return;
@@ -670,6 +807,9 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
     },
     get threadId() {
       return host.threadId;
+    },
+    get pid() {
+      return host.pid;
     },
     get priority() {
       return host.priority;

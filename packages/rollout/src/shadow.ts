@@ -171,9 +171,12 @@ interface Lane<I> {
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
   const comparable: (result: R) => Comparable = options.comparable ?? defaultComparable;
   const noiseRate = options.noiseSampleRate ?? 0.05;
-  const maxInFlight = options.maxInFlight ?? 256;
+  // A worker process gets its samples in batches over a pipe: each batch costs the control's thread a
+  // serialisation and a write, so they are rarer (every 100 ms) and larger (up to a quarter of 4,096).
+  const processWorker = typeof options.candidate !== 'function' && (options.candidate.isolation ?? 'process') === 'process';
+  const maxInFlight = options.maxInFlight ?? (processWorker ? 4096 : 256);
   const batchLimit = Math.max(1, Math.floor(maxInFlight / 4));
-  const handoffMs = options.handoffMs ?? 20;
+  const handoffMs = options.handoffMs ?? (processWorker ? 100 : 20);
   if (!Number.isFinite(handoffMs) || handoffMs <= 0)
     throw new RolloutError(RolloutErrorCode.BadOptions, `the shadow runner's handoffMs must be a positive number, not ${handoffMs}`);
   const random = options.random ?? Math.random;

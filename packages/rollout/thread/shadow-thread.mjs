@@ -1,7 +1,9 @@
-// The shadow's worker thread (plain JavaScript: Node loads it with its own loader, in tests and in
-// production alike). It imports the candidate's module, calls its factory once with the cloneable
-// options, and serves the shadow samples the control's thread writes into the shared ring (below), and
-// two kinds of messages from it:
+// The shadow's worker: a child Node process (`isolation: 'process'`, the shadow runner's default) or a
+// worker thread (`'thread'`). Plain JavaScript: Node loads it with its own loader, in tests and in
+// production alike. It imports the candidate's module, calls its factory once with the cloneable
+// options, and serves the shadow samples the control's thread writes into the shared ring (a thread
+// only, below), and two kinds of messages from it (a process gets them over its IPC channel, `advanced`
+// serialisation, its settings in a first `init` message):
 // - `batch`: shadow samples as two columns, the inputs and the control's comparables. Each input runs through the
 //   candidate; the comparison with the control happens HERE, and only small reports (verdict, duration,
 //   the factory's observation) go back, a batch at a time (every `reportIntervalMs`, or at
@@ -10,7 +12,7 @@
 // A call past `timeoutMs` is reported (`timeout`) and the control's thread terminates this worker; a
 // runaway loop that blocks this thread is caught there by a watchdog.
 import { execFile } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { deserialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +21,40 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
 import { unpack } from './pack.mjs';
 
+// A child process talks over its IPC channel; it ends when the channel does (its parent exited or closed it).
+// Messages that arrive (in the same read as `init`) before this module has set its listener up wait in
+// `early`: the IPC channel emits every message of a read at once.
+const inProcess = parentPort === null;
+let early = [];
+let listener;
+const port = inProcess
+  ? {
+      postMessage: (value) => process.send(value),
+      on: (_event, handle) => {
+        listener = handle;
+        for (const each of early) handle(each);
+        early = [];
+      },
+    }
+  : parentPort;
+if (inProcess)
+  process.on('uncaughtException', (error) => {
+    try {
+      process.send({ type: 'crashed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
+    } catch {
+      process.exit(1);
+    }
+  });
+const settings = inProcess
+  ? await new Promise((resolve) => {
+      process.on('disconnect', () => process.exit(0));
+      process.on('message', (received) => {
+        if (received?.type === 'init') resolve(received.data);
+        else if (listener === undefined) early.push(received);
+        else listener(received);
+      });
+    })
+  : workerData;
 const {
   module,
   exportName,
@@ -32,14 +68,16 @@ const {
   ring,
   pollMs,
   parkAfterMs,
-} = workerData;
-// Samples finished so far (the control's thread reads it for backpressure without waiting for a report).
-const finished = new Int32Array(progress);
+} = settings;
+// Samples finished so far: a thread's control reads it from shared memory for backpressure without
+// waiting for a report; a process sends it with each report.
+const finished = new Int32Array(progress ?? new SharedArrayBuffer(4));
 
-// The shadow is best effort: on Linux this thread lowers its own CPU priority once, before the first
-// sample runs, and reads back what the kernel applied (/proc/thread-self/stat) for the runner's stats:
-// - `idle`: the SCHED_IDLE policy, set with util-linux `chrt --idle -p 0 <tid>` (no Node API for it;
-//   any user may lower a thread of their own to it). A waking normal thread (the control's) preempts a
+// The shadow is best effort: on Linux this thread (a process: every thread of it, V8's own included,
+// and those made later inherit it) lowers its own CPU priority once, before the first sample runs, and
+// reads back what the kernel applied (/proc/thread-self/stat) for the runner's stats:
+// - `idle`: the SCHED_IDLE policy, set with util-linux `chrt --idle -p 0 <tid>` (a process: `--all-tasks`
+//   of its pid; no Node API for it; any user may lower a thread of their own to it). A waking normal thread (the control's) preempts a
 //   SCHED_IDLE one at once, and a core running only SCHED_IDLE threads counts as idle when the kernel
 //   places a waking thread. When chrt is missing or fails, the thread falls back to nice 19 and says why;
 // - `nice`: nice 19 (os.setPriority on the thread id): the lowest weight of the normal policy, which the
@@ -59,14 +97,21 @@ function appliedPriority() {
 }
 
 function chrtIdle(tid) {
+  const target = inProcess ? ['--all-tasks', '--idle', '-p', '0', String(process.pid)] : ['--idle', '-p', '0', String(tid)];
   return new Promise((resolve) => {
-    execFile('chrt', ['--idle', '-p', '0', String(tid)], { timeout: 5_000 }, (error, _stdout, stderr) => {
+    execFile('chrt', target, { timeout: 5_000 }, (error, _stdout, stderr) => {
       resolve(error === null ? undefined : `chrt --idle failed (${(String(stderr).trim() || error.message).slice(0, 200)})`);
     });
   });
 }
 
-/** Lowers this thread's priority as `wanted` says; returns what the kernel applied, and why when it is not what was wanted. */
+/** nice 19 for this thread, or for every thread of this process (Linux's setpriority takes one thread id). */
+function niceAll(tid) {
+  const tids = inProcess ? readdirSync('/proc/self/task').map(Number) : [tid];
+  for (const each of tids) setPriority(each, 19);
+}
+
+/** Lowers this thread's (a process: all its threads') priority as `wanted` says; returns what the kernel applied, and why when it is not what was wanted. */
 async function lowerPriority(wanted) {
   let tid;
   try {
@@ -85,7 +130,7 @@ async function lowerPriority(wanted) {
   }
   if (wanted === 'nice' || problems.length > 0) {
     try {
-      setPriority(tid, 19);
+      niceAll(tid);
     } catch (error) {
       problems.push(`nice 19 failed (${message(error)})`);
     }
@@ -103,7 +148,7 @@ async function lowerPriority(wanted) {
 
 // The candidate's module is imported only once the priority is set: no sample runs at the process priority.
 const lowered = lowerPriority(lowPriority).then((applied) => {
-  parentPort.postMessage({ type: 'priority', ...applied });
+  port.postMessage({ type: 'priority', ...applied });
 });
 
 const ready = lowered
@@ -143,7 +188,8 @@ function flush() {
     if (detail !== undefined || observation !== undefined || judge !== undefined) extras.push({ index, detail, observation, judge });
   }
   reports = [];
-  parentPort.postMessage({ type: 'reports', codes, durations, extras }, [codes.buffer, durations.buffer]);
+  if (inProcess) port.postMessage({ type: 'reports', codes, durations, extras, finished: finished[0] });
+  else port.postMessage({ type: 'reports', codes, durations, extras }, [codes.buffer, durations.buffer]);
 }
 
 function report(entry) {
@@ -158,7 +204,7 @@ function settled() {
   if (running === 0 && drainWanted) {
     drainWanted = false;
     flush();
-    parentPort.postMessage({ type: 'drained' });
+    port.postMessage({ type: 'drained', finished: finished[0] });
   }
 }
 
@@ -171,7 +217,7 @@ async function runCandidate(candidate, input) {
       new Promise((_, reject) => {
         timer = setTimeout(() => {
           flush();
-          parentPort.postMessage({ type: 'timeout' });
+          port.postMessage({ type: 'timeout' });
           reject(new Error(`did not answer within ${String(timeoutMs)} ms`));
         }, timeoutMs);
       }),
@@ -305,7 +351,7 @@ function poll() {
 }
 if (header !== undefined) setTimeout(poll, pollMs);
 
-parentPort.on('message', (received) => {
+port.on('message', (received) => {
   switch (received.type) {
     case 'batch':
       collect(); // what was written to the ring before this message came first
@@ -315,7 +361,7 @@ parentPort.on('message', (received) => {
       collect();
       if (running === 0) {
         flush();
-        parentPort.postMessage({ type: 'drained' });
+        port.postMessage({ type: 'drained', finished: finished[0] });
       } else drainWanted = true;
       return;
     case 'call': {
@@ -324,9 +370,9 @@ parentPort.on('message', (received) => {
         try {
           const candidate = await ready;
           const result = await runCandidate(candidate, input);
-          parentPort.postMessage({ type: 'result', id, ok: true, result });
+          port.postMessage({ type: 'result', id, ok: true, result });
         } catch (error) {
-          parentPort.postMessage({ type: 'result', id, ok: false, error: message(error) });
+          port.postMessage({ type: 'result', id, ok: false, error: message(error) });
         }
       })();
       return;

@@ -1,6 +1,8 @@
-// Shadow candidates for the worker-thread tests (plain JavaScript: a worker thread loads it with Node's
-// own loader, without the test runner's TypeScript transform). Each export is a factory: called once in
+// Shadow candidates for the worker tests (plain JavaScript: a worker process or thread loads it with
+// Node's own loader, without the test runner's TypeScript transform). Each export is a factory: called once in
 // the worker with the runner's cloneable options, it returns the function each input runs through.
+import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 
 /** Answers like a control would, and says which thread it ran on. */
@@ -42,7 +44,7 @@ export function observed(options) {
   return {
     run: async (input) => ({ answer: `${options.prefix}${input}`, bulky: 'x'.repeat(1000) }),
     comparable: (result) => ({ text: result.answer }),
-    observation: (result) => ({ threadId, length: result.answer.length }),
+    observation: (result) => ({ threadId, pid: process.pid, length: result.answer.length }),
   };
 }
 
@@ -76,4 +78,12 @@ export function gated(options) {
 /** Answers from the input's `id` (inputs that are objects). */
 export function byId(options) {
   return async (input) => ({ text: `${options.prefix}${input.id}` });
+}
+
+/** Holds every input until the file `options.gate` exists (a gate a worker process can see), then answers like `echo`. */
+export function fileGated(options) {
+  return async (input) => {
+    while (!existsSync(options.gate)) await delay(5);
+    return { text: `answer ${input}` };
+  };
 }
