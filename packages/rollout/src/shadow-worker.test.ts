@@ -19,46 +19,49 @@ interface Answer {
 const control = (input: string): Promise<Answer> => Promise.resolve({ text: `answer ${input}` });
 
 describe('shadow candidate in a worker thread', () => {
-  it.each(['process', 'thread'] as const)('runs in another %s, from a module and options; compares there; only the report comes back', async (isolation) => {
-    const seen: unknown[] = [];
-    const made: string[] = [];
-    const runner = createShadowRunner<string, Answer>({
-      control: (input) => Promise.resolve({ text: `answer ${input}`, threadId }),
-      candidate: { module, export: 'observed', options: { prefix: 'answer ' }, isolation },
-      comparable: (result) => {
-        made.push(result.text);
-        return { text: result.text };
-      },
-      noiseSampleRate: 0,
-      onOutcome: (arm, outcome) => {
-        if (arm === 'candidate') {
-          expect(outcome.result).toBeUndefined();
-          seen.push(outcome.observation);
-        }
-      },
-    });
-    try {
-      expect(await runner.run('1')).toEqual({ text: 'answer 1', threadId });
-      // Nothing of the shadow ran before the answer: not even the control's comparable.
-      expect(made).toEqual([]);
-      expect(await runner.run('2')).toEqual({ text: 'answer 2', threadId });
-      await runner.idle();
-      // This thread made only the control's comparables; the candidate's result (with its bulky field) stayed in the worker.
-      expect(made).toEqual(['answer 1', 'answer 2']);
-      expect(seen).toHaveLength(2);
-      const where = seen.map((observation) => observation as { threadId: number; pid: number });
-      if (isolation === 'thread') expect(where.every((each) => each.pid === process.pid && each.threadId !== threadId)).toBe(true);
-      else expect(where.every((each) => each.pid !== process.pid && each.pid === runner.summary().priority?.tid)).toBe(true);
-      expect(new Set(where.map((each) => `${each.pid}/${each.threadId}`)).size).toBe(1);
-      expect(seen[0]).toMatchObject({ length: 'answer 1'.length });
-      const summary = runner.summary();
-      expect(summary.comparisons).toBe(2);
-      expect(summary.agreements).toBe(2);
-      expect(summary.candidateErrors).toBe(0);
-    } finally {
-      await runner.close();
-    }
-  });
+  it.each(['process', 'thread'] as const)(
+    'runs in another %s, from a module and options; compares there; only the report comes back',
+    async (isolation) => {
+      const seen: unknown[] = [];
+      const made: string[] = [];
+      const runner = createShadowRunner<string, Answer>({
+        control: (input) => Promise.resolve({ text: `answer ${input}`, threadId }),
+        candidate: { module, export: 'observed', options: { prefix: 'answer ' }, isolation },
+        comparable: (result) => {
+          made.push(result.text);
+          return { text: result.text };
+        },
+        noiseSampleRate: 0,
+        onOutcome: (arm, outcome) => {
+          if (arm === 'candidate') {
+            expect(outcome.result).toBeUndefined();
+            seen.push(outcome.observation);
+          }
+        },
+      });
+      try {
+        expect(await runner.run('1')).toEqual({ text: 'answer 1', threadId });
+        // Nothing of the shadow ran before the answer: not even the control's comparable.
+        expect(made).toEqual([]);
+        expect(await runner.run('2')).toEqual({ text: 'answer 2', threadId });
+        await runner.idle();
+        // This thread made only the control's comparables; the candidate's result (with its bulky field) stayed in the worker.
+        expect(made).toEqual(['answer 1', 'answer 2']);
+        expect(seen).toHaveLength(2);
+        const where = seen.map((observation) => observation as { threadId: number; pid: number });
+        if (isolation === 'thread') expect(where.every((each) => each.pid === process.pid && each.threadId !== threadId)).toBe(true);
+        else expect(where.every((each) => each.pid !== process.pid && each.pid === runner.summary().priority?.tid)).toBe(true);
+        expect(new Set(where.map((each) => `${each.pid}/${each.threadId}`)).size).toBe(1);
+        expect(seen[0]).toMatchObject({ length: 'answer 1'.length });
+        const summary = runner.summary();
+        expect(summary.comparisons).toBe(2);
+        expect(summary.agreements).toBe(2);
+        expect(summary.candidateErrors).toBe(0);
+      } finally {
+        await runner.close();
+      }
+    },
+  );
 
   it("a thread on the shared ring (its default) gets a request answered alone as its own record, several in flight as one batch; 'message' always batches", async () => {
     for (const handoff of ['shared', 'message'] as const) {
@@ -517,7 +520,11 @@ describe('a worker process (the shadow runner’s default for a module candidate
   it.skipIf(!hasChrt && process.env.CI === undefined)(
     'runs at SCHED_IDLE with every thread of it (V8’s own too); samples go over its channel in batches',
     async () => {
-      const runner = createShadowRunner<string, Answer>({ control, candidate: { module, options: { prefix: 'answer ' } }, noiseSampleRate: 0 });
+      const runner = createShadowRunner<string, Answer>({
+        control,
+        candidate: { module, options: { prefix: 'answer ' } },
+        noiseSampleRate: 0,
+      });
       try {
         for (let i = 0; i < 3; i++) expect(await runner.run(String(i))).toEqual({ text: `answer ${i}` });
         await Promise.all(['a', 'b'].map((input) => runner.run(input)));
@@ -619,10 +626,25 @@ describe('a worker process (the shadow runner’s default for a module candidate
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => {
+        resolve(code);
+      });
+    });
     child.send({
       type: 'init',
-      data: { module: module.href, exportName: 'default', options: { prefix: '' }, timeoutMs: 1000, reportIntervalMs: 10, reportBatch: 10, judgeOnMain: false, lowPriority: false, pollMs: 20, parkAfterMs: 1000 },
+      data: {
+        module: module.href,
+        exportName: 'default',
+        options: { prefix: '' },
+        timeoutMs: 1000,
+        reportIntervalMs: 10,
+        reportBatch: 10,
+        judgeOnMain: false,
+        lowPriority: false,
+        pollMs: 20,
+        parkAfterMs: 1000,
+      },
     });
     await new Promise((resolve) => child.once('message', resolve)); // its priority: it runs
     child.disconnect();

@@ -1,20 +1,22 @@
-// The shadow candidate in a worker thread: its CPU work runs off the control's thread, so the control
-// (the user's response and the next requests) never shares a thread with it. The candidate is named by
-// a module and options that cross the thread boundary (structured clone), not by a closure: the worker
-// (thread/shadow-thread.mjs) imports the module, calls its factory export with the options once, and
-// runs each input through what the factory returned.
+// The shadow candidate in a worker: a child Node process (`isolation: 'process'`, the shadow runner's
+// default) or a worker thread (`'thread'`). Its CPU work runs off the control's thread, so the control
+// (the user's response and the next requests) never shares a thread with it; in a process it does not
+// share V8's background threads (garbage collection, compilation), the memory map or the priority of the
+// control's process either. The candidate is named by a module and options that cross the boundary
+// (structured clone), not by a closure: the worker (thread/shadow-thread.mjs) imports the module, calls
+// its factory export with the options once, and runs each input through what the factory returned.
 //
 // The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable)
-// are handed over in batches, each written once into a ring in shared memory that the worker collects
-// on its own timer (no message, no wake; `handoff: 'message'` posts instead), the comparison runs in
-// the worker, and the worker sends back only small reports, batched, so the control's thread does
-// little more than one packing per batch.
+// are handed over in batches — to a process over its IPC channel, to a thread written once into a ring
+// in shared memory that the thread collects on its own timer (no message, no wake; `handoff: 'message'`
+// posts instead) —, the comparison runs in the worker, and the worker sends back only small reports,
+// batched, so the control's thread does little more than one serialisation per batch.
 // `workerCandidate` is the plain form: one input in, its result back.
 //
-// A call that outlives `timeoutMs` terminates the worker (a hung or runaway candidate cannot pile up:
-// the worker reports an async hang itself; a loop that blocks its thread is caught by a watchdog here);
-// a crash or an exit of the worker fails what is in flight; the next sample starts a fresh worker. Every
-// such failure is a `ROLLOUT_SHADOW_FAILED` candidate error — the control's result is never touched.
+// A call that outlives `timeoutMs` ends the worker (a hung or runaway candidate cannot pile up: the
+// worker reports an async hang itself; a loop that blocks it is caught by a watchdog here); a crash or an
+// exit of the worker fails what is in flight; the next sample starts a fresh worker. Every such failure
+// is a `ROLLOUT_SHADOW_FAILED` candidate error — the control's result is never touched.
 import { type ChildProcess, type Serializable, spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
@@ -312,7 +314,7 @@ type FromThread =
 
 /** The child's V8 flags: this process's (loaders such as tsx apply there too) without a debugger's, and its heap limit. */
 function childExecArgv(limits: ResourceLimits | undefined): string[] {
-  const flags = process.execArgv.filter((flag) => !/^--(inspect|debug)/.test(flag));
+  const flags = process.execArgv.filter((flag) => !/^--(?:inspect|debug)/.test(flag));
   if (limits === undefined) return flags;
   const { maxOldGenerationSizeMb, ...others } = limits;
   const refused = Object.keys(others);
@@ -469,7 +471,7 @@ class ThreadHost {
     // The channel must not keep this process alive either (the child ends when it closes).
     (started.channel as { unref?: () => void } | null | undefined)?.unref?.();
     this.listen(started);
-    started.send({ type: 'init', data: this.settings({}) } as Serializable);
+    started.send({ type: 'init', data: this.settings({}) });
     return started;
   }
 
@@ -583,7 +585,11 @@ async function stop(worker: Worker | ChildProcess): Promise<void> {
     return;
   }
   if (worker.exitCode !== null || worker.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const gone = new Promise<void>((resolve) => {
+    worker.once('exit', () => {
+      resolve();
+    });
+  });
   worker.ref(); // whoever awaits this is kept alive until the process is gone
   worker.kill('SIGKILL');
   await gone;

@@ -5,7 +5,7 @@ import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
 import { type HandoffStats, type ShadowWorkerOptions, type WorkerLane, type WorkerPriority, workerLane } from './shadow-worker.js';
 
-// The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker thread runs the
+// The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker (process or thread) runs the
 // very same code as this thread: a verdict does not depend on where it was reached.
 export { actionSet, normaliseText };
 export type { Comparable, Comparison, ComparisonLayer };
@@ -59,7 +59,7 @@ export interface ArmOutcome<R> {
 export interface ShadowRunnerOptions<I, R> {
   /** The live path: its result is what the user gets. */
   readonly control: (input: I) => Promise<R>;
-  /** The candidate on the same input, side-effect free: tools simulated, guardrails in monitor mode. A worker (module) runs it off-path. */
+  /** The candidate on the same input, side-effect free: tools simulated, guardrails in monitor mode. A worker (module: a child process by default) runs it off-path. */
   readonly candidate: ShadowArm<I, R>;
   /** The control again, side-effect free like the candidate: run on a sample to measure the noise floor. */
   readonly controlReplica?: ShadowArm<I, R>;
@@ -74,15 +74,18 @@ export interface ShadowRunnerOptions<I, R> {
   readonly noiseSampleRate?: number;
   /**
    * Shadow samples waiting or in flight per arm beyond this are dropped (counted: `shed`, `noise.shed`),
-   * so shadowing never piles up and never slows the control; default 256.
+   * so shadowing never piles up and never slows the control; default 4,096 for a worker process (its
+   * finished count arrives with its reports, every `reportIntervalMs`), else 256.
    */
   readonly maxInFlight?: number;
   /**
-   * A worker arm on the shared ring (the default) gets each answered request at once, written into the
-   * ring, while requests come one at a time, and its worker collects every `handoffMs`. Otherwise (several
-   * requests in flight; in-process arms, `handoff: 'message'`) answered requests go in batches, handed
-   * over after a later request's caller continued: once the oldest waited this long (or the batch reached
-   * a quarter of `maxInFlight`); without a later request, 10 × this after the batch began. Default 20 ms.
+   * A worker thread on the shared ring gets each answered request at once, written into the ring, while
+   * requests come one at a time, and collects every `handoffMs`. Otherwise (a worker process, the
+   * default; several requests in flight; in-process arms, `handoff: 'message'`) answered requests go in
+   * batches, handed over after a later request's caller continued: once the oldest waited this long (or
+   * the batch reached a quarter of `maxInFlight`); without a later request, 10 × this after the batch
+   * began. Default 100 ms for a worker process (each batch costs the control's thread a serialisation and
+   * a write to its channel), else 20 ms.
    */
   readonly handoffMs?: number;
   readonly random?: () => number;
@@ -105,7 +108,7 @@ export interface ShadowSummary {
     readonly interval: { readonly lower: number; readonly upper: number };
     /** Noise samples dropped because the replica lagged. */
     readonly shed: number;
-    /** The replica's worker thread's CPU priority, as for the candidate's. */
+    /** The replica's worker's CPU priority, as for the candidate's. */
     readonly priority?: WorkerPriority;
   };
   readonly byLayer: Readonly<Record<ComparisonLayer, number>>;
@@ -113,7 +116,7 @@ export interface ShadowSummary {
   /** Requests not shadowed because the candidate lagged (`maxInFlight` samples waiting or in flight). */
   readonly shed: number;
   /**
-   * The candidate's worker thread's CPU priority as the kernel applied it (`lowPriority`): `priority` is
+   * The candidate's worker's CPU priority as the kernel applied it (`lowPriority`): `priority` is
    * `idle`, `nice` or `normal`, with a `detail` saying why when it is not what was wanted. Absent for an
    * in-process candidate and until the worker has started.
    */
@@ -133,7 +136,7 @@ export interface ShadowRunner<I, R> {
   /** Resolves when every shadow run started so far has finished and been recorded (tests, shutdown). */
   idle(): Promise<void>;
   summary(): ShadowSummary;
-  /** Terminates the shadow arms' worker threads (no-op for in-process arms); shadow runs in flight are recorded as errors. */
+  /** Ends the shadow arms' workers, processes or threads (no-op for in-process arms); shadow runs in flight are recorded as errors. */
   close(): Promise<void>;
 }
 

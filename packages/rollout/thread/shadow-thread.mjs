@@ -12,6 +12,7 @@
 // A call past `timeoutMs` is reported (`timeout`) and the control's thread terminates this worker; a
 // runaway loop that blocks this thread is caught there by a watchdog.
 import { execFile } from 'node:child_process';
+import process from 'node:process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { deserialize } from 'node:v8';
