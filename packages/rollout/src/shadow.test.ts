@@ -224,3 +224,30 @@ describe('shadow runner with real agents', () => {
     expect(ran).toBe(false);
   });
 });
+
+describe('the batch handoff timer', () => {
+  it('a handoffMs too long for a timer waits as long as a timer can (not 1 ms): nothing is handed over until idle()', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    const runner = createShadowRunner<string, string>({
+      control: (input) => Promise.resolve(`answer ${input}`),
+      candidate: (input) => Promise.resolve(`answer ${input}`),
+      noiseSampleRate: 0,
+      handoffMs: 1e9,
+    });
+    try {
+      expect(await runner.run('1')).toBe('answer 1');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(runner.summary().comparisons).toBe(0);
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 1, agreements: 1 });
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await runner.close();
+    }
+  });
+});

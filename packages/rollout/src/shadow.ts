@@ -350,7 +350,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     if (waiting.inputs.length === 0 && waitingNoise.inputs.length === 0) {
       waitingSince = performance.now();
       if (fallback === undefined) {
-        fallback = setTimeout(dispatch, handoffMs * 10);
+        fallback = setTimeout(dispatch, Math.min(handoffMs * 10, 2 ** 31 - 1));
         fallback.unref();
       } else fallback.refresh();
     }
