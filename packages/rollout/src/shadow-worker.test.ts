@@ -661,8 +661,30 @@ describe('a worker process (the shadow runner’s default for a module candidate
     expect(() =>
       createShadowRunner<string, Answer>({ control, candidate: { module, resourceLimits: { maxOldGenerationSizeMb: 64 } } }),
     ).not.toThrow();
+    expect(() =>
+      createShadowRunner<string, Answer>({ control, candidate: { module, options: { gate: new SharedArrayBuffer(4) } } }),
+    ).toThrow(/options cannot cross to a worker process \(.*SharedArrayBuffer.*\); use isolation: 'thread'/);
     expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, isolation: 'fork' as unknown as 'process' } })).toThrow(
       /isolation must be 'process' or 'thread', not "fork"/,
     );
+  });
+
+  it("workerCandidate with isolation: 'process': each call's result comes back from another process; a timeout kills it; close() leaves none", async () => {
+    const echo = workerCandidate<string, Answer & { pid?: number }>({
+      module,
+      export: 'observedRun',
+      options: { prefix: 'x' },
+      isolation: 'process',
+      timeoutMs: 300,
+    });
+    const first = await echo.run('1');
+    expect(first.text).toBe('x1');
+    expect(echo.threadId).toBeUndefined();
+    expect(echo.pid).toBe(first.pid);
+    expect(first.pid).not.toBe(process.pid);
+    expect((await echo.run('2')).pid).toBe(first.pid);
+    await echo.close();
+    expect(echo.pid).toBeUndefined();
+    expect(alive(first.pid ?? 0)).toBe(false);
   });
 });

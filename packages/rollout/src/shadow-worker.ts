@@ -378,6 +378,16 @@ class ThreadHost {
       if (extra.shared)
         throw new RolloutError(RolloutErrorCode.BadOptions, "a shadow worker process cannot use the shared ring: its handoff is 'message'");
       childExecArgv(options.resourceLimits);
+      try {
+        serialize(options.options);
+      } catch (error) {
+        // A SharedArrayBuffer, a function, a port…: what crosses to a thread may not cross to a process.
+        throw new RolloutError(
+          RolloutErrorCode.BadOptions,
+          `the shadow candidate's options cannot cross to a worker process (${error instanceof Error ? error.message : String(error)}); use isolation: 'thread'`,
+          { cause: error },
+        );
+      }
     }
     const lowPriority: unknown = options.lowPriority;
     if (lowPriority !== undefined && lowPriority !== 'idle' && lowPriority !== 'nice' && lowPriority !== false)
@@ -471,7 +481,12 @@ class ThreadHost {
     // The channel must not keep this process alive either (the child ends when it closes).
     (started.channel as { unref?: () => void } | null | undefined)?.unref?.();
     this.listen(started);
-    started.send({ type: 'init', data: this.settings({}) });
+    try {
+      started.send({ type: 'init', data: this.settings({}) });
+    } catch (error) {
+      started.kill('SIGKILL');
+      throw error;
+    }
     return started;
   }
 

@@ -87,3 +87,8 @@ export function fileGated(options) {
     return { text: `answer ${input}` };
   };
 }
+
+/** Answers like `echo`, saying which process it ran in. */
+export function observedRun(options) {
+  return async (input) => ({ text: `${options.prefix}${input}`, pid: process.pid });
+}
