@@ -108,6 +108,8 @@ export const threadCpuNs: () => number = existsSync('/proc/thread-self/schedstat
 export interface Serve {
   readonly serve: (i: number) => Promise<string>;
   readonly settle: () => Promise<void>;
+  /** Batches (or ring records) the arm's shadow has handed over so far, when it has a worker. */
+  readonly handoffs?: () => number;
 }
 
 export interface RoundStats {
@@ -118,6 +120,8 @@ export interface RoundStats {
   readonly cpuUs: number;
   /** The same without the settle: the requests' own share of this thread. */
   readonly cpuServeUs: number;
+  /** Handoffs made while the requests were served (inside the latency window), not by the settle. */
+  readonly handoffsServing: number;
 }
 
 /** `n` requests with `concurrency` in flight: latency median and p95 (µs), this thread's CPU per request (µs). */
@@ -125,6 +129,7 @@ export async function round(arm: Serve, n: number, concurrency: number): Promise
   const values: number[] = [];
   let next = 0;
   const cpuBefore = threadCpuNs();
+  const handoffsBefore = arm.handoffs?.() ?? 0;
   const client = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
@@ -135,6 +140,7 @@ export async function round(arm: Serve, n: number, concurrency: number): Promise
   };
   await Promise.all(Array.from({ length: concurrency }, client));
   const cpuServed = threadCpuNs();
+  const handoffsServing = (arm.handoffs?.() ?? 0) - handoffsBefore;
   await arm.settle();
   return {
     median: quantile(values, 0.5),
@@ -142,6 +148,7 @@ export async function round(arm: Serve, n: number, concurrency: number): Promise
     p99: quantile(values, 0.99),
     cpuUs: (threadCpuNs() - cpuBefore) / 1000 / n,
     cpuServeUs: (cpuServed - cpuBefore) / 1000 / n,
+    handoffsServing,
   };
 }
 

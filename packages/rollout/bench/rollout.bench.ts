@@ -137,9 +137,13 @@ const candidateLike = async (input: number): Promise<string> => {
   return `answer ${input}`;
 };
 
+// A round must span several of the default shadow's handoffs (a batch every 100 ms for a worker process),
+// so that their cost lands inside the measured windows as it would in a service, not only in the settle
+// at the round's end: one after another ~340 ms, with 8 in flight ~300 ms (the bench prints how many
+// handoffs fell inside the windows).
 const ROUNDS = 21;
-const SEQUENTIAL = 100;
-const CONCURRENT = 400;
+const SEQUENTIAL = 300;
+const CONCURRENT = 2000;
 const IN_FLIGHT = 8;
 const candidateModule = fileURLToPath(new URL('./shadow-candidate.mjs', import.meta.url));
 const runners = {
@@ -158,19 +162,30 @@ const runners = {
     noiseSampleRate: 0,
   }),
 };
+/** An arm served through a shadow runner; its handoffs (posted batches, ring batches and records) are counted. */
+function shadowArm(runner: (typeof runners)['W']): Serve {
+  return {
+    serve: (i) => runner.run(i),
+    settle: () => runner.idle(),
+    handoffs: () => {
+      const handoff = runner.summary().handoff;
+      return handoff === undefined ? 0 : handoff.postedBatches + handoff.ringBatches + handoff.ringSamples;
+    },
+  };
+}
 const aloneIo: Serve = { serve: controlIo, settle: () => Promise.resolve() };
 const alone: Serve = { serve: control, settle: () => Promise.resolve() };
 const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IW', Serve> = {
   A1: alone,
   A2: alone,
-  W0: { serve: (i) => runners.W0.run(i), settle: () => runners.W0.idle() },
-  W: { serve: (i) => runners.W.run(i), settle: () => runners.W.idle() },
-  WT: { serve: (i) => runners.WT.run(i), settle: () => runners.WT.idle() },
-  W4: { serve: (i) => runners.W4.run(i), settle: () => runners.W4.idle() },
-  P: { serve: (i) => runners.P.run(i), settle: () => runners.P.idle() },
+  W0: shadowArm(runners.W0),
+  W: shadowArm(runners.W),
+  WT: shadowArm(runners.WT),
+  W4: shadowArm(runners.W4),
+  P: shadowArm(runners.P),
   IA1: aloneIo,
   IA2: aloneIo,
-  IW: { serve: (i) => runners.IW.run(i), settle: () => runners.IW.idle() },
+  IW: shadowArm(runners.IW),
 };
 type ArmName = keyof typeof arms;
 const names = Object.keys(arms) as ArmName[];
@@ -250,7 +265,7 @@ for (const mode of ['sequential', 'concurrent'] as const) {
 }
 for (const [name, summary] of Object.entries(summaries))
   console.log(
-    `  ${LABELS[name as ArmName]}: ${summary.comparisons} samples compared (all agreed), ${summary.shed} dropped while it lagged${
+    `  ${LABELS[name as ArmName]}: handoffs inside the measured windows, median per round: ${median(series('sequential', name as ArmName, 'handoffsServing'))} one after another, ${median(series('concurrent', name as ArmName, 'handoffsServing'))} with ${IN_FLIGHT} in flight; ${summary.comparisons} samples compared (all agreed), ${summary.shed} dropped while it lagged${
       summary.priority === undefined
         ? ''
         : `; worker priority ${summary.priority.priority}${summary.priority.detail === undefined ? '' : ` (${summary.priority.detail})`}`
@@ -321,6 +336,8 @@ console.log(
     shadowIsolation: summaries.W?.handoff?.isolation ?? 'unknown',
     shadowHandoff: summaries.W?.handoff?.mode ?? 'unknown',
     shadowHandoffBatches: summaries.W?.handoff?.postedBatches ?? 0,
+    shadowHandoffsServingPerRound: median(series('sequential', 'W', 'handoffsServing')),
+    shadowHandoffsServingConcurrentPerRound: median(series('concurrent', 'W', 'handoffsServing')),
     shadowOverheadP99Us: r1(diff('sequential', 'W', 'p99').estimate),
     shadowOverheadConcurrentP99Us: r1(diff('concurrent', 'W', 'p99').estimate),
     shadowOverheadThreadUs: r1(diff('sequential', 'WT', 'median').estimate),
