@@ -59,7 +59,7 @@ export interface ShadowWorkerOptions {
    * `maxOldGenerationSizeMb` (as `--max-old-space-size`); any other limit is refused there.
    */
   readonly resourceLimits?: ResourceLimits;
-  /** The worker sends its reports back at most this long after the first one is ready (or at 256 reports); default 200 ms. */
+  /** The worker sends its reports back at most this long after the first one is ready (a thread also at 256 reports); default 200 ms. */
   readonly reportIntervalMs?: number;
   /**
    * The worker's CPU priority, set once when it starts (Linux; elsewhere it stays the process's); a
@@ -259,6 +259,11 @@ function moduleUrl(module: string | URL): string {
   return pathToFileURL(module).href;
 }
 
+/** Where the shadow runner's worker arm (`workerLane`) runs its candidate: a process unless told otherwise. */
+export function laneIsolation(options: ShadowWorkerOptions): 'process' | 'thread' {
+  return isolationOf(options, 'process');
+}
+
 function isolationOf(options: ShadowWorkerOptions, fallback: 'process' | 'thread'): 'process' | 'thread' {
   const isolation: unknown = options.isolation ?? fallback;
   if (isolation !== 'process' && isolation !== 'thread')
@@ -332,12 +337,11 @@ function childExecArgv(limits: ResourceLimits | undefined): string[] {
  * that has something in flight and says nothing for `timeoutMs` plus a margin is blocked (an async
  * hang it reports itself) and is terminated.
  */
-class ThreadHost {
+class WorkerHost {
   private worker: Worker | ChildProcess | undefined;
-  /** A process's count of finished samples, from its last report (a thread's is in `progress`). */
-  private finishedSeen = 0;
   readonly isolation: 'process' | 'thread';
   private quietSince = 0;
+  /** Samples the current worker finished: a thread writes it in shared memory, a process's last report brings it. */
   private progress = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
@@ -416,8 +420,7 @@ class ThreadHost {
   /** Samples posted to the current worker that it has not finished yet. */
   lagging(): number {
     // Both counters wrap at 2^31 (Int32 in shared memory); their difference, taken the same way, does not.
-    if (this.worker === undefined) return 0;
-    return (this.sent - (this.isolation === 'process' ? this.finishedSeen : Atomics.load(this.progress, 0))) | 0;
+    return this.worker === undefined ? 0 : (this.sent - Atomics.load(this.progress, 0)) | 0;
   }
 
   /** What the worker needs to start (a thread's `workerData`, a process's `init` message). */
@@ -449,7 +452,7 @@ class ThreadHost {
         this.priority = { wanted, priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
       } else {
         if ((message.type === 'reports' || message.type === 'drained') && message.finished !== undefined)
-          this.finishedSeen = message.finished;
+          Atomics.store(this.progress, 0, message.finished);
         this.handlers.message(message);
       }
     });
@@ -471,15 +474,13 @@ class ThreadHost {
   }
 
   private startProcess(): ChildProcess {
-    this.finishedSeen = 0;
-    this.sent = 0;
     const started = spawn(process.execPath, [...childExecArgv(this.options.resourceLimits), fileURLToPath(THREAD)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
     started.unref();
     // The channel must not keep this process alive either (the child ends when it closes).
-    (started.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    started.channel?.unref();
     this.listen(started);
     try {
       started.send({ type: 'init', data: this.settings({}) });
@@ -491,9 +492,9 @@ class ThreadHost {
   }
 
   private start(): Worker | ChildProcess {
-    if (this.isolation === 'process') return this.startProcess();
     this.progress = new Int32Array(new SharedArrayBuffer(4));
     this.sent = 0;
+    if (this.isolation === 'process') return this.startProcess();
     this.pastWakes += this.ring?.wakes ?? 0;
     this.ring = this.extra.shared ? new RingWriter(this.ringBytes) : undefined;
     const started = new Worker(THREAD, {
@@ -521,9 +522,8 @@ class ThreadHost {
     if (on) current.ref();
     else current.unref();
     if (!(current instanceof Worker)) {
-      const channel = current.channel as { ref?: () => void; unref?: () => void } | null | undefined;
-      if (on) channel?.ref?.();
-      else channel?.unref?.();
+      if (on) current.channel?.ref();
+      else current.channel?.unref();
     }
   }
 
@@ -638,9 +638,9 @@ export function workerLane<I>(
     for (let i = 0; i < failed; i++) onReport(false, 'error', 0, extra);
     settleDrains();
   };
-  const isolation = isolationOf(options, 'process');
+  const isolation = laneIsolation(options);
   const shared = (options.handoff ?? (isolation === 'process' ? 'message' : 'shared')) === 'shared';
-  const host = new ThreadHost(
+  const host = new WorkerHost(
     options,
     { judgeOnMain, shared, isolation },
     {
@@ -788,7 +788,7 @@ interface Pending<R> {
 export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandidate<I, R> {
   let seq = 0;
   const pending = new Map<number, Pending<R>>();
-  const host = new ThreadHost(
+  const host = new WorkerHost(
     options,
     { judgeOnMain: false, shared: false, isolation: isolationOf(options, 'thread') },
     {

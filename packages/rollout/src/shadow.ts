@@ -3,7 +3,14 @@ import type { Comparable, Comparison, ComparisonLayer } from '../thread/compare.
 import type { Arm } from './analysis.js';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 import { wilsonInterval } from './sequential.js';
-import { type HandoffStats, type ShadowWorkerOptions, type WorkerLane, type WorkerPriority, workerLane } from './shadow-worker.js';
+import {
+  type HandoffStats,
+  laneIsolation,
+  type ShadowWorkerOptions,
+  type WorkerLane,
+  type WorkerPriority,
+  workerLane,
+} from './shadow-worker.js';
 
 // The comparison itself is plain JavaScript (thread/compare.mjs) so that the worker (process or thread) runs the
 // very same code as this thread: a verdict does not depend on where it was reached.
@@ -176,7 +183,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   const noiseRate = options.noiseSampleRate ?? 0.05;
   // A worker process gets its samples in batches over a pipe: each batch costs the control's thread a
   // serialisation and a write, so they are rarer (every 100 ms) and larger (up to a quarter of 4,096).
-  const processWorker = typeof options.candidate !== 'function' && (options.candidate.isolation ?? 'process') === 'process';
+  const processWorker = typeof options.candidate !== 'function' && laneIsolation(options.candidate) === 'process';
   const maxInFlight = options.maxInFlight ?? (processWorker ? 4096 : 256);
   const batchLimit = Math.max(1, Math.floor(maxInFlight / 4));
   const handoffMs = options.handoffMs ?? (processWorker ? 100 : 20);
