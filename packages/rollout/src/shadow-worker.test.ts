@@ -688,3 +688,64 @@ describe('a worker process (the shadow runner’s default for a module candidate
     expect(alive(first.pid ?? 0)).toBe(false);
   });
 });
+
+describe('a worker keeps the process alive only while someone awaits it', () => {
+  const source = fileURLToPath(new URL('./index.ts', import.meta.url));
+  const fixture = fileURLToPath(module);
+  const packageFolder = fileURLToPath(new URL('..', import.meta.url));
+  // A script that awaits the worker and then does nothing more: it must print its answer and exit by itself.
+  const runScript = (code: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-alive-'));
+    try {
+      const script = join(dir, 'script.mjs');
+      writeFileSync(script, code);
+      return spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: packageFolder, encoding: 'utf8', timeout: 20_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const outcome = (done: ReturnType<typeof spawnSync>) => ({ status: done.status, signal: done.signal, out: String(done.stdout).trim() });
+
+  it.each(['thread', 'process'] as const)(
+    'workerCandidate (%s): the awaited call is answered, then the process exits without close()',
+    (isolation) => {
+      const done = runScript(
+        `import { workerCandidate } from ${JSON.stringify(source)};
+       const candidate = workerCandidate({ module: ${JSON.stringify(fixture)}, options: { prefix: 'a ' }, isolation: '${isolation}' });
+       console.log((await candidate.run('x')).text);`,
+      );
+      expect(outcome(done)).toEqual({ status: 0, signal: null, out: 'a x' });
+    },
+  );
+
+  it.each(['thread', 'process'] as const)(
+    'a shadow runner (%s): idle() waits for the comparison, then the process exits without close()',
+    (isolation) => {
+      const done = runScript(
+        `import { createShadowRunner } from ${JSON.stringify(source)};
+       const runner = createShadowRunner({ control: async (input) => ({ text: 'answer ' + input }), candidate: { module: ${JSON.stringify(fixture)}, options: { prefix: 'answer ' }, isolation: '${isolation}' }, noiseSampleRate: 0 });
+       await runner.run('1');
+       await runner.idle();
+       console.log(runner.summary().agreements);`,
+      );
+      expect(outcome(done)).toEqual({ status: 0, signal: null, out: '1' });
+    },
+  );
+
+  it('a worker process of a host started with -e runs the worker script, not the host’s code again', () => {
+    const done = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { workerCandidate } from ${JSON.stringify(source)};
+         const candidate = workerCandidate({ module: ${JSON.stringify(fixture)}, options: { prefix: 'a ' }, isolation: 'process' });
+         console.log((await candidate.run('x')).text);`,
+      ],
+      { cwd: packageFolder, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' },
+    );
+    expect(outcome(done)).toEqual({ status: 0, signal: null, out: 'a x' });
+  });
+});

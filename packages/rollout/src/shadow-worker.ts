@@ -317,9 +317,20 @@ type FromThread =
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: string };
 
-/** The child's V8 flags: this process's (loaders such as tsx apply there too) without a debugger's, and its heap limit. */
+/** Flags of this process a worker process must not get: what runs instead of a script (a child given `-e <code>` would run this process's code, spawning another), and a debugger's. */
+const NOT_FOR_CHILD = /^(?:-[epic]|--(?:eval|print|check|interactive|input-type|test|watch|inspect|debug)(?:[-=].*)?)$/;
+/** The flags among those that take their value as the next argument. */
+const TAKES_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type']);
+
+/** The child's flags: this process's (loaders such as tsx apply there too) less `NOT_FOR_CHILD`, and its heap limit. */
 function childExecArgv(limits: ResourceLimits | undefined): string[] {
-  const flags = process.execArgv.filter((flag) => !/^--(?:inspect|debug)/.test(flag));
+  const flags: string[] = [];
+  const given = process.execArgv;
+  for (let index = 0; index < given.length; index++) {
+    const flag = given[index] ?? '';
+    if (!NOT_FOR_CHILD.test(flag)) flags.push(flag);
+    else if (TAKES_VALUE.has(flag)) index++;
+  }
   if (limits === undefined) return flags;
   const { maxOldGenerationSizeMb, ...others } = limits;
   const refused = Object.keys(others);
@@ -332,8 +343,9 @@ function childExecArgv(limits: ResourceLimits | undefined): string[] {
 }
 
 /**
- * One worker at a time — a child process or a worker thread (`isolation`) — started on demand
- * (unreferenced: it never keeps the process alive) and replaced after a failure. `busy()` says whether anything is in flight, for the watchdog: a worker
+ * One worker at a time — a child process or a worker thread (`isolation`) — started on demand and
+ * replaced after a failure; it keeps the process alive only while someone awaits it (`keepAlive`: a
+ * drain, a call), never for shadow work alone. `busy()` says whether anything is in flight, for the watchdog: a worker
  * that has something in flight and says nothing for `timeoutMs` plus a margin is blocked (an async
  * hang it reports itself) and is terminated.
  */
@@ -501,8 +513,9 @@ class WorkerHost {
       workerData: this.settings({ progress: this.progress.buffer, ring: this.ring?.buffers }),
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
     });
-    started.unref();
+    // Unreferenced after the listeners are set (a 'message' listener references the worker's port again).
     this.listen(started);
+    started.unref();
     return started;
   }
 
@@ -515,7 +528,7 @@ class WorkerHost {
     this.stopping.add(stopping);
   }
 
-  /** While `on`, the worker (a process: and its channel) keeps this process alive; otherwise it never does. */
+  /** While `on` (someone awaits the worker: a drain, a call), the worker (a process: and its channel) keeps this process alive; otherwise it never does. */
   keepAlive(on: boolean): void {
     const current = this.worker;
     if (current === undefined) return;
@@ -781,9 +794,10 @@ interface Pending<R> {
 }
 
 /**
- * A candidate that runs in a worker thread, from a module and cloneable options, one input at a time,
- * its result sent back. The worker starts at the first call and stays up (unreferenced: it never keeps
- * the process alive); a timeout, crash or exit ends it and the next call starts another.
+ * A candidate that runs in a worker (a thread unless `isolation: 'process'`), from a module and cloneable
+ * options, one input at a time, its result sent back. The worker starts at the first call and stays up
+ * (it keeps the process alive only while a call waits); a timeout, crash or exit ends it and the next
+ * call starts another.
  */
 export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandidate<I, R> {
   let seq = 0;
@@ -797,6 +811,7 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
         const call = pending.get(message.id);
         if (call === undefined) return;
         pending.delete(message.id);
+        host.keepAlive(pending.size > 0);
         if (message.ok) call.resolve(message.result as R);
         else call.reject(new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate failed: ${message.error}`));
       },
@@ -816,6 +831,8 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
         pending.set(id, { resolve, reject });
         try {
           host.post({ type: 'call', id, input }, wasBusy);
+          // A caller waits for the answer: the worker keeps this process alive until it comes.
+          host.keepAlive(true);
         } catch (error) {
           pending.delete(id);
           reject(
