@@ -7,15 +7,19 @@
 //   addition alone;
 // - shadow overhead on the control's latency (goal: none): a control that awaits a 1 ms "model call"
 //   and does 50 µs of work, served alone (twice: A1 and A2, whose difference is the noise band) and
-//   through the shadow runner with worker candidates (bench/shadow-candidate.mjs: only waiting, like
-//   the control, 4× the work), each in a worker process at SCHED_IDLE (the default: samples handed over
-//   in batches every 100 ms), one like the control in a worker thread on the shared ring (the previous
-//   default, as the contrast) and an in-process one; interleaved rounds in rotated order, requests one
+//   through the shadow runner with worker candidates (bench/shadow-candidate.mjs: like the control, 4×
+//   the work), each in a worker process at SCHED_IDLE (the default: each sample written into the shared
+//   ring, a relay thread forwards them to the process), one like the control in a worker process fed in
+//   batches over its channel from the control's thread (`handoff: 'message'`, the previous default) and
+//   one in a worker thread on the shared ring (as the contrasts), an in-process one; and T, the control
+//   observed only — the reaction the runner registers on each request, pushing the result into an array
+//   and nothing else: the floor any in-process observer of the result pays (an OpenTelemetry span's end
+//   costs as much) —; interleaved rounds in rotated order, requests one
 //   after another and 8 in flight; median, p95 and p99 latency and the control thread's CPU per request,
 //   each as the median of per-round paired differences to A1 with a 95 % bootstrap interval. The
 //   verdict line says "none" only when the default worker candidate's median and p95 differences, in
-//   both modes, lie within the A/A noise band (p99 is printed, not judged: one request in about 90
-//   shares a batch's handoff). The same control whose model call is I/O (a round trip to a
+//   both modes, lie within the A/A noise band (p99 is printed, not judged); a second line judges the same
+//   way what the shadow adds beyond observing the result (W − T). The same control whose model call is I/O (a round trip to a
 //   model thread that answers after 1 ms, as a socket would: IA1, IA2 and IW, with a worker candidate
 //   like the control) gets its own A/A band and its own verdict line: the timer control re-anchors its
 //   1 ms wait on whatever the thread did meanwhile (libuv computes a timer's wait in whole milliseconds
@@ -124,10 +128,14 @@ console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 // --- shadow overhead ------------------------------------------------------------------------------
 // Arms, each round in a rotated order: A1 and A2, the control served alone (two identical arms: their
 // difference is the noise band, an A/A test); W, the control through the shadow runner with a worker
-// candidate like it (the defaults: a worker process at SCHED_IDLE, batches every 100 ms); W0, one that
-// only waits; W4, one with 4× the work; WT, W in a worker thread on the shared ring (`isolation:
-// 'thread'`, the previous default: its isolate's garbage collection and compilation run on V8 threads
-// this process shares, at normal priority); P, an in-process candidate like it (one thread: the contrast). Each round serves every arm twice: one request after another (a user's view)
+// candidate like it (the defaults: a worker process at SCHED_IDLE, each sample written into the shared
+// ring, which a relay thread forwards to the process); WM, the same process fed over its channel in
+// batches every 100 ms from the control's thread (`handoff: 'message'`, the previous default); W4, one
+// with 4× the work; WT, W in a worker thread on the shared ring (`isolation: 'thread'`: its isolate's
+// garbage collection and compilation run on V8 threads this process shares, at normal priority); P, an
+// in-process candidate like it (one thread: the contrast); T, the control observed only (the runner's
+// reaction pushing the result into an array: the floor of any in-process observer). Each round serves
+// every arm twice: one request after another (a user's view)
 // and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
 // (inside the arm's CPU window, outside its latency figures), so nothing spills into the next arm.
 const { controlIo, stop: stopIoModel } = startIoModel();
@@ -147,8 +155,12 @@ const CONCURRENT = 2000;
 const IN_FLIGHT = 8;
 const candidateModule = fileURLToPath(new URL('./shadow-candidate.mjs', import.meta.url));
 const runners = {
-  W0: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 0 } }, noiseSampleRate: 0 }),
   W: createShadowRunner<number, string>({ control, candidate: { module: candidateModule, options: { workUs: 50 } }, noiseSampleRate: 0 }),
+  WM: createShadowRunner<number, string>({
+    control,
+    candidate: { module: candidateModule, options: { workUs: 50 }, handoff: 'message' },
+    noiseSampleRate: 0,
+  }),
   WT: createShadowRunner<number, string>({
     control,
     candidate: { module: candidateModule, options: { workUs: 50 }, isolation: 'thread' },
@@ -173,13 +185,35 @@ function shadowArm(runner: (typeof runners)['W']): Serve {
     },
   };
 }
+// The observation floor: what the runner does on the control's thread for every request before any
+// shadow work — one microtask after the request starts, a reaction on the control's promise — with the
+// result only pushed into an array (dropped every 4,096 entries).
+let observed: unknown[] = [];
+const keep = (input: number, result: string): void => {
+  observed.push(input, result);
+  if (observed.length >= 8192) observed = [];
+};
+const ignore = (): void => undefined;
+const tap: Serve = {
+  serve(input) {
+    const pending = control(input);
+    queueMicrotask(() => {
+      void pending.then((result) => {
+        keep(input, result);
+      }, ignore);
+    });
+    return pending;
+  },
+  settle: () => Promise.resolve(),
+};
 const aloneIo: Serve = { serve: controlIo, settle: () => Promise.resolve() };
 const alone: Serve = { serve: control, settle: () => Promise.resolve() };
-const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IW', Serve> = {
+const arms: Record<'A1' | 'A2' | 'T' | 'W' | 'WM' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IW', Serve> = {
   A1: alone,
   A2: alone,
-  W0: shadowArm(runners.W0),
+  T: tap,
   W: shadowArm(runners.W),
+  WM: shadowArm(runners.WM),
   WT: shadowArm(runners.WT),
   W4: shadowArm(runners.W4),
   P: shadowArm(runners.P),
@@ -190,8 +224,8 @@ const arms: Record<'A1' | 'A2' | 'W0' | 'W' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' 
 type ArmName = keyof typeof arms;
 const names = Object.keys(arms) as ArmName[];
 const rounds: Record<'sequential' | 'concurrent', Record<ArmName, RoundStats[]>> = {
-  sequential: { A1: [], A2: [], W0: [], W: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
-  concurrent: { A1: [], A2: [], W0: [], W: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
+  sequential: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
+  concurrent: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
 };
 for (const name of names) {
   await round(arms[name], 50, 1); // warm-up: JIT, and the workers started
@@ -230,8 +264,9 @@ const fmt = (d: Difference): string =>
 const LABELS: Record<ArmName, string> = {
   A1: 'control alone (reference)',
   A2: 'control alone again (A/A: the noise)',
-  W0: 'worker candidate that only waits (handoff alone)',
+  T: 'the control observed only (the floor)',
   W: 'worker candidate like the control (a process)',
+  WM: 'the same, batches over its channel',
   WT: 'the same in a worker thread (shared ring)',
   W4: 'worker candidate, 4× the work',
   P: 'in-process candidate like the control',
@@ -276,6 +311,11 @@ for (const [name, summary] of Object.entries(summaries))
     }`,
   );
 const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
+/** W − T against the A/A band: what the shadow adds beyond observing the result. */
+const beyond = (mode: Mode, stat: Stat): Difference => difference(series(mode, 'W', stat), series(mode, 'T', stat));
+const noneBeyond = (['sequential', 'concurrent'] as const).every((mode) =>
+  (['median', 'p95'] as const).every((stat) => Math.abs(beyond(mode, stat).estimate) <= band(mode, stat)),
+);
 const noneIo = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'IW', 'median') && within(mode, 'IW', 'p95'));
 console.log(
   none
@@ -283,6 +323,15 @@ console.log(
     : "shadow overhead on the control's latency: MEASURABLE — above the A/A noise band (see the lines above)",
 );
 
+for (const mode of ['sequential', 'concurrent'] as const)
+  console.log(
+    `  beyond observing the result (W − T), ${mode}: median ${fmt(beyond(mode, 'median'))} p95 ${fmt(beyond(mode, 'p95'))} p99 ${fmt(beyond(mode, 'p99'))} CPU ${fmt(beyond(mode, 'cpuUs'))}`,
+  );
+console.log(
+  noneBeyond
+    ? "beyond observing the control's result: none — the candidate and its handoff add nothing above the A/A noise band to what observing the result costs (W − T: median and p95, sequential and 8 in flight)"
+    : "beyond observing the control's result: MEASURABLE — W − T above the A/A noise band",
+);
 console.log(
   noneIo
     ? 'with an I/O-bound control (its model call a round trip to another thread, as over a socket): none — median and p95, sequential and 8 in flight, within the IA2 − IA1 band'
@@ -322,10 +371,20 @@ console.log(
     shadowControlThreadCpuUs: r1(diff('sequential', 'W', 'cpuUs').estimate),
     shadowControlThreadCpuConcurrentUs: r1(diff('concurrent', 'W', 'cpuUs').estimate),
     shadowControlThreadCpuNoiseBandUs: r1(band('sequential', 'cpuUs')),
-    shadowHandoffOnlyUs: r1(diff('sequential', 'W0', 'median').estimate),
-    shadowHandoffOnlyConcurrentUs: r1(diff('concurrent', 'W0', 'median').estimate),
-    shadowHandoffOnlyConcurrentP95Us: r1(diff('concurrent', 'W0', 'p95').estimate),
-    shadowControlThreadCpuHandoffOnlyConcurrentUs: r1(diff('concurrent', 'W0', 'cpuUs').estimate),
+    shadowObservationUs: r1(diff('sequential', 'T', 'median').estimate),
+    shadowObservationConcurrentUs: r1(diff('concurrent', 'T', 'median').estimate),
+    shadowObservationConcurrentP95Us: r1(diff('concurrent', 'T', 'p95').estimate),
+    shadowControlThreadCpuObservationConcurrentUs: r1(diff('concurrent', 'T', 'cpuUs').estimate),
+    shadowBeyondObservationNone: noneBeyond,
+    shadowBeyondObservationUs: r1(beyond('sequential', 'median').estimate),
+    shadowBeyondObservationP95Us: r1(beyond('sequential', 'p95').estimate),
+    shadowBeyondObservationConcurrentUs: r1(beyond('concurrent', 'median').estimate),
+    shadowBeyondObservationConcurrentP95Us: r1(beyond('concurrent', 'p95').estimate),
+    shadowOverheadMessageUs: r1(diff('sequential', 'WM', 'median').estimate),
+    shadowOverheadMessageP95Us: r1(diff('sequential', 'WM', 'p95').estimate),
+    shadowOverheadMessageConcurrentUs: r1(diff('concurrent', 'WM', 'median').estimate),
+    shadowOverheadMessageConcurrentP95Us: r1(diff('concurrent', 'WM', 'p95').estimate),
+    shadowOverheadMessageConcurrentP99Us: r1(diff('concurrent', 'WM', 'p99').estimate),
     shadowOverheadCpuHeavyCandidateUs: r1(diff('sequential', 'W4', 'median').estimate),
     shadowOverheadCpuHeavyCandidateConcurrentUs: r1(diff('concurrent', 'W4', 'median').estimate),
     shadowOverheadCpuHeavyCandidateConcurrentP95Us: r1(diff('concurrent', 'W4', 'p95').estimate),
@@ -336,6 +395,7 @@ console.log(
     shadowIsolation: summaries.W?.handoff?.isolation ?? 'unknown',
     shadowHandoff: summaries.W?.handoff?.mode ?? 'unknown',
     shadowHandoffBatches: summaries.W?.handoff?.postedBatches ?? 0,
+    shadowHandoffRingSamples: summaries.W?.handoff?.ringSamples ?? 0,
     shadowHandoffsServingPerRound: median(series('sequential', 'W', 'handoffsServing')),
     shadowHandoffsServingConcurrentPerRound: median(series('concurrent', 'W', 'handoffsServing')),
     shadowOverheadP99Us: r1(diff('sequential', 'W', 'p99').estimate),

@@ -459,6 +459,8 @@ describe.skipIf(!hasChrt && process.env.CI === undefined)("the worker thread's C
       writeFileSync(fake, '#!/bin/sh\necho "chrt: refused by the test" >&2\nexit 1\n');
       chmodSync(fake, 0o755);
       const saved = process.env.PATH;
+      // The worker starts when the runner is made, and runs chrt from the PATH it started with.
+      process.env.PATH = dir;
       const runner = createShadowRunner<string, Answer>({
         control,
         candidate: { module, options: { prefix: 'answer ' }, isolation: 'thread' },
@@ -466,8 +468,6 @@ describe.skipIf(!hasChrt && process.env.CI === undefined)("the worker thread's C
       });
       try {
         expect(await runner.run('1')).toEqual({ text: 'answer 1' });
-        // The worker starts at the handoff (here: idle()) and runs chrt from the PATH it started with.
-        process.env.PATH = dir;
         await runner.idle();
         process.env.PATH = saved;
         const { priority, comparisons, agreements } = runner.summary();
@@ -518,7 +518,7 @@ const alive = (pid: number): boolean => {
 
 describe('a worker process (the shadow runner’s default for a module candidate)', () => {
   it.skipIf(!hasChrt && process.env.CI === undefined)(
-    'runs at SCHED_IDLE with every thread of it (V8’s own too); samples go over its channel in batches',
+    'runs at SCHED_IDLE with every thread of it (V8’s own too), started by a relay thread of this process that forwards the batches written to the shared ring',
     async () => {
       const runner = createShadowRunner<string, Answer>({
         control,
@@ -531,12 +531,15 @@ describe('a worker process (the shadow runner’s default for a module candidate
         await runner.idle();
         const { priority, handoff, comparisons, agreements } = runner.summary();
         expect({ comparisons, agreements }).toEqual({ comparisons: 5, agreements: 5 });
-        expect(handoff).toMatchObject({ isolation: 'process', mode: 'message', ringSamples: 0, ringBatches: 0 });
-        expect(handoff?.postedBatches).toBeGreaterThanOrEqual(1);
+        // Batches written to the ring (none per request, nothing posted from this thread); the relay sends them on.
+        expect(handoff).toMatchObject({ isolation: 'process', mode: 'shared', ringSamples: 0, postedBatches: 0 });
+        expect(handoff?.ringBatches).toBeGreaterThanOrEqual(1);
         expect(priority).toMatchObject({ wanted: 'idle', priority: 'idle' });
         expect(priority?.detail).toBeUndefined();
         const pid = priority?.tid ?? 0;
         expect(pid).not.toBe(process.pid);
+        // Spawned from this process (by its relay thread), not from somewhere else.
+        expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(new RegExp(`\\nPPid:\\s+${process.pid}\\n`));
         const threads = processPriorities(pid);
         // Node's main thread, V8's platform threads, libuv's pool: all of them.
         expect(threads.length).toBeGreaterThan(4);
@@ -590,6 +593,83 @@ describe('a worker process (the shadow runner’s default for a module candidate
       await runner.run('9');
       await runner.idle();
       expect(runner.summary()).toMatchObject({ comparisons: 4, agreements: 4, shed: 5, candidateErrors: 0 });
+    } finally {
+      await runner.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("handoff 'message': batches posted over the process's channel from this thread, no ring, no relay", async () => {
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, options: { prefix: 'answer ' }, handoff: 'message' },
+      noiseSampleRate: 0,
+    });
+    try {
+      for (let i = 0; i < 3; i++) await runner.run(String(i));
+      await Promise.all(['a', 'b'].map((input) => runner.run(input)));
+      await runner.idle();
+      const { handoff, comparisons, agreements, priority } = runner.summary();
+      expect({ comparisons, agreements }).toEqual({ comparisons: 5, agreements: 5 });
+      expect(handoff).toMatchObject({ isolation: 'process', mode: 'message', ringSamples: 0, ringBatches: 0, wakes: 0 });
+      expect(handoff?.postedBatches).toBeGreaterThanOrEqual(1);
+      expect(priority?.tid).not.toBe(process.pid);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('through the relay: a batch larger than the whole ring is posted to it and still reaches the process in order with the rest', async () => {
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, options: { prefix: 'answer ' }, ringBytes: 4096 },
+      noiseSampleRate: 0,
+    });
+    try {
+      // 8 KB inputs: every batch is larger than the 4 KB ring.
+      const big = 'x'.repeat(8192);
+      await Promise.all([1, 2, 3].map((n) => runner.run(`${n}${big}`)));
+      await runner.idle();
+      await runner.run('small');
+      await runner.idle();
+      const { handoff, comparisons, agreements, shed } = runner.summary();
+      expect({ comparisons, agreements, shed }).toEqual({ comparisons: 4, agreements: 4, shed: 0 });
+      expect(handoff).toMatchObject({ mode: 'shared', droppedSamples: 0 });
+      expect(handoff?.postedBatches).toBeGreaterThanOrEqual(1);
+      expect(handoff?.ringBatches).toBeGreaterThanOrEqual(1);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('a process killed from outside while a sample runs: the sample is an error, the next one starts another process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-gate-'));
+    const comparisons: { layer: string; detail?: string | undefined }[] = [];
+    const runner = createShadowRunner<string, Answer>({
+      control,
+      candidate: { module, export: 'fileGated', options: { gate: join(dir, 'open') } },
+      noiseSampleRate: 0,
+      onComparison: (comparison) => comparisons.push(comparison),
+    });
+    try {
+      await runner.run('1');
+      // The sample waits at the gate in the process; its pid comes with its priority report.
+      let pid: number | undefined;
+      for (let tries = 0; tries < 200 && pid === undefined; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        pid = runner.summary().priority?.tid;
+      }
+      expect(pid).toBeDefined();
+      process.kill(pid ?? 0, 'SIGKILL');
+      await runner.idle();
+      expect(comparisons).toEqual([
+        { kind: 'candidate', agree: false, layer: 'error', detail: "the shadow candidate's worker exited (signal SIGKILL)" },
+      ]);
+      writeFileSync(join(dir, 'open'), '');
+      await runner.run('2');
+      await runner.idle();
+      expect(runner.summary()).toMatchObject({ comparisons: 2, agreements: 1, candidateErrors: 1 });
+      expect(runner.summary().priority?.tid).not.toBe(pid);
     } finally {
       await runner.close();
       rmSync(dir, { recursive: true, force: true });
@@ -651,16 +731,12 @@ describe('a worker process (the shadow runner’s default for a module candidate
     expect(await exited).toBe(0);
   });
 
-  it("refuses what a process cannot take: the shared ring, heap limits other than the old generation's, an unknown isolation", () => {
-    expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, handoff: 'shared' } })).toThrow(
-      /cannot use the shared ring: its handoff is 'message'/,
-    );
+  it("refuses what a process cannot take: heap limits other than the old generation's, options that cannot cross, an unknown isolation", async () => {
     expect(() => createShadowRunner<string, Answer>({ control, candidate: { module, resourceLimits: { stackSizeMb: 4 } } })).toThrow(
       /takes only resourceLimits.maxOldGenerationSizeMb, not stackSizeMb/,
     );
-    expect(() =>
-      createShadowRunner<string, Answer>({ control, candidate: { module, resourceLimits: { maxOldGenerationSizeMb: 64 } } }),
-    ).not.toThrow();
+    const limited = createShadowRunner<string, Answer>({ control, candidate: { module, resourceLimits: { maxOldGenerationSizeMb: 64 } } });
+    await limited.close();
     expect(() =>
       createShadowRunner<string, Answer>({ control, candidate: { module, options: { gate: new SharedArrayBuffer(4) } } }),
     ).toThrow(/options cannot cross to a worker process \(.*SharedArrayBuffer.*\); use isolation: 'thread'/);
@@ -729,6 +805,20 @@ describe('a worker keeps the process alive only while someone awaits it', () => 
        console.log(runner.summary().agreements);`,
       );
       expect(outcome(done)).toEqual({ status: 0, signal: null, out: '1' });
+    },
+  );
+
+  it.each(['thread', 'process'] as const)(
+    'a shadow runner (%s) made and never used: its worker, started at once, does not keep the process alive',
+    (isolation) => {
+      const done = runScript(
+        `import { createShadowRunner } from ${JSON.stringify(source)};
+       const runner = createShadowRunner({ control: async (input) => ({ text: input }), candidate: { module: ${JSON.stringify(fixture)}, isolation: '${isolation}' } });
+       for (let i = 0; i < 200 && runner.summary().priority === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+       console.log(runner.summary().priority?.priority);`,
+      );
+      // The worker was up (it reported its priority) and the script still ended by itself.
+      expect(outcome(done)).toEqual({ status: 0, signal: null, out: 'idle' });
     },
   );
 

@@ -7,10 +7,13 @@
 // its factory export with the options once, and runs each input through what the factory returned.
 //
 // The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable)
-// are handed over in batches — to a process over its IPC channel, to a thread written once into a ring
-// in shared memory that the thread collects on its own timer (no message, no wake; `handoff: 'message'`
-// posts instead) —, the comparison runs in the worker, and the worker sends back only small reports,
-// batched, so the control's thread does little more than one serialisation per batch.
+// are written into a ring in shared memory — a batch every `handoffMs`, or (a thread, while requests come
+// one at a time) each sample as its own record — and collected on the other side's own timer: a thread
+// collects them itself; for a process, a relay thread (thread/relay.mjs) that started it collects them
+// and sends them on over the process's IPC channel, so the serialisation of the channel's messages, the
+// writes to its pipe and the spawn all happen off the control's thread (`handoff: 'message'` posts
+// batches from the control's thread instead). The comparison runs in the worker, and it sends back only
+// small reports, batched, so the control's thread does little more than one packing per batch.
 // `workerCandidate` is the plain form: one input in, its result back.
 //
 // A call that outlives `timeoutMs` ends the worker (a hung or runaway candidate cannot pile up: the
@@ -46,8 +49,9 @@ export interface ShadowWorkerOptions {
   /**
    * Where the candidate runs. `'process'`: a child Node process (the shadow runner's default), started
    * at its CPU priority (`lowPriority`) as a whole — V8's own threads (its garbage collector, its
-   * compilers) included — with its own memory, so nothing it does reaches the control's process; samples
-   * go over its IPC channel in batches (`handoff` is `'message'`). `'thread'`: a worker thread in this
+   * compilers) included — with its own memory, so nothing it does reaches the control's process; with the
+   * shared handoff a relay thread in this process starts it and forwards the ring's batches to it over
+   * its IPC channel. `'thread'`: a worker thread in this
    * process (`workerCandidate`'s default): cheaper to start and on the shared ring, but its isolate's
    * garbage collection and compilation run on V8 threads the control's isolate shares, at normal priority,
    * and it shares this process's memory map — measurably slower for the control (`npm run bench -w
@@ -72,12 +76,14 @@ export interface ShadowWorkerOptions {
   readonly lowPriority?: 'idle' | 'nice' | false;
   /**
    * How the shadow runner hands batches to the worker (`workerLane`; `workerCandidate` always posts):
-   * `'shared'` (a thread's default; a process cannot share memory with this one), the batch is serialised once (`v8.serialize`) into a ring in shared memory that
-   * the worker collects on its own timer (every `pollMs` while samples flow; after `parkAfterMs` without
-   * any it parks, and only the first batch after that wakes it, one `Atomics.notify`), so a handoff
-   * never wakes the worker; a batch that does not fit in the free part of the ring is dropped and counted
-   * (`shed`), one larger than the whole ring is posted instead. `'message'` (a process's only handoff):
-   * one message per batch (which wakes the worker each time).
+   * `'shared'` (the default), the batch is packed once into a ring in shared memory that the worker
+   * thread — for a process, its relay thread — collects on its own timer (every `pollMs` while samples
+   * flow; after `parkAfterMs` without any it parks, and only the first batch after that wakes it, one
+   * `Atomics.notify`), so a handoff never wakes anything, and the control's thread never writes to a pipe;
+   * a batch that does not fit in the free part of the ring is dropped and counted (`shed`), one larger
+   * than the whole ring is posted instead. `'message'`: one message per batch from the control's thread
+   * (a thread is woken by each; a process's costs the control's thread a serialisation and a write to
+   * its pipe, 100-250 µs per batch on the bench's machine).
    */
   readonly handoff?: 'shared' | 'message';
   /** The shared ring's size in bytes (a power of two, 4 KiB to 1 GiB); default 1 MiB. */
@@ -128,8 +134,9 @@ export interface WorkerLane<I> {
    * build, no handoff spike; otherwise a posted batch of one. Returns 1 when dropped (a full ring).
    */
   submitOne(input: I, control: Comparable): number;
-  /** Whether `submitOne` writes to the shared ring (cheap enough to call for every request). */
+  /** Whether the runner should hand each sample over at once with `submitOne` while requests come one at a time (a thread on the shared ring); otherwise in batches. */
   readonly direct: boolean;
+
   /** How handoffs went so far: batches written to the ring, posted as messages, dropped (ring full), and wakes of a parked worker. */
   handoffs(): HandoffStats;
   /** Samples posted and not reported yet. */
@@ -163,7 +170,8 @@ export interface HandoffStats {
   readonly wakes: number;
 }
 
-// The shared ring (single producer: the control's thread; single consumer: the worker). `header` holds
+// The shared ring (single producer: the control's thread; single consumer: the worker thread, or the
+// relay thread of a worker process). `header` holds
 // three Int32: 0 bytes written, 1 bytes read (both wrap at 2^32, their difference does not), 2 the
 // worker's state (0 polling, 1 parked). `data` holds records: a 4-byte word (Int32, 4-aligned: the
 // payload's length in the low 30 bits, its encoding in bits 30-31: 0 a batch `{ inputs, controls }`
@@ -244,6 +252,7 @@ export class RingWriter {
 }
 
 const THREAD = new URL('../thread/shadow-thread.mjs', import.meta.url);
+const RELAY = new URL('../thread/relay.mjs', import.meta.url);
 const REPORT_BATCH = 256;
 /** A process reports on its timer (`reportIntervalMs`) rather than every 256 samples: each report wakes the control's thread. */
 const PROCESS_REPORT_BATCH = 8192;
@@ -312,6 +321,10 @@ type FromThread =
     }
   | { readonly type: 'drained'; readonly finished?: number }
   | { readonly type: 'timeout' }
+  /** From a relay thread: its worker process started (`spawned`), ended (`exit`), is gone after a `kill` (`gone`). */
+  | { readonly type: 'spawned'; readonly pid: number }
+  | { readonly type: 'exit'; readonly code: number | null; readonly signal: NodeJS.Signals | null }
+  | { readonly type: 'gone' }
   | { readonly type: 'crashed'; readonly message: string }
   | ({ readonly type: 'priority' } & WorkerPriority)
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
@@ -391,8 +404,6 @@ class WorkerHost {
       );
     this.isolation = extra.isolation;
     if (this.isolation === 'process') {
-      if (extra.shared)
-        throw new RolloutError(RolloutErrorCode.BadOptions, "a shadow worker process cannot use the shared ring: its handoff is 'message'");
       childExecArgv(options.resourceLimits);
       try {
         serialize(options.options);
@@ -414,13 +425,18 @@ class WorkerHost {
   }
 
   get threadId(): number | undefined {
-    return this.worker instanceof Worker ? this.worker.threadId : undefined;
+    return this.worker instanceof Worker && this.isolation === 'thread' ? this.worker.threadId : undefined;
   }
 
   /** The worker process's id (undefined for a thread, before it started and after it ended). */
   get pid(): number | undefined {
-    return this.worker instanceof Worker ? undefined : this.worker?.pid;
+    const current = this.worker;
+    if (current === undefined) return undefined;
+    return current instanceof Worker ? this.relays.get(current)?.pid : current.pid;
   }
+
+  /** What is known of each relay thread's worker process (a process on the shared ring). */
+  private readonly relays = new WeakMap<Worker, RelayState>();
 
   private timeoutError(): RolloutError {
     return new RolloutError(
@@ -452,18 +468,25 @@ class WorkerHost {
     };
   }
 
-  private listen(started: Worker | ChildProcess): void {
+  private listen(started: Worker | ChildProcess, relay?: RelayState): void {
     started.on('message', (message: FromThread) => {
+      if (relay !== undefined) {
+        if (message.type === 'spawned') relay.pid = message.pid;
+        else if (message.type === 'exit') relay.childGone = true;
+      }
       if (this.worker !== started) return;
       this.quietSince = performance.now();
-      if (message.type === 'timeout') this.end(started, this.timeoutError());
+      if (message.type === 'spawned' || message.type === 'gone') return;
+      if (message.type === 'exit') this.end(started, exitedError(message.code, message.signal));
+      else if (message.type === 'timeout') this.end(started, this.timeoutError());
       else if (message.type === 'crashed')
         this.end(started, new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker crashed: ${message.message}`));
       else if (message.type === 'priority') {
         const { wanted, priority, tid, detail } = message;
         this.priority = { wanted, priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
       } else {
-        if ((message.type === 'reports' || message.type === 'drained') && message.finished !== undefined)
+        // A relay stored it already, as the message passed (a later one may have come since: not overwritten with this one).
+        if (relay === undefined && (message.type === 'reports' || message.type === 'drained') && message.finished !== undefined)
           Atomics.store(this.progress, 0, message.finished);
         this.handlers.message(message);
       }
@@ -475,14 +498,34 @@ class WorkerHost {
       );
     });
     started.on('exit', (code: number | null, signal?: NodeJS.Signals | null) => {
-      this.end(
-        started,
-        new RolloutError(
-          RolloutErrorCode.ShadowFailed,
-          `the shadow candidate's worker exited (${signal === null || signal === undefined ? `code ${String(code)}` : `signal ${signal}`})`,
-        ),
-      );
+      if (relay !== undefined) {
+        relay.relayGone = true;
+        // The relay thread ended without its process (it cannot have reaped it: the pid is still its).
+        if (!relay.childGone && relay.pid !== undefined) killQuietly(relay.pid);
+        relay.childGone = true;
+      }
+      this.end(started, exitedError(code, signal ?? null));
     });
+  }
+
+  /** A process on the shared ring: a relay thread starts it and forwards the ring's records (thread/relay.mjs). */
+  private startRelay(ring: RingWriter): Worker {
+    const state: RelayState = { childGone: false, relayGone: false };
+    const relay = new Worker(RELAY, {
+      workerData: {
+        ring: ring.buffers,
+        progress: this.progress.buffer,
+        execArgv: childExecArgv(this.options.resourceLimits),
+        script: fileURLToPath(THREAD),
+        init: this.settings({}),
+        pollMs: this.pollMs,
+        parkAfterMs: this.parkAfterMs,
+      },
+    });
+    this.relays.set(relay, state);
+    this.listen(relay, state);
+    relay.unref();
+    return relay;
   }
 
   private startProcess(): ChildProcess {
@@ -506,9 +549,9 @@ class WorkerHost {
   private start(): Worker | ChildProcess {
     this.progress = new Int32Array(new SharedArrayBuffer(4));
     this.sent = 0;
-    if (this.isolation === 'process') return this.startProcess();
     this.pastWakes += this.ring?.wakes ?? 0;
     this.ring = this.extra.shared ? new RingWriter(this.ringBytes) : undefined;
+    if (this.isolation === 'process') return this.ring === undefined ? this.startProcess() : this.startRelay(this.ring);
     const started = new Worker(THREAD, {
       workerData: this.settings({ progress: this.progress.buffer, ring: this.ring?.buffers }),
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
@@ -524,7 +567,7 @@ class WorkerHost {
     this.worker = undefined;
     this.stopWatchdog();
     this.handlers.failed(error);
-    const stopping = stop(ended).finally(() => this.stopping.delete(stopping));
+    const stopping = stop(ended, this.relayOf(ended)).finally(() => this.stopping.delete(stopping));
     this.stopping.add(stopping);
   }
 
@@ -538,6 +581,10 @@ class WorkerHost {
       if (on) current.channel?.ref();
       else current.channel?.unref();
     }
+  }
+
+  private relayOf(worker: Worker | ChildProcess): RelayState | undefined {
+    return worker instanceof Worker ? this.relays.get(worker) : undefined;
   }
 
   /** Workers ended and not gone yet (`close()` waits for them). */
@@ -558,6 +605,11 @@ class WorkerHost {
       else this.armWatchdog(this.limitMs - quietMs);
     }, afterMs);
     this.watchdog.unref();
+  }
+
+  /** Starts the worker now if none runs (the shadow runner does it when it is made, so that no request pays for it). */
+  warm(): void {
+    this.worker ??= this.start();
   }
 
   /** Posts a message (throws a DataCloneError when it cannot cross); starts the worker and the watchdog as needed. */
@@ -601,14 +653,59 @@ class WorkerHost {
     this.worker = undefined;
     this.stopWatchdog();
     this.handlers.failed(error);
-    if (current !== undefined) await stop(current);
+    if (current !== undefined) await stop(current, this.relayOf(current));
     await Promise.all([...this.stopping]);
   }
 }
 
-/** Ends a worker: a thread is terminated, a process killed (SIGKILL: a candidate stuck in a loop cannot delay it); resolves when it is gone. */
-async function stop(worker: Worker | ChildProcess): Promise<void> {
+/** What the control's thread knows of a relay thread's worker process. */
+interface RelayState {
+  pid?: number;
+  /** The process exited (the relay said so) or was killed from here. */
+  childGone: boolean;
+  /** The relay thread itself exited. */
+  relayGone: boolean;
+}
+
+function exitedError(code: number | null, signal: NodeJS.Signals | null): RolloutError {
+  return new RolloutError(
+    RolloutErrorCode.ShadowFailed,
+    `the shadow candidate's worker exited (${signal === null ? `code ${String(code)}` : `signal ${signal}`})`,
+  );
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+/**
+ * Ends a worker: a thread is terminated, a process killed (SIGKILL: a candidate stuck in a loop cannot
+ * delay it) — a relay's process by the relay, which says when it is gone, then the relay thread
+ * terminated; resolves when it is gone.
+ */
+async function stop(worker: Worker | ChildProcess, relay: RelayState | undefined): Promise<void> {
   if (worker instanceof Worker) {
+    if (relay !== undefined && !relay.childGone && !relay.relayGone) {
+      const gone = new Promise<void>((resolve) => {
+        const onMessage = (message: { readonly type?: string }): void => {
+          if (message.type === 'gone') done();
+        };
+        const done = (): void => {
+          worker.off('message', onMessage);
+          worker.off('exit', done);
+          resolve();
+        };
+        worker.on('message', onMessage);
+        worker.on('exit', done);
+      });
+      worker.ref(); // whoever awaits this is kept alive until the process is gone
+      worker.postMessage({ type: 'kill' });
+      await gone;
+    }
     await worker.terminate();
     return;
   }
@@ -652,7 +749,7 @@ export function workerLane<I>(
     settleDrains();
   };
   const isolation = laneIsolation(options);
-  const shared = (options.handoff ?? (isolation === 'process' ? 'message' : 'shared')) === 'shared';
+  const shared = (options.handoff ?? 'shared') === 'shared';
   const host = new WorkerHost(
     options,
     { judgeOnMain, shared, isolation },
@@ -674,6 +771,9 @@ export function workerLane<I>(
       busy: () => outstanding > 0,
     },
   );
+  // Started now, not at the first sample: making a thread (the relay's too) stalls this thread for
+  // milliseconds, and that must not land on a request.
+  host.warm();
   const uncloneable = (error: unknown): void => {
     onReport(false, 'error', 0, {
       index: -1,
@@ -757,7 +857,9 @@ export function workerLane<I>(
       // Not plain data (v8.serialize), larger than the ring, or the message handoff: a batch of one.
       return submit([input], [control]);
     },
-    direct: shared,
+    // A process's samples go in batches even while requests come one at a time: a record per request
+    // costs the control's thread more, cold, than a batch per `handoffMs` (README: the bench).
+    direct: shared && isolation === 'thread',
     handoffs: () => ({
       isolation,
       mode: shared ? 'shared' : 'message',

@@ -2,8 +2,10 @@
 // worker thread (`'thread'`). Plain JavaScript: Node loads it with its own loader, in tests and in
 // production alike. It imports the candidate's module, calls its factory once with the cloneable
 // options, and serves the shadow samples the control's thread writes into the shared ring (a thread
-// only, below), and two kinds of messages from it (a process gets them over its IPC channel, `advanced`
-// serialisation, its settings in a first `init` message):
+// collects them itself, below; a process gets them from the relay thread that started it, as `records`
+// messages) and the messages of the control's thread (a process gets them over its IPC channel,
+// `advanced` serialisation, its settings in a first `init` message):
+// - `records`: the ring's records as the relay took them out (thread/ring.mjs), each a batch or a sample;
 // - `batch`: shadow samples as two columns, the inputs and the control's comparables. Each input runs through the
 //   candidate; the comparison with the control happens HERE, and only small reports (verdict, duration,
 //   the factory's observation) go back, a batch at a time (every `reportIntervalMs`, or at
@@ -21,6 +23,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
 import { unpack } from './pack.mjs';
+import { eachRecord, pollRing, ringViews, takeRecords } from './ring.mjs';
 
 // A child process talks over its IPC channel; it ends when the channel does (its parent exited or closed it).
 // Messages that arrive (in the same read as `init`) before this module has set its listener up wait in
@@ -274,86 +277,44 @@ function startBatch(inputs, controls) {
   }
 }
 
-// The shared handoff (workerLane's default): the control's thread writes serialised batches into a ring
-// in shared memory and never posts or wakes this thread for them. This thread collects on its own timer,
-// every `pollMs` while samples flow; after `parkAfterMs` with an empty ring and nothing running it parks
-// (Atomics.waitAsync on the state word, so its event loop still serves messages and timers), and the
-// control's first write after that wakes it once. Layout: see RingWriter in src/shadow-worker.ts.
-const RING_HEAD = 0;
-const RING_TAIL = 1;
-const RING_STATE = 2;
-const RING_PARKED = 1;
-const header = ring === undefined ? undefined : new Int32Array(ring.header);
-const ringBytes = ring === undefined ? undefined : new Uint8Array(ring.data);
-const ringWords = ring === undefined ? undefined : new Int32Array(ring.data);
-let lastBusy = performance.now();
-
-/** Takes every record written so far out of the ring and starts its samples; whether there was any. */
-function collect() {
-  if (header === undefined) return false;
-  const capacity = ringBytes.length;
-  const mask = capacity - 1;
-  const head = Atomics.load(header, RING_HEAD);
-  let tail = Atomics.load(header, RING_TAIL);
-  if (head === tail) return false;
-  const batches = [];
-  while (tail !== head) {
-    const at = tail & mask;
-    const word = ringWords[at >> 2];
-    const length = word & 0x3fffffff;
-    const start = (at + 4) & mask;
-    const first = Math.min(length, capacity - start);
-    // Copied out before the tail moves on (the control may overwrite the space at once).
-    const payload = new Uint8Array(length);
-    payload.set(ringBytes.subarray(start, start + first));
-    if (first < length) payload.set(ringBytes.subarray(0, length - first), first);
-    batches.push({ payload, encoding: word >>> 30 });
-    tail = (tail + 4 + ((length + 3) & ~3)) | 0;
-  }
-  Atomics.store(header, RING_TAIL, tail);
-  for (const { payload, encoding } of batches) {
+// The shared handoff: the control's thread writes samples into a ring in shared memory and never posts
+// or wakes a worker for them. A thread collects from the ring itself, on its own timer (thread/ring.mjs:
+// every `pollMs` while samples flow, parked after `parkAfterMs` with nothing to do, woken once by the
+// next write); a process cannot share this memory, so a relay thread in the control's process
+// (thread/relay.mjs) collects for it and sends the records on as they are (`records` messages).
+/** Starts the samples of the records in a copy taken from the ring. */
+function startRecords(chunk) {
+  eachRecord(chunk, (payload, encoding) => {
     if (encoding === 2) {
       // One sample, `[input, control]` (the runner's per-request handoff).
       const [input, control] = unpack(payload);
       running++;
       void sample({ input, control }).finally(settled);
-      continue;
+      return;
     }
     const { inputs, controls } = encoding === 1 ? deserialize(payload) : unpack(payload);
     startBatch(inputs, controls);
-  }
+  });
+}
+
+const views = ring === undefined ? undefined : ringViews(ring);
+
+/** Takes every record written so far out of the ring and starts its samples; whether there was any. */
+function collect() {
+  if (views === undefined) return false;
+  const chunk = takeRecords(views);
+  if (chunk === undefined) return false;
+  startRecords(chunk);
   return true;
 }
 
-function poll() {
-  const now = performance.now();
-  if (collect() || running > 0) lastBusy = now;
-  if (now - lastBusy < parkAfterMs) {
-    setTimeout(poll, pollMs);
-    return;
-  }
-  // Park: say so first, then look once more (a write between the last look and the flag would else
-  // wait for the next one). The control's thread clears the flag before it notifies.
-  Atomics.store(header, RING_STATE, RING_PARKED);
-  if (collect()) {
-    Atomics.store(header, RING_STATE, 0);
-    lastBusy = now;
-    setTimeout(poll, pollMs);
-    return;
-  }
-  const waited = Atomics.waitAsync(header, RING_STATE, RING_PARKED);
-  const resume = () => {
-    Atomics.store(header, RING_STATE, 0);
-    lastBusy = performance.now();
-    poll();
-  };
-  if (waited.async) void waited.value.then(resume);
-  else resume();
-}
-if (header !== undefined) setTimeout(poll, pollMs);
+if (views !== undefined) pollRing(views, { pollMs, parkAfterMs, collect, busy: () => running > 0 });
 
 port.on('message', (received) => {
   switch (received.type) {
+    case 'records':
+      startRecords(received.bytes);
+      return;
     case 'batch':
       collect(); // what was written to the ring before this message came first
       startBatch(received.inputs, received.controls);

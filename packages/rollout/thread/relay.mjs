@@ -1,0 +1,73 @@
+// The relay between the shared ring and a worker process (`isolation: 'process'` with the shared
+// handoff): a small worker thread in the control's process that starts the worker process, collects the
+// records the control's thread writes into the ring (on its own timer: thread/ring.mjs) and sends them on
+// over the process's IPC channel as they are — so the control's thread does a few hundred nanoseconds
+// per request (packing one sample into the ring) and never serialises a batch, writes to a pipe, or
+// spawns a process. It does no work of its own on the samples (it does not even unpack them): its
+// isolate stays small, so V8's threads it shares with the control's stay idle.
+// Messages: from the control's thread, `batch` / `drain` (forwarded after the ring's records, so order is
+// kept) and `kill` (SIGKILL the process; `gone` once it is); to it, the process's messages as they come
+// (its finished count also stored in shared memory at once, for backpressure), `spawned` with the pid,
+// `exit` when the process ended.
+import { spawn } from 'node:child_process';
+import process from 'node:process';
+import { parentPort, workerData } from 'node:worker_threads';
+import { pollRing, ringViews, takeRecords } from './ring.mjs';
+
+const { ring, progress, execArgv, script, init, pollMs, parkAfterMs } = workerData;
+const finished = new Int32Array(progress);
+const views = ringViews(ring);
+
+const child = spawn(process.execPath, [...execArgv, script], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  serialization: 'advanced',
+});
+let exited = false;
+let killed = false;
+const gone = () => {
+  if (killed) parentPort.postMessage({ type: 'gone' });
+};
+if (child.pid !== undefined) parentPort.postMessage({ type: 'spawned', pid: child.pid });
+child.on('error', (error) => {
+  parentPort.postMessage({ type: 'crashed', message: error.message });
+});
+child.on('exit', (code, signal) => {
+  exited = true;
+  parentPort.postMessage({ type: 'exit', code, signal });
+  gone();
+});
+child.on('message', (message) => {
+  if (typeof message?.finished === 'number') Atomics.store(finished, 0, message.finished);
+  parentPort.postMessage(message);
+});
+
+/** Sends what a failed send could not deliver nowhere: the process's exit (or error) reports the failure. */
+const send = (message) => {
+  if (exited || !child.connected) return;
+  try {
+    child.send(message);
+  } catch {
+    // The channel closed under us: 'exit' follows.
+  }
+};
+send({ type: 'init', data: init });
+
+function collect() {
+  const chunk = takeRecords(views);
+  if (chunk === undefined) return false;
+  send({ type: 'records', bytes: chunk });
+  return true;
+}
+
+pollRing(views, { pollMs, parkAfterMs, collect, busy: () => false });
+
+parentPort.on('message', (message) => {
+  if (message.type === 'kill') {
+    killed = true;
+    if (exited) gone();
+    else child.kill('SIGKILL');
+    return;
+  }
+  collect(); // what was written to the ring before this message goes first
+  send(message);
+});
