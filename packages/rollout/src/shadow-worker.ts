@@ -136,7 +136,6 @@ export interface WorkerLane<I> {
   submitOne(input: I, control: Comparable): number;
   /** Whether the runner should hand each sample over at once with `submitOne` while requests come one at a time (a thread on the shared ring); otherwise in batches. */
   readonly direct: boolean;
-
   /** How handoffs went so far: batches written to the ring, posted as messages, dropped (ring full), and wakes of a parked worker. */
   handoffs(): HandoffStats;
   /** Samples posted and not reported yet. */

@@ -30,6 +30,11 @@ const gone = () => {
 if (child.pid !== undefined) parentPort.postMessage({ type: 'spawned', pid: child.pid });
 child.on('error', (error) => {
   parentPort.postMessage({ type: 'crashed', message: error.message });
+  // Not started at all (no pid): no 'exit' will follow.
+  if (child.pid === undefined) {
+    exited = true;
+    gone();
+  }
 });
 child.on('exit', (code, signal) => {
   exited = true;
@@ -41,7 +46,7 @@ child.on('message', (message) => {
   parentPort.postMessage(message);
 });
 
-/** Sends what a failed send could not deliver nowhere: the process's exit (or error) reports the failure. */
+/** Sends a message to the process; one that cannot be delivered (the channel closed) is dropped: the process's exit or error reports the failure. */
 const send = (message) => {
   if (exited || !child.connected) return;
   try {
