@@ -181,7 +181,7 @@ function shadowArm(runner: (typeof runners)['W']): Serve {
     settle: () => runner.idle(),
     handoffs: () => {
       const handoff = runner.summary().handoff;
-      return handoff === undefined ? 0 : handoff.postedBatches + handoff.ringBatches + handoff.ringSamples;
+      return handoff === undefined ? 0 : handoff.postedBatches + handoff.ringBatches + handoff.ringSamples + handoff.publishes;
     },
   };
 }
@@ -307,7 +307,7 @@ for (const [name, summary] of Object.entries(summaries))
     }${
       summary.handoff === undefined
         ? ''
-        : `; a worker ${summary.handoff.isolation}, handoff ${summary.handoff.mode}: ${summary.handoff.ringSamples} samples written to the ring one by one, ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
+        : `; a worker ${summary.handoff.isolation}, handoff ${summary.handoff.mode}: ${summary.handoff.ringSamples} samples written to the ring one by one, ${summary.handoff.stagedSamples} staged and published in ${summary.handoff.publishes} handoffs, ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
     }`,
   );
 const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));

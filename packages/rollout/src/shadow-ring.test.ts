@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { pack, unpack } from '../thread/pack.mjs';
+import { pack, packedWords, packPairInto, unpack } from '../thread/pack.mjs';
+import { eachRecord, ringViews, takeRecords } from '../thread/ring.mjs';
 import { compareLayered, type Comparable } from './shadow.js';
 import { RingWriter, type ReportExtra, type ShadowWorkerOptions, workerLane } from './shadow-worker.js';
 
@@ -93,6 +94,73 @@ describe('the shared ring (RingWriter)', () => {
     writer.write(serialize(3));
     expect(writer.wakes).toBe(1);
   });
+
+  it('staged records stay invisible until published, then arrive in order with a record written after them; a publish wakes a parked reader', () => {
+    const writer = new RingWriter(4096);
+    const header = new Int32Array(writer.buffers.header);
+    Atomics.store(header, 2, 1); // the reader parked
+    for (const n of [1, 2, 3]) expect(writer.stage(serialize(n), 'v8')).toBe('ok');
+    expect(writer.pending).toBe(true);
+    expect(writer.used()).toBe(0);
+    expect(readAll(writer)).toEqual([]);
+    expect(writer.wakes).toBe(0);
+    writer.publish();
+    expect(writer.pending).toBe(false);
+    expect(writer.wakes).toBe(1);
+    expect(writer.stage(serialize(4), 'v8')).toBe('ok');
+    expect(writer.write(serialize(5))).toBe('ok'); // publishes 4 too
+    expect(readAll(writer)).toEqual([1, 2, 3, 4, 5]);
+    writer.publish(); // nothing staged: no store, no wake
+    expect(writer.used()).toBe(0);
+  });
+
+  it("staging counts what is staged against the free part ('full' before publishing), and sees space the reader freed since", () => {
+    const writer = new RingWriter(4096);
+    const payload = serialize('s'.repeat(1000));
+    const results: string[] = [];
+    for (let n = 0; n < 5; n++) results.push(writer.stage(payload, 'v8'));
+    expect(results).toEqual(['ok', 'ok', 'ok', 'ok', 'full']);
+    writer.publish();
+    expect(readAll(writer)).toHaveLength(4);
+    // The writer's idea of the tail is stale: it must read it again rather than refuse.
+    expect(writer.stage(payload, 'v8')).toBe('ok');
+    expect(writer.stage(serialize('s'.repeat(5000)), 'v8')).toBe('too-large');
+  });
+
+  it('packed samples staged a word at a time wrap around the end and read back whole (property: random inputs, random publishes)', () => {
+    const writer = new RingWriter(4096);
+    const views = ringViews(writer.buffers);
+    const random = seeded(11);
+    const sent: unknown[] = [];
+    const received: unknown[] = [];
+    const collect = (): void => {
+      const chunk = takeRecords(views);
+      if (chunk === undefined) return;
+      eachRecord(chunk, (payload, encoding) => {
+        expect(encoding).toBe(2);
+        received.push(unpack(payload));
+      });
+    };
+    for (let n = 0; n < 2000; n++) {
+      const input = { n, text: 'w'.repeat(Math.floor(random() * 300)) };
+      const control: Comparable = { text: `answer ${String(n)}`, actions: [{ tool: 't', args: { n } }] };
+      const length = packPairInto(input, control);
+      expect(length).toBeGreaterThan(0);
+      let staged = writer.stageWords(packedWords(), length);
+      if (staged === 'full') {
+        writer.publish();
+        collect();
+        staged = writer.stageWords(packedWords(), length);
+      }
+      expect(staged).toBe('ok');
+      sent.push([input, control]);
+      if (random() < 0.2) writer.publish();
+      if (random() < 0.1) collect();
+    }
+    writer.publish();
+    collect();
+    expect(received).toEqual(sent);
+  });
 });
 
 describe('the packer for plain data (thread/pack.mjs)', () => {
@@ -118,6 +186,21 @@ describe('the packer for plain data (thread/pack.mjs)', () => {
     const proto = unpack(new Uint8Array(pack(values[4]) ?? [])) as Record<string, unknown>;
     expect(Object.keys(proto)).toEqual(['__proto__', 'ok']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('packs a pair exactly as the array of the two, without making it; declines a pair with what is not plain data', () => {
+    for (const [first, second] of [
+      ['input', { text: 'answer' }],
+      [{ deep: [1, { x: null }] }, { text: 'a', actions: [{ tool: 't', args: {} }] }],
+      [undefined, 'z'.repeat(70_000)],
+    ] as const) {
+      const length = packPairInto(first, second);
+      const pairBytes = new Uint8Array(packedWords().buffer, 0, length).slice();
+      expect(pairBytes).toEqual(pack([first, second]));
+      expect(unpack(pairBytes)).toEqual([first, second]);
+    }
+    expect(packPairInto('a', new Date(0))).toBe(-1);
+    expect(packPairInto(new Map(), {})).toBe(-1);
   });
 
   it('grows its buffer for a large value and gives it back on the next call', () => {
@@ -376,6 +459,95 @@ describe('the shared handoff to the worker', () => {
       expect(posted.lane.handoffs()).toMatchObject({ ringSamples: 0, postedBatches: 1 });
     } finally {
       await posted.lane.close();
+    }
+  });
+
+  it('stageOne: the worker does not see a staged sample until publish (or a drain) hands it over; then each arrives once', async () => {
+    const { lane: made, seen } = lane({ pollMs: 1 });
+    try {
+      for (const input of ['a', 'b', 'c']) expect(made.stageOne(input, controlOf(input))).toBe(0);
+      expect(made.outstanding()).toBe(3);
+      expect(made.lagging()).toBe(3);
+      // The worker polls every millisecond: had the samples been visible, they would have been run by now.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(seen).toHaveLength(0);
+      made.publish();
+      await made.drain();
+      expect(seen.map(lengthOf)).toEqual(['answer a', 'answer b', 'answer c'].map((each) => each.length));
+      expect(made.stageOne('d', controlOf('d'))).toBe(0);
+      await made.drain(); // a drain publishes first
+      expect(seen).toHaveLength(4);
+      expect(made.handoffs()).toMatchObject({ stagedSamples: 4, publishes: 2, ringSamples: 0, ringBatches: 0, postedBatches: 0 });
+    } finally {
+      await made.close();
+    }
+  });
+
+  it('stageOne: a full ring drops and counts the sample; what is not plain data, or the message handoff, is not staged (-1: the caller batches it)', async () => {
+    const full = lane({ ringBytes: 4096, pollMs: 60_000, parkAfterMs: 120_000 });
+    try {
+      let dropped = 0;
+      for (let i = 0; i < 40; i++) {
+        const input = `${i}${'r'.repeat(60)}`;
+        const outcome = full.lane.stageOne(input, controlOf(input));
+        expect([0, 1]).toContain(outcome);
+        dropped += outcome;
+      }
+      expect(dropped).toBeGreaterThan(0);
+      expect(full.lane.handoffs()).toMatchObject({ stagedSamples: 40 - dropped, droppedSamples: dropped });
+      await full.lane.drain();
+      expect(full.seen).toHaveLength(40 - dropped);
+    } finally {
+      await full.lane.close();
+    }
+    const { lane: made } = lane({});
+    const posted = lane({ handoff: 'message' });
+    try {
+      expect(made.stageOne('a', { text: 'answer a', actions: [{ tool: 't', args: { when: new Date(0) } }] })).toBe(-1);
+      expect(made.stageOne('x'.repeat(2 << 20), controlOf('x'))).toBe(-1); // larger than the 1 MiB ring
+      expect(posted.lane.stageOne('a', controlOf('a'))).toBe(-1);
+      expect(made.outstanding() + posted.lane.outstanding()).toBe(0);
+    } finally {
+      await made.close();
+      await posted.lane.close();
+    }
+  });
+
+  it('staged samples are not timed out while they wait for their handoff (the watchdog counts only what the worker has)', async () => {
+    // A 50 ms timeout: the watchdog, armed by the first sample, fires ~160 ms later; by then that sample
+    // is done and only a staged one is left, which the worker cannot be blamed for.
+    const { lane: made, seen } = lane({ pollMs: 1, timeoutMs: 50, reportIntervalMs: 10 });
+    try {
+      expect(made.submitOne('a', controlOf('a'))).toBe(0);
+      await made.drain();
+      expect(made.stageOne('b', controlOf('b'))).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      made.publish();
+      await made.drain();
+      expect(seen.map(({ agree, layer }) => ({ agree, layer }))).toEqual([
+        { agree: true, layer: 'exact' },
+        { agree: true, layer: 'exact' },
+      ]);
+    } finally {
+      await made.close();
+    }
+  });
+
+  it('a worker that ends with samples staged reports each of them once as an error; the next worker does not get them', async () => {
+    const { lane: made, seen } = lane({ pollMs: 1 });
+    try {
+      for (const input of ['a', 'b']) made.stageOne(input, controlOf(input));
+      const errors = seen.length;
+      await made.close();
+      expect(seen.slice(errors).map((each) => each.extra?.detail)).toEqual([
+        'the shadow runner was closed',
+        'the shadow runner was closed',
+      ]);
+      made.publish(); // nothing left to publish: no error, nothing twice
+      expect(seen).toHaveLength(2);
+      expect(made.outstanding()).toBe(0);
+    } finally {
+      await made.close();
     }
   });
 

@@ -63,7 +63,7 @@ describe('shadow candidate in a worker thread', () => {
     },
   );
 
-  it("a thread on the shared ring (its default) gets a request answered alone as its own record, several in flight as one batch; 'message' always batches", async () => {
+  it("a thread on the shared ring (its default) gets a request answered alone as its own record at once, several in flight staged and handed over together; 'message' always batches", async () => {
     for (const handoff of ['shared', 'message'] as const) {
       const runner = createShadowRunner<string, Answer>({
         control,
@@ -79,12 +79,14 @@ describe('shadow candidate in a worker thread', () => {
             ? { mode: 'shared', ringSamples: 5, ringBatches: 0, postedBatches: 0 }
             : { mode: 'message', ringSamples: 0, postedBatches: 1 },
         );
-        // Several in flight at once: their samples go together, as one batch.
+        // Several in flight at once: their samples are staged in the ring as they come and published together.
         await Promise.all(['a', 'b', 'c', 'd'].map((input) => runner.run(input)));
         await runner.idle();
         expect(runner.summary()).toMatchObject({ comparisons: 9, agreements: 9, shed: 0 });
         expect(runner.summary().handoff).toMatchObject(
-          handoff === 'shared' ? { ringSamples: 5, ringBatches: 1, postedBatches: 0 } : { ringSamples: 0, postedBatches: 2 },
+          handoff === 'shared'
+            ? { ringSamples: 5, stagedSamples: 4, publishes: 1, ringBatches: 0, postedBatches: 0 }
+            : { ringSamples: 0, stagedSamples: 0, postedBatches: 2 },
         );
       } finally {
         await runner.close();
@@ -518,7 +520,7 @@ const alive = (pid: number): boolean => {
 
 describe('a worker process (the shadow runner’s default for a module candidate)', () => {
   it.skipIf(!hasChrt && process.env.CI === undefined)(
-    'runs at SCHED_IDLE with every thread of it (V8’s own too), started by a relay thread of this process that forwards the batches written to the shared ring',
+    'runs at SCHED_IDLE with every thread of it (V8’s own too), started by a relay thread of this process that forwards the samples staged in the shared ring',
     async () => {
       const runner = createShadowRunner<string, Answer>({
         control,
@@ -531,9 +533,16 @@ describe('a worker process (the shadow runner’s default for a module candidate
         await runner.idle();
         const { priority, handoff, comparisons, agreements } = runner.summary();
         expect({ comparisons, agreements }).toEqual({ comparisons: 5, agreements: 5 });
-        // Batches written to the ring (none per request, nothing posted from this thread); the relay sends them on.
-        expect(handoff).toMatchObject({ isolation: 'process', mode: 'shared', ringSamples: 0, postedBatches: 0 });
-        expect(handoff?.ringBatches).toBeGreaterThanOrEqual(1);
+        // Each sample staged in the ring as it came, published in groups (no batch packed, nothing posted from this thread); the relay sends them on.
+        expect(handoff).toMatchObject({
+          isolation: 'process',
+          mode: 'shared',
+          stagedSamples: 5,
+          ringSamples: 0,
+          ringBatches: 0,
+          postedBatches: 0,
+        });
+        expect(handoff?.publishes).toBeGreaterThanOrEqual(1);
         expect(priority).toMatchObject({ wanted: 'idle', priority: 'idle' });
         expect(priority?.detail).toBeUndefined();
         const pid = priority?.tid ?? 0;
@@ -619,7 +628,7 @@ describe('a worker process (the shadow runner’s default for a module candidate
     }
   });
 
-  it('through the relay: a batch larger than the whole ring is posted to it and still reaches the process in order with the rest', async () => {
+  it('through the relay: samples larger than the whole ring are posted to it as a batch and still reach the process with the rest', async () => {
     const runner = createShadowRunner<string, Answer>({
       control,
       candidate: { module, options: { prefix: 'answer ' }, ringBytes: 4096 },
@@ -636,7 +645,7 @@ describe('a worker process (the shadow runner’s default for a module candidate
       expect({ comparisons, agreements, shed }).toEqual({ comparisons: 4, agreements: 4, shed: 0 });
       expect(handoff).toMatchObject({ mode: 'shared', droppedSamples: 0 });
       expect(handoff?.postedBatches).toBeGreaterThanOrEqual(1);
-      expect(handoff?.ringBatches).toBeGreaterThanOrEqual(1);
+      expect(handoff?.stagedSamples).toBe(1);
     } finally {
       await runner.close();
     }

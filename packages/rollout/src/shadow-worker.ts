@@ -25,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
-import { pack, packedBytes, packInto } from '../thread/pack.mjs';
+import { pack, packedWords, packPairInto } from '../thread/pack.mjs';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 
 /** Where the shadow candidate comes from when it runs in a worker thread. */
@@ -134,6 +134,15 @@ export interface WorkerLane<I> {
    * build, no handoff spike; otherwise a posted batch of one. Returns 1 when dropped (a full ring).
    */
   submitOne(input: I, control: Comparable): number;
+  /**
+   * Stages ONE sample with the shared handoff: packed at once into the ring as its own record, which the
+   * worker does not see until `publish()` — so handing over a batch is one store, not a packing of the
+   * whole batch at once. 0: staged; 1: dropped (a full ring); -1: not staged (not plain data, larger than
+   * the ring, or the message handoff) — the caller batches it (`submit`).
+   */
+  stageOne(input: I, control: Comparable): -1 | 0 | 1;
+  /** Makes every staged sample visible to the worker (one store of the ring's head; wakes it if it parked). */
+  publish(): void;
   /** Whether the runner should hand each sample over at once with `submitOne` while requests come one at a time (a thread on the shared ring); otherwise in batches. */
   readonly direct: boolean;
   /** How handoffs went so far: batches written to the ring, posted as messages, dropped (ring full), and wakes of a parked worker. */
@@ -159,6 +168,10 @@ export interface HandoffStats {
   readonly ringBatches: number;
   /** Samples written to the shared ring one at a time, each its own record (`submitOne`: the shadow runner's handoff, one per answered request); not counted in `ringBatches`. */
   readonly ringSamples: number;
+  /** Samples staged in the shared ring, each its own record, and published in groups (`stageOne`, `publish`); not counted in `ringSamples`. */
+  readonly stagedSamples: number;
+  /** Times staged samples were published (one store of the ring's head each). */
+  readonly publishes: number;
   /** Of those, batches that were not plain data (Date, Map, bigint, …) and went through v8.serialize. */
   readonly serialisedBatches: number;
   /** Batches posted as messages (the message mode, a batch larger than the ring, drains). */
@@ -212,36 +225,94 @@ export class RingWriter {
     return 4 + ((length + 3) & ~3);
   }
 
+  /** Where the next record goes: the head plus what was staged and not published yet (wraps at 2^32, as the head). */
+  private staged = 0;
+  /** The head as last published. */
+  private published = 0;
+  /** The tail as last read: it only moves on, so a stale value understates the free space, never overstates it. */
+  private knownTail = 0;
+
   /**
-   * Writes one record of the first `length` bytes of `payload` (default: all of it); `'full'` when the
-   * free part of the ring cannot hold it (nothing written), `'too-large'` when the whole ring cannot.
+   * Writes one record of the first `length` bytes of `payload` (default: all of it) and publishes it,
+   * with any staged before it; `'full'` when the free part of the ring cannot hold it (nothing written),
+   * `'too-large'` when the whole ring cannot.
    */
   write(payload: Uint8Array, encoding: RingEncoding = 'v8', length = payload.length): 'ok' | 'full' | 'too-large' {
-    const needed = RingWriter.recordBytes(length);
-    if (needed > this.capacity) return 'too-large';
-    const head = Atomics.load(this.header, RING_HEAD);
-    const used = (head - Atomics.load(this.header, RING_TAIL)) >>> 0;
-    if (needed > this.capacity - used) return 'full';
-    const at = head & this.mask;
+    const written = this.stage(payload, encoding, length);
+    if (written === 'ok') this.publish();
+    return written;
+  }
+
+  /**
+   * Writes one record after those already staged without publishing it: the worker does not see it until
+   * `publish()`. No atomic operation unless the free space known is short (then the tail is read again).
+   */
+  stage(payload: Uint8Array, encoding: RingEncoding, length = payload.length): 'ok' | 'full' | 'too-large' {
+    const at = this.reserve(length);
+    if (at < 0) return at === -1 ? 'full' : 'too-large';
     this.words[at >> 2] = length | (encoding === 'v8' ? 1 << 30 : encoding === 'one' ? 2 << 30 : 0);
     const start = (at + 4) & this.mask;
     if (length <= 256) {
-      // A small record (one sample): copied byte by byte, wrapping as it goes — no views to allocate.
+      // A small record: copied byte by byte, wrapping as it goes — no views to allocate.
       for (let index = 0; index < length; index++) this.bytes[(start + index) & this.mask] = payload[index] ?? 0;
     } else {
       const first = Math.min(length, this.capacity - start);
       this.bytes.set(payload.subarray(0, first), start);
       if (first < length) this.bytes.set(payload.subarray(first, length), 0);
     }
+    return 'ok';
+  }
+
+  /**
+   * `stage` of one packed sample (encoding `'one'`) from a buffer read as 32-bit words (the packer's):
+   * copied a word at a time, wrapping as it goes (a record and its payload start 4-aligned; the last
+   * word's bytes beyond `length` are padding).
+   */
+  stageWords(payload: Int32Array, length: number): 'ok' | 'full' | 'too-large' {
+    const at = this.reserve(length);
+    if (at < 0) return at === -1 ? 'full' : 'too-large';
+    const words = this.words;
+    const wordMask = this.mask >> 2;
+    let word = at >> 2;
+    words[word] = length | (2 << 30);
+    const count = (length + 3) >> 2;
+    for (let index = 0; index < count; index++) {
+      word = (word + 1) & wordMask;
+      words[word] = payload[index] ?? 0;
+    }
+    return 'ok';
+  }
+
+  /** Claims the room of a record of `length` payload bytes after those staged: its offset in `data`; -1 when the free part cannot hold it, -2 when the whole ring cannot. */
+  private reserve(length: number): number {
+    const needed = RingWriter.recordBytes(length);
+    if (needed > this.capacity) return -2;
+    if (needed > this.capacity - ((this.staged - this.knownTail) >>> 0)) {
+      this.knownTail = Atomics.load(this.header, RING_TAIL);
+      if (needed > this.capacity - ((this.staged - this.knownTail) >>> 0)) return -1;
+    }
+    const at = this.staged & this.mask;
+    this.staged = (this.staged + needed) | 0;
+    return at;
+  }
+
+  /** Whether records were staged and not published yet. */
+  get pending(): boolean {
+    return this.staged !== this.published;
+  }
+
+  /** Makes every staged record visible to the worker (one store of the head) and wakes it if it parked. */
+  publish(): void {
+    if (this.staged === this.published) return;
+    this.published = this.staged;
     // Publishing the head after the bytes (sequentially consistent): the worker never reads a record half-written.
-    Atomics.store(this.header, RING_HEAD, (head + needed) | 0);
+    Atomics.store(this.header, RING_HEAD, this.staged);
     // A parked worker sleeps on the state word: only then is it woken (once: it polls again until it parks).
     if (Atomics.load(this.header, RING_STATE) === RING_PARKED) {
       Atomics.store(this.header, RING_STATE, 0);
       Atomics.notify(this.header, RING_STATE);
       this.wakes++;
     }
-    return 'ok';
   }
 
   /** Bytes written and not yet collected by the worker. */
@@ -640,6 +711,28 @@ class WorkerHost {
     return 'ok';
   }
 
+  /**
+   * Stages one packed sample in the current worker's ring (starting the worker as needed) without
+   * publishing it (`publish`): counted as sent (backpressure), watched only once published.
+   */
+  stage(payload: Int32Array, length: number): 'ok' | 'full' | 'too-large' {
+    this.worker ??= this.start();
+    const ring = this.ring;
+    if (ring === undefined) return 'too-large';
+    const written = ring.stageWords(payload, length);
+    if (written === 'ok') this.sent = (this.sent + 1) | 0;
+    return written;
+  }
+
+  /** Publishes what was staged in the current worker's ring (nothing when the worker ended since: its samples failed with it). */
+  publish(wasBusy: boolean): void {
+    const ring = this.ring;
+    if (this.worker === undefined || !ring?.pending) return;
+    ring.publish();
+    if (!wasBusy) this.quietSince = performance.now();
+    if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
+  }
+
   private pastWakes = 0;
   /** Wakes of parked workers so far (all workers of this host). */
   get wakes(): number {
@@ -740,9 +833,12 @@ export function workerLane<I>(
     host.keepAlive(false);
     for (const resolve of waiting) resolve();
   };
+  /** Samples staged in the ring and not published yet (counted in `outstanding`). */
+  let staged = 0;
   const failAll = (error: RolloutError): void => {
     const failed = outstanding;
     outstanding = 0;
+    staged = 0;
     const extra = { index: -1, detail: error.message };
     for (let i = 0; i < failed; i++) onReport(false, 'error', 0, extra);
     settleDrains();
@@ -767,7 +863,8 @@ export function workerLane<I>(
         if (message.type === 'drained' || outstanding === 0) settleDrains();
       },
       failed: failAll,
-      busy: () => outstanding > 0,
+      // Staged samples are not the worker's yet: the watchdog waits for them only once published.
+      busy: () => outstanding - staged > 0,
     },
   );
   // Started now, not at the first sample: making a thread (the relay's too) stalls this thread for
@@ -782,11 +879,41 @@ export function workerLane<I>(
 
   let ringBatches = 0;
   let ringSamples = 0;
+  let stagedSamples = 0;
+  let publishes = 0;
   let serialisedBatches = 0;
   let postedBatches = 0;
   let droppedSamples = 0;
+  /**
+   * Packs one sample straight into the ring, after those staged, as its own record — a few hundred ns
+   * while the code is hot (it runs on every request), where a batch's packing runs cold — without
+   * publishing it: 0 written, 1 dropped (a full ring), -1 not written (not plain data, larger than the
+   * ring, the message handoff).
+   */
+  const packOne = (input: I, control: Comparable): -1 | 0 | 1 => {
+    if (!shared) return -1;
+    const length = packPairInto(input, control);
+    if (length < 0) return -1;
+    const written = host.stage(packedWords(), length);
+    if (written === 'too-large') return -1;
+    if (written === 'full') {
+      droppedSamples++;
+      return 1;
+    }
+    outstanding++;
+    return 0;
+  };
+  /** Publishes the staged samples (before anything else is handed over: the worker gets them in order). */
+  const publish = (): void => {
+    if (staged === 0) return;
+    const wasBusy = outstanding - staged > 0;
+    staged = 0;
+    publishes++;
+    host.publish(wasBusy);
+  };
   /** Hands one batch over; the number of samples dropped (ring full). Throws when the batch cannot be serialised or cloned. */
   const handOver = (inputs: readonly I[], controls: readonly (Comparable | undefined)[]): number => {
+    publish();
     const wasBusy = outstanding > 0;
     if (shared) {
       // Serialised once, on this thread, into the ring: no message, so the worker is not woken. Plain data
@@ -836,26 +963,27 @@ export function workerLane<I>(
   return {
     submit,
     submitOne(input, control) {
-      if (shared) {
-        // One sample, packed straight into the ring as its own record: a few hundred ns while the code is
-        // hot (it runs on every request), where a batch's packing ran cold every `handoffMs` (tens of µs).
-        const length = packInto([input, control]);
-        if (length >= 0) {
-          const written = host.write(packedBytes(), 'one', outstanding > 0, 1, length);
-          if (written === 'ok') {
-            outstanding++;
-            ringSamples++;
-            return 0;
-          }
-          if (written === 'full') {
-            droppedSamples++;
-            return 1;
-          }
-        }
+      publish();
+      const wasBusy = outstanding > 0;
+      const packed = packOne(input, control);
+      if (packed === 0) {
+        ringSamples++;
+        host.publish(wasBusy);
+        return 0;
       }
+      if (packed === 1) return 1;
       // Not plain data (v8.serialize), larger than the ring, or the message handoff: a batch of one.
       return submit([input], [control]);
     },
+    stageOne(input, control) {
+      const packed = packOne(input, control);
+      if (packed === 0) {
+        staged++;
+        stagedSamples++;
+      }
+      return packed;
+    },
+    publish,
     // A process's samples go in batches even while requests come one at a time: a record per request
     // costs the control's thread more, cold, than a batch per `handoffMs` (README: the bench).
     direct: shared && isolation === 'thread',
@@ -864,6 +992,8 @@ export function workerLane<I>(
       mode: shared ? 'shared' : 'message',
       ringBatches,
       ringSamples,
+      stagedSamples,
+      publishes,
       serialisedBatches,
       postedBatches,
       droppedSamples,
@@ -873,6 +1003,7 @@ export function workerLane<I>(
     lagging: () => host.lagging(),
     priority: () => host.priority,
     drain() {
+      publish();
       if (outstanding === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         drains.push(resolve);

@@ -164,6 +164,13 @@ interface Lane<I> {
   readonly direct: boolean;
   /** One sample (a direct arm: packed straight into the shared ring); returns 1 when it was dropped (a full ring), else 0. */
   submitOne(input: I, control: Comparable): number;
+  /**
+   * One sample for the next handoff (a worker arm on the shared ring: packed into the ring now, seen by
+   * the worker at `publish`): 0 staged, 1 dropped (a full ring), -1 not staged — the runner holds it for a batch.
+   */
+  stageOne(input: I, control: Comparable): -1 | 0 | 1;
+  /** Hands the staged samples over. */
+  publish(): void;
   /** A worker arm's handoff counters. */
   handoffs(): HandoffStats | undefined;
   drain(): Promise<void>;
@@ -273,6 +280,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       submitOne(input, control) {
         return this.submit([input], [control]);
       },
+      stageOne: () => -1,
+      publish: () => undefined,
       handoffs: () => undefined,
 
       async drain() {
@@ -307,6 +316,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       submit: (inputs, controls) => lane.submit(inputs, controls),
       direct: lane.direct,
       submitOne: (input, control) => lane.submitOne(input, control),
+      stageOne: (input, control) => lane.stageOne(input, control),
+      publish: () => {
+        lane.publish();
+      },
       handoffs: () => lane.handoffs(),
       drain: () => lane.drain(),
       close: () => lane.close(),
@@ -333,6 +346,9 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   }
   let waiting: Waiting = { inputs: [], controls: [] };
   let waitingNoise: Waiting = { inputs: [], controls: [] };
+  /** Samples staged in the candidate's (the replica's) ring since the last handoff. */
+  let staged = 0;
+  let stagedNoise = 0;
   let waitingSince = 0;
   let fallback: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -345,26 +361,44 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   const dispatch = (): void => {
     const taken = waiting;
     const takenNoise = waitingNoise;
-    if (taken.inputs.length > 0) {
-      waiting = { inputs: [], controls: [] };
-      shed += candidate.submit(taken.inputs, taken.controls);
+    if (staged > 0 || taken.inputs.length > 0) {
+      staged = 0;
+      candidate.publish();
+      if (taken.inputs.length > 0) {
+        waiting = { inputs: [], controls: [] };
+        shed += candidate.submit(taken.inputs, taken.controls);
+      }
       knownLoad = candidate.load();
     }
-    if (takenNoise.inputs.length > 0 && replica !== undefined) {
-      waitingNoise = { inputs: [], controls: [] };
-      noiseShed += replica.submit(takenNoise.inputs, takenNoise.controls);
+    if (replica !== undefined && (stagedNoise > 0 || takenNoise.inputs.length > 0)) {
+      stagedNoise = 0;
+      replica.publish();
+      if (takenNoise.inputs.length > 0) {
+        waitingNoise = { inputs: [], controls: [] };
+        noiseShed += replica.submit(takenNoise.inputs, takenNoise.controls);
+      }
     }
   };
-  const hold = (into: Waiting, input: I, control: Comparable): void => {
-    if (waiting.inputs.length === 0 && waitingNoise.inputs.length === 0) {
+  /** Samples waiting for the next handoff: held here or staged in a ring. */
+  const waitingCount = (): number => waiting.inputs.length + waitingNoise.inputs.length + staged + stagedNoise;
+  /** A sample for the next handoff: staged in the arm's ring when it can be (packed now, so the handoff is one store; 0), else held here for a batch (-1); 1 when dropped (a full ring). */
+  const defer = (arm: Lane<I>, into: Waiting, input: I, control: Comparable): -1 | 0 | 1 => {
+    if (waitingCount() === 0) {
       waitingSince = performance.now();
       if (fallback === undefined) {
         fallback = setTimeout(dispatch, Math.min(handoffMs * 10, 2 ** 31 - 1));
         fallback.unref();
       } else fallback.refresh();
     }
-    into.inputs.push(input);
-    into.controls.push(control);
+    const outcome = arm.stageOne(input, control);
+    if (outcome === 0) {
+      if (arm === candidate) staged++;
+      else stagedNoise++;
+    } else if (outcome === -1) {
+      into.inputs.push(input);
+      into.controls.push(control);
+    }
+    return outcome;
   };
 
   /** The runner's reaction to an answered request: the sample to the arms (or dropped and counted). Runs after the caller's continuation. */
@@ -392,15 +426,18 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     // caller may just have started) — no batch, no spike; while more wait on this thread, into a batch (one
     // handoff then costs the queued requests less than a ring write each — measured in the README), and so
     // until that batch is handed over.
-    if (!candidate.direct || running > 1 || waiting.inputs.length > 0) hold(waiting, input, control);
-    else if (candidate.submitOne(input, control) === 0) knownLoad++;
+    if (!candidate.direct || running > 1 || waiting.inputs.length > 0 || staged > 0) {
+      const outcome = defer(candidate, waiting, input, control);
+      if (outcome === 1) shed++;
+      else if (outcome === 0) knownLoad++;
+    } else if (candidate.submitOne(input, control) === 0) knownLoad++;
     else shed++;
     if (replica !== undefined && random() < noiseRate) {
       if (replica.load() + waitingNoise.inputs.length >= maxInFlight) noiseShed++;
       else if (replica.direct) noiseShed += replica.submitOne(input, control);
-      else hold(waitingNoise, input, control);
+      else if (defer(replica, waitingNoise, input, control) === 1) noiseShed++;
     }
-    const held = waiting.inputs.length + waitingNoise.inputs.length;
+    const held = waitingCount();
     if (held > 0 && (held >= batchLimit || started - waitingSince >= handoffMs)) dispatch();
   };
 
@@ -484,6 +521,9 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       for (const _ of waitingNoise.inputs) recordError('noise', 'the shadow runner was closed');
       waiting = { inputs: [], controls: [] };
       waitingNoise = { inputs: [], controls: [] };
+      // Staged samples are the arms' in-flight ones: closing the arms reports them as errors.
+      staged = 0;
+      stagedNoise = 0;
       await Promise.all(lanes().map((each) => each.close()));
     },
   };

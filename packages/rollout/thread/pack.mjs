@@ -20,7 +20,7 @@ const MAX_DEPTH = 32;
 
 let buffer = new ArrayBuffer(1 << 16);
 let view = new DataView(buffer);
-let packedView = new Uint8Array(buffer);
+let packedWordView = new Int32Array(buffer);
 let at = 0;
 
 function room(bytes) {
@@ -103,24 +103,39 @@ function write(value, depth) {
 }
 
 /**
- * Packs plain data into the internal buffer (`packedBytes()`, from its start); returns the length, or -1
- * when the value is not plain data as the header says. The bytes are valid until the next call: copy
- * them out. No allocation of its own (the per-sample handoff calls it on every request).
+ * Packs plain data into the internal buffer, from its start; returns the length, or -1 when the value is
+ * not plain data as the header says. The bytes are valid until the next call: copy them out.
  */
-export function packInto(value) {
+function packInto(value) {
+  restart();
+  return write(value, 0) ? at : -1;
+}
+
+/** Back to the buffer's start; a huge batch grew it: the memory is given back (the previous bytes were copied out already). */
+function restart() {
   at = 0;
-  // A huge batch grew the buffer: give the memory back (the previous bytes were copied out already).
   if (buffer.byteLength > 1 << 22) {
     buffer = new ArrayBuffer(1 << 16);
     view = new DataView(buffer);
   }
-  return write(value, 0) ? at : -1;
 }
 
-/** The internal buffer `packInto` wrote to (replaced when it grows or shrinks: ask again after each call). */
-export function packedBytes() {
-  if (packedView.buffer !== buffer) packedView = new Uint8Array(buffer);
-  return packedView;
+/**
+ * Packs the pair `[first, second]` as `packInto` would pack that array, without making the array (the
+ * shadow runner does it for every request). Returns the length, or -1 when either is not plain data.
+ */
+export function packPairInto(first, second) {
+  restart();
+  view.setUint8(0, T_ARRAY);
+  view.setUint32(1, 2, true);
+  at = 5;
+  return write(first, 1) && write(second, 1) ? at : -1;
+}
+
+/** The same buffer as 32-bit words (its size is a multiple of 4), for a copy a word at a time. */
+export function packedWords() {
+  if (packedWordView.buffer !== buffer) packedWordView = new Int32Array(buffer);
+  return packedWordView;
 }
 
 /**
