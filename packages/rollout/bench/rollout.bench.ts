@@ -8,8 +8,8 @@
 // - shadow overhead on the control's latency (goal: none): a control that awaits a 1 ms "model call"
 //   and does 50 µs of work, served alone (twice: A1 and A2, whose difference is the noise band) and
 //   through the shadow runner with worker candidates (bench/shadow-candidate.mjs: like the control, 4×
-//   the work), each in a worker process at SCHED_IDLE (the default: each sample written into the shared
-//   ring, a relay thread forwards them to the process), one like the control in a worker process fed in
+//   the work), each in a worker process at SCHED_IDLE (the default: each sample staged in the shared
+//   ring as it comes, published every 100 ms, a relay thread forwards them to the process), one like the control in a worker process fed in
 //   batches over its channel from the control's thread (`handoff: 'message'`, the previous default) and
 //   one in a worker thread on the shared ring (as the contrasts), an in-process one; and T, the control
 //   observed only — the reaction the runner registers on each request, pushing the result into an array
@@ -128,8 +128,8 @@ console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 // --- shadow overhead ------------------------------------------------------------------------------
 // Arms, each round in a rotated order: A1 and A2, the control served alone (two identical arms: their
 // difference is the noise band, an A/A test); W, the control through the shadow runner with a worker
-// candidate like it (the defaults: a worker process at SCHED_IDLE, each sample written into the shared
-// ring, which a relay thread forwards to the process); WM, the same process fed over its channel in
+// candidate like it (the defaults: a worker process at SCHED_IDLE, each sample staged in the shared
+// ring as it comes and published every 100 ms, which a relay thread forwards to the process); WM, the same process fed over its channel in
 // batches every 100 ms from the control's thread (`handoff: 'message'`, the previous default); W4, one
 // with 4× the work; WT, W in a worker thread on the shared ring (`isolation: 'thread'`: its isolate's
 // garbage collection and compilation run on V8 threads this process shares, at normal priority); P, an

@@ -21,6 +21,8 @@ const MAX_DEPTH = 32;
 let buffer = new ArrayBuffer(1 << 16);
 let view = new DataView(buffer);
 let packedWordView = new Int32Array(buffer);
+/** The buffer was replaced since `packedWordView` was made (a flag: reading a typed array's `buffer` costs more than the check). */
+let wordsStale = false;
 let at = 0;
 
 function room(bytes) {
@@ -31,6 +33,7 @@ function room(bytes) {
   new Uint8Array(grown).set(new Uint8Array(buffer, 0, at));
   buffer = grown;
   view = new DataView(buffer);
+  wordsStale = true;
 }
 
 function string(value) {
@@ -117,6 +120,7 @@ function restart() {
   if (buffer.byteLength > 1 << 22) {
     buffer = new ArrayBuffer(1 << 16);
     view = new DataView(buffer);
+    wordsStale = true;
   }
 }
 
@@ -134,7 +138,10 @@ export function packPairInto(first, second) {
 
 /** The same buffer as 32-bit words (its size is a multiple of 4), for a copy a word at a time. */
 export function packedWords() {
-  if (packedWordView.buffer !== buffer) packedWordView = new Int32Array(buffer);
+  if (wordsStale) {
+    packedWordView = new Int32Array(buffer);
+    wordsStale = false;
+  }
   return packedWordView;
 }
 
