@@ -87,13 +87,14 @@ export interface ShadowRunnerOptions<I, R> {
   readonly maxInFlight?: number;
   /**
    * A worker thread on the shared ring gets each answered request at once, written into the ring, while
-   * requests come one at a time, and collects every `handoffMs`. Otherwise (a worker process, the
-   * default; several requests in flight; in-process arms, `handoff: 'message'`) answered requests go in
-   * batches, handed over after a later request's caller continued: once the oldest waited this long (or
-   * the batch reached a quarter of `maxInFlight`); without a later request, 10 × this after the batch
-   * began. Default 100 ms for a worker process (a batch costs the control's thread a packing whose cold
-   * start dominates — about 70 µs for 90 samples, 130 µs for 530 on the bench's machine —, so batches are
-   * rare and large), else 20 ms.
+   * requests come one at a time, and collects every `handoffMs`. Otherwise answered requests are handed
+   * over in groups, after a later request's caller continued: once the oldest waited this long (or a
+   * quarter of `maxInFlight` waits); without a later request, 10 × this after the first. On the shared
+   * ring (a worker process, the default; a thread while several requests are in flight) each sample is
+   * staged in the ring as it comes and the handoff publishes them (one store); in-process arms,
+   * `handoff: 'message'` and samples that are not plain data go as batches. Default 100 ms for a worker
+   * process (each handoff wakes its relay thread, which collects and sends on over the process's channel —
+   * ~0.2 ms of that thread's time on the bench's machine — and then the process: rarer and larger), else 20 ms.
    */
   readonly handoffMs?: number;
   readonly random?: () => number;
@@ -182,16 +183,17 @@ interface Lane<I> {
  * before anything of the shadow: the runner's reaction comes after it, makes the control's result
  * comparable and hands the sample over (bounded by `maxInFlight`; beyond it the sample is dropped and
  * counted). A worker thread on the shared ring gets it at once, one record per request, while requests
- * come one at a time (no batch, no handoff spike), else in batches; a worker process (the default) in
- * batches every `handoffMs`, which a relay thread forwards to it. The worker compares and reports
+ * come one at a time (no batch, no handoff spike); otherwise, and for a worker process (the default)
+ * always, it is staged in the ring as its own record and published with the others every `handoffMs` (a
+ * relay thread forwards a process's to it). The worker compares and reports
  * verdicts back in batches. Other arms get samples in batches (an in-process arm, a function, runs and
  * compares on this thread: not off-path).
  */
 export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): ShadowRunner<I, R> {
   const comparable: (result: R) => Comparable = options.comparable ?? defaultComparable;
   const noiseRate = options.noiseSampleRate ?? 0.05;
-  // A worker process gets its samples in batches: each costs the control's thread a packing that is
-  // mostly a cold start, so they are rarer (every 100 ms) and larger (up to a quarter of 4,096).
+  // A worker process gets its samples every 100 ms, up to a quarter of 4,096 at a time: each handoff wakes
+  // its relay thread and then the process.
   const processWorker = typeof options.candidate !== 'function' && laneIsolation(options.candidate) === 'process';
   const maxInFlight = options.maxInFlight ?? (processWorker ? 4096 : 256);
   const batchLimit = Math.max(1, Math.floor(maxInFlight / 4));
@@ -334,12 +336,13 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   // Answered requests reach the arms AFTER the caller's continuation (see `run`), never before it:
   // - a direct arm (a worker thread on the shared ring) gets each sample at once when requests come one
   //   at a time, packed straight into the ring; the worker collects on its own timer. No batch is built
-  //   and no handoff spike lands on a request. While several requests are in flight, samples are batched
-  //   as below;
-  // - any other arm (a worker process, in-process, `handoff: 'message'`) gets samples in batches: they wait here until
-  //   the oldest waited `handoffMs` or a quarter of `maxInFlight` waits, and are handed over from the
-  //   runner's reaction to a later request (after that request's caller continued); when no request
-  //   follows, an unreferenced timer does it (10 × handoffMs after the batch began).
+  //   and no handoff spike lands on a request. While several requests are in flight, it is as below;
+  // - otherwise samples wait for a handoff: staged in the arm's ring as they come (a worker arm on the
+  //   shared ring: packed now, invisible to the worker until published), else held here (in-process,
+  //   `handoff: 'message'`, not plain data) for a batch. Once the oldest waited `handoffMs` or a quarter
+  //   of `maxInFlight` waits, the runner's reaction to a later request (after that request's caller
+  //   continued) publishes the staged ones (one store) and hands the batch over; when no request
+  //   follows, an unreferenced timer does it (10 × handoffMs after the first).
   interface Waiting {
     readonly inputs: I[];
     readonly controls: Comparable[];
@@ -422,10 +425,9 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       recordError('candidate', `the control's result could not be made comparable: ${String(error)}`);
       return;
     }
-    // Written at once when requests come one at a time (at most one other in flight: the next one the
-    // caller may just have started) — no batch, no spike; while more wait on this thread, into a batch (one
-    // handoff then costs the queued requests less than a ring write each — measured in the README), and so
-    // until that batch is handed over.
+    // A direct arm gets it written and published at once when requests come one at a time (at most one
+    // other in flight: the next one the caller may just have started) — no batch, no spike; otherwise (and
+    // until what waits is handed over) it waits for the next handoff, staged or held.
     if (!candidate.direct || running > 1 || waiting.inputs.length > 0 || staged > 0) {
       const outcome = defer(candidate, waiting, input, control);
       if (outcome === 1) shed++;
