@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pack, packedWords, packPairInto, unpack } from '../thread/pack.mjs';
 import { eachRecord, ringViews, takeRecords } from '../thread/ring.mjs';
 import { compareLayered, type Comparable } from './shadow.js';
-import { RingWriter, type ReportExtra, type ShadowWorkerOptions, workerLane } from './shadow-worker.js';
+import { RingWriter, type ReportExtra, type ShadowWorkerOptions, type WorkerLane, workerLane } from './shadow-worker.js';
 
 // The shared handoff: batches serialised into a ring in shared memory, collected by the worker on its
 // own timer. No timing is asserted: the tests count samples (none lost, none twice, drops counted).
@@ -255,6 +255,31 @@ function lane(options: Partial<ShadowWorkerOptions>) {
 const controlOf = (input: string): Comparable => ({ text: `answer ${input}` });
 const lengthOf = (each: Seen): number => (each.extra?.observation as { length: number } | undefined)?.length ?? -1;
 
+/**
+ * 40 samples of ~70 bytes into a 4 KiB ring the worker does not collect (it polls once a minute): some are
+ * dropped, each counted once; a drain then brings in the rest.
+ */
+async function fillsTheRing(
+  hand: (made: WorkerLane<string>, input: string) => number,
+  counter: 'ringSamples' | 'stagedSamples',
+): Promise<void> {
+  const full = lane({ ringBytes: 4096, pollMs: 60_000, parkAfterMs: 120_000 });
+  try {
+    let dropped = 0;
+    for (let i = 0; i < 40; i++) {
+      const outcome = hand(full.lane, `${i}${'r'.repeat(60)}`);
+      expect([0, 1]).toContain(outcome);
+      dropped += outcome;
+    }
+    expect(dropped).toBeGreaterThan(0);
+    expect(full.lane.handoffs()).toMatchObject({ [counter]: 40 - dropped, droppedSamples: dropped });
+    await full.lane.drain();
+    expect(full.seen).toHaveLength(40 - dropped);
+  } finally {
+    await full.lane.close();
+  }
+}
+
 describe('the shared handoff to the worker', () => {
   it('loses and duplicates no sample across many batches, the ring wrapping many times (property: random batch sizes and input lengths)', async () => {
     for (const seed of [1, 2, 3]) {
@@ -429,17 +454,7 @@ describe('the shared handoff to the worker', () => {
   });
 
   it('submitOne: a full ring drops the sample and counts it; what is not plain data goes as a batch of one through v8.serialize; the message handoff posts it', async () => {
-    const full = lane({ ringBytes: 4096, pollMs: 60_000, parkAfterMs: 120_000 });
-    try {
-      let dropped = 0;
-      for (let i = 0; i < 40; i++) dropped += full.lane.submitOne(`${i}${'r'.repeat(60)}`, controlOf(`${i}${'r'.repeat(60)}`));
-      expect(dropped).toBeGreaterThan(0);
-      expect(full.lane.handoffs()).toMatchObject({ ringSamples: 40 - dropped, droppedSamples: dropped });
-      await full.lane.drain();
-      expect(full.seen).toHaveLength(40 - dropped);
-    } finally {
-      await full.lane.close();
-    }
+    await fillsTheRing((made, input) => made.submitOne(input, controlOf(input)), 'ringSamples');
     const { lane: made, seen } = lane({});
     try {
       const control: Comparable = { text: 'answer a', actions: [{ tool: 't', args: { when: new Date(0) } }] };
@@ -484,22 +499,7 @@ describe('the shared handoff to the worker', () => {
   });
 
   it('stageOne: a full ring drops and counts the sample; what is not plain data, or the message handoff, is not staged (-1: the caller batches it)', async () => {
-    const full = lane({ ringBytes: 4096, pollMs: 60_000, parkAfterMs: 120_000 });
-    try {
-      let dropped = 0;
-      for (let i = 0; i < 40; i++) {
-        const input = `${i}${'r'.repeat(60)}`;
-        const outcome = full.lane.stageOne(input, controlOf(input));
-        expect([0, 1]).toContain(outcome);
-        dropped += outcome;
-      }
-      expect(dropped).toBeGreaterThan(0);
-      expect(full.lane.handoffs()).toMatchObject({ stagedSamples: 40 - dropped, droppedSamples: dropped });
-      await full.lane.drain();
-      expect(full.seen).toHaveLength(40 - dropped);
-    } finally {
-      await full.lane.close();
-    }
+    await fillsTheRing((made, input) => made.stageOne(input, controlOf(input)), 'stagedSamples');
     const { lane: made } = lane({});
     const posted = lane({ handoff: 'message' });
     try {
@@ -514,14 +514,17 @@ describe('the shared handoff to the worker', () => {
   });
 
   it('staged samples are not timed out while they wait for their handoff (the watchdog counts only what the worker has)', async () => {
-    // A 50 ms timeout: the watchdog, armed by the first sample, fires ~160 ms later; by then that sample
-    // is done and only a staged one is left, which the worker cannot be blamed for.
-    const { lane: made, seen } = lane({ pollMs: 1, timeoutMs: 50, reportIntervalMs: 10 });
+    // A 1.5 s timeout (short, yet long enough for the first sample on a loaded machine): the watchdog,
+    // armed by the first sample, fires ~1.6 s later; by then that sample is done (asserted below: else
+    // the staged one would go to a fresh worker, whose watchdog is not armed, and the test would prove
+    // nothing) and only a staged one is left, which the worker cannot be blamed for.
+    const { lane: made, seen } = lane({ pollMs: 1, timeoutMs: 1_500, reportIntervalMs: 10 });
     try {
       expect(made.submitOne('a', controlOf('a'))).toBe(0);
       await made.drain();
+      expect(seen.map(({ agree }) => agree)).toEqual([true]);
       expect(made.stageOne('b', controlOf('b'))).toBe(0);
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
       made.publish();
       await made.drain();
       expect(seen.map(({ agree, layer }) => ({ agree, layer }))).toEqual([
