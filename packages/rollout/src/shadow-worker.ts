@@ -143,6 +143,8 @@ export interface WorkerLane<I> {
   stageOne(input: I, control: Comparable): -1 | 0 | 1;
   /** Makes every staged sample visible to the worker (one store of the ring's head; wakes it if it parked). */
   publish(): void;
+  /** Samples staged and not published yet (none after the worker ended: they failed with it). */
+  staged(): number;
   /** Whether the runner should hand each sample over at once with `submitOne` while requests come one at a time (a thread on the shared ring); otherwise in batches. */
   readonly direct: boolean;
   /** How handoffs went so far: batches written to the ring, posted as messages, dropped (ring full), and wakes of a parked worker. */
@@ -984,6 +986,7 @@ export function workerLane<I>(
       return packed;
     },
     publish,
+    staged: () => staged,
     // A process's samples are staged and published every `handoffMs` even while requests come one at a
     // time: a publish per request stores to the ring's header, which the relay reads from another core,
     // on every request (a record published per request cost 5.9 µs cold against 1.7 µs: README).

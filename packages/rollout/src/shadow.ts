@@ -172,6 +172,8 @@ interface Lane<I> {
   stageOne(input: I, control: Comparable): -1 | 0 | 1;
   /** Hands the staged samples over. */
   publish(): void;
+  /** Samples staged and not published yet (0 for an arm that does not stage). */
+  staged(): number;
   /** A worker arm's handoff counters. */
   handoffs(): HandoffStats | undefined;
   drain(): Promise<void>;
@@ -284,6 +286,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       },
       stageOne: () => -1,
       publish: () => undefined,
+      staged: () => 0,
       handoffs: () => undefined,
 
       async drain() {
@@ -322,6 +325,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       publish: () => {
         lane.publish();
       },
+      staged: () => lane.staged(),
       handoffs: () => lane.handoffs(),
       drain: () => lane.drain(),
       close: () => lane.close(),
@@ -349,9 +353,6 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   }
   let waiting: Waiting = { inputs: [], controls: [] };
   let waitingNoise: Waiting = { inputs: [], controls: [] };
-  /** Samples staged in the candidate's (the replica's) ring since the last handoff. */
-  let staged = 0;
-  let stagedNoise = 0;
   let waitingSince = 0;
   let fallback: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -361,29 +362,26 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   let knownLoad = 0;
   /** This runner's requests started and not yet noted (their reaction not run), not counting the one being noted. */
   let running = 0;
+  /** What waits for `arm` goes to it: its staged samples published, its held batch (`taken`) submitted; returns how many were dropped. */
+  const handOver = (arm: Lane<I>, taken: Waiting): number => {
+    arm.publish();
+    return taken.inputs.length > 0 ? arm.submit(taken.inputs, taken.controls) : 0;
+  };
   const dispatch = (): void => {
-    const taken = waiting;
-    const takenNoise = waitingNoise;
-    if (staged > 0 || taken.inputs.length > 0) {
-      staged = 0;
-      candidate.publish();
-      if (taken.inputs.length > 0) {
-        waiting = { inputs: [], controls: [] };
-        shed += candidate.submit(taken.inputs, taken.controls);
-      }
+    if (waiting.inputs.length > 0 || candidate.staged() > 0) {
+      const taken = waiting;
+      waiting = { inputs: [], controls: [] };
+      shed += handOver(candidate, taken);
       knownLoad = candidate.load();
     }
-    if (replica !== undefined && (stagedNoise > 0 || takenNoise.inputs.length > 0)) {
-      stagedNoise = 0;
-      replica.publish();
-      if (takenNoise.inputs.length > 0) {
-        waitingNoise = { inputs: [], controls: [] };
-        noiseShed += replica.submit(takenNoise.inputs, takenNoise.controls);
-      }
+    if (replica !== undefined && (waitingNoise.inputs.length > 0 || replica.staged() > 0)) {
+      const taken = waitingNoise;
+      waitingNoise = { inputs: [], controls: [] };
+      noiseShed += handOver(replica, taken);
     }
   };
-  /** Samples waiting for the next handoff: held here or staged in a ring. */
-  const waitingCount = (): number => waiting.inputs.length + waitingNoise.inputs.length + staged + stagedNoise;
+  /** Samples waiting for the next handoff: held here or staged in an arm's ring. */
+  const waitingCount = (): number => waiting.inputs.length + waitingNoise.inputs.length + candidate.staged() + (replica?.staged() ?? 0);
   /** A sample for the next handoff: staged in the arm's ring when it can be (packed now, so the handoff is one store; 0), else held here for a batch (-1); 1 when dropped (a full ring). */
   const defer = (arm: Lane<I>, into: Waiting, input: I, control: Comparable): -1 | 0 | 1 => {
     if (waitingCount() === 0) {
@@ -394,10 +392,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       } else fallback.refresh();
     }
     const outcome = arm.stageOne(input, control);
-    if (outcome === 0) {
-      if (arm === candidate) staged++;
-      else stagedNoise++;
-    } else if (outcome === -1) {
+    if (outcome === -1) {
       into.inputs.push(input);
       into.controls.push(control);
     }
@@ -428,7 +423,7 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     // A direct arm gets it written and published at once when requests come one at a time (at most one
     // other in flight: the next one the caller may just have started) — no batch, no spike; otherwise (and
     // until what waits is handed over) it waits for the next handoff, staged or held.
-    if (!candidate.direct || running > 1 || waiting.inputs.length > 0 || staged > 0) {
+    if (!candidate.direct || running > 1 || waiting.inputs.length > 0 || candidate.staged() > 0) {
       const outcome = defer(candidate, waiting, input, control);
       if (outcome === 1) shed++;
       else if (outcome === 0) knownLoad++;
@@ -524,8 +519,6 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       waiting = { inputs: [], controls: [] };
       waitingNoise = { inputs: [], controls: [] };
       // Staged samples are the arms' in-flight ones: closing the arms reports them as errors.
-      staged = 0;
-      stagedNoise = 0;
       await Promise.all(lanes().map((each) => each.close()));
     },
   };
