@@ -186,8 +186,10 @@ function shadowArm(runner: (typeof runners)['W']): Serve {
   };
 }
 // The observation floor: what the runner does on the control's thread for every request before any
-// shadow work — one microtask after the request starts, a reaction on the control's promise — with the
-// result only pushed into an array (dropped every 4,096 entries).
+// shadow work — one microtask after the request starts (a reaction on a settled promise, as the runner
+// queues it), a reaction on the control's promise — with the result only pushed into an array (dropped
+// every 4,096 entries).
+const registered = Promise.resolve();
 let observed: unknown[] = [];
 const keep = (input: number, result: string): void => {
   observed.push(input, result);
@@ -197,7 +199,7 @@ const ignore = (): void => undefined;
 const tap: Serve = {
   serve(input) {
     const pending = control(input);
-    queueMicrotask(() => {
+    void registered.then(() => {
       void pending.then((result) => {
         keep(input, result);
       }, ignore);

@@ -5,6 +5,7 @@
 // by `cp -r dist thread node_modules/.ab/<name>/` after building it); `current` is this package's dist.
 // Prints, per variant, the median over rounds of the paired difference to the control alone (median, p95,
 // control-thread CPU per request) with a 95 % bootstrap interval, beside the A/A band; and the load average.
+// WORK_US sets the candidate's CPU work per sample (default 50 µs, as the bench's; 0: does the candidate's work reach the control?).
 import type { createShadowRunner as Create } from '@charter/rollout';
 import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,7 +40,7 @@ for (const variant of variants) {
   ] as const) {
     const runner = createShadowRunner<number, string>({
       control: ctl,
-      candidate: { module: candidateModule, options: { workUs: 50 } },
+      candidate: { module: candidateModule, options: { workUs: Number(process.env.WORK_US ?? 50) } },
       noiseSampleRate: 0,
     });
     runners[`${prefix}:${variant}`] = runner;

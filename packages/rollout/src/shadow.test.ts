@@ -225,7 +225,71 @@ describe('shadow runner with real agents', () => {
   });
 });
 
+/** Resolves once `done()` holds, polling every 5 ms; rejects after `ms`. */
+async function within(ms: number, done: () => boolean): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`not within ${String(ms)} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('the batch handoff timer', () => {
+  it('with no request in flight, the timer hands the samples over once the first waited handoffMs (not ten times that)', async () => {
+    const runner = createShadowRunner<string, string>({
+      control: (input) => Promise.resolve(`answer ${input}`),
+      candidate: (input) => Promise.resolve(`answer ${input}`),
+      noiseSampleRate: 0,
+      handoffMs: 200,
+    });
+    try {
+      const started = performance.now();
+      await runner.run('1');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(runner.summary().comparisons).toBe(0); // held for the handoff
+      // Ten times handoffMs (the old fallback) would be 2 s.
+      await within(1500, () => runner.summary().comparisons === 1);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it("with a request in flight, the timer marks the handoff due and that request's reaction hands over; if it does not come, the timer does", async () => {
+    const answers = new Map<string, (value: string) => void>();
+    const runner = createShadowRunner<string, string>({
+      control: (input) =>
+        input.startsWith('slow')
+          ? new Promise((resolve) => {
+              answers.set(input, resolve);
+            })
+          : Promise.resolve(`answer ${input}`),
+      candidate: (input) => Promise.resolve(`answer ${input}`),
+      noiseSampleRate: 0,
+      handoffMs: 100,
+    });
+    try {
+      // Due: 'slow-1' is in flight when the timer fires; its own reaction then hands both samples over at once.
+      const slow = runner.run('slow-1');
+      await runner.run('1');
+      await new Promise((resolve) => setTimeout(resolve, 130));
+      expect(runner.summary().comparisons).toBe(0);
+      answers.get('slow-1')?.('answer slow-1');
+      await slow;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(runner.summary().comparisons).toBe(2);
+      // Not coming: 'slow-2' never answers; after another handoffMs the timer hands the waiting sample over itself.
+      void runner.run('slow-2');
+      const started = performance.now();
+      await runner.run('2');
+      await within(900, () => runner.summary().comparisons === 3); // not ten times handoffMs (1 s)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(180);
+      answers.get('slow-2')?.('answer slow-2');
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('a handoffMs too long for a timer waits as long as a timer can (not 1 ms): nothing is handed over until idle()', async () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => {

@@ -1,0 +1,81 @@
+// Probe (not part of `npm run bench`), `npx tsx bench/reaction-parts.probe.ts` after a build: two parts of
+// the shadow runner's per-request reaction on their own, in this process.
+// 1. How a microtask is queued, hot (200,000 requests of an already-settled promise, three runs each):
+//    `queueMicrotask` (Node makes an AsyncResource per call) against `.then` on a settled promise (the
+//    runner's way since this probe), with the reaction on the request's promise registered from it.
+// 2. Staging samples into the shared ring cold, as the runner does after each request's wait: every 1 ms
+//    (a timer, then 50 µs of work, as the bench's control), 16 samples packed and staged one after
+//    another (`packPairInto` + `RingWriter.stageWords`, what `stageOne` does), each call timed: the first
+//    of each burst (cold) against the others (warm), with the ring's pages fresh (the first lap: a page
+//    fault every 4 KiB) and touched beforehand.
+import { setTimeout as delay } from 'node:timers/promises';
+import { packedWords, packPairInto } from '../thread/pack.mjs';
+import { RingWriter } from '../dist/shadow-worker.js';
+import { median, quantile, work } from './harness.js';
+
+const noop = (): void => undefined;
+const settled = Promise.resolve();
+const schedulers: Record<string, (pending: Promise<number>) => void> = {
+  'no reaction': () => undefined,
+  queueMicrotask: (pending) => {
+    queueMicrotask(() => {
+      void pending.then(noop, noop);
+    });
+  },
+  'settled.then': (pending) => {
+    void settled.then(() => {
+      void pending.then(noop, noop);
+    });
+  },
+};
+const N = 200_000;
+for (const [name, schedule] of Object.entries(schedulers)) {
+  const runs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) {
+      const pending = Promise.resolve(i);
+      schedule(pending);
+      await pending;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    runs.push(Number(process.hrtime.bigint() - start) / N);
+  }
+  console.log(`${name.padEnd(16)} ${runs.map((ns) => ns.toFixed(0)).join(' / ')} ns per request`);
+}
+
+/** A 1 MiB ring like a worker's, its pages fresh (as in the ring's first lap) or touched beforehand. */
+function ring(untouched: boolean): RingWriter {
+  const writer = new RingWriter(1 << 20);
+  if (!untouched) new Uint8Array(writer.buffers.data).fill(0);
+  return writer;
+}
+for (const untouched of [true, false, true, false]) {
+  const writer = ring(untouched);
+  const header = new Int32Array(writer.buffers.header);
+  const first: number[] = [];
+  const rest: number[] = [];
+  let sample = 0;
+  for (let burst = 0; burst < 1_500; burst++) {
+    await delay(1);
+    work(50);
+    for (let k = 0; k < 16; k++) {
+      const start = process.hrtime.bigint();
+      const length = packPairInto(sample, { text: `answer ${sample}` });
+      const written = writer.stageWords(packedWords(), length);
+      const ns = Number(process.hrtime.bigint() - start);
+      sample++;
+      if (written !== 'ok') throw new Error(`the probe's ring: ${written}`);
+      if (burst >= 100) (k === 0 ? first : rest).push(ns);
+    }
+    if (burst % 100 === 99) {
+      // What the relay does: take what was published (here: everything, at once).
+      writer.publish();
+      Atomics.store(header, 1, Atomics.load(header, 0));
+    }
+  }
+  const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  console.log(
+    `staging, ring pages ${untouched ? 'fresh' : 'touched beforehand'}: first of 16 median ${median(first).toFixed(0)} ns (p90 ${quantile(first, 0.9).toFixed(0)}); the others median ${median(rest).toFixed(0)} ns, p99 ${quantile(rest, 0.99).toFixed(0)}, mean ${mean(rest).toFixed(0)}`,
+  );
+}
