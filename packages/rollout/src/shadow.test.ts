@@ -234,14 +234,18 @@ async function within(ms: number, done: () => boolean): Promise<void> {
   }
 }
 
+/** A runner whose control and in-process candidate answer `answer <input>` at once. */
+const echoRunner = (handoffMs: number): ReturnType<typeof createShadowRunner<string, string>> =>
+  createShadowRunner<string, string>({
+    control: (input) => Promise.resolve(`answer ${input}`),
+    candidate: (input) => Promise.resolve(`answer ${input}`),
+    noiseSampleRate: 0,
+    handoffMs,
+  });
+
 describe('the batch handoff timer', () => {
   it('with no request in flight, the timer hands the samples over once the first waited handoffMs (not ten times that)', async () => {
-    const runner = createShadowRunner<string, string>({
-      control: (input) => Promise.resolve(`answer ${input}`),
-      candidate: (input) => Promise.resolve(`answer ${input}`),
-      noiseSampleRate: 0,
-      handoffMs: 200,
-    });
+    const runner = echoRunner(200);
     try {
       const started = performance.now();
       await runner.run('1');
@@ -296,12 +300,7 @@ describe('the batch handoff timer', () => {
       warnings.push(warning.name);
     };
     process.on('warning', onWarning);
-    const runner = createShadowRunner<string, string>({
-      control: (input) => Promise.resolve(`answer ${input}`),
-      candidate: (input) => Promise.resolve(`answer ${input}`),
-      noiseSampleRate: 0,
-      handoffMs: 1e9,
-    });
+    const runner = echoRunner(1e9);
     try {
       expect(await runner.run('1')).toBe('answer 1');
       await new Promise((resolve) => setTimeout(resolve, 30));
