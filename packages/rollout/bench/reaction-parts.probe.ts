@@ -1,6 +1,6 @@
 // Probe (not part of `npm run bench`), `npx tsx bench/reaction-parts.probe.ts` after a build: two parts of
 // the shadow runner's per-request reaction on their own, in this process.
-// 1. How a microtask is queued, hot (200,000 requests of an already-settled promise, three runs each):
+// 1. How a microtask is queued, hot (100,000 requests of an already-settled promise per run, 7 interleaved rounds):
 //    `queueMicrotask` (Node makes an AsyncResource per call) against `.then` on a settled promise (the
 //    runner's way since this probe), with the reaction on the request's promise registered from it.
 // 2. Staging samples into the shared ring cold, as the runner does after each request's wait: every 1 ms
@@ -28,10 +28,15 @@ const schedulers: Record<string, (pending: Promise<number>) => void> = {
     });
   },
 };
-const N = 200_000;
-for (const [name, schedule] of Object.entries(schedulers)) {
-  const runs: number[] = [];
-  for (let run = 0; run < 3; run++) {
+// Interleaved: 7 rounds, each scheduler once per round in a rotated order; the median per scheduler.
+const N = 100_000;
+const names = Object.keys(schedulers);
+const perRequest: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+for (let round = 0; round < 7; round++)
+  for (let k = 0; k < names.length; k++) {
+    const name = names[(k + round) % names.length] ?? '';
+    const schedule = schedulers[name];
+    if (schedule === undefined) continue;
     const start = process.hrtime.bigint();
     for (let i = 0; i < N; i++) {
       const pending = Promise.resolve(i);
@@ -39,9 +44,11 @@ for (const [name, schedule] of Object.entries(schedulers)) {
       await pending;
     }
     await new Promise((resolve) => setImmediate(resolve));
-    runs.push(Number(process.hrtime.bigint() - start) / N);
+    perRequest[name]?.push(Number(process.hrtime.bigint() - start) / N);
   }
-  console.log(`${name.padEnd(16)} ${runs.map((ns) => ns.toFixed(0)).join(' / ')} ns per request`);
+for (const name of names) {
+  const values = perRequest[name] ?? [];
+  console.log(`${name.padEnd(16)} median ${median(values).toFixed(0)} ns per request (${values.map((ns) => ns.toFixed(0)).join(' ')})`);
 }
 
 /** A 1 MiB ring like a worker's, its pages fresh (as in the ring's first lap) or touched beforehand. */
