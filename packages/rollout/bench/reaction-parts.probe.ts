@@ -7,7 +7,7 @@
 //    (a timer, then 50 µs of work, as the bench's control), 16 samples packed and staged one after
 //    another (`packPairInto` + `RingWriter.stageWords`, what `stageOne` does), each call timed: the first
 //    of each burst (cold) against the others (warm), with the ring's pages fresh (the first lap: a page
-//    fault every 4 KiB) and touched beforehand.
+//    fault every 4 KiB) and touched beforehand. Ends with one JSON line of the medians.
 import { setTimeout as delay } from 'node:timers/promises';
 import { packedWords, packPairInto } from '../thread/pack.mjs';
 import { RingWriter } from '../dist/shadow-worker.js';
@@ -57,7 +57,11 @@ function ring(untouched: boolean): RingWriter {
   if (!untouched) new Uint8Array(writer.buffers.data).fill(0);
   return writer;
 }
-for (const untouched of [true, false, true, false]) {
+const keys: Record<string, string> = { 'no reaction': 'noReactionNs', queueMicrotask: 'queueMicrotaskNs', 'settled.then': 'settledThenNs' };
+const headline: Record<string, number> = Object.fromEntries(
+  names.map((name) => [keys[name] ?? name, Math.round(median(perRequest[name] ?? []))]),
+);
+for (const [run, untouched] of [true, false, true, false].entries()) {
   const writer = ring(untouched);
   const header = new Int32Array(writer.buffers.header);
   const first: number[] = [];
@@ -82,7 +86,11 @@ for (const untouched of [true, false, true, false]) {
     }
   }
   const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  const pages = untouched ? 'Fresh' : 'Touched';
+  headline[`stageFirst${pages}${run >> 1}Ns`] = Math.round(median(first));
+  headline[`stageNext${pages}${run >> 1}Ns`] = Math.round(median(rest));
   console.log(
     `staging, ring pages ${untouched ? 'fresh' : 'touched beforehand'}: first of 16 median ${median(first).toFixed(0)} ns (p90 ${quantile(first, 0.9).toFixed(0)}); the others median ${median(rest).toFixed(0)} ns, p99 ${quantile(rest, 0.99).toFixed(0)}, mean ${mean(rest).toFixed(0)}`,
   );
 }
+console.log(JSON.stringify(headline));

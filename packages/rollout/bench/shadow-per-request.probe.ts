@@ -2,7 +2,7 @@
 // in node_modules/.ab/<name>/, `current` for this package's dist): the control thread's time per request
 // of each runner build, hot — a control that answers at once, awaited one request after another, 2,000 a
 // round, 40 interleaved rounds (the first 5 dropped), a worker candidate that does nothing; median
-// ns/request, and the difference to the control alone.
+// ns/request, and the difference to the control alone; ends with one JSON line of the medians.
 import type { createShadowRunner as Create } from '@charter/rollout';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -45,3 +45,6 @@ for (const [name, values] of Object.entries(results))
     `${name.padEnd(10)} ${median(values).toFixed(0).padStart(5)} ns/request${name === 'alone' ? '' : `  (+${(median(values) - alone).toFixed(0)})`}`,
   );
 for (const arm of Object.values(arms)) if (arm.close !== undefined) await arm.close();
+console.log(
+  JSON.stringify(Object.fromEntries(Object.entries(results).map(([name, values]) => [`${name}NsPerRequest`, Math.round(median(values))]))),
+);
