@@ -359,8 +359,6 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   }
   let waiting: Waiting = { inputs: [], controls: [] };
   let waitingNoise: Waiting = { inputs: [], controls: [] };
-  /** Samples deferred to the next handoff (staged or held, both arms) since the last one. */
-  let deferred = 0;
   /** The oldest deferred sample waited `handoffMs`: the next reaction hands over. */
   let handoffDue = false;
   /** Restarted by the first sample that waits; one Timeout object, `refresh()`ed. */
@@ -378,7 +376,6 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
     return taken.inputs.length > 0 ? arm.submit(taken.inputs, taken.controls) : 0;
   };
   const dispatch = (): void => {
-    deferred = 0;
     handoffDue = false;
     if (waiting.inputs.length > 0 || candidate.staged() > 0) {
       const taken = waiting;
@@ -392,8 +389,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       noiseShed += handOver(replica, taken);
     }
   };
+  /** Samples waiting for the next handoff: held here or staged in an arm's ring (the arm knows how many). */
+  const waitingCount = (): number => waiting.inputs.length + waitingNoise.inputs.length + candidate.staged() + (replica?.staged() ?? 0);
   const onHandoffTimer = (): void => {
-    if (deferred === 0) return; // handed over already (a quarter of maxInFlight, idle())
+    if (waitingCount() === 0) return; // handed over already (a quarter of maxInFlight, idle())
     if (running === 0 || handoffDue) {
       // No request in flight whose reaction would hand over, or none was answered for another handoffMs.
       dispatch();
@@ -404,17 +403,16 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   };
   /** A sample for the next handoff: staged in the arm's ring when it can be (packed now, so the handoff is one store; 0), else held here for a batch (-1); 1 when dropped (a full ring). */
   const defer = (arm: Lane<I>, into: Waiting, input: I, control: Comparable): -1 | 0 | 1 => {
-    const outcome = arm.stageOne(input, control);
-    if (outcome === 1) return 1;
-    if (outcome === -1) {
-      into.inputs.push(input);
-      into.controls.push(control);
-    }
-    if (deferred++ === 0) {
+    if (waitingCount() === 0) {
       if (handoffTimer === undefined) {
         handoffTimer = setTimeout(onHandoffTimer, Math.min(handoffMs, 2 ** 31 - 1));
         handoffTimer.unref();
       } else handoffTimer.refresh();
+    }
+    const outcome = arm.stageOne(input, control);
+    if (outcome === -1) {
+      into.inputs.push(input);
+      into.controls.push(control);
     }
     return outcome;
   };
@@ -454,7 +452,8 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
       else if (replica.direct) noiseShed += replica.submitOne(input, control);
       else if (defer(replica, waitingNoise, input, control) === 1) noiseShed++;
     }
-    if (deferred > 0 && (handoffDue || deferred >= batchLimit)) dispatch();
+    const held = waitingCount();
+    if (held > 0 && (handoffDue || held >= batchLimit)) dispatch();
   };
 
   const lanes = (): Lane<I>[] => (replica === undefined ? [candidate] : [candidate, replica]);

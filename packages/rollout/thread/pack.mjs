@@ -18,12 +18,19 @@ const T_ARRAY = 6;
 const T_OBJECT = 7;
 const MAX_DEPTH = 32;
 
-let buffer = new ArrayBuffer(1 << 16);
-let view = new DataView(buffer);
-let packedWordView = new Int32Array(buffer);
-/** The buffer was replaced since `packedWordView` was made (a flag: reading a typed array's `buffer` costs more than the check). */
-let wordsStale = false;
+let buffer;
+let view;
+/** The same buffer as 32-bit words (made with the buffer: `packedWords` reads no typed array's `buffer`). */
+let packedWordView;
 let at = 0;
+
+/** Packs into `next` from now on (its size a multiple of 4). */
+function use(next) {
+  buffer = next;
+  view = new DataView(next);
+  packedWordView = new Int32Array(next);
+}
+use(new ArrayBuffer(1 << 16));
 
 function room(bytes) {
   if (at + bytes <= buffer.byteLength) return;
@@ -31,9 +38,7 @@ function room(bytes) {
   while (size < at + bytes) size *= 2;
   const grown = new ArrayBuffer(size);
   new Uint8Array(grown).set(new Uint8Array(buffer, 0, at));
-  buffer = grown;
-  view = new DataView(buffer);
-  wordsStale = true;
+  use(grown);
 }
 
 function string(value) {
@@ -117,11 +122,7 @@ function packInto(value) {
 /** Back to the buffer's start; a huge batch grew it: the memory is given back (the previous bytes were copied out already). */
 function restart() {
   at = 0;
-  if (buffer.byteLength > 1 << 22) {
-    buffer = new ArrayBuffer(1 << 16);
-    view = new DataView(buffer);
-    wordsStale = true;
-  }
+  if (buffer.byteLength > 1 << 22) use(new ArrayBuffer(1 << 16));
 }
 
 /**
@@ -138,10 +139,6 @@ export function packPairInto(first, second) {
 
 /** The same buffer as 32-bit words (its size is a multiple of 4), for a copy a word at a time. */
 export function packedWords() {
-  if (wordsStale) {
-    packedWordView = new Int32Array(buffer);
-    wordsStale = false;
-  }
   return packedWordView;
 }
 
