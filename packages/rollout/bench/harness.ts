@@ -167,6 +167,28 @@ function random01(): number {
   return (seed >>> 0) / 2 ** 32;
 }
 
+/**
+ * The arms of one round in a shuffled order (Fisher–Yates on a generator seeded by the round: the same
+ * orders on every run). Not a rotation: in a fixed cycle each arm always follows the same one (carry-over
+ * from a neighbour is not balanced) and the A/A pair sits side by side, so slow drift reaches their
+ * difference less than it reaches an arm's difference to A1 — the band would understate the noise.
+ */
+export function shuffled<T>(items: readonly T[], round: number): T[] {
+  let state = (0x9e3779b9 ^ Math.imul(round + 1, 0x85ebca6b)) >>> 0 || 1;
+  const next = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const order = [...items];
+  for (let index = order.length - 1; index > 0; index--) {
+    const other = Math.floor(next() * (index + 1));
+    [order[index], order[other]] = [order[other] as T, order[index] as T];
+  }
+  return order;
+}
+
 /** The median of the per-round differences `arm − reference`, with a 95 % bootstrap interval. */
 export function difference(arm: readonly number[], reference: readonly number[]): Difference {
   const paired = arm.map((value, r) => value - (reference[r] ?? 0));

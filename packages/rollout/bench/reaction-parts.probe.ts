@@ -7,8 +7,11 @@
 //    (a timer, then 50 µs of work, as the bench's control), 16 samples packed and staged one after
 //    another (`packPairInto` + `RingWriter.stageWords`, what `stageOne` does), each call timed: the first
 //    of each burst (cold) against the others (warm), with the ring's pages fresh (the first lap: a page
-//    fault every 4 KiB) and touched beforehand. Ends with one JSON line of the medians.
+//    fault every 4 KiB) and touched beforehand; the control's side a string result as it is (what the
+//    runner hands over without a comparable function) or the `{ text }` made of it on this thread, in
+//    alternate bursts. Ends with one JSON line of the medians.
 import { setTimeout as delay } from 'node:timers/promises';
+import { defaultComparable } from '../thread/compare.mjs';
 import { packedWords, packPairInto } from '../thread/pack.mjs';
 import { RingWriter } from '../dist/shadow-worker.js';
 import { median, quantile, work } from './harness.js';
@@ -61,36 +64,46 @@ const keys: Record<string, string> = { 'no reaction': 'noReactionNs', queueMicro
 const headline: Record<string, number> = Object.fromEntries(
   names.map((name) => [keys[name] ?? name, Math.round(median(perRequest[name] ?? []))]),
 );
+// What a sample's control side is: a string result as it is (the runner's way without a comparable
+// function), or the `{ text }` made of it on this thread (a comparable function's way, and the runner's
+// before) — bursts of each in turn, each into its own ring.
+const forms = { String: (text: string): unknown => text, Object: (text: string): unknown => defaultComparable(text) };
 for (const [run, untouched] of [true, false, true, false].entries()) {
-  const writer = ring(untouched);
-  const header = new Int32Array(writer.buffers.header);
-  const first: number[] = [];
-  const rest: number[] = [];
+  const writers = { String: ring(untouched), Object: ring(untouched) };
+  const first: Record<keyof typeof forms, number[]> = { String: [], Object: [] };
+  const rest: Record<keyof typeof forms, number[]> = { String: [], Object: [] };
   let sample = 0;
-  for (let burst = 0; burst < 1_500; burst++) {
+  for (let burst = 0; burst < 3_000; burst++) {
     await delay(1);
     work(50);
+    const form = burst % 2 === 0 ? 'String' : 'Object';
+    const writer = writers[form];
     for (let k = 0; k < 16; k++) {
+      const text = `answer ${sample}`;
       const start = process.hrtime.bigint();
-      const length = packPairInto(sample, { text: `answer ${sample}` });
+      const length = packPairInto(sample, forms[form](text));
       const written = writer.stageWords(packedWords(), length);
       const ns = Number(process.hrtime.bigint() - start);
       sample++;
       if (written !== 'ok') throw new Error(`the probe's ring: ${written}`);
-      if (burst >= 100) (k === 0 ? first : rest).push(ns);
+      if (burst >= 200) (k === 0 ? first : rest)[form].push(ns);
     }
-    if (burst % 100 === 99) {
-      // What the relay does: take what was published (here: everything, at once).
-      writer.publish();
-      Atomics.store(header, 1, Atomics.load(header, 0));
-    }
+    if (burst % 200 === 199)
+      for (const each of Object.values(writers)) {
+        // What the relay does: take what was published (here: everything, at once).
+        each.publish();
+        const header = new Int32Array(each.buffers.header);
+        Atomics.store(header, 1, Atomics.load(header, 0));
+      }
   }
   const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
   const pages = untouched ? 'Fresh' : 'Touched';
-  headline[`stageFirst${pages}${run >> 1}Ns`] = Math.round(median(first));
-  headline[`stageNext${pages}${run >> 1}Ns`] = Math.round(median(rest));
-  console.log(
-    `staging, ring pages ${untouched ? 'fresh' : 'touched beforehand'}: first of 16 median ${median(first).toFixed(0)} ns (p90 ${quantile(first, 0.9).toFixed(0)}); the others median ${median(rest).toFixed(0)} ns, p99 ${quantile(rest, 0.99).toFixed(0)}, mean ${mean(rest).toFixed(0)}`,
-  );
+  for (const form of ['String', 'Object'] as const) {
+    headline[`stage${form}First${pages}${run >> 1}Ns`] = Math.round(median(first[form]));
+    headline[`stage${form}Next${pages}${run >> 1}Ns`] = Math.round(median(rest[form]));
+    console.log(
+      `staging, control side ${form === 'String' ? 'the string result   ' : '{ text } made of it'}, ring pages ${untouched ? 'fresh  ' : 'touched'}: first of 16 median ${median(first[form]).toFixed(0)} ns (p90 ${quantile(first[form], 0.9).toFixed(0)}, mean ${mean(first[form]).toFixed(0)}); the others median ${median(rest[form]).toFixed(0)} ns, p99 ${quantile(rest[form], 0.99).toFixed(0)}, mean ${mean(rest[form]).toFixed(0)}`,
+    );
+  }
 }
 console.log(JSON.stringify(headline));

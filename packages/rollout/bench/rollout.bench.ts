@@ -14,7 +14,7 @@
 //   one in a worker thread on the shared ring (as the contrasts), an in-process one; and T, the control
 //   observed only — the reaction the runner registers on each request, pushing the result into an array
 //   and nothing else: the floor any in-process observer of the result pays (an OpenTelemetry span's end
-//   costs as much) —; interleaved rounds in rotated order, requests one
+//   costs as much) —; interleaved rounds, each in a shuffled order (seeded), requests one
 //   after another and 8 in flight; median, p95 and p99 latency and the control thread's CPU per request,
 //   each as the median of per-round paired differences to A1 with a 95 % bootstrap interval. The
 //   verdict line says "none" only when the default worker candidate's median and p95 differences, in
@@ -48,6 +48,7 @@ import {
   difference,
   median,
   round,
+  shuffled,
   startIoModel,
   work,
   type Difference,
@@ -126,7 +127,7 @@ console.log(
 console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 
 // --- shadow overhead ------------------------------------------------------------------------------
-// Arms, each round in a rotated order: A1 and A2, the control served alone (two identical arms: their
+// Arms, each round in a shuffled order (seeded: the same on every run): A1 and A2, the control served alone (two identical arms: their
 // difference is the noise band, an A/A test); W, the control through the shadow runner with a worker
 // candidate like it (the defaults: a worker process at SCHED_IDLE, each sample staged in the shared
 // ring as it comes and published every 100 ms, which a relay thread forwards to the process); WM, the same process fed over its channel in
@@ -235,8 +236,7 @@ for (const name of names) {
 }
 const shadowStarted = performance.now();
 for (let r = 0; r < ROUNDS; r++) {
-  const order = names.map((_, k) => names[(k + r) % names.length]!);
-  for (const name of order) {
+  for (const name of shuffled(names, r)) {
     rounds.sequential[name].push(await round(arms[name], SEQUENTIAL, 1));
     rounds.concurrent[name].push(await round(arms[name], CONCURRENT, IN_FLIGHT));
   }

@@ -1,6 +1,6 @@
 // `npx tsx bench/shadow-ab.probe.ts` (after a build; AB=name,name,... variant builds): the bench's shadow
 // arms (rollout.bench.ts: timer control and I/O control, each with its own A/A pair) for several builds of
-// the runner in ONE process, interleaved in rotated order, so code variants are compared under the same
+// the runner in ONE process, interleaved (each round in a shuffled order), so code variants are compared under the same
 // load and on the same CPU. A variant is a copy of `dist` and `thread` in node_modules/.ab/<name>/ (made
 // by `cp -r dist thread node_modules/.ab/<name>/` after building it); `current` is this package's dist.
 // Prints, per variant, the median over rounds of the paired difference to the control alone (median, p95,
@@ -9,7 +9,7 @@
 import type { createShadowRunner as Create } from '@charter/rollout';
 import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { control, difference, median, round, startIoModel, type RoundStats, type Serve } from './harness.js';
+import { control, difference, median, round, shuffled, startIoModel, type RoundStats, type Serve } from './harness.js';
 
 const variants = (process.env.AB ?? 'current').split(',');
 const ROUNDS = Number(process.env.ROUNDS ?? 21);
@@ -57,8 +57,7 @@ for (const name of names) {
 }
 const started = performance.now();
 for (let r = 0; r < ROUNDS; r++) {
-  const order = names.map((_, k) => names[(k + r) % names.length]!);
-  for (const name of order) {
+  for (const name of shuffled(names, r)) {
     rounds.sequential[name]!.push(await round(arms[name]!, SEQUENTIAL, 1));
     rounds.concurrent[name]!.push(await round(arms[name]!, CONCURRENT, IN_FLIGHT));
   }

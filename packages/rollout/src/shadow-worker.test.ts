@@ -299,6 +299,76 @@ describe('comparison in the worker, batches and backpressure', () => {
     expect(judgedInWorker[3]).toEqual({ agree: true, layer: 'judge', detail: 'judged Your money is on its way.' });
   });
 
+  // A string result with no comparable function crosses as it is and is made `{ text }` where it is
+  // compared; had the worker compared the string itself, every row would be an error or a disagreement.
+  it.each([
+    ['a worker process, shared ring', { isolation: 'process', handoff: 'shared' }],
+    ['a worker thread, shared ring', { isolation: 'thread', handoff: 'shared' }],
+    ["a worker process, 'message'", { isolation: 'process', handoff: 'message' }],
+    ['in process', undefined],
+  ] as const)(
+    'a string result without a comparable function is compared as { text } (%s), a judge on this thread gets { text }',
+    async (_where, how) => {
+      const candidates: (string | Comparable)[] = [
+        'Refunded.',
+        { text: '  refunded ' },
+        'Your money is on its way.',
+        { text: 'Refunded.', actions: [{ tool: 'refund' }] },
+      ];
+      const judged: unknown[] = [];
+      const seen: unknown[] = [];
+      const runner = createShadowRunner<number, string | Comparable>({
+        control: () => Promise.resolve('Refunded.'),
+        candidate:
+          how === undefined
+            ? (input) => Promise.resolve(candidates[input]!)
+            : { module, export: 'table', options: { rows: candidates.map((candidate) => ({ candidate })) }, ...how },
+        judge: (control, candidate) => {
+          judged.push(control);
+          return Promise.resolve({ agree: false, detail: `judged ${candidate.text ?? ''}` });
+        },
+        noiseSampleRate: 0,
+        onComparison: ({ agree, layer }) => seen.push({ agree, layer }),
+      });
+      try {
+        for (let input = 0; input < candidates.length; input++) {
+          await runner.run(input);
+          await runner.idle();
+        }
+      } finally {
+        await runner.close();
+      }
+      expect(seen).toEqual([
+        { agree: true, layer: 'exact' },
+        { agree: true, layer: 'normalised-text' },
+        { agree: false, layer: 'judge' },
+        { agree: false, layer: 'actions' },
+      ]);
+      expect(judged).toEqual([{ text: 'Refunded.' }]);
+    },
+  );
+
+  it('a string result with a comparable function is made comparable on this thread by that function, as before', async () => {
+    const made: string[] = [];
+    const runner = createShadowRunner<number, string>({
+      control: (input) => Promise.resolve(`answer ${input}`),
+      candidate: { module, options: { prefix: 'ANSWER ' } },
+      comparable: (result) => {
+        made.push(result);
+        return { text: result.toUpperCase() };
+      },
+      noiseSampleRate: 0,
+    });
+    try {
+      await runner.run(1);
+      await runner.idle();
+      expect(made).toEqual(['answer 1']);
+      expect(runner.summary()).toMatchObject({ comparisons: 1, agreements: 1, byLayer: { exact: 1 } });
+    } finally {
+      await runner.close();
+    }
+  });
+
   it("a judge in the candidate's module decides in the worker", async () => {
     const runner = createShadowRunner<string, Answer>({
       control,

@@ -6,7 +6,8 @@
 // (structured clone), not by a closure: the worker (thread/shadow-thread.mjs) imports the module, calls
 // its factory export with the options once, and runs each input through what the factory returned.
 //
-// The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable)
+// The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable,
+// or its string result as it is: `Handed`)
 // are written into a ring in shared memory — a batch every `handoffMs`, or (a thread, while requests come
 // one at a time) each sample as its own record — and collected on the other side's own timer: a thread
 // collects them itself; for a process, a relay thread (thread/relay.mjs) that started it collects them
@@ -24,7 +25,7 @@ import { type ChildProcess, type Serializable, spawn } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import type { Comparable, ComparisonLayer } from '../thread/compare.mjs';
+import type { Comparable, ComparisonLayer, Handed } from '../thread/compare.mjs';
 import { pack, packedWords, packPairInto } from '../thread/pack.mjs';
 import { RolloutError, RolloutErrorCode } from './errors.js';
 
@@ -123,24 +124,24 @@ export interface WorkerCandidate<I, R> {
 /** Shadow samples to a worker, verdicts back; the runner's off-path arm. */
 export interface WorkerLane<I> {
   /**
-   * Hands samples (inputs and the control's comparables, index by index) to the worker: written to the
+   * Hands samples (inputs and the control's sides — comparables, or string results — index by index) to the worker: written to the
    * shared ring, or posted in one message; a sample that cannot be cloned is reported as an error.
    * Returns how many samples were dropped because the ring was full (the caller counts them as shed).
    */
-  submit(inputs: readonly I[], controls: readonly Comparable[]): number;
+  submit(inputs: readonly I[], controls: readonly Handed[]): number;
   /**
    * Hands ONE sample over (`submit` of a batch of one, cheaper): with the shared handoff it is packed
    * straight into the ring as its own record, which the worker collects on its next poll — no batch to
    * build, no handoff spike; otherwise a posted batch of one. Returns 1 when dropped (a full ring).
    */
-  submitOne(input: I, control: Comparable): number;
+  submitOne(input: I, control: Handed): number;
   /**
    * Stages ONE sample with the shared handoff: packed at once into the ring as its own record, which the
    * worker does not see until `publish()` — so handing over a batch is one store, not a packing of the
    * whole batch at once. 0: staged; 1: dropped (a full ring); -1: not staged (not plain data, larger than
    * the ring, or the message handoff) — the caller batches it (`submit`).
    */
-  stageOne(input: I, control: Comparable): -1 | 0 | 1;
+  stageOne(input: I, control: Handed): -1 | 0 | 1;
   /** Makes every staged sample visible to the worker (one store of the ring's head; wakes it if it parked). */
   publish(): void;
   /** Samples staged and not published yet (none after the worker ended: they failed with it). */
@@ -892,7 +893,7 @@ export function workerLane<I>(
    * publishing it: 0 written, 1 dropped (a full ring), -1 not written (not plain data, larger than the
    * ring, the message handoff).
    */
-  const packOne = (input: I, control: Comparable): -1 | 0 | 1 => {
+  const packOne = (input: I, control: Handed): -1 | 0 | 1 => {
     if (!shared) return -1;
     const length = packPairInto(input, control);
     if (length < 0) return -1;
@@ -914,7 +915,7 @@ export function workerLane<I>(
     host.publish(wasBusy);
   };
   /** Hands one batch over; the number of samples dropped (ring full). Throws when the batch cannot be serialised or cloned. */
-  const handOver = (inputs: readonly I[], controls: readonly (Comparable | undefined)[]): number => {
+  const handOver = (inputs: readonly I[], controls: readonly (Handed | undefined)[]): number => {
     publish();
     const wasBusy = outstanding > 0;
     if (shared) {
@@ -944,7 +945,7 @@ export function workerLane<I>(
     return 0;
   };
 
-  const submit = (inputs: readonly I[], controls: readonly Comparable[]): number => {
+  const submit = (inputs: readonly I[], controls: readonly Handed[]): number => {
     if (inputs.length === 0) return 0;
     try {
       return handOver(inputs, controls);

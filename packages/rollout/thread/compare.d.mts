@@ -20,4 +20,7 @@ export function actionKey(action: { readonly tool: string; readonly args?: unkno
 export function actionSet(comparable: Comparable): ReadonlySet<string>;
 export function comparableProblem(value: unknown): string | undefined;
 export function defaultComparable(result: unknown): Comparable;
+/** The control's side of a sample as handed over: its comparable, or a string result to be made `{ text }` where it is compared. */
+export type Handed = Comparable | string;
+export function comparableOf(handed: Handed): Comparable;
 export function compareLayers(control: Comparable, candidate: Comparable): Comparison;

@@ -87,6 +87,16 @@ export function defaultComparable(result) {
   return { text: typeof result === 'string' ? result : JSON.stringify(result) };
 }
 
+/**
+ * The control's side of a sample as the shadow runner hands it over: its comparable, or — a string
+ * result with no comparable function given — the string itself, made comparable here, where it is
+ * compared (`{ text }`, as `defaultComparable` makes it), so the control's thread neither allocates the
+ * wrapper nor packs it. A comparable is never a string, so the two cannot be confused.
+ */
+export function comparableOf(handed) {
+  return typeof handed === 'string' ? { text: handed } : handed;
+}
+
 function sameSet(a, b) {
   if (a.size !== b.size) return false;
   for (const item of a) if (!b.has(item)) return false;

@@ -6,7 +6,8 @@
 // messages) and the messages of the control's thread (a process gets them over its IPC channel,
 // `advanced` serialisation, its settings in a first `init` message):
 // - `records`: the ring's records as the relay took them out (thread/ring.mjs), each a batch or a sample;
-// - `batch`: shadow samples as two columns, the inputs and the control's comparables. Each input runs through the
+// - `batch`: shadow samples as two columns, the inputs and the control's comparables (or string results,
+//   made comparable here: `comparableOf`). Each input runs through the
 //   candidate; the comparison with the control happens HERE, and only small reports (verdict, duration,
 //   the factory's observation) go back, a batch at a time (every `reportIntervalMs`, or at
 //   `reportBatch` reports), so the control's thread is woken rarely and never compares;
@@ -21,7 +22,7 @@ import { deserialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
-import { comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
+import { comparableOf, comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
 import { unpack } from './pack.mjs';
 import { eachRecord, pollRing, ringViews, takeRecords } from './ring.mjs';
 
@@ -231,7 +232,8 @@ async function runCandidate(candidate, input) {
   }
 }
 
-async function sample({ input, control }) {
+async function sample({ input, control: handed }) {
+  const control = comparableOf(handed);
   const started = performance.now();
   let result;
   let candidate;
