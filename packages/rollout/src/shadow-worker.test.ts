@@ -7,7 +7,7 @@ import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { RolloutError } from './errors.js';
 import { compareLayered, createShadowRunner, type Comparable } from './shadow.js';
-import { workerCandidate, type WorkerPriority } from './shadow-worker.js';
+import { workerCandidate, type ShadowWorkerOptions, type WorkerPriority } from './shadow-worker.js';
 
 // The candidate runs in a worker thread from a module (plain JavaScript fixture) and cloneable options.
 // No timing is asserted: the tests show where the candidate runs and that its failures never reach the control.
@@ -251,13 +251,17 @@ const rows: { control: Comparable; candidate: Comparable }[] = [
 ];
 
 describe('comparison in the worker, batches and backpressure', () => {
+  /** Each request's verdict, one request at a time; by default the rows' controls (`count` requests). */
   const verdicts = async (
-    candidate: ((input: number) => Promise<Comparable>) | { module: URL; export: string; options: unknown },
+    candidate:
+      ((input: number) => Promise<string | Comparable>) | ({ module: URL; export: string; options: unknown } & ShadowWorkerOptions),
     judge?: (control: Comparable, candidate: Comparable) => Promise<{ agree: boolean; detail?: string }>,
+    control: (input: number) => Promise<string | Comparable> = (input) => Promise.resolve(rows[input]!.control),
+    count = rows.length,
   ): Promise<unknown[]> => {
     const seen: unknown[] = [];
-    const runner = createShadowRunner<number, Comparable>({
-      control: (input) => Promise.resolve(rows[input]!.control),
+    const runner = createShadowRunner<number, string | Comparable>({
+      control,
       candidate,
       ...(judge === undefined ? {} : { judge }),
       noiseSampleRate: 0,
@@ -266,7 +270,7 @@ describe('comparison in the worker, batches and backpressure', () => {
     });
     try {
       // One request at a time, recorded before the next: each verdict belongs to its row.
-      for (let input = 0; input < rows.length; input++) {
+      for (let input = 0; input < count; input++) {
         await runner.run(input);
         await runner.idle();
       }
@@ -316,32 +320,21 @@ describe('comparison in the worker, batches and backpressure', () => {
         { text: 'Refunded.', actions: [{ tool: 'refund' }] },
       ];
       const judged: unknown[] = [];
-      const seen: unknown[] = [];
-      const runner = createShadowRunner<number, string | Comparable>({
-        control: () => Promise.resolve('Refunded.'),
-        candidate:
-          how === undefined
-            ? (input) => Promise.resolve(candidates[input]!)
-            : { module, export: 'table', options: { rows: candidates.map((candidate) => ({ candidate })) }, ...how },
-        judge: (control, candidate) => {
+      const seen = await verdicts(
+        how === undefined
+          ? (input) => Promise.resolve(candidates[input]!)
+          : { module, export: 'table', options: { rows: candidates.map((candidate) => ({ candidate })) }, ...how },
+        (control, candidate) => {
           judged.push(control);
           return Promise.resolve({ agree: false, detail: `judged ${candidate.text ?? ''}` });
         },
-        noiseSampleRate: 0,
-        onComparison: ({ agree, layer }) => seen.push({ agree, layer }),
-      });
-      try {
-        for (let input = 0; input < candidates.length; input++) {
-          await runner.run(input);
-          await runner.idle();
-        }
-      } finally {
-        await runner.close();
-      }
-      expect(seen).toEqual([
+        () => Promise.resolve('Refunded.'),
+        candidates.length,
+      );
+      expect(seen).toMatchObject([
         { agree: true, layer: 'exact' },
         { agree: true, layer: 'normalised-text' },
-        { agree: false, layer: 'judge' },
+        { agree: false, layer: 'judge', detail: 'judged Your money is on its way.' },
         { agree: false, layer: 'actions' },
       ]);
       expect(judged).toEqual([{ text: 'Refunded.' }]);
