@@ -253,8 +253,7 @@ const rows: { control: Comparable; candidate: Comparable }[] = [
 describe('comparison in the worker, batches and backpressure', () => {
   /** Each request's verdict, one request at a time; by default the rows' controls (`count` requests). */
   const verdicts = async (
-    candidate:
-      ((input: number) => Promise<string | Comparable>) | ({ module: URL; export: string; options: unknown } & ShadowWorkerOptions),
+    candidate: ((input: number) => Promise<string | Comparable>) | ShadowWorkerOptions,
     judge?: (control: Comparable, candidate: Comparable) => Promise<{ agree: boolean; detail?: string }>,
     control: (input: number) => Promise<string | Comparable> = (input) => Promise.resolve(rows[input]!.control),
     count = rows.length,

@@ -6,15 +6,15 @@
 // (structured clone), not by a closure: the worker (thread/shadow-thread.mjs) imports the module, calls
 // its factory export with the options once, and runs each input through what the factory returned.
 //
-// The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable,
-// or its string result as it is: `Handed`)
-// are written into a ring in shared memory — a batch every `handoffMs`, or (a thread, while requests come
-// one at a time) each sample as its own record — and collected on the other side's own timer: a thread
-// collects them itself; for a process, a relay thread (thread/relay.mjs) that started it collects them
-// and sends them on over the process's IPC channel, so the serialisation of the channel's messages, the
-// writes to its pipe and the spawn all happen off the control's thread (`handoff: 'message'` posts
-// batches from the control's thread instead). The comparison runs in the worker, and it sends back only
-// small reports, batched, so the control's thread does little more than one packing per batch.
+// The shadow runner uses a lane (`workerLane`): shadow samples (the input and the control's comparable, or
+// its string result as it is: `Handed`) are written into a ring in shared memory — a batch every
+// `handoffMs`, or (a thread, while requests come one at a time) each sample as its own record — and
+// collected on the other side's own timer: a thread collects them itself; for a process, a relay thread
+// (thread/relay.mjs) that started it collects them and sends them on over the process's IPC channel, so
+// the serialisation of the channel's messages, the writes to its pipe and the spawn all happen off the
+// control's thread (`handoff: 'message'` posts batches from the control's thread instead). The comparison
+// runs in the worker, and it sends back only small reports, batched, so the control's thread does little
+// more than pack each sample once.
 // `workerCandidate` is the plain form: one input in, its result back.
 //
 // A call that outlives `timeoutMs` ends the worker (a hung or runaway candidate cannot pile up: the
@@ -124,8 +124,9 @@ export interface WorkerCandidate<I, R> {
 /** Shadow samples to a worker, verdicts back; the runner's off-path arm. */
 export interface WorkerLane<I> {
   /**
-   * Hands samples (inputs and the control's sides — comparables, or string results — index by index) to the worker: written to the
-   * shared ring, or posted in one message; a sample that cannot be cloned is reported as an error.
+   * Hands samples (inputs and the control's sides — comparables, or string results — index by index)
+   * to the worker: written to the shared ring, or posted in one message; a sample that cannot be cloned
+   * is reported as an error.
    * Returns how many samples were dropped because the ring was full (the caller counts them as shed).
    */
   submit(inputs: readonly I[], controls: readonly Handed[]): number;
