@@ -24,6 +24,9 @@
 //   like the control) gets its own A/A band and its own verdict line: the timer control re-anchors its
 //   1 ms wait on whatever the thread did meanwhile (libuv computes a timer's wait in whole milliseconds
 //   when the loop goes to sleep), so it charges a request with all of a handoff's work; I/O does not.
+//   Each control also gets a worker candidate doing 4× the work (W4, IW4): a third line judges W4 − W and
+//   IW4 − IW the same way — whether the candidate's own work reaches the control's latency — and a fourth
+//   says whether observing the result alone (T) is within the band (when it is not, no shadow can be).
 // Ends with one JSON line.
 import { FlagdCore } from '@openfeature/flagd-core';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -135,9 +138,9 @@ console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 // with 4× the work; WT, W in a worker thread on the shared ring (`isolation: 'thread'`: its isolate's
 // garbage collection and compilation run on V8 threads this process shares, at normal priority); P, an
 // in-process candidate like it (one thread: the contrast); T, the control observed only (the runner's
-// reaction pushing the result into an array: the floor of any in-process observer). Each round serves
-// every arm twice: one request after another (a user's view)
-// and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
+// reaction pushing the result into an array: the floor of any in-process observer); IA1, IA2, IW and IW4
+// the same with the I/O control. Each round serves every arm twice: one request after another (a user's
+// view) and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
 // (inside the arm's CPU window, outside its latency figures), so nothing spills into the next arm.
 const { controlIo, stop: stopIoModel } = startIoModel();
 const candidateLike = async (input: number): Promise<string> => {
@@ -172,6 +175,11 @@ const runners = {
   IW: createShadowRunner<number, string>({
     control: controlIo,
     candidate: { module: candidateModule, options: { workUs: 50 } },
+    noiseSampleRate: 0,
+  }),
+  IW4: createShadowRunner<number, string>({
+    control: controlIo,
+    candidate: { module: candidateModule, options: { workUs: 200 } },
     noiseSampleRate: 0,
   }),
 };
@@ -211,7 +219,7 @@ const tap: Serve = {
 };
 const aloneIo: Serve = { serve: controlIo, settle: () => Promise.resolve() };
 const alone: Serve = { serve: control, settle: () => Promise.resolve() };
-const arms: Record<'A1' | 'A2' | 'T' | 'W' | 'WM' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IW', Serve> = {
+const arms: Record<'A1' | 'A2' | 'T' | 'W' | 'WM' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IW' | 'IW4', Serve> = {
   A1: alone,
   A2: alone,
   T: tap,
@@ -223,12 +231,13 @@ const arms: Record<'A1' | 'A2' | 'T' | 'W' | 'WM' | 'WT' | 'W4' | 'P' | 'IA1' | 
   IA1: aloneIo,
   IA2: aloneIo,
   IW: shadowArm(runners.IW),
+  IW4: shadowArm(runners.IW4),
 };
 type ArmName = keyof typeof arms;
 const names = Object.keys(arms) as ArmName[];
 const rounds: Record<'sequential' | 'concurrent', Record<ArmName, RoundStats[]>> = {
-  sequential: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
-  concurrent: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [] },
+  sequential: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [], IW4: [] },
+  concurrent: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [], IW4: [] },
 };
 for (const name of names) {
   await round(arms[name], 50, 1); // warm-up: JIT, and the workers started
@@ -275,6 +284,7 @@ const LABELS: Record<ArmName, string> = {
   IA1: 'I/O control alone (reference of the I arms)',
   IA2: 'I/O control alone again (A/A of the I arms)',
   IW: 'I/O control, worker candidate like it',
+  IW4: 'I/O control, worker candidate, 4× the work',
 };
 console.log(
   `shadow overhead on the control's latency: ${ROUNDS} interleaved rounds × ${SEQUENTIAL} sequential + ${CONCURRENT} requests ${IN_FLIGHT} in flight per arm (${shadowSeconds.toFixed(0)} s); control = 1 ms model call + 50 µs work`,
@@ -319,6 +329,16 @@ const noneBeyond = (['sequential', 'concurrent'] as const).every((mode) =>
   (['median', 'p95'] as const).every((stat) => Math.abs(beyond(mode, stat).estimate) <= band(mode, stat)),
 );
 const noneIo = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'IW', 'median') && within(mode, 'IW', 'p95'));
+/** W4 − W, IW4 − IW: what 4× the candidate's work adds — whether the candidate's work reaches the control's latency at all. */
+const candidateWork = (mode: Mode, stat: Stat, ofIo: boolean): Difference =>
+  difference(series(mode, ofIo ? 'IW4' : 'W4', stat), series(mode, ofIo ? 'IW' : 'W', stat));
+const noneWork = (['sequential', 'concurrent'] as const).every((mode) =>
+  [false, true].every((ofIo) =>
+    (['median', 'p95'] as const).every((stat) => Math.abs(candidateWork(mode, stat, ofIo).estimate) <= band(mode, stat, ofIo)),
+  ),
+);
+/** T within the band: when observing the result alone is above it, no shadow (which must observe the result) can be within it at this run's resolution. */
+const noneObservation = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'T', 'median') && within(mode, 'T', 'p95'));
 console.log(
   none
     ? "shadow overhead on the control's latency: none — the candidate runs off the control's path (worker candidate like the control: median and p95, sequential and 8 in flight, within the A/A noise band)"
@@ -333,6 +353,21 @@ console.log(
   noneBeyond
     ? "beyond observing the control's result: none — the candidate and its handoff add nothing above the A/A noise band to what observing the result costs (W − T: median and p95, sequential and 8 in flight)"
     : "beyond observing the control's result: MEASURABLE — W − T above the A/A noise band",
+);
+for (const mode of ['sequential', 'concurrent'] as const)
+  for (const ofIo of [false, true])
+    console.log(
+      `  4× the candidate's work (${ofIo ? 'IW4 − IW, I/O control' : 'W4 − W, timer control'}), ${mode}: median ${fmt(candidateWork(mode, 'median', ofIo))} p95 ${fmt(candidateWork(mode, 'p95', ofIo))} p99 ${fmt(candidateWork(mode, 'p99', ofIo))} CPU ${fmt(candidateWork(mode, 'cpuUs', ofIo))}`,
+    );
+console.log(
+  noneWork
+    ? "the candidate's own work on the control's latency: none — 4× the candidate's work adds nothing above the A/A noise band (W4 − W and IW4 − IW: median and p95, sequential and 8 in flight)"
+    : "the candidate's own work on the control's latency: MEASURABLE — 4× the candidate's work shows above the A/A noise band",
+);
+console.log(
+  noneObservation
+    ? 'observing the result alone (T): within the A/A noise band'
+    : 'observing the result alone (T): above the A/A noise band — at this resolution no shadow, which must observe the result, can be within it',
 );
 console.log(
   noneIo
@@ -377,6 +412,14 @@ console.log(
     shadowObservationConcurrentUs: r1(diff('concurrent', 'T', 'median').estimate),
     shadowObservationConcurrentP95Us: r1(diff('concurrent', 'T', 'p95').estimate),
     shadowControlThreadCpuObservationConcurrentUs: r1(diff('concurrent', 'T', 'cpuUs').estimate),
+    shadowCandidateWorkNone: noneWork,
+    shadowCandidateWorkUs: r1(candidateWork('sequential', 'median', false).estimate),
+    shadowCandidateWorkP95Us: r1(candidateWork('sequential', 'p95', false).estimate),
+    shadowCandidateWorkConcurrentUs: r1(candidateWork('concurrent', 'median', false).estimate),
+    shadowCandidateWorkConcurrentP95Us: r1(candidateWork('concurrent', 'p95', false).estimate),
+    shadowIoCandidateWorkConcurrentUs: r1(candidateWork('concurrent', 'median', true).estimate),
+    shadowIoCandidateWorkConcurrentP95Us: r1(candidateWork('concurrent', 'p95', true).estimate),
+    shadowObservationNone: noneObservation,
     shadowBeyondObservationNone: noneBeyond,
     shadowBeyondObservationUs: r1(beyond('sequential', 'median').estimate),
     shadowBeyondObservationP95Us: r1(beyond('sequential', 'p95').estimate),
