@@ -340,6 +340,45 @@ describe('comparison in the worker, batches and backpressure', () => {
     },
   );
 
+  // Without a per-sample consumer (onComparison, a judge here, the candidate's onOutcome) the worker sends
+  // counts per layer and agreement instead of each report: the summary must be the same.
+  it.each(['process', 'thread'] as const)(
+    'a runner that needs nothing per sample gets counts from its worker (%s): the same summary as from each report',
+    async (isolation) => {
+      const summaryOf = async (export_: string, perSample: boolean): Promise<unknown> => {
+        const runner = createShadowRunner<number, Comparable>({
+          control: (input) => Promise.resolve(rows[input % rows.length]!.control),
+          candidate: { module, export: export_, options: { rows: rows.map(({ candidate }) => ({ candidate })) }, isolation },
+          noiseSampleRate: 0,
+          ...(perSample ? { onComparison: () => undefined } : {}),
+        });
+        try {
+          await Promise.all(Array.from({ length: 3 * rows.length }, (_, input) => runner.run(input % rows.length)));
+          await runner.idle();
+          const { comparisons, agreements, candidateErrors, byLayer } = runner.summary();
+          return { comparisons, agreements, candidateErrors, byLayer };
+        } finally {
+          await runner.close();
+        }
+      };
+      const direct = await Promise.all(rows.map(({ control, candidate }) => compareLayered(control, candidate)));
+      const expected = { exact: 0, 'normalised-text': 0, actions: 0, judge: 0, unresolved: 0, error: 0 };
+      for (const { layer } of direct) expected[layer] += 3;
+      const counted = await summaryOf('table', false);
+      expect(counted).toEqual({
+        comparisons: 3 * rows.length,
+        agreements: 3 * direct.filter((verdict) => verdict.agree).length,
+        candidateErrors: 0,
+        byLayer: expected,
+      });
+      expect(await summaryOf('table', true)).toEqual(counted);
+      // Failures are counted as errors the same way.
+      const failed = await summaryOf('failing', false);
+      expect(failed).toMatchObject({ comparisons: 3 * rows.length, agreements: 0, candidateErrors: 3 * rows.length });
+      expect(await summaryOf('failing', true)).toEqual(failed);
+    },
+  );
+
   it('a string result with a comparable function is made comparable on this thread by that function, as before', async () => {
     const made: string[] = [];
     const runner = createShadowRunner<number, string>({

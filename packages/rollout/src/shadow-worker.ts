@@ -385,6 +385,8 @@ export interface ReportExtra {
 }
 
 type FromThread =
+  /** `countsOnly`: how many reports of each layer and agreement (index `layer * 2 + agree`), `n` in all. */
+  | { readonly type: 'counts'; readonly counts: readonly number[]; readonly n: number; readonly finished?: number }
   | {
       readonly type: 'reports';
       readonly codes: Uint8Array;
@@ -456,7 +458,12 @@ class WorkerHost {
 
   constructor(
     private readonly options: ShadowWorkerOptions,
-    private readonly extra: { readonly judgeOnMain: boolean; readonly shared: boolean; readonly isolation: 'process' | 'thread' },
+    private readonly extra: {
+      readonly judgeOnMain: boolean;
+      readonly countsOnly: boolean;
+      readonly shared: boolean;
+      readonly isolation: 'process' | 'thread';
+    },
     private readonly handlers: {
       readonly message: (message: FromThread) => void;
       readonly failed: (error: RolloutError) => void;
@@ -535,6 +542,7 @@ class WorkerHost {
       reportIntervalMs: this.options.reportIntervalMs ?? 200,
       reportBatch: this.isolation === 'process' ? PROCESS_REPORT_BATCH : REPORT_BATCH,
       judgeOnMain: this.extra.judgeOnMain,
+      countsOnly: this.extra.countsOnly,
       lowPriority: this.options.lowPriority ?? 'idle',
       pollMs: this.pollMs,
       parkAfterMs: this.parkAfterMs,
@@ -560,7 +568,11 @@ class WorkerHost {
         this.priority = { wanted, priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
       } else {
         // A relay stored it already, as the message passed (a later one may have come since: not overwritten with this one).
-        if (relay === undefined && (message.type === 'reports' || message.type === 'drained') && message.finished !== undefined)
+        if (
+          relay === undefined &&
+          (message.type === 'reports' || message.type === 'counts' || message.type === 'drained') &&
+          message.finished !== undefined
+        )
           Atomics.store(this.progress, 0, message.finished);
         this.handlers.message(message);
       }
@@ -822,11 +834,15 @@ const closedError = (): RolloutError => new RolloutError(RolloutErrorCode.Shadow
  * The shadow runner's off-path arm: samples go to the worker in batches, the comparison runs there, and
  * `onReport` receives each sample's report (a failure of the worker reports every sample in flight as
  * an error). `judgeOnMain`: the runner has a judge (a function on this thread) for the worker to defer to.
+ * `onCounts`, for a runner that needs no detail, duration or observation per sample: the worker sends
+ * how many reports of each layer and agreement instead of each one, and they arrive here as counts
+ * (what this thread does per report batch no longer grows with the batch; failures still go to `onReport`).
  */
 export function workerLane<I>(
   options: ShadowWorkerOptions,
   judgeOnMain: boolean,
   onReport: (agree: boolean, layer: ComparisonLayer, durationMs: number, extra?: ReportExtra) => void,
+  onCounts?: (agree: boolean, layer: ComparisonLayer, n: number) => void,
 ): WorkerLane<I> {
   let outstanding = 0;
   let drains: (() => void)[] = [];
@@ -851,10 +867,13 @@ export function workerLane<I>(
   const shared = (options.handoff ?? 'shared') === 'shared';
   const host = new WorkerHost(
     options,
-    { judgeOnMain, shared, isolation },
+    { judgeOnMain, countsOnly: onCounts !== undefined, shared, isolation },
     {
       message(message) {
-        if (message.type === 'reports') {
+        if (message.type === 'counts') {
+          outstanding -= message.n;
+          for (const [code, n] of message.counts.entries()) if (n > 0) onCounts?.(code % 2 === 1, LAYERS[code >> 1] ?? 'error', n);
+        } else if (message.type === 'reports') {
           const { codes, durations, extras } = message;
           outstanding -= codes.length;
           let next = 0;
@@ -1042,7 +1061,7 @@ export function workerCandidate<I, R>(options: ShadowWorkerOptions): WorkerCandi
   const pending = new Map<number, Pending<R>>();
   const host = new WorkerHost(
     options,
-    { judgeOnMain: false, shared: false, isolation: isolationOf(options, 'thread') },
+    { judgeOnMain: false, countsOnly: false, shared: false, isolation: isolationOf(options, 'thread') },
     {
       message(message) {
         if (message.type !== 'result') return;

@@ -219,15 +219,15 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   let noiseShed = 0;
   const judging = new Set<Promise<void>>();
 
-  const count = (kind: Kind, agree: boolean, layer: ComparisonLayer): void => {
-    byLayer[layer]++;
+  const count = (kind: Kind, agree: boolean, layer: ComparisonLayer, n = 1): void => {
+    byLayer[layer] += n;
     if (kind === 'noise') {
-      noiseComparisons++;
-      if (agree) noiseAgreements++;
+      noiseComparisons += n;
+      if (agree) noiseAgreements += n;
     } else {
-      comparisons++;
-      if (agree) agreements++;
-      if (layer === 'error') candidateErrors++;
+      comparisons += n;
+      if (agree) agreements += n;
+      if (layer === 'error') candidateErrors += n;
     }
   };
   const record = (comparison: ShadowComparison): void => {
@@ -303,6 +303,10 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
   };
 
   const inWorker = (kind: Kind, given: ShadowWorkerOptions): Lane<I> => {
+    // Nothing per sample is wanted here (no onComparison, no judge on this thread, no candidate outcome):
+    // the worker sends counts, not each report.
+    const perSample =
+      options.onComparison !== undefined || options.judge !== undefined || (kind === 'candidate' && options.onOutcome !== undefined);
     // The worker collects from the shared ring as often as the runner hands over, unless told otherwise.
     const lane: WorkerLane<I> = workerLane<I>(
       { pollMs: handoffMs, ...given },
@@ -318,6 +322,11 @@ export function createShadowRunner<I, R>(options: ShadowRunnerOptions<I, R>): Sh
         else if (options.onComparison === undefined) count(kind, agree, layer);
         else record({ kind, agree, layer, ...(extra?.detail === undefined ? {} : { detail: extra.detail }) });
       },
+      perSample
+        ? undefined
+        : (agree, layer, n) => {
+            count(kind, agree, layer, n);
+          },
     );
     return {
       // Backpressure counts what the worker has not finished (shared memory), not what it has not reported yet.

@@ -10,7 +10,8 @@
 //   made comparable here: `comparableOf`). Each input runs through the
 //   candidate; the comparison with the control happens HERE, and only small reports (verdict, duration,
 //   the factory's observation) go back, a batch at a time (every `reportIntervalMs`, or at
-//   `reportBatch` reports), so the control's thread is woken rarely and never compares;
+//   `reportBatch` reports) — with `countsOnly`, how many of each layer and agreement — so the control's
+//   thread is woken rarely and never compares;
 // - `call`: one input whose result goes back as is (`workerCandidate(...).run`).
 // A call past `timeoutMs` is reported (`timeout`) and the control's thread terminates this worker; a
 // runaway loop that blocks this thread is caught there by a watchdog.
@@ -68,6 +69,7 @@ const {
   reportIntervalMs,
   reportBatch,
   judgeOnMain,
+  countsOnly,
   progress,
   lowPriority,
   ring,
@@ -180,9 +182,23 @@ let reportTimer;
 // control's thread spends next to nothing deserialising them.
 const LAYERS = ['exact', 'normalised-text', 'actions', 'judge', 'unresolved', 'error'];
 
+// `countsOnly` (the runner needs no detail, duration or observation per sample): what goes back is how
+// many reports of each layer and agreement, twelve numbers, whatever the batch's size — the control's
+// thread adds them up in constant time.
+const counts = new Array(LAYERS.length * 2).fill(0);
+let counted = 0;
+
 function flush() {
   if (reportTimer !== undefined) clearTimeout(reportTimer);
   reportTimer = undefined;
+  if (countsOnly) {
+    if (counted === 0) return;
+    const message = { type: 'counts', counts: [...counts], n: counted };
+    counts.fill(0);
+    counted = 0;
+    port.postMessage(inProcess ? { ...message, finished: finished[0] } : message);
+    return;
+  }
   if (reports.length === 0) return;
   const codes = new Uint8Array(reports.length);
   const durations = new Float64Array(reports.length);
@@ -198,8 +214,11 @@ function flush() {
 }
 
 function report(entry) {
-  reports.push(entry);
-  if (reports.length >= reportBatch) flush();
+  if (countsOnly) {
+    counts[LAYERS.indexOf(entry.layer) * 2 + (entry.agree ? 1 : 0)]++;
+    counted++;
+  } else reports.push(entry);
+  if ((countsOnly ? counted : reports.length) >= reportBatch) flush();
   else reportTimer ??= setTimeout(flush, reportIntervalMs);
 }
 
