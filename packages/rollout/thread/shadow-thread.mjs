@@ -186,16 +186,17 @@ const LAYERS = ['exact', 'normalised-text', 'actions', 'judge', 'unresolved', 'e
 // many reports of each layer and agreement, twelve numbers, whatever the batch's size — the control's
 // thread adds them up in constant time.
 const counts = new Array(LAYERS.length * 2).fill(0);
-let counted = 0;
+/** Reports waiting to be sent: as reports, or as counts (their sum). */
+const waiting = () => (countsOnly ? counts.reduce((sum, n) => sum + n, 0) : reports.length);
 
 function flush() {
   if (reportTimer !== undefined) clearTimeout(reportTimer);
   reportTimer = undefined;
   if (countsOnly) {
-    if (counted === 0) return;
-    const message = { type: 'counts', counts: [...counts], n: counted };
+    const n = waiting();
+    if (n === 0) return;
+    const message = { type: 'counts', counts: [...counts], n };
     counts.fill(0);
-    counted = 0;
     port.postMessage(inProcess ? { ...message, finished: finished[0] } : message);
     return;
   }
@@ -214,11 +215,9 @@ function flush() {
 }
 
 function report(entry) {
-  if (countsOnly) {
-    counts[LAYERS.indexOf(entry.layer) * 2 + (entry.agree ? 1 : 0)]++;
-    counted++;
-  } else reports.push(entry);
-  if ((countsOnly ? counted : reports.length) >= reportBatch) flush();
+  if (countsOnly) counts[LAYERS.indexOf(entry.layer) * 2 + (entry.agree ? 1 : 0)]++;
+  else reports.push(entry);
+  if (waiting() >= reportBatch) flush();
   else reportTimer ??= setTimeout(flush, reportIntervalMs);
 }
 
