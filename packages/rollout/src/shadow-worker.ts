@@ -384,6 +384,9 @@ export interface ReportExtra {
   readonly judge?: { readonly control: Comparable; readonly candidate: Comparable };
 }
 
+/** A message to a worker process that its channel could not deliver: dropped (the process is ending; its exit is reported). */
+const undelivered = (): void => undefined;
+
 type FromThread =
   /** `countsOnly`: how many reports of each layer and agreement (index `layer * 2 + agree`), `n` in all. */
   | { readonly type: 'counts'; readonly counts: readonly number[]; readonly n: number; readonly finished?: number }
@@ -624,7 +627,7 @@ class WorkerHost {
     started.channel?.unref();
     this.listen(started);
     try {
-      started.send({ type: 'init', data: this.settings({}) });
+      started.send({ type: 'init', data: this.settings({}) }, undelivered);
     } catch (error) {
       started.kill('SIGKILL');
       throw error;
@@ -703,7 +706,9 @@ class WorkerHost {
     this.worker ??= this.start();
     if (!wasBusy) this.quietSince = performance.now();
     if (this.worker instanceof Worker) this.worker.postMessage(message);
-    else this.worker.send(message as Serializable);
+    // A write the channel cannot deliver goes to `undelivered`, not to the process's 'error' event: the
+    // process is ending, and its 'exit' says why (not "crashed: write EPIPE").
+    else this.worker.send(message as Serializable, undelivered);
     this.sent = (this.sent + samples) | 0;
     if (this.watchdog === undefined) this.armWatchdog(this.limitMs);
   }

@@ -46,11 +46,15 @@ child.on('message', (message) => {
   parentPort.postMessage(message);
 });
 
+/** A send the channel could not deliver (the process is ending: EPIPE): dropped — its 'exit' says why, not a write error. */
+const undelivered = () => undefined;
 /** Sends a message to the process; one that cannot be delivered (the channel closed) is dropped: the process's exit or error reports the failure. */
 const send = (message) => {
   if (exited || !child.connected) return;
   try {
-    child.send(message);
+    // With a callback, a failed write goes to it instead of the process's 'error' event, which would
+    // report the worker as crashed with the write's error before its exit (a race the tests saw).
+    child.send(message, undelivered);
   } catch {
     // The channel closed under us: 'exit' follows.
   }
