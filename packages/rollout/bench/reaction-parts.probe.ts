@@ -14,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { defaultComparable } from '../thread/compare.mjs';
 import { packedWords, packPairInto } from '../thread/pack.mjs';
 import { RingWriter } from '../dist/shadow-worker.js';
-import { median, quantile, work } from './harness.js';
+import { median, quantile, shuffled, work } from './harness.js';
 
 const noop = (): void => undefined;
 const settled = Promise.resolve();
@@ -31,13 +31,12 @@ const schedulers: Record<string, (pending: Promise<number>) => void> = {
     });
   },
 };
-// Interleaved: 7 rounds, each scheduler once per round in a rotated order; the median per scheduler.
+// Interleaved: 7 rounds, each scheduler once per round in a shuffled order (harness.ts); the median per scheduler.
 const N = 100_000;
 const names = Object.keys(schedulers);
 const perRequest: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
 for (let round = 0; round < 7; round++)
-  for (let k = 0; k < names.length; k++) {
-    const name = names[(k + round) % names.length] ?? '';
+  for (const name of shuffled(names, round)) {
     const schedule = schedulers[name];
     if (schedule === undefined) continue;
     const start = process.hrtime.bigint();

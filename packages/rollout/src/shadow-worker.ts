@@ -388,8 +388,8 @@ export interface ReportExtra {
 const undelivered = (): void => undefined;
 
 type FromThread =
-  /** `countsOnly`: how many reports of each layer and agreement (index `layer * 2 + agree`), `n` in all. */
-  | { readonly type: 'counts'; readonly counts: readonly number[]; readonly n: number; readonly finished?: number }
+  /** `countsOnly`: how many reports of each layer and agreement (index `layer * 2 + agree`). */
+  | { readonly type: 'counts'; readonly counts: readonly number[]; readonly finished?: number }
   | {
       readonly type: 'reports';
       readonly codes: Uint8Array;
@@ -876,8 +876,10 @@ export function workerLane<I>(
     {
       message(message) {
         if (message.type === 'counts') {
-          outstanding -= message.n;
-          for (const [code, n] of message.counts.entries()) if (n > 0) onCounts?.(code % 2 === 1, LAYERS[code >> 1] ?? 'error', n);
+          for (const [code, n] of message.counts.entries()) {
+            outstanding -= n;
+            if (n > 0) onCounts?.(code % 2 === 1, LAYERS[code >> 1] ?? 'error', n);
+          }
         } else if (message.type === 'reports') {
           const { codes, durations, extras } = message;
           outstanding -= codes.length;

@@ -182,9 +182,12 @@ let reportTimer;
 // control's thread spends next to nothing deserialising them.
 const LAYERS = ['exact', 'normalised-text', 'actions', 'judge', 'unresolved', 'error'];
 
+/** A report's layer and agreement as one small number (what the control's thread decodes). */
+const codeOf = ({ layer, agree }) => LAYERS.indexOf(layer) * 2 + (agree ? 1 : 0);
+
 // `countsOnly` (the runner needs no detail, duration or observation per sample): what goes back is how
-// many reports of each layer and agreement, twelve numbers, whatever the batch's size — the control's
-// thread adds them up in constant time.
+// many reports of each code, twelve numbers, whatever the batch's size — the control's thread adds them
+// up in constant time.
 const counts = new Array(LAYERS.length * 2).fill(0);
 /** Reports waiting to be sent: as reports, or as counts (their sum). */
 const waiting = () => (countsOnly ? counts.reduce((sum, n) => sum + n, 0) : reports.length);
@@ -193,9 +196,8 @@ function flush() {
   if (reportTimer !== undefined) clearTimeout(reportTimer);
   reportTimer = undefined;
   if (countsOnly) {
-    const n = waiting();
-    if (n === 0) return;
-    const message = { type: 'counts', counts: [...counts], n };
+    if (waiting() === 0) return;
+    const message = { type: 'counts', counts: [...counts] };
     counts.fill(0);
     port.postMessage(inProcess ? { ...message, finished: finished[0] } : message);
     return;
@@ -204,8 +206,9 @@ function flush() {
   const codes = new Uint8Array(reports.length);
   const durations = new Float64Array(reports.length);
   const extras = [];
-  for (const [index, { agree, layer, durationMs, detail, observation, judge }] of reports.entries()) {
-    codes[index] = LAYERS.indexOf(layer) * 2 + (agree ? 1 : 0);
+  for (const [index, entry] of reports.entries()) {
+    const { durationMs, detail, observation, judge } = entry;
+    codes[index] = codeOf(entry);
     durations[index] = durationMs;
     if (detail !== undefined || observation !== undefined || judge !== undefined) extras.push({ index, detail, observation, judge });
   }
@@ -215,7 +218,7 @@ function flush() {
 }
 
 function report(entry) {
-  if (countsOnly) counts[LAYERS.indexOf(entry.layer) * 2 + (entry.agree ? 1 : 0)]++;
+  if (countsOnly) counts[codeOf(entry)]++;
   else reports.push(entry);
   if (waiting() >= reportBatch) flush();
   else reportTimer ??= setTimeout(flush, reportIntervalMs);
