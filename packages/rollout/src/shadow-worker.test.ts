@@ -563,27 +563,34 @@ describe.skipIf(!hasChrt && process.env.CI === undefined)("the worker thread's C
       chmodSync(fake, 0o755);
       const saved = process.env.PATH;
       // The worker starts when the runner is made, and runs chrt from the PATH it started with.
-      process.env.PATH = dir;
-      const runner = createShadowRunner<string, Answer>({
-        control,
-        candidate: { module, options: { prefix: 'answer ' }, isolation: 'thread' },
-        noiseSampleRate: 0,
-      });
-      try {
-        expect(await runner.run('1')).toEqual({ text: 'answer 1' });
-        await runner.idle();
-        process.env.PATH = saved;
-        const { priority, comparisons, agreements } = runner.summary();
-        expect({ comparisons, agreements }).toEqual({ comparisons: 1, agreements: 1 });
-        expect(priority).toMatchObject({
-          wanted: 'idle',
-          priority: 'nice',
-          detail: 'chrt --idle failed (chrt: refused by the test): fell back to nice 19',
+      const refused = 'chrt --idle failed (chrt: refused by the test): fell back to nice 19';
+      for (const isolation of ['thread', 'process'] as const) {
+        process.env.PATH = dir;
+        const runner = createShadowRunner<string, Answer>({
+          control,
+          candidate: { module, options: { prefix: 'answer ' }, isolation },
+          noiseSampleRate: 0,
         });
-        expect(kernelPriority(priority?.tid)).toEqual({ policy: 0, nice: 19 });
-      } finally {
-        process.env.PATH = saved;
-        await runner.close();
+        try {
+          expect(await runner.run('1')).toEqual({ text: 'answer 1' });
+          await runner.idle();
+          process.env.PATH = saved;
+          const { priority, comparisons, agreements } = runner.summary();
+          expect({ comparisons, agreements }).toEqual({ comparisons: 1, agreements: 1 });
+          expect(priority).toMatchObject({ wanted: 'idle', priority: 'nice', detail: refused });
+          if (isolation === 'thread') {
+            expect(kernelPriority(priority?.tid)).toEqual({ policy: 0, nice: 19 });
+            expect(priority?.relay).toBeUndefined();
+          } else {
+            // The process and its relay thread (which ran chrt first, from the same PATH) each say so.
+            expect(processPriorities(priority?.tid ?? 0).every((each) => each.policy === 0 && each.nice === 19)).toBe(true);
+            expect(priority?.relay).toMatchObject({ priority: 'nice', detail: refused });
+            expect(kernelPriority(priority?.relay?.tid)).toEqual({ policy: 0, nice: 19 });
+          }
+        } finally {
+          process.env.PATH = saved;
+          await runner.close();
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -654,7 +661,12 @@ describe('a worker process (the shadow runner’s default for a module candidate
         // Node's main thread, V8's platform threads, libuv's pool: all of them.
         expect(threads.length).toBeGreaterThan(4);
         expect(threads.every((each) => each.policy === 5)).toBe(true);
-        // This process is untouched.
+        // The relay thread of this process that spawned it is at SCHED_IDLE too (it forwards the samples
+        // and the reports: its work must give way to the control's threads); this process's main thread is untouched.
+        expect(priority?.relay).toMatchObject({ priority: 'idle' });
+        expect(priority?.relay?.detail).toBeUndefined();
+        expect(priority?.relay?.tid).not.toBe(process.pid);
+        expect(kernelPriority(priority?.relay?.tid).policy).toBe(5);
         expect(processPriorities(process.pid)[0]?.policy).toBe(0);
       } finally {
         await runner.close();
@@ -662,22 +674,26 @@ describe('a worker process (the shadow runner’s default for a module candidate
     },
   );
 
-  it.skipIf(!hasChrt && process.env.CI === undefined)("'nice' puts every thread of the process at nice 19", async () => {
-    const runner = createShadowRunner<string, Answer>({
-      control,
-      candidate: { module, options: { prefix: 'answer ' }, lowPriority: 'nice' },
-      noiseSampleRate: 0,
-    });
-    try {
-      await runner.run('1');
-      await runner.idle();
-      expect(runner.summary().priority).toMatchObject({ wanted: 'nice', priority: 'nice' });
-      const threads = processPriorities(runner.summary().priority?.tid ?? 0);
-      expect(threads.every((each) => each.policy === 0 && each.nice === 19)).toBe(true);
-    } finally {
-      await runner.close();
-    }
-  });
+  it.skipIf(!hasChrt && process.env.CI === undefined)(
+    "'nice' puts every thread of the process, and its relay thread, at nice 19",
+    async () => {
+      const runner = createShadowRunner<string, Answer>({
+        control,
+        candidate: { module, options: { prefix: 'answer ' }, lowPriority: 'nice' },
+        noiseSampleRate: 0,
+      });
+      try {
+        await runner.run('1');
+        await runner.idle();
+        expect(runner.summary().priority).toMatchObject({ wanted: 'nice', priority: 'nice', relay: { priority: 'nice' } });
+        const threads = processPriorities(runner.summary().priority?.tid ?? 0);
+        expect(threads.every((each) => each.policy === 0 && each.nice === 19)).toBe(true);
+        expect(kernelPriority(runner.summary().priority?.relay?.tid)).toEqual({ policy: 0, nice: 19 });
+      } finally {
+        await runner.close();
+      }
+    },
+  );
 
   it('drops and counts samples while the process lags, from the finished count its reports carry; takes them again once it caught up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'charter-gate-'));

@@ -68,11 +68,12 @@ export interface ShadowWorkerOptions {
   readonly reportIntervalMs?: number;
   /**
    * The worker's CPU priority, set once when it starts (Linux; elsewhere it stays the process's); a
-   * process sets it for all its threads (V8's own included; those it makes later inherit it):
+   * process sets it for all its threads (V8's own included; those it makes later inherit it), and its
+   * relay thread in this process for itself, before it spawns the process:
    * `'idle'`, the SCHED_IDLE policy (via util-linux `chrt`; any normal thread that wakes preempts it at
    * once, and a core running only it counts as idle), falling back to nice 19 when chrt is missing or
    * fails; `'nice'`, nice 19; `false`, unchanged. What was applied is read back from the kernel and
-   * reported (`WorkerPriority`). Default `'idle'`.
+   * reported (`WorkerPriority`, the relay's in its `relay`). Default `'idle'`.
    */
   readonly lowPriority?: 'idle' | 'nice' | false;
   /**
@@ -105,6 +106,11 @@ export interface WorkerPriority {
   readonly tid?: number;
   /** Why `priority` is not what was wanted (chrt missing or refused, not Linux), when it is not. */
   readonly detail?: string;
+  /**
+   * A worker process on the shared ring: its relay thread in this process (which spawns it and forwards
+   * its samples), lowered the same way before it spawns the process — what the kernel applied to it.
+   */
+  readonly relay?: Omit<WorkerPriority, 'wanted' | 'relay'>;
 }
 
 /** A candidate running in its own worker thread, one input at a time (its result crosses back). */
@@ -404,6 +410,8 @@ type FromThread =
   | { readonly type: 'spawned'; readonly pid: number }
   | { readonly type: 'exit'; readonly code: number | null; readonly signal: NodeJS.Signals | null }
   | { readonly type: 'gone' }
+  /** From a relay thread: the CPU priority it lowered itself to, before it spawned the process. */
+  | ({ readonly type: 'relay-priority' } & WorkerPriority)
   | { readonly type: 'crashed'; readonly message: string }
   | ({ readonly type: 'priority' } & WorkerPriority)
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly result: unknown }
@@ -558,6 +566,11 @@ class WorkerHost {
       if (relay !== undefined) {
         if (message.type === 'spawned') relay.pid = message.pid;
         else if (message.type === 'exit') relay.childGone = true;
+        else if (message.type === 'relay-priority') {
+          const { priority, tid, detail } = message;
+          relay.priority = { priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
+          return;
+        }
       }
       if (this.worker !== started) return;
       this.quietSince = performance.now();
@@ -568,7 +581,13 @@ class WorkerHost {
         this.end(started, new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker crashed: ${message.message}`));
       else if (message.type === 'priority') {
         const { wanted, priority, tid, detail } = message;
-        this.priority = { wanted, priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
+        this.priority = {
+          wanted,
+          priority,
+          ...(tid === undefined ? {} : { tid }),
+          ...(detail === undefined ? {} : { detail }),
+          ...(relay?.priority === undefined ? {} : { relay: relay.priority }),
+        };
       } else {
         // A relay stored it already, as the message passed (a later one may have come since: not overwritten with this one).
         if (
@@ -774,6 +793,8 @@ class WorkerHost {
 /** What the control's thread knows of a relay thread's worker process. */
 interface RelayState {
   pid?: number;
+  /** The relay thread's own CPU priority, as it reported it. */
+  priority?: Omit<WorkerPriority, 'wanted' | 'relay'>;
   /** The process exited (the relay said so) or was killed from here. */
   childGone: boolean;
   /** The relay thread itself exited. */

@@ -5,6 +5,10 @@
 // per request (packing one sample into the ring) and never serialises a batch, writes to a pipe, or
 // spawns a process. It does no work of its own on the samples (it does not even unpack them): its
 // isolate stays small, so V8's threads it shares with the control's stay idle.
+// It runs at the shadow's CPU priority (the process's `lowPriority`, from its settings: SCHED_IDLE by default, thread/priority.mjs), set
+// before it spawns the process (which starts at it too): the relay's own work — copying records out of
+// the ring, serialising them onto the pipe, forwarding reports — gives way at once to the control's
+// threads when they wake (`relay-priority` says what the kernel applied).
 // Messages: from the control's thread, `batch` / `drain` (forwarded after the ring's records, so order is
 // kept) and `kill` (SIGKILL the process; `gone` once it is); to it, the process's messages as they come
 // (its finished count also stored in shared memory at once, for backpressure), `spawned` with the pid,
@@ -12,11 +16,14 @@
 import { spawn } from 'node:child_process';
 import process from 'node:process';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerPriority } from './priority.mjs';
 import { pollRing, ringViews, takeRecords } from './ring.mjs';
 
 const { ring, progress, execArgv, script, init, pollMs, parkAfterMs } = workerData;
 const finished = new Int32Array(progress);
 const views = ringViews(ring);
+
+parentPort.postMessage({ type: 'relay-priority', ...(await lowerPriority(init.lowPriority, false)) });
 
 const child = spawn(process.execPath, [...execArgv, script], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

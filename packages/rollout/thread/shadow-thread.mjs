@@ -15,16 +15,14 @@
 // - `call`: one input whose result goes back as is (`workerCandidate(...).run`).
 // A call past `timeoutMs` is reported (`timeout`) and the control's thread terminates this worker; a
 // runaway loop that blocks this thread is caught there by a watchdog.
-import { execFile } from 'node:child_process';
 import process from 'node:process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { deserialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { comparableOf, comparableProblem, compareLayers, defaultComparable } from './compare.mjs';
 import { unpack } from './pack.mjs';
+import { lowerPriority } from './priority.mjs';
 import { eachRecord, pollRing, ringViews, takeRecords } from './ring.mjs';
 
 // A child process talks over its IPC channel; it ends when the channel does (its parent exited or closed it).
@@ -80,81 +78,12 @@ const {
 // waiting for a report; a process sends it with each report.
 const finished = new Int32Array(progress ?? new SharedArrayBuffer(4));
 
-// The shadow is best effort: on Linux this thread (a process: every thread of it, V8's own included,
-// and those made later inherit it) lowers its own CPU priority once, before the first sample runs, and
-// reads back what the kernel applied (/proc/thread-self/stat) for the runner's stats:
-// - `idle`: the SCHED_IDLE policy, set with util-linux `chrt --idle -p 0 <tid>` (a process: `--all-tasks`
-//   of its pid; no Node API for it; any user may lower a thread of their own to it). A waking normal thread (the control's) preempts a
-//   SCHED_IDLE one at once, and a core running only SCHED_IDLE threads counts as idle when the kernel
-//   places a waking thread. When chrt is missing or fails, the thread falls back to nice 19 and says why;
-// - `nice`: nice 19 (os.setPriority on the thread id): the lowest weight of the normal policy, which the
-//   EEVDF scheduler does NOT preempt at once for a waking normal thread;
-// - false: the process's priority.
 const message = (error) => (error instanceof Error ? error.message : String(error));
 
-/** What the kernel says this thread runs at (/proc/thread-self/stat: nice is field 19, the policy field 41). */
-function appliedPriority() {
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-  // The fields after the command name (which may hold spaces and parentheses); the first of them is field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const nice = Number(fields[19 - 3]);
-  const policy = Number(fields[41 - 3]);
-  if (policy === 5) return { priority: 'idle', seen: 'SCHED_IDLE' };
-  return { priority: nice > 0 ? 'nice' : 'normal', seen: `policy ${String(policy)}, nice ${String(nice)}` };
-}
-
-function chrtIdle(tid) {
-  const target = inProcess ? ['--all-tasks', '--idle', '-p', '0', String(process.pid)] : ['--idle', '-p', '0', String(tid)];
-  return new Promise((resolve) => {
-    execFile('chrt', target, { timeout: 5_000 }, (error, _stdout, stderr) => {
-      resolve(error === null ? undefined : `chrt --idle failed (${(String(stderr).trim() || error.message).slice(0, 200)})`);
-    });
-  });
-}
-
-/** nice 19 for this thread, or for every thread of this process (Linux's setpriority takes one thread id). */
-function niceAll(tid) {
-  const tids = inProcess ? readdirSync('/proc/self/task').map(Number) : [tid];
-  for (const each of tids) setPriority(each, 19);
-}
-
-/** Lowers this thread's (a process: all its threads') priority as `wanted` says; returns what the kernel applied, and why when it is not what was wanted. */
-async function lowerPriority(wanted) {
-  let tid;
-  try {
-    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return {
-      wanted,
-      priority: 'normal',
-      ...(wanted === false ? {} : { detail: 'no /proc/thread-self (not Linux): the worker runs at the process priority' }),
-    };
-  }
-  const problems = [];
-  if (wanted === 'idle') {
-    const failed = await chrtIdle(tid);
-    if (failed !== undefined) problems.push(`${failed}: fell back to nice 19`);
-  }
-  if (wanted === 'nice' || problems.length > 0) {
-    try {
-      niceAll(tid);
-    } catch (error) {
-      problems.push(`nice 19 failed (${message(error)})`);
-    }
-  }
-  let applied;
-  try {
-    applied = appliedPriority();
-  } catch (error) {
-    return { wanted, priority: 'normal', tid, detail: [...problems, `cannot read /proc/thread-self/stat (${message(error)})`].join('; ') };
-  }
-  if (problems.length === 0 && wanted !== false && applied.priority !== wanted)
-    problems.push(`asked for ${wanted}, the kernel reports ${applied.seen}`);
-  return { wanted, priority: applied.priority, tid, ...(problems.length === 0 ? {} : { detail: problems.join('; ') }) };
-}
-
-// The candidate's module is imported only once the priority is set: no sample runs at the process priority.
-const lowered = lowerPriority(lowPriority).then((applied) => {
+// This thread lowers its CPU priority (`lowPriority`, thread/priority.mjs; a process: every thread of it)
+// before anything else: the candidate's module is imported only once it is set, so no sample runs at the
+// process priority.
+const lowered = lowerPriority(lowPriority, inProcess).then((applied) => {
   port.postMessage({ type: 'priority', ...applied });
 });
 
