@@ -27,6 +27,8 @@
 //   Each control also gets a worker candidate doing 4× the work (W4, IW4): a third line judges W4 − W and
 //   IW4 − IW the same way — whether the candidate's own work reaches the control's latency — and a fourth
 //   says whether observing the result alone (T) is within the band (when it is not, no shadow can be).
+//   The I/O control has its observed-only arm too (IT): IW − IT is judged against the IA2 − IA1 band,
+//   and IT itself.
 // Ends with one JSON line.
 import { FlagdCore } from '@openfeature/flagd-core';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -138,8 +140,8 @@ console.log(`  the addition alone      ${observeNs.toFixed(0).padStart(7)} ns`);
 // with 4× the work; WT, W in a worker thread on the shared ring (`isolation: 'thread'`: its isolate's
 // garbage collection and compilation run on V8 threads this process shares, at normal priority); P, an
 // in-process candidate like it (one thread: the contrast); T, the control observed only (the runner's
-// reaction pushing the result into an array: the floor of any in-process observer); IA1, IA2, IW and IW4
-// the same with the I/O control. Each round serves every arm twice: one request after another (a user's
+// reaction pushing the result into an array: the floor of any in-process observer); IA1, IA2, IT, IW and
+// IW4 the same with the I/O control. Each round serves every arm twice: one request after another (a user's
 // view) and with 8 requests in flight. After a shadow arm's requests, `idle()` waits for its shadow work
 // (inside the arm's CPU window, outside its latency figures), so nothing spills into the next arm.
 const { controlIo, stop: stopIoModel } = startIoModel();
@@ -205,9 +207,9 @@ const keep = (input: number, result: string): void => {
   if (observed.length >= 8192) observed = [];
 };
 const ignore = (): void => undefined;
-const tap: Serve = {
+const tapOf = (serve: (input: number) => Promise<string>): Serve => ({
   serve(input) {
-    const pending = control(input);
+    const pending = serve(input);
     void registered.then(() => {
       void pending.then((result) => {
         keep(input, result);
@@ -216,13 +218,13 @@ const tap: Serve = {
     return pending;
   },
   settle: () => Promise.resolve(),
-};
+});
 const aloneIo: Serve = { serve: controlIo, settle: () => Promise.resolve() };
 const alone: Serve = { serve: control, settle: () => Promise.resolve() };
-const arms: Record<'A1' | 'A2' | 'T' | 'W' | 'WM' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IW' | 'IW4', Serve> = {
+const arms: Record<'A1' | 'A2' | 'T' | 'W' | 'WM' | 'WT' | 'W4' | 'P' | 'IA1' | 'IA2' | 'IT' | 'IW' | 'IW4', Serve> = {
   A1: alone,
   A2: alone,
-  T: tap,
+  T: tapOf(control),
   W: shadowArm(runners.W),
   WM: shadowArm(runners.WM),
   WT: shadowArm(runners.WT),
@@ -230,14 +232,15 @@ const arms: Record<'A1' | 'A2' | 'T' | 'W' | 'WM' | 'WT' | 'W4' | 'P' | 'IA1' | 
   P: shadowArm(runners.P),
   IA1: aloneIo,
   IA2: aloneIo,
+  IT: tapOf(controlIo),
   IW: shadowArm(runners.IW),
   IW4: shadowArm(runners.IW4),
 };
 type ArmName = keyof typeof arms;
 const names = Object.keys(arms) as ArmName[];
 const rounds: Record<'sequential' | 'concurrent', Record<ArmName, RoundStats[]>> = {
-  sequential: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [], IW4: [] },
-  concurrent: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IW: [], IW4: [] },
+  sequential: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IT: [], IW: [], IW4: [] },
+  concurrent: { A1: [], A2: [], T: [], W: [], WM: [], WT: [], W4: [], P: [], IA1: [], IA2: [], IT: [], IW: [], IW4: [] },
 };
 for (const name of names) {
   await round(arms[name], 50, 1); // warm-up: JIT, and the workers started
@@ -283,6 +286,7 @@ const LABELS: Record<ArmName, string> = {
   P: 'in-process candidate like the control',
   IA1: 'I/O control alone (reference of the I arms)',
   IA2: 'I/O control alone again (A/A of the I arms)',
+  IT: 'I/O control observed only (the floor)',
   IW: 'I/O control, worker candidate like it',
   IW4: 'I/O control, worker candidate, 4× the work',
 };
@@ -315,7 +319,11 @@ for (const [name, summary] of Object.entries(summaries))
     `  ${LABELS[name as ArmName]}: handoffs inside the measured windows, median per round: ${median(series('sequential', name as ArmName, 'handoffsServing'))} one after another, ${median(series('concurrent', name as ArmName, 'handoffsServing'))} with ${IN_FLIGHT} in flight; ${summary.comparisons} samples compared (all agreed), ${summary.shed} dropped while it lagged${
       summary.priority === undefined
         ? ''
-        : `; worker priority ${summary.priority.priority}${summary.priority.detail === undefined ? '' : ` (${summary.priority.detail})`}`
+        : `; worker priority ${summary.priority.priority}${summary.priority.detail === undefined ? '' : ` (${summary.priority.detail})`}${
+            summary.priority.relay === undefined
+              ? ''
+              : `, its relay thread's ${summary.priority.relay.priority}${summary.priority.relay.detail === undefined ? '' : ` (${summary.priority.relay.detail})`}`
+          }`
     }${
       summary.handoff === undefined
         ? ''
@@ -323,11 +331,15 @@ for (const [name, summary] of Object.entries(summaries))
     }`,
   );
 const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
-/** W − T against the A/A band: what the shadow adds beyond observing the result. */
-const beyond = (mode: Mode, stat: Stat): Difference => difference(series(mode, 'W', stat), series(mode, 'T', stat));
-const noneBeyond = (['sequential', 'concurrent'] as const).every((mode) =>
-  (['median', 'p95'] as const).every((stat) => Math.abs(beyond(mode, stat).estimate) <= band(mode, stat)),
-);
+/** W − T (IW − IT) against the A/A band: what the shadow adds beyond observing the result. */
+const beyond = (mode: Mode, stat: Stat, ofIo = false): Difference =>
+  difference(series(mode, ofIo ? 'IW' : 'W', stat), series(mode, ofIo ? 'IT' : 'T', stat));
+const beyondWithin = (ofIo: boolean): boolean =>
+  (['sequential', 'concurrent'] as const).every((mode) =>
+    (['median', 'p95'] as const).every((stat) => Math.abs(beyond(mode, stat, ofIo).estimate) <= band(mode, stat, ofIo)),
+  );
+const noneBeyond = beyondWithin(false);
+const noneBeyondIo = beyondWithin(true);
 const noneIo = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'IW', 'median') && within(mode, 'IW', 'p95'));
 /** W4 − W, IW4 − IW: what 4× the candidate's work adds — whether the candidate's work reaches the control's latency at all. */
 const candidateWork = (mode: Mode, stat: Stat, ofIo: boolean): Difference =>
@@ -338,21 +350,30 @@ const noneWork = (['sequential', 'concurrent'] as const).every((mode) =>
   ),
 );
 /** T within the band: when observing the result alone is above it, no shadow (which must observe the result) can be within it at this run's resolution. */
-const noneObservation = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'T', 'median') && within(mode, 'T', 'p95'));
+const observationWithin = (name: 'T' | 'IT'): boolean =>
+  (['sequential', 'concurrent'] as const).every((mode) => within(mode, name, 'median') && within(mode, name, 'p95'));
+const noneObservation = observationWithin('T');
+const noneObservationIo = observationWithin('IT');
 console.log(
   none
     ? "shadow overhead on the control's latency: none — the candidate runs off the control's path (worker candidate like the control: median and p95, sequential and 8 in flight, within the A/A noise band)"
     : "shadow overhead on the control's latency: MEASURABLE — above the A/A noise band (see the lines above)",
 );
 
-for (const mode of ['sequential', 'concurrent'] as const)
-  console.log(
-    `  beyond observing the result (W − T), ${mode}: median ${fmt(beyond(mode, 'median'))} p95 ${fmt(beyond(mode, 'p95'))} p99 ${fmt(beyond(mode, 'p99'))} CPU ${fmt(beyond(mode, 'cpuUs'))}`,
-  );
+for (const ofIo of [false, true])
+  for (const mode of ['sequential', 'concurrent'] as const)
+    console.log(
+      `  beyond observing the result (${ofIo ? 'IW − IT, I/O control' : 'W − T, timer control'}), ${mode}: median ${fmt(beyond(mode, 'median', ofIo))} p95 ${fmt(beyond(mode, 'p95', ofIo))} p99 ${fmt(beyond(mode, 'p99', ofIo))} CPU ${fmt(beyond(mode, 'cpuUs', ofIo))}`,
+    );
 console.log(
   noneBeyond
     ? "beyond observing the control's result: none — the candidate and its handoff add nothing above the A/A noise band to what observing the result costs (W − T: median and p95, sequential and 8 in flight)"
     : "beyond observing the control's result: MEASURABLE — W − T above the A/A noise band",
+);
+console.log(
+  noneBeyondIo
+    ? "beyond observing the I/O control's result: none — IW − IT within the IA2 − IA1 band (median and p95, sequential and 8 in flight)"
+    : "beyond observing the I/O control's result: MEASURABLE — IW − IT above the IA2 − IA1 band",
 );
 for (const mode of ['sequential', 'concurrent'] as const)
   for (const ofIo of [false, true])
@@ -364,11 +385,24 @@ console.log(
     ? "the candidate's own work on the control's latency: none — 4× the candidate's work adds nothing above the A/A noise band (W4 − W and IW4 − IW: median and p95, sequential and 8 in flight)"
     : "the candidate's own work on the control's latency: MEASURABLE — 4× the candidate's work shows above the A/A noise band",
 );
-console.log(
-  noneObservation
-    ? 'observing the result alone (T): within the A/A noise band'
-    : 'observing the result alone (T): above the A/A noise band — at this resolution no shadow, which must observe the result, can be within it',
-);
+for (const [name, ok] of [
+  ['T', noneObservation],
+  ['IT', noneObservationIo],
+] as const) {
+  const against = name === 'T' ? 'A/A' : 'IA2 − IA1';
+  // Above the band: observing costs more than chance explains (then no shadow can be within it); below it:
+  // the band understates this run's noise.
+  const above = (['sequential', 'concurrent'] as const).some((mode) =>
+    (['median', 'p95'] as const).some((stat) => diff(mode, name, stat).estimate > band(mode, stat, name === 'IT')),
+  );
+  console.log(
+    ok
+      ? `observing the result alone (${name}): within the ${against} noise band`
+      : above
+        ? `observing the result alone (${name}): above the ${against} noise band — at this resolution no shadow, which must observe the result, can be within it`
+        : `observing the result alone (${name}): below the ${against} noise band (faster than the control alone: the band understates this run's noise)`,
+  );
+}
 console.log(
   noneIo
     ? 'with an I/O-bound control (its model call a round trip to another thread, as over a socket): none — median and p95, sequential and 8 in flight, within the IA2 − IA1 band'
@@ -420,7 +454,15 @@ console.log(
     shadowIoCandidateWorkConcurrentUs: r1(candidateWork('concurrent', 'median', true).estimate),
     shadowIoCandidateWorkConcurrentP95Us: r1(candidateWork('concurrent', 'p95', true).estimate),
     shadowObservationNone: noneObservation,
+    shadowIoObservationNone: noneObservationIo,
+    shadowIoObservationConcurrentUs: r1(diff('concurrent', 'IT', 'median').estimate),
+    shadowIoObservationConcurrentP95Us: r1(diff('concurrent', 'IT', 'p95').estimate),
     shadowBeyondObservationNone: noneBeyond,
+    shadowIoBeyondObservationNone: noneBeyondIo,
+    shadowIoBeyondObservationUs: r1(beyond('sequential', 'median', true).estimate),
+    shadowIoBeyondObservationP95Us: r1(beyond('sequential', 'p95', true).estimate),
+    shadowIoBeyondObservationConcurrentUs: r1(beyond('concurrent', 'median', true).estimate),
+    shadowIoBeyondObservationConcurrentP95Us: r1(beyond('concurrent', 'p95', true).estimate),
     shadowBeyondObservationUs: r1(beyond('sequential', 'median').estimate),
     shadowBeyondObservationP95Us: r1(beyond('sequential', 'p95').estimate),
     shadowBeyondObservationConcurrentUs: r1(beyond('concurrent', 'median').estimate),
@@ -437,6 +479,7 @@ console.log(
     shadowOverheadInProcessConcurrentUs: r1(diff('concurrent', 'P', 'median').estimate),
     shadowControlThreadCpuInProcessUs: r1(diff('sequential', 'P', 'cpuUs').estimate),
     shadowWorkerPriority: summaries.W?.priority?.priority ?? 'unknown',
+    shadowRelayPriority: summaries.W?.priority?.relay?.priority ?? 'unknown',
     shadowIsolation: summaries.W?.handoff?.isolation ?? 'unknown',
     shadowHandoff: summaries.W?.handoff?.mode ?? 'unknown',
     shadowHandoffBatches: summaries.W?.handoff?.postedBatches ?? 0,

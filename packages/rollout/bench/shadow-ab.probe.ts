@@ -5,7 +5,8 @@
 // by `cp -r dist thread node_modules/.ab/<name>/` after building it); `current` is this package's dist.
 // Prints, per variant, the median over rounds of the paired difference to the control alone (median, p95,
 // control-thread CPU per request) with a 95 % bootstrap interval, beside the A/A band; and the load average.
-// WORK_US sets the candidate's CPU work per sample (default 50 µs, as the bench's; 0: does the candidate's work reach the control?).
+// WORK_US sets the candidate's CPU work per sample (default 50 µs, as the bench's; 0: does the candidate's work reach the control?);
+// SEQUENTIAL and CONCURRENT the requests per arm and round (default 100 and 400; the bench's 300 and 2,000).
 import type { createShadowRunner as Create } from '@charter/rollout';
 import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,8 +14,9 @@ import { control, difference, median, round, shuffled, startIoModel, type RoundS
 
 const variants = (process.env.AB ?? 'current').split(',');
 const ROUNDS = Number(process.env.ROUNDS ?? 21);
-const SEQUENTIAL = 100;
-const CONCURRENT = 400;
+// Requests per arm and round: one after another, and 8 in flight (the bench's own rounds are 300 / 2,000).
+const SEQUENTIAL = Number(process.env.SEQUENTIAL ?? 100);
+const CONCURRENT = Number(process.env.CONCURRENT ?? 400);
 const IN_FLIGHT = 8;
 const load0 = loadavg();
 
