@@ -99,6 +99,8 @@ type Who = 'control' | 'shadow' | 'other';
 /** What one traced run showed: every scheduling delay of the control's two threads (µs), the long ones and who ran through them, and the run's latency. */
 interface Tally {
   readonly delays: number[];
+  /** The delays of the waits through which a thread of the shadow ran (µs). */
+  readonly delaysWithShadow: number[];
   long: number;
   readonly longWith: Record<Who, number>;
   readonly ranWhileWaitingUs: Record<Who, number>;
@@ -108,6 +110,7 @@ interface Tally {
 
 const emptyTally = (): Tally => ({
   delays: [],
+  delaysWithShadow: [],
   long: 0,
   longWith: { control: 0, shadow: 0, other: 0 },
   ranWhileWaitingUs: { control: 0, shadow: 0, other: 0 },
@@ -148,6 +151,7 @@ function analyse(text: string, ids: Ids, tally: Tally): void {
         tally.ranWhileWaitingUs[who(other)] += overlapUs;
         present.add(who(other));
       }
+      if (present.has('shadow')) tally.delaysWithShadow.push(delayUs);
       if (delayUs > 300) {
         tally.long++;
         for (const each of present) tally.longWith[each]++;
@@ -157,17 +161,24 @@ function analyse(text: string, ids: Ids, tally: Tally): void {
   tally.p99Us.push(ids.p99Us);
 }
 
+/** The `x` quantile of `values` (0 when there are none). */
+function quantileOf(values: readonly number[], x: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(x * (sorted.length - 1)))] ?? 0;
+}
+
 function summary(tally: Tally): Record<string, number> {
-  const delays = [...tally.delays].sort((a, b) => a - b);
-  const q = (x: number): number => delays[Math.min(delays.length - 1, Math.floor(x * (delays.length - 1)))] ?? 0;
-  const mid = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
+  const q = (x: number): number => quantileOf(tally.delays, x);
   const ms = (us: number): number => Math.round(us / 100) / 10;
   return {
-    waits: delays.length,
+    waits: tally.delays.length,
     delayP50Us: q(0.5),
     delayP90Us: q(0.9),
     delayP99Us: q(0.99),
     delayP999Us: q(0.999),
+    waitsWithShadowRunning: tally.delaysWithShadow.length,
+    delayWithShadowRunningP50Us: quantileOf(tally.delaysWithShadow, 0.5),
+    delayWithShadowRunningP90Us: quantileOf(tally.delaysWithShadow, 0.9),
     longWaits: tally.long,
     longWaitsWithControlRunning: tally.longWith.control,
     longWaitsWithShadowRunning: tally.longWith.shadow,
@@ -175,8 +186,8 @@ function summary(tally: Tally): Record<string, number> {
     controlRanWhileWaitingMs: ms(tally.ranWhileWaitingUs.control),
     shadowRanWhileWaitingMs: ms(tally.ranWhileWaitingUs.shadow),
     otherRanWhileWaitingMs: ms(tally.ranWhileWaitingUs.other),
-    p95Us: mid(tally.p95Us),
-    p99Us: mid(tally.p99Us),
+    p95Us: quantileOf(tally.p95Us, 0.5),
+    p99Us: quantileOf(tally.p99Us, 0.5),
   };
 }
 
@@ -208,7 +219,7 @@ else {
   for (const each of ['IA', 'IW'] as const) {
     const r = summary(tallies[each]);
     console.log(
-      `${each === 'IA' ? 'I/O control alone ' : 'through the shadow'}: ${PAIRS} runs × ${ROUNDS * 2000} requests, ${IN_FLIGHT} in flight, latency p95 ${r.p95Us} µs, p99 ${r.p99Us} µs (median of the runs); the control's threads waited to run ${r.waits} times, delay p50/p90/p99/p99.9 ${r.delayP50Us}/${r.delayP90Us}/${r.delayP99Us}/${r.delayP999Us} µs; ${r.longWaits} waits > 300 µs, with the control's own threads running through ${r.longWaitsWithControlRunning} of them, the shadow's ${r.longWaitsWithShadowRunning}, others ${r.longWaitsWithOtherRunning}; while they waited, ran: the control's threads ${r.controlRanWhileWaitingMs} ms, the shadow's ${r.shadowRanWhileWaitingMs} ms, others ${r.otherRanWhileWaitingMs} ms`,
+      `${each === 'IA' ? 'I/O control alone ' : 'through the shadow'}: ${PAIRS} runs × ${ROUNDS * 2000} requests, ${IN_FLIGHT} in flight, latency p95 ${r.p95Us} µs, p99 ${r.p99Us} µs (median of the runs); the control's threads waited to run ${r.waits} times, delay p50/p90/p99/p99.9 ${r.delayP50Us}/${r.delayP90Us}/${r.delayP99Us}/${r.delayP999Us} µs; ${r.waitsWithShadowRunning} waits with a thread of the shadow running on that core (delay p50/p90 ${r.delayWithShadowRunningP50Us}/${r.delayWithShadowRunningP90Us} µs); ${r.longWaits} waits > 300 µs, with the control's own threads running through ${r.longWaitsWithControlRunning} of them, the shadow's ${r.longWaitsWithShadowRunning}, others ${r.longWaitsWithOtherRunning}; while they waited, ran: the control's threads ${r.controlRanWhileWaitingMs} ms, the shadow's ${r.shadowRanWhileWaitingMs} ms, others ${r.otherRanWhileWaitingMs} ms`,
     );
     for (const [key, value] of Object.entries(r)) json[`${each}:${key}`] = value;
   }

@@ -70,8 +70,9 @@ export interface ShadowWorkerOptions {
    * The worker's CPU priority, set once when it starts (Linux; elsewhere it stays the process's); a
    * process sets it for all its threads (V8's own included; those it makes later inherit it), and its
    * relay thread in this process for itself, before it spawns the process:
-   * `'idle'`, the SCHED_IDLE policy (via util-linux `chrt`; any normal thread that wakes preempts it at
-   * once, and a core running only it counts as idle), falling back to nice 19 when chrt is missing or
+   * `'idle'`, the SCHED_IDLE policy (via util-linux `chrt`; by the kernel's policy any normal thread that
+   * wakes preempts it at once, and a core running only it counts as idle — how promptly depends on the
+   * kernel, README), falling back to nice 19 when chrt is missing or
    * fails; `'nice'`, nice 19; `false`, unchanged. What was applied is read back from the kernel and
    * reported (`WorkerPriority`, the relay's in its `relay`). Default `'idle'`.
    */

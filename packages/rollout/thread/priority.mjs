@@ -4,10 +4,12 @@
 // lowers its own CPU priority once, before it does any shadow work, and reads back what the kernel applied
 // (/proc/thread-self/stat) for the runner's stats:
 // - `idle`: the SCHED_IDLE policy, set with util-linux `chrt --idle -p 0 <tid>` (a process: `--all-tasks`
-//   of its pid; no Node API for it; any user may lower a thread of their own to it). A waking normal thread
-//   (the control's) preempts a SCHED_IDLE one at once, and a core running only SCHED_IDLE threads counts as
-//   idle when the kernel places a waking thread. When chrt is missing or fails, the thread falls back to
-//   nice 19 and says why;
+//   of its pid; no Node API for it; any user may lower a thread of their own to it). By the kernel's policy
+//   a waking normal thread (the control's) preempts a SCHED_IDLE one at once, and a core running only
+//   SCHED_IDLE threads counts as idle when the kernel places a waking thread; how promptly depends on the
+//   kernel (a PREEMPT_NONE one lets an idle thread finish its kernel-mode work first; one that packs tasks
+//   onto fewer CPUs places differently): bench/sched-trace.probe.ts shows what one does. When chrt is
+//   missing or fails, the thread falls back to nice 19 and says why;
 // - `nice`: nice 19 (os.setPriority on the thread id): the lowest weight of the normal policy, which the
 //   EEVDF scheduler does NOT preempt at once for a waking normal thread;
 // - false: the process's priority.
