@@ -330,30 +330,31 @@ for (const [name, summary] of Object.entries(summaries))
         : `; a worker ${summary.handoff.isolation}, handoff ${summary.handoff.mode}: ${summary.handoff.ringSamples} samples written to the ring one by one, ${summary.handoff.stagedSamples} staged and published in ${summary.handoff.publishes} handoffs, ${summary.handoff.ringBatches} batches through the ring, ${summary.handoff.postedBatches} posted, ${summary.handoff.droppedSamples} samples dropped (ring full), ${summary.handoff.wakes} wakes of a parked worker`
     }`,
   );
-const none = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'W', 'median') && within(mode, 'W', 'p95'));
+const MODES = ['sequential', 'concurrent'] as const;
+const JUDGED = ['median', 'p95'] as const;
+/** Whether a difference's median and p95, one after another and 8 in flight, lie within the A/A band (IA2 − IA1 when `ofIo`). */
+const allWithin = (d: (mode: Mode, stat: Stat) => Difference, ofIo: boolean): boolean =>
+  MODES.every((mode) => JUDGED.every((stat) => Math.abs(d(mode, stat).estimate) <= band(mode, stat, ofIo)));
+/** An arm's difference to its control alone (A1, or IA1 for the I/O arms). */
+const armDiff =
+  (name: ArmName) =>
+  (mode: Mode, stat: Stat): Difference =>
+    diff(mode, name, stat);
+const none = allWithin(armDiff('W'), false);
 /** W − T (IW − IT) against the A/A band: what the shadow adds beyond observing the result. */
 const beyond = (mode: Mode, stat: Stat, ofIo = false): Difference =>
   difference(series(mode, ofIo ? 'IW' : 'W', stat), series(mode, ofIo ? 'IT' : 'T', stat));
-const beyondWithin = (ofIo: boolean): boolean =>
-  (['sequential', 'concurrent'] as const).every((mode) =>
-    (['median', 'p95'] as const).every((stat) => Math.abs(beyond(mode, stat, ofIo).estimate) <= band(mode, stat, ofIo)),
-  );
-const noneBeyond = beyondWithin(false);
-const noneBeyondIo = beyondWithin(true);
-const noneIo = (['sequential', 'concurrent'] as const).every((mode) => within(mode, 'IW', 'median') && within(mode, 'IW', 'p95'));
+const noneBeyond = allWithin((mode, stat) => beyond(mode, stat, false), false);
+const noneBeyondIo = allWithin((mode, stat) => beyond(mode, stat, true), true);
+const noneIo = allWithin(armDiff('IW'), true);
 /** W4 − W, IW4 − IW: what 4× the candidate's work adds — whether the candidate's work reaches the control's latency at all. */
 const candidateWork = (mode: Mode, stat: Stat, ofIo: boolean): Difference =>
   difference(series(mode, ofIo ? 'IW4' : 'W4', stat), series(mode, ofIo ? 'IW' : 'W', stat));
-const noneWork = (['sequential', 'concurrent'] as const).every((mode) =>
-  [false, true].every((ofIo) =>
-    (['median', 'p95'] as const).every((stat) => Math.abs(candidateWork(mode, stat, ofIo).estimate) <= band(mode, stat, ofIo)),
-  ),
-);
+const noneWork = [false, true].every((ofIo) => allWithin((mode, stat) => candidateWork(mode, stat, ofIo), ofIo));
 /** T within the band: when observing the result alone is above it, no shadow (which must observe the result) can be within it at this run's resolution. */
-const observationWithin = (name: 'T' | 'IT'): boolean =>
-  (['sequential', 'concurrent'] as const).every((mode) => within(mode, name, 'median') && within(mode, name, 'p95'));
-const noneObservation = observationWithin('T');
-const noneObservationIo = observationWithin('IT');
+
+const noneObservation = allWithin(armDiff('T'), false);
+const noneObservationIo = allWithin(armDiff('IT'), true);
 console.log(
   none
     ? "shadow overhead on the control's latency: none — the candidate runs off the control's path (worker candidate like the control: median and p95, sequential and 8 in flight, within the A/A noise band)"
@@ -392,9 +393,7 @@ for (const [name, ok] of [
   const against = name === 'T' ? 'A/A' : 'IA2 − IA1';
   // Above the band: observing costs more than chance explains (then no shadow can be within it); below it:
   // the band understates this run's noise.
-  const above = (['sequential', 'concurrent'] as const).some((mode) =>
-    (['median', 'p95'] as const).some((stat) => diff(mode, name, stat).estimate > band(mode, stat, name === 'IT')),
-  );
+  const above = MODES.some((mode) => JUDGED.some((stat) => diff(mode, name, stat).estimate > band(mode, stat, name === 'IT')));
   console.log(
     ok
       ? `observing the result alone (${name}): within the ${against} noise band`

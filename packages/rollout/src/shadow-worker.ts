@@ -568,8 +568,7 @@ class WorkerHost {
         if (message.type === 'spawned') relay.pid = message.pid;
         else if (message.type === 'exit') relay.childGone = true;
         else if (message.type === 'relay-priority') {
-          const { priority, tid, detail } = message;
-          relay.priority = { priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
+          relay.priority = applied(message);
           return;
         }
       }
@@ -581,12 +580,9 @@ class WorkerHost {
       else if (message.type === 'crashed')
         this.end(started, new RolloutError(RolloutErrorCode.ShadowFailed, `the shadow candidate's worker crashed: ${message.message}`));
       else if (message.type === 'priority') {
-        const { wanted, priority, tid, detail } = message;
         this.priority = {
-          wanted,
-          priority,
-          ...(tid === undefined ? {} : { tid }),
-          ...(detail === undefined ? {} : { detail }),
+          wanted: message.wanted,
+          ...applied(message),
           ...(relay?.priority === undefined ? {} : { relay: relay.priority }),
         };
       } else {
@@ -789,6 +785,11 @@ class WorkerHost {
     if (current !== undefined) await stop(current, this.relayOf(current));
     await Promise.all([...this.stopping]);
   }
+}
+
+/** What a thread reported the kernel applied to it (`priority`, `tid`, `detail`), without the message's other fields. */
+function applied({ priority, tid, detail }: WorkerPriority): Omit<WorkerPriority, 'wanted' | 'relay'> {
+  return { priority, ...(tid === undefined ? {} : { tid }), ...(detail === undefined ? {} : { detail }) };
 }
 
 /** What the control's thread knows of a relay thread's worker process. */
